@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// githubActions writes what GitHub Actions reads: workflow commands on
+// stdout (::error, ::add-mask::), the step summary file and the step output
+// file. Every method is a no-op outside GitHub Actions (GITHUB_ACTIONS unset),
+// so commands call them unconditionally.
+type githubActions struct {
+	enabled     bool
+	stepSummary string // path of $GITHUB_STEP_SUMMARY, may be empty
+	output      string // path of $GITHUB_OUTPUT, may be empty
+	stdout      io.Writer
+}
+
+// newGitHubActions reads the GitHub Actions environment. Workflow commands go
+// to stdout, where the runner reads them.
+func newGitHubActions(stdout io.Writer) githubActions {
+	return githubActions{
+		enabled:     os.Getenv("GITHUB_ACTIONS") == "true",
+		stepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
+		output:      os.Getenv("GITHUB_OUTPUT"),
+		stdout:      stdout,
+	}
+}
+
+// Enabled reports whether mlabctl runs under GitHub Actions.
+func (g githubActions) Enabled() bool { return g.enabled }
+
+// Mask asks the runner to mask secret in every later log line. It must be
+// called before anything that could print the secret.
+func (g githubActions) Mask(secret string) {
+	if !g.enabled || secret == "" {
+		return
+	}
+	fmt.Fprintf(g.stdout, "::add-mask::%s\n", escapeData(secret))
+}
+
+// Error prints an error annotation attached to file:line:col.
+func (g githubActions) Error(file string, line, col int, msg string) {
+	if !g.enabled {
+		return
+	}
+	fmt.Fprintf(g.stdout, "::error file=%s,line=%d,col=%d::%s\n", escapeProperty(file), line, col, escapeData(msg))
+}
+
+// AppendSummary appends markdown to the job's step summary.
+func (g githubActions) AppendSummary(markdown string) error {
+	if !g.enabled || g.stepSummary == "" {
+		return nil
+	}
+	return appendFile(g.stepSummary, markdown+"\n")
+}
+
+// SetOutputs writes step outputs (name=value lines) to $GITHUB_OUTPUT.
+// Values must be single-line; names are written in the order given.
+func (g githubActions) SetOutputs(outputs [][2]string) error {
+	if !g.enabled || g.output == "" {
+		return nil
+	}
+	var b strings.Builder
+	for _, kv := range outputs {
+		if strings.ContainsAny(kv[1], "\r\n") {
+			return fmt.Errorf("GitHub output %q: value must be a single line", kv[0])
+		}
+		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
+	}
+	return appendFile(g.output, b.String())
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// escapeData and escapeProperty follow the runner's rules for workflow
+// command values (actions/toolkit, command.ts).
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
