@@ -48,6 +48,9 @@ func newClient(c *cli.Context) (*remote.Client, error) {
 
 // connect returns an authenticated session for a command.
 func connect(c *cli.Context, o connectOptions) (*session, error) {
+	if hasFlag(c, flagEmulator) && c.Bool(flagEmulator) {
+		return demoSession(c, o)
+	}
 	g := globals(c)
 	if g.Token == "" {
 		return nil, errNoCredentials
@@ -58,4 +61,21 @@ func connect(c *cli.Context, o connectOptions) (*session, error) {
 	}
 	_ = os.Getenv // SCAFFOLDING: ephemeral login and account switching come with the auth work.
 	return &session{Client: client, BaseURL: g.BaseURL, Close: func() {}}, nil
+}
+
+// hasFlag reports whether the command (or a parent) defines the flag.
+func hasFlag(c *cli.Context, name string) bool {
+	for _, ctx := range c.Lineage() {
+		if ctx.Command == nil {
+			continue
+		}
+		for _, f := range ctx.Command.Flags {
+			for _, n := range f.Names() {
+				if n == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

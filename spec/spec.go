@@ -20,7 +20,9 @@ func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.
 // Set flag false means the section is absent, hence not managed.
 type Spec struct {
 	// Path is the file the spec was loaded from.
-	Path    string
+	Path string
+	// Hash is the hex SHA-256 of the file's bytes (recorded in plan files).
+	Hash    string
 	Version int
 	// Account, when non-empty, names the team account to switch into before
 	// anything else (`account:`).
