@@ -1,0 +1,287 @@
+package remote
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// This file holds the tolerant decoding API.md's "Variants" ask for: ids as
+// numbers or strings, numbers and booleans sent as strings, and the /me
+// profile with socials and preferences nested or at the top level under
+// either name.
+
+// UnmarshalJSON accepts an id as a JSON string or number (kept as sent, so
+// 101 and "101" are the same ID) and null as the empty ID.
+func (id *ID) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case isNull(b):
+		*id = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*id = ID(s)
+	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		*id = ID(n.String())
+	default:
+		return fmt.Errorf("an id must be a string or a number, got %s", oneLine(b, 40))
+	}
+	return nil
+}
+
+// flexInt is an integer sent as a number or a numeric string.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	var f flexFloat
+	if err := f.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if float64(f) > 1<<53 || float64(f) < -(1<<53) {
+		return fmt.Errorf("integer %s out of range", oneLine(b, 40))
+	}
+	*n = flexInt(f)
+	return nil
+}
+
+// flexFloat is a number sent as a number or a numeric string ("12.50", as
+// frameworks send decimals); null and "" are zero.
+type flexFloat float64
+
+func (f *flexFloat) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if isNull(b) {
+		*f = 0
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			*f = 0
+			return nil
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("expected a number, got the string %q", oneLine([]byte(s), 40))
+		}
+		*f = flexFloat(v)
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("expected a number, got %s", oneLine(b, 40))
+	}
+	*f = flexFloat(v)
+	return nil
+}
+
+// flexBool is a boolean sent as true/false, 1/0 or their string forms.
+type flexBool bool
+
+func (v *flexBool) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1":
+		*v = true
+	case "false", "0", "", "null":
+		*v = false
+	default:
+		return fmt.Errorf("expected a boolean, got %s", oneLine(b, 40))
+	}
+	return nil
+}
+
+// wirePreferences are the preference fields under both names API.md lists.
+type wirePreferences struct {
+	NSFWContent                 *flexBool  `json:"nsfw_content"`
+	NSFWEnabled                 *flexBool  `json:"nsfw_enabled"`
+	WalletNotificationEnabled   *flexBool  `json:"wallet_notification_enabled"`
+	NotificationsEnabled        *flexBool  `json:"notifications_enabled"`
+	WalletNotificationThreshold *flexFloat `json:"wallet_notification_threshold"`
+}
+
+// applyTo sets the fields present in w, the canonical name winning over the
+// alias.
+func (w *wirePreferences) applyTo(p *Preferences) {
+	if v := firstBool(w.NSFWContent, w.NSFWEnabled); v != nil {
+		p.NSFWContent = bool(*v)
+	}
+	if v := firstBool(w.WalletNotificationEnabled, w.NotificationsEnabled); v != nil {
+		p.WalletNotificationEnabled = bool(*v)
+	}
+	if w.WalletNotificationThreshold != nil {
+		p.WalletNotificationThreshold = float64(*w.WalletNotificationThreshold)
+	}
+}
+
+func firstBool(vs ...*flexBool) *flexBool {
+	for _, v := range vs {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// UnmarshalJSON accepts the canonical names and the aliases nsfw_enabled
+// and notifications_enabled.
+func (p *Preferences) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil
+	}
+	var w wirePreferences
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("preferences: %w", err)
+	}
+	w.applyTo(p)
+	return nil
+}
+
+// wireSocials are the social links; null values mean "not set".
+type wireSocials struct {
+	GitHub  *string `json:"github"`
+	Twitter *string `json:"twitter"`
+	Discord *string `json:"discord"`
+	Website *string `json:"website"`
+}
+
+func (w *wireSocials) applyTo(s *Socials) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&s.GitHub, w.GitHub)
+	set(&s.Twitter, w.Twitter)
+	set(&s.Discord, w.Discord)
+	set(&s.Website, w.Website)
+}
+
+// UnmarshalJSON accepts null values as "not set".
+func (s *Socials) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil
+	}
+	var w wireSocials
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("socials: %w", err)
+	}
+	w.applyTo(s)
+	return nil
+}
+
+// UnmarshalJSON normalises the /me variants: socials and preferences nested
+// or at the top level (nested wins when both are sent), about for about_me,
+// and numbers or booleans sent as strings.
+func (p *Profile) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil
+	}
+	var w struct {
+		ID            ID              `json:"id"`
+		Name          *string         `json:"name"`
+		Username      *string         `json:"username"`
+		Email         *string         `json:"email"`
+		AboutMe       *string         `json:"about_me"`
+		About         *string         `json:"about"`
+		Verified      flexBool        `json:"verified"`
+		WalletBalance flexFloat       `json:"wallet_balance"`
+		Socials       json.RawMessage `json:"socials"`
+		Preferences   json.RawMessage `json:"preferences"`
+		wireSocials
+		wirePreferences
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	out := Profile{
+		ID:            w.ID,
+		Verified:      bool(w.Verified),
+		WalletBalance: float64(w.WalletBalance),
+	}
+	str := func(vs ...*string) string {
+		for _, v := range vs {
+			if v != nil {
+				return *v
+			}
+		}
+		return ""
+	}
+	out.Name = str(w.Name)
+	out.Username = str(w.Username)
+	out.Email = str(w.Email)
+	out.AboutMe = str(w.AboutMe, w.About)
+	w.wireSocials.applyTo(&out.Socials)
+	w.wirePreferences.applyTo(&out.Preferences)
+	if err := out.Socials.UnmarshalJSON(orNull(w.Socials)); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if err := out.Preferences.UnmarshalJSON(orNull(w.Preferences)); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	*p = out
+	return nil
+}
+
+func orNull(raw json.RawMessage) []byte {
+	if len(raw) == 0 {
+		return []byte("null")
+	}
+	return raw
+}
+
+// UnmarshalJSON accepts api_key as a string or as an API key object (whose
+// key member is the secret), and the other members as declared.
+func (r *AuthResult) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil
+	}
+	type plain AuthResult
+	var w struct {
+		plain
+		APIKey json.RawMessage `json:"api_key"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("auth result: %w", err)
+	}
+	*r = AuthResult(w.plain)
+	r.APIKey = ""
+	raw := bytes.TrimSpace(w.APIKey)
+	switch {
+	case isNull(raw):
+	case raw[0] == '"':
+		if err := json.Unmarshal(raw, &r.APIKey); err != nil {
+			return fmt.Errorf("auth result: api_key: %w", err)
+		}
+	case raw[0] == '{':
+		var k struct {
+			Key Secret `json:"key"`
+		}
+		if err := json.Unmarshal(raw, &k); err != nil {
+			return fmt.Errorf("auth result: api_key: %w", err)
+		}
+		r.APIKey = k.Key
+	default:
+		return fmt.Errorf("auth result: api_key must be a string or an object")
+	}
+	return nil
+}

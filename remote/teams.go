@@ -1,0 +1,76 @@
+package remote
+
+import (
+	"context"
+	"net/http"
+)
+
+// ListTeam returns every team member and pending invite of the account
+// (GET /teams, all pages). The account owner is never listed.
+func (c *Client) ListTeam(ctx context.Context) ([]TeamMember, error) {
+	return listAll(ctx, c, "/teams", func(m *TeamMember) ID { return m.ID })
+}
+
+// InviteMember invites an email into the team (POST /teams); the answer is
+// the pending member.
+func (c *Client) InviteMember(ctx context.Context, r InviteRequest) (*TeamMember, error) {
+	var out TeamMember
+	if err := c.call(ctx, http.MethodPost, "/teams", r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetMember returns one member or invite (GET /teams/{id}).
+func (c *Client) GetMember(ctx context.Context, id ID) (*TeamMember, error) {
+	return c.memberCall(ctx, http.MethodGet, id, "", nil)
+}
+
+// UpdateMember changes the role and permissions of u that are not nil (PUT
+// /teams/{id}).
+func (c *Client) UpdateMember(ctx context.Context, id ID, u MemberUpdate) (*TeamMember, error) {
+	return c.memberCall(ctx, http.MethodPut, id, "", u)
+}
+
+// RemoveMember removes a member or cancels an invite (DELETE /teams/{id}).
+func (c *Client) RemoveMember(ctx context.Context, id ID) error {
+	path, err := apiPath("/teams", string(id))
+	if err != nil {
+		return err
+	}
+	_, err = c.callMessage(ctx, http.MethodDelete, path, nil)
+	return err
+}
+
+// ResendInvite sends a pending invite again (POST /teams/{id}/resend-invite);
+// a 409 conflict means the member is already active.
+func (c *Client) ResendInvite(ctx context.Context, id ID) (*TeamMember, error) {
+	return c.memberCall(ctx, http.MethodPost, id, "/resend-invite", nil)
+}
+
+// AcceptInvite accepts an invite with the invitee's own token (POST
+// /teams/invitations/{inviteId}/accept).
+func (c *Client) AcceptInvite(ctx context.Context, inviteID string) (*TeamMember, error) {
+	path, err := apiPath("/teams/invitations", inviteID)
+	if err != nil {
+		return nil, err
+	}
+	var out TeamMember
+	if err := c.call(ctx, http.MethodPost, path+"/accept", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// memberCall is a call on /teams/{id}[suffix] answering a team member.
+func (c *Client) memberCall(ctx context.Context, method string, id ID, suffix string, body any) (*TeamMember, error) {
+	path, err := apiPath("/teams", string(id))
+	if err != nil {
+		return nil, err
+	}
+	var out TeamMember
+	if err := c.call(ctx, method, path+suffix, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,49 @@
+package remote
+
+import (
+	"context"
+	"net/http"
+)
+
+// ListTokens returns every access token of the user (GET /auth/tokens, all
+// pages). The token making the request has Current set.
+func (c *Client) ListTokens(ctx context.Context) ([]AccessToken, error) {
+	return listAll(ctx, c, "/auth/tokens", func(t *AccessToken) ID { return t.ID })
+}
+
+// RevokeToken revokes one access token (DELETE /auth/tokens/{id}).
+func (c *Client) RevokeToken(ctx context.Context, id ID) error {
+	path, err := apiPath("/auth/tokens", string(id))
+	if err != nil {
+		return err
+	}
+	_, err = c.callMessage(ctx, http.MethodDelete, path, nil)
+	return err
+}
+
+// RevokeOtherTokens revokes every token but the one making the request
+// (POST /auth/tokens/revoke-others) and returns how many it revoked.
+func (c *Client) RevokeOtherTokens(ctx context.Context) (int, error) {
+	var out struct {
+		Revoked flexInt `json:"revoked"`
+	}
+	if err := c.call(ctx, http.MethodPost, "/auth/tokens/revoke-others", nil, &out); err != nil {
+		return 0, err
+	}
+	return int(out.Revoked), nil
+}
+
+// SwitchAccount returns a token for the team account username (POST
+// /auth/switch-account). Its scopes are the intersection of scopes (nil =
+// all) with the caller's.
+func (c *Client) SwitchAccount(ctx context.Context, username string, scopes []string) (*SwitchResult, error) {
+	body := map[string]any{"account_username": username}
+	if scopes != nil {
+		body["scopes"] = scopes
+	}
+	var out SwitchResult
+	if err := c.call(ctx, http.MethodPost, "/auth/switch-account", body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,271 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// MaxBodyBytes caps how much of a response the client reads. A larger body
+// is an error naming the cap: no answer of this API is that large (a list
+// page of 100 items is a few tens of KiB), so it can only be a fault.
+const MaxBodyBytes = 8 << 20
+
+// errBodyTooLarge marks a response over MaxBodyBytes.
+var errBodyTooLarge = fmt.Errorf("the response body is larger than the %d MiB cap", MaxBodyBytes>>20)
+
+// request is one call of the API, before its attempts.
+type request struct {
+	method string
+	// path is relative to the API root and already escaped (see apiPath).
+	path string
+	// query is a raw query built by the client from integers only.
+	query string
+	// body is encoded as JSON; nil sends no body.
+	body any
+	// secrets are the revealed secrets the body carries; they are removed
+	// from any error text the server echoes back.
+	secrets []Secret
+}
+
+// display is the call as logs and errors name it: method and path relative
+// to the API root, with the client-built query.
+func (rq *request) display() string {
+	if rq.query == "" {
+		return rq.path
+	}
+	return rq.path + "?" + rq.query
+}
+
+// outcome is the result of one attempt.
+type outcome struct {
+	env *envelope
+	err error
+	// status is the HTTP status, 0 when no response was read.
+	status int
+	// transport marks a failure to get a whole response (retryable).
+	transport bool
+	// retryAfter is the server's Retry-After, if any.
+	retryAfter time.Duration
+}
+
+// send runs a call: it encodes the body once, picks the idempotency key of
+// a mutation once, and makes up to MaxAttempts attempts, waiting between
+// them (see backoff) no longer than MaxRetryWait in total.
+func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
+	if err := checkToken(c.opts.Token); err != nil {
+		return nil, err
+	}
+	var body []byte
+	if rq.body != nil {
+		var err error
+		if body, err = json.Marshal(rq.body); err != nil {
+			return nil, fmt.Errorf("%s %s: encoding the request: %w", rq.method, rq.display(), err)
+		}
+	}
+	key := ""
+	if rq.method != http.MethodGet && rq.method != http.MethodHead {
+		key = idempotencyKey(ctx)
+	}
+	sc := newScrubber(append([]Secret{c.opts.Token}, rq.secrets...))
+
+	var waited time.Duration
+	for n := 1; ; n++ {
+		o := c.attempt(ctx, &rq, body, key, n, sc)
+		if o.err == nil {
+			return o.env, nil
+		}
+		err := c.callError(&rq, o.err, n)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s %s: %w (last attempt: %w)", rq.method, rq.display(), context.Cause(ctx), o.err)
+		}
+		if !retryable(o.status, o.transport) || n >= c.opts.MaxAttempts {
+			return nil, err
+		}
+		wait := c.backoff(n, o.retryAfter)
+		if waited+wait > c.opts.MaxRetryWait {
+			return nil, fmt.Errorf("%w (not retried: waiting %v more would exceed MaxRetryWait %v)", err, wait.Round(time.Millisecond), c.opts.MaxRetryWait)
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return nil, fmt.Errorf("%s %s: %w (last attempt: %w)", rq.method, rq.display(), context.Cause(ctx), o.err)
+		}
+		waited += wait
+	}
+}
+
+// callError names the call in an attempt's error and says how many attempts
+// were made. An *APIError names the call itself.
+func (c *Client) callError(rq *request, err error, attempts int) error {
+	suffix := ""
+	if attempts > 1 {
+		suffix = fmt.Sprintf(" (after %d attempts)", attempts)
+	}
+	if e, ok := err.(*APIError); ok {
+		e.Method, e.Path = rq.method, rq.display()
+		if suffix == "" {
+			return e
+		}
+		return fmt.Errorf("%w%s", e, suffix)
+	}
+	return fmt.Errorf("%s %s: %w%s", rq.method, rq.display(), err, suffix)
+}
+
+// attempt makes one HTTP request and decodes its answer.
+func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key string, n int, sc *scrubber) outcome {
+	actx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
+	defer cancel()
+
+	target := c.api + rq.path
+	if rq.query != "" {
+		target += "?" + rq.query
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, rq.method, target, rd)
+	if err != nil {
+		return outcome{err: fmt.Errorf("building the request: %w", err)}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if !c.opts.Token.IsZero() {
+		req.Header.Set("Authorization", "Bearer "+c.opts.Token.Reveal())
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		err = c.transportError(ctx, actx, err)
+		c.debug.attempt(rq.method, rq.display(), 0, errorClass(err), time.Since(start), "", n)
+		return outcome{err: err, transport: true}
+	}
+	defer resp.Body.Close()
+	data, err := readCapped(resp.Body, MaxBodyBytes)
+	if err != nil {
+		tooLarge := errors.Is(err, errBodyTooLarge)
+		if !tooLarge {
+			err = c.transportError(ctx, actx, fmt.Errorf("reading the response: %w", err))
+		}
+		c.debug.attempt(rq.method, rq.display(), resp.StatusCode, "", time.Since(start), resp.Header.Get("X-Request-Id"), n)
+		return outcome{err: fmt.Errorf("%d %s: %w", resp.StatusCode, http.StatusText(resp.StatusCode), err), status: resp.StatusCode, transport: !tooLarge}
+	}
+
+	o := outcome{status: resp.StatusCode}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		o.err = redirectError(resp)
+	} else {
+		now := c.now()
+		env, derr := decodeEnvelope(resp.StatusCode, resp.Header, data, now)
+		if derr != nil {
+			// Decode again from a scrubbed copy so that no secret the
+			// server echoed reaches the error text. Only failures pay this.
+			env, derr = decodeEnvelope(resp.StatusCode, resp.Header, sc.scrub(data), now)
+		}
+		o.env, o.err = env, derr
+		if e, ok := derr.(*APIError); ok {
+			o.retryAfter = e.RetryAfter
+		}
+	}
+	c.debug.attempt(rq.method, rq.display(), resp.StatusCode, "", time.Since(start), requestIDOf(o, resp.Header), n)
+	return o
+}
+
+// transportError explains a failure without a response: it drops the
+// url.Error wrapper (whose text repeats the whole URL) and turns the
+// attempt's own deadline into a sentence.
+func (c *Client) transportError(ctx, actx context.Context, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no complete answer within %v (RequestTimeout): %w", c.opts.RequestTimeout, err)
+	}
+	return err
+}
+
+// redirectError reports a redirect, naming where it points without any
+// path or query (which the client did not choose and does not show).
+func redirectError(resp *http.Response) error {
+	loc := resp.Header.Get("Location")
+	where := "elsewhere"
+	if u, err := url.Parse(loc); err == nil && u.Host != "" {
+		where = u.Scheme + "://" + u.Host
+	}
+	return fmt.Errorf("%d %s: the server redirects to %s; set the base URL (--base-url or MODELSLAB_BASE_URL) to the site it redirects to", resp.StatusCode, http.StatusText(resp.StatusCode), where)
+}
+
+func requestIDOf(o outcome, h http.Header) string {
+	switch {
+	case o.env != nil && o.env.RequestID != "":
+		return o.env.RequestID
+	}
+	if e, ok := o.err.(*APIError); ok && e.RequestID != "" {
+		return e.RequestID
+	}
+	return h.Get("X-Request-Id")
+}
+
+// readCapped reads r whole, or fails with errBodyTooLarge past limit bytes.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errBodyTooLarge
+	}
+	return data, nil
+}
+
+// scrubber replaces known secrets in text the server sent back.
+type scrubber struct{ olds [][]byte }
+
+// minScrubLen keeps the scrubber from replacing every "a" of a message
+// because a test password was "a"; shorter secrets are not looked for.
+const minScrubLen = 4
+
+func newScrubber(secrets []Secret) *scrubber {
+	sc := &scrubber{}
+	for _, s := range secrets {
+		v := s.Reveal()
+		if len(v) < minScrubLen {
+			continue
+		}
+		sc.olds = append(sc.olds, []byte(v))
+		// The JSON-escaped form, as the secret appears inside a JSON string.
+		if enc, err := json.Marshal(v); err == nil {
+			if e := enc[1 : len(enc)-1]; !bytes.Equal(e, []byte(v)) {
+				sc.olds = append(sc.olds, e)
+			}
+		}
+		// PHP's json_encode escapes "/" as "\/".
+		if strings.Contains(v, "/") {
+			sc.olds = append(sc.olds, []byte(strings.ReplaceAll(v, "/", `\/`)))
+		}
+	}
+	return sc
+}
+
+func (sc *scrubber) scrub(b []byte) []byte {
+	for _, old := range sc.olds {
+		if bytes.Contains(b, old) {
+			b = bytes.ReplaceAll(b, old, []byte(redacted))
+		}
+	}
+	return b
+}
