@@ -1,12 +1,36 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
+
+// Environment variables of the ephemeral login (CONTRACT.md: without
+// MODELSLAB_TOKEN, plan and apply may log in with these).
+const (
+	envEmail    = "MODELSLAB_EMAIL"
+	envPassword = "MODELSLAB_PASSWORD"
+)
+
+// ephemeralExpiry is the token_expiry of a login made by connect: the
+// shortest the API offers, so that a token whose logout failed (a crash, a
+// network error at the end) does not outlive the week.
+const ephemeralExpiry = "1_week"
+
+// closeTimeout bounds the logouts of session.Close. They run on a fresh
+// context, because the command's context is typically already cancelled
+// (Ctrl-C) when Close runs.
+const closeTimeout = 10 * time.Second
 
 // session is an authenticated client for one command run. Close releases
 // what connect acquired (for example logs out an ephemeral token); it is safe
@@ -30,7 +54,7 @@ type connectOptions struct {
 }
 
 // errNoCredentials is returned when neither a token nor a login is configured.
-var errNoCredentials = errors.New("no credentials: set " + envToken + " (or pass --token), or set MODELSLAB_EMAIL and MODELSLAB_PASSWORD")
+var errNoCredentials = errors.New("no credentials: set " + envToken + " (or pass --token), or set " + envEmail + " and " + envPassword)
 
 // newClient builds an unauthenticated-or-token client from the global flags.
 func newClient(c *cli.Context) (*remote.Client, error) {
@@ -47,20 +71,151 @@ func newClient(c *cli.Context) (*remote.Client, error) {
 }
 
 // connect returns an authenticated session for a command.
+//
+// Credentials, first match wins: --token or MODELSLAB_TOKEN is used as it
+// is; else MODELSLAB_EMAIL and MODELSLAB_PASSWORD log in for this run only,
+// asking for exactly o.Scopes (plus tokens:write to switch account),
+// token_expiry=1_week and device name "mlabctl-<command>"; else
+// errNoCredentials. With o.Account, the session then switches into that
+// team account and every call of the returned client happens there.
+//
+// Every token connect creates (the login, the switched token) is logged out
+// by Close, which the caller defers right after a successful connect. Close
+// uses its own short-lived context, so it works after Ctrl-C too.
 func connect(c *cli.Context, o connectOptions) (*session, error) {
 	if hasFlag(c, flagEmulator) && c.Bool(flagEmulator) {
 		return demoSession(c, o)
 	}
 	g := globals(c)
-	if g.Token == "" {
-		return nil, errNoCredentials
-	}
-	client, err := newClient(c)
+	base, err := newClient(c)
 	if err != nil {
 		return nil, err
 	}
-	_ = os.Getenv // SCAFFOLDING: ephemeral login and account switching come with the auth work.
-	return &session{Client: client, BaseURL: g.BaseURL, Close: func() {}}, nil
+	creds := credentials{
+		Token:    remote.Secret(g.Token),
+		Email:    strings.TrimSpace(os.Getenv(envEmail)),
+		Password: remote.Secret(os.Getenv(envPassword)),
+	}
+	return openSession(c.Context, base, g.BaseURL, creds, o, c.App.ErrWriter)
+}
+
+// credentials are what a session may authenticate with.
+type credentials struct {
+	// Token, when set, is used as it is.
+	Token remote.Secret
+	// Email and Password log in for one run when Token is empty.
+	Email    string
+	Password remote.Secret
+}
+
+// openSession is connect without the cli.Context: base is a client without
+// a token or with creds.Token; warnings (a logout that failed) go to errw.
+func openSession(ctx context.Context, base *remote.Client, baseURL string, creds credentials, o connectOptions, errw io.Writer) (*session, error) {
+	s := &cleanup{errw: errw}
+	client := base
+	switch {
+	case !creds.Token.IsZero():
+		client = base.WithToken(creds.Token)
+	case creds.Email != "" && !creds.Password.IsZero():
+		device := "mlabctl-" + o.Command
+		res, err := base.Login(ctx, remote.LoginRequest{
+			Email:       creds.Email,
+			Password:    creds.Password,
+			DeviceName:  device,
+			TokenExpiry: ephemeralExpiry,
+			Scopes:      loginScopes(o.Scopes, o.Account),
+		})
+		if err != nil {
+			return nil, explainLoginError(fmt.Errorf("logging in as %q (%s, %s): %w", creds.Email, envEmail, envPassword, err))
+		}
+		if res.AccessToken.IsZero() {
+			return nil, fmt.Errorf("logging in as %q: the API answered without an access token", creds.Email)
+		}
+		client = base.WithToken(res.AccessToken)
+		s.add(client, fmt.Sprintf("temporary token %q", device))
+	case creds.Email != "":
+		return nil, fmt.Errorf("%s is set but %s is not: set both to log in, or set %s", envEmail, envPassword, envToken)
+	case !creds.Password.IsZero():
+		return nil, fmt.Errorf("%s is set but %s is not: set both to log in, or set %s", envPassword, envEmail, envToken)
+	default:
+		return nil, errNoCredentials
+	}
+	if o.Account != "" {
+		sw, err := client.SwitchAccount(ctx, o.Account, normalizeScopes(o.Scopes))
+		if err != nil {
+			s.close()
+			return nil, explainSwitchError(o.Account, err)
+		}
+		if sw.AccessToken.IsZero() {
+			s.close()
+			return nil, fmt.Errorf("switching to account %q: the API answered without an access token", o.Account)
+		}
+		client = client.WithToken(sw.AccessToken)
+		// The switched token was made for this run alone, whatever the
+		// caller authenticated with: it goes too.
+		s.add(client, fmt.Sprintf("token of account %q", o.Account))
+	}
+	return &session{Client: client, BaseURL: baseURL, Close: s.close}, nil
+}
+
+// explainLoginError says what to do about a failed login with email and
+// password (a 401 there is a wrong password, not a bad token).
+func explainLoginError(err error) error {
+	var apiErr *remote.APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
+		return &explainedError{err: err, msg: strings.TrimSuffix(err.Error(), apiErr.Error()) +
+			"the email or password is wrong (" + apiErr.Error() + ")"}
+	}
+	return explainAPIError(err)
+}
+
+// explainSwitchError says what to do about a failed switch-account.
+func explainSwitchError(account string, err error) error {
+	var apiErr *remote.APIError
+	if errors.As(err, &apiErr) && (apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusForbidden && apiErr.Code != "insufficient_scope") {
+		return &explainedError{err: err, msg: fmt.Sprintf("switching to account %q: %s; only active admins of a team account may switch into it (check `account:` in modelslab.yaml or --account)", account, apiErr.Error())}
+	}
+	return explainAPIError(fmt.Errorf("switching to account %q: %w", account, err))
+}
+
+// cleanup logs out, newest first, the tokens a session created.
+type cleanup struct {
+	errw   io.Writer
+	once   sync.Once
+	tokens []ownedToken
+}
+
+// ownedToken is a token the session created, with the client that
+// authenticates with it (and so can log it out) and a description for
+// warnings that never contains the secret.
+type ownedToken struct {
+	client *remote.Client
+	what   string
+}
+
+func (s *cleanup) add(client *remote.Client, what string) {
+	s.tokens = append(s.tokens, ownedToken{client: client, what: what})
+}
+
+// close logs out every owned token on a fresh context; a failure is a
+// warning on stderr, not an error: the command's outcome is already decided
+// and the token expires on its own within a week.
+func (s *cleanup) close() {
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		for i := len(s.tokens) - 1; i >= 0; i-- {
+			t := s.tokens[i]
+			err := t.client.Logout(ctx)
+			var apiErr *remote.APIError
+			if err == nil || errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
+				continue // gone already (for example revoked with its parent)
+			}
+			if s.errw != nil {
+				fmt.Fprintf(s.errw, "Warning: could not log out the %s: %v; it expires by itself within a week, or revoke it with `mlabctl auth tokens revoke ID`\n", t.what, err)
+			}
+		}
+	})
 }
 
 // hasFlag reports whether the command (or a parent) defines the flag.

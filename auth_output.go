@@ -1,0 +1,228 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/urfave/cli/v2"
+)
+
+// Flags shared by the auth subcommands.
+const (
+	flagOutput     = "output"
+	flagPrintToken = "print-token"
+	flagTokenFile  = "token-file"
+	flagSecretsOut = "secrets-out"
+
+	outputText = "text"
+	outputJSON = "json"
+)
+
+// defaultKeyName is the name under which --secrets-out stores the API key
+// that verify-email and login return (the response does not name it).
+const defaultKeyName = "default"
+
+func outputFlag() cli.Flag {
+	return &cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Value: outputText, Usage: "print `FORMAT`: text or json (json never holds a secret, except the token with --print-token)"}
+}
+
+// printTokenFlag and tokenFileFlag are the flags of the subcommands that
+// receive a new token (see tokenDest).
+func printTokenFlag() cli.Flag {
+	return &cli.BoolFlag{Name: flagPrintToken, Usage: "print the new access token on stdout (alone on its line; in the JSON with -o json), for MODELSLAB_TOKEN=$(...)"}
+}
+
+func tokenFileFlag() cli.Flag {
+	return &cli.StringFlag{Name: flagTokenFile, Usage: "write the new access token to `FILE` (mode 0600, replaced atomically)"}
+}
+
+// secretsOutFlag stores the account's default API key (verify-email, login).
+func secretsOutFlag() cli.Flag {
+	return &cli.StringFlag{Name: flagSecretsOut, Usage: "merge the returned API key into `FILE` (mode 0600, JSON object name → key, under \"" + defaultKeyName + "\"), the format of apply --secrets-out"}
+}
+
+// outputOf returns the -o format, refusing unknown ones.
+func outputOf(c *cli.Context) (string, error) {
+	switch o := c.String(flagOutput); o {
+	case outputText, outputJSON:
+		return o, nil
+	default:
+		return "", fmt.Errorf("invalid --%s %q: use text or json", flagOutput, o)
+	}
+}
+
+// writeJSON prints v as indented JSON and a newline.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// tokenDest is where a new token goes: --print-token, --token-file, or
+// nowhere (then only its masked form is shown).
+type tokenDest struct {
+	Print bool
+	File  string
+}
+
+func tokenDestOf(c *cli.Context) tokenDest {
+	return tokenDest{Print: c.Bool(flagPrintToken), File: strings.TrimSpace(c.String(flagTokenFile))}
+}
+
+// kept reports whether the token will be kept anywhere.
+func (d tokenDest) kept() bool { return d.Print || d.File != "" }
+
+// tokenView is a new access token as reported: never its value, except
+// with --print-token in JSON.
+type tokenView struct {
+	Masked    string     `json:"masked"`
+	Value     string     `json:"value,omitempty"`
+	File      string     `json:"file,omitempty"`
+	Scopes    []string   `json:"scopes,omitempty"`
+	Expiry    string     `json:"token_expiry,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// keyView is an API key returned with a token, as reported.
+type keyView struct {
+	Masked string `json:"masked"`
+	File   string `json:"file,omitempty"`
+	Name   string `json:"name,omitempty"`
+}
+
+// errNoToken is returned when the API answers a token request without one.
+var errNoToken = errors.New("the API answered without an access token")
+
+// issued is a token (and maybe an API key) a subcommand received.
+type issued struct {
+	// Action is a past-tense sentence without its period: "Logged in".
+	Action    string
+	User      *remote.Profile
+	Token     remote.Secret
+	Scopes    []string
+	Expiry    string
+	ExpiresAt *time.Time
+	// APIKey is the account's API key that verify-email and login return.
+	APIKey remote.Secret
+}
+
+// issuedReport is the JSON of an issued token.
+type issuedReport struct {
+	Account string    `json:"account,omitempty"`
+	Email   string    `json:"email,omitempty"`
+	Token   tokenView `json:"token"`
+	APIKey  *keyView  `json:"api_key,omitempty"`
+}
+
+// deliverIssued stores the token where dest says (and the API key in
+// secretsOut, when given), then reports: JSON on stdout, or text lines on
+// stdout — on stderr with --print-token, whose stdout is the token alone.
+// The token leaves the program only through dest.
+func deliverIssued(c *cli.Context, format string, dest tokenDest, secretsOut string, in issued) error {
+	if in.Token.IsZero() {
+		return errNoToken
+	}
+	stdout, stderr := c.App.Writer, c.App.ErrWriter
+	rep := issuedReport{Token: tokenView{
+		Masked:    in.Token.Masked(),
+		Scopes:    in.Scopes,
+		Expiry:    in.Expiry,
+		ExpiresAt: in.ExpiresAt,
+	}}
+	if in.User != nil {
+		rep.Account, rep.Email = in.User.Username, in.User.Email
+	}
+	if dest.File != "" {
+		if err := writeSecretFile(dest.File, []byte(in.Token.Reveal()+"\n")); err != nil {
+			return fmt.Errorf("saving the new access token %s: %w", in.Token.Masked(), err)
+		}
+		rep.Token.File = dest.File
+	}
+	if !in.APIKey.IsZero() {
+		rep.APIKey = &keyView{Masked: in.APIKey.Masked()}
+		if secretsOut != "" {
+			if err := mergeSecret(secretsOut, defaultKeyName, in.APIKey.Reveal()); err != nil {
+				return fmt.Errorf("saving the API key %s: %w", in.APIKey.Masked(), err)
+			}
+			rep.APIKey.File, rep.APIKey.Name = secretsOut, defaultKeyName
+		}
+	}
+	if format == outputJSON {
+		if dest.Print {
+			rep.Token.Value = in.Token.Reveal()
+		}
+		return writeJSON(stdout, rep)
+	}
+	w := stdout
+	if dest.Print {
+		fmt.Fprintln(stdout, in.Token.Reveal())
+		w = stderr
+	}
+	who := ""
+	switch {
+	case rep.Account != "" && rep.Email != "":
+		who = fmt.Sprintf(" as %s <%s>", rep.Account, rep.Email)
+	case rep.Account != "":
+		who = " as " + rep.Account
+	case rep.Email != "":
+		who = " as " + rep.Email
+	}
+	fmt.Fprintf(w, "%s%s.\n", in.Action, who)
+	fmt.Fprintf(w, "Access token %s%s.\n", rep.Token.Masked, tokenFacts(rep.Token))
+	switch {
+	case dest.File != "":
+		fmt.Fprintf(w, "Saved to %s (mode 0600); use it with: export %s=\"$(cat %s)\"\n", dest.File, envToken, shellQuote(dest.File))
+	case dest.Print:
+		fmt.Fprintln(w, "Printed on stdout.")
+	default:
+		fmt.Fprintf(w, "The token was not saved (pass --%s FILE or --%s to keep it); it stays valid until it expires or is revoked (mlabctl auth tokens list).\n", flagTokenFile, flagPrintToken)
+	}
+	if rep.APIKey != nil {
+		if rep.APIKey.File != "" {
+			fmt.Fprintf(w, "API key %s saved to %s as %q (mode 0600).\n", rep.APIKey.Masked, rep.APIKey.File, rep.APIKey.Name)
+		} else {
+			fmt.Fprintf(w, "API key %s (pass --%s FILE to save it).\n", rep.APIKey.Masked, flagSecretsOut)
+		}
+	}
+	return nil
+}
+
+// tokenFacts renders a token's scopes and expiry: " (scopes: a, b; expires …)".
+func tokenFacts(t tokenView) string {
+	var facts []string
+	if len(t.Scopes) > 0 {
+		facts = append(facts, "scopes: "+strings.Join(t.Scopes, ", "))
+	}
+	switch {
+	case t.ExpiresAt != nil:
+		facts = append(facts, "expires "+t.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
+	case t.Expiry == "never":
+		facts = append(facts, "never expires")
+	}
+	if len(facts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(facts, "; ") + ")"
+}
+
+// shellQuote quotes a path for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// formatTime renders an optional time for a table; "-" when absent.
+func formatTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}

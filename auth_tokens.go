@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/urfave/cli/v2"
+)
+
+// `mlabctl auth tokens`: list and revoke the user's access tokens. These
+// authenticate like plan (connect): --token or MODELSLAB_TOKEN, else a
+// one-run login with MODELSLAB_EMAIL and MODELSLAB_PASSWORD asking for the
+// one scope needed.
+
+func tokensCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "tokens",
+		Usage: "List and revoke the user's access tokens",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "list",
+				Usage:     "List the user's access tokens (never their values)",
+				UsageText: "mlabctl auth tokens list [-o json]",
+				Flags:     withGlobals(outputFlag()),
+				Action:    runTokensList,
+			},
+			{
+				Name:      "revoke",
+				Usage:     "Revoke one access token by its ID (see tokens list)",
+				UsageText: "mlabctl auth tokens revoke ID",
+				ArgsUsage: "ID",
+				Flags:     withGlobals(outputFlag()),
+				Action:    runTokensRevoke,
+			},
+			{
+				Name:      "revoke-others",
+				Usage:     "Revoke every access token of the user except the one in use",
+				UsageText: "mlabctl auth tokens revoke-others",
+				Flags:     withGlobals(outputFlag()),
+				Action:    runTokensRevokeOthers,
+			},
+		},
+	}
+}
+
+func runTokensList(c *cli.Context) error {
+	if err := checkArgs(c, 0); err != nil {
+		return err
+	}
+	format, err := outputOf(c)
+	if err != nil {
+		return err
+	}
+	sess, err := connect(c, connectOptions{Command: "auth-tokens-list", Scopes: []string{scopeTokensRead}})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	tokens, err := sess.Client.ListTokens(c.Context)
+	if err != nil {
+		return explainAPIError(fmt.Errorf("listing access tokens: %w", err))
+	}
+	if tokens == nil {
+		tokens = []remote.AccessToken{} // JSON: [] rather than null
+	}
+	if format == outputJSON {
+		return writeJSON(c.App.Writer, tokens)
+	}
+	return writeTokenTable(c.App.Writer, tokens, isTerminal(c.App.Writer))
+}
+
+// writeTokenTable prints tokens as an aligned table with a header on a
+// terminal, or as tab-separated lines without a header for scripts (like
+// `gh`), one token per line in the API's order.
+func writeTokenTable(w io.Writer, tokens []remote.AccessToken, terminal bool) error {
+	if !terminal {
+		for _, t := range tokens {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, ","), t.Current,
+				formatTime(t.CreatedAt), formatTime(t.LastUsedAt), formatTime(t.ExpiresAt))
+		}
+		return nil
+	}
+	if len(tokens) == 0 {
+		_, err := fmt.Fprintln(w, "No access tokens.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tEXPIRES\t")
+	for _, t := range tokens {
+		name := t.Name
+		if t.Current {
+			name += " (current)"
+		}
+		expires := formatTime(t.ExpiresAt)
+		if t.ExpiresAt == nil {
+			expires = "never"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", t.ID, name, strings.Join(t.Scopes, ","),
+			formatTime(t.CreatedAt), formatTime(t.LastUsedAt), expires)
+	}
+	return tw.Flush()
+}
+
+func runTokensRevoke(c *cli.Context) error {
+	format, err := outputOf(c)
+	if err != nil {
+		return err
+	}
+	id, err := argOrFlag(c, "the token ID", "")
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return fmt.Errorf("no token ID: pass the ID of the token to revoke (see mlabctl auth tokens list)")
+	}
+	sess, err := connect(c, connectOptions{Command: "auth-tokens-revoke", Scopes: []string{scopeTokensWrite}})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	if err := sess.Client.RevokeToken(c.Context, remote.ID(id)); err != nil {
+		return explainAPIError(fmt.Errorf("revoking access token %q: %w", id, err))
+	}
+	return printMessage(c, format, messageReport{Message: fmt.Sprintf("Revoked access token %s.", id)})
+}
+
+func runTokensRevokeOthers(c *cli.Context) error {
+	if err := checkArgs(c, 0); err != nil {
+		return err
+	}
+	format, err := outputOf(c)
+	if err != nil {
+		return err
+	}
+	sess, err := connect(c, connectOptions{Command: "auth-tokens-revoke-others", Scopes: []string{scopeTokensWrite}})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	n, err := sess.Client.RevokeOtherTokens(c.Context)
+	if err != nil {
+		return explainAPIError(fmt.Errorf("revoking the other access tokens: %w", err))
+	}
+	if format == outputJSON {
+		return writeJSON(c.App.Writer, struct {
+			Revoked int `json:"revoked"`
+		}{n})
+	}
+	fmt.Fprintf(c.App.Writer, "Revoked %d other access token(s); the one in use is kept.\n", n)
+	return nil
+}
