@@ -1,0 +1,346 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// githubCommentLimit is GitHub's limit on the body of an issue or
+// pull-request comment, in characters.
+const githubCommentLimit = 65536
+
+// defaultMarkdownMax is RenderOptions.MaxBytes when zero: GitHub's limit
+// less a margin for what a workflow adds around the plan (a marker comment
+// to find and update its previous comment, a heading, a link to the run).
+// Bytes are counted, which is never fewer than GitHub's characters.
+const defaultMarkdownMax = githubCommentLimit - 4096
+
+// fullPlanHint tells a reviewer of a shortened comment where the whole plan is.
+const fullPlanHint = "The full plan is in the job log (`mlabctl plan`) and in the uploaded plan artifact."
+
+// RenderMarkdown writes the plan as a pull-request comment: a title, the
+// warnings, a summary table, then the destructive changes (delete, replace)
+// and one collapsible section per kind of object, each holding the same
+// change blocks as the text output in a diff block. The comment never
+// exceeds o.MaxBytes: when the full plan is too large, detail is collapsed
+// step by step (field detail, then notes, then changes beyond what fits,
+// then everything but the counts) and the comment says what was cut.
+func RenderMarkdown(w io.Writer, p *Plan, o RenderOptions) error {
+	limit := o.MaxBytes
+	if limit <= 0 {
+		limit = defaultMarkdownMax
+	}
+	groups := markdownGroups(p)
+	total := len(p.Changes)
+
+	var doc string
+	fits := func(l mdLayout) bool {
+		doc = renderMarkdownDoc(p, groups, l, limit)
+		return len(doc) <= limit
+	}
+	destructiveFull := func(c Change) detail {
+		if isDestructive(c.Action) {
+			return detailFull
+		}
+		return detailLine
+	}
+	layouts := []mdLayout{
+		{detail: constDetail(detailFull), shown: total},
+		{detail: destructiveFull, shown: total, unmanaged: true,
+			cut: "field details of changes that delete nothing are left out"},
+		{detail: constDetail(detailLine), shown: total, unmanaged: true,
+			cut: "field details are left out"},
+		{detail: constDetail(detailAddress), shown: total,
+			cut: "field details, notes and the list of unmanaged items are left out"},
+	}
+	layouts[0].unmanaged = true
+	done := false
+	for _, l := range layouts {
+		if fits(l) {
+			done = true
+			break
+		}
+	}
+	if !done {
+		// List as many addresses as fit, destructive changes first. The
+		// size grows with the number shown, so a binary search finds the
+		// most that fit.
+		lo, hi := 0, total // lo fits or is 0; hi does not fit
+		limited := func(n int) mdLayout {
+			return mdLayout{detail: constDetail(detailAddress), shown: n,
+				cut: fmt.Sprintf("field details and notes are left out, and %d of %d changes are not listed (destructive changes are listed first)", total-n, total)}
+		}
+		for lo+1 < hi {
+			mid := (lo + hi) / 2
+			if fits(limited(mid)) {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		done = fits(limited(lo)) && lo > 0
+	}
+	if !done {
+		done = fits(mdLayout{countsOnly: true, cut: "only the counts of changes are shown"})
+	}
+	if !done {
+		// Not even the counts fit (a tiny MaxBytes): cut at a character
+		// boundary rather than exceed the limit.
+		doc = truncateUTF8(doc, limit)
+	}
+	_, err := io.WriteString(w, doc)
+	return err
+}
+
+// constDetail returns a detail chooser that shows every change alike.
+func constDetail(d detail) func(Change) detail { return func(Change) detail { return d } }
+
+// isDestructive reports whether an action removes something live.
+func isDestructive(a Action) bool { return a == Delete || a == Replace }
+
+// mdGroup is one collapsible section of the comment.
+type mdGroup struct {
+	title   string
+	open    bool
+	changes []Change
+}
+
+// markdownGroups splits the changes into the destructive ones (all kinds,
+// shown first and expanded) and one group per kind of object, keeping the
+// plan's order within each.
+func markdownGroups(p *Plan) []mdGroup {
+	groups := []mdGroup{
+		{title: "Destructive changes", open: true},
+		{title: "Profile, socials and preferences"},
+		{title: "API keys"},
+		{title: "Team"},
+		{title: "Access tokens"},
+	}
+	for _, c := range p.Changes {
+		i := 0
+		if !isDestructive(c.Action) {
+			switch c.Address.Kind {
+			case KindProfile, KindSocials, KindPreferences:
+				i = 1
+			case KindAPIKey:
+				i = 2
+			case KindTeamMember:
+				i = 3
+			default:
+				i = 4
+			}
+		}
+		groups[i].changes = append(groups[i].changes, c)
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.changes) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// mdLayout is how much of the plan one rendering shows.
+type mdLayout struct {
+	// detail chooses the detail of each change.
+	detail func(Change) detail
+	// shown is how many changes are listed, in group order; the rest are
+	// counted.
+	shown int
+	// unmanaged lists the unmanaged addresses (else only their count).
+	unmanaged bool
+	// countsOnly shows no change at all, only counts.
+	countsOnly bool
+	// cut says what was left out; empty when nothing was.
+	cut string
+}
+
+// renderMarkdownDoc renders the comment with one layout.
+func renderMarkdownDoc(p *Plan, groups []mdGroup, l mdLayout, limit int) string {
+	var b strings.Builder
+	b.WriteString("### " + markdownTitle(p) + "\n\n")
+
+	if l.cut != "" {
+		fmt.Fprintf(&b, "> [!NOTE]\n> This plan is too large for one comment (at most %d bytes here), so %s. %s\n\n", limit, l.cut, fullPlanHint)
+	}
+	if ws := warningLines(p); len(ws) > 0 {
+		b.WriteString("> [!WARNING]\n")
+		for i, wl := range ws {
+			if i > 0 {
+				b.WriteString(">\n")
+			}
+			b.WriteString("> " + mdText(wl.first))
+			// A mass deletion's continuation lists addresses, which the
+			// destructive section below already shows.
+			if !wl.mass {
+				for _, r := range wl.rest {
+					b.WriteString("<br>\n> " + mdText(r))
+				}
+			} else {
+				b.WriteString(" `apply` refuses it unless `--allow-mass-delete`, or `--allow-delete ADDRESS` for each deletion.")
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+
+	if p.Empty() {
+		b.WriteString(noChangesLine + "\n\n")
+	} else {
+		s := p.Summary()
+		b.WriteString("| Create | Update | Delete | Replace |\n|---:|---:|---:|---:|\n")
+		fmt.Fprintf(&b, "| %d | %d | %d | %d |\n\n", s.Create, s.Update, s.Delete, s.Replace)
+		remaining := l.shown
+		for _, g := range groups {
+			n := min(remaining, len(g.changes))
+			remaining -= n
+			writeMarkdownGroup(&b, g, l, n)
+		}
+		if l.countsOnly || l.shown < len(p.Changes) {
+			b.WriteString("\n")
+		}
+	}
+
+	if len(p.Unmanaged) > 0 {
+		if l.unmanaged && !l.countsOnly {
+			fmt.Fprintf(&b, "<details>\n<summary>Unmanaged (matched by ignore): %d</summary>\n\n", len(p.Unmanaged))
+			writeFenced(&b, "", strings.Join(unmanagedList(p), "\n")+"\n")
+			b.WriteString("\n</details>\n\n")
+		} else {
+			fmt.Fprintf(&b, "Unmanaged (matched by ignore): %d items.\n\n", len(p.Unmanaged))
+		}
+	}
+
+	if !p.Empty() {
+		b.WriteString(closingLine(p) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// markdownTitle names the account (and the team account switched into).
+func markdownTitle(p *Plan) string {
+	account := p.Account
+	if account == "" {
+		account = "(unknown)"
+	}
+	t := "mlabctl plan for " + mdCode(account)
+	if p.BaseURL != "" {
+		t += " at " + mdCode(p.BaseURL)
+	}
+	switch {
+	case p.SwitchTo == "":
+	case p.SwitchTo == p.Account:
+		t += " (team account, entered with switch-account)"
+	default:
+		t += ", switching to team account " + mdCode(p.SwitchTo) + " first"
+	}
+	return t
+}
+
+// writeMarkdownGroup renders one group: a summary line with its counts and,
+// unless only counts are shown, its first n changes in a diff block.
+func writeMarkdownGroup(b *strings.Builder, g mdGroup, l mdLayout, n int) {
+	sub := Plan{Changes: g.changes}
+	counts := countPhrase(sub.Summary())
+	if l.countsOnly || n == 0 {
+		// A bullet, not a block: there is nothing to expand.
+		fmt.Fprintf(b, "- **%s**: %s\n", g.title, counts)
+		return
+	}
+	open := ""
+	if g.open {
+		open = " open"
+	}
+	fmt.Fprintf(b, "<details%s>\n<summary><strong>%s</strong>: %s</summary>\n\n", open, g.title, counts)
+	cw := changeWriter{indent: "", fieldIndent: "    "}
+	cw.annotationColumn = annotationColumn(g.changes[:n], "")
+	var body strings.Builder
+	for _, c := range g.changes[:n] {
+		cw.write(&body, c, l.detail(c))
+	}
+	if rest := len(g.changes) - n; rest > 0 {
+		fmt.Fprintf(&body, "# … and %d more not listed here\n", rest)
+	}
+	writeFenced(b, "diff", body.String())
+	b.WriteString("\n</details>\n\n")
+}
+
+// writeFenced writes body (ending in a newline) in a fenced code block
+// whose fence is longer than any run of backticks in body, so that no
+// value can close the block early. Inside the block nothing is markup:
+// HTML such as </details> in a value is shown as text.
+func writeFenced(b *strings.Builder, info, body string) {
+	fence := strings.Repeat("`", max(3, longestRun(body, '`')+1))
+	b.WriteString(fence + info + "\n" + body + fence + "\n")
+}
+
+// longestRun returns the length of the longest run of c in s.
+func longestRun(s string, c byte) int {
+	best, cur := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			cur++
+			best = max(best, cur)
+		} else {
+			cur = 0
+		}
+	}
+	return best
+}
+
+// mdText escapes text from the plan for use in markdown prose: markdown
+// punctuation is backslash-escaped and HTML is written as entities, so a
+// name or a message cannot open a tag, a link or a code span; an @ that
+// would mention someone gets a zero-width space after it.
+func mdText(s string) string {
+	s = sanitizeLine(strings.ReplaceAll(s, "\n", " "))
+	var b strings.Builder
+	prev := ' '
+	for _, r := range s {
+		mention := r == '@' && !(unicode.IsLetter(prev) || unicode.IsDigit(prev) || strings.ContainsRune("._-+", prev))
+		prev = r
+		if mention {
+			b.WriteString("@\u200b")
+			continue
+		}
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '!', '|', '~', '+':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdCode renders s as an inline code span that no backtick in s can close.
+func mdCode(s string) string {
+	s = sanitizeLine(strings.ReplaceAll(s, "\n", " "))
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || s == "" {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

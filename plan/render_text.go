@@ -1,0 +1,350 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// RenderOptions tune the human renderers.
+type RenderOptions struct {
+	// Color enables ANSI colour (the caller decides: only on a terminal,
+	// never with --no-color or NO_COLOR).
+	Color bool
+	// MaxBytes bounds the markdown output; 0 means GitHub's 65,536-character
+	// comment limit (with a margin).
+	MaxBytes int
+}
+
+// ANSI colours of the marks. Nothing else is coloured, so that a plan read
+// without colour loses nothing.
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiMagenta = "\x1b[35m"
+)
+
+// noChangesLine closes an empty plan.
+const noChangesLine = "No changes. The account matches modelslab.yaml."
+
+// RenderText writes the plan as a reviewer reads it in a terminal or a log:
+// a header naming the account, warnings, one block per change with its
+// field-level differences, the unmanaged items and the closing line of
+// CONTRACT.md.
+func RenderText(w io.Writer, p *Plan, o RenderOptions) error {
+	var b strings.Builder
+	cw := changeWriter{color: o.Color, indent: "  ", fieldIndent: "      "}
+
+	b.WriteString(headerLine(p))
+	b.WriteString("\n")
+
+	if lines := warningLines(p); len(lines) > 0 {
+		b.WriteString("\n")
+		for _, l := range lines {
+			b.WriteString("  " + cw.paint(ansiYellow+ansiBold, "Warning:") + " " + l.first + "\n")
+			for _, more := range l.rest {
+				b.WriteString("           " + more + "\n")
+			}
+		}
+	}
+
+	if len(p.Changes) > 0 {
+		b.WriteString("\n")
+		cw.annotationColumn = annotationColumn(p.Changes, cw.indent)
+		for _, c := range p.Changes {
+			cw.write(&b, c, detailFull)
+		}
+	}
+
+	if len(p.Unmanaged) > 0 {
+		b.WriteString("\n  Unmanaged (matched by ignore): " + strings.Join(unmanagedList(p), ", ") + "\n")
+	}
+
+	b.WriteString("\n")
+	b.WriteString(cw.paint(ansiBold, closingLine(p)))
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// headerLine is the first line of a text plan: the account, where it lives,
+// the team account switched into, and the counts of what changes.
+func headerLine(p *Plan) string {
+	account := p.Account
+	if account == "" {
+		account = "(unknown)"
+	}
+	where := p.BaseURL
+	switch {
+	case p.SwitchTo == "":
+	case p.SwitchTo == p.Account:
+		where += ", team account entered with switch-account"
+	default:
+		where += ", switching to team account " + p.SwitchTo + " first"
+	}
+	counts := countPhrase(p.Summary())
+	if counts == "" {
+		counts = "no changes"
+	}
+	return sanitizeLine(fmt.Sprintf("Account %s (%s): %s.", account, where, counts))
+}
+
+// countPhrase lists the non-zero counts of a summary: "2 to create, 1 to
+// delete"; empty when nothing changes.
+func countPhrase(s Summary) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		verb string
+	}{{s.Create, "create"}, {s.Update, "update"}, {s.Delete, "delete"}, {s.Replace, "replace"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d to %s", c.n, c.verb))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// closingLine is the last line of every human plan, exactly as CONTRACT.md
+// writes it.
+func closingLine(p *Plan) string {
+	if p.Empty() {
+		return noChangesLine
+	}
+	s := p.Summary()
+	return fmt.Sprintf("Plan: %d to create, %d to update, %d to delete, %d to replace.", s.Create, s.Update, s.Delete, s.Replace)
+}
+
+// warningLine is one warning: its first line and its continuation lines.
+type warningLine struct {
+	first string
+	rest  []string
+	// mass marks a mass-deletion warning, whose continuation lines list
+	// addresses.
+	mass bool
+}
+
+// maxListedAddresses bounds the addresses a mass-deletion warning names;
+// the changes themselves list every one.
+const maxListedAddresses = 10
+
+// warningLines renders the plan's warnings, mass deletions first.
+func warningLines(p *Plan) []warningLine {
+	var out []warningLine
+	for _, md := range sortedMassDeletions(p) {
+		out = append(out, warningLine{
+			mass:  true,
+			first: massDeletionSentence(md),
+			rest: []string{
+				"apply refuses it unless --allow-mass-delete, or --allow-delete ADDRESS for each of:",
+				addressList(md.Addresses, maxListedAddresses),
+			},
+		})
+	}
+	for _, w := range p.Warnings {
+		lines := strings.Split(w.Message, "\n")
+		for i := range lines {
+			lines[i] = sanitizeLine(lines[i])
+		}
+		out = append(out, warningLine{first: lines[0], rest: lines[1:]})
+	}
+	return out
+}
+
+// sortedMassDeletions returns the plan's mass deletions ordered by section.
+func sortedMassDeletions(p *Plan) []MassDeletion {
+	mds := append([]MassDeletion(nil), p.MassDeletions...)
+	sort.SliceStable(mds, func(i, j int) bool { return mds[i].Section < mds[j].Section })
+	return mds
+}
+
+// massDeletionSentence says what a mass deletion is, in one sentence.
+func massDeletionSentence(md MassDeletion) string {
+	pct := 0
+	if md.Live > 0 {
+		pct = len(md.Addresses) * 100 / md.Live
+	}
+	return fmt.Sprintf("mass deletion in %s: %d of %d live items (%d%%) would be deleted, more than max_delete_percent %d%%.",
+		sanitizeLine(md.Section), len(md.Addresses), md.Live, pct, md.Percent)
+}
+
+// addressList joins sorted addresses, naming at most limit of them.
+func addressList(addrs []Address, limit int) string {
+	names := make([]string, len(addrs))
+	for i, a := range addrs {
+		names[i] = sanitizeLine(a.String())
+	}
+	sort.Strings(names)
+	if len(names) > limit {
+		return strings.Join(names[:limit], ", ") + fmt.Sprintf(", and %d more", len(names)-limit)
+	}
+	return strings.Join(names, ", ")
+}
+
+// unmanagedList returns the unmanaged addresses, sorted and printable.
+func unmanagedList(p *Plan) []string {
+	names := make([]string, len(p.Unmanaged))
+	for i, a := range p.Unmanaged {
+		names[i] = sanitizeLine(a.String())
+	}
+	sort.Strings(names)
+	return names
+}
+
+// detail is how much of a change a renderer shows.
+type detail int
+
+const (
+	detailFull    detail = iota // mark, address, note, field differences
+	detailLine                  // mark, address, note
+	detailAddress               // mark and address
+)
+
+// changeWriter renders change blocks, shared by the text and markdown
+// renderers so that a PR comment reads exactly like the terminal.
+type changeWriter struct {
+	color bool
+	// indent precedes the mark; fieldIndent precedes a field line.
+	indent, fieldIndent string
+	// annotationColumn is the width the "mark address" part is padded to
+	// before the note, so that notes line up; 0 means no padding.
+	annotationColumn int
+}
+
+// maxAnnotationColumn keeps one long address from pushing every note far
+// to the right.
+const maxAnnotationColumn = 56
+
+// annotationColumn is where notes start: two spaces after the longest
+// annotated "mark address", capped.
+func annotationColumn(changes []Change, indent string) int {
+	col := 0
+	for _, c := range changes {
+		if annotation(c) == "" {
+			continue
+		}
+		n := utf8.RuneCountInString(indent + c.Action.Mark() + " " + sanitizeLine(c.Address.String()))
+		col = max(col, n)
+	}
+	return min(col+2, maxAnnotationColumn)
+}
+
+// annotation is the note and reason of a change, joined.
+func annotation(c Change) string {
+	var parts []string
+	for _, s := range []string{c.Note, c.Reason} {
+		if s = strings.TrimSpace(s); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return sanitizeLine(strings.Join(parts, ", "))
+}
+
+// markColor is the colour of an action's mark.
+func markColor(a Action) string {
+	switch a {
+	case Create:
+		return ansiGreen
+	case Update, Resend:
+		return ansiYellow
+	case Delete:
+		return ansiRed
+	case Replace:
+		return ansiMagenta
+	}
+	return ""
+}
+
+// paint wraps s in an ANSI colour when colour is on.
+func (cw changeWriter) paint(color, s string) string {
+	if !cw.color || color == "" {
+		return s
+	}
+	return color + s + ansiReset
+}
+
+// write renders one change at the given detail.
+func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
+	head := cw.indent + c.Action.Mark() + " " + sanitizeLine(c.Address.String())
+	b.WriteString(cw.indent + cw.paint(markColor(c.Action), c.Action.Mark()) + " " + sanitizeLine(c.Address.String()))
+	if note := annotation(c); note != "" && d != detailAddress {
+		pad := max(cw.annotationColumn-utf8.RuneCountInString(head), 2)
+		b.WriteString(strings.Repeat(" ", pad) + "(" + note + ")")
+	}
+	b.WriteString("\n")
+	if d != detailFull {
+		return
+	}
+	switch c.Action {
+	case Create:
+		cw.writeFields(b, visibleDiffs(nil, c.After), true)
+	case Update, Replace:
+		cw.writeFields(b, visibleDiffs(c.Before, c.After), false)
+	}
+	// A delete or a resend says everything in its address and note.
+}
+
+// writeFields renders field lines: "name: old → new" for a change, "name:
+// new" for a create, with names padded so that values line up, and
+// multi-line strings as a line diff below their name.
+func (cw changeWriter) writeFields(b *strings.Builder, diffs []FieldDiff, create bool) {
+	width := 0
+	for _, d := range diffs {
+		width = max(width, utf8.RuneCountInString(d.Field))
+	}
+	for _, d := range diffs {
+		name := sanitizeLine(d.Field) + ":"
+		if isMultiline(d.Old) || isMultiline(d.New) {
+			b.WriteString(cw.fieldIndent + name + "\n")
+			old, _ := d.Old.(string)
+			new, _ := d.New.(string)
+			cw.writeLineDiff(b, old, new, create || d.Old == nil)
+			continue
+		}
+		pad := strings.Repeat(" ", width-utf8.RuneCountInString(d.Field)+1)
+		if create {
+			b.WriteString(cw.fieldIndent + name + pad + formatValue(d.New) + "\n")
+			continue
+		}
+		b.WriteString(cw.fieldIndent + name + pad + formatValue(d.Old) + " → " + formatValue(d.New) + "\n")
+	}
+}
+
+// writeLineDiff renders a multi-line value as -/+ lines. A value that is
+// new shows only + lines.
+func (cw changeWriter) writeLineDiff(b *strings.Builder, old, new string, added bool) {
+	var lines []diffLine
+	if added {
+		for _, l := range strings.Split(new, "\n") {
+			lines = append(lines, diffLine{Op: lineAdd, Text: l})
+		}
+	} else {
+		lines = lineDiff(old, new)
+	}
+	in := cw.fieldIndent + "  "
+	for _, l := range lines {
+		switch l.Op {
+		case lineSkip:
+			b.WriteString(in + "  … " + l.Text + " unchanged lines\n") // minSkip > 1: always plural
+		case lineDel:
+			b.WriteString(in + cw.paint(ansiRed, prefixed("-", l.Text)) + "\n")
+		case lineAdd:
+			b.WriteString(in + cw.paint(ansiGreen, prefixed("+", l.Text)) + "\n")
+		default:
+			b.WriteString(strings.TrimRight(in+prefixed(" ", l.Text), " ") + "\n")
+		}
+	}
+}
+
+// prefixed puts a line-diff sign before a line, without trailing blanks for
+// an empty line.
+func prefixed(sign, text string) string {
+	if text == "" {
+		return sign
+	}
+	return sign + " " + sanitizeLine(text)
+}
