@@ -162,9 +162,9 @@ func openSession(ctx context.Context, base *remote.Client, baseURL string, creds
 // password (a 401 there is a wrong password, not a bad token).
 func explainLoginError(err error) error {
 	var apiErr *remote.APIError
-	if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
+	if errors.As(err, &apiErr) && remote.IsUnauthenticated(err) {
 		return &explainedError{err: err, msg: strings.TrimSuffix(err.Error(), apiErr.Error()) +
-			"the email or password is wrong (" + apiErr.Error() + ")"}
+			"the email or password is wrong" + requestID(apiErr)}
 	}
 	return explainAPIError(err)
 }
@@ -172,7 +172,8 @@ func explainLoginError(err error) error {
 // explainSwitchError says what to do about a failed switch-account.
 func explainSwitchError(account string, err error) error {
 	var apiErr *remote.APIError
-	if errors.As(err, &apiErr) && (apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusForbidden && apiErr.Code != "insufficient_scope") {
+	if _, scope := remote.InsufficientScope(err); !scope && errors.As(err, &apiErr) &&
+		(apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusForbidden) {
 		return &explainedError{err: err, msg: fmt.Sprintf("switching to account %q: %s; only active admins of a team account may switch into it (check `account:` in modelslab.yaml or --account)", account, apiErr.Error())}
 	}
 	return explainAPIError(fmt.Errorf("switching to account %q: %w", account, err))
@@ -207,8 +208,7 @@ func (s *cleanup) close() {
 		for i := len(s.tokens) - 1; i >= 0; i-- {
 			t := s.tokens[i]
 			err := t.client.Logout(ctx)
-			var apiErr *remote.APIError
-			if err == nil || errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
+			if err == nil || remote.IsUnauthenticated(err) {
 				continue // gone already (for example revoked with its parent)
 			}
 			if s.errw != nil {
