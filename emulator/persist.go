@@ -1,0 +1,89 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// saveLocked writes the whole state to StatePath atomically: a temporary
+// file in the same directory, synced, then renamed over the old one, so a
+// crash leaves either the old or the new state. s.mu is held.
+func (s *Server) saveLocked() error {
+	data, err := json.MarshalIndent(s.st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding the state: %w", err)
+	}
+	dir := filepath.Dir(s.StatePath)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(s.StatePath)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after a successful rename there is nothing to remove
+	// The state holds tokens and API keys: only the owner may read it.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(append(data, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, s.StatePath)
+}
+
+// persistLocked saves after a change made from Go (seeding); a failure
+// panics, since seeding has no error to return and a silently unsaved
+// state would surprise later. s.mu is held.
+func (s *Server) persistLocked() {
+	if s.StatePath == "" {
+		return
+	}
+	if err := s.saveLocked(); err != nil {
+		panic(fmt.Sprintf("emulator: saving state to %q: %v", s.StatePath, err))
+	}
+}
+
+// Save writes the state to StatePath now (it is also saved after every
+// mutation). It is an error if StatePath is empty.
+func (s *Server) Save() error {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.StatePath == "" {
+		return fmt.Errorf("emulator: no StatePath to save to")
+	}
+	return s.saveLocked()
+}
+
+// Load reads a state file written through StatePath into the server,
+// replacing its state. A missing file is an error that wraps
+// fs.ErrNotExist (so a caller can seed a new state instead).
+func (s *Server) Load(path string) error {
+	s.init()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading emulator state: %w", err)
+	}
+	st := &state{}
+	if err := json.Unmarshal(data, st); err != nil {
+		return fmt.Errorf("emulator state %q is not valid: %w", path, err)
+	}
+	if st.Version != stateVersion {
+		return fmt.Errorf("emulator state %q has format version %d; this mlabctl reads version %d (delete the file to start afresh)", path, st.Version, stateVersion)
+	}
+	st.reindex()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st = st
+	return nil
+}
