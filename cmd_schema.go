@@ -1,6 +1,27 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
 
-// SCAFFOLDING: replaced by the owner of the schema command.
-func schemaCommand() *cli.Command { return nil }
+	"github.com/mlabctl/mlabctl/schema"
+	"github.com/urfave/cli/v2"
+)
+
+// schemaCommand is `mlabctl schema`: it prints the embedded JSON Schema of
+// modelslab.yaml, for editors (`# yaml-language-server: $schema=…`) and
+// other tools. The schema is compiled into the binary, so it always matches
+// what this version of validate accepts.
+func schemaCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "schema",
+		Usage:     "Print the JSON Schema (draft 2020-12) of modelslab.yaml",
+		UsageText: "mlabctl schema > modelslab.schema.json",
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("schema takes no arguments, got %q", c.Args().First())}
+			}
+			_, err := c.App.Writer.Write(schema.JSON)
+			return err
+		},
+	}
+}

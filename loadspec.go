@@ -1,6 +1,10 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
 )
@@ -10,8 +14,26 @@ import (
 // as ::error annotations under GitHub Actions) and returns an error that
 // exits 1 without printing more. Every command that reads modelslab.yaml goes
 // through here.
-//
-// SCAFFOLDING: the spec owner completes the diagnostics printing.
 func loadSpec(c *cli.Context) (*spec.Spec, error) {
-	return spec.Load(globals(c).File)
+	return loadSpecFile(globals(c).File, c.App.ErrWriter, newGitHubActions(c.App.Writer))
+}
+
+// loadSpecFile is loadSpec without the cli context. A file that cannot be
+// read is returned as an ordinary error (run prints it on one line); the
+// diagnostics of an invalid file are printed here, one per line, in
+// position order.
+func loadSpecFile(path string, stderr io.Writer, gh githubActions) (*spec.Spec, error) {
+	s, err := spec.Load(path)
+	var diags spec.Diagnostics
+	switch {
+	case errors.As(err, &diags):
+		for _, d := range diags {
+			fmt.Fprintln(stderr, d.String())
+			gh.Error(d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message())
+		}
+		return nil, reported(exitError)
+	case err != nil:
+		return nil, err
+	}
+	return s, nil
 }

@@ -135,7 +135,12 @@ type Policy struct {
 	// MaxDeletePercent of a section's live managed items a plan may delete
 	// (see CONTRACT.md Safety); DefaultMaxDeletePercent when absent.
 	MaxDeletePercent int
+	// MaxDeletePercentPos is the position of `max_delete_percent:`'s value;
+	// zero when the default applies.
+	MaxDeletePercentPos Pos
 	// ResendInvitesAfter, when non-zero, resends pending invites older than it.
 	ResendInvitesAfter     time.Duration
 	ResendInvitesAfterText string
+	// ResendInvitesAfterPos is the position of its value; zero when absent.
+	ResendInvitesAfterPos Pos
 }

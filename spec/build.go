@@ -1,0 +1,409 @@
+package spec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// build reads the Spec out of the node tree and runs the semantic checks as
+// it goes, where every value's node (hence position) is at hand. It is
+// tolerant: a value of the wrong shape was already reported by the schema
+// and is skipped here, so that the problems it can still see (duplicates,
+// emails, globs) are reported in the same run.
+func (l *loader) build(root *yaml.Node) *Spec {
+	s := &Spec{Policy: Policy{MaxDeletePercent: DefaultMaxDeletePercent}}
+	ps := pairs(root)
+	for i := 0; i+1 < len(ps); i += 2 {
+		k, v := ps[i], ps[i+1]
+		switch k.Value {
+		case "version":
+			if n, ok := l.integer(v); ok {
+				s.Version = int(n)
+			}
+		case "account":
+			if str, ok := l.str(v); ok {
+				s.Account, s.AccountPos = str, l.pos(v)
+			}
+		case "profile":
+			s.Profile = l.buildProfile(v)
+		case "socials":
+			s.Socials = l.buildSocials(v)
+		case "preferences":
+			s.Preferences = l.buildPreferences(v)
+		case "api_keys":
+			s.APIKeysSet, s.APIKeysPos = true, l.pos(v)
+			s.APIKeys = l.buildAPIKeys(v)
+		case "team":
+			s.TeamSet, s.TeamPos = true, l.pos(v)
+			s.Team = l.buildTeam(v)
+		case "access_tokens":
+			s.AccessTokens = l.buildAccessTokens(v)
+		case "ignore":
+			s.Ignore = l.buildIgnore(v)
+		case "policy":
+			l.buildPolicy(v, &s.Policy)
+		}
+	}
+	return s
+}
+
+func (l *loader) buildProfile(v *yaml.Node) *Profile {
+	p := &Profile{Pos: l.pos(v), FieldPos: map[string]Pos{}}
+	l.eachField(v, func(name string, f *yaml.Node) {
+		str, ok := l.str(f)
+		if !ok {
+			return
+		}
+		switch name {
+		case "name":
+			p.Name = &str
+		case "username":
+			p.Username = &str
+		case "about_me":
+			p.AboutMe = &str
+		default:
+			return
+		}
+		p.FieldPos[name] = l.pos(f)
+	})
+	return p
+}
+
+func (l *loader) buildSocials(v *yaml.Node) *Socials {
+	s := &Socials{Pos: l.pos(v), FieldPos: map[string]Pos{}}
+	l.eachField(v, func(name string, f *yaml.Node) {
+		str, ok := l.str(f)
+		if !ok {
+			return
+		}
+		switch name {
+		case "github":
+			s.GitHub = &str
+		case "twitter":
+			s.Twitter = &str
+		case "discord":
+			s.Discord = &str
+		case "website":
+			s.Website = &str
+		default:
+			return
+		}
+		s.FieldPos[name] = l.pos(f)
+	})
+	return s
+}
+
+func (l *loader) buildPreferences(v *yaml.Node) *Preferences {
+	p := &Preferences{Pos: l.pos(v), FieldPos: map[string]Pos{}}
+	l.eachField(v, func(name string, f *yaml.Node) {
+		switch name {
+		case "nsfw_content", "wallet_notification_enabled":
+			b, ok := l.boolean(f)
+			if !ok {
+				return
+			}
+			if name == "nsfw_content" {
+				p.NSFWContent = &b
+			} else {
+				p.WalletNotificationEnabled = &b
+			}
+		case "wallet_notification_threshold":
+			x, ok := l.float(f)
+			if !ok {
+				return
+			}
+			p.WalletNotificationThreshold = &x
+		default:
+			return
+		}
+		p.FieldPos[name] = l.pos(f)
+	})
+	return p
+}
+
+// buildAPIKeys reads api_keys and checks that names and ids are unique.
+func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
+	items := l.items(v)
+	keys := make([]APIKey, 0, len(items))
+	names := make(map[string]Pos, len(items))
+	ids := map[string]Pos{}
+	for i, item := range items {
+		path := index("api_keys", i)
+		k := APIKey{Pos: l.pos(item)}
+		l.eachField(item, func(name string, f *yaml.Node) {
+			switch name {
+			case "name":
+				if str, ok := l.str(f); ok {
+					k.Name = str
+					if first, dup := names[str]; dup {
+						l.report(f, fmt.Sprintf("%s.name: duplicate API key name %q", path, str),
+							fmt.Sprintf("first defined at %s; names identify keys, so each may appear once", first))
+					} else {
+						names[str] = l.pos(f)
+					}
+				}
+			case "notes":
+				if str, ok := l.str(f); ok {
+					k.Notes = &str
+				}
+			case "protect":
+				if b, ok := l.boolean(f); ok {
+					k.Protect, k.ProtectPos = b, l.pos(f)
+				}
+			case "rotate_after":
+				if str, ok := l.str(f); ok {
+					k.RotateAfter, k.RotateAfterText = l.duration(f, path+".rotate_after", str)
+				}
+			case "id":
+				id, ok := l.id(f)
+				if !ok {
+					return
+				}
+				k.ID = id
+				if first, dup := ids[id]; dup {
+					l.report(f, fmt.Sprintf("%s.id: duplicate API key id %s", path, id),
+						fmt.Sprintf("first used at %s; an id pins one entry to one live key", first))
+				} else {
+					ids[id] = l.pos(f)
+				}
+			}
+		})
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// buildTeam reads team, applies the default role and checks that emails are
+// well formed and unique case-insensitively.
+func (l *loader) buildTeam(v *yaml.Node) []Member {
+	items := l.items(v)
+	team := make([]Member, 0, len(items))
+	emails := make(map[string]Pos, len(items))
+	for i, item := range items {
+		path := index("team", i)
+		m := Member{Role: "member", Pos: l.pos(item)}
+		l.eachField(item, func(name string, f *yaml.Node) {
+			switch name {
+			case "email":
+				str, ok := l.str(f)
+				if !ok {
+					return
+				}
+				m.Email = str
+				if err := CheckEmail(str); err != nil {
+					l.report(f, fmt.Sprintf("%s.email: %v", path, err), "")
+					return
+				}
+				folded := strings.ToLower(str)
+				if first, dup := emails[folded]; dup {
+					l.report(f, fmt.Sprintf("%s.email: duplicate member %q", path, str),
+						fmt.Sprintf("first defined at %s; emails compare case-insensitively, so each member may appear once", first))
+				} else {
+					emails[folded] = l.pos(f)
+				}
+			case "role":
+				if str, ok := l.str(f); ok {
+					m.Role = str
+				}
+			case "permissions":
+				for _, p := range l.items(f) {
+					if str, ok := l.str(p); ok {
+						m.Permissions = append(m.Permissions, str)
+					}
+				}
+			}
+		})
+		team = append(team, m)
+	}
+	return team
+}
+
+func (l *loader) buildAccessTokens(v *yaml.Node) *AccessTokens {
+	t := &AccessTokens{Pos: l.pos(v)}
+	l.eachField(v, func(name string, f *yaml.Node) {
+		if name == "keep" {
+			t.Keep = l.globs(f, "access_tokens.keep")
+		}
+	})
+	return t
+}
+
+func (l *loader) buildIgnore(v *yaml.Node) Ignore {
+	var ig Ignore
+	l.eachField(v, func(name string, f *yaml.Node) {
+		switch name {
+		case "api_keys":
+			ig.APIKeys = l.globs(f, "ignore.api_keys")
+		case "team":
+			ig.Team = l.globs(f, "ignore.team")
+		}
+	})
+	return ig
+}
+
+func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
+	l.eachField(v, func(name string, f *yaml.Node) {
+		switch name {
+		case "min_admins":
+			if n, ok := l.integer(f); ok {
+				p.MinAdmins, p.MinAdminsPos = int(n), l.pos(f)
+			}
+		case "max_delete_percent":
+			if n, ok := l.integer(f); ok {
+				if n < 0 || n > 100 {
+					// The schema bounds it too; this guards the conversion
+					// to int should the schema ever be loosened.
+					if !l.bad[f] && !l.bad[deref(f)] {
+						l.report(f, fmt.Sprintf("policy.max_delete_percent: must be between 0 and 100, got %d", n), "")
+					}
+					return
+				}
+				p.MaxDeletePercent, p.MaxDeletePercentPos = int(n), l.pos(f)
+			}
+		case "resend_invites_after":
+			if str, ok := l.str(f); ok {
+				p.ResendInvitesAfter, p.ResendInvitesAfterText = l.duration(f, "policy.resend_invites_after", str)
+				p.ResendInvitesAfterPos = l.pos(f)
+			}
+		}
+	})
+}
+
+// duration parses a duration the schema let through (its pattern cannot
+// bound the size) and reports one that is too long.
+func (l *loader) duration(f *yaml.Node, path, text string) (d time.Duration, written string) {
+	d, err := ParseDuration(text)
+	if err != nil {
+		if !l.bad[f] && !l.bad[deref(f)] {
+			l.report(f, fmt.Sprintf("%s: %v", path, err), "")
+		}
+		return 0, text
+	}
+	return d, text
+}
+
+// globs reads a list of globs and reports malformed ones.
+func (l *loader) globs(v *yaml.Node, path string) []string {
+	items := l.items(v)
+	out := make([]string, 0, len(items))
+	for i, item := range items {
+		str, ok := l.str(item)
+		if !ok {
+			continue
+		}
+		if err := CheckGlob(str); err != nil {
+			l.report(item, fmt.Sprintf("%s: %v", index(path, i), err), "")
+			continue
+		}
+		out = append(out, str)
+	}
+	return out
+}
+
+// eachField calls fn for each field of mapping v (merges applied).
+func (l *loader) eachField(v *yaml.Node, fn func(name string, value *yaml.Node)) {
+	m := deref(v)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return
+	}
+	ps := pairs(m)
+	seen := make(map[string]bool, len(ps)/2)
+	for i := 0; i+1 < len(ps); i += 2 {
+		if seen[ps[i].Value] {
+			continue // a duplicate key, already reported; the first wins
+		}
+		seen[ps[i].Value] = true
+		fn(ps[i].Value, ps[i+1])
+	}
+}
+
+// items returns the items of list v, or nil when v is not a list.
+func (l *loader) items(v *yaml.Node) []*yaml.Node {
+	s := deref(v)
+	if s == nil || s.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return s.Content
+}
+
+// str returns v's text when it is a string.
+func (l *loader) str(v *yaml.Node) (string, bool) {
+	n := deref(v)
+	if n == nil || n.Kind != yaml.ScalarNode || l.bad[n] || l.bad[v] {
+		return "", false
+	}
+	switch n.ShortTag() {
+	case "!!str", "!!timestamp", "!!binary":
+		return n.Value, true
+	}
+	return "", false
+}
+
+// boolean returns v's value when it is a boolean.
+func (l *loader) boolean(v *yaml.Node) (bool, bool) {
+	n := deref(v)
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || l.bad[n] || l.bad[v] {
+		return false, false
+	}
+	var b bool
+	if err := n.Decode(&b); err != nil {
+		return false, false
+	}
+	return b, true
+}
+
+// integer returns v's value when it is a whole number that fits an int64.
+func (l *loader) integer(v *yaml.Node) (int64, bool) {
+	n := deref(v)
+	if n == nil || n.Kind != yaml.ScalarNode || l.bad[n] || l.bad[v] {
+		return 0, false
+	}
+	switch n.ShortTag() {
+	case "!!int":
+		var i int64
+		if err := n.Decode(&i); err != nil {
+			return 0, false
+		}
+		return i, true
+	case "!!float":
+		var f float64
+		if err := n.Decode(&f); err != nil || f != float64(int64(f)) {
+			return 0, false
+		}
+		return int64(f), true
+	}
+	return 0, false
+}
+
+// float returns v's value when it is a number.
+func (l *loader) float(v *yaml.Node) (float64, bool) {
+	n := deref(v)
+	if n == nil || n.Kind != yaml.ScalarNode || l.bad[n] || l.bad[v] {
+		return 0, false
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		var f float64
+		if err := n.Decode(&f); err != nil {
+			return 0, false
+		}
+		return f, true
+	}
+	return 0, false
+}
+
+// id returns an API key id as text: a positive integer in decimal, or a
+// non-empty string as written.
+func (l *loader) id(v *yaml.Node) (string, bool) {
+	if n, ok := l.integer(v); ok {
+		return strconv.FormatInt(n, 10), true
+	}
+	if s, ok := l.str(v); ok && s != "" {
+		return s, true
+	}
+	return "", false
+}

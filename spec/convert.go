@@ -1,0 +1,147 @@
+package spec
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// convert turns the node tree into the plain values JSON Schema validates
+// (map[string]any, []any, string, bool, int64, float64, nil), applying
+// aliases and merge keys, and reports what YAML allows but a JSON document
+// cannot hold: duplicate keys, keys that are not scalars, unknown tags,
+// infinities and NaN. path is the field path of n, for messages.
+func (l *loader) convert(n *yaml.Node, path string) any {
+	if n.Kind == yaml.AliasNode {
+		return l.convert(n.Alias, path)
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		l.checkMapping(n, path)
+		ps := pairs(n)
+		m := make(map[string]any, len(ps)/2)
+		for i := 0; i+1 < len(ps); i += 2 {
+			k := ps[i]
+			if _, dup := m[k.Value]; dup {
+				continue // reported by checkMapping; the first one wins
+			}
+			m[k.Value] = l.convert(ps[i+1], join(path, k.Value))
+		}
+		return m
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		for i, item := range n.Content {
+			s[i] = l.convert(item, index(path, i))
+		}
+		return s
+	case yaml.ScalarNode:
+		return l.scalar(n, path)
+	}
+	return nil
+}
+
+// checkMapping reports duplicate and non-scalar keys and malformed merge
+// values of one mapping. yaml.v3 reports duplicates only when decoding into
+// Go values, never into nodes, so the walk is ours.
+func (l *loader) checkMapping(n *yaml.Node, path string) {
+	first := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind != yaml.ScalarNode {
+			l.report(k, fmt.Sprintf("%s: a key must be a plain name, not %s", orTop(path), describe(k)), "")
+			l.markBad(k)
+			continue
+		}
+		if isMergeKey(k) {
+			v := deref(n.Content[i+1])
+			ok := v.Kind == yaml.MappingNode
+			if v.Kind == yaml.SequenceNode {
+				ok = true
+				for _, item := range v.Content {
+					ok = ok && deref(item).Kind == yaml.MappingNode
+				}
+			}
+			if !ok {
+				l.report(n.Content[i+1], fmt.Sprintf("%s: a merge key (<<) must be followed by an alias of a mapping or a list of them, not %s", orTop(path), describe(v)), "")
+			}
+			continue
+		}
+		if prev, dup := first[k.Value]; dup {
+			l.report(k, fmt.Sprintf("%s: duplicate key %q", join(path, k.Value), k.Value),
+				fmt.Sprintf("first defined at %s; YAML keeps only one, so remove one of them", l.pos(prev)))
+			l.markBad(k)
+			continue
+		}
+		first[k.Value] = k
+	}
+}
+
+// scalar converts a scalar by its resolved tag. The common cases (strings,
+// plain booleans and decimal integers) avoid yaml.v3's reflection decoder,
+// which matters for files with thousands of entries.
+func (l *loader) scalar(n *yaml.Node, path string) any {
+	switch n.ShortTag() {
+	case "!!str", "!!timestamp", "!!binary":
+		// A timestamp or base64 text is just a string to us: no field is a date.
+		return n.Value
+	case "!!null":
+		return nil
+	case "!!bool":
+		switch n.Value {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			l.report(n, fmt.Sprintf("%s: %s is not a boolean", orTop(path), quote(n.Value)), "write true or false")
+			l.markBad(n)
+			return n.Value
+		}
+		return b
+	case "!!int":
+		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+			return i
+		}
+		var v any
+		if err := n.Decode(&v); err != nil {
+			l.report(n, fmt.Sprintf("%s: %s is not an integer", orTop(path), quote(n.Value)), "")
+			l.markBad(n)
+			return n.Value
+		}
+		switch v := v.(type) {
+		case int:
+			return int64(v)
+		case int64, uint64, float64:
+			return v
+		}
+		return n.Value
+	case "!!float":
+		var f float64
+		if err := n.Decode(&f); err != nil {
+			l.report(n, fmt.Sprintf("%s: %s is not a number", orTop(path), quote(n.Value)), "")
+			l.markBad(n)
+			return n.Value
+		}
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			l.report(n, fmt.Sprintf("%s: %s is not a finite number", orTop(path), n.Value), "")
+			l.markBad(n)
+			return nil
+		}
+		return f
+	}
+	l.report(n, fmt.Sprintf("%s: unsupported YAML tag %s", orTop(path), n.Tag), "modelslab.yaml holds only strings, numbers, booleans, lists and mappings")
+	l.markBad(n)
+	return nil
+}
+
+// orTop names the top level of the document in messages.
+func orTop(path string) string {
+	if path == "" {
+		return "top level"
+	}
+	return path
+}

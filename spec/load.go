@@ -1,0 +1,69 @@
+package spec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// MaxFileSize is the largest modelslab.yaml mlabctl reads (4 MiB). It is
+// checked before parsing, so a huge file costs neither time nor memory.
+const MaxFileSize = 4 << 20
+
+// MaxAliasNodes is how many nodes anchors and aliases may add to a document
+// when expanded. A file past it (a "billion laughs") is refused before it is
+// expanded.
+const MaxAliasNodes = 10_000
+
+// Load reads, decodes and checks the modelslab.yaml at path. A file that
+// cannot be read is an ordinary error naming the path; an invalid file is a
+// Diagnostics holding every problem found, sorted by position, whose
+// positions name the file as path was given.
+func Load(path string) (*Spec, error) {
+	data, err := readCapped(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// readCapped reads the file at path, refusing one larger than MaxFileSize
+// without reading it all.
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("reading %q: no such file (give another with -f or MODELSLAB_FILE)", path)
+		}
+		return nil, fmt.Errorf("reading %q: %w", path, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("reading %q: is a directory, not a modelslab.yaml file", path)
+	}
+	// One byte past the cap is enough for Parse to report the size.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", path, err)
+	}
+	return data, nil
+}
+
+// Parse is Load for bytes already read; name is the file name used in
+// positions and Spec.Path.
+func Parse(name string, data []byte) (*Spec, error) {
+	l := &loader{file: name}
+	s := l.load(data)
+	if len(l.diags) > 0 {
+		l.diags.sort()
+		return nil, l.diags.compact()
+	}
+	sum := sha256.Sum256(data)
+	s.Path = name
+	s.Hash = hex.EncodeToString(sum[:])
+	return s, nil
+}

@@ -1,0 +1,209 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// loader carries the state of one Parse: the file name for positions, the
+// diagnostics found so far, and the nodes the schema already complained
+// about (so that semantic checks do not report them twice).
+type loader struct {
+	file  string
+	diags Diagnostics
+	bad   map[*yaml.Node]bool
+}
+
+// pos is the position of a node in the file.
+func (l *loader) pos(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: l.file, Line: 1, Col: 1}
+	}
+	return Pos{File: l.file, Line: n.Line, Col: n.Column}
+}
+
+// at records a problem at p.
+func (l *loader) at(p Pos, summary, detail string) {
+	l.diags = append(l.diags, Diagnostic{Pos: p, Summary: summary, Detail: detail})
+}
+
+// report records a problem at node n.
+func (l *loader) report(n *yaml.Node, summary, detail string) { l.at(l.pos(n), summary, detail) }
+
+// markBad remembers that n already has a diagnostic.
+func (l *loader) markBad(n *yaml.Node) {
+	if l.bad == nil {
+		l.bad = map[*yaml.Node]bool{}
+	}
+	l.bad[n] = true
+}
+
+// load runs every stage on data. Stages that cannot go on after a problem
+// (size, encoding, syntax, alias bombs) stop there; the others collect
+// everything. The returned Spec is meaningful only without diagnostics.
+func (l *loader) load(data []byte) *Spec {
+	if len(data) > MaxFileSize {
+		l.at(Pos{File: l.file, Line: 1, Col: 1},
+			fmt.Sprintf("file is larger than %d MiB", MaxFileSize>>20),
+			"modelslab.yaml describes one account and is never this big; check that -f names the right file")
+		return nil
+	}
+	if !l.checkEncoding(data) {
+		return nil
+	}
+	root := l.parseDocument(data)
+	if root == nil {
+		return nil
+	}
+	if !l.checkAliases(root) {
+		return nil
+	}
+	value := l.convert(root, "")
+	l.checkSchema(root, value)
+	return l.build(root)
+}
+
+// checkEncoding reports invalid UTF-8 and the control characters YAML
+// forbids, at their exact position; the YAML parser would only say "invalid
+// leading UTF-8 octet" or "control characters are not allowed", without a
+// line.
+func (l *loader) checkEncoding(data []byte) bool {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		p := Pos{File: l.file, Line: line, Col: col}
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			l.at(p, fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i]), "save the file as UTF-8")
+			return false
+		case !yamlPrintable(r):
+			l.at(p, fmt.Sprintf("control character %U is not allowed in YAML", r), "remove it, or write it as an escape inside double quotes")
+			return false
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return true
+}
+
+// yamlPrintable reports whether YAML 1.2 (§5.1) allows r in a stream.
+func yamlPrintable(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20 || r == 0x7f:
+		return false
+	case r >= 0x80 && r <= 0x9f && r != 0x85:
+		return false
+	case r == 0xfffe || r == 0xffff:
+		return false
+	}
+	return true
+}
+
+// parseDocument parses data and returns the root mapping of its only
+// document, or nil after reporting why there is none.
+func (l *loader) parseDocument(data []byte) (root *yaml.Node) {
+	defer func() {
+		// yaml.v3 has panicked on malformed input before; a panic is a
+		// syntax error of the file, never a crash of mlabctl.
+		if r := recover(); r != nil {
+			l.at(Pos{File: l.file, Line: 1, Col: 1}, "YAML syntax error", fmt.Sprint(r))
+			root = nil
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			l.syntaxError(data, err)
+			return nil
+		}
+		docs = append(docs, &doc)
+	}
+	if len(docs) == 0 {
+		l.at(Pos{File: l.file, Line: 1, Col: 1}, "file is empty", `start it with "version: 1" (see examples/modelslab.yaml)`)
+		return nil
+	}
+	for _, extra := range docs[1:] {
+		l.report(extra, "more than one YAML document in the file",
+			"mlabctl reads exactly one; remove this \"---\" and what follows, or move it to another file")
+	}
+	doc := docs[0]
+	if len(doc.Content) == 0 {
+		l.report(doc, "file is empty", `start it with "version: 1"`)
+		return nil
+	}
+	top := doc.Content[0]
+	switch {
+	case top.Kind == yaml.ScalarNode && top.ShortTag() == "!!null":
+		l.report(top, "document is empty", `start it with "version: 1" (see examples/modelslab.yaml)`)
+		return nil
+	case top.Kind != yaml.MappingNode:
+		l.report(top, fmt.Sprintf("document must be a mapping of sections (version:, api_keys:, …), not %s", describe(top)), "")
+		return nil
+	}
+	return top
+}
+
+var (
+	syntaxLine    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// syntaxError turns a yaml.v3 parse error into a diagnostic. yaml.v3 gives
+// a line (omitted on the first line) but never a column.
+func (l *loader) syntaxError(data []byte, err error) {
+	msg := err.Error()
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		l.at(l.findText(data, "*"+m[1]),
+			fmt.Sprintf("alias *%s refers to an anchor that is not defined", m[1]),
+			fmt.Sprintf("define &%s before using it", m[1]))
+		return
+	}
+	line := 1
+	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	detail := ""
+	if bytes.Contains(data, []byte("\n\t")) || bytes.HasPrefix(data, []byte("\t")) {
+		detail = "indent with spaces: YAML does not allow tabs for indentation"
+	}
+	summary := "YAML syntax error: " + msg
+	if detail != "" {
+		summary += " (" + detail + ")"
+	}
+	l.at(Pos{File: l.file, Line: line, Col: 1}, summary, "")
+}
+
+// findText is the position of the first occurrence of text, or 1:1.
+func (l *loader) findText(data []byte, text string) Pos {
+	i := bytes.Index(data, []byte(text))
+	if i < 0 {
+		return Pos{File: l.file, Line: 1, Col: 1}
+	}
+	before := data[:i]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return Pos{File: l.file, Line: line, Col: col}
+}

@@ -1,0 +1,322 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+	"gopkg.in/yaml.v3"
+
+	"github.com/mlabctl/mlabctl/schema"
+)
+
+// checkSchema validates the converted document against the embedded JSON
+// Schema and turns each leaf validation error into a diagnostic at the YAML
+// node its instance location names, worded for a person rather than in
+// schema terms. The schema stays the single definition of the shape: the
+// messages read the bounds, enums and patternErrorMessage from it.
+func (l *loader) checkSchema(root *yaml.Node, value any) {
+	s, err := schema.Compiled()
+	if err != nil {
+		l.at(l.pos(root), "internal error: the embedded schema does not compile", err.Error())
+		return
+	}
+	err = s.Validate(value)
+	if err == nil {
+		return
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		l.at(l.pos(root), "internal error: validating against the schema", err.Error())
+		return
+	}
+	for _, leaf := range leaves(ve, nil) {
+		l.schemaError(root, leaf)
+	}
+}
+
+// leaves collects the errors without causes: the ones that say what is
+// wrong, rather than which subschema failed.
+func leaves(ve *jsonschema.ValidationError, out []*jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(ve.Causes) == 0 {
+		return append(out, ve)
+	}
+	for _, c := range ve.Causes {
+		out = leaves(c, out)
+	}
+	return out
+}
+
+// schemaError reports one leaf validation error.
+func (l *loader) schemaError(root *yaml.Node, ve *jsonschema.ValidationError) {
+	node, _ := lookup(root, ve.InstanceLocation)
+	if node == nil {
+		node = root
+	}
+	if l.bad[node] || l.bad[deref(node)] {
+		return // convert already said what is wrong with it
+	}
+	path := fieldPath(root, ve.InstanceLocation)
+	keyword, sub := schemaAt(ve.AbsoluteKeywordLocation)
+	val := deref(node)
+	reported := true
+	switch keyword {
+	case "additionalProperties":
+		l.unknownFields(val, path, sub)
+	case "required":
+		for _, name := range stringsOf(sub["required"]) {
+			if k, _ := field(val, name); k == nil {
+				summary := fmt.Sprintf("%s: missing required field %q", orTop(path), name)
+				detail := ""
+				if path == "" && name == "version" {
+					summary, detail = `missing required field "version"`, `add "version: 1" at the top of the file`
+				}
+				l.report(node, summary, detail)
+			}
+		}
+	case "uniqueItems":
+		l.duplicateItems(val, path)
+	case "type":
+		want := typeText(sub["type"])
+		detail := ""
+		if val.Kind == yaml.ScalarNode && val.ShortTag() == "!!null" {
+			switch {
+			case strings.Contains(want, "list"):
+				detail = "write [] for an empty list, or remove the key to leave the section unmanaged"
+			case strings.Contains(want, "mapping"):
+				detail = "give it fields, or remove the key"
+			}
+		}
+		l.report(node, fmt.Sprintf("%s: must be %s, got %s", orTop(path), want, describe(val)), detail)
+	case "const":
+		l.report(node, fmt.Sprintf("%s: must be %s, got %s", orTop(path), jsonText(sub["const"]), describe(val)), "")
+	case "enum":
+		var opts []string
+		for _, o := range sub["enum"].([]any) {
+			opts = append(opts, fmt.Sprint(o))
+		}
+		l.report(node, fmt.Sprintf("%s: must be %s, got %s", orTop(path), orList(opts), describe(val)), "")
+	case "pattern":
+		if msg, ok := sub["patternErrorMessage"].(string); ok {
+			l.report(node, fmt.Sprintf("%s: %s %s", orTop(path), describe(val), msg), "")
+		} else {
+			l.report(node, fmt.Sprintf("%s: %s does not match %s", orTop(path), describe(val), sub["pattern"]), "")
+		}
+	case "minLength", "maxLength":
+		l.lengthError(node, path, sub)
+	case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
+		l.rangeError(node, path, sub)
+	default:
+		reported = false
+	}
+	if !reported {
+		l.report(node, fmt.Sprintf("%s: %s", orTop(path), ve.Message), "")
+	}
+	l.markBad(node)
+	l.markBad(val)
+}
+
+// unknownFields reports each key of mapping m that the schema does not
+// allow, at the key, with the closest valid name when it looks like a typo.
+func (l *loader) unknownFields(m *yaml.Node, path string, sub map[string]any) {
+	props, _ := sub["properties"].(map[string]any)
+	var known []string
+	for name := range props {
+		known = append(known, name)
+	}
+	slices.Sort(known)
+	ps := pairs(m)
+	for i := 0; i+1 < len(ps); i += 2 {
+		k := ps[i]
+		if _, ok := props[k.Value]; ok {
+			continue
+		}
+		where := "the top level"
+		if path != "" {
+			where = path
+		}
+		detail := fmt.Sprintf("%s takes %s", where, andList(known))
+		if best := closest(k.Value, known); best != "" {
+			detail = fmt.Sprintf("did you mean %q?", best)
+		}
+		l.report(k, fmt.Sprintf("%s: unknown field", join(path, k.Value)), detail)
+		l.markBad(k)
+	}
+}
+
+// duplicateItems reports each item of list n equal to an earlier one.
+func (l *loader) duplicateItems(n *yaml.Node, path string) {
+	first := map[string]*yaml.Node{}
+	for i, item := range n.Content {
+		item = deref(item)
+		if item.Kind != yaml.ScalarNode {
+			continue
+		}
+		if prev, dup := first[item.Value]; dup {
+			l.report(item, fmt.Sprintf("%s: %s is listed twice", index(path, i), quote(item.Value)),
+				fmt.Sprintf("first at %s", l.pos(prev)))
+			continue
+		}
+		first[item.Value] = item
+	}
+}
+
+// lengthError words minLength and maxLength failures.
+func (l *loader) lengthError(node *yaml.Node, path string, sub map[string]any) {
+	n := utf8.RuneCountInString(deref(node).Value)
+	lo, hasLo := number(sub["minLength"])
+	hi, hasHi := number(sub["maxLength"])
+	switch {
+	case n == 0 && hasLo && lo == 1:
+		l.report(node, fmt.Sprintf("%s: must not be empty", orTop(path)), "")
+	case hasLo && float64(n) < lo:
+		l.report(node, fmt.Sprintf("%s: must be at least %v characters long, got %d", orTop(path), lo, n), "")
+	case hasHi && float64(n) > hi:
+		l.report(node, fmt.Sprintf("%s: must be at most %v characters long, got %d", orTop(path), hi, n), "")
+	}
+}
+
+// rangeError words minimum and maximum failures, giving both bounds.
+func (l *loader) rangeError(node *yaml.Node, path string, sub map[string]any) {
+	lo, hasLo := number(sub["minimum"])
+	hi, hasHi := number(sub["maximum"])
+	got := describe(node)
+	switch {
+	case hasLo && hasHi:
+		l.report(node, fmt.Sprintf("%s: must be between %v and %v, got %s", orTop(path), lo, hi, got), "")
+	case hasLo:
+		l.report(node, fmt.Sprintf("%s: must be at least %v, got %s", orTop(path), lo, got), "")
+	default:
+		l.report(node, fmt.Sprintf("%s: must be at most %v, got %s", orTop(path), hi, got), "")
+	}
+}
+
+// rawSchema is the embedded schema as plain JSON values, for reading bounds
+// and messages next to the keyword that failed. It is parsed once; it is
+// never modified.
+var rawSchema = sync.OnceValue(func() any {
+	var v any
+	if err := json.Unmarshal(schema.JSON, &v); err != nil {
+		return map[string]any{}
+	}
+	return v
+})
+
+// schemaAt splits an absolute keyword location (URL#/json/pointer/keyword)
+// into the keyword and the subschema holding it.
+func schemaAt(location string) (keyword string, sub map[string]any) {
+	_, ptr, _ := strings.Cut(location, "#")
+	toks := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
+	keyword = toks[len(toks)-1]
+	v := rawSchema()
+	for _, tok := range toks[:len(toks)-1] {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return keyword, map[string]any{}
+			}
+			v = x[i]
+		}
+	}
+	sub, _ = v.(map[string]any)
+	if sub == nil {
+		sub = map[string]any{}
+	}
+	return keyword, sub
+}
+
+// typeText words a schema "type" for "must be …".
+func typeText(t any) string {
+	names := map[string]string{
+		"string": "a string", "integer": "a whole number", "number": "a number",
+		"boolean": "true or false", "array": "a list", "object": "a mapping", "null": "null",
+	}
+	var out []string
+	for _, s := range stringsOf(t) {
+		out = append(out, names[s])
+	}
+	if s, ok := t.(string); ok {
+		out = append(out, names[s])
+	}
+	return strings.Join(out, " or ")
+}
+
+// jsonText renders a schema constant as a user would write it.
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func stringsOf(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func number(v any) (float64, bool) {
+	f, ok := v.(float64)
+	return f, ok
+}
+
+// orList renders "a, b or c"; andList renders "a, b and c".
+func orList(items []string) string  { return joinLast(items, " or ") }
+func andList(items []string) string { return joinLast(items, " and ") }
+
+func joinLast(items []string, last string) string {
+	switch len(items) {
+	case 0:
+		return "nothing"
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
+}
+
+// closest returns the candidate within edit distance 2 of name (a likely
+// typo), or "".
+func closest(name string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(name), c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
