@@ -72,11 +72,15 @@ func decodeEnvelope(status int, h http.Header, body []byte, now time.Time) (*env
 		return nil, newStatusError(status, h, env.RequestID, "", now)
 	}
 	if !json.Valid(trimmed) {
-		desc := describeNonJSON(h, body)
-		if ok {
-			return nil, fmt.Errorf("%d %s: the response is not JSON (%s)", status, http.StatusText(status), desc)
+		what := "the response is not JSON"
+		if trimmed[0] == '{' || trimmed[0] == '[' {
+			what = "the response is invalid or truncated JSON"
 		}
-		return nil, newStatusError(status, h, env.RequestID, "the response is not JSON ("+desc+")", now)
+		what += " (" + describeNonJSON(h, body) + ")"
+		if ok {
+			return nil, fmt.Errorf("%d %s: %s", status, http.StatusText(status), what)
+		}
+		return nil, newStatusError(status, h, env.RequestID, what, now)
 	}
 
 	switch trimmed[0] {
