@@ -4,28 +4,36 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
-// githubActions writes what GitHub Actions reads: workflow commands on
-// stdout (::error, ::add-mask::), the step summary file and the step output
-// file. Every method is a no-op outside GitHub Actions (GITHUB_ACTIONS unset),
-// so commands call them unconditionally.
+// githubActions writes what GitHub Actions reads: workflow commands
+// (::error, ::add-mask::), the step summary file and the step output file.
+// Every method is a no-op outside GitHub Actions (GITHUB_ACTIONS unset), so
+// commands call them unconditionally.
 type githubActions struct {
 	enabled     bool
-	stepSummary string // path of $GITHUB_STEP_SUMMARY, may be empty
-	output      string // path of $GITHUB_OUTPUT, may be empty
-	stdout      io.Writer
+	stepSummary string    // path of $GITHUB_STEP_SUMMARY, may be empty
+	output      string    // path of $GITHUB_OUTPUT, may be empty
+	workspace   string    // $GITHUB_WORKSPACE, the checkout annotations are relative to
+	commands    io.Writer // where workflow commands are written
 }
 
-// newGitHubActions reads the GitHub Actions environment. Workflow commands go
-// to stdout, where the runner reads them.
-func newGitHubActions(stdout io.Writer) githubActions {
+// newGitHubActions reads the GitHub Actions environment. Workflow commands
+// are written to w, which should be the command's stderr (c.App.ErrWriter):
+// the runner reads workflow commands on stderr as on stdout
+// (actions/runner, ScriptHandler.cs), and stderr is not what workflows
+// redirect. On stdout, `mlabctl plan -o markdown > plan.md` would carry an
+// ::add-mask:: line (and the value it masks) into a PR comment, and the
+// runner would never see it.
+func newGitHubActions(w io.Writer) githubActions {
 	return githubActions{
 		enabled:     os.Getenv("GITHUB_ACTIONS") == "true",
 		stepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
 		output:      os.Getenv("GITHUB_OUTPUT"),
-		stdout:      stdout,
+		workspace:   os.Getenv("GITHUB_WORKSPACE"),
+		commands:    w,
 	}
 }
 
@@ -38,15 +46,39 @@ func (g githubActions) Mask(secret string) {
 	if !g.enabled || secret == "" {
 		return
 	}
-	fmt.Fprintf(g.stdout, "::add-mask::%s\n", escapeData(secret))
+	fmt.Fprintf(g.commands, "::add-mask::%s\n", escapeData(secret))
 }
 
-// Error prints an error annotation attached to file:line:col.
+// Error prints an error annotation attached to file:line:col. GitHub
+// attaches annotations to paths relative to the repository root, so a file
+// under $GITHUB_WORKSPACE is named relative to it, whatever directory
+// mlabctl runs in (a matrix job in accounts/<name>/, say).
 func (g githubActions) Error(file string, line, col int, msg string) {
 	if !g.enabled {
 		return
 	}
-	fmt.Fprintf(g.stdout, "::error file=%s,line=%d,col=%d::%s\n", escapeProperty(file), line, col, escapeData(msg))
+	fmt.Fprintf(g.commands, "::error file=%s,line=%d,col=%d::%s\n", escapeProperty(g.annotationPath(file)), line, col, escapeData(msg))
+}
+
+// annotationPath names file relative to the workspace when it lies inside it,
+// with forward slashes; otherwise it returns file unchanged.
+func (g githubActions) annotationPath(file string) string {
+	if g.workspace == "" || file == "" {
+		return file
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return file
+	}
+	ws, err := filepath.Abs(g.workspace)
+	if err != nil {
+		return file
+	}
+	rel, err := filepath.Rel(ws, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return file
+	}
+	return filepath.ToSlash(rel)
 }
 
 // AppendSummary appends markdown to the job's step summary.
@@ -65,6 +97,9 @@ func (g githubActions) SetOutputs(outputs [][2]string) error {
 	}
 	var b strings.Builder
 	for _, kv := range outputs {
+		if kv[0] == "" || strings.ContainsAny(kv[0], "=\r\n") {
+			return fmt.Errorf("GitHub output name %q: must be non-empty, without \"=\" or line breaks", kv[0])
+		}
 		if strings.ContainsAny(kv[1], "\r\n") {
 			return fmt.Errorf("GitHub output %q: value must be a single line", kv[0])
 		}
