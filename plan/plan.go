@@ -131,6 +131,11 @@ type Change struct {
 	Reason string `json:"reason,omitempty"`
 	// Note is extra context shown after the address (id, creation date, role).
 	Note string `json:"note,omitempty"`
+	// Resend marks a team_member update of a pending invite that is also
+	// older than resend_invites_after: apply updates the invite, then
+	// resends it (POST /teams/{id}/resend-invite), both in the update
+	// phase. A resend without field changes is Action Resend instead.
+	Resend bool `json:"resend,omitempty"`
 }
 
 // Warning is something a reviewer must see that does not fail the plan.

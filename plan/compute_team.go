@@ -1,0 +1,204 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/mlabctl/mlabctl/spec"
+)
+
+// defaultRole is the role of a declared member without `role:`.
+const defaultRole = "member"
+
+// roleAdmin is the role min_admins counts.
+const roleAdmin = "admin"
+
+// team plans `team:` when present: the list is the whole truth. Emails
+// compare case-insensitively. A pending invite counts as declared (it is not
+// invited again) and its role and permissions are reconciled like a
+// member's; an invite pending longer than policy.resend_invites_after is
+// resent. Undeclared live members are removed (invites cancelled) unless
+// `ignore.team` matches their email. The account owner is never removed.
+func (b *builder) team() error {
+	if !b.spec.TeamSet {
+		return nil
+	}
+	ignore, err := compileGlobs("ignore.team", b.spec.Ignore.Team, true)
+	if err != nil {
+		return err
+	}
+	owner := strings.ToLower(b.live.Profile.Email)
+	members := b.live.Team
+	byEmail := make(map[string][]int, len(members))
+	for i, m := range members {
+		e := strings.ToLower(m.Email)
+		byEmail[e] = append(byEmail[e], i)
+	}
+	claimed := make([]bool, len(members))
+	b.adminsAfter = []string{}
+	managed := 0
+
+	for _, want := range b.spec.Team {
+		email := strings.ToLower(want.Email)
+		if owner != "" && email == owner {
+			b.warn("team_member.%s is the account owner, who is not a team member; the entry is left alone", email)
+			for _, j := range byEmail[email] {
+				claimed[j] = true
+			}
+			continue
+		}
+		role := want.Role
+		if role == "" {
+			role = defaultRole
+		}
+		if role == roleAdmin {
+			b.adminsAfter = append(b.adminsAfter, email)
+		}
+		idx := byEmail[email]
+		switch len(idx) {
+		case 0:
+			b.invite(want, role)
+		case 1:
+			claimed[idx[0]] = true
+			managed++
+			b.reconcileMember(want, role, members[idx[0]])
+		default:
+			ids := make([]string, len(idx))
+			for n, j := range idx {
+				ids[n] = members[j].ID.String()
+				claimed[j] = true
+			}
+			b.problem(want.Pos, "team member %q matches %d live entries (ids %s); remove the extra ones in the dashboard, then plan again",
+				want.Email, len(idx), strings.Join(ids, ", "))
+		}
+	}
+
+	for j, m := range members {
+		if claimed[j] {
+			continue
+		}
+		email := strings.ToLower(m.Email)
+		if owner != "" && email == owner {
+			continue // never removed; the API does not list the owner anyway
+		}
+		addr := Address{Kind: KindTeamMember, Name: email}
+		if _, ok := ignore.match(email); ok {
+			b.plan.Unmanaged = append(b.plan.Unmanaged, addr)
+			if m.Role == roleAdmin {
+				b.adminsAfter = append(b.adminsAfter, email)
+			}
+			continue
+		}
+		managed++
+		note := fmt.Sprintf("remove, role %s, not in modelslab.yaml", m.Role)
+		if m.Status == remote.StatusPending {
+			note = fmt.Sprintf("cancel invite, role %s, pending since %s, not in modelslab.yaml", m.Role, day(m.InvitedAt))
+		}
+		b.add(Change{
+			Address: addr,
+			Action:  Delete,
+			Before:  memberFields(m.Email, m.Role, m.Permissions),
+			LiveID:  m.ID.String(),
+			Reason:  "not in modelslab.yaml",
+			Note:    note,
+		})
+	}
+	b.countManaged(sectionTeam, managed)
+	return nil
+}
+
+// invite plans an invitation of a declared member who is not in the team.
+func (b *builder) invite(want spec.Member, role string) {
+	note := "invite, role " + role
+	if len(want.Permissions) > 0 {
+		note += ", permissions " + strings.Join(want.Permissions, ", ")
+	}
+	b.add(Change{
+		Address: Address{Kind: KindTeamMember, Name: strings.ToLower(want.Email)},
+		Action:  Create,
+		After:   memberFields(want.Email, role, want.Permissions),
+		Reason:  "declared in modelslab.yaml, not in the team",
+		Note:    note,
+	})
+}
+
+// reconcileMember plans an update of role and permissions, a resend of an
+// old pending invite, both (an update with Resend set), or nothing.
+func (b *builder) reconcileMember(want spec.Member, role string, have remote.TeamMember) {
+	pending := have.Status == remote.StatusPending
+	after := b.spec.Policy.ResendInvitesAfter
+	resend := pending && after > 0 && !have.InvitedAt.IsZero() && b.now.Sub(have.InvitedAt) > after
+	diffs := changedFields(
+		fieldSet{"role": have.Role, "permissions": stringList(have.Permissions)},
+		fieldSet{"role": role, "permissions": stringList(want.Permissions)},
+	)
+	if len(diffs) == 0 && !resend {
+		return
+	}
+	c := Change{
+		Address: Address{Kind: KindTeamMember, Name: strings.ToLower(want.Email)},
+		LiveID:  have.ID.String(),
+		Note:    "id " + have.ID.String(),
+	}
+	if pending {
+		c.Note = fmt.Sprintf("id %s, invite pending since %s", have.ID, day(have.InvitedAt))
+	}
+	resendReason := fmt.Sprintf("invite pending since %s, older than resend_invites_after %s",
+		day(have.InvitedAt), durationText(b.spec.Policy.ResendInvitesAfterText, after))
+	switch {
+	case len(diffs) == 0:
+		c.Action = Resend
+		c.Reason = resendReason
+	default:
+		c.Action = Update
+		c.Before = subset(diffs, func(d FieldDiff) any { return d.Old })
+		c.After = subset(diffs, func(d FieldDiff) any { return d.New })
+		c.Reason = differ(diffs, "")
+		if pending {
+			c.Reason = differ(diffs, " of the pending invite")
+		}
+		if resend {
+			c.Resend = true
+			c.Reason += "; " + resendReason + ": resent after the update"
+		}
+	}
+	b.add(c)
+}
+
+// memberFields are the managed fields of a member or invite.
+func memberFields(email, role string, permissions []string) map[string]any {
+	return map[string]any{"email": email, "role": role, "permissions": stringList(permissions)}
+}
+
+// minAdmins checks policy.min_admins against the admins the team has once
+// the plan is applied: declared admins plus unmanaged (ignored) ones, active
+// or pending.
+func (b *builder) minAdmins() {
+	minAdmins := b.spec.Policy.MinAdmins
+	if minAdmins <= 0 || b.adminsAfter == nil {
+		return
+	}
+	n := len(b.adminsAfter)
+	if n >= minAdmins {
+		return
+	}
+	who := "none"
+	if n > 0 {
+		who = strings.Join(b.adminsAfter, ", ")
+	}
+	pos := b.spec.Policy.MinAdminsPos
+	if pos.Line == 0 {
+		pos = b.spec.TeamPos
+	}
+	b.problem(pos, "policy.min_admins is %d, but after this plan the team has %d admin%s (%s); declare more members with \"role: admin\" or lower min_admins",
+		minAdmins, n, plural(n), who)
+}
+
+// plural returns "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

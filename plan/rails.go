@@ -1,0 +1,106 @@
+package plan
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/mlabctl/mlabctl/spec"
+)
+
+// ExitRefused is the exit code of a plan refused by a safety rail
+// (CONTRACT.md "Exit codes").
+const ExitRefused = 3
+
+// Problem is one reason a plan is refused, at the place in modelslab.yaml a
+// user edits to resolve it.
+type Problem struct {
+	// Pos is the position of the entry or value to change; zero when unknown.
+	Pos spec.Pos `json:"pos"`
+	// Message says what is wrong and what to do.
+	Message string `json:"message"`
+}
+
+// String renders the problem as FILE:LINE:COL: message (or just the message
+// when the position is unknown).
+func (p Problem) String() string {
+	if p.Pos.Line == 0 {
+		return p.Message
+	}
+	return p.Pos.String() + ": " + p.Message
+}
+
+// RailError refuses a plan: a protected key would be replaced, too few
+// admins would be left, or live keys cannot be matched to the file safely.
+// It carries every problem found, sorted by position, and exits 3.
+type RailError struct {
+	Problems []Problem
+}
+
+// newRailError sorts problems by position (file, line, column); the order
+// of the file is the order a user fixes them in.
+func newRailError(path string, problems []Problem) *RailError {
+	ps := slices.Clone(problems)
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		return cmp.Or(
+			strings.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Col, b.Pos.Col),
+		)
+	})
+	return &RailError{Problems: ps}
+}
+
+// Error lists the problems, one a line.
+func (e *RailError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ExitCode is 3: refused by a safety rail, nothing changed.
+func (e *RailError) ExitCode() int { return ExitRefused }
+
+// massDeleteMinimum is the fewest deletions that count as a mass deletion,
+// whatever the percentage (CONTRACT.md: "and at least 4 of them").
+const massDeleteMinimum = 4
+
+// massDeletions records every section whose planned deletions exceed
+// policy.max_delete_percent of its live managed items, and warns about it.
+// Plan only reports; apply refuses unless allowed.
+func (b *builder) massDeletions() {
+	percent := b.spec.Policy.MaxDeletePercent
+	for _, sec := range []struct {
+		name, what string
+		kind       Kind
+	}{
+		{sectionAPIKeys, "API keys", KindAPIKey},
+		{sectionTeam, "team members and invites", KindTeamMember},
+	} {
+		live, ok := b.managedLive[sec.name]
+		if !ok || live == 0 {
+			continue
+		}
+		var addrs []Address
+		for _, c := range b.plan.Changes {
+			if c.Address.Kind == sec.kind && c.Action == Delete {
+				addrs = append(addrs, c.Address)
+			}
+		}
+		n := len(addrs)
+		if n < massDeleteMinimum || n*100 <= percent*live {
+			continue
+		}
+		slices.SortFunc(addrs, Address.Compare)
+		b.plan.MassDeletions = append(b.plan.MassDeletions, MassDeletion{
+			Section:   sec.name,
+			Addresses: addrs,
+			Live:      live,
+			Percent:   percent,
+		})
+		b.warn("this plan deletes %d of %d managed %s (%d%%), more than policy.max_delete_percent (%d%%): apply refuses it unless run with --allow-mass-delete or with --allow-delete for each of them",
+			n, live, sec.what, n*100/live, percent)
+	}
+}
