@@ -84,7 +84,11 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 		}
 		err := c.callError(&rq, o.err, n)
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s %s: %w (last attempt: %w)", rq.method, rq.display(), context.Cause(ctx), o.err)
+			if o.transport {
+				// The attempt failed because of the cancel itself.
+				return nil, fmt.Errorf("%s %s: %w", rq.method, rq.display(), context.Cause(ctx))
+			}
+			return nil, fmt.Errorf("%w (gave up: %w)", err, context.Cause(ctx))
 		}
 		if !retryable(o.status, o.transport) || n >= c.opts.MaxAttempts {
 			return nil, err
@@ -94,7 +98,7 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 			return nil, fmt.Errorf("%w (not retried: waiting %v more would exceed MaxRetryWait %v)", err, wait.Round(time.Millisecond), c.opts.MaxRetryWait)
 		}
 		if serr := sleep(ctx, wait); serr != nil {
-			return nil, fmt.Errorf("%s %s: %w (last attempt: %w)", rq.method, rq.display(), context.Cause(ctx), o.err)
+			return nil, fmt.Errorf("%w (gave up: %w)", err, context.Cause(ctx))
 		}
 		waited += wait
 	}

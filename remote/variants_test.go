@@ -159,9 +159,9 @@ func TestErrorVariants(t *testing.T) {
 		wantCheck func(error) bool
 	}{
 		{
-			name: "canonical not found",
-			ans:  answer{status: 404, body: `{"data":null,"error":{"code":"not_found","message":"No such key"},"meta":{"request_id":"req-1"}}`},
-			want: APIError{Status: 404, Code: "not_found", Message: "No such key", RequestID: "req-1"},
+			name:      "canonical not found",
+			ans:       answer{status: 404, body: `{"data":null,"error":{"code":"not_found","message":"No such key"},"meta":{"request_id":"req-1"}}`},
+			want:      APIError{Status: 404, Code: "not_found", Message: "No such key", RequestID: "req-1"},
 			wantText:  "GET /me: 404 not_found: No such key [request_id req-1]",
 			wantCheck: IsNotFound,
 		},
