@@ -1,6 +1,355 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
 
-// SCAFFOLDING: replaced by the owner of the apply command.
-func applyCommand() *cli.Command { return nil }
+	"github.com/mlabctl/mlabctl/apply"
+	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/mlabctl/mlabctl/spec"
+	"github.com/urfave/cli/v2"
+)
+
+// Flags of `mlabctl apply`.
+const (
+	flagAutoApprove     = "auto-approve"
+	flagApplySecretsOut = "secrets-out"
+	flagAllowMassDelete = "allow-mass-delete"
+	flagAllowDelete     = "allow-delete"
+	flagParallelism     = "parallelism"
+)
+
+// confirmPrompt is what apply asks on a terminal (Terraform's wording).
+const confirmPrompt = "Do you want to apply these changes? Only 'yes' will be accepted: "
+
+// applyOptions are the resolved flags of one `mlabctl apply`.
+type applyOptions struct {
+	// PlanFile is the positional PLANFILE; empty means plan from the spec.
+	PlanFile        string
+	AutoApprove     bool
+	SecretsOut      string
+	AllowMassDelete bool
+	AllowDelete     []plan.Address
+	Parallelism     int
+	Emulator        bool
+	Color           bool
+	// Terminal reports that stdin and stdout are both terminals: only then
+	// does apply ask, show progress, or print a new secret.
+	Terminal bool
+
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	GitHub         githubActions
+	// Now is the clock of the plan (rotation, resends).
+	Now func() time.Time
+
+	// connect opens the session; loadSpec loads modelslab.yaml (-f).
+	connect  func(connectOptions) (*session, error)
+	loadSpec func() (*spec.Spec, error)
+	// specPath is the -f path, to check it against a plan file's hash.
+	specPath string
+}
+
+func applyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "apply modelslab.yaml (or a saved PLANFILE) to the live account",
+		ArgsUsage: "[PLANFILE]",
+		Description: `Plans like 'mlabctl plan' (or loads PLANFILE, refusing it if the live account
+changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
+makes the changes in ordered, idempotent API calls. Safety rails refuse protected keys,
+too few admins and mass deletions (exit 3, nothing changed). New API key secrets go only to
+--secrets-out FILE (0600, merged), or are shown once on a terminal.
+
+Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
+4 changed some things and then failed or was interrupted (re-run to converge).`,
+		Flags: withGlobals(
+			&cli.BoolFlag{Name: flagAutoApprove, Usage: "apply without asking (required when stdin or stdout is not a terminal)"},
+			&cli.StringFlag{Name: flagApplySecretsOut, Usage: "write new API key secrets to `FILE`, a JSON object name → key (mode 0600, merged into an existing file)"},
+			&cli.BoolFlag{Name: flagAllowMassDelete, Usage: "allow deleting more than policy.max_delete_percent of a section"},
+			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion of a mass deletion by `ADDRESS` (repeatable), e.g. api_key.old"},
+			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
+			emulatorFlag(),
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 1 {
+				return usageError{fmt.Errorf("apply takes at most one PLANFILE, got %d arguments", c.NArg())}
+			}
+			var allow []plan.Address
+			for _, s := range c.StringSlice(flagAllowDelete) {
+				a, err := plan.ParseAddress(s)
+				if err != nil {
+					return usageError{fmt.Errorf("--%s: %w", flagAllowDelete, err)}
+				}
+				allow = append(allow, a)
+			}
+			g := globals(c)
+			stdout := c.App.Writer
+			o := applyOptions{
+				PlanFile:        c.Args().First(),
+				AutoApprove:     c.Bool(flagAutoApprove),
+				SecretsOut:      c.String(flagApplySecretsOut),
+				AllowMassDelete: c.Bool(flagAllowMassDelete),
+				AllowDelete:     allow,
+				Parallelism:     c.Int(flagParallelism),
+				Emulator:        c.Bool(flagEmulator),
+				Color:           colorEnabled(c, stdout),
+				Terminal:        isTerminal(c.App.Reader) && isTerminal(stdout),
+				Stdin:           c.App.Reader,
+				Stdout:          stdout,
+				Stderr:          c.App.ErrWriter,
+				GitHub:          newGitHubActions(stdout),
+				Now:             time.Now,
+				connect:         func(co connectOptions) (*session, error) { return connect(c, co) },
+				loadSpec:        func() (*spec.Spec, error) { return loadSpec(c) },
+				specPath:        g.File,
+			}
+			return runApply(c.Context, o)
+		},
+	}
+}
+
+// refused is a refusal by apply itself (no --auto-approve off a terminal,
+// a declined prompt, a stale plan file, secrets with nowhere to go): exit 3,
+// nothing changed.
+func refused(format string, args ...any) error {
+	return withCode{code: exitRefused, err: fmt.Errorf(format, args...)}
+}
+
+// runApply is `mlabctl apply`.
+func runApply(ctx context.Context, o applyOptions) error {
+	if o.Parallelism < 1 || o.Parallelism > apply.MaxParallelism {
+		return usageError{fmt.Errorf("--%s %d is out of range: use 1 to %d", flagParallelism, o.Parallelism, apply.MaxParallelism)}
+	}
+	sess, s, p, live, err := applyPlan(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+
+	if err := plan.RenderText(o.Stdout, p, plan.RenderOptions{Color: o.Color}); err != nil {
+		return err
+	}
+	if p.Empty() {
+		return nil
+	}
+	if err := checkApplyRails(ctx, o, sess, s, p, live); err != nil {
+		return err
+	}
+	var sink apply.SecretSink
+	if apply.CreatesKeys(p) {
+		switch {
+		case o.SecretsOut != "":
+			f := apply.NewSecretsFile(o.SecretsOut)
+			if err := f.Check(); err != nil {
+				return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
+			}
+			sink = f
+		case !o.Terminal:
+			return refused("the plan creates API keys, and their secrets are shown only once: pass --%s FILE to keep them (not a terminal, so apply will not print them); nothing was changed", flagApplySecretsOut)
+		}
+	}
+	if err := confirm(ctx, o); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(o.Stdout, "\nApplying %s, up to %d calls at a time:\n\n", changesPhrase(len(p.Changes)), o.Parallelism)
+	runOpts := apply.Options{
+		Parallelism: o.Parallelism,
+		Out:         o.Stdout,
+		Live:        o.Terminal,
+		Secrets:     sink,
+		ShowSecrets: sink == nil && o.Terminal,
+	}
+	if o.GitHub.Enabled() {
+		runOpts.Mask = o.GitHub.Mask
+	}
+	res, runErr := apply.Run(ctx, p, sess.Client, runOpts)
+	if res == nil {
+		return runErr
+	}
+	res.WriteSummary(o.Stdout)
+	if sink != nil && res.Changed() {
+		fmt.Fprintf(o.Stdout, "New API key secrets were written to %s (mode 0600).\n", o.SecretsOut)
+	}
+	if o.Emulator && res.OK() && s != nil {
+		if err := replanDemo(ctx, o, sess, s); err != nil {
+			return err
+		}
+	}
+	return runErr
+}
+
+// applyPlan returns the session, the spec (nil for a plan file made without
+// one at hand), the plan and the live state it applies to: computed from
+// modelslab.yaml, or read from PLANFILE and checked against the live state.
+func applyPlan(ctx context.Context, o applyOptions) (*session, *spec.Spec, *plan.Plan, *remote.State, error) {
+	if o.PlanFile == "" {
+		s, err := o.loadSpec()
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		sess, err := o.connect(connectOptions{Command: "apply", Scopes: requiredScopes(s, true), Account: s.Account})
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
+		if err != nil {
+			sess.Close()
+			return nil, nil, nil, nil, explainAPIError(fmt.Errorf("reading the live account: %w", err))
+		}
+		p, err := plan.Compute(s, live, o.Now())
+		if err != nil {
+			sess.Close()
+			return nil, nil, nil, nil, err
+		}
+		return sess, s, p, live, nil
+	}
+
+	f, err := plan.ReadFile(o.PlanFile)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	p := f.Plan
+	sess, err := o.connect(connectOptions{Command: "apply", Scopes: planFileScopes(f), Account: p.SwitchTo})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	fail := func(err error) (*session, *spec.Spec, *plan.Plan, *remote.State, error) {
+		sess.Close()
+		return nil, nil, nil, nil, err
+	}
+	if !sameBaseURL(p.BaseURL, sess.BaseURL) {
+		return fail(refused("plan file %s was made against %s, not %s; make a new plan against this API; nothing was changed", o.PlanFile, p.BaseURL, sess.BaseURL))
+	}
+	live, err := sess.Client.Fetch(ctx, f.Sections.FetchOptions())
+	if err != nil {
+		return fail(explainAPIError(fmt.Errorf("reading the live account: %w", err)))
+	}
+	if live.Profile.Username != p.Account {
+		return fail(refused("plan file %s is for account %q, but the token acts on %q; nothing was changed", o.PlanFile, p.Account, live.Profile.Username))
+	}
+	if stale := plan.StaleAddresses(f.Fingerprints, plan.Fingerprints(live)); len(stale) > 0 {
+		return fail(refused("plan file %s is stale: the live state of %s changed since it was made; run `mlabctl plan --out %s` again and review the new plan; nothing was changed",
+			o.PlanFile, strings.Join(stale, ", "), o.PlanFile))
+	}
+	// The rails that need the spec (protect, min_admins) run again only when
+	// the modelslab.yaml at hand is the one the plan was made from.
+	var s *spec.Spec
+	if f.SpecHash != "" {
+		if _, statErr := os.Stat(o.specPath); statErr == nil {
+			if loaded, err := o.loadSpec(); err == nil && loaded.Hash == f.SpecHash {
+				s = loaded
+			}
+		}
+	}
+	return sess, s, p, live, nil
+}
+
+// planFileScopes are the scopes applying a plan file needs: read the
+// sections it was made from, write what it changes.
+func planFileScopes(f *plan.File) []string {
+	scopes := []string{"profile:read"}
+	write := map[plan.Kind]bool{}
+	for _, c := range f.Plan.Changes {
+		write[c.Address.Kind] = true
+	}
+	if write[plan.KindProfile] || write[plan.KindSocials] || write[plan.KindPreferences] {
+		scopes = append(scopes, "profile:write")
+	}
+	for _, sec := range []struct {
+		read  bool
+		kind  plan.Kind
+		scope string
+	}{{f.Sections.APIKeys, plan.KindAPIKey, "api-keys"}, {f.Sections.Team, plan.KindTeamMember, "teams"}, {f.Sections.Tokens, plan.KindAccessToken, "tokens"}} {
+		if sec.read {
+			scopes = append(scopes, sec.scope+":read")
+		}
+		if write[sec.kind] {
+			scopes = append(scopes, sec.scope+":write")
+		}
+	}
+	return scopes
+}
+
+func sameBaseURL(a, b string) bool {
+	return strings.TrimRight(a, "/") == strings.TrimRight(b, "/")
+}
+
+// checkApplyRails runs the rails again right before any change.
+func checkApplyRails(ctx context.Context, o applyOptions, sess *session, s *spec.Spec, p *plan.Plan, live *remote.State) error {
+	r := apply.Rails{AllowMassDelete: o.AllowMassDelete, AllowDelete: o.AllowDelete, Live: live}
+	if s != nil {
+		for _, k := range s.APIKeys {
+			if k.Protect {
+				r.Protected = append(r.Protected, k.Name)
+			}
+		}
+		r.MinAdmins = s.Policy.MinAdmins
+	}
+	err := apply.CheckRails(ctx, p, sess.Client, r)
+	var ref *apply.RefusedError
+	if errors.As(err, &ref) {
+		return err
+	}
+	if err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// confirm asks for an explicit "yes" on a terminal, unless --auto-approve;
+// off a terminal, --auto-approve is required.
+func confirm(ctx context.Context, o applyOptions) error {
+	if o.AutoApprove {
+		return nil
+	}
+	if !o.Terminal {
+		return refused("not a terminal, so apply cannot ask for confirmation: review the plan above and pass --%s to apply it; nothing was changed", flagAutoApprove)
+	}
+	fmt.Fprintf(o.Stdout, "\n%s", confirmPrompt)
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(o.Stdin).ReadString('\n')
+		answer <- strings.TrimSpace(line)
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(o.Stdout)
+		return refused("cancelled; nothing was changed")
+	case a := <-answer:
+		if a != "yes" {
+			return refused("apply cancelled (the answer was not 'yes'); nothing was changed")
+		}
+	}
+	return nil
+}
+
+// replanDemo plans again against the demo emulator after an apply, to show
+// that the account now matches the file.
+func replanDemo(ctx context.Context, o applyOptions, sess *session, s *spec.Spec) error {
+	fmt.Fprintf(o.Stdout, "\nPlanning again against the same emulator, to check that the account now matches %s:\n\n", s.Path)
+	live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
+	if err != nil {
+		return explainAPIError(fmt.Errorf("reading the live account again: %w", err))
+	}
+	p, err := plan.Compute(s, live, o.Now())
+	if err != nil {
+		return err
+	}
+	return plan.RenderText(o.Stdout, p, plan.RenderOptions{Color: o.Color})
+}
+
+func changesPhrase(n int) string {
+	if n == 1 {
+		return "1 change"
+	}
+	return fmt.Sprintf("%d changes", n)
+}

@@ -1,0 +1,20 @@
+// Package apply executes a plan.Plan against the live account, as data: the
+// changes a reviewer saw are exactly the calls it makes, in the phases of
+// CONTRACT.md (account, key creates, key updates, key deletes, team invites,
+// team updates, team removals, token revocations), up to Options.Parallelism
+// calls at a time within a phase, printed in a deterministic order.
+//
+// It owns what makes apply safe to run and to re-run: the rails checked
+// before any change (CheckRails), an Idempotency-Key on every mutation
+// derived from the plan and the action (IdempotencyKey), reading the live
+// state before deciding when a create's response was lost, skipping the
+// delete half of a replace whose create failed, finishing in-flight calls on
+// Ctrl-C, and handing each new API key secret to a SecretSink the moment it
+// exists (SecretsFile writes them 0600, merged atomically).
+//
+// It must not compute plans (package plan does), build URLs or read response
+// envelopes (package remote does), switch accounts (the command's connection
+// does), or let a secret reach its output, its errors or its Result: the only
+// ways out for a new key are the SecretSink, the GitHub Actions mask and, when
+// the caller asks for it on a terminal, one clearly marked line.
+package apply

@@ -1,0 +1,208 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/remote"
+)
+
+// exec makes one step's call. A started call runs under a context that an
+// interrupt does not cancel (only CallTimeout bounds it), so Ctrl-C never
+// leaves a call half-made on our side. It returns a new key's secret apart
+// from the result, which must never hold one.
+func (r *runner) exec(ctx context.Context, s *step) (StepResult, remote.Secret) {
+	start := r.opts.Now()
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.CallTimeout)
+	defer cancel()
+	callCtx = remote.WithIdempotencyKey(callCtx, s.key)
+
+	res := StepResult{Address: s.c.Address, Action: s.c.Action, Step: s.step, Phase: s.phase, IdempotencyKey: s.key}
+	note, secret, err := r.call(callCtx, s)
+	res.Duration = r.opts.Now().Sub(start)
+	if err == nil && !secret.IsZero() {
+		err = r.keep(s, secret)
+		if err != nil {
+			// The key exists: the account changed even though its secret
+			// could not be kept.
+			res.Changed = true
+		}
+	}
+	switch {
+	case err == nil:
+		res.Outcome, res.Changed, res.Note = Done, true, note
+	default:
+		var lost *lostSecretError
+		var half *halfDoneError
+		if errors.As(err, &lost) || errors.As(err, &half) {
+			res.Changed = true
+		}
+		res.Outcome, res.Err = Failed, err
+	}
+	return res, secret
+}
+
+// keep hands a new secret over: first the mask, then the sink. The secret
+// is printed (when asked) only later, with its step's line.
+func (r *runner) keep(s *step, secret remote.Secret) error {
+	if r.opts.Mask != nil {
+		r.out.locked(func() { r.opts.Mask(secret.Reveal()) })
+	}
+	if r.opts.Secrets == nil {
+		return nil
+	}
+	if err := r.opts.Secrets.Save(s.c.Address.Name, secret); err != nil {
+		return fmt.Errorf("the key was created but its secret could not be saved (%v); rotate it: it cannot be read again", err)
+	}
+	return nil
+}
+
+// call makes the API call of a step and returns a note for its line.
+func (r *runner) call(ctx context.Context, s *step) (note string, secret remote.Secret, err error) {
+	c := r.client
+	id := liveID(s.c)
+	switch s.c.Address.Kind {
+	case plan.KindProfile:
+		_, err = c.UpdateProfile(ctx, *s.req.(*remote.ProfileUpdate))
+		return "", "", err
+	case plan.KindSocials:
+		_, err = c.UpdateSocials(ctx, *s.req.(*remote.SocialsUpdate))
+		return "", "", err
+	case plan.KindPreferences:
+		_, err = c.UpdatePreferences(ctx, *s.req.(*remote.PreferencesUpdate))
+		return "", "", err
+	case plan.KindAPIKey:
+		switch s.step {
+		case StepCreate, StepReplaceCreate:
+			return r.createKey(ctx, s)
+		case StepUpdate:
+			_, err = c.UpdateAPIKey(ctx, id, *s.req.(*remote.APIKeyUpdate))
+			return "", "", err
+		case StepDelete, StepReplaceDelete:
+			return goneOK(c.DeleteAPIKey(ctx, id), "id "+id.String())
+		}
+	case plan.KindTeamMember:
+		switch s.step {
+		case StepCreate:
+			return r.invite(ctx, s)
+		case StepUpdate:
+			if _, err = c.UpdateMember(ctx, id, *s.req.(*remote.MemberUpdate)); err != nil || s.resendKey == "" {
+				return "", "", err
+			}
+			// An old pending invite whose role or permissions changed is
+			// resent after the update, so the new invite says the new role.
+			if _, err = c.ResendInvite(remote.WithIdempotencyKey(ctx, s.resendKey), id); err != nil {
+				return "", "", &halfDoneError{fmt.Errorf("updated, but resending the invite failed: %w", err)}
+			}
+			return "invite resent", "", nil
+		case StepResend:
+			_, err = c.ResendInvite(ctx, id)
+			return "", "", err
+		case StepDelete:
+			return goneOK(c.RemoveMember(ctx, id), "")
+		}
+	case plan.KindAccessToken:
+		return goneOK(c.RevokeToken(ctx, id), "")
+	}
+	return "", "", fmt.Errorf("apply cannot %s a %s", s.c.Action, s.c.Address.Kind)
+}
+
+// goneOK treats 404 on a delete as done: the object is gone, which is what
+// the plan wanted (someone else, or an earlier attempt whose answer was
+// lost, deleted it).
+func goneOK(err error, note string) (string, remote.Secret, error) {
+	var apiErr *remote.APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
+		return joinNotes(note, "already gone"), "", nil
+	}
+	return note, "", err
+}
+
+func joinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// createKey creates an API key; when the answer was lost (retries
+// exhausted on a network error or 5xx), it lists the keys before deciding.
+func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret, error) {
+	req := *s.req.(*remote.APIKeyCreate)
+	key, err := r.client.CreateAPIKey(ctx, req)
+	if err == nil {
+		return "id " + key.ID.String(), key.Key, nil
+	}
+	if !answerLost(err) {
+		return "", "", err
+	}
+	keys, lerr := r.client.ListAPIKeys(ctx)
+	if lerr != nil {
+		return "", "", fmt.Errorf("%w (and listing the keys to see whether it was created failed too: %v; run plan to find out)", err, lerr)
+	}
+	for _, k := range keys {
+		if k.Name == req.Name && k.ID.String() != s.c.LiveID {
+			return "", "", &lostSecretError{name: req.Name, id: k.ID, cause: err}
+		}
+	}
+	return "", "", fmt.Errorf("%w (the key list shows it was not created)", err)
+}
+
+// invite invites a member; when the answer was lost it reads the team
+// before deciding.
+func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, error) {
+	req := *s.req.(*remote.InviteRequest)
+	_, err := r.client.InviteMember(ctx, req)
+	if err == nil || !answerLost(err) {
+		return "", "", err
+	}
+	team, lerr := r.client.ListTeam(ctx)
+	if lerr != nil {
+		return "", "", fmt.Errorf("%w (and reading the team to see whether the invite was sent failed too: %v; run plan to find out)", err, lerr)
+	}
+	for _, m := range team {
+		if strings.EqualFold(m.Email, req.Email) {
+			return "confirmed by reading the team after the answer was lost", "", nil
+		}
+	}
+	return "", "", fmt.Errorf("%w (the team shows no invite was sent)", err)
+}
+
+// answerLost reports whether a mutation may have happened although it
+// failed: no API answer (a network error or timeout), or a server error. A
+// 4xx answer means the server refused it.
+func answerLost(err error) bool {
+	var apiErr *remote.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Status >= 500 || apiErr.Status == 0
+	}
+	return true
+}
+
+// lostSecretError is a key that was created although its create's answer,
+// which carried the secret, never arrived.
+type lostSecretError struct {
+	name  string
+	id    remote.ID
+	cause error
+}
+
+func (e *lostSecretError) Error() string {
+	return fmt.Sprintf("the key was created (id %s) but the answer carrying its secret was lost (%v); the API never shows a secret again, so rotate it: delete key %s (e.g. remove %q from modelslab.yaml and apply, then add it back and apply)", e.id, e.cause, e.id, e.name)
+}
+
+func (e *lostSecretError) Unwrap() error { return e.cause }
+
+// halfDoneError is a step that changed the account and then failed (an
+// update whose following resend failed).
+type halfDoneError struct{ err error }
+
+func (e *halfDoneError) Error() string { return e.err.Error() }
+func (e *halfDoneError) Unwrap() error { return e.err }

@@ -1,0 +1,134 @@
+package apply
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// printer serialises apply's output. Lines are printed whole; on a terminal
+// (live) a progress line at the bottom says how far apply is and what is
+// running, and is erased before every printed line and at the end, so that
+// what stays on screen is exactly what a log would show.
+type printer struct {
+	mu      sync.Mutex
+	w       io.Writer
+	live    bool
+	shown   bool
+	total   int
+	done    int
+	running map[string]time.Time
+	now     func() time.Time
+	stop    chan struct{}
+	stopped sync.WaitGroup
+}
+
+// liveWidth bounds the progress line so that it never wraps on an 80-column
+// terminal (a wrapped line cannot be erased with \r).
+const liveWidth = 76
+
+func newPrinter(w io.Writer, live bool, total int, now func() time.Time) *printer {
+	p := &printer{w: w, live: live, total: total, running: map[string]time.Time{}, now: now, stop: make(chan struct{})}
+	if live {
+		// Redraw a few times a second so that a slow call's elapsed time
+		// moves; the line is the only thing this goroutine touches.
+		p.stopped.Add(1)
+		go func() {
+			defer p.stopped.Done()
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-p.stop:
+					return
+				case <-t.C:
+					p.mu.Lock()
+					p.redraw()
+					p.mu.Unlock()
+				}
+			}
+		}()
+	}
+	return p
+}
+
+// print writes text (whole lines) above the progress line.
+func (p *printer) print(text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.erase()
+	io.WriteString(p.w, text)
+	p.redraw()
+}
+
+// locked runs fn with the output to itself (for the GitHub Actions mask,
+// which shares stdout).
+func (p *printer) locked(fn func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.erase()
+	fn()
+	p.redraw()
+}
+
+func (p *printer) start(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running[name] = p.now()
+	p.redraw()
+}
+
+func (p *printer) finish(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.running, name)
+	p.done++
+	p.redraw()
+}
+
+// close erases the progress line for good.
+func (p *printer) close() {
+	if p.live {
+		close(p.stop)
+		p.stopped.Wait()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.erase()
+	p.live = false
+}
+
+func (p *printer) erase() {
+	if p.shown {
+		io.WriteString(p.w, "\r\033[K")
+		p.shown = false
+	}
+}
+
+func (p *printer) redraw() {
+	if !p.live {
+		return
+	}
+	p.erase()
+	if len(p.running) == 0 {
+		return
+	}
+	names := make([]string, 0, len(p.running))
+	oldest := p.now()
+	for n, t := range p.running {
+		names = append(names, n)
+		if t.Before(oldest) {
+			oldest = t
+		}
+	}
+	sort.Strings(names)
+	line := fmt.Sprintf("[%d/%d] %s… %s: %s", p.done, p.total, "applying", p.now().Sub(oldest).Round(100*time.Millisecond), strings.Join(names, ", "))
+	if r := []rune(line); len(r) > liveWidth {
+		line = string(r[:liveWidth-1]) + "…"
+	}
+	io.WriteString(p.w, line)
+	p.shown = true
+}

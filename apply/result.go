@@ -1,0 +1,206 @@
+package apply
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mlabctl/mlabctl/plan"
+)
+
+// Outcome is how one step ended.
+type Outcome int
+
+// The outcomes of a step.
+const (
+	// Done: the call succeeded (or the live state showed it had).
+	Done Outcome = iota + 1
+	// Failed: the call failed; StepResult.Err says why.
+	Failed
+	// Skipped: the call was never made (its replacement was not created, or
+	// apply was interrupted); StepResult.Err says why.
+	Skipped
+)
+
+// String names the outcome as the summary prints it.
+func (o Outcome) String() string {
+	switch o {
+	case Done:
+		return "done"
+	case Failed:
+		return "failed"
+	case Skipped:
+		return "skipped"
+	}
+	return "unknown"
+}
+
+// StepResult is what happened to one step. It never holds a secret.
+type StepResult struct {
+	Address plan.Address
+	Action  plan.Action
+	Step    Step
+	Phase   plan.Phase
+	Outcome Outcome
+	// Changed reports whether the account changed (a done step, or a create
+	// that happened although its response was lost).
+	Changed bool
+	// Err is why a step failed or was skipped; nil when done.
+	Err error
+	// Note is shown after the outcome: "id 123", "already gone", ...
+	Note string
+	// Duration is how long the call took, retries and reads included.
+	Duration time.Duration
+	// IdempotencyKey is the key the call carried (empty for skipped steps
+	// that never ran).
+	IdempotencyKey string
+}
+
+// Result is what an apply did, step by step in printed order (phase, then
+// address), whichever finished first.
+type Result struct {
+	Steps []StepResult
+	// Interrupted reports that the context was cancelled (Ctrl-C) before
+	// every step had started.
+	Interrupted bool
+}
+
+// Changed reports whether any step changed the account.
+func (r *Result) Changed() bool {
+	for _, s := range r.Steps {
+		if s.Changed {
+			return true
+		}
+	}
+	return false
+}
+
+// Count returns how many steps ended with the outcome.
+func (r *Result) Count(o Outcome) int {
+	n := 0
+	for _, s := range r.Steps {
+		if s.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// OK reports whether every step is done.
+func (r *Result) OK() bool { return r.Count(Done) == len(r.Steps) && !r.Interrupted }
+
+// WriteSummary writes the closing summary: on success one line of counts by
+// action; otherwise what was done, what failed (with each error) and what
+// was skipped (with why), and that a re-run converges.
+func (r *Result) WriteSummary(w io.Writer) {
+	if r.OK() {
+		fmt.Fprintf(w, "\nApply complete: %s.\n", actionCounts(r))
+		return
+	}
+	head := "Apply failed"
+	if r.Interrupted {
+		head = "Apply interrupted"
+	}
+	fmt.Fprintf(w, "\n%s: %d done, %d failed, %d skipped.\n", head, r.Count(Done), r.Count(Failed), r.Count(Skipped))
+	for _, o := range []Outcome{Done, Failed, Skipped} {
+		var lines []string
+		for _, s := range r.Steps {
+			if s.Outcome != o {
+				continue
+			}
+			line := fmt.Sprintf("    %s %s", s.Action.Mark(), describe(s))
+			if s.Err != nil {
+				line += ": " + s.Err.Error()
+			}
+			lines = append(lines, line)
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %s%s:\n%s\n", strings.ToUpper(o.String()[:1]), o.String()[1:], strings.Join(lines, "\n"))
+	}
+	if r.Changed() {
+		fmt.Fprintln(w, "Run the same command again to finish: it plans from the live account and converges.")
+	} else {
+		fmt.Fprintln(w, "Nothing was changed.")
+	}
+}
+
+// describe names a step for the summary: the address, and the half of a
+// replace when it is one.
+func describe(s StepResult) string {
+	switch s.Step {
+	case StepReplaceCreate:
+		return s.Address.String() + " (create the new key)"
+	case StepReplaceDelete:
+		return s.Address.String() + " (delete the old key)"
+	}
+	return s.Address.String()
+}
+
+// actionCounts renders "2 created, 3 updated, 1 deleted, 1 replaced" for the
+// changes whose steps are all done, counted like plan.Summary (a resend is
+// an update) so that the numbers match the plan's closing line.
+func actionCounts(r *Result) string {
+	type key struct {
+		addr   string
+		action plan.Action
+	}
+	complete := map[key]bool{}
+	var order []key
+	for _, s := range r.Steps {
+		k := key{s.Address.String(), s.Action}
+		if _, seen := complete[k]; !seen {
+			order = append(order, k)
+			complete[k] = true
+		}
+		if s.Outcome != Done {
+			complete[k] = false
+		}
+	}
+	counts := map[plan.Action]int{}
+	for _, k := range order {
+		if complete[k] {
+			a := k.action
+			if a == plan.Resend {
+				a = plan.Update // as plan.Summary counts it
+			}
+			counts[a]++
+		}
+	}
+	parts := []string{}
+	for _, a := range []struct {
+		action plan.Action
+		verb   string
+	}{{plan.Create, "created"}, {plan.Update, "updated"}, {plan.Delete, "deleted"}, {plan.Replace, "replaced"}} {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[a.action], a.verb))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// FailedError is returned by Run when a step failed or apply was
+// interrupted. Its exit code is 4 when the account changed (CONTRACT.md:
+// changed some things, then failed) and 1 when nothing changed.
+type FailedError struct {
+	Result *Result
+}
+
+func (e *FailedError) Error() string {
+	what := "failed"
+	if e.Result.Interrupted {
+		what = "was interrupted"
+	}
+	if e.Result.Changed() {
+		return fmt.Sprintf("apply %s after changing the account (%d done, %d failed, %d skipped); see the summary above", what, e.Result.Count(Done), e.Result.Count(Failed), e.Result.Count(Skipped))
+	}
+	return fmt.Sprintf("apply %s before changing anything (%d failed, %d skipped); see the summary above", what, e.Result.Count(Failed), e.Result.Count(Skipped))
+}
+
+// ExitCode is 4 when something changed, 1 otherwise.
+func (e *FailedError) ExitCode() int {
+	if e.Result.Changed() {
+		return 4
+	}
+	return 1
+}

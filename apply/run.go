@@ -1,0 +1,288 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/remote"
+)
+
+// Client is the part of *remote.Client that apply calls. It is an interface
+// so that tests can wrap the real client (to count, delay or fail calls).
+type Client interface {
+	UpdateProfile(ctx context.Context, u remote.ProfileUpdate) (*remote.Profile, error)
+	UpdateSocials(ctx context.Context, u remote.SocialsUpdate) (*remote.Profile, error)
+	UpdatePreferences(ctx context.Context, u remote.PreferencesUpdate) (*remote.Profile, error)
+	ListAPIKeys(ctx context.Context) ([]remote.APIKey, error)
+	CreateAPIKey(ctx context.Context, r remote.APIKeyCreate) (*remote.APIKey, error)
+	UpdateAPIKey(ctx context.Context, id remote.ID, u remote.APIKeyUpdate) (*remote.APIKey, error)
+	DeleteAPIKey(ctx context.Context, id remote.ID) error
+	ListTeam(ctx context.Context) ([]remote.TeamMember, error)
+	InviteMember(ctx context.Context, r remote.InviteRequest) (*remote.TeamMember, error)
+	UpdateMember(ctx context.Context, id remote.ID, u remote.MemberUpdate) (*remote.TeamMember, error)
+	RemoveMember(ctx context.Context, id remote.ID) error
+	ResendInvite(ctx context.Context, id remote.ID) (*remote.TeamMember, error)
+	ListTokens(ctx context.Context) ([]remote.AccessToken, error)
+	RevokeToken(ctx context.Context, id remote.ID) error
+}
+
+// DefaultParallelism is how many calls of one phase run at once unless
+// Options.Parallelism says otherwise (CONTRACT.md: --parallelism, default 4).
+const DefaultParallelism = 4
+
+// MaxParallelism bounds Options.Parallelism.
+const MaxParallelism = 64
+
+// DefaultCallTimeout bounds one step (its retries and reads included) once
+// it has started; an interrupt does not cut a started call short.
+const DefaultCallTimeout = 2 * time.Minute
+
+// Options tune Run. The zero value prints nothing and refuses to create API
+// keys (their secrets would have nowhere to go).
+type Options struct {
+	// Parallelism is the most calls of one phase in flight; 0 means
+	// DefaultParallelism. Values above MaxParallelism are an error.
+	Parallelism int
+	// Out receives one line per step (nil: discard), in phase then address
+	// order, whichever call finished first.
+	Out io.Writer
+	// Live shows a progress line on Out, which must be a terminal.
+	Live bool
+	// Secrets receives each new API key secret as soon as it exists.
+	Secrets SecretSink
+	// ShowSecrets prints each new secret once on Out, clearly marked, after
+	// its step's line (for a terminal without --secrets-out).
+	ShowSecrets bool
+	// Mask is called with each new secret before anything else happens
+	// with it (GitHub Actions' ::add-mask::), with the output held.
+	Mask func(secret string)
+	// CallTimeout bounds one started step; 0 means DefaultCallTimeout.
+	CallTimeout time.Duration
+	// Now is the clock for durations; nil means time.Now.
+	Now func() time.Time
+}
+
+// Run executes the plan's changes with client: the phases of plan.Phases in
+// order, within a phase up to Parallelism calls at once, each mutation
+// carrying its IdempotencyKey. A failed step does not stop the others; the
+// delete half of a replace whose create did not happen is skipped. When ctx
+// is cancelled, started calls finish (under CallTimeout, not ctx), nothing
+// new starts, and the rest is skipped.
+//
+// Run returns an error without a Result when the plan cannot be executed
+// (nothing was changed), and a *FailedError with the Result when a step
+// failed or the run was interrupted. It does not print the summary: the
+// caller writes Result.WriteSummary where it wants it.
+func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Result, error) {
+	if opts.Parallelism == 0 {
+		opts.Parallelism = DefaultParallelism
+	}
+	if opts.Parallelism < 1 || opts.Parallelism > MaxParallelism {
+		return nil, fmt.Errorf("parallelism %d is out of range: use 1 to %d", opts.Parallelism, MaxParallelism)
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = DefaultCallTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	phases, err := prepare(p)
+	if err != nil {
+		return nil, err
+	}
+	if CreatesKeys(p) && opts.Secrets == nil && !opts.ShowSecrets {
+		return nil, errors.New("the plan creates API keys but their secrets have nowhere to go: pass --secrets-out FILE")
+	}
+	total := 0
+	for _, ph := range phases {
+		total += len(ph)
+	}
+	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}}
+	res := &Result{}
+	for _, steps := range phases {
+		res.Steps = append(res.Steps, r.phase(ctx, steps)...)
+	}
+	r.out.close()
+	res.Interrupted = r.interrupted
+	if !res.OK() {
+		return res, &FailedError{Result: res}
+	}
+	return res, nil
+}
+
+// CreatesKeys reports whether the plan creates or replaces an API key, that
+// is, whether applying it yields secrets.
+func CreatesKeys(p *plan.Plan) bool {
+	for _, c := range p.Changes {
+		if c.Address.Kind == plan.KindAPIKey && (c.Action == plan.Create || c.Action == plan.Replace) {
+			return true
+		}
+	}
+	return false
+}
+
+// runner is the state of one Run.
+type runner struct {
+	opts        Options
+	client      Client
+	out         *printer
+	mu          sync.Mutex
+	byChange    map[int]*StepResult // the replace-create step of each change, once finished
+	interrupted bool
+}
+
+// phase runs one phase's steps, up to Parallelism at once, and prints their
+// lines in order: line i as soon as steps 0..i have all finished.
+func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
+	results := make([]StepResult, len(steps))
+	secrets := make([]remote.Secret, len(steps))
+	finished := make([]bool, len(steps))
+	next := 0
+	var mu sync.Mutex
+	finish := func(i int, res StepResult, secret remote.Secret) {
+		mu.Lock()
+		defer mu.Unlock()
+		results[i], secrets[i], finished[i] = res, secret, true
+		for next < len(steps) && finished[next] {
+			r.out.print(line(results[next], secrets[next], r.opts.ShowSecrets))
+			secrets[next] = ""
+			next++
+		}
+	}
+
+	sem := make(chan struct{}, r.opts.Parallelism)
+	var wg sync.WaitGroup
+	for i, s := range steps {
+		if reason := r.blocked(s); reason != nil {
+			finish(i, skipped(s, reason), "")
+			continue
+		}
+		acquired := false
+		if ctx.Err() == nil {
+			select {
+			case sem <- struct{}{}:
+				acquired = true
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			// select picks at random among ready cases: check again so that
+			// nothing starts after an interrupt.
+			if acquired {
+				<-sem
+			}
+			r.mu.Lock()
+			r.interrupted = true
+			r.mu.Unlock()
+			finish(i, skipped(s, errInterrupted), "")
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r.out.start(s.c.Address.String())
+			res, secret := r.exec(ctx, s)
+			r.out.finish(s.c.Address.String())
+			if s.step == StepReplaceCreate {
+				r.mu.Lock()
+				r.byChange[s.change] = &res
+				r.mu.Unlock()
+			}
+			finish(i, res, secret)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// errInterrupted is why steps are skipped after Ctrl-C.
+var errInterrupted = errors.New("not started: apply was interrupted")
+
+// blocked returns why a step must not run: the delete half of a replace runs
+// only once its new key exists.
+func (r *runner) blocked(s *step) error {
+	if s.step != StepReplaceDelete {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	created := r.byChange[s.change]
+	if created == nil || created.Outcome != Done {
+		return errors.New("not started: the new key was not created, so the old one is kept")
+	}
+	return nil
+}
+
+func skipped(s *step, why error) StepResult {
+	return StepResult{Address: s.c.Address, Action: s.c.Action, Step: s.step, Phase: s.phase, Outcome: Skipped, Err: why}
+}
+
+// line renders one step's line: mark, address, outcome, duration; and, when
+// asked, a new key's secret on a clearly marked line of its own.
+func line(res StepResult, secret remote.Secret, show bool) string {
+	var b strings.Builder
+	mark := res.Action.Mark()
+	switch res.Outcome {
+	case Done:
+		fmt.Fprintf(&b, "%s %s: %s", mark, res.Address, doneVerb(res))
+		if res.Note != "" {
+			fmt.Fprintf(&b, ", %s", res.Note)
+		}
+		fmt.Fprintf(&b, " (%s)\n", roundDuration(res.Duration))
+	case Failed:
+		fmt.Fprintf(&b, "%s %s: FAILED (%s): %v\n", mark, describe(res), roundDuration(res.Duration), res.Err)
+	case Skipped:
+		fmt.Fprintf(&b, "%s %s: skipped: %v\n", mark, describe(res), res.Err)
+	}
+	if show && !secret.IsZero() {
+		fmt.Fprintf(&b, "\n    ┌ NEW SECRET for API key %q, shown only this once; store it now:\n    │ %s\n    └ (pass --secrets-out FILE to have it written to a 0600 file instead)\n\n", res.Address.Name, secret.Reveal())
+	}
+	return b.String()
+}
+
+func doneVerb(res StepResult) string {
+	switch res.Step {
+	case StepCreate:
+		if res.Address.Kind == plan.KindTeamMember {
+			return "invited"
+		}
+		return "created"
+	case StepUpdate:
+		return "updated"
+	case StepDelete:
+		switch res.Address.Kind {
+		case plan.KindTeamMember:
+			return "removed"
+		case plan.KindAccessToken:
+			return "revoked"
+		}
+		return "deleted"
+	case StepResend:
+		return "invite resent"
+	case StepReplaceCreate:
+		return "new key created"
+	case StepReplaceDelete:
+		return "old key deleted"
+	}
+	return "done"
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
+}

@@ -1,0 +1,134 @@
+package apply
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/mlabctl/mlabctl/remote"
+)
+
+// SecretSink receives every new API key secret the moment the key exists,
+// before the next step starts, so that a later failure or interrupt loses
+// nothing. Save is called from several goroutines.
+type SecretSink interface {
+	Save(name string, key remote.Secret) error
+}
+
+// SecretsFile is the --secrets-out file: a JSON object from key name to key
+// value, mode 0600 (enforced on every write, also on a file that existed
+// with a wider mode). Every Save merges into what the file holds and
+// replaces it atomically (a temporary file in the same directory, then a
+// rename), so earlier entries survive and a crash never leaves half a file.
+type SecretsFile struct {
+	Path string
+	mu   sync.Mutex
+}
+
+// NewSecretsFile returns the sink for path.
+func NewSecretsFile(path string) *SecretsFile { return &SecretsFile{Path: path} }
+
+// Check makes sure the file can be written before any change: it reads what
+// is there (which must be a JSON object of strings) and rewrites it 0600. An
+// apply that could not save a secret must not create the key.
+func (f *SecretsFile) Check() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.read()
+	if err != nil {
+		return err
+	}
+	return f.write(m)
+}
+
+// Save merges name → key into the file.
+func (f *SecretsFile) Save(name string, key remote.Secret) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.read()
+	if err != nil {
+		return err
+	}
+	m[name] = key.Reveal() // deliberately: the user asked for the file
+	return f.write(m)
+}
+
+func (f *SecretsFile) read() (map[string]string, error) {
+	m := map[string]string{}
+	b, err := os.ReadFile(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secrets file: %w", err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return m, nil
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		// Never quote the content: it holds secrets.
+		return nil, fmt.Errorf("secrets file %q is not a JSON object of name → key; fix or move it (it was left as it is)", f.Path)
+	}
+	return m, nil
+}
+
+func (f *SecretsFile) write(m map[string]string) error {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	// Written by hand to keep a stable, sorted, indented layout that is easy
+	// to feed to `jq -r '.ci'`.
+	var b bytes.Buffer
+	b.WriteString("{")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		k, _ := json.Marshal(n)
+		v, _ := json.Marshal(m[n])
+		fmt.Fprintf(&b, "\n  %s: %s", k, v)
+	}
+	if len(names) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("}\n")
+
+	dir := filepath.Dir(f.Path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.Path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	if _, err := tmp.Write(b.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), f.Path); err != nil {
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	// The rename carried the temporary file's 0600; chmod again in case the
+	// path is something a rename does not replace (it would have failed).
+	if err := os.Chmod(f.Path, 0o600); err != nil {
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	return nil
+}
