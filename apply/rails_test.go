@@ -43,8 +43,10 @@ func TestCheckRails(t *testing.T) {
 		{name: "mass deletion partly approved", plan: massPlan, rails: Rails{AllowDelete: []plan.Address{{Kind: plan.KindAPIKey, Name: "a"}}}, refused: []string{"--allow-delete: api_key.b, api_key.c, api_key.d"}},
 		{name: "--allow-delete of an address the plan does not delete", plan: massPlan, rails: Rails{AllowDelete: []plan.Address{{Kind: plan.KindAPIKey, Name: "zzz"}}}, misuse: "the plan does not delete api_key.zzz"},
 		{
-			name:    "protected key",
-			plan:    func(t testing.TB) *plan.Plan { return &plan.Plan{Changes: []plan.Change{{Address: addr(t, "api_key.prod"), Action: plan.Replace, LiveID: "1"}}} },
+			name: "protected key",
+			plan: func(t testing.TB) *plan.Plan {
+				return &plan.Plan{Changes: []plan.Change{{Address: addr(t, "api_key.prod"), Action: plan.Replace, LiveID: "1"}}}
+			},
 			rails:   Rails{Protected: []string{"prod"}},
 			refused: []string{`API key "prod" is protected`},
 		},

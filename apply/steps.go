@@ -37,7 +37,7 @@ type step struct {
 	// resendKey is the Idempotency-Key of the resend that follows the
 	// update of an old pending invite (Change.Resend); empty otherwise.
 	resendKey string
-	req    any    // the typed request body, nil for calls without one
+	req       any // the typed request body, nil for calls without one
 }
 
 // prepare expands the plan's changes into steps grouped by phase (phases in
