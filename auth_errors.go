@@ -41,7 +41,7 @@ func explainAPIError(err error) error {
 		return &explainedError{err: err, msg: prefix + what + ": " + scopeAdvice(scope) + requestID(apiErr)}
 	}
 	if remote.IsUnauthenticated(err) {
-		return &explainedError{err: err, msg: prefix + "the access token was rejected (unknown, expired or revoked): " +
+		return &explainedError{err: err, msg: prefix + "the access token was rejected (401: unknown, expired or revoked): " +
 			"log in again (mlabctl auth login --token-file FILE) and set " + envToken +
 			", or unset it and set " + envEmail + " and " + envPassword + requestID(apiErr)}
 	}

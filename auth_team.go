@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -43,7 +44,14 @@ func runSwitchAccount(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	sess, err := connect(c, connectOptions{Command: "auth-switch-account", Scopes: []string{scopeTokensWrite}})
+	// The switched token's scopes are intersected with the caller's, so an
+	// ephemeral login asks for tokens:write (to switch) plus the scopes
+	// wanted, or for all of them when --scopes is absent.
+	var callerScopes []string
+	if scopes != nil {
+		callerScopes = append(slices.Clone(scopes), scopeTokensWrite)
+	}
+	sess, err := connect(c, connectOptions{Command: "auth-switch-account", Scopes: callerScopes})
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,11 @@ type connectOptions struct {
 	// Command names the command ("plan", "apply", "export"); it is used for
 	// the device name of an ephemeral token.
 	Command string
-	// Scopes are the scopes the command needs.
+	// Scopes are the scopes the command needs inside the account it acts in
+	// (requiredScopes for plan, apply and export). An ephemeral login asks
+	// for exactly these (plus tokens:write to switch account); nil asks for
+	// every scope the user has, which only `auth switch-account` without
+	// --scopes does.
 	Scopes []string
 	// Account, when non-empty, is the team account to switch into first.
 	Account string

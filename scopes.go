@@ -52,8 +52,13 @@ func requiredScopes(s *spec.Spec, write bool) []string {
 
 // loginScopes are the scopes an ephemeral login asks for: the scopes used
 // inside the account, plus tokens:write when the session must first switch
-// into a team account (POST /auth/switch-account requires it).
+// into a team account (POST /auth/switch-account requires it). nil stays
+// nil: every scope the user has (only `auth switch-account` without
+// --scopes asks for that).
 func loginScopes(inAccount []string, account string) []string {
+	if inAccount == nil {
+		return nil
+	}
 	if account == "" {
 		return normalizeScopes(inAccount)
 	}
@@ -61,8 +66,11 @@ func loginScopes(inAccount []string, account string) []string {
 }
 
 // normalizeScopes sorts scopes and removes duplicates and empty entries,
-// without changing its argument.
+// without changing its argument; nil stays nil.
 func normalizeScopes(scopes []string) []string {
+	if scopes == nil {
+		return nil
+	}
 	out := make([]string, 0, len(scopes))
 	for _, s := range scopes {
 		if s != "" {

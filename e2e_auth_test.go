@@ -1,0 +1,644 @@
+package main
+
+// End-to-end tests of `mlabctl auth` and of connect's credentials (ephemeral
+// least-privilege tokens, team accounts): the built binary against an
+// emulator wrapped in a recorder that keeps every request body and every
+// secret the server handed out, so that a test can check what was asked for
+// and that no secret reached the output.
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator"
+)
+
+// authEmulator is an emulator seeded with the demo account, served through
+// a recorder.
+type authEmulator struct {
+	*emulator.Server
+	URL  string
+	Demo emulator.Demo
+
+	mu sync.Mutex
+	// calls are the /api requests with their bodies, in order.
+	calls []recordedCall
+	// secrets are every password sent and every token or key received.
+	secrets map[string]bool
+	// atLogout are the user's tokens just before each POST /auth/logout
+	// was handled.
+	atLogout [][]emulator.Token
+}
+
+// recordedCall is one request with its JSON bodies.
+type recordedCall struct {
+	Method, Path string
+	Status       int
+	Request      map[string]any
+	Response     map[string]any
+}
+
+func startAuthEmulator(t *testing.T) *authEmulator {
+	t.Helper()
+	srv := emulator.New()
+	em := &authEmulator{Server: srv, Demo: srv.SeedDemo(), secrets: map[string]bool{}}
+	em.secrets[em.Demo.Password] = true
+	em.secrets[em.Demo.Token] = true
+	ts := httptest.NewServer(em)
+	t.Cleanup(ts.Close)
+	em.URL = ts.URL
+	t.Cleanup(func() {
+		if unknown := srv.UnknownRoutes(); len(unknown) > 0 {
+			t.Errorf("mlabctl called routes the API does not have: %q", unknown)
+		}
+	})
+	return em
+}
+
+// ServeHTTP records the request and the response around the emulator.
+func (em *authEmulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rel, isAPI := strings.CutPrefix(r.URL.Path, emulator.Prefix)
+	if !isAPI {
+		em.Server.ServeHTTP(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	call := recordedCall{Method: r.Method, Path: rel}
+	json.Unmarshal(body, &call.Request)
+	if r.Method == http.MethodPost && rel == "/auth/logout" {
+		snap, _ := em.Snapshot(em.Demo.Username)
+		em.mu.Lock()
+		em.atLogout = append(em.atLogout, snap.Tokens)
+		em.mu.Unlock()
+	}
+	rec := &teeWriter{ResponseWriter: w, status: http.StatusOK}
+	em.Server.ServeHTTP(rec, r)
+	call.Status = rec.status
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	json.Unmarshal(rec.body.Bytes(), &env)
+	json.Unmarshal(env.Data, &call.Response)
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	em.calls = append(em.calls, call)
+	for _, k := range []string{"password", "password_confirmation", "current_password", "token", "verification_code"} {
+		if v, ok := call.Request[k].(string); ok && v != "" {
+			em.secrets[v] = true
+		}
+	}
+	for _, k := range []string{"access_token", "api_key", "key"} {
+		if v, ok := call.Response[k].(string); ok && v != "" {
+			em.secrets[v] = true
+		}
+	}
+}
+
+// teeWriter keeps a copy of the response.
+type teeWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *teeWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *teeWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+// callsTo returns the recorded calls of METHOD PATH.
+func (em *authEmulator) callsTo(method, path string) []recordedCall {
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	var out []recordedCall
+	for _, c := range em.calls {
+		if c.Method == method && c.Path == path {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// lastResponse returns the response data of the last successful call of
+// METHOD PATH, failing the test if there is none.
+func (em *authEmulator) lastResponse(t *testing.T, method, path string) map[string]any {
+	t.Helper()
+	calls := em.callsTo(method, path)
+	for i := len(calls) - 1; i >= 0; i-- {
+		if calls[i].Status < 300 {
+			return calls[i].Response
+		}
+	}
+	t.Fatalf("no successful %s %s was made", method, path)
+	return nil
+}
+
+// tokenNames returns the names of the demo user's live tokens, sorted.
+func (em *authEmulator) tokenNames(t *testing.T) []string {
+	t.Helper()
+	snap, ok := em.Snapshot(em.Demo.Username)
+	if !ok {
+		t.Fatalf("no account %q", em.Demo.Username)
+	}
+	var names []string
+	for _, tok := range snap.Tokens {
+		names = append(names, tok.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// env returns the environment of a run against the emulator, plus extra
+// pairs (k1, v1, k2, v2, ...).
+func (em *authEmulator) env(kv ...string) map[string]string {
+	env := map[string]string{envBaseURL: em.URL}
+	for i := 0; i+1 < len(kv); i += 2 {
+		env[kv[i]] = kv[i+1]
+	}
+	return env
+}
+
+// run runs the binary against the emulator and fails the test if any
+// secret the emulator saw appears in the output, except those in allowed.
+func (em *authEmulator) run(t *testing.T, r cliRun, allowed ...string) cliResult {
+	t.Helper()
+	res := runCLI(t, r)
+	em.checkNoSecrets(t, r.Args, res, allowed...)
+	return res
+}
+
+func (em *authEmulator) checkNoSecrets(t *testing.T, args []string, res cliResult, allowed ...string) {
+	t.Helper()
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	for s := range em.secrets {
+		if len(s) < 6 || slices.Contains(allowed, s) {
+			continue
+		}
+		if strings.Contains(res.Stdout, s) || strings.Contains(res.Stderr, s) {
+			t.Errorf("mlabctl %s leaked a secret (%d chars, starting %q) in its output", strings.Join(args, " "), len(s), s[:2])
+		}
+	}
+}
+
+// mustSucceed fails the test unless the run exited 0.
+func mustSucceed(t *testing.T, res cliResult) {
+	t.Helper()
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+// mustFail fails the test unless the run exited code with stderr
+// containing every one of wants.
+func mustFail(t *testing.T, res cliResult, code int, wants ...string) {
+	t.Helper()
+	if res.Code != code {
+		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.Code, code, res.Stdout, res.Stderr)
+	}
+	for _, w := range wants {
+		if !strings.Contains(res.Stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, res.Stderr)
+		}
+	}
+}
+
+// latestCode returns the code of the last mail of kind sent to email.
+func latestCode(t *testing.T, em *authEmulator, to, kind string) string {
+	t.Helper()
+	out := em.Outbox()
+	for i := len(out) - 1; i >= 0; i-- {
+		if strings.EqualFold(out[i].To, to) && out[i].Kind == kind {
+			return out[i].Code
+		}
+	}
+	t.Fatalf("no %s mail to %s in the outbox %v", kind, to, out)
+	return ""
+}
+
+// readToken reads a token file written by --token-file, checking its mode.
+func readToken(t *testing.T, path string) string {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := fi.Mode().Perm(); mode != 0o600 {
+		t.Errorf("%s has mode %o, want 600", path, mode)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" || strings.Contains(tok, "\n") {
+		t.Fatalf("%s holds %d bytes, want one token line", path, len(b))
+	}
+	return tok
+}
+
+// loginWithFile logs the demo user in and returns the token saved to a file.
+func loginWithFile(t *testing.T, em *authEmulator, dir, file string, extra ...string) string {
+	t.Helper()
+	path := filepath.Join(dir, file)
+	args := append([]string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", path}, extra...)
+	mustSucceed(t, em.run(t, cliRun{Args: args, Env: em.env(), Stdin: em.Demo.Password + "\n"}))
+	return readToken(t, path)
+}
+
+func TestAuthLoginTokenDestinations(t *testing.T) {
+	em := startAuthEmulator(t)
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "stale")
+	if err := os.WriteFile(stale, []byte("old content that is longer than a token\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	masked := regexp.MustCompile(`Access token \S+…\S+`)
+
+	t.Run("masked by default", func(t *testing.T) {
+		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
+		mustSucceed(t, res)
+		if !masked.MatchString(res.Stdout) || !strings.Contains(res.Stdout, "was not saved") {
+			t.Errorf("stdout does not show the masked token and that it was not saved:\n%s", res.Stdout)
+		}
+		login := em.lastResponse(t, "POST", "/auth/login")
+		if tok := login["access_token"].(string); strings.Contains(res.Stdout+res.Stderr, tok) {
+			t.Errorf("the token was printed without --print-token")
+		}
+	})
+	t.Run("print-token", func(t *testing.T) {
+		res := runCLI(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--print-token", "--device-name", "ci-runner"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
+		mustSucceed(t, res)
+		tok := em.lastResponse(t, "POST", "/auth/login")["access_token"].(string)
+		em.checkNoSecrets(t, []string{"auth", "login", "--print-token"}, res, tok)
+		if diff := cmp.Diff(tok+"\n", res.Stdout); diff != "" {
+			t.Errorf("stdout is not the token alone (-want +got):\n%s", diff)
+		}
+		if strings.Contains(res.Stderr, tok) || !strings.Contains(res.Stderr, "Logged in") {
+			t.Errorf("stderr should report the login without the token:\n%s", res.Stderr)
+		}
+		if !slices.Contains(em.tokenNames(t), "ci-runner") {
+			t.Errorf("no token named ci-runner in %q", em.tokenNames(t))
+		}
+	})
+	t.Run("token-file replaces an existing file with mode 0600", func(t *testing.T) {
+		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", stale, "--expiry", "1_week", "--scopes", "profile:read, tokens:read"}, Env: em.env(), Stdin: em.Demo.Password + "\r\n"})
+		mustSucceed(t, res)
+		tok := readToken(t, stale)
+		login := em.lastResponse(t, "POST", "/auth/login")
+		if tok != login["access_token"] {
+			t.Errorf("the file does not hold the token the API returned")
+		}
+		req := em.callsTo("POST", "/auth/login")
+		got := req[len(req)-1].Request
+		want := map[string]any{"email": em.Demo.Email, "password": em.Demo.Password, "device_name": hostDeviceName(),
+			"token_expiry": "1_week", "scopes": []any{"profile:read", "tokens:read"}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("login request (-want +got):\n%s", diff)
+		}
+		// The token works and has what was asked for.
+		res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list", "-o", "json"}, Env: em.env(envToken, tok)})
+		mustSucceed(t, res)
+		var tokens []struct {
+			Name    string   `json:"name"`
+			Scopes  []string `json:"scopes"`
+			Current bool     `json:"current"`
+		}
+		if err := json.Unmarshal([]byte(res.Stdout), &tokens); err != nil {
+			t.Fatalf("tokens list -o json: %v\n%s", err, res.Stdout)
+		}
+		var current []string
+		for _, tk := range tokens {
+			if tk.Current {
+				current = append(current, tk.Name+" "+strings.Join(tk.Scopes, ","))
+			}
+		}
+		if diff := cmp.Diff([]string{hostDeviceName() + " profile:read,tokens:read"}, current); diff != "" {
+			t.Errorf("current token (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("json", func(t *testing.T) {
+		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
+		mustSucceed(t, res)
+		var out struct {
+			Account string `json:"account"`
+			Email   string `json:"email"`
+			Token   struct {
+				Masked string `json:"masked"`
+				Value  string `json:"value"`
+				Expiry string `json:"token_expiry"`
+			} `json:"token"`
+			APIKey struct {
+				Masked string `json:"masked"`
+			} `json:"api_key"`
+		}
+		if err := json.Unmarshal([]byte(res.Stdout), &out); err != nil {
+			t.Fatalf("-o json: %v\n%s", err, res.Stdout)
+		}
+		if out.Account != em.Demo.Username || out.Email != em.Demo.Email || out.Token.Value != "" ||
+			!strings.Contains(out.Token.Masked, "…") || out.Token.Expiry != "1_month" || !strings.Contains(out.APIKey.Masked, "…") {
+			t.Errorf("unexpected JSON: %+v", out)
+		}
+	})
+	t.Run("json with print-token", func(t *testing.T) {
+		res := runCLI(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json", "--print-token"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
+		mustSucceed(t, res)
+		tok := em.lastResponse(t, "POST", "/auth/login")["access_token"].(string)
+		em.checkNoSecrets(t, []string{"auth", "login", "-o", "json", "--print-token"}, res, tok)
+		var out struct {
+			Token struct {
+				Value string `json:"value"`
+			} `json:"token"`
+		}
+		if err := json.Unmarshal([]byte(res.Stdout), &out); err != nil || out.Token.Value != tok {
+			t.Errorf("-o json --print-token does not hold the token (err %v)", err)
+		}
+	})
+}
+
+func TestAuthLoginRefusals(t *testing.T) {
+	em := startAuthEmulator(t)
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		stdin string
+		wants []string
+	}{
+		{name: "no password source", args: []string{"auth", "login", "--email", em.Demo.Email},
+			wants: []string{"no password", "--password-stdin", "never taken from a flag"}},
+		{name: "empty stdin", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"},
+			wants: []string{"the first line of stdin is empty"}},
+		{name: "wrong password", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"},
+			stdin: "not-the-password\n", wants: []string{"the email or password is wrong"}},
+		{name: "no email", args: []string{"auth", "login", "--password-stdin"}, stdin: "x\n",
+			wants: []string{"no email", envEmail}},
+		{name: "bad expiry", args: []string{"auth", "login", "--email", em.Demo.Email, "--expiry", "2_weeks", "--password-stdin"},
+			stdin: "x\n", wants: []string{`invalid --expiry "2_weeks"`, "1_week"}},
+		{name: "unknown scope", args: []string{"auth", "login", "--email", em.Demo.Email, "--scopes", "api-keys:delete", "--password-stdin"},
+			stdin: em.Demo.Password + "\n", wants: []string{"scopes", "api-keys:delete"}},
+		{name: "flag after argument", args: []string{"auth", "tokens", "revoke", "5", "-o", "json"},
+			env: map[string]string{envToken: em.Demo.Token}, wants: []string{`flag "-o" after an argument`}},
+		{name: "no credentials", args: []string{"auth", "tokens", "list"}, wants: []string{"no credentials", envToken, envEmail}},
+		{name: "email without password", args: []string{"auth", "tokens", "list"}, env: map[string]string{envEmail: em.Demo.Email},
+			wants: []string{envEmail + " is set but " + envPassword + " is not"}},
+		{name: "refresh without destination", args: []string{"auth", "refresh"}, env: map[string]string{envToken: em.Demo.Token},
+			wants: []string{"--token-file FILE or --print-token"}},
+		{name: "logout without token", args: []string{"auth", "logout"}, wants: []string{"logout needs the access token", envToken}},
+		{name: "bad output", args: []string{"auth", "tokens", "list", "-o", "yaml"}, env: map[string]string{envToken: em.Demo.Token},
+			wants: []string{`invalid --output "yaml"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := em.env()
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			res := em.run(t, cliRun{Args: tc.args, Env: env, Stdin: tc.stdin})
+			mustFail(t, res, 1, tc.wants...)
+		})
+	}
+	// Nothing above left a token behind.
+	if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
+		t.Errorf("tokens after the refusals (-want +got):\n%s", diff)
+	}
+}
+
+func TestAuthRefreshRotates(t *testing.T) {
+	em := startAuthEmulator(t)
+	dir := t.TempDir()
+	old := loginWithFile(t, em, dir, "old", "--device-name", "laptop")
+	newPath := filepath.Join(dir, "new")
+	res := em.run(t, cliRun{Args: []string{"auth", "refresh", "--expiry", "3_months", "--token-file", newPath}, Env: em.env(envToken, old)})
+	mustSucceed(t, res)
+	fresh := readToken(t, newPath)
+	if fresh == old {
+		t.Fatal("refresh returned the same token")
+	}
+	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, old)})
+	mustFail(t, res, 1, "the access token was rejected", "401")
+	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, fresh)})
+	mustSucceed(t, res)
+	if !strings.Contains(res.Stdout, "laptop\t") {
+		t.Errorf("the refreshed token keeps its name; tokens list:\n%s", res.Stdout)
+	}
+	snap, _ := em.Snapshot(em.Demo.Username)
+	for _, tok := range snap.Tokens {
+		if tok.Name == "laptop" && (tok.ExpiresAt == nil || tok.ExpiresAt.Sub(tok.CreatedAt) != 90*24*time.Hour) {
+			t.Errorf("refreshed token expires %v after creation, want 3 months (90 days)", tok.ExpiresAt.Sub(tok.CreatedAt))
+		}
+	}
+}
+
+func TestAuthLogout(t *testing.T) {
+	em := startAuthEmulator(t)
+	dir := t.TempDir()
+	tok := loginWithFile(t, em, dir, "t", "--device-name", "to-log-out")
+	res := em.run(t, cliRun{Args: []string{"auth", "logout"}, Env: em.env(envToken, tok)})
+	mustSucceed(t, res)
+	if !strings.Contains(res.Stdout, "Logged out") {
+		t.Errorf("stdout: %s", res.Stdout)
+	}
+	if slices.Contains(em.tokenNames(t), "to-log-out") {
+		t.Error("the token is still live after logout")
+	}
+	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "logout"}, Env: em.env(envToken, tok)}), 1, "rejected")
+}
+
+func TestAuthLogoutAll(t *testing.T) {
+	em := startAuthEmulator(t)
+	res := em.run(t, cliRun{Args: []string{"auth", "logout-all", "-o", "json"}, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
+	mustSucceed(t, res)
+	if names := em.tokenNames(t); len(names) != 0 {
+		t.Errorf("tokens left after logout-all: %q", names)
+	}
+	if !json.Valid([]byte(res.Stdout)) {
+		t.Errorf("-o json printed %q", res.Stdout)
+	}
+	if strings.Contains(res.Stderr, "Warning") {
+		t.Errorf("the ephemeral token revoked by logout-all should be no warning: %s", res.Stderr)
+	}
+}
+
+func TestAuthTokensListAndRevoke(t *testing.T) {
+	em := startAuthEmulator(t)
+	env := em.env(envToken, em.Demo.Token)
+	snap, _ := em.Snapshot(em.Demo.Username)
+	var oldLaptop string
+	for _, tok := range snap.Tokens {
+		if tok.Name == "old-laptop" {
+			oldLaptop = strconv.FormatInt(tok.ID, 10)
+		}
+	}
+	res := em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: env})
+	mustSucceed(t, res)
+	lines := strings.Split(strings.TrimSpace(res.Stdout), "\n")
+	var rows []string
+	for _, l := range lines {
+		f := strings.Split(l, "\t")
+		if len(f) != 7 {
+			t.Fatalf("line %q has %d tab-separated fields, want 7", l, len(f))
+		}
+		rows = append(rows, f[1]+" "+f[2]+" "+f[3])
+	}
+	if diff := cmp.Diff([]string{"demo * true", "old-laptop * false"}, rows); diff != "" {
+		t.Errorf("tokens list (name scopes current) (-want +got):\n%s", diff)
+	}
+
+	mustSucceed(t, em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}))
+	if diff := cmp.Diff([]string{"demo"}, em.tokenNames(t)); diff != "" {
+		t.Errorf("after revoke (-want +got):\n%s", diff)
+	}
+	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}), 1, "404")
+
+	em.IssueToken(em.Demo.Username, "other-1", []string{"*"}, 0)
+	em.IssueToken(em.Demo.Username, "other-2", []string{"profile:read"}, time.Hour)
+	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke-others", "-o", "json"}, Env: env})
+	mustSucceed(t, res)
+	if diff := cmp.Diff("{\n  \"revoked\": 2\n}\n", res.Stdout); diff != "" {
+		t.Errorf("revoke-others -o json (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"demo"}, em.tokenNames(t)); diff != "" {
+		t.Errorf("after revoke-others (-want +got):\n%s", diff)
+	}
+}
+
+func TestAuthInsufficientScopeNamesTheScope(t *testing.T) {
+	em := startAuthEmulator(t)
+	narrow := em.IssueToken(em.Demo.Username, "narrow", []string{"profile:read"}, time.Hour)
+	em.secrets[narrow] = true
+	res := em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, narrow)})
+	mustFail(t, res, 1, `the access token lacks scope "tokens:read"`, "mlabctl auth login --scopes tokens:read", envEmail)
+}
+
+func TestAuthSignupVerifyResend(t *testing.T) {
+	em := startAuthEmulator(t)
+	dir := t.TempDir()
+	const email, password = "new@acme.example", "a-long-enough-passphrase"
+	res := em.run(t, cliRun{Args: []string{"auth", "signup", "--email", email, "--name", "New User", "--password-stdin"}, Env: em.env(), Stdin: password + "\n"})
+	mustSucceed(t, res)
+	em.secrets[password] = true
+	if !strings.Contains(res.Stdout, "verify-email") {
+		t.Errorf("signup does not say what comes next:\n%s", res.Stdout)
+	}
+	first := latestCode(t, em, email, "verification")
+	mustSucceed(t, em.run(t, cliRun{Args: []string{"auth", "resend-verification", "--email", email}, Env: em.env()}))
+	second := latestCode(t, em, email, "verification")
+	// The first code no longer works (unless the random codes collided);
+	// the second does, given as --code.
+	if first != second {
+		mustFail(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", first}, Env: em.env()}), 1, "verification_code")
+	}
+	tokPath, secretsPath := filepath.Join(dir, "token"), filepath.Join(dir, "secrets.json")
+	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--token-file", tokPath, "--secrets-out", secretsPath}, Env: em.env()})
+	mustSucceed(t, res)
+	readToken(t, tokPath)
+	fi, err := os.Stat(secretsPath)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secrets file: %v, mode %v", err, fi)
+	}
+	var secrets map[string]string
+	b, _ := os.ReadFile(secretsPath)
+	if err := json.Unmarshal(b, &secrets); err != nil || secrets[defaultKeyName] != em.lastResponse(t, "POST", "/auth/verify-email")["api_key"] {
+		t.Errorf("secrets file does not hold the sign-up API key under %q (err %v)", defaultKeyName, err)
+	}
+}
+
+func TestAuthForgotAndResetPassword(t *testing.T) {
+	em := startAuthEmulator(t)
+	const newPassword = "another-long-passphrase"
+	em.secrets[newPassword] = true
+	res := em.run(t, cliRun{Args: []string{"auth", "forgot-password", "--email", em.Demo.Email, "-o", "json"}, Env: em.env()})
+	mustSucceed(t, res)
+	if !json.Valid([]byte(res.Stdout)) {
+		t.Errorf("forgot-password -o json printed %q", res.Stdout)
+	}
+	code := latestCode(t, em, em.Demo.Email, "password_reset")
+	em.secrets[code] = true
+	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code}, Env: em.env()}), 1, "no password")
+	res = em.run(t, cliRun{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"})
+	mustSucceed(t, res)
+	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"}), 1, "wrong")
+	mustSucceed(t, em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"}))
+	// The forgot-password answer is the same for an unknown email.
+	res = em.run(t, cliRun{Args: []string{"auth", "forgot-password", "--email", "nobody@acme.example"}, Env: em.env()})
+	mustSucceed(t, res)
+	if !strings.Contains(res.Stdout, "If an account exists") {
+		t.Errorf("stdout: %s", res.Stdout)
+	}
+}
+
+// addTeam creates a team account in which the demo user is an active admin.
+func addTeam(em *authEmulator, name string) {
+	em.AddUser(emulator.UserSeed{Username: name, Email: name + "@teams.example", Verified: true, Team: true})
+	em.AddMember(name, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
+}
+
+func TestAuthSwitchAccount(t *testing.T) {
+	em := startAuthEmulator(t)
+	addTeam(em, "acme-team")
+	res := runCLI(t, cliRun{Args: []string{"auth", "switch-account", "--scopes", "profile:read,api-keys:read", "--print-token", "acme-team"},
+		Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
+	mustSucceed(t, res)
+	tok := em.lastResponse(t, "POST", "/auth/switch-account")["access_token"].(string)
+	em.checkNoSecrets(t, []string{"auth", "switch-account"}, res, tok)
+	if strings.TrimSpace(res.Stdout) != tok {
+		t.Errorf("stdout is not the switched token")
+	}
+	snap, _ := em.Snapshot(em.Demo.Username)
+	var got []string
+	for _, tk := range snap.Tokens {
+		if tk.Account == "acme-team" {
+			got = append(got, strings.Join(tk.Scopes, ","))
+		}
+	}
+	if diff := cmp.Diff([]string{"api-keys:read,profile:read"}, got); diff != "" {
+		t.Errorf("tokens in acme-team (-want +got):\n%s", diff)
+	}
+	// The login that switched asked for tokens:write only, and is gone.
+	if diff := cmp.Diff([]string{"demo", "mlabctl-auth-switch-account → acme-team", "old-laptop"}, em.tokenNames(t)); diff != "" {
+		t.Errorf("tokens after switch-account (-want +got):\n%s", diff)
+	}
+	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "switch-account", "no-such-team"}, Env: em.env(envToken, em.Demo.Token)}), 1,
+		`switching to account "no-such-team"`, "only active admins")
+}
+
+func TestAuthAcceptInvite(t *testing.T) {
+	em := startAuthEmulator(t)
+	addTeam(em, "acme-team")
+	const email, password = "eve@acme.example", "eves-long-passphrase"
+	em.secrets[password] = true
+	eve := em.AddUser(emulator.UserSeed{Email: email, Password: password, Verified: true})
+	invite := em.AddMember("acme-team", emulator.Member{Email: email, Role: "viewer", Status: "pending"})
+	res := em.run(t, cliRun{Args: []string{"auth", "accept-invite", invite.InviteID}, Env: em.env(envEmail, email, envPassword, password)})
+	mustSucceed(t, res)
+	if !strings.Contains(res.Stdout, "role viewer") {
+		t.Errorf("stdout: %s", res.Stdout)
+	}
+	team, _ := em.Snapshot("acme-team")
+	for _, m := range team.Team {
+		if m.Email == email && m.Status != "active" {
+			t.Errorf("eve is %s after accept-invite", m.Status)
+		}
+	}
+	if snap, _ := em.Snapshot(eve); len(snap.Tokens) != 0 {
+		t.Errorf("eve's ephemeral token was not logged out: %+v", snap.Tokens)
+	}
+	if login := em.callsTo("POST", "/auth/login"); len(login) != 1 || !cmp.Equal(login[0].Request["scopes"], []any{"teams:write"}) {
+		t.Errorf("accept-invite logged in with %v, want scopes [teams:write]", login)
+	}
+}
