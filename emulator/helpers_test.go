@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 )
@@ -13,12 +14,34 @@ import (
 // fixedNow is the clock of the tests.
 var fixedNow = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
+// testClock is a clock tests move by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// advance moves the clock forward.
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 // env is an emulator served by httptest, seeded with the demo account.
 type env struct {
-	t    testing.TB
-	srv  *Server
-	url  string
-	demo Demo
+	t     testing.TB
+	srv   *Server
+	url   string
+	demo  Demo
+	clock *testClock
+	// allowUnknown is set by tests that call unknown routes on purpose.
+	allowUnknown bool
 }
 
 // newEnv starts a seeded emulator; configure knobs in setup (before
@@ -27,14 +50,21 @@ type env struct {
 func newEnv(t testing.TB, setup func(*Server)) *env {
 	t.Helper()
 	s := New()
-	s.Now = func() time.Time { return fixedNow }
+	clock := &testClock{now: fixedNow}
+	s.Now = clock.Now
 	if setup != nil {
 		setup(s)
 	}
 	demo := s.SeedDemo()
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
-	return &env{t: t, srv: s, url: ts.URL, demo: demo}
+	e := &env{t: t, srv: s, url: ts.URL, demo: demo, clock: clock}
+	t.Cleanup(func() {
+		if u := s.UnknownRoutes(); len(u) > 0 && !e.allowUnknown {
+			t.Errorf("requests to unknown routes: %q", u)
+		}
+	})
+	return e
 }
 
 // result is a decoded answer.
