@@ -36,7 +36,7 @@ func (l *loader) checkAliases(root *yaml.Node) bool {
 		}
 		total = capAdd(total, size)
 		if total > MaxAliasNodes {
-			l.report(n, fmt.Sprintf("anchors and aliases expand to more than %d nodes", MaxAliasNodes),
+			l.report(n, "anchors and aliases expand to more than 10,000 nodes",
 				fmt.Sprintf("alias *%s alone expands to %s; write the values out instead", n.Value, countText(size)))
 			ok = false
 			return false

@@ -19,11 +19,17 @@ func (l *loader) convert(n *yaml.Node, path string) any {
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
+		if !l.collectionTag(n, "!!map", path) {
+			return nil
+		}
 		l.checkMapping(n, path)
 		ps := pairs(n)
 		m := make(map[string]any, len(ps)/2)
 		for i := 0; i+1 < len(ps); i += 2 {
 			k := ps[i]
+			if k.Kind != yaml.ScalarNode {
+				continue // reported by checkMapping
+			}
 			if _, dup := m[k.Value]; dup {
 				continue // reported by checkMapping; the first one wins
 			}
@@ -31,6 +37,9 @@ func (l *loader) convert(n *yaml.Node, path string) any {
 		}
 		return m
 	case yaml.SequenceNode:
+		if !l.collectionTag(n, "!!seq", path) {
+			return nil
+		}
 		s := make([]any, len(n.Content))
 		for i, item := range n.Content {
 			s[i] = l.convert(item, index(path, i))
@@ -40,6 +49,17 @@ func (l *loader) convert(n *yaml.Node, path string) any {
 		return l.scalar(n, path)
 	}
 	return nil
+}
+
+// collectionTag reports a mapping or list carrying a tag other than its
+// plain one (!!set, !!omap, a custom !tag): their meaning would be lost.
+func (l *loader) collectionTag(n *yaml.Node, plain, path string) bool {
+	if n.Tag == "" || n.Tag == "!" || n.ShortTag() == plain {
+		return true
+	}
+	l.report(n, fmt.Sprintf("%s: unsupported YAML tag %s", orTop(path), n.Tag), "modelslab.yaml holds only strings, numbers, booleans, lists and mappings")
+	l.markBad(n)
+	return false
 }
 
 // checkMapping reports duplicate and non-scalar keys and malformed merge

@@ -168,8 +168,34 @@ var (
 	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 )
 
+// parserProblems are the yaml.v3 messages raised by its parser rather than
+// its scanner: yaml.v3 prints their line 0-based, the scanner's 1-based.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// syntaxHints say what usually causes a yaml.v3 syntax error.
+var syntaxHints = map[string]string{
+	"mapping values are not allowed in this context": `quote a value that contains ": "`,
+	"found character that cannot start any token":    "quote a value that starts with @, ` or %",
+	"did not find expected key":                      "check the indentation of this line and the one before",
+	"did not find expected ',' or ']'":               "close the [ list, or quote a value that contains , or ]",
+	"did not find expected ',' or '}'":               "close the { mapping, or quote a value that contains , or }",
+}
+
 // syntaxError turns a yaml.v3 parse error into a diagnostic. yaml.v3 gives
-// a line (omitted on the first line) but never a column.
+// a line (none on the first line, and 0-based for parser errors) but never
+// a column, so the column is 1 unless the cause can be found in the text.
 func (l *loader) syntaxError(data []byte, err error) {
 	msg := err.Error()
 	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
@@ -178,22 +204,33 @@ func (l *loader) syntaxError(data []byte, err error) {
 			fmt.Sprintf("define &%s before using it", m[1]))
 		return
 	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
 	line := 1
-	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
+	if m := syntaxLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+		if parserProblems[msg] {
+			line++
+		}
 	}
-	detail := ""
-	if bytes.Contains(data, []byte("\n\t")) || bytes.HasPrefix(data, []byte("\t")) {
-		detail = "indent with spaces: YAML does not allow tabs for indentation"
+	if strings.Contains(msg, "tab") || msg == "found character that cannot start any token" {
+		if p, ok := l.findIndentTab(data); ok {
+			l.at(p, "YAML syntax error: tab in indentation", "indent with spaces; YAML does not allow tabs there")
+			return
+		}
 	}
-	summary := "YAML syntax error: " + msg
-	if detail != "" {
-		summary += " (" + detail + ")"
+	l.at(Pos{File: l.file, Line: line, Col: 1}, "YAML syntax error: "+msg, syntaxHints[msg])
+}
+
+// findIndentTab finds the first tab among a line's leading whitespace.
+func (l *loader) findIndentTab(data []byte) (Pos, bool) {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
+		if j := bytes.IndexByte(indent, '\t'); j >= 0 {
+			return Pos{File: l.file, Line: i + 1, Col: j + 1}, true
+		}
 	}
-	l.at(Pos{File: l.file, Line: line, Col: 1}, summary, "")
+	return Pos{}, false
 }
 
 // findText is the position of the first occurrence of text, or 1:1.

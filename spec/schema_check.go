@@ -134,7 +134,7 @@ func (l *loader) unknownFields(m *yaml.Node, path string, sub map[string]any) {
 	ps := pairs(m)
 	for i := 0; i+1 < len(ps); i += 2 {
 		k := ps[i]
-		if _, ok := props[k.Value]; ok {
+		if _, ok := props[k.Value]; ok || k.Kind != yaml.ScalarNode || l.bad[k] {
 			continue
 		}
 		where := "the top level"
