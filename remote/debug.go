@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -49,6 +50,8 @@ func errorClass(err error) string {
 		return "body_too_large"
 	case errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection_closed"
 	}

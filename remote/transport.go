@@ -84,11 +84,14 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 		}
 		err := c.callError(&rq, o.err, n)
 		if ctx.Err() != nil {
+			// ctx.Err, not context.Cause: the cause of an errgroup's
+			// cancel is a sibling call's error, which is not this call's
+			// and is reported by the group itself.
 			if o.transport {
 				// The attempt failed because of the cancel itself.
-				return nil, fmt.Errorf("%s %s: %w", rq.method, rq.display(), context.Cause(ctx))
+				return nil, fmt.Errorf("%s %s: %w", rq.method, rq.display(), ctx.Err())
 			}
-			return nil, fmt.Errorf("%w (gave up: %w)", err, context.Cause(ctx))
+			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
 		}
 		if !retryable(o.status, o.transport) || n >= c.opts.MaxAttempts {
 			return nil, err
@@ -98,21 +101,21 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 			return nil, fmt.Errorf("%w (not retried: waiting %v more would exceed MaxRetryWait %v)", err, wait.Round(time.Millisecond), c.opts.MaxRetryWait)
 		}
 		if serr := sleep(ctx, wait); serr != nil {
-			return nil, fmt.Errorf("%w (gave up: %w)", err, context.Cause(ctx))
+			return nil, fmt.Errorf("%w (gave up: %w)", err, serr)
 		}
 		waited += wait
 	}
 }
 
 // callError names the call in an attempt's error and says how many attempts
-// were made. An *APIError names the call itself.
+// were made. An *APIError names the call itself (see attempt).
 func (c *Client) callError(rq *request, err error, attempts int) error {
 	suffix := ""
 	if attempts > 1 {
 		suffix = fmt.Sprintf(" (after %d attempts)", attempts)
 	}
 	if e, ok := err.(*APIError); ok {
-		e.Method, e.Path = rq.method, rq.display()
+		// attempt named the call in it already.
 		if suffix == "" {
 			return e
 		}
@@ -181,6 +184,8 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 		}
 		o.env, o.err = env, derr
 		if e, ok := derr.(*APIError); ok {
+			// A fresh error of this attempt: name the call in it.
+			e.Method, e.Path = rq.method, rq.display()
 			o.retryAfter = e.RetryAfter
 		}
 	}
