@@ -235,13 +235,15 @@ func annotationColumn(changes []Change, indent string) int {
 
 // annotation is the note and reason of a change, joined.
 func annotation(c Change) string {
-	var parts []string
-	for _, s := range []string{c.Note, c.Reason} {
-		if s = strings.TrimSpace(s); s != "" {
-			parts = append(parts, s)
-		}
+	note, reason := strings.TrimSpace(c.Note), strings.TrimSpace(c.Reason)
+	switch {
+	case reason == "" || strings.Contains(note, reason):
+		// Compute may already have put the reason in the note.
+		return sanitizeLine(note)
+	case note == "":
+		return sanitizeLine(reason)
 	}
-	return sanitizeLine(strings.Join(parts, ", "))
+	return sanitizeLine(note + ", " + reason)
 }
 
 // markColor is the colour of an action's mark.

@@ -1,0 +1,378 @@
+package export
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mlabctl/mlabctl/remote"
+	"gopkg.in/yaml.v3"
+)
+
+// Options tune an export.
+type Options struct {
+	// Account, when non-empty, is written as `account:`: the team account
+	// the state was read from after switch-account, so that plan and apply
+	// switch into it too.
+	Account string
+	// Time is when the live state was read, written in the header; the zero
+	// time leaves it out (tests, reproducible output).
+	Time time.Time
+}
+
+// Render writes live as a commented modelslab.yaml. Sections that were not
+// fetched (nil lists) are left out, hence not managed; fetched sections are
+// written whole, so that they are authoritative and plan reports no change.
+func Render(w io.Writer, live *remote.State, o Options) error {
+	if live == nil {
+		return fmt.Errorf("export: no live state to export")
+	}
+	root := mapping()
+	addPair(root, "version", intNode(1), "")
+	if o.Account != "" {
+		addPair(root, "account", strNode(o.Account),
+			"The team account this file manages: mlabctl switches into it (switch-account) before anything else.")
+	}
+	profile(root, live.Profile)
+	socials(root, live.Profile.Socials)
+	preferences(root, live.Profile.Preferences)
+	var ignored []string
+	if live.APIKeys != nil {
+		ignored = apiKeys(root, live.APIKeys)
+	}
+	if live.Team != nil {
+		team(root, live.Team)
+	}
+	if len(ignored) > 0 {
+		ignore := mapping()
+		addPair(ignore, "api_keys", stringSeq(ignored, false),
+			"Live keys sharing a name with a key listed above: a name may appear only once in\n"+
+				"this file, so the others are left alone (unmanaged). Rename them to manage them.")
+		addPair(root, "ignore", ignore, "Live items mlabctl never touches (listed as unmanaged in plans).")
+	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: header(live, o), Content: []*yaml.Node{root}}
+
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("export: encoding YAML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("export: encoding YAML: %w", err)
+	}
+	_, err := w.Write(separateSections(buf.Bytes()))
+	return err
+}
+
+// separateSections puts a blank line before each top-level section's
+// comment, which yaml.v3 cannot emit. Only keys and comments start at
+// column 0 (every scalar below the top level is indented, and the only
+// top-level scalars are a number and a username), so no value is touched.
+func separateSections(out []byte) []byte {
+	lines := bytes.SplitAfter(out, []byte("\n"))
+	var b bytes.Buffer
+	b.Grow(len(out) + 256)
+	prevComment := true
+	for _, l := range lines {
+		comment := bytes.HasPrefix(l, []byte("#"))
+		if comment && !prevComment {
+			b.WriteByte('\n')
+		}
+		b.Write(l)
+		prevComment = comment || len(bytes.TrimSpace(l)) == 0
+	}
+	return b.Bytes()
+}
+
+// header is the comment at the top of the file: where and when it was
+// exported, and what each section means.
+func header(live *remote.State, o Options) string {
+	from := commentText(live.Profile.Username)
+	if live.BaseURL != "" {
+		from += " (" + commentText(live.BaseURL) + ")"
+	}
+	when := ""
+	if !o.Time.IsZero() {
+		when = " at " + o.Time.UTC().Format(time.RFC3339)
+	}
+	return strings.Join([]string{
+		"modelslab.yaml exported by `mlabctl export` from account " + from + when + ".",
+		"#",
+		"`mlabctl plan` on this file shows no changes: edit it, review the plan, then apply.",
+		"A section that is left out is not managed. A list that is present (api_keys, team) is",
+		"the whole truth: live items it does not list are deleted or removed by apply.",
+		"Secrets are never exported: API key values and access tokens do not appear here.",
+		"Validate with `mlabctl validate`; editor support: `mlabctl schema > modelslab.schema.json`.",
+	}, "\n")
+}
+
+// usernamePattern is the schema's pattern for usernames; a live username
+// that does not match it cannot be declared.
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// profile writes `profile:` with the fields that can be declared.
+func profile(root *yaml.Node, p remote.Profile) {
+	m := mapping()
+	var notes []string
+	if p.Name != "" {
+		addPair(m, "name", strNode(p.Name), "")
+	} else {
+		notes = append(notes, "name is empty, which cannot be declared; it is left unmanaged.")
+	}
+	if usernamePattern.MatchString(p.Username) {
+		addPair(m, "username", strNode(p.Username), "")
+	} else {
+		notes = append(notes, "username "+commentText(p.Username)+" is not a valid username here; it is left unmanaged.")
+	}
+	addPair(m, "about_me", strNode(p.AboutMe), "")
+	comment := "The public profile. A field that is left out is not managed."
+	if len(notes) > 0 {
+		comment += "\n" + strings.Join(notes, "\n")
+	}
+	addPair(root, "profile", m, comment)
+}
+
+// socials writes the social links that are set.
+func socials(root *yaml.Node, s remote.Socials) {
+	m := mapping()
+	for _, f := range []struct{ name, value string }{
+		{"github", s.GitHub}, {"twitter", s.Twitter}, {"discord", s.Discord}, {"website", s.Website},
+	} {
+		if f.value != "" {
+			addPair(m, f.name, strNode(f.value), "")
+		}
+	}
+	const comment = "Social links (github, twitter, discord, website). Only those set are listed; a link\n" +
+		"left out is not managed, and \"\" clears one."
+	if len(m.Content) == 0 {
+		return // no link is set: an empty section would manage nothing
+	}
+	addPair(root, "socials", m, comment)
+}
+
+// preferences writes all three preferences.
+func preferences(root *yaml.Node, p remote.Preferences) {
+	m := mapping()
+	addPair(m, "nsfw_content", boolNode(p.NSFWContent), "")
+	addPair(m, "wallet_notification_enabled", boolNode(p.WalletNotificationEnabled), "")
+	addPair(m, "wallet_notification_threshold", floatNode(p.WalletNotificationThreshold), "")
+	addPair(root, "preferences", m, "Account preferences.")
+}
+
+// apiKeys writes `api_keys:` sorted by name, and returns the escaped names
+// of live keys that must be ignored because their name repeats.
+//
+// A name may appear once in the file. Of the live keys sharing a name, the
+// oldest is listed and pinned with `id`; the others are matched by an
+// exact `ignore.api_keys` glob, so that plan leaves them alone.
+func apiKeys(root *yaml.Node, keys []remote.APIKey) []string {
+	sorted := slices.Clone(keys)
+	slices.SortStableFunc(sorted, func(a, b remote.APIKey) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), a.CreatedAt.Compare(b.CreatedAt), compareIDs(a.ID, b.ID))
+	})
+	count := map[string]int{}
+	for _, k := range sorted {
+		count[k.Name]++
+	}
+	seq := sequence()
+	var ignored []string
+	for i, k := range sorted {
+		if i > 0 && sorted[i-1].Name == k.Name {
+			continue // a younger key of a repeated name: ignored below
+		}
+		m := mapping()
+		addPair(m, "name", strNode(k.Name), "")
+		if n := count[k.Name]; n > 1 {
+			var others []string
+			for _, o := range sorted[i+1 : i+n] {
+				others = append(others, o.ID.String())
+			}
+			id := idNode(k.ID)
+			which := "id " + others[0] + " is"
+			if len(others) > 1 {
+				which = "ids " + strings.Join(others, ", ") + " are"
+			}
+			id.LineComment = fmt.Sprintf("the oldest of %d live keys with this name; %s ignored below", n, which)
+			addPair(m, "id", id, "")
+			ignored = append(ignored, escapeGlob(k.Name))
+		}
+		addPair(m, "notes", strNode(k.Notes), "")
+		seq.Content = append(seq.Content, m)
+	}
+	comment := "Generation API keys, matched by name. Their secret values are never exported.\n" +
+		"Add `protect: true` to refuse deleting a key, `rotate_after: 90d` to replace it when old."
+	if len(seq.Content) == 0 {
+		seq.Style = yaml.FlowStyle
+		comment += "\nThe account has no API keys: [] keeps it that way."
+	}
+	addPair(root, "api_keys", seq, comment)
+	return ignored
+}
+
+// team writes `team:` sorted by email, marking pending invites.
+func team(root *yaml.Node, members []remote.TeamMember) {
+	sorted := slices.Clone(members)
+	slices.SortStableFunc(sorted, func(a, b remote.TeamMember) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Email), strings.ToLower(b.Email)), strings.Compare(a.Email, b.Email))
+	})
+	seq := sequence()
+	for _, mb := range sorted {
+		m := mapping()
+		if mb.Status == remote.StatusPending {
+			sent := ""
+			if !mb.InvitedAt.IsZero() {
+				sent = ", sent " + mb.InvitedAt.UTC().Format(time.DateOnly)
+			}
+			m.HeadComment = "pending invite" + sent + ", not yet accepted"
+		}
+		addPair(m, "email", strNode(mb.Email), "")
+		addPair(m, "role", strNode(mb.Role), "")
+		if len(mb.Permissions) > 0 {
+			addPair(m, "permissions", stringSeq(mb.Permissions, true), "")
+		}
+		seq.Content = append(seq.Content, m)
+	}
+	comment := "Team members and pending invites, matched by email (case-insensitively).\n" +
+		"role is admin, member or viewer; permissions left out means none."
+	if len(seq.Content) == 0 {
+		seq.Style = yaml.FlowStyle
+		comment += "\nThe team is empty: [] keeps it that way."
+	}
+	addPair(root, "team", seq, comment)
+}
+
+// compareIDs orders ids numerically when both are numbers, else as text.
+func compareIDs(a, b remote.ID) int {
+	x, errX := strconv.ParseUint(string(a), 10, 64)
+	y, errY := strconv.ParseUint(string(b), 10, 64)
+	if errX == nil && errY == nil {
+		return cmp.Compare(x, y)
+	}
+	return strings.Compare(string(a), string(b))
+}
+
+// escapeGlob returns a glob that matches exactly name.
+func escapeGlob(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// commentText makes live text safe inside a YAML comment: quoted, with line
+// breaks and control characters escaped, so that it cannot end the comment.
+func commentText(s string) string {
+	q := strconv.Quote(s)
+	if q == `"`+s+`"` && s != "" && !strings.ContainsAny(s, " #") {
+		return s // a plain name reads better without quotes
+	}
+	return q
+}
+
+// Node constructors. Scalars carry explicit tags, so that yaml.v3 quotes a
+// string that would otherwise read as another type (yes, 1e3, null, ~).
+
+func mapping() *yaml.Node  { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
+func sequence() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"} }
+
+func strNode(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	switch {
+	case strings.Contains(s, "\n") && literalSafe(s):
+		n.Style = yaml.LiteralStyle
+	case strings.Contains(s, "\n"):
+		// yaml.v3 would pick a literal block for any line break, and
+		// loses leading line breaks in one: quote instead.
+		n.Style = yaml.DoubleQuotedStyle
+	case yaml11Special[strings.ToLower(s)]:
+		// yaml.v3 writes these plain: "<<" then reads back as a merge
+		// key, and YAML 1.1 tools read yes/no/on/off as booleans.
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+// yaml11Special are plain scalars that are strings to yaml.v3's resolver
+// but not to every reader of the file.
+var yaml11Special = map[string]bool{
+	"<<": true, "y": true, "n": true, "yes": true, "no": true, "on": true, "off": true,
+}
+
+// literalSafe reports whether a multi-line string survives a literal block
+// exactly: no trailing spaces on a line (the emitter would then fall back
+// to quoting anyway), no carriage returns or other breaks YAML normalises,
+// and no leading space or empty first line (which need an indentation
+// indicator that yaml.v3 gets wrong for leading line breaks).
+func literalSafe(s string) bool {
+	if strings.HasPrefix(s, " ") || strings.HasPrefix(s, "\n") || strings.ContainsAny(s, "\r\t\u0085\u2028\u2029\ufeff") {
+		return false
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasSuffix(line, " ") {
+			return false
+		}
+		for _, r := range line {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func intNode(i int) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}
+}
+
+func boolNode(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
+}
+
+// floatNode writes a number in its shortest exact form: 10, 12.5, 1e+21.
+func floatNode(f float64) *yaml.Node {
+	v := strconv.FormatFloat(f, 'g', -1, 64)
+	tag := "!!float"
+	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+		tag = "!!int"
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v}
+}
+
+// idNode writes an id as a number when it reads back as the same id, else
+// as a string.
+func idNode(id remote.ID) *yaml.Node {
+	s := id.String()
+	if n, err := strconv.ParseUint(s, 10, 63); err == nil && n > 0 && strconv.FormatUint(n, 10) == s {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: s}
+	}
+	return strNode(s)
+}
+
+func stringSeq(items []string, flow bool) *yaml.Node {
+	seq := sequence()
+	if flow {
+		seq.Style = yaml.FlowStyle
+	}
+	for _, s := range items {
+		seq.Content = append(seq.Content, strNode(s))
+	}
+	return seq
+}
+
+// addPair appends key: value to a mapping, with an optional comment above
+// the key.
+func addPair(m *yaml.Node, key string, value *yaml.Node, comment string) {
+	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, HeadComment: comment}
+	m.Content = append(m.Content, k, value)
+}
