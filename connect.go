@@ -27,6 +27,13 @@ const (
 // network error at the end) does not outlive the week.
 const ephemeralExpiry = "1_week"
 
+// createTimeout bounds a login or switch-account made by connect. Those
+// calls do not follow the command's cancellation: a Ctrl-C that arrives
+// while the server is creating the token would otherwise leave it behind,
+// created but unknown to us. They finish (or time out), and the token is
+// logged out at once if the command was cancelled meanwhile.
+const createTimeout = 30 * time.Second
+
 // closeTimeout bounds the logouts of session.Close. They run on a fresh
 // context, because the command's context is typically already cancelled
 // (Ctrl-C) when Close runs.
@@ -122,13 +129,15 @@ func openSession(ctx context.Context, base *remote.Client, baseURL string, creds
 		client = base.WithToken(creds.Token)
 	case creds.Email != "" && !creds.Password.IsZero():
 		device := "mlabctl-" + o.Command
-		res, err := base.Login(ctx, remote.LoginRequest{
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+		res, err := base.Login(lctx, remote.LoginRequest{
 			Email:       creds.Email,
 			Password:    creds.Password,
 			DeviceName:  device,
 			TokenExpiry: ephemeralExpiry,
 			Scopes:      loginScopes(o.Scopes, o.Account),
 		})
+		cancel()
 		if err != nil {
 			return nil, explainLoginError(fmt.Errorf("logging in as %q (%s, %s): %w", creds.Email, envEmail, envPassword, err))
 		}
@@ -137,6 +146,10 @@ func openSession(ctx context.Context, base *remote.Client, baseURL string, creds
 		}
 		client = base.WithToken(res.AccessToken)
 		s.add(client, fmt.Sprintf("temporary token %q", device))
+		if err := ctx.Err(); err != nil {
+			s.close()
+			return nil, fmt.Errorf("logging in as %q: %w", creds.Email, err)
+		}
 	case creds.Email != "":
 		return nil, fmt.Errorf("%s is set but %s is not: set both to log in, or set %s", envEmail, envPassword, envToken)
 	case !creds.Password.IsZero():
@@ -145,7 +158,9 @@ func openSession(ctx context.Context, base *remote.Client, baseURL string, creds
 		return nil, errNoCredentials
 	}
 	if o.Account != "" {
-		sw, err := client.SwitchAccount(ctx, o.Account, normalizeScopes(o.Scopes))
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+		sw, err := client.SwitchAccount(sctx, o.Account, normalizeScopes(o.Scopes))
+		cancel()
 		if err != nil {
 			s.close()
 			return nil, explainSwitchError(o.Account, err)
@@ -158,6 +173,10 @@ func openSession(ctx context.Context, base *remote.Client, baseURL string, creds
 		// The switched token was made for this run alone, whatever the
 		// caller authenticated with: it goes too.
 		s.add(client, fmt.Sprintf("token of account %q", o.Account))
+		if err := ctx.Err(); err != nil {
+			s.close()
+			return nil, fmt.Errorf("switching to account %q: %w", o.Account, err)
+		}
 	}
 	return &session{Client: client, BaseURL: baseURL, Close: s.close}, nil
 }

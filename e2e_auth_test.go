@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -34,8 +35,11 @@ type authEmulator struct {
 	Demo emulator.Demo
 
 	mu sync.Mutex
-	// calls are the /api requests with their bodies, in order.
+	// calls are the /api requests with their bodies, in order of completion.
 	calls []recordedCall
+	// arrived are the /api requests ("METHOD /path") in order of arrival,
+	// before the emulator handles them.
+	arrived []string
 	// secrets are every password sent and every token or key received.
 	secrets map[string]bool
 	// atLogout are the user's tokens just before each POST /auth/logout
@@ -75,6 +79,9 @@ func (em *authEmulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		em.Server.ServeHTTP(w, r)
 		return
 	}
+	em.mu.Lock()
+	em.arrived = append(em.arrived, r.Method+" "+rel)
+	em.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	call := recordedCall{Method: r.Method, Path: rel}
@@ -119,6 +126,13 @@ func (w *teeWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.Wr
 func (w *teeWriter) Write(b []byte) (int, error) {
 	w.body.Write(b)
 	return w.ResponseWriter.Write(b)
+}
+
+// hasArrived reports whether a request "METHOD /path" has arrived.
+func (em *authEmulator) hasArrived(route string) bool {
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	return slices.Contains(em.arrived, route)
 }
 
 // callsTo returns the recorded calls of METHOD PATH.
@@ -640,5 +654,303 @@ func TestAuthAcceptInvite(t *testing.T) {
 	}
 	if login := em.callsTo("POST", "/auth/login"); len(login) != 1 || !cmp.Equal(login[0].Request["scopes"], []any{"teams:write"}) {
 		t.Errorf("accept-invite logged in with %v, want scopes [teams:write]", login)
+	}
+}
+
+// ephemeralSpec manages the profile, the API keys and the team of the demo
+// account; applying it changes the profile name and creates one key.
+const ephemeralSpec = `version: 1
+profile:
+  name: Acme Automation
+api_keys:
+  - name: production
+  - name: ci
+  - name: dashboard-playground
+  - name: old-key
+  - name: staging
+team:
+  - email: alice@example.com
+    role: admin
+    permissions: [api-keys, billing]
+  - email: bob@example.com
+    role: viewer
+  - email: carol@example.com
+    role: member
+  - email: mallory@example.com
+    role: member
+`
+
+// refusedSpec makes plan and apply refuse: it would replace a protected key.
+const refusedSpec = `version: 1
+api_keys:
+  - name: production
+    protect: true
+    rotate_after: 1d
+  - name: ci
+  - name: dashboard-playground
+  - name: old-key
+`
+
+// writeFile writes content to dir/name and returns the path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// checkEphemeralLogin checks that exactly one login happened, asking for
+// exactly scopes with token_expiry=1_week and device mlabctl-<command>; that
+// the token existed with those scopes until its logout; and that it is gone.
+func checkEphemeralLogin(t *testing.T, em *authEmulator, command string, scopes []string) {
+	t.Helper()
+	logins := em.callsTo("POST", "/auth/login")
+	if len(logins) != 1 {
+		t.Fatalf("%d logins, want 1", len(logins))
+	}
+	var wantScopes []any
+	for _, s := range scopes {
+		wantScopes = append(wantScopes, s)
+	}
+	device := "mlabctl-" + command
+	want := map[string]any{"email": em.Demo.Email, "password": em.Demo.Password, "device_name": device, "token_expiry": "1_week", "scopes": wantScopes}
+	if diff := cmp.Diff(want, logins[0].Request); diff != "" {
+		t.Errorf("login request (-want +got):\n%s", diff)
+	}
+	logouts := em.callsTo("POST", "/auth/logout")
+	if len(logouts) != 1 || logouts[0].Status != http.StatusOK {
+		t.Fatalf("logouts %+v, want one that succeeded", logouts)
+	}
+	em.mu.Lock()
+	before := em.atLogout[0]
+	em.mu.Unlock()
+	var found bool
+	for _, tok := range before {
+		if tok.Name != device {
+			continue
+		}
+		found = true
+		if diff := cmp.Diff(scopes, tok.Scopes); diff != "" {
+			t.Errorf("scopes of the live ephemeral token (-want +got):\n%s", diff)
+		}
+		if tok.ExpiresAt == nil || tok.ExpiresAt.Sub(tok.CreatedAt) != 7*24*time.Hour {
+			t.Errorf("the ephemeral token expires at %v, want a week after %v", tok.ExpiresAt, tok.CreatedAt)
+		}
+	}
+	if !found {
+		t.Errorf("no token %q was live before the logout", device)
+	}
+	if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
+		t.Errorf("tokens after the run (-want +got):\n%s", diff)
+	}
+}
+
+func TestEphemeralTokenLeastPrivilege(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		command string
+		spec    string
+		args    []string
+		faults  *emulator.Faults
+		code    int
+		scopes  []string
+	}{
+		{name: "plan", command: "plan", spec: ephemeralSpec, args: []string{"plan"}, code: 0,
+			scopes: []string{"api-keys:read", "profile:read", "teams:read"}},
+		{name: "apply", command: "apply", spec: ephemeralSpec, args: []string{"apply", "--auto-approve", "--secrets-out", "SECRETS"}, code: 0,
+			scopes: []string{"api-keys:read", "api-keys:write", "profile:read", "profile:write", "teams:read", "teams:write"}},
+		{name: "plan refused by a rail", command: "plan", spec: refusedSpec, args: []string{"plan"}, code: 3,
+			scopes: []string{"api-keys:read", "profile:read"}},
+		{name: "apply refused by a rail", command: "apply", spec: refusedSpec, args: []string{"apply", "--auto-approve"}, code: 3,
+			scopes: []string{"api-keys:read", "api-keys:write", "profile:read"}},
+		{name: "plan failing on an API fault", command: "plan", spec: ephemeralSpec, args: []string{"plan"}, code: 1,
+			faults: &emulator.Faults{Routes: []string{"GET /teams"}, Statuses: []int{503}, FailFirst: 1000},
+			scopes: []string{"api-keys:read", "profile:read", "teams:read"}},
+		{name: "apply failing on an API fault", command: "apply", spec: ephemeralSpec, args: []string{"apply", "--auto-approve", "--secrets-out", "SECRETS"}, code: 1,
+			faults: &emulator.Faults{Routes: []string{"GET /api-keys"}, Statuses: []int{404}, FailFirst: 1000},
+			scopes: []string{"api-keys:read", "api-keys:write", "profile:read", "profile:write", "teams:read", "teams:write"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			em := startAuthEmulator(t)
+			em.Faults = tc.faults
+			dir := t.TempDir()
+			file := writeFile(t, dir, "modelslab.yaml", tc.spec)
+			var args []string
+			for _, a := range tc.args {
+				args = append(args, strings.ReplaceAll(a, "SECRETS", filepath.Join(dir, "secrets.json")))
+			}
+			args = append(args, "-f", file)
+			res := em.run(t, cliRun{Args: args, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
+			if res.Code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.Code, tc.code, res.Stdout, res.Stderr)
+			}
+			checkEphemeralLogin(t, em, tc.command, tc.scopes)
+		})
+	}
+}
+
+func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// when is the request whose arrival triggers the interrupt.
+		when string
+	}{
+		// The server is still creating the token when Ctrl-C comes.
+		{name: "during the login", when: "POST /auth/login"},
+		// The token is in use, reading the account.
+		{name: "while reading the account", when: "GET /me"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			em := startAuthEmulator(t)
+			// Every request takes a while, so that the interrupt lands
+			// while the request that triggered it is in flight.
+			em.Latency = 300 * time.Millisecond
+			dir := t.TempDir()
+			file := writeFile(t, dir, "modelslab.yaml", ephemeralSpec)
+			cmd := exec.Command(binPath, "plan", "-f", file)
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, envBaseURL + "=" + em.URL,
+				envEmail + "=" + em.Demo.Email, envPassword + "=" + em.Demo.Password}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for !em.hasArrived(tc.when) {
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatalf("plan never sent %s", tc.when)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err == nil {
+				t.Errorf("plan exited 0 after an interrupt; stdout: %s", stdout.String())
+			}
+			em.checkNoSecrets(t, []string{"plan", "(interrupted)"}, cliResult{Stdout: stdout.String(), Stderr: stderr.String()})
+			if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
+				t.Errorf("tokens after an interrupted plan (-want +got):\n%s\nstderr: %s", diff, stderr.String())
+			}
+			if n := len(em.callsTo("POST", "/auth/logout")); n != 1 {
+				t.Errorf("%d logouts, want 1", n)
+			}
+		})
+	}
+}
+
+func TestEphemeralTokenSwitchesAccount(t *testing.T) {
+	em := startAuthEmulator(t)
+	addTeam(em, "acme-team")
+	em.AddAPIKey("acme-team", emulator.Key{Name: "team-key"})
+	dir := t.TempDir()
+	file := writeFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n")
+	res := em.run(t, cliRun{Args: []string{"plan", "-f", file}, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
+	mustSucceed(t, res)
+	logins := em.callsTo("POST", "/auth/login")
+	switches := em.callsTo("POST", "/auth/switch-account")
+	if len(logins) != 1 || len(switches) != 1 {
+		t.Fatalf("%d logins and %d switches, want 1 and 1", len(logins), len(switches))
+	}
+	if diff := cmp.Diff([]any{"api-keys:read", "profile:read", "tokens:write"}, logins[0].Request["scopes"]); diff != "" {
+		t.Errorf("login scopes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"account_username": "acme-team", "scopes": []any{"api-keys:read", "profile:read"}}, switches[0].Request); diff != "" {
+		t.Errorf("switch request (-want +got):\n%s", diff)
+	}
+	// Both the login and the switched token were logged out.
+	if n := len(em.callsTo("POST", "/auth/logout")); n != 2 {
+		t.Errorf("%d logouts, want 2 (the switched token, then the login)", n)
+	}
+	if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
+		t.Errorf("tokens after the run (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(res.Stdout, "acme-team") {
+		t.Errorf("the plan does not name the team account:\n%s", res.Stdout)
+	}
+}
+
+// TestHeadlessBootstrap is the recipe of docs/auth.md: sign up, read the
+// code from the outbox, verify with --token-file, apply the account's API
+// keys with MODELSLAB_TOKEN from that file, and plan again to no changes.
+func TestHeadlessBootstrap(t *testing.T) {
+	em := startAuthEmulator(t)
+	dir := t.TempDir()
+	const email, password = "bot@newco.example", "bootstrap-passphrase-42"
+	em.secrets[password] = true
+
+	res := em.run(t, cliRun{Args: []string{"auth", "signup", "--email", email, "--name", "NewCo Bot", "--password-stdin", "-o", "json"}, Env: em.env(), Stdin: password + "\n"})
+	mustSucceed(t, res)
+	var signup struct {
+		Account string `json:"account"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &signup); err != nil || signup.Account == "" {
+		t.Fatalf("signup -o json: %v\n%s", err, res.Stdout)
+	}
+
+	// The outbox, as a shell script would read it.
+	resp, err := http.Get(em.URL + "/_emulator/outbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mails []emulator.Mail
+	err = json.NewDecoder(resp.Body).Decode(&mails)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var code string
+	for _, m := range mails {
+		if m.To == email && m.Kind == "verification" {
+			code = m.Code
+		}
+	}
+	if code == "" {
+		t.Fatalf("no verification mail to %s in %+v", email, mails)
+	}
+
+	tokenPath, secretsPath := filepath.Join(dir, "token"), filepath.Join(dir, "secrets.json")
+	mustSucceed(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", "--token-file", tokenPath, "--secrets-out", secretsPath, code}, Env: em.env()}))
+	token := readToken(t, tokenPath)
+
+	file := writeFile(t, dir, "modelslab.yaml", `version: 1
+profile:
+  about_me: NewCo's automation account.
+api_keys:
+  - name: default
+    notes: Created at sign-up
+  - name: production
+    notes: Used by the production backend
+  - name: ci
+    notes: Used by GitHub Actions
+`)
+	env := em.env(envToken, token)
+	mustSucceed(t, em.run(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secretsPath, "-f", file}, Env: env}))
+
+	snap, _ := em.Snapshot(signup.Account)
+	live := map[string]string{}
+	for _, k := range snap.APIKeys {
+		live[k.Name] = k.Key
+	}
+	b, err := os.ReadFile(secretsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secrets map[string]string
+	if err := json.Unmarshal(b, &secrets); err != nil {
+		t.Fatalf("%s: %v", secretsPath, err)
+	}
+	if diff := cmp.Diff(live, secrets); diff != "" {
+		t.Errorf("secrets file vs the live keys (-want +got):\n%s", diff)
+	}
+	if snap.AboutMe != "NewCo's automation account." {
+		t.Errorf("about_me = %q", snap.AboutMe)
+	}
+	res = em.run(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: env})
+	if res.Code != 0 {
+		t.Errorf("plan after the bootstrap: exit %d, want 0 (no changes)\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 }
