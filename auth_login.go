@@ -75,7 +75,6 @@ func loginCommand() *cli.Command {
 			&cli.StringFlag{Name: flagDeviceName, Usage: "`NAME` of the token, shown by `auth tokens list` and matched by access_tokens.keep (default mlabctl-HOSTNAME)"},
 			tokenFileFlag(),
 			printTokenFlag(),
-			secretsOutFlag(),
 			outputFlag(),
 		),
 		Action: runLogin,
@@ -127,7 +126,9 @@ func runLogin(c *cli.Context) error {
 	if res.TokenExpiry == "" {
 		res.TokenExpiry = expiry
 	}
-	return deliverIssued(c, format, tokenDestOf(c), c.String(flagSecretsOut), issued{
+	// Login also returns one of the account's API keys, unnamed; it is
+	// shown masked only (the keys are apply's business, by name).
+	return deliverIssued(c, format, tokenDestOf(c), "", issued{
 		Action:    fmt.Sprintf("Logged in (device %q)", device),
 		User:      res.User,
 		Token:     res.AccessToken,

@@ -24,7 +24,8 @@ const (
 )
 
 // defaultKeyName is the name under which --secrets-out stores the API key
-// that verify-email and login return (the response does not name it).
+// that verify-email returns: the key the account gets at sign-up, which the
+// API names "default" (the response itself does not name it).
 const defaultKeyName = "default"
 
 func outputFlag() cli.Flag {
@@ -41,7 +42,7 @@ func tokenFileFlag() cli.Flag {
 	return &cli.StringFlag{Name: flagTokenFile, Usage: "write the new access token to `FILE` (mode 0600, replaced atomically)"}
 }
 
-// secretsOutFlag stores the account's default API key (verify-email, login).
+// secretsOutFlag stores the API key that verify-email creates at sign-up.
 func secretsOutFlag() cli.Flag {
 	return &cli.StringFlag{Name: flagSecretsOut, Usage: "merge the returned API key into `FILE` (mode 0600, JSON object name → key, under \"" + defaultKeyName + "\"), the format of apply --secrets-out"}
 }
