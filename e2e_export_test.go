@@ -1,0 +1,173 @@
+package main
+
+// End-to-end tests of `mlabctl export`: the built binary against the
+// emulator. An export must plan to no changes, read only, and never print a
+// secret.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlabctl/mlabctl/emulator"
+)
+
+// exportEnv is the environment of a run against em with the demo token.
+func exportEnv(em *testEmulator) map[string]string {
+	return map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token}
+}
+
+// secretsOf returns every API key secret of the account, and the demo token.
+func secretsOf(t *testing.T, em *testEmulator, username string) []string {
+	t.Helper()
+	acct, ok := em.Snapshot(username)
+	if !ok {
+		t.Fatalf("no account %q in the emulator", username)
+	}
+	secrets := []string{em.Demo.Token, em.Demo.Password}
+	for _, k := range acct.APIKeys {
+		secrets = append(secrets, k.Key)
+	}
+	return secrets
+}
+
+func assertNoSecret(t *testing.T, what, text string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("%s contains a secret (%d chars)", what, len(s))
+		}
+	}
+}
+
+func TestExportThenPlanHasNoChanges(t *testing.T) {
+	em := startEmulator(t)
+	// A repeated key name and YAML-hostile values make the round trip
+	// harder than the demo alone.
+	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "ci", Notes: "a second key named ci"})
+	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "yes", Notes: "line one\n  line two\n# not a comment"})
+	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "*star", Notes: "null"})
+	em.AddMember(em.Demo.Username, emulator.Member{Email: "Dora@Example.com", Role: "viewer", Status: "pending", Permissions: []string{"billing"}})
+	dir := t.TempDir()
+	env := exportEnv(em)
+	em.ResetRequests()
+
+	res := runCLI(t, cliRun{Args: []string{"export", "-o", "exported.yaml"}, Env: env, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("export: exit %d, stderr:\n%s", res.Code, res.Stderr)
+	}
+	if res.Stdout != "" {
+		t.Errorf("export -o wrote to stdout: %q", res.Stdout)
+	}
+	// Reading only: GET /me and list pages, no mutation.
+	for _, r := range em.Requests() {
+		path, _, _ := strings.Cut(r.Path, "?")
+		if r.Method != "GET" || (path != "/me" && path != "/api-keys" && path != "/teams") {
+			t.Errorf("export made the request %s %s; want only GET /me, /api-keys and /teams", r.Method, r.Path)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "exported.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "exported.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != exportFileMode {
+		t.Errorf("export file mode %o, want %o", fi.Mode().Perm(), exportFileMode)
+	}
+	secrets := secretsOf(t, em, em.Demo.Username)
+	assertNoSecret(t, "the export", string(data), secrets)
+	assertNoSecret(t, "export's stderr", res.Stderr, secrets)
+	for _, want := range []string{"version: 1", "api_keys:", "team:", "pending invite", "Dora@Example.com", "ignore:"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("export lacks %q:\n%s", want, data)
+		}
+	}
+	if strings.Contains(string(data), "access_tokens") {
+		t.Errorf("export declares access_tokens:\n%s", data)
+	}
+
+	res = runCLI(t, cliRun{Args: []string{"plan", "-f", "exported.yaml", "--detailed-exitcode", "--no-color"}, Env: env, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("plan on the export: exit %d (want 0: no changes)\nstdout:\n%s\nstderr:\n%s\nexport:\n%s", res.Code, res.Stdout, res.Stderr, data)
+	}
+	if !strings.Contains(res.Stdout, "No changes. The account matches modelslab.yaml.") {
+		t.Errorf("plan on the export does not say No changes:\n%s", res.Stdout)
+	}
+}
+
+func TestExportToStdoutHasNoSecrets(t *testing.T) {
+	em := startEmulator(t)
+	res := runCLI(t, cliRun{Args: []string{"export"}, Env: exportEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("export: exit %d, stderr:\n%s", res.Code, res.Stderr)
+	}
+	if !strings.HasPrefix(res.Stdout, "# modelslab.yaml exported by `mlabctl export` from account "+em.Demo.Username) {
+		t.Errorf("export does not start with its header:\n%s", res.Stdout)
+	}
+	secrets := secretsOf(t, em, em.Demo.Username)
+	assertNoSecret(t, "stdout", res.Stdout, secrets)
+	assertNoSecret(t, "stderr", res.Stderr, secrets)
+}
+
+func TestExportTeamAccount(t *testing.T) {
+	em := startEmulator(t)
+	const team = "acme-team"
+	em.AddUser(emulator.UserSeed{Username: team, Email: team + "@teams.example", Verified: true, Team: true})
+	em.AddMember(team, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
+	em.AddAPIKey(team, emulator.Key{Name: "team-key", Notes: "shared"})
+	dir := t.TempDir()
+	env := exportEnv(em)
+
+	res := runCLI(t, cliRun{Args: []string{"export", "--account", team, "-o", "team.yaml"}, Env: env, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("export --account: exit %d, stderr:\n%s", res.Code, res.Stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "team.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"account: " + team, "team-key", "username: " + team} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("team export lacks %q:\n%s", want, data)
+		}
+	}
+	assertNoSecret(t, "the team export", string(data), secretsOf(t, em, team))
+	res = runCLI(t, cliRun{Args: []string{"plan", "-f", "team.yaml", "--detailed-exitcode"}, Env: env, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("plan on the team export: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+func TestExportErrors(t *testing.T) {
+	em := startEmulator(t)
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		wantErr  string
+	}{
+		{name: "an argument", args: []string{"export", "modelslab.yaml"}, env: exportEnv(em), wantCode: 1, wantErr: "-o FILE"},
+		{name: "no credentials", args: []string{"export"}, env: map[string]string{envBaseURL: em.URL}, wantCode: 1, wantErr: "no credentials"},
+		{name: "unknown team account", args: []string{"export", "--account", "no-such-team"}, env: exportEnv(em), wantCode: 1, wantErr: "no-such-team"},
+		{name: "output is a directory", args: []string{"export", "-o", os.TempDir()}, env: exportEnv(em), wantCode: 1, wantErr: "is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, cliRun{Args: tt.args, Env: tt.env})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", res.Code, tt.wantCode, res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, tt.wantErr) {
+				t.Errorf("stderr does not mention %q:\n%s", tt.wantErr, res.Stderr)
+			}
+			if res.Stdout != "" {
+				t.Errorf("stdout is not empty on error: %q", res.Stdout)
+			}
+		})
+	}
+}
