@@ -171,3 +171,10 @@ func (e *env) snapshot() Account {
 	}
 	return a
 }
+
+// newTestServer serves s for the test and returns its URL.
+func newTestServer(t testing.TB, s *Server) string {
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts.URL
+}

@@ -1,0 +1,170 @@
+package emulator
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestFailFirst(t *testing.T) {
+	e := newEnv(t, func(s *Server) {
+		s.Faults = &Faults{FailFirst: 3, Statuses: []int{503, 429, 500}, Routes: []string{"POST /api-keys"}}
+	})
+	var statuses []int
+	for i := 0; i < 4; i++ {
+		r := e.do("POST", "/api-keys", e.demo.Token, map[string]any{"name": "x"})
+		statuses = append(statuses, r.Status)
+		switch r.Status {
+		case 429:
+			if r.code() != "rate_limited" || r.Header.Get("Retry-After") != "1" {
+				t.Errorf("injected 429: code %q Retry-After %q", r.code(), r.Header.Get("Retry-After"))
+			}
+		case 500, 503:
+			if r.code() != "server_error" {
+				t.Errorf("injected %d: code %q, want server_error", r.Status, r.code())
+			}
+		}
+	}
+	if diff := cmp.Diff([]int{503, 429, 500, 201}, statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	// Failed requests changed nothing; other routes were not touched.
+	if n := len(e.snapshot().APIKeys); n != 5 {
+		t.Errorf("%d keys, want 4 + 1", n)
+	}
+	e.must(200, "GET", "/api-keys", e.demo.Token, nil)
+}
+
+func TestFaultRateIsSeededAndRoughlyRight(t *testing.T) {
+	run := func() []int {
+		e := newEnv(t, func(s *Server) { s.Faults = &Faults{Rate: 0.3, Seed: 42} })
+		var got []int
+		for i := 0; i < 200; i++ {
+			got = append(got, e.do("GET", "/me", e.demo.Token, nil).Status)
+		}
+		return got
+	}
+	a, b := run(), run()
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("the same seed gave different faults (-first +second):\n%s", diff)
+	}
+	failed := 0
+	for _, s := range a {
+		if s == 503 {
+			failed++
+		} else if s != 200 {
+			t.Fatalf("status %d, want 200 or 503", s)
+		}
+	}
+	// 30% of 200 is 60; a fair coin stays well within 30..90.
+	if failed < 30 || failed > 90 {
+		t.Errorf("%d of 200 requests failed at rate 0.3", failed)
+	}
+}
+
+func TestDroppedResponsesCommitTheChange(t *testing.T) {
+	e := newEnv(t, func(s *Server) { s.Faults = &Faults{DropFirst: 1, Routes: []string{"POST /api-keys"}} })
+	body := []byte(`{"name":"dropped"}`)
+	send := func() (*http.Response, error) {
+		req, _ := http.NewRequest("POST", e.url+Prefix+"/api-keys", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.demo.Token)
+		req.Header.Set("Idempotency-Key", "drop-1")
+		// A fresh connection each time, so that the drop is not retried
+		// by the transport.
+		return (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	}
+	if resp, err := send(); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the response was not dropped: status %d", resp.StatusCode)
+	}
+	keys := e.snapshot().APIKeys
+	if n := len(keys); n != 5 || keys[4].Name != "dropped" {
+		t.Fatalf("the dropped request's change was not committed: %d keys", n)
+	}
+	// The retry with the same key replays instead of creating again.
+	resp, err := send()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 || resp.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry: status %d replayed %q, want 201 replayed", resp.StatusCode, resp.Header.Get("Idempotent-Replayed"))
+	}
+	if n := len(e.snapshot().APIKeys); n != 5 {
+		t.Errorf("%d keys after the retry, want 5", n)
+	}
+	reqs := e.srv.Requests()
+	if len(reqs) != 2 || !reqs[0].Dropped || reqs[0].Status != 201 || reqs[1].Dropped || !reqs[1].Replayed {
+		t.Errorf("request log %+v", reqs)
+	}
+}
+
+func TestDropsOnlyMutations(t *testing.T) {
+	e := newEnv(t, func(s *Server) { s.Faults = &Faults{DropRate: 1} })
+	e.must(200, "GET", "/me", e.demo.Token, nil)
+}
+
+func TestRateLimit(t *testing.T) {
+	e := newEnv(t, func(s *Server) { s.RateLimit = 2 })
+	// The test clock stands still: the bucket of 2 does not refill.
+	r := e.must(200, "GET", "/me", e.demo.Token, nil)
+	if got := []string{r.Header.Get("X-RateLimit-Limit"), r.Header.Get("X-RateLimit-Remaining")}; !cmp.Equal(got, []string{"2", "1"}) {
+		t.Errorf("limit, remaining = %q, want 2, 1", got)
+	}
+	reset, err := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64)
+	if err != nil || reset < fixedNow.Unix() || reset > fixedNow.Unix()+2 {
+		t.Errorf("X-RateLimit-Reset %q, want unix seconds within 2s of now", r.Header.Get("X-RateLimit-Reset"))
+	}
+	e.must(200, "GET", "/me", e.demo.Token, nil)
+	before := e.snapshot()
+	r = e.must(429, "POST", "/api-keys", e.demo.Token, map[string]any{"name": "x"})
+	if r.code() != "rate_limited" || r.Header.Get("Retry-After") != "1" || r.Header.Get("X-RateLimit-Remaining") != "0" {
+		t.Errorf("429: code %q Retry-After %q remaining %q", r.code(), r.Header.Get("Retry-After"), r.Header.Get("X-RateLimit-Remaining"))
+	}
+	if diff := cmp.Diff(before, e.snapshot()); diff != "" {
+		t.Errorf("a limited request changed the account (-before +after):\n%s", diff)
+	}
+	// Another token has its own budget; time refills it.
+	other := e.srv.IssueToken(e.demo.Username, "other", []string{"*"}, 0)
+	e.must(200, "GET", "/me", other, nil)
+	e.clock.advance(time.Second)
+	e.must(200, "GET", "/me", e.demo.Token, nil)
+}
+
+func TestSlowRateLimitRetryAfter(t *testing.T) {
+	e := newEnv(t, func(s *Server) { s.RateLimit = 0.25 })
+	e.must(200, "GET", "/me", e.demo.Token, nil)
+	r := e.must(429, "GET", "/me", e.demo.Token, nil)
+	if got := r.Header.Get("Retry-After"); got != "4" {
+		t.Errorf("Retry-After %q at 0.25 requests per second, want 4", got)
+	}
+}
+
+func TestRateLimitHeadersWithoutALimit(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, r := range []*result{
+		e.do("GET", "/me", e.demo.Token, nil),
+		e.do("GET", "/me", "", nil),
+		e.do("POST", "/auth/login", "", map[string]any{}),
+	} {
+		for _, h := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+			if r.Header.Get(h) == "" {
+				t.Errorf("status %d answer lacks %s", r.Status, h)
+			}
+		}
+	}
+}
+
+func TestLatency(t *testing.T) {
+	e := newEnv(t, func(s *Server) { s.Latency = 30 * time.Millisecond })
+	start := time.Now()
+	e.must(200, "GET", "/me", e.demo.Token, nil)
+	// A lower bound only: latency is added, never removed.
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Errorf("a request took %s with 30ms latency", d)
+	}
+}
