@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -184,7 +185,10 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 		}
 		o.env, o.err = env, derr
 		if e, ok := derr.(*APIError); ok {
-			// A fresh error of this attempt: name the call in it.
+			// A fresh error of this attempt: name the call in it, and
+			// scrub its decoded strings too (a secret may have been
+			// JSON-escaped in a form the byte-level scrub missed).
+			sc.scrubAPIError(e)
 			e.Method, e.Path = rq.method, rq.display()
 			o.retryAfter = e.RetryAfter
 		}
@@ -242,7 +246,7 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 }
 
 // scrubber replaces known secrets in text the server sent back.
-type scrubber struct{ olds [][]byte }
+type scrubber struct{ olds []string }
 
 // minScrubLen keeps the scrubber from replacing every "a" of a message
 // because a test password was "a"; shorter secrets are not looked for.
@@ -255,25 +259,57 @@ func newScrubber(secrets []Secret) *scrubber {
 		if len(v) < minScrubLen {
 			continue
 		}
-		sc.olds = append(sc.olds, []byte(v))
-		// The JSON-escaped form, as the secret appears inside a JSON string.
-		if enc, err := json.Marshal(v); err == nil {
-			if e := enc[1 : len(enc)-1]; !bytes.Equal(e, []byte(v)) {
-				sc.olds = append(sc.olds, e)
+		// The clear form, and the forms it takes inside a JSON string:
+		// escaped with and without HTML escapes, and with "/" escaped as
+		// PHP's json_encode does.
+		forms := []string{v}
+		for _, html := range []bool{false, true} {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(html)
+			if enc.Encode(v) == nil {
+				e := strings.TrimSuffix(buf.String(), "\n")
+				e = e[1 : len(e)-1]
+				forms = append(forms, e, strings.ReplaceAll(e, "/", `\/`))
 			}
 		}
-		// PHP's json_encode escapes "/" as "\/".
-		if strings.Contains(v, "/") {
-			sc.olds = append(sc.olds, []byte(strings.ReplaceAll(v, "/", `\/`)))
+		for _, f := range forms {
+			if !slices.Contains(sc.olds, f) {
+				sc.olds = append(sc.olds, f)
+			}
 		}
 	}
 	return sc
 }
 
+// scrubAPIError scrubs the message and every string in the details.
+func (sc *scrubber) scrubAPIError(e *APIError) {
+	e.Message = string(sc.scrub([]byte(e.Message)))
+	for k, v := range e.Details {
+		e.Details[k] = sc.scrubValue(v)
+	}
+}
+
+func (sc *scrubber) scrubValue(v any) any {
+	switch v := v.(type) {
+	case string:
+		return string(sc.scrub([]byte(v)))
+	case []any:
+		for i := range v {
+			v[i] = sc.scrubValue(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = sc.scrubValue(v[k])
+		}
+	}
+	return v
+}
+
 func (sc *scrubber) scrub(b []byte) []byte {
 	for _, old := range sc.olds {
-		if bytes.Contains(b, old) {
-			b = bytes.ReplaceAll(b, old, []byte(redacted))
+		if bytes.Contains(b, []byte(old)) {
+			b = bytes.ReplaceAll(b, []byte(old), []byte(redacted))
 		}
 	}
 	return b
