@@ -57,8 +57,20 @@ func RenderMarkdown(w io.Writer, p *Plan, o RenderOptions) error {
 			cut: "field details, notes and the list of unmanaged items are left out"},
 	}
 	layouts[0].unmanaged = true
+	// Every layout that lists all changes is at least as long as their
+	// address lines: when those alone are over the limit, skip straight to
+	// listing what fits, without formatting thousands of field diffs.
+	lower := 0
+	for _, g := range groups {
+		for i := range g.changes {
+			lower += len(g.block(i, detailAddress))
+		}
+	}
 	done := false
 	for _, l := range layouts {
+		if lower > limit {
+			break
+		}
 		if fits(l) {
 			done = true
 			break
@@ -106,12 +118,33 @@ type mdGroup struct {
 	title   string
 	open    bool
 	changes []Change
+	// column is where notes start in this group's diff block: computed
+	// over all its changes, so that a change renders the same whatever
+	// else fits.
+	column int
+	// blocks caches each change's rendering per detail: the layouts are
+	// tried one after the other, and a change is formatted once.
+	blocks [detailAddress + 1][]string
+}
+
+// block returns change i of the group rendered at detail d.
+func (g *mdGroup) block(i int, d detail) string {
+	if g.blocks[d] == nil {
+		g.blocks[d] = make([]string, len(g.changes))
+	}
+	if g.blocks[d][i] == "" {
+		var b strings.Builder
+		cw := changeWriter{indent: "", fieldIndent: "    ", annotationColumn: g.column}
+		cw.write(&b, g.changes[i], d)
+		g.blocks[d][i] = b.String()
+	}
+	return g.blocks[d][i]
 }
 
 // markdownGroups splits the changes into the destructive ones (all kinds,
 // shown first and expanded) and one group per kind of object, keeping the
 // plan's order within each.
-func markdownGroups(p *Plan) []mdGroup {
+func markdownGroups(p *Plan) []*mdGroup {
 	groups := []mdGroup{
 		{title: "Destructive changes", open: true},
 		{title: "Profile, socials and preferences"},
@@ -135,9 +168,10 @@ func markdownGroups(p *Plan) []mdGroup {
 		}
 		groups[i].changes = append(groups[i].changes, c)
 	}
-	out := groups[:0]
-	for _, g := range groups {
-		if len(g.changes) > 0 {
+	out := make([]*mdGroup, 0, len(groups))
+	for i := range groups {
+		if g := &groups[i]; len(g.changes) > 0 {
+			g.column = annotationColumn(g.changes, "")
 			out = append(out, g)
 		}
 	}
@@ -160,7 +194,7 @@ type mdLayout struct {
 }
 
 // renderMarkdownDoc renders the comment with one layout.
-func renderMarkdownDoc(p *Plan, groups []mdGroup, l mdLayout, limit int) string {
+func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string {
 	var b strings.Builder
 	b.WriteString("### " + markdownTitle(p) + "\n\n")
 
@@ -243,7 +277,7 @@ func markdownTitle(p *Plan) string {
 
 // writeMarkdownGroup renders one group: a summary line with its counts and,
 // unless only counts are shown, its first n changes in a diff block.
-func writeMarkdownGroup(b *strings.Builder, g mdGroup, l mdLayout, n int) {
+func writeMarkdownGroup(b *strings.Builder, g *mdGroup, l mdLayout, n int) {
 	sub := Plan{Changes: g.changes}
 	counts := countPhrase(sub.Summary())
 	if l.countsOnly || n == 0 {
@@ -256,11 +290,9 @@ func writeMarkdownGroup(b *strings.Builder, g mdGroup, l mdLayout, n int) {
 		open = " open"
 	}
 	fmt.Fprintf(b, "<details%s>\n<summary><strong>%s</strong>: %s</summary>\n\n", open, g.title, counts)
-	cw := changeWriter{indent: "", fieldIndent: "    "}
-	cw.annotationColumn = annotationColumn(g.changes[:n], "")
 	var body strings.Builder
-	for _, c := range g.changes[:n] {
-		cw.write(&body, c, l.detail(c))
+	for i, c := range g.changes[:n] {
+		body.WriteString(g.block(i, l.detail(c)))
 	}
 	if rest := len(g.changes) - n; rest > 0 {
 		fmt.Fprintf(&body, "# … and %d more not listed here\n", rest)

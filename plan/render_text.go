@@ -271,13 +271,21 @@ func (cw changeWriter) paint(color, s string) string {
 
 // write renders one change at the given detail.
 func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
-	head := cw.indent + c.Action.Mark() + " " + sanitizeLine(c.Address.String())
-	b.WriteString(cw.indent + cw.paint(markColor(c.Action), c.Action.Mark()) + " " + sanitizeLine(c.Address.String()))
+	mark, address := c.Action.Mark(), sanitizeLine(c.Address.String())
+	b.WriteString(cw.indent)
+	b.WriteString(cw.paint(markColor(c.Action), mark))
+	b.WriteByte(' ')
+	b.WriteString(address)
 	if note := annotation(c); note != "" && d != detailAddress {
-		pad := max(cw.annotationColumn-utf8.RuneCountInString(head), 2)
-		b.WriteString(strings.Repeat(" ", pad) + "(" + note + ")")
+		width := utf8.RuneCountInString(cw.indent) + utf8.RuneCountInString(mark) + 1 + utf8.RuneCountInString(address)
+		for range max(cw.annotationColumn-width, 2) {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('(')
+		b.WriteString(note)
+		b.WriteByte(')')
 	}
-	b.WriteString("\n")
+	b.WriteByte('\n')
 	if d != detailFull {
 		return
 	}

@@ -28,7 +28,17 @@ func isSecretField(name string) bool { return secretFields[strings.ToLower(name)
 
 // visibleDiffs returns the field differences of a change without secret fields.
 func visibleDiffs(before, after map[string]any) []FieldDiff {
-	all := FieldDiffs(before, after)
+	var all []FieldDiff
+	if before == nil {
+		// A create: every field is new, no comparison needed.
+		all = make([]FieldDiff, 0, len(after))
+		for k, v := range after {
+			all = append(all, FieldDiff{Field: k, New: v})
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].Field < all[j].Field })
+	} else {
+		all = FieldDiffs(before, after)
+	}
 	out := all[:0]
 	for _, d := range all {
 		if !isSecretField(d.Field) {
@@ -121,6 +131,17 @@ func isMultiline(v any) bool {
 // (which could make a line read differently than it is) are escaped as \u
 // sequences. Tabs are kept.
 func sanitizeLine(s string) string {
+	// Fast path: printable ASCII, the common case of names and notes.
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c >= 0x7f {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
 	clean := true
 	for _, r := range s {
 		if unsafeRune(r) {
