@@ -19,8 +19,12 @@ func (l *loader) checkAliases(root *yaml.Node) bool {
 	var walk func(n *yaml.Node) bool
 	walk = func(n *yaml.Node) bool {
 		if n.Kind != yaml.AliasNode {
-			c.active[n] = true
-			defer delete(c.active, n)
+			// Only anchored nodes can be an alias's target, so only they
+			// need to be known as ancestors.
+			if n.Anchor != "" {
+				c.active[n] = true
+				defer delete(c.active, n)
+			}
 			for _, child := range n.Content {
 				if !walk(child) {
 					return false

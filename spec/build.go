@@ -131,8 +131,7 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 	keys := make([]APIKey, 0, len(items))
 	names := make(map[string]Pos, len(items))
 	ids := map[string]Pos{}
-	for i, item := range items {
-		path := index("api_keys", i)
+	for _, item := range items {
 		k := APIKey{Pos: l.pos(item)}
 		l.eachField(item, func(name string, f *yaml.Node) {
 			switch name {
@@ -140,7 +139,7 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 				if str, ok := l.str(f); ok {
 					k.Name = str
 					if first, dup := names[str]; dup {
-						l.report(f, fmt.Sprintf("%s.name: duplicate API key name %q", path, str),
+						l.report(f, fmt.Sprintf("%s: duplicate API key name %q", l.pathOf(f), str),
 							fmt.Sprintf("first defined at %s; names identify keys, so each may appear once", first))
 					} else {
 						names[str] = l.pos(f)
@@ -156,7 +155,7 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 				}
 			case "rotate_after":
 				if str, ok := l.str(f); ok {
-					k.RotateAfter, k.RotateAfterText = l.duration(f, path+".rotate_after", str)
+					k.RotateAfter, k.RotateAfterText = l.duration(f, str)
 				}
 			case "id":
 				id, ok := l.id(f)
@@ -165,7 +164,7 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 				}
 				k.ID = id
 				if first, dup := ids[id]; dup {
-					l.report(f, fmt.Sprintf("%s.id: duplicate API key id %s", path, id),
+					l.report(f, fmt.Sprintf("%s: duplicate API key id %s", l.pathOf(f), id),
 						fmt.Sprintf("first used at %s; an id pins one entry to one live key", first))
 				} else {
 					ids[id] = l.pos(f)
@@ -183,8 +182,7 @@ func (l *loader) buildTeam(v *yaml.Node) []Member {
 	items := l.items(v)
 	team := make([]Member, 0, len(items))
 	emails := make(map[string]Pos, len(items))
-	for i, item := range items {
-		path := index("team", i)
+	for _, item := range items {
 		m := Member{Role: "member", Pos: l.pos(item)}
 		l.eachField(item, func(name string, f *yaml.Node) {
 			switch name {
@@ -195,12 +193,12 @@ func (l *loader) buildTeam(v *yaml.Node) []Member {
 				}
 				m.Email = str
 				if err := CheckEmail(str); err != nil {
-					l.report(f, fmt.Sprintf("%s.email: %v", path, err), "")
+					l.report(f, fmt.Sprintf("%s: %v", l.pathOf(f), err), "")
 					return
 				}
 				folded := strings.ToLower(str)
 				if first, dup := emails[folded]; dup {
-					l.report(f, fmt.Sprintf("%s.email: duplicate member %q", path, str),
+					l.report(f, fmt.Sprintf("%s: duplicate member %q", l.pathOf(f), str),
 						fmt.Sprintf("first defined at %s; emails compare case-insensitively, so each member may appear once", first))
 				} else {
 					emails[folded] = l.pos(f)
@@ -226,7 +224,7 @@ func (l *loader) buildAccessTokens(v *yaml.Node) *AccessTokens {
 	t := &AccessTokens{Pos: l.pos(v)}
 	l.eachField(v, func(name string, f *yaml.Node) {
 		if name == "keep" {
-			t.Keep = l.globs(f, "access_tokens.keep")
+			t.Keep = l.globs(f)
 		}
 	})
 	return t
@@ -237,9 +235,9 @@ func (l *loader) buildIgnore(v *yaml.Node) Ignore {
 	l.eachField(v, func(name string, f *yaml.Node) {
 		switch name {
 		case "api_keys":
-			ig.APIKeys = l.globs(f, "ignore.api_keys")
+			ig.APIKeys = l.globs(f)
 		case "team":
-			ig.Team = l.globs(f, "ignore.team")
+			ig.Team = l.globs(f)
 		}
 	})
 	return ig
@@ -258,7 +256,7 @@ func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
 					// The schema bounds it too; this guards the conversion
 					// to int should the schema ever be loosened.
 					if !l.bad[f] && !l.bad[deref(f)] {
-						l.report(f, fmt.Sprintf("policy.max_delete_percent: must be between 0 and 100, got %d", n), "")
+						l.report(f, fmt.Sprintf("%s: must be between 0 and 100, got %d", l.pathOf(f), n), "")
 					}
 					return
 				}
@@ -266,7 +264,7 @@ func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
 			}
 		case "resend_invites_after":
 			if str, ok := l.str(f); ok {
-				p.ResendInvitesAfter, p.ResendInvitesAfterText = l.duration(f, "policy.resend_invites_after", str)
+				p.ResendInvitesAfter, p.ResendInvitesAfterText = l.duration(f, str)
 				p.ResendInvitesAfterPos = l.pos(f)
 			}
 		}
@@ -275,11 +273,11 @@ func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
 
 // duration parses a duration the schema let through (its pattern cannot
 // bound the size) and reports one that is too long.
-func (l *loader) duration(f *yaml.Node, path, text string) (d time.Duration, written string) {
+func (l *loader) duration(f *yaml.Node, text string) (d time.Duration, written string) {
 	d, err := ParseDuration(text)
 	if err != nil {
 		if !l.bad[f] && !l.bad[deref(f)] {
-			l.report(f, fmt.Sprintf("%s: %v", path, err), "")
+			l.report(f, fmt.Sprintf("%s: %v", l.pathOf(f), err), "")
 		}
 		return 0, text
 	}
@@ -287,16 +285,16 @@ func (l *loader) duration(f *yaml.Node, path, text string) (d time.Duration, wri
 }
 
 // globs reads a list of globs and reports malformed ones.
-func (l *loader) globs(v *yaml.Node, path string) []string {
+func (l *loader) globs(v *yaml.Node) []string {
 	items := l.items(v)
 	out := make([]string, 0, len(items))
-	for i, item := range items {
+	for _, item := range items {
 		str, ok := l.str(item)
 		if !ok {
 			continue
 		}
 		if err := CheckGlob(str); err != nil {
-			l.report(item, fmt.Sprintf("%s: %v", index(path, i), err), "")
+			l.report(item, fmt.Sprintf("%s: %v", l.pathOf(item), err), "")
 			continue
 		}
 		out = append(out, str)
@@ -311,12 +309,10 @@ func (l *loader) eachField(v *yaml.Node, fn func(name string, value *yaml.Node))
 		return
 	}
 	ps := pairs(m)
-	seen := make(map[string]bool, len(ps)/2)
 	for i := 0; i+1 < len(ps); i += 2 {
-		if seen[ps[i].Value] {
-			continue // a duplicate key, already reported; the first wins
+		if ps[i].Kind != yaml.ScalarNode || earlierKey(ps, i) != nil {
+			continue // reported by checkMapping; the first one wins
 		}
-		seen[ps[i].Value] = true
 		fn(ps[i].Value, ps[i+1])
 	}
 }
@@ -349,6 +345,12 @@ func (l *loader) boolean(v *yaml.Node) (bool, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || l.bad[n] || l.bad[v] {
 		return false, false
 	}
+	switch n.Value {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
 	var b bool
 	if err := n.Decode(&b); err != nil {
 		return false, false
@@ -364,6 +366,9 @@ func (l *loader) integer(v *yaml.Node) (int64, bool) {
 	}
 	switch n.ShortTag() {
 	case "!!int":
+		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+			return i, true
+		}
 		var i int64
 		if err := n.Decode(&i); err != nil {
 			return 0, false

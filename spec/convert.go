@@ -12,17 +12,18 @@ import (
 // (map[string]any, []any, string, bool, int64, float64, nil), applying
 // aliases and merge keys, and reports what YAML allows but a JSON document
 // cannot hold: duplicate keys, keys that are not scalars, unknown tags,
-// infinities and NaN. path is the field path of n, for messages.
-func (l *loader) convert(n *yaml.Node, path string) any {
+// infinities and NaN. Field paths for messages are computed only when
+// something is wrong (pathOf), which keeps large files cheap.
+func (l *loader) convert(n *yaml.Node) any {
 	if n.Kind == yaml.AliasNode {
-		return l.convert(n.Alias, path)
+		return l.convert(n.Alias)
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		if !l.collectionTag(n, "!!map", path) {
+		if !l.collectionTag(n, "!!map") {
 			return nil
 		}
-		l.checkMapping(n, path)
+		l.checkMapping(n)
 		ps := pairs(n)
 		m := make(map[string]any, len(ps)/2)
 		for i := 0; i+1 < len(ps); i += 2 {
@@ -33,31 +34,31 @@ func (l *loader) convert(n *yaml.Node, path string) any {
 			if _, dup := m[k.Value]; dup {
 				continue // reported by checkMapping; the first one wins
 			}
-			m[k.Value] = l.convert(ps[i+1], join(path, k.Value))
+			m[k.Value] = l.convert(ps[i+1])
 		}
 		return m
 	case yaml.SequenceNode:
-		if !l.collectionTag(n, "!!seq", path) {
+		if !l.collectionTag(n, "!!seq") {
 			return nil
 		}
 		s := make([]any, len(n.Content))
 		for i, item := range n.Content {
-			s[i] = l.convert(item, index(path, i))
+			s[i] = l.convert(item)
 		}
 		return s
 	case yaml.ScalarNode:
-		return l.scalar(n, path)
+		return l.scalar(n)
 	}
 	return nil
 }
 
 // collectionTag reports a mapping or list carrying a tag other than its
 // plain one (!!set, !!omap, a custom !tag): their meaning would be lost.
-func (l *loader) collectionTag(n *yaml.Node, plain, path string) bool {
+func (l *loader) collectionTag(n *yaml.Node, plain string) bool {
 	if n.Tag == "" || n.Tag == "!" || n.ShortTag() == plain {
 		return true
 	}
-	l.report(n, fmt.Sprintf("%s: unsupported YAML tag %s", orTop(path), n.Tag), "modelslab.yaml holds only strings, numbers, booleans, lists and mappings")
+	l.report(n, fmt.Sprintf("%s: unsupported YAML tag %s", orTop(l.pathOf(n)), n.Tag), "modelslab.yaml holds only strings, numbers, booleans, lists and mappings")
 	l.markBad(n)
 	return false
 }
@@ -65,12 +66,11 @@ func (l *loader) collectionTag(n *yaml.Node, plain, path string) bool {
 // checkMapping reports duplicate and non-scalar keys and malformed merge
 // values of one mapping. yaml.v3 reports duplicates only when decoding into
 // Go values, never into nodes, so the walk is ours.
-func (l *loader) checkMapping(n *yaml.Node, path string) {
-	first := make(map[string]*yaml.Node, len(n.Content)/2)
+func (l *loader) checkMapping(n *yaml.Node) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if k.Kind != yaml.ScalarNode {
-			l.report(k, fmt.Sprintf("%s: a key must be a plain name, not %s", orTop(path), describe(k)), "")
+			l.report(k, fmt.Sprintf("%s: a key must be a plain name, not %s", orTop(l.pathOf(n)), describe(k)), "")
 			l.markBad(k)
 			continue
 		}
@@ -84,24 +84,36 @@ func (l *loader) checkMapping(n *yaml.Node, path string) {
 				}
 			}
 			if !ok {
-				l.report(n.Content[i+1], fmt.Sprintf("%s: a merge key (<<) must be followed by an alias of a mapping or a list of them, not %s", orTop(path), describe(v)), "")
+				l.report(n.Content[i+1], fmt.Sprintf("%s: a merge key (<<) must be followed by an alias of a mapping or a list of them, not %s", orTop(l.pathOf(n)), describe(v)), "")
 			}
 			continue
 		}
-		if prev, dup := first[k.Value]; dup {
-			l.report(k, fmt.Sprintf("%s: duplicate key %q", join(path, k.Value), k.Value),
+		if prev := earlierKey(n.Content, i); prev != nil {
+			l.report(k, fmt.Sprintf("%s: duplicate key %q", join(l.pathOf(n), k.Value), k.Value),
 				fmt.Sprintf("first defined at %s; YAML keeps only one, so remove one of them", l.pos(prev)))
 			l.markBad(k)
-			continue
 		}
-		first[k.Value] = k
 	}
+}
+
+// earlierKey returns the first scalar key before index i of a mapping's
+// content with the same text as the key at i, or nil. Mappings in
+// modelslab.yaml have a handful of keys, so a scan beats building a set;
+// the top level and hostile files are bounded by the size cap.
+func earlierKey(content []*yaml.Node, i int) *yaml.Node {
+	k := content[i]
+	for j := 0; j < i; j += 2 {
+		if c := content[j]; c.Kind == yaml.ScalarNode && c.Value == k.Value && !isMergeKey(c) {
+			return c
+		}
+	}
+	return nil
 }
 
 // scalar converts a scalar by its resolved tag. The common cases (strings,
 // plain booleans and decimal integers) avoid yaml.v3's reflection decoder,
 // which matters for files with thousands of entries.
-func (l *loader) scalar(n *yaml.Node, path string) any {
+func (l *loader) scalar(n *yaml.Node) any {
 	switch n.ShortTag() {
 	case "!!str", "!!timestamp", "!!binary":
 		// A timestamp or base64 text is just a string to us: no field is a date.
@@ -117,7 +129,7 @@ func (l *loader) scalar(n *yaml.Node, path string) any {
 		}
 		var b bool
 		if err := n.Decode(&b); err != nil {
-			l.report(n, fmt.Sprintf("%s: %s is not a boolean", orTop(path), quote(n.Value)), "write true or false")
+			l.report(n, fmt.Sprintf("%s: %s is not a boolean", orTop(l.pathOf(n)), quote(n.Value)), "write true or false")
 			l.markBad(n)
 			return n.Value
 		}
@@ -128,7 +140,7 @@ func (l *loader) scalar(n *yaml.Node, path string) any {
 		}
 		var v any
 		if err := n.Decode(&v); err != nil {
-			l.report(n, fmt.Sprintf("%s: %s is not an integer", orTop(path), quote(n.Value)), "")
+			l.report(n, fmt.Sprintf("%s: %s is not an integer", orTop(l.pathOf(n)), quote(n.Value)), "")
 			l.markBad(n)
 			return n.Value
 		}
@@ -142,18 +154,18 @@ func (l *loader) scalar(n *yaml.Node, path string) any {
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err != nil {
-			l.report(n, fmt.Sprintf("%s: %s is not a number", orTop(path), quote(n.Value)), "")
+			l.report(n, fmt.Sprintf("%s: %s is not a number", orTop(l.pathOf(n)), quote(n.Value)), "")
 			l.markBad(n)
 			return n.Value
 		}
 		if math.IsInf(f, 0) || math.IsNaN(f) {
-			l.report(n, fmt.Sprintf("%s: %s is not a finite number", orTop(path), n.Value), "")
+			l.report(n, fmt.Sprintf("%s: %s is not a finite number", orTop(l.pathOf(n)), n.Value), "")
 			l.markBad(n)
 			return nil
 		}
 		return f
 	}
-	l.report(n, fmt.Sprintf("%s: unsupported YAML tag %s", orTop(path), n.Tag), "modelslab.yaml holds only strings, numbers, booleans, lists and mappings")
+	l.report(n, fmt.Sprintf("%s: unsupported YAML tag %s", orTop(l.pathOf(n)), n.Tag), "modelslab.yaml holds only strings, numbers, booleans, lists and mappings")
 	l.markBad(n)
 	return nil
 }

@@ -20,6 +20,10 @@ type loader struct {
 	file  string
 	diags Diagnostics
 	bad   map[*yaml.Node]bool
+	// root is the document's top mapping; parents indexes the tree for
+	// pathOf, built on the first problem.
+	root    *yaml.Node
+	parents map[*yaml.Node]parentLink
 }
 
 // pos is the position of a node in the file.
@@ -63,10 +67,11 @@ func (l *loader) load(data []byte) *Spec {
 	if root == nil {
 		return nil
 	}
+	l.root = root
 	if !l.checkAliases(root) {
 		return nil
 	}
-	value := l.convert(root, "")
+	value := l.convert(root)
 	l.checkSchema(root, value)
 	return l.build(root)
 }
@@ -76,6 +81,9 @@ func (l *loader) load(data []byte) *Spec {
 // leading UTF-8 octet" or "control characters are not allowed", without a
 // line.
 func (l *loader) checkEncoding(data []byte) bool {
+	if utf8.Valid(data) && !hasControl(data) {
+		return true
+	}
 	line, col := 1, 1
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])
@@ -96,6 +104,25 @@ func (l *loader) checkEncoding(data []byte) bool {
 		i += size
 	}
 	return true
+}
+
+// hasControl reports whether valid UTF-8 data may hold a character YAML
+// forbids: a C0 control other than tab and line breaks, DEL, a C1 control
+// (encoded 0xC2 0x80..0x9F) or U+FFFE/U+FFFF (0xEF 0xBF 0xBE/0xBF). It errs
+// on the side of yes (NEL, U+0085, is allowed); checkEncoding then looks
+// closely.
+func hasControl(data []byte) bool {
+	for i, b := range data {
+		switch {
+		case b < 0x20 && b != '\t' && b != '\n' && b != '\r', b == 0x7f:
+			return true
+		case b == 0xc2 && i+1 < len(data) && data[i+1] >= 0x80 && data[i+1] <= 0x9f:
+			return true
+		case b == 0xef && i+2 < len(data) && data[i+1] == 0xbf && data[i+2] >= 0xbe:
+			return true
+		}
+	}
+	return false
 }
 
 // yamlPrintable reports whether YAML 1.2 (§5.1) allows r in a stream.

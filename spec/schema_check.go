@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -197,24 +196,17 @@ func (l *loader) rangeError(node *yaml.Node, path string, sub map[string]any) {
 	}
 }
 
-// rawSchema is the embedded schema as plain JSON values, for reading bounds
-// and messages next to the keyword that failed. It is parsed once; it is
-// never modified.
-var rawSchema = sync.OnceValue(func() any {
-	var v any
-	if err := json.Unmarshal(schema.JSON, &v); err != nil {
-		return map[string]any{}
-	}
-	return v
-})
-
 // schemaAt splits an absolute keyword location (URL#/json/pointer/keyword)
 // into the keyword and the subschema holding it.
 func schemaAt(location string) (keyword string, sub map[string]any) {
 	_, ptr, _ := strings.Cut(location, "#")
 	toks := strings.Split(strings.TrimPrefix(ptr, "/"), "/")
 	keyword = toks[len(toks)-1]
-	v := rawSchema()
+	doc, err := schema.Document()
+	if err != nil {
+		return keyword, map[string]any{}
+	}
+	var v any = doc
 	for _, tok := range toks[:len(toks)-1] {
 		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
 		switch x := v.(type) {

@@ -220,3 +220,65 @@ func quote(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// parentLink records where a node sits in the raw tree: under which
+// collection, and at which key or index.
+type parentLink struct {
+	parent *yaml.Node
+	key    string
+	index  int // -1 for a mapping value
+}
+
+// pathOf returns the field path (api_keys[3].rotate_after) of a node as
+// written in the file: an aliased node is named where its anchor is. The
+// parent index is built on first use, so valid files never pay for it and
+// a file with thousands of errors pays once.
+func (l *loader) pathOf(n *yaml.Node) string {
+	if l.parents == nil {
+		l.parents = map[*yaml.Node]parentLink{}
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			switch n.Kind {
+			case yaml.MappingNode:
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					k, v := n.Content[i], n.Content[i+1]
+					if k.Kind != yaml.ScalarNode {
+						continue
+					}
+					if _, seen := l.parents[v]; !seen {
+						l.parents[v] = parentLink{parent: n, key: k.Value, index: -1}
+						walk(v)
+					}
+				}
+			case yaml.SequenceNode:
+				for i, item := range n.Content {
+					if _, seen := l.parents[item]; !seen {
+						l.parents[item] = parentLink{parent: n, index: i}
+						walk(item)
+					}
+				}
+			}
+		}
+		if l.root != nil {
+			walk(l.root)
+		}
+	}
+	var steps []parentLink
+	for n != l.root {
+		link, ok := l.parents[n]
+		if !ok {
+			break
+		}
+		steps = append(steps, link)
+		n = link.parent
+	}
+	path := ""
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].index >= 0 {
+			path = index(path, steps[i].index)
+		} else {
+			path = join(path, steps[i].key)
+		}
+	}
+	return path
+}
