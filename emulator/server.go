@@ -125,7 +125,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		logPath += "?" + r.URL.RawQuery
 	}
-	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	var body []byte
+	var readErr error
+	if r.Body != nil { // a server's requests always have one; direct calls may not
+		body, readErr = io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	}
 
 	s.mu.Lock()
 	c := &call{
