@@ -1,6 +1,218 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
 
-// SCAFFOLDING: replaced by the owner of the plan command.
-func planCommand() *cli.Command { return nil }
+	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/mlabctl/mlabctl/spec"
+	"github.com/urfave/cli/v2"
+)
+
+// Flags of `mlabctl plan` (besides -o/--output, shared with auth).
+const (
+	flagPlanOut          = "out"
+	flagDetailedExitCode = "detailed-exitcode"
+
+	outputMarkdown = "markdown"
+)
+
+// planOptions are the resolved flags of one `mlabctl plan`.
+type planOptions struct {
+	// Out is the plan file to write (--out); empty means none.
+	Out string
+	// DetailedExitCode makes pending changes exit 2.
+	DetailedExitCode bool
+	// Format is text, markdown or json (-o).
+	Format string
+	// Color enables ANSI colour in the text output.
+	Color bool
+
+	Stdout, Stderr io.Writer
+	GitHub         githubActions
+	// Now is the clock of the plan (rotation, resends) and of the plan file.
+	Now func() time.Time
+	// Version is mlabctl's version, recorded in plan files.
+	Version string
+
+	// loadSpec loads modelslab.yaml (-f); connect opens the session.
+	loadSpec func() (*spec.Spec, error)
+	connect  func(connectOptions) (*session, error)
+}
+
+func planCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "plan",
+		Usage: "show what apply would change to make the live account equal to modelslab.yaml",
+		Description: `Reads the live account (only the sections modelslab.yaml manages, with read scopes)
+and prints the changes apply would make, in the order it would make them. Nothing is
+changed. Safety rails are checked now: a protected key that would be replaced, or a team
+left with fewer than policy.min_admins admins, refuses the plan (exit 3).
+
+--out PLANFILE saves the plan with a fingerprint of the live state it was made from
+(mode 0600, no secrets); 'mlabctl apply PLANFILE' applies exactly that plan, or refuses
+if the account changed since. Under GitHub Actions the markdown plan is appended to the
+step summary and the outputs has_changes, create, update, delete and replace are set.
+
+Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
+2 with --detailed-exitcode: changes are pending, 3 refused by a safety rail.`,
+		Flags: withGlobals(
+			&cli.StringFlag{Name: flagPlanOut, Usage: "save the plan to `PLANFILE` for 'mlabctl apply PLANFILE' (mode 0600)"},
+			&cli.BoolFlag{Name: flagDetailedExitCode, Usage: "exit 2 when changes are pending, 0 when there are none"},
+			&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Value: outputText, Usage: "print the plan as `FORMAT`: text, markdown (a PR comment) or json"},
+			emulatorFlag(),
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("plan takes no arguments, got %q (the file is -f FILE)", c.Args().First())}
+			}
+			stdout := c.App.Writer
+			o := planOptions{
+				Out:              c.String(flagPlanOut),
+				DetailedExitCode: c.Bool(flagDetailedExitCode),
+				Format:           c.String(flagOutput),
+				Color:            colorEnabled(c, stdout),
+				Stdout:           stdout,
+				Stderr:           c.App.ErrWriter,
+				GitHub:           newGitHubActions(c.App.ErrWriter),
+				Now:              time.Now,
+				Version:          buildVersion().Version,
+				loadSpec:         func() (*spec.Spec, error) { return loadSpec(c) },
+				connect:          func(co connectOptions) (*session, error) { return connect(c, co) },
+			}
+			return runPlan(c.Context, o)
+		},
+	}
+}
+
+// runPlan is `mlabctl plan`: load, read live state, compute, print, save.
+func runPlan(ctx context.Context, o planOptions) error {
+	switch o.Format {
+	case outputText, outputMarkdown, outputJSON:
+	default:
+		return usageError{fmt.Errorf("invalid --%s %q: use text, markdown or json", flagOutput, o.Format)}
+	}
+	s, err := o.loadSpec()
+	if err != nil {
+		return err
+	}
+	p, live, err := computePlan(ctx, o, s)
+	if err != nil {
+		return err
+	}
+
+	var out bytes.Buffer
+	switch o.Format {
+	case outputText:
+		err = plan.RenderText(&out, p, plan.RenderOptions{Color: o.Color})
+	case outputMarkdown:
+		err = plan.RenderMarkdown(&out, p, plan.RenderOptions{})
+	case outputJSON:
+		err = plan.RenderJSON(&out, p)
+	}
+	if err != nil {
+		return fmt.Errorf("rendering the plan: %w", err)
+	}
+	if _, err := o.Stdout.Write(out.Bytes()); err != nil {
+		return fmt.Errorf("writing the plan: %w", err)
+	}
+
+	if o.Out != "" {
+		f := &plan.File{
+			FormatVersion:  plan.FormatVersion,
+			MlabctlVersion: o.Version,
+			SpecHash:       s.Hash,
+			CreatedAt:      o.Now().UTC(),
+			Sections:       plan.SectionsOf(plan.FetchOptionsFor(s)),
+			Plan:           p,
+			Fingerprints:   plan.Fingerprints(live),
+		}
+		if err := plan.WriteFile(o.Out, f); err != nil {
+			return err
+		}
+		if o.Format == outputText {
+			fmt.Fprintf(o.Stdout, "\nSaved the plan to %s. To apply exactly this plan, run:\n  mlabctl apply %s\n", o.Out, o.Out)
+		}
+	}
+
+	if err := reportToGitHub(o, p); err != nil {
+		return err
+	}
+	if o.DetailedExitCode && !p.Empty() {
+		return reported(exitChanges)
+	}
+	return nil
+}
+
+// computePlan connects with the read scopes of the managed sections, reads
+// the live account and computes the plan. A refusal by a rail is printed
+// here, one problem a line (and as annotations under GitHub Actions), and
+// exits 3.
+func computePlan(ctx context.Context, o planOptions, s *spec.Spec) (*plan.Plan, *remote.State, error) {
+	sess, err := o.connect(connectOptions{Command: "plan", Scopes: requiredScopes(s, false), Account: s.Account})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer sess.Close()
+	live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
+	if err != nil {
+		return nil, nil, explainAPIError(fmt.Errorf("reading the live account: %w", err))
+	}
+	if live.BaseURL == "" {
+		live.BaseURL = sess.BaseURL
+	}
+	p, err := plan.Compute(s, live, o.Now())
+	var rail *plan.RailError
+	if errors.As(err, &rail) {
+		for _, pr := range rail.Problems {
+			fmt.Fprintln(o.Stderr, pr.String())
+			o.GitHub.Error(pr.Pos.File, pr.Pos.Line, pr.Pos.Col, pr.Message)
+		}
+		fmt.Fprintf(o.Stderr, "Error: the plan is refused by %s; nothing was changed.\n", problemsPhrase(len(rail.Problems)))
+		return nil, nil, reported(exitRefused)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, live, nil
+}
+
+// reportToGitHub appends the markdown plan to the step summary and sets the
+// step outputs; both are no-ops outside GitHub Actions.
+func reportToGitHub(o planOptions, p *plan.Plan) error {
+	if !o.GitHub.Enabled() {
+		return nil
+	}
+	var md bytes.Buffer
+	if err := plan.RenderMarkdown(&md, p, plan.RenderOptions{}); err != nil {
+		return fmt.Errorf("rendering the plan for the step summary: %w", err)
+	}
+	if err := o.GitHub.AppendSummary(md.String()); err != nil {
+		return fmt.Errorf("writing the GitHub step summary: %w", err)
+	}
+	sum := p.Summary()
+	err := o.GitHub.SetOutputs([][2]string{
+		{"has_changes", strconv.FormatBool(!p.Empty())},
+		{"create", strconv.Itoa(sum.Create)},
+		{"update", strconv.Itoa(sum.Update)},
+		{"delete", strconv.Itoa(sum.Delete)},
+		{"replace", strconv.Itoa(sum.Replace)},
+	})
+	if err != nil {
+		return fmt.Errorf("writing the GitHub step outputs: %w", err)
+	}
+	return nil
+}
+
+func problemsPhrase(n int) string {
+	if n == 1 {
+		return "a safety rail (1 problem above)"
+	}
+	return fmt.Sprintf("safety rails (%d problems above)", n)
+}

@@ -142,7 +142,6 @@ func (b *builder) createKey(want spec.APIKey) {
 		Address: Address{Kind: KindAPIKey, Name: want.Name},
 		Action:  Create,
 		After:   after,
-		Reason:  "declared in modelslab.yaml, no live key",
 	})
 }
 
@@ -172,10 +171,13 @@ func (b *builder) reconcileKey(want spec.APIKey, have remote.APIKey) {
 			Before:  keyFields(have.Name, have.Notes),
 			After:   keyFields(want.Name, notes),
 			LiveID:  have.ID.String(),
-			Reason:  reason,
-			Note:    fmt.Sprintf("id %s, created %s", have.ID, day(have.CreatedAt)),
+			Reason:  reason, // names the creation date
+			Note:    "id " + have.ID.String(),
 		})
 		return
+	}
+	if have.Name == want.Name && (want.Notes == nil || *want.Notes == have.Notes) {
+		return // the common case, decided without building field sets
 	}
 	have2, want2 := fieldSet{"name": have.Name}, fieldSet{"name": want.Name}
 	if want.Notes != nil {

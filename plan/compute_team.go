@@ -118,7 +118,6 @@ func (b *builder) invite(want spec.Member, role string) {
 		Address: Address{Kind: KindTeamMember, Name: strings.ToLower(want.Email)},
 		Action:  Create,
 		After:   memberFields(want.Email, role, want.Permissions),
-		Reason:  "declared in modelslab.yaml, not in the team",
 		Note:    note,
 	})
 }
@@ -129,6 +128,9 @@ func (b *builder) reconcileMember(want spec.Member, role string, have remote.Tea
 	pending := have.Status == remote.StatusPending
 	after := b.spec.Policy.ResendInvitesAfter
 	resend := pending && after > 0 && !have.InvitedAt.IsZero() && b.now.Sub(have.InvitedAt) > after
+	if !resend && have.Role == role && sameSet(have.Permissions, want.Permissions) {
+		return // the common case, decided without building field sets
+	}
 	diffs := changedFields(
 		fieldSet{"role": have.Role, "permissions": stringList(have.Permissions)},
 		fieldSet{"role": role, "permissions": stringList(want.Permissions)},
@@ -140,9 +142,6 @@ func (b *builder) reconcileMember(want spec.Member, role string, have remote.Tea
 		Address: Address{Kind: KindTeamMember, Name: strings.ToLower(want.Email)},
 		LiveID:  have.ID.String(),
 		Note:    "id " + have.ID.String(),
-	}
-	if pending {
-		c.Note = fmt.Sprintf("id %s, invite pending since %s", have.ID, day(have.InvitedAt))
 	}
 	resendReason := fmt.Sprintf("invite pending since %s, older than resend_invites_after %s",
 		day(have.InvitedAt), durationText(b.spec.Policy.ResendInvitesAfterText, after))
@@ -166,9 +165,32 @@ func (b *builder) reconcileMember(want spec.Member, role string, have remote.Tea
 	b.add(c)
 }
 
-// memberFields are the managed fields of a member or invite.
+// sameSet reports whether two lists hold the same strings, ignoring order
+// and repetitions.
+func sameSet(a, b []string) bool {
+	if len(a) == len(b) {
+		equal := true
+		for i := range a {
+			if a[i] != b[i] {
+				equal = false
+				break
+			}
+		}
+		if equal {
+			return true
+		}
+	}
+	return sameValue(stringList(a), stringList(b))
+}
+
+// memberFields are the managed fields of a member or invite, for a create
+// or a delete; no permissions are left out, as the API's invite body does.
 func memberFields(email, role string, permissions []string) map[string]any {
-	return map[string]any{"email": email, "role": role, "permissions": stringList(permissions)}
+	m := map[string]any{"email": email, "role": role}
+	if len(permissions) > 0 {
+		m["permissions"] = stringList(permissions)
+	}
+	return m
 }
 
 // minAdmins checks policy.min_admins against the admins the team has once

@@ -493,7 +493,8 @@ func applyByHand(t *testing.T, live *remote.State, p *Plan) *remote.State {
 	str := func(m map[string]any, k string) (string, bool) { v, ok := m[k].(string); return v, ok }
 	perms := func(m map[string]any) []string {
 		var out []string
-		for _, v := range m["permissions"].([]any) {
+		list, _ := m["permissions"].([]any)
+		for _, v := range list {
 			out = append(out, v.(string))
 		}
 		return out

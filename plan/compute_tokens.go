@@ -1,9 +1,5 @@
 package plan
 
-import (
-	"fmt"
-)
-
 // accessTokens plans `access_tokens:` when present: every live token whose
 // name matches no `keep` glob is revoked, except the token making the
 // requests (Current), which is never revoked.
@@ -35,8 +31,8 @@ func (b *builder) accessTokens() error {
 			Action:  Delete,
 			Before:  map[string]any{"name": t.Name},
 			LiveID:  t.ID.String(),
-			Reason:  fmt.Sprintf("name %q matches no access_tokens.keep glob", t.Name),
-			Note:    note + ", matches no keep glob",
+			Reason:  "matches no access_tokens.keep glob",
+			Note:    note,
 		})
 	}
 	return nil
