@@ -80,6 +80,11 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
+				for _, a := range c.Args().Slice()[1:] {
+					if strings.HasPrefix(a, "-") {
+						return usageError{fmt.Errorf("flag %s comes after PLANFILE %s: put flags first, as in mlabctl apply [flags] PLANFILE", a, c.Args().First())}
+					}
+				}
 				return usageError{fmt.Errorf("apply takes at most one PLANFILE, got %d arguments", c.NArg())}
 			}
 			var allow []plan.Address
@@ -142,6 +147,9 @@ func runApply(ctx context.Context, o applyOptions) error {
 	}
 	if err := checkApplyRails(ctx, o, sess, s, p, live); err != nil {
 		return err
+	}
+	if !o.AutoApprove && !o.Terminal {
+		return refused("not a terminal, so apply cannot ask for confirmation: review the plan above and pass --%s to apply it; nothing was changed", flagAutoApprove)
 	}
 	var sink apply.SecretSink
 	if apply.CreatesKeys(p) {
@@ -305,14 +313,11 @@ func checkApplyRails(ctx context.Context, o applyOptions, sess *session, s *spec
 	return nil
 }
 
-// confirm asks for an explicit "yes" on a terminal, unless --auto-approve;
-// off a terminal, --auto-approve is required.
+// confirm asks for an explicit "yes" on a terminal, unless --auto-approve
+// (off a terminal runApply has already required --auto-approve).
 func confirm(ctx context.Context, o applyOptions) error {
 	if o.AutoApprove {
 		return nil
-	}
-	if !o.Terminal {
-		return refused("not a terminal, so apply cannot ask for confirmation: review the plan above and pass --%s to apply it; nothing was changed", flagAutoApprove)
 	}
 	fmt.Fprintf(o.Stdout, "\n%s", confirmPrompt)
 	answer := make(chan string, 1)

@@ -347,7 +347,7 @@ func BenchmarkApplyCreates(b *testing.B) {
 				requests += len(srv.Requests())
 				ts.Close()
 			}
-			ideal := time.Duration(n/par) * latency
+			ideal := time.Duration((n+par-1)/par) * latency
 			b.ReportMetric(float64(wall.Milliseconds())/float64(b.N), "wall-ms/op")
 			b.ReportMetric(float64(ideal.Milliseconds()), "ideal-ms/op")
 			b.ReportMetric(float64(requests)/float64(b.N), "requests/op")

@@ -1,0 +1,462 @@
+package main
+
+// End-to-end tests of `mlabctl apply`: the built binary against an emulator
+// seeded with the demo account (DEMO.md), checking exit codes, output, the
+// emulator's request log and its final state.
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator"
+)
+
+// exampleFile is the README's example, applied to the demo account.
+const exampleFile = "examples/modelslab.yaml"
+
+// startEmulatorFaulty is startEmulator with faults set before the server
+// serves (the emulator's knobs must not change while it serves).
+func startEmulatorFaulty(t *testing.T, f *emulator.Faults) *testEmulator {
+	t.Helper()
+	srv := emulator.New()
+	demo := srv.SeedDemo()
+	srv.Faults = f
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return &testEmulator{Server: srv, URL: ts.URL, Demo: demo}
+}
+
+// envFor is the environment that points the binary at em.
+func envFor(em *testEmulator) map[string]string {
+	return map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token}
+}
+
+// writeSpec writes a modelslab.yaml into a temporary directory.
+func writeSpec(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "modelslab.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// mutations returns the emulator's logged requests that change something.
+func mutations(em *testEmulator) []string {
+	var out []string
+	for _, r := range em.Requests() {
+		if r.Method != "GET" {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+// secretsIn returns every secret a run must never print: the token and the
+// live API keys' values.
+func secretsIn(em *testEmulator) []string {
+	secrets := []string{em.Demo.Token}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	for _, k := range acct.APIKeys {
+		secrets = append(secrets, k.Key)
+	}
+	return secrets
+}
+
+// noSecrets fails when any secret appears in a run's output.
+func noSecrets(t *testing.T, em *testEmulator, res cliResult) {
+	t.Helper()
+	for _, s := range secretsIn(em) {
+		if s == "" {
+			continue
+		}
+		if strings.Contains(res.Stdout, s) || strings.Contains(res.Stderr, s) {
+			t.Errorf("a secret (%s…) appears in the output", s[:4])
+		}
+	}
+}
+
+func TestApplyConvergesOverScenarios(t *testing.T) {
+	tests := []struct {
+		name string
+		spec string // "" = the example file
+		args []string
+	}{
+		{name: "the example file"},
+		{name: "the example file one call at a time", args: []string{"--parallelism", "1"}},
+		{name: "keys only", spec: `version: 1
+api_keys:
+  - {name: production, notes: Used by prod}
+  - {name: fresh-1}
+  - {name: fresh-2, notes: second}
+ignore: {api_keys: ["dashboard-*", "ci", "old-key"]}
+`},
+		{name: "team only", spec: `version: 1
+team:
+  - {email: alice@example.com, role: admin, permissions: [api-keys, billing]}
+  - {email: bob@example.com, role: admin}
+  - {email: Carol@Example.com, role: viewer}
+  - {email: mallory@example.com, role: member}
+  - {email: erin@example.com, role: member, permissions: [billing]}
+policy: {min_admins: 2}
+`},
+		{name: "account settings only", spec: `version: 1
+profile: {name: New Name, about_me: "line one\nline two"}
+socials: {github: "", twitter: acme, website: https://acme.example}
+preferences: {wallet_notification_threshold: 25.5}
+`},
+		{name: "access tokens", spec: `version: 1
+access_tokens: {keep: ["demo"]}
+`},
+		{name: "an empty key list deletes all, allowed", spec: `version: 1
+api_keys: []
+`, args: []string{"--allow-mass-delete"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			file := exampleFile
+			if tt.spec != "" {
+				file = writeSpec(t, tt.spec)
+			}
+			secrets := filepath.Join(t.TempDir(), "secrets.json")
+			args := append([]string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", file}, tt.args...)
+			res := runCLI(t, cliRun{Args: args, Env: envFor(em)})
+			if res.Code != 0 {
+				t.Fatalf("apply exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			if !strings.Contains(res.Stdout, "Apply complete:") {
+				t.Errorf("no closing line:\n%s", res.Stdout)
+			}
+			noSecrets(t, em, res)
+			again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: envFor(em)})
+			if again.Code != 0 {
+				t.Errorf("plan after apply: exit %d, want 0 (no changes)\n%s%s", again.Code, again.Stdout, again.Stderr)
+			}
+		})
+	}
+}
+
+func TestApplyRequestOrderFollowsThePhases(t *testing.T) {
+	em := startEmulator(t)
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: envFor(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	// The phases of CONTRACT.md, as route patterns.
+	phases := []*regexp.Regexp{
+		regexp.MustCompile(`^PATCH /me`),
+		regexp.MustCompile(`^POST /api-keys$`),
+		regexp.MustCompile(`^PUT /api-keys/`),
+		regexp.MustCompile(`^DELETE /api-keys/`),
+		regexp.MustCompile(`^POST /teams(/[^/]+/resend-invite)?$`),
+		regexp.MustCompile(`^PUT /teams/`),
+		regexp.MustCompile(`^DELETE /teams/`),
+		regexp.MustCompile(`^DELETE /auth/tokens/`),
+	}
+	var got []int
+	for _, m := range mutations(em) {
+		ph := -1
+		for i, re := range phases {
+			if re.MatchString(m) {
+				ph = i
+			}
+		}
+		if ph < 0 {
+			t.Fatalf("unexpected mutation %q", m)
+		}
+		got = append(got, ph)
+	}
+	// Per DEMO.md: 3 account calls, 2 creates, 1 update, 2 deletes, an invite
+	// and a resend, 1 member update, 1 removal, 1 revocation.
+	want := []int{0, 0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 6, 7}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("phases of the mutations in order (-want +got):\n%s", diff)
+	}
+	for _, r := range em.Requests() {
+		if r.Method != "GET" && r.IdempotencyKey == "" {
+			t.Errorf("%s %s has no Idempotency-Key", r.Method, r.Path)
+		}
+	}
+}
+
+func TestApplyRefusalsTouchNothing(t *testing.T) {
+	massDelete := `version: 1
+api_keys: []
+`
+	tests := []struct {
+		name     string
+		spec     string // "" = the example file
+		args     []string
+		planFile bool // apply a plan file made first with `plan --out`
+		tamper   func(em *testEmulator)
+		wantCode int
+		want     []string // in stderr
+	}{
+		{name: "no --auto-approve off a terminal", wantCode: 3, want: []string{"--auto-approve"}},
+		{name: "new keys without --secrets-out off a terminal", args: []string{"--auto-approve"}, wantCode: 3, want: []string{"--secrets-out"}},
+		{name: "mass deletion", spec: massDelete, args: []string{"--auto-approve"}, wantCode: 3, want: []string{"--allow-mass-delete", "api_key.old-key"}},
+		{name: "mass deletion partly approved", spec: massDelete, args: []string{"--auto-approve", "--allow-delete", "api_key.old-key"}, wantCode: 3, want: []string{"api_key.production"}},
+		{name: "--allow-delete of an address the plan does not delete", spec: massDelete, args: []string{"--auto-approve", "--allow-delete", "api_key.nope"}, wantCode: 1, want: []string{"does not delete api_key.nope"}},
+		{name: "malformed --allow-delete", args: []string{"--auto-approve", "--allow-delete", "key.x"}, wantCode: 1, want: []string{"invalid address"}},
+		{name: "parallelism 0", args: []string{"--auto-approve", "--parallelism", "0"}, wantCode: 1, want: []string{"--parallelism"}},
+		{name: "parallelism 65", args: []string{"--auto-approve", "--parallelism", "65"}, wantCode: 1, want: []string{"--parallelism"}},
+		{name: "protected key", spec: `version: 1
+api_keys:
+  - {name: production, protect: true, rotate_after: 1d}
+ignore: {api_keys: ["*"]}
+`, args: []string{"--auto-approve"}, wantCode: 3, want: []string{"protect"}},
+		{name: "min_admins", spec: `version: 1
+team:
+  - {email: alice@example.com, role: member}
+  - {email: bob@example.com, role: viewer}
+  - {email: carol@example.com, role: member}
+  - {email: mallory@example.com, role: member}
+policy: {min_admins: 1}
+`, args: []string{"--auto-approve"}, wantCode: 3, want: []string{"min_admins"}},
+		{name: "stale plan file", planFile: true, args: []string{"--auto-approve", "--secrets-out", "SECRETS"},
+			tamper:   func(em *testEmulator) { em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "surprise"}) },
+			wantCode: 3, want: []string{"stale", "api_key.surprise"}},
+		{name: "plan file of another API", planFile: true, args: []string{"--auto-approve", "--secrets-out", "SECRETS"},
+			tamper: func(em *testEmulator) {}, wantCode: 3, want: []string{"was made against"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			file := exampleFile
+			if tt.spec != "" {
+				file = writeSpec(t, tt.spec)
+			}
+			dir := t.TempDir()
+			args := []string{"apply", "-f", file}
+			if tt.planFile {
+				planPath := filepath.Join(dir, "plan.json")
+				planEm := em
+				if tt.name == "plan file of another API" {
+					planEm = startEmulator(t)
+				}
+				res := runCLI(t, cliRun{Args: []string{"plan", "-f", file, "--out", planPath}, Env: envFor(planEm)})
+				if res.Code != 0 {
+					t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
+				}
+				tt.tamper(em)
+				args = []string{"apply"} // flags, then PLANFILE
+			}
+			for _, a := range tt.args {
+				args = append(args, strings.ReplaceAll(a, "SECRETS", filepath.Join(dir, "s.json")))
+			}
+			if tt.planFile {
+				args = append(args, filepath.Join(dir, "plan.json"))
+			}
+			before, _ := em.Snapshot(em.Demo.Username)
+			em.ResetRequests()
+			res := runCLI(t, cliRun{Args: args, Env: envFor(em)})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.Stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, res.Stderr)
+				}
+			}
+			if m := mutations(em); len(m) != 0 {
+				t.Errorf("mutations despite the refusal: %v", m)
+			}
+			after, _ := em.Snapshot(em.Demo.Username)
+			if !reflect.DeepEqual(before, after) {
+				t.Errorf("the account changed despite the refusal (-before +after):\n%s", cmp.Diff(before, after))
+			}
+			if _, err := os.Stat(filepath.Join(dir, "s.json")); err == nil {
+				t.Error("a secrets file was written by a refused apply")
+			}
+			noSecrets(t, em, res)
+		})
+	}
+}
+
+func TestApplyPlanFile(t *testing.T) {
+	em := startEmulator(t)
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.json")
+	if res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile, "--out", planPath}, Env: envFor(em)}); res.Code != 0 {
+		t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
+	}
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: envFor(em)})
+	if res.Code != 0 {
+		t.Fatalf("apply PLANFILE: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); again.Code != 0 {
+		t.Errorf("plan after apply PLANFILE: exit %d\n%s", again.Code, again.Stdout)
+	}
+	// The same plan file again: the account changed since, so it is stale.
+	res = runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: envFor(em)})
+	if res.Code != 3 || !strings.Contains(res.Stderr, "stale") {
+		t.Errorf("re-applying a used plan file: exit %d, want 3 (stale)\n%s", res.Code, res.Stderr)
+	}
+}
+
+func TestApplyPartialFailure(t *testing.T) {
+	tests := []struct {
+		name     string
+		faults   *emulator.Faults
+		wantCode int
+		want     []string
+	}{
+		{
+			name: "key creates refused: exit 4, the rest applied",
+			// 4xx are never retried: exactly the two creates fail, once.
+			faults:   &emulator.Faults{FailFirst: 2, Statuses: []int{422}, Routes: []string{"POST /api-keys"}},
+			wantCode: 4,
+			want: []string{"Apply failed: 10 done, 2 failed, 1 skipped.", "Failed:", "+ api_key.staging: POST /api-keys: 422",
+				"Skipped:", "-/+ api_key.ci (delete the old key): not started: the new key was not created", "Run the same command again"},
+		},
+		{
+			name:     "every change refused: exit 1, nothing changed",
+			faults:   &emulator.Faults{FailFirst: 12, Statuses: []int{422}, Routes: []string{"POST ", "PUT ", "PATCH ", "DELETE "}},
+			wantCode: 1,
+			want:     []string{"Apply failed: 0 done, 12 failed, 1 skipped.", "Nothing was changed."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulatorFaulty(t, tt.faults)
+			secrets := filepath.Join(t.TempDir(), "s.json")
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: envFor(em)})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.Stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, res.Stdout)
+				}
+			}
+			noSecrets(t, em, res)
+			// The faults are used up: a re-run converges.
+			if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
+				t.Fatalf("re-run: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+			}
+			if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
+				t.Errorf("plan after the re-run: exit %d\n%s", res.Code, res.Stdout)
+			}
+		})
+	}
+}
+
+func TestApplySecretsFile(t *testing.T) {
+	em := startEmulator(t)
+	path := filepath.Join(t.TempDir(), "secrets.json")
+	if err := os.WriteFile(path, []byte(`{"earlier": "kept-value"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", path, "-f", exampleFile}, Env: envFor(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	b, _ := os.ReadFile(path)
+	var got map[string]string
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("secrets file is not a JSON object: %v", err)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	want := map[string]string{"earlier": "kept-value"}
+	for _, k := range acct.APIKeys {
+		if k.Name == "ci" || k.Name == "staging" {
+			want[k.Name] = k.Key
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("secrets file (-want +got):\n%s", diff)
+	}
+	noSecrets(t, em, res)
+}
+
+func TestApplyMasksSecretsUnderGitHubActions(t *testing.T) {
+	em := startEmulator(t)
+	env := envFor(em)
+	env["GITHUB_ACTIONS"] = "true"
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	masked := 0
+	for _, k := range acct.APIKeys {
+		if k.Name != "ci" && k.Name != "staging" {
+			continue
+		}
+		masked++
+		mask := "::add-mask::" + k.Key + "\n"
+		if strings.Count(res.Stdout, mask) != 1 {
+			t.Errorf("the new %q key is not masked exactly once", k.Name)
+		}
+		if strings.Count(res.Stdout, k.Key) != 1 || strings.Contains(res.Stderr, k.Key) {
+			t.Errorf("the new %q key appears beyond its mask", k.Name)
+		}
+	}
+	if masked != 2 {
+		t.Fatalf("%d new keys found, want 2", masked)
+	}
+}
+
+func TestApplyReadmeDemo(t *testing.T) {
+	// The README's first command, run as a user would: in a directory with
+	// examples/modelslab.yaml, nothing in the environment.
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "examples"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(exampleFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, exampleFile), example, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, cliRun{Args: []string{"apply", "--emulator", "--auto-approve", "--secrets-out", "demo-secrets.json", "-f", exampleFile}, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	for _, want := range []string{
+		"Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.",
+		"Apply complete: 2 created, 6 updated, 3 deleted, 1 replaced.",
+		"Planning again against the same emulator",
+	} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, res.Stdout)
+		}
+	}
+	if !strings.HasSuffix(res.Stdout, "No changes. The account matches modelslab.yaml.\n") {
+		t.Errorf("stdout does not end with the empty second plan:\n%s", res.Stdout)
+	}
+	if !strings.Contains(res.Stderr, "throwaway emulator") {
+		t.Errorf("stderr does not say the emulator is throwaway:\n%s", res.Stderr)
+	}
+	st, err := os.Stat(filepath.Join(dir, "demo-secrets.json"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("demo-secrets.json: %v, mode %v", err, st)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "demo-secrets.json"))
+	var keys map[string]string
+	if err := json.Unmarshal(b, &keys); err != nil || len(keys) != 2 || keys["ci"] == "" || keys["staging"] == "" {
+		t.Errorf("demo-secrets.json holds %d keys (err %v), want ci and staging", len(keys), err)
+	}
+	for name, k := range keys {
+		if strings.Contains(res.Stdout+res.Stderr, k) {
+			t.Errorf("the secret of %q is in the output", name)
+		}
+	}
+}
