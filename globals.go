@@ -99,7 +99,17 @@ func setOn(c *cli.Context, name string) *cli.Context {
 			}
 		}
 	}
-	return lineage[len(lineage)-1]
+	// The app's own context carries the app-level flags (with their
+	// environment variables and defaults). It is the outermost context
+	// urfave made for the app: the very last one in the lineage is a bare
+	// parent holding only the context.Context, whose lookups return "".
+	root := lineage[len(lineage)-1]
+	for _, ctx := range lineage {
+		if ctx.App != nil {
+			root = ctx
+		}
+	}
+	return root
 }
 
 func lookupString(c *cli.Context, name string) string { return setOn(c, name).String(name) }
