@@ -37,11 +37,16 @@ func scopesFlag(usage string) cli.Flag {
 	return &cli.StringFlag{Name: flagScopes, Usage: usage}
 }
 
-// scopesOf parses --scopes "a,b, c" into a sorted list; nil when absent
-// (every scope the caller may have). Scope names are checked by the API,
-// which refuses unknown ones with a 422 naming them.
+// scopesOf parses --scopes; see parseScopes.
 func scopesOf(c *cli.Context) ([]string, error) {
-	raw := c.String(flagScopes)
+	return parseScopes(c.String(flagScopes))
+}
+
+// parseScopes parses a comma-separated scope list ("a,b, c") into a sorted
+// list without duplicates; nil when raw is blank (every scope the caller
+// may have). Scope names are checked by the API, which refuses unknown ones
+// with a 422 naming them; here only the shape is.
+func parseScopes(raw string) ([]string, error) {
 	if strings.TrimSpace(raw) == "" {
 		return nil, nil
 	}
@@ -51,7 +56,7 @@ func scopesOf(c *cli.Context) ([]string, error) {
 		if s == "" {
 			continue
 		}
-		if strings.ContainsAny(s, " \t") {
+		if strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
 			return nil, fmt.Errorf("invalid scope %q in --%s: separate scopes with commas", s, flagScopes)
 		}
 		scopes = append(scopes, s)

@@ -36,7 +36,7 @@ type authEmulator struct {
 
 	mu sync.Mutex
 	// calls are the /api requests with their bodies, in order of completion.
-	calls []recordedCall
+	calls []authRecordedCall
 	// arrived are the /api requests ("METHOD /path") in order of arrival,
 	// before the emulator handles them.
 	arrived []string
@@ -47,8 +47,8 @@ type authEmulator struct {
 	atLogout [][]emulator.Token
 }
 
-// recordedCall is one request with its JSON bodies.
-type recordedCall struct {
+// authRecordedCall is one request with its JSON bodies.
+type authRecordedCall struct {
 	Method, Path string
 	Status       int
 	Request      map[string]any
@@ -84,7 +84,7 @@ func (em *authEmulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	em.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	call := recordedCall{Method: r.Method, Path: rel}
+	call := authRecordedCall{Method: r.Method, Path: rel}
 	json.Unmarshal(body, &call.Request)
 	if r.Method == http.MethodPost && rel == "/auth/logout" {
 		snap, _ := em.Snapshot(em.Demo.Username)
@@ -92,7 +92,7 @@ func (em *authEmulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		em.atLogout = append(em.atLogout, snap.Tokens)
 		em.mu.Unlock()
 	}
-	rec := &teeWriter{ResponseWriter: w, status: http.StatusOK}
+	rec := &authTeeWriter{ResponseWriter: w, status: http.StatusOK}
 	em.Server.ServeHTTP(rec, r)
 	call.Status = rec.status
 	var env struct {
@@ -115,15 +115,15 @@ func (em *authEmulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// teeWriter keeps a copy of the response.
-type teeWriter struct {
+// authTeeWriter keeps a copy of the response.
+type authTeeWriter struct {
 	http.ResponseWriter
 	status int
 	body   bytes.Buffer
 }
 
-func (w *teeWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
-func (w *teeWriter) Write(b []byte) (int, error) {
+func (w *authTeeWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *authTeeWriter) Write(b []byte) (int, error) {
 	w.body.Write(b)
 	return w.ResponseWriter.Write(b)
 }
@@ -136,10 +136,10 @@ func (em *authEmulator) hasArrived(route string) bool {
 }
 
 // callsTo returns the recorded calls of METHOD PATH.
-func (em *authEmulator) callsTo(method, path string) []recordedCall {
+func (em *authEmulator) callsTo(method, path string) []authRecordedCall {
 	em.mu.Lock()
 	defer em.mu.Unlock()
-	var out []recordedCall
+	var out []authRecordedCall
 	for _, c := range em.calls {
 		if c.Method == method && c.Path == path {
 			out = append(out, c)
@@ -210,17 +210,17 @@ func (em *authEmulator) checkNoSecrets(t *testing.T, args []string, res cliResul
 	}
 }
 
-// mustSucceed fails the test unless the run exited 0.
-func mustSucceed(t *testing.T, res cliResult) {
+// authRequireOK fails the test unless the run exited 0.
+func authRequireOK(t *testing.T, res cliResult) {
 	t.Helper()
 	if res.Code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", res.Code, res.Stdout, res.Stderr)
 	}
 }
 
-// mustFail fails the test unless the run exited code with stderr
+// authRequireFail fails the test unless the run exited code with stderr
 // containing every one of wants.
-func mustFail(t *testing.T, res cliResult, code int, wants ...string) {
+func authRequireFail(t *testing.T, res cliResult, code int, wants ...string) {
 	t.Helper()
 	if res.Code != code {
 		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.Code, code, res.Stdout, res.Stderr)
@@ -232,8 +232,8 @@ func mustFail(t *testing.T, res cliResult, code int, wants ...string) {
 	}
 }
 
-// latestCode returns the code of the last mail of kind sent to email.
-func latestCode(t *testing.T, em *authEmulator, to, kind string) string {
+// authLatestCode returns the code of the last mail of kind sent to email.
+func authLatestCode(t *testing.T, em *authEmulator, to, kind string) string {
 	t.Helper()
 	out := em.Outbox()
 	for i := len(out) - 1; i >= 0; i-- {
@@ -245,8 +245,8 @@ func latestCode(t *testing.T, em *authEmulator, to, kind string) string {
 	return ""
 }
 
-// readToken reads a token file written by --token-file, checking its mode.
-func readToken(t *testing.T, path string) string {
+// authReadTokenFile reads a token file written by --token-file, checking its mode.
+func authReadTokenFile(t *testing.T, path string) string {
 	t.Helper()
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -266,13 +266,13 @@ func readToken(t *testing.T, path string) string {
 	return tok
 }
 
-// loginWithFile logs the demo user in and returns the token saved to a file.
-func loginWithFile(t *testing.T, em *authEmulator, dir, file string, extra ...string) string {
+// authLoginWithFile logs the demo user in and returns the token saved to a file.
+func authLoginWithFile(t *testing.T, em *authEmulator, dir, file string, extra ...string) string {
 	t.Helper()
 	path := filepath.Join(dir, file)
 	args := append([]string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", path}, extra...)
-	mustSucceed(t, em.run(t, cliRun{Args: args, Env: em.env(), Stdin: em.Demo.Password + "\n"}))
-	return readToken(t, path)
+	authRequireOK(t, em.run(t, cliRun{Args: args, Env: em.env(), Stdin: em.Demo.Password + "\n"}))
+	return authReadTokenFile(t, path)
 }
 
 func TestAuthLoginTokenDestinations(t *testing.T) {
@@ -286,7 +286,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 
 	t.Run("masked by default", func(t *testing.T) {
 		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
-		mustSucceed(t, res)
+		authRequireOK(t, res)
 		if !masked.MatchString(res.Stdout) || !strings.Contains(res.Stdout, "was not saved") {
 			t.Errorf("stdout does not show the masked token and that it was not saved:\n%s", res.Stdout)
 		}
@@ -297,7 +297,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 	})
 	t.Run("print-token", func(t *testing.T) {
 		res := runCLI(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--print-token", "--device-name", "ci-runner"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
-		mustSucceed(t, res)
+		authRequireOK(t, res)
 		tok := em.lastResponse(t, "POST", "/auth/login")["access_token"].(string)
 		em.checkNoSecrets(t, []string{"auth", "login", "--print-token"}, res, tok)
 		if diff := cmp.Diff(tok+"\n", res.Stdout); diff != "" {
@@ -312,8 +312,8 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 	})
 	t.Run("token-file replaces an existing file with mode 0600", func(t *testing.T) {
 		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", stale, "--expiry", "1_week", "--scopes", "profile:read, tokens:read"}, Env: em.env(), Stdin: em.Demo.Password + "\r\n"})
-		mustSucceed(t, res)
-		tok := readToken(t, stale)
+		authRequireOK(t, res)
+		tok := authReadTokenFile(t, stale)
 		login := em.lastResponse(t, "POST", "/auth/login")
 		if tok != login["access_token"] {
 			t.Errorf("the file does not hold the token the API returned")
@@ -327,7 +327,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 		}
 		// The token works and has what was asked for.
 		res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list", "-o", "json"}, Env: em.env(envToken, tok)})
-		mustSucceed(t, res)
+		authRequireOK(t, res)
 		var tokens []struct {
 			Name    string   `json:"name"`
 			Scopes  []string `json:"scopes"`
@@ -348,7 +348,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 	})
 	t.Run("json", func(t *testing.T) {
 		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
-		mustSucceed(t, res)
+		authRequireOK(t, res)
 		var out struct {
 			Account string `json:"account"`
 			Email   string `json:"email"`
@@ -371,7 +371,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 	})
 	t.Run("json with print-token", func(t *testing.T) {
 		res := runCLI(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json", "--print-token"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
-		mustSucceed(t, res)
+		authRequireOK(t, res)
 		tok := em.lastResponse(t, "POST", "/auth/login")["access_token"].(string)
 		em.checkNoSecrets(t, []string{"auth", "login", "-o", "json", "--print-token"}, res, tok)
 		var out struct {
@@ -423,7 +423,7 @@ func TestAuthLoginRefusals(t *testing.T) {
 				env[k] = v
 			}
 			res := em.run(t, cliRun{Args: tc.args, Env: env, Stdin: tc.stdin})
-			mustFail(t, res, 1, tc.wants...)
+			authRequireFail(t, res, 1, tc.wants...)
 		})
 	}
 	// Nothing above left a token behind.
@@ -435,18 +435,18 @@ func TestAuthLoginRefusals(t *testing.T) {
 func TestAuthRefreshRotates(t *testing.T) {
 	em := startAuthEmulator(t)
 	dir := t.TempDir()
-	old := loginWithFile(t, em, dir, "old", "--device-name", "laptop")
+	old := authLoginWithFile(t, em, dir, "old", "--device-name", "laptop")
 	newPath := filepath.Join(dir, "new")
 	res := em.run(t, cliRun{Args: []string{"auth", "refresh", "--expiry", "3_months", "--token-file", newPath}, Env: em.env(envToken, old)})
-	mustSucceed(t, res)
-	fresh := readToken(t, newPath)
+	authRequireOK(t, res)
+	fresh := authReadTokenFile(t, newPath)
 	if fresh == old {
 		t.Fatal("refresh returned the same token")
 	}
 	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, old)})
-	mustFail(t, res, 1, "the access token was rejected", "401")
+	authRequireFail(t, res, 1, "the access token was rejected", "401")
 	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, fresh)})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	if !strings.Contains(res.Stdout, "laptop\t") {
 		t.Errorf("the refreshed token keeps its name; tokens list:\n%s", res.Stdout)
 	}
@@ -461,22 +461,22 @@ func TestAuthRefreshRotates(t *testing.T) {
 func TestAuthLogout(t *testing.T) {
 	em := startAuthEmulator(t)
 	dir := t.TempDir()
-	tok := loginWithFile(t, em, dir, "t", "--device-name", "to-log-out")
+	tok := authLoginWithFile(t, em, dir, "t", "--device-name", "to-log-out")
 	res := em.run(t, cliRun{Args: []string{"auth", "logout"}, Env: em.env(envToken, tok)})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	if !strings.Contains(res.Stdout, "Logged out") {
 		t.Errorf("stdout: %s", res.Stdout)
 	}
 	if slices.Contains(em.tokenNames(t), "to-log-out") {
 		t.Error("the token is still live after logout")
 	}
-	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "logout"}, Env: em.env(envToken, tok)}), 1, "rejected")
+	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "logout"}, Env: em.env(envToken, tok)}), 1, "rejected")
 }
 
 func TestAuthLogoutAll(t *testing.T) {
 	em := startAuthEmulator(t)
 	res := em.run(t, cliRun{Args: []string{"auth", "logout-all", "-o", "json"}, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	if names := em.tokenNames(t); len(names) != 0 {
 		t.Errorf("tokens left after logout-all: %q", names)
 	}
@@ -499,7 +499,7 @@ func TestAuthTokensListAndRevoke(t *testing.T) {
 		}
 	}
 	res := em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: env})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	lines := strings.Split(strings.TrimSpace(res.Stdout), "\n")
 	var rows []string
 	for _, l := range lines {
@@ -513,16 +513,16 @@ func TestAuthTokensListAndRevoke(t *testing.T) {
 		t.Errorf("tokens list (name scopes current) (-want +got):\n%s", diff)
 	}
 
-	mustSucceed(t, em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}))
+	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}))
 	if diff := cmp.Diff([]string{"demo"}, em.tokenNames(t)); diff != "" {
 		t.Errorf("after revoke (-want +got):\n%s", diff)
 	}
-	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}), 1, "404")
+	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}), 1, "404")
 
 	em.IssueToken(em.Demo.Username, "other-1", []string{"*"}, 0)
 	em.IssueToken(em.Demo.Username, "other-2", []string{"profile:read"}, time.Hour)
 	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke-others", "-o", "json"}, Env: env})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	if diff := cmp.Diff("{\n  \"revoked\": 2\n}\n", res.Stdout); diff != "" {
 		t.Errorf("revoke-others -o json (-want +got):\n%s", diff)
 	}
@@ -536,7 +536,7 @@ func TestAuthInsufficientScopeNamesTheScope(t *testing.T) {
 	narrow := em.IssueToken(em.Demo.Username, "narrow", []string{"profile:read"}, time.Hour)
 	em.secrets[narrow] = true
 	res := em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, narrow)})
-	mustFail(t, res, 1, `the access token lacks scope "tokens:read"`, "mlabctl auth login --scopes tokens:read", envEmail)
+	authRequireFail(t, res, 1, `the access token lacks scope "tokens:read"`, "mlabctl auth login --scopes tokens:read", envEmail)
 }
 
 func TestAuthSignupVerifyResend(t *testing.T) {
@@ -544,23 +544,23 @@ func TestAuthSignupVerifyResend(t *testing.T) {
 	dir := t.TempDir()
 	const email, password = "new@acme.example", "a-long-enough-passphrase"
 	res := em.run(t, cliRun{Args: []string{"auth", "signup", "--email", email, "--name", "New User", "--password-stdin"}, Env: em.env(), Stdin: password + "\n"})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	em.secrets[password] = true
 	if !strings.Contains(res.Stdout, "verify-email") {
 		t.Errorf("signup does not say what comes next:\n%s", res.Stdout)
 	}
-	first := latestCode(t, em, email, "verification")
-	mustSucceed(t, em.run(t, cliRun{Args: []string{"auth", "resend-verification", "--email", email}, Env: em.env()}))
-	second := latestCode(t, em, email, "verification")
+	first := authLatestCode(t, em, email, "verification")
+	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "resend-verification", "--email", email}, Env: em.env()}))
+	second := authLatestCode(t, em, email, "verification")
 	// The first code no longer works (unless the random codes collided);
 	// the second does, given as --code.
 	if first != second {
-		mustFail(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", first}, Env: em.env()}), 1, "verification_code")
+		authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", first}, Env: em.env()}), 1, "verification_code")
 	}
 	tokPath, secretsPath := filepath.Join(dir, "token"), filepath.Join(dir, "secrets.json")
 	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--token-file", tokPath, "--secrets-out", secretsPath}, Env: em.env()})
-	mustSucceed(t, res)
-	readToken(t, tokPath)
+	authRequireOK(t, res)
+	authReadTokenFile(t, tokPath)
 	fi, err := os.Stat(secretsPath)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("secrets file: %v, mode %v", err, fi)
@@ -577,37 +577,37 @@ func TestAuthForgotAndResetPassword(t *testing.T) {
 	const newPassword = "another-long-passphrase"
 	em.secrets[newPassword] = true
 	res := em.run(t, cliRun{Args: []string{"auth", "forgot-password", "--email", em.Demo.Email, "-o", "json"}, Env: em.env()})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	if !json.Valid([]byte(res.Stdout)) {
 		t.Errorf("forgot-password -o json printed %q", res.Stdout)
 	}
-	code := latestCode(t, em, em.Demo.Email, "password_reset")
+	code := authLatestCode(t, em, em.Demo.Email, "password_reset")
 	em.secrets[code] = true
-	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code}, Env: em.env()}), 1, "no password")
+	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code}, Env: em.env()}), 1, "no password")
 	res = em.run(t, cliRun{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"})
-	mustSucceed(t, res)
-	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"}), 1, "wrong")
-	mustSucceed(t, em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"}))
+	authRequireOK(t, res)
+	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"}), 1, "wrong")
+	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"}))
 	// The forgot-password answer is the same for an unknown email.
 	res = em.run(t, cliRun{Args: []string{"auth", "forgot-password", "--email", "nobody@acme.example"}, Env: em.env()})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	if !strings.Contains(res.Stdout, "If an account exists") {
 		t.Errorf("stdout: %s", res.Stdout)
 	}
 }
 
-// addTeam creates a team account in which the demo user is an active admin.
-func addTeam(em *authEmulator, name string) {
+// authAddTeam creates a team account in which the demo user is an active admin.
+func authAddTeam(em *authEmulator, name string) {
 	em.AddUser(emulator.UserSeed{Username: name, Email: name + "@teams.example", Verified: true, Team: true})
 	em.AddMember(name, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
 }
 
 func TestAuthSwitchAccount(t *testing.T) {
 	em := startAuthEmulator(t)
-	addTeam(em, "acme-team")
+	authAddTeam(em, "acme-team")
 	res := runCLI(t, cliRun{Args: []string{"auth", "switch-account", "--scopes", "profile:read,api-keys:read", "--print-token", "acme-team"},
 		Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	tok := em.lastResponse(t, "POST", "/auth/switch-account")["access_token"].(string)
 	em.checkNoSecrets(t, []string{"auth", "switch-account"}, res, tok)
 	if strings.TrimSpace(res.Stdout) != tok {
@@ -627,19 +627,19 @@ func TestAuthSwitchAccount(t *testing.T) {
 	if diff := cmp.Diff([]string{"demo", "mlabctl-auth-switch-account → acme-team", "old-laptop"}, em.tokenNames(t)); diff != "" {
 		t.Errorf("tokens after switch-account (-want +got):\n%s", diff)
 	}
-	mustFail(t, em.run(t, cliRun{Args: []string{"auth", "switch-account", "no-such-team"}, Env: em.env(envToken, em.Demo.Token)}), 1,
+	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "switch-account", "no-such-team"}, Env: em.env(envToken, em.Demo.Token)}), 1,
 		`switching to account "no-such-team"`, "only active admins")
 }
 
 func TestAuthAcceptInvite(t *testing.T) {
 	em := startAuthEmulator(t)
-	addTeam(em, "acme-team")
+	authAddTeam(em, "acme-team")
 	const email, password = "eve@acme.example", "eves-long-passphrase"
 	em.secrets[password] = true
 	eve := em.AddUser(emulator.UserSeed{Email: email, Password: password, Verified: true})
 	invite := em.AddMember("acme-team", emulator.Member{Email: email, Role: "viewer", Status: "pending"})
 	res := em.run(t, cliRun{Args: []string{"auth", "accept-invite", invite.InviteID}, Env: em.env(envEmail, email, envPassword, password)})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	if !strings.Contains(res.Stdout, "role viewer") {
 		t.Errorf("stdout: %s", res.Stdout)
 	}
@@ -657,9 +657,9 @@ func TestAuthAcceptInvite(t *testing.T) {
 	}
 }
 
-// ephemeralSpec manages the profile, the API keys and the team of the demo
+// authEphemeralSpec manages the profile, the API keys and the team of the demo
 // account; applying it changes the profile name and creates one key.
-const ephemeralSpec = `version: 1
+const authEphemeralSpec = `version: 1
 profile:
   name: Acme Automation
 api_keys:
@@ -680,8 +680,8 @@ team:
     role: member
 `
 
-// refusedSpec makes plan and apply refuse: it would replace a protected key.
-const refusedSpec = `version: 1
+// authRefusedSpec makes plan and apply refuse: it would replace a protected key.
+const authRefusedSpec = `version: 1
 api_keys:
   - name: production
     protect: true
@@ -691,8 +691,8 @@ api_keys:
   - name: old-key
 `
 
-// writeFile writes content to dir/name and returns the path.
-func writeFile(t *testing.T, dir, name, content string) string {
+// authWriteFile writes content to dir/name and returns the path.
+func authWriteFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
@@ -757,18 +757,18 @@ func TestEphemeralTokenLeastPrivilege(t *testing.T) {
 		code    int
 		scopes  []string
 	}{
-		{name: "plan", command: "plan", spec: ephemeralSpec, args: []string{"plan"}, code: 0,
+		{name: "plan", command: "plan", spec: authEphemeralSpec, args: []string{"plan"}, code: 0,
 			scopes: []string{"api-keys:read", "profile:read", "teams:read"}},
-		{name: "apply", command: "apply", spec: ephemeralSpec, args: []string{"apply", "--auto-approve", "--secrets-out", "SECRETS"}, code: 0,
+		{name: "apply", command: "apply", spec: authEphemeralSpec, args: []string{"apply", "--auto-approve", "--secrets-out", "SECRETS"}, code: 0,
 			scopes: []string{"api-keys:read", "api-keys:write", "profile:read", "profile:write", "teams:read", "teams:write"}},
-		{name: "plan refused by a rail", command: "plan", spec: refusedSpec, args: []string{"plan"}, code: 3,
+		{name: "plan refused by a rail", command: "plan", spec: authRefusedSpec, args: []string{"plan"}, code: 3,
 			scopes: []string{"api-keys:read", "profile:read"}},
-		{name: "apply refused by a rail", command: "apply", spec: refusedSpec, args: []string{"apply", "--auto-approve"}, code: 3,
+		{name: "apply refused by a rail", command: "apply", spec: authRefusedSpec, args: []string{"apply", "--auto-approve"}, code: 3,
 			scopes: []string{"api-keys:read", "api-keys:write", "profile:read"}},
-		{name: "plan failing on an API fault", command: "plan", spec: ephemeralSpec, args: []string{"plan"}, code: 1,
+		{name: "plan failing on an API fault", command: "plan", spec: authEphemeralSpec, args: []string{"plan"}, code: 1,
 			faults: &emulator.Faults{Routes: []string{"GET /teams"}, Statuses: []int{503}, FailFirst: 1000},
 			scopes: []string{"api-keys:read", "profile:read", "teams:read"}},
-		{name: "apply failing on an API fault", command: "apply", spec: ephemeralSpec, args: []string{"apply", "--auto-approve", "--secrets-out", "SECRETS"}, code: 1,
+		{name: "apply failing on an API fault", command: "apply", spec: authEphemeralSpec, args: []string{"apply", "--auto-approve", "--secrets-out", "SECRETS"}, code: 1,
 			faults: &emulator.Faults{Routes: []string{"GET /api-keys"}, Statuses: []int{404}, FailFirst: 1000},
 			scopes: []string{"api-keys:read", "api-keys:write", "profile:read", "profile:write", "teams:read", "teams:write"}},
 	} {
@@ -776,7 +776,7 @@ func TestEphemeralTokenLeastPrivilege(t *testing.T) {
 			em := startAuthEmulator(t)
 			em.Faults = tc.faults
 			dir := t.TempDir()
-			file := writeFile(t, dir, "modelslab.yaml", tc.spec)
+			file := authWriteFile(t, dir, "modelslab.yaml", tc.spec)
 			var args []string
 			for _, a := range tc.args {
 				args = append(args, strings.ReplaceAll(a, "SECRETS", filepath.Join(dir, "secrets.json")))
@@ -808,7 +808,7 @@ func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
 			// while the request that triggered it is in flight.
 			em.Latency = 300 * time.Millisecond
 			dir := t.TempDir()
-			file := writeFile(t, dir, "modelslab.yaml", ephemeralSpec)
+			file := authWriteFile(t, dir, "modelslab.yaml", authEphemeralSpec)
 			cmd := exec.Command(binPath, "plan", "-f", file)
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, envBaseURL + "=" + em.URL,
 				envEmail + "=" + em.Demo.Email, envPassword + "=" + em.Demo.Password}
@@ -844,12 +844,12 @@ func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
 
 func TestEphemeralTokenSwitchesAccount(t *testing.T) {
 	em := startAuthEmulator(t)
-	addTeam(em, "acme-team")
+	authAddTeam(em, "acme-team")
 	em.AddAPIKey("acme-team", emulator.Key{Name: "team-key"})
 	dir := t.TempDir()
-	file := writeFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n")
+	file := authWriteFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n")
 	res := em.run(t, cliRun{Args: []string{"plan", "-f", file}, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	logins := em.callsTo("POST", "/auth/login")
 	switches := em.callsTo("POST", "/auth/switch-account")
 	if len(logins) != 1 || len(switches) != 1 {
@@ -883,7 +883,7 @@ func TestHeadlessBootstrap(t *testing.T) {
 	em.secrets[password] = true
 
 	res := em.run(t, cliRun{Args: []string{"auth", "signup", "--email", email, "--name", "NewCo Bot", "--password-stdin", "-o", "json"}, Env: em.env(), Stdin: password + "\n"})
-	mustSucceed(t, res)
+	authRequireOK(t, res)
 	var signup struct {
 		Account string `json:"account"`
 	}
@@ -913,10 +913,10 @@ func TestHeadlessBootstrap(t *testing.T) {
 	}
 
 	tokenPath, secretsPath := filepath.Join(dir, "token"), filepath.Join(dir, "secrets.json")
-	mustSucceed(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", "--token-file", tokenPath, "--secrets-out", secretsPath, code}, Env: em.env()}))
-	token := readToken(t, tokenPath)
+	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", "--token-file", tokenPath, "--secrets-out", secretsPath, code}, Env: em.env()}))
+	token := authReadTokenFile(t, tokenPath)
 
-	file := writeFile(t, dir, "modelslab.yaml", `version: 1
+	file := authWriteFile(t, dir, "modelslab.yaml", `version: 1
 profile:
   about_me: NewCo's automation account.
 api_keys:
@@ -928,7 +928,7 @@ api_keys:
     notes: Used by GitHub Actions
 `)
 	env := em.env(envToken, token)
-	mustSucceed(t, em.run(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secretsPath, "-f", file}, Env: env}))
+	authRequireOK(t, em.run(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secretsPath, "-f", file}, Env: env}))
 
 	snap, _ := em.Snapshot(signup.Account)
 	live := map[string]string{}

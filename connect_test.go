@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/remote"
+)
+
+// sessionFixture is an in-process emulator with the demo account and a
+// client without a token.
+type sessionFixture struct {
+	srv  *emulator.Server
+	demo emulator.Demo
+	url  string
+	base *remote.Client
+}
+
+func newSessionFixture(t *testing.T) *sessionFixture {
+	t.Helper()
+	srv := emulator.New()
+	demo := srv.SeedDemo()
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	base, err := remote.New(remote.Options{BaseURL: ts.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sessionFixture{srv: srv, demo: demo, url: ts.URL, base: base}
+}
+
+// tokens returns "name scopes" of the demo user's live tokens, sorted.
+func (f *sessionFixture) tokens(t *testing.T) []string {
+	t.Helper()
+	snap, _ := f.srv.Snapshot(f.demo.Username)
+	var out []string
+	for _, tok := range snap.Tokens {
+		out = append(out, tok.Name+" "+strings.Join(tok.Scopes, ","))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// count returns how many requests "METHOD /path" the emulator served.
+func (f *sessionFixture) count(route string) int {
+	n := 0
+	for _, r := range f.srv.Requests() {
+		if r.Method+" "+r.Path == route {
+			n++
+		}
+	}
+	return n
+}
+
+var demoTokens = []string{"demo *", "old-laptop *"}
+
+func TestOpenSessionWithToken(t *testing.T) {
+	f := newSessionFixture(t)
+	sess, err := openSession(context.Background(), f.base, f.url, credentials{Token: remote.Secret(f.demo.Token)},
+		connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := sess.Client.Me(context.Background())
+	if err != nil || me.Username != f.demo.Username {
+		t.Fatalf("Me: %v, %+v", err, me)
+	}
+	sess.Close()
+	if n := f.count("POST /auth/login") + f.count("POST /auth/logout"); n != 0 {
+		t.Errorf("%d logins and logouts with a given token, want none", n)
+	}
+	if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
+		t.Errorf("the given token must survive Close (-want +got):\n%s", diff)
+	}
+}
+
+func TestOpenSessionEphemeral(t *testing.T) {
+	f := newSessionFixture(t)
+	creds := credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}
+	ctx, cancel := context.WithCancel(context.Background())
+	sess, err := openSession(ctx, f.base, f.url, creds, connectOptions{Command: "export", Scopes: []string{"teams:read", "profile:read"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(append(slices.Clone(demoTokens[:1]), "mlabctl-export profile:read,teams:read", "old-laptop *"), f.tokens(t)); diff != "" {
+		t.Errorf("tokens during the session (-want +got):\n%s", diff)
+	}
+	// Ctrl-C: the command's context is gone when Close runs.
+	cancel()
+	sess.Close()
+	sess.Close()
+	if n := f.count("POST /auth/logout"); n != 1 {
+		t.Errorf("%d logouts, want 1 however often Close is called", n)
+	}
+	if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
+		t.Errorf("tokens after Close (-want +got):\n%s", diff)
+	}
+}
+
+func TestOpenSessionCancelledDuringLogin(t *testing.T) {
+	f := newSessionFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := openSession(ctx, f.base, f.url, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
+		connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
+		t.Errorf("a login finished after the cancel must be logged out (-want +got):\n%s", diff)
+	}
+}
+
+func TestOpenSessionSwitchesAccount(t *testing.T) {
+	f := newSessionFixture(t)
+	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
+	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
+	for _, tc := range []struct {
+		name  string
+		creds credentials
+	}{
+		{name: "with a token", creds: credentials{Token: remote.Secret(f.demo.Token)}},
+		{name: "ephemeral", creds: credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sess, err := openSession(context.Background(), f.base, f.url, tc.creds,
+				connectOptions{Command: "plan", Scopes: []string{"profile:read"}, Account: "acme-team"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			me, err := sess.Client.Me(context.Background())
+			if err != nil || me.Username != "acme-team" {
+				t.Fatalf("Me in the session: %v, %+v", err, me)
+			}
+			sess.Close()
+			if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
+				t.Errorf("tokens after Close (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("unknown account", func(t *testing.T) {
+		_, err := openSession(context.Background(), f.base, f.url, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
+			connectOptions{Command: "plan", Scopes: []string{"profile:read"}, Account: "nope"}, nil)
+		if err == nil || !strings.Contains(err.Error(), `switching to account "nope"`) || !strings.Contains(err.Error(), "only active admins") {
+			t.Fatalf("error %v", err)
+		}
+		if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
+			t.Errorf("the login must be logged out after a failed switch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestOpenSessionRefusals(t *testing.T) {
+	f := newSessionFixture(t)
+	for _, tc := range []struct {
+		name  string
+		creds credentials
+		want  string
+	}{
+		{name: "nothing", want: errNoCredentials.Error()},
+		{name: "email only", creds: credentials{Email: "a@b.c"}, want: envEmail + " is set but " + envPassword + " is not"},
+		{name: "password only", creds: credentials{Password: "pw"}, want: envPassword + " is set but " + envEmail + " is not"},
+		{name: "wrong password", creds: credentials{Email: f.demo.Email, Password: "not-the-pw-7f3k"}, want: "the email or password is wrong"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := openSession(context.Background(), f.base, f.url, tc.creds, connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), f.demo.Password) || (tc.creds.Password != "" && strings.Contains(err.Error(), tc.creds.Password.Reveal())) {
+				t.Errorf("the error %q shows the password", err)
+			}
+		})
+	}
+}
+
+func TestSessionCloseWarnsWhenLogoutFails(t *testing.T) {
+	f := newSessionFixture(t)
+	f.srv.Faults = &emulator.Faults{Routes: []string{"POST /auth/logout"}, Statuses: []int{400}, FailFirst: 1}
+	var warnings bytes.Buffer
+	sess, err := openSession(context.Background(), f.base, f.url, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
+		connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, &warnings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Close()
+	got := warnings.String()
+	for _, want := range []string{`Warning: could not log out the temporary token "mlabctl-plan"`, "expires by itself within a week", "mlabctl auth tokens revoke"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warning %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, f.demo.Password) {
+		t.Error("the warning shows the password")
+	}
+}

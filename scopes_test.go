@@ -1,0 +1,128 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/spec"
+)
+
+func TestRequiredScopes(t *testing.T) {
+	name := "x"
+	for _, tc := range []struct {
+		name       string
+		spec       spec.Spec
+		read, both []string // plan/export, apply
+	}{
+		{name: "version only", spec: spec.Spec{Version: 1},
+			read: []string{"profile:read"}, both: []string{"profile:read"}},
+		{name: "profile", spec: spec.Spec{Profile: &spec.Profile{Name: &name}},
+			read: []string{"profile:read"}, both: []string{"profile:read", "profile:write"}},
+		{name: "socials and preferences share profile:write", spec: spec.Spec{Socials: &spec.Socials{}, Preferences: &spec.Preferences{}},
+			read: []string{"profile:read"}, both: []string{"profile:read", "profile:write"}},
+		{name: "empty api_keys is managed", spec: spec.Spec{APIKeysSet: true},
+			read: []string{"api-keys:read", "profile:read"}, both: []string{"api-keys:read", "api-keys:write", "profile:read"}},
+		{name: "team", spec: spec.Spec{TeamSet: true},
+			read: []string{"profile:read", "teams:read"}, both: []string{"profile:read", "teams:read", "teams:write"}},
+		{name: "access tokens", spec: spec.Spec{AccessTokens: &spec.AccessTokens{Keep: []string{"ci*"}}},
+			read: []string{"profile:read", "tokens:read"}, both: []string{"profile:read", "tokens:read", "tokens:write"}},
+		{name: "account alone adds nothing inside the account", spec: spec.Spec{Account: "acme-team", APIKeysSet: true},
+			read: []string{"api-keys:read", "profile:read"}, both: []string{"api-keys:read", "api-keys:write", "profile:read"}},
+		{name: "everything", spec: spec.Spec{Profile: &spec.Profile{}, APIKeysSet: true, TeamSet: true, AccessTokens: &spec.AccessTokens{}},
+			read: []string{"api-keys:read", "profile:read", "teams:read", "tokens:read"},
+			both: []string{"api-keys:read", "api-keys:write", "profile:read", "profile:write", "teams:read", "teams:write", "tokens:read", "tokens:write"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.read, requiredScopes(&tc.spec, false)); diff != "" {
+				t.Errorf("read scopes (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.both, requiredScopes(&tc.spec, true)); diff != "" {
+				t.Errorf("write scopes (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoginScopes(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		inAccount []string
+		account   string
+		want      []string
+	}{
+		{name: "own account", inAccount: []string{"teams:read", "profile:read"}, want: []string{"profile:read", "teams:read"}},
+		{name: "team account adds tokens:write", inAccount: []string{"profile:read"}, account: "acme-team",
+			want: []string{"profile:read", "tokens:write"}},
+		{name: "tokens:write already there", inAccount: []string{"tokens:write", "profile:read"}, account: "acme-team",
+			want: []string{"profile:read", "tokens:write"}},
+		{name: "nil means every scope", inAccount: nil, want: nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := slices.Clone(tc.inAccount)
+			if diff := cmp.Diff(tc.want, loginScopes(tc.inAccount, tc.account)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if !slices.Equal(in, tc.inAccount) {
+				t.Errorf("loginScopes changed its argument to %q", tc.inAccount)
+			}
+		})
+	}
+}
+
+func TestParseScopes(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		raw     string
+		want    []string
+		wantErr string
+	}{
+		{name: "blank is every scope", raw: "  ", want: nil},
+		{name: "sorted, trimmed, deduplicated", raw: "tokens:read, profile:read,,tokens:read", want: []string{"profile:read", "tokens:read"}},
+		{name: "star", raw: "*", want: []string{"*"}},
+		{name: "spaces instead of commas", raw: "profile:read tokens:read", wantErr: "separate scopes with commas"},
+		{name: "only commas", raw: ", ,", wantErr: "names no scope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseScopes(tc.raw)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzParseScopes checks that any --scopes value either is refused or
+// parses into a sorted list of distinct, non-empty scopes without blanks.
+func FuzzParseScopes(f *testing.F) {
+	for _, seed := range []string{"", "profile:read", "a,b, c", "*", ",,", "x y", "tokens:write,tokens:write", "\x00,\t"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, err := parseScopes(raw)
+		if err != nil {
+			return
+		}
+		if strings.TrimSpace(raw) != "" && len(got) == 0 {
+			t.Fatalf("parseScopes(%q) = no scopes and no error", raw)
+		}
+		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Fatalf("parseScopes(%q) = %q: not sorted and distinct", raw, got)
+		}
+		for _, s := range got {
+			if s == "" || strings.ContainsAny(s, ", \t\r\n") {
+				t.Fatalf("parseScopes(%q) yields scope %q", raw, s)
+			}
+		}
+	})
+}
