@@ -39,7 +39,7 @@ const defaultEmulatorListen = "127.0.0.1:8765"
 func emulatorCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "emulator",
-		Usage: "run the local control-plane emulator (a safe place to try a modelslab.yaml)",
+		Usage: "Run the local control-plane emulator (a safe place to try a modelslab.yaml)",
 		Description: "Serves the ModelsLab Agent Control Plane API on a loopback address, seeded with a demo\n" +
 			"account, until Ctrl-C. Point mlabctl at it with MODELSLAB_BASE_URL and the printed token.\n" +
 			"Nothing it does reaches modelslab.com. The knobs inject latency, failures and rate limits\n" +
