@@ -1,0 +1,429 @@
+package main
+
+// End-to-end tests of `mlabctl plan`: the built binary against the emulator
+// seeded with the demo account (DEMO.md).
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/plan"
+)
+
+// planDemoExample is the example file DEMO.md describes.
+var planDemoExample, _ = filepath.Abs(filepath.Join("examples", "modelslab.yaml"))
+
+// planEnv is the environment of a plan against em with the demo's token.
+func planEnv(em *testEmulator) map[string]string {
+	return map[string]string{"MODELSLAB_BASE_URL": em.URL, "MODELSLAB_TOKEN": em.Demo.Token}
+}
+
+// writePlanSpec writes a modelslab.yaml into a fresh directory and returns its path.
+func writePlanSpec(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "modelslab.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// planRequestLines renders the emulator's request log as "METHOD /path" with the
+// query left out, in the order served.
+func planRequestLines(em *testEmulator) []string {
+	var out []string
+	for _, r := range em.Requests() {
+		path, _, _ := strings.Cut(r.Path, "?")
+		out = append(out, r.Method+" "+path)
+	}
+	return out
+}
+
+// planDemoSecrets are values that must never appear in any output: the demo's
+// token and every API key value of the account.
+func planDemoSecrets(t *testing.T, em *testEmulator) []string {
+	t.Helper()
+	secrets := []string{em.Demo.Token, em.Demo.Password}
+	acct, ok := em.Snapshot(em.Demo.Username)
+	if !ok {
+		t.Fatalf("no demo account %q in the emulator", em.Demo.Username)
+	}
+	for _, k := range acct.APIKeys {
+		secrets = append(secrets, k.Key)
+	}
+	return secrets
+}
+
+func planAssertNoSecrets(t *testing.T, where, text string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("%s holds a secret", where)
+		}
+	}
+}
+
+func TestPlanExitCodes(t *testing.T) {
+	const matching = "version: 1\nprofile:\n  username: acme-bot\n  name: Acme Bot\n"
+	const protectedOld = `version: 1
+api_keys:
+  - name: production
+    protect: true
+    rotate_after: 90d
+  - name: ci
+  - name: dashboard-playground
+  - name: old-key
+`
+	tests := []struct {
+		name       string
+		spec       string // file content; empty means examples/modelslab.yaml
+		args       []string
+		wantCode   int
+		wantStdout []string
+		wantStderr []string // substrings; nil means stderr must be empty
+		// wantRequests is the request log, in order; nil means no request
+		// at all (the error came before the network).
+		wantRequests []string
+	}{
+		{
+			name:         "changes pending",
+			wantCode:     0,
+			wantStdout:   []string{"Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.", "api_key.dashboard-playground"},
+			wantRequests: []string{"GET /api-keys", "GET /auth/tokens", "GET /me", "GET /teams"},
+		},
+		{
+			name:         "changes pending with --detailed-exitcode",
+			args:         []string{"--detailed-exitcode"},
+			wantCode:     2,
+			wantStdout:   []string{"Plan: 2 to create, 6 to update, 3 to delete, 1 to replace."},
+			wantRequests: []string{"GET /api-keys", "GET /auth/tokens", "GET /me", "GET /teams"},
+		},
+		{
+			name:         "no changes with --detailed-exitcode",
+			spec:         matching,
+			args:         []string{"--detailed-exitcode"},
+			wantCode:     0,
+			wantStdout:   []string{"No changes. The account matches modelslab.yaml."},
+			wantRequests: []string{"GET /me"}, // no list section is managed
+		},
+		{
+			name:         "protected key would be replaced",
+			spec:         protectedOld,
+			wantCode:     3,
+			wantStderr:   []string{`modelslab.yaml:4:14: API key "production" is protected; remove "protect: true" to allow replacing it`, "nothing was changed"},
+			wantRequests: []string{"GET /api-keys", "GET /me"},
+		},
+		{
+			name:       "invalid file",
+			spec:       "version: 1\napi_keys:\n  - name: ci\n    colour: red\n",
+			wantCode:   1,
+			wantStderr: []string{"modelslab.yaml:4:5"},
+		},
+		{
+			name:       "missing file",
+			args:       []string{"-f", "no-such-file.yaml"},
+			wantCode:   1,
+			wantStderr: []string{"no-such-file.yaml"},
+		},
+		{
+			name:       "bad output format",
+			args:       []string{"-o", "yaml"},
+			wantCode:   1,
+			wantStderr: []string{`invalid --output "yaml": use text, markdown or json`},
+		},
+		{
+			name:       "an argument",
+			args:       []string{"modelslab.yaml"},
+			wantCode:   1,
+			wantStderr: []string{"plan takes no arguments"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			path := planDemoExample
+			if tt.spec != "" {
+				path = writePlanSpec(t, tt.spec)
+			}
+			args := append([]string{"plan", "-f", path}, tt.args...)
+			res := runCLI(t, cliRun{Args: args, Env: planEnv(em), Dir: filepath.Dir(path)})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			for _, want := range tt.wantStdout {
+				if !strings.Contains(res.Stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, res.Stdout)
+				}
+			}
+			if tt.wantStderr == nil && res.Stderr != "" {
+				t.Errorf("stderr is not empty:\n%s", res.Stderr)
+			}
+			for _, want := range tt.wantStderr {
+				if !strings.Contains(res.Stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, res.Stderr)
+				}
+			}
+			got := planRequestLines(em)
+			slices.Sort(got) // /me and the lists are read in parallel
+			if diff := cmp.Diff(tt.wantRequests, got); diff != "" {
+				t.Errorf("requests (-want +got):\n%s", diff)
+			}
+			secrets := planDemoSecrets(t, em)
+			planAssertNoSecrets(t, "stdout", res.Stdout, secrets)
+			planAssertNoSecrets(t, "stderr", res.Stderr, secrets)
+		})
+	}
+}
+
+// TestPlanReadsOnly checks that a plan makes nothing but GET requests and
+// leaves the account as it was.
+func TestPlanReadsOnly(t *testing.T) {
+	em := startEmulator(t)
+	before, _ := em.Snapshot(em.Demo.Username)
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample}, Env: planEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	for _, r := range em.Requests() {
+		if r.Method != "GET" || r.Status != 200 {
+			t.Errorf("request %s %s answered %d; a plan only reads", r.Method, r.Path, r.Status)
+		}
+	}
+	after, _ := em.Snapshot(em.Demo.Username)
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("plan changed the account (-before +after):\n%s", diff)
+	}
+}
+
+// TestPlanReadsEveryPage checks that a list longer than the largest page
+// is read whole: the plan sees every key.
+func TestPlanReadsEveryPage(t *testing.T) {
+	em := startEmulator(t)
+	const extra = 150 // more than the API's largest page (100)
+	for i := range extra {
+		em.AddAPIKey(em.Demo.Username, emulator.Key{Name: fmt.Sprintf("bulk-%03d", i)})
+	}
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "json"}, Env: planEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	var doc struct {
+		Summary map[string]int `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// The demo plan's 3 deletions, plus every bulk key.
+	if got, want := doc.Summary["delete"], 3+extra; got != want {
+		t.Errorf("the plan deletes %d items, want %d: it misses items of later pages", got, want)
+	}
+	pages := 0
+	for _, line := range planRequestLines(em) {
+		if line == "GET /api-keys" {
+			pages++
+		}
+	}
+	if pages < 2 {
+		t.Errorf("read %d pages of %d API keys, want at least 2", pages, 4+extra)
+	}
+}
+
+func TestPlanOutFile(t *testing.T) {
+	em := startEmulator(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "demo.plan")
+	// A file already there with a wider mode gets 0600 all the same.
+	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "--out", out}, Env: planEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stdout, "mlabctl apply "+out) {
+		t.Errorf("stdout does not say how to apply the saved plan:\n%s", res.Stdout)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("plan file mode %v, want 0600", fi.Mode().Perm())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planAssertNoSecrets(t, "the plan file", string(data), planDemoSecrets(t, em))
+	f, err := plan.ReadFile(out)
+	if err != nil {
+		t.Fatalf("reading the plan file back: %v", err)
+	}
+	if got := f.Plan.Summary(); got != (plan.Summary{Create: 2, Update: 6, Delete: 3, Replace: 1}) {
+		t.Errorf("saved plan summary %+v", got)
+	}
+	if f.SpecHash == "" || f.MlabctlVersion == "" || f.CreatedAt.IsZero() {
+		t.Errorf("plan file header incomplete: hash %q, version %q, created %v", f.SpecHash, f.MlabctlVersion, f.CreatedAt)
+	}
+	if want := (plan.Sections{APIKeys: true, Team: true, Tokens: true}); f.Sections != want {
+		t.Errorf("sections %+v, want %+v", f.Sections, want)
+	}
+	for _, addr := range []string{"profile", "api_key.production", "team_member.carol@example.com"} {
+		if f.Fingerprints[addr] == "" {
+			t.Errorf("no fingerprint for %s", addr)
+		}
+	}
+}
+
+func TestPlanJSON(t *testing.T) {
+	em := startEmulator(t)
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "json", "--detailed-exitcode"}, Env: planEnv(em)})
+	if res.Code != 2 {
+		t.Fatalf("exit %d, want 2: %s", res.Code, res.Stderr)
+	}
+	var doc struct {
+		FormatVersion string         `json:"format_version"`
+		Summary       map[string]int `json:"summary"`
+		Changes       []struct {
+			Address string         `json:"address"`
+			Action  string         `json:"action"`
+			Before  map[string]any `json:"before"`
+			After   map[string]any `json:"after"`
+		} `json:"changes"`
+	}
+	dec := json.NewDecoder(strings.NewReader(res.Stdout))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, res.Stdout)
+	}
+	if dec.More() {
+		t.Errorf("stdout holds more than one JSON value:\n%s", res.Stdout)
+	}
+	if doc.FormatVersion != "1" {
+		t.Errorf("format_version %q, want \"1\"", doc.FormatVersion)
+	}
+	if diff := cmp.Diff(map[string]int{"create": 2, "update": 6, "delete": 3, "replace": 1}, doc.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	type change struct {
+		Address, Action string
+		Before, After   map[string]any
+	}
+	byAddr := map[string]change{}
+	for _, c := range doc.Changes {
+		byAddr[c.Address] = change{c.Address, c.Action, c.Before, c.After}
+	}
+	wantSome := []change{
+		{"preferences", "update",
+			map[string]any{"nsfw_content": true, "wallet_notification_enabled": false, "wallet_notification_threshold": json.Number("5")},
+			map[string]any{"nsfw_content": false, "wallet_notification_enabled": true, "wallet_notification_threshold": json.Number("10")}},
+		{"api_key.staging", "create", nil, map[string]any{"name": "staging", "notes": "Used by the staging environment"}},
+		{"team_member.carol@example.com", "resend", nil, nil},
+	}
+	for _, want := range wantSome {
+		if diff := cmp.Diff(want, byAddr[want.Address]); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", want.Address, diff)
+		}
+	}
+	planAssertNoSecrets(t, "the JSON plan", res.Stdout, planDemoSecrets(t, em))
+}
+
+func TestPlanMarkdown(t *testing.T) {
+	em := startEmulator(t)
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "markdown"}, Env: planEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	for _, want := range []string{"api_key.old-key", "team_member.dave@example.com", "<details>"} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, res.Stdout)
+		}
+	}
+	if strings.Contains(res.Stdout, "\x1b[") {
+		t.Error("markdown output holds ANSI escapes")
+	}
+}
+
+func TestPlanGitHubActions(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		spec        string
+		wantOutputs string
+	}{
+		{name: "changes", wantOutputs: "has_changes=true\ncreate=2\nupdate=6\ndelete=3\nreplace=1\n"},
+		{name: "no changes", spec: "version: 1\n", wantOutputs: "has_changes=false\ncreate=0\nupdate=0\ndelete=0\nreplace=0\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			path := planDemoExample
+			if tt.spec != "" {
+				path = writePlanSpec(t, tt.spec)
+			}
+			dir := t.TempDir()
+			summary, outputs := filepath.Join(dir, "summary.md"), filepath.Join(dir, "outputs")
+			env := planEnv(em)
+			env["GITHUB_ACTIONS"] = "true"
+			env["GITHUB_STEP_SUMMARY"] = summary
+			env["GITHUB_OUTPUT"] = outputs
+			res := runCLI(t, cliRun{Args: []string{"plan", "-f", path}, Env: env})
+			if res.Code != 0 {
+				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+			}
+			got, err := os.ReadFile(outputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantOutputs, string(got)); diff != "" {
+				t.Errorf("step outputs (-want +got):\n%s", diff)
+			}
+			md, err := os.ReadFile(summary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(strings.TrimSpace(string(md))) == 0 {
+				t.Error("the step summary is empty")
+			}
+			planAssertNoSecrets(t, "the step summary", string(md), planDemoSecrets(t, em))
+		})
+	}
+}
+
+// TestPlanRailAnnotations: under GitHub Actions a refusal is also an
+// ::error annotation on the file line.
+func TestPlanRailAnnotations(t *testing.T) {
+	em := startEmulator(t)
+	path := writePlanSpec(t, "version: 1\nteam:\n  - email: bob@example.com\npolicy:\n  min_admins: 1\n")
+	env := planEnv(em)
+	env["GITHUB_ACTIONS"] = "true"
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", path}, Env: env, Dir: filepath.Dir(path)})
+	if res.Code != 3 {
+		t.Fatalf("exit %d, want 3: %s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "::error file=") || !strings.Contains(res.Stderr, "min_admins is 1") {
+		t.Errorf("no annotation of the min_admins refusal on stderr:\n%s", res.Stderr)
+	}
+	if res.Stdout != "" {
+		t.Errorf("a refused plan printed on stdout:\n%s", res.Stdout)
+	}
+}
+
+// TestPlanDuplicateLiveKeys: a key added live under a declared name makes
+// the plan fail, naming both ids so that one can be pinned.
+func TestPlanDuplicateLiveKeys(t *testing.T) {
+	em := startEmulator(t)
+	dup := em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "ci", Notes: "a second ci"})
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample}, Env: planEnv(em)})
+	if res.Code != 3 {
+		t.Fatalf("exit %d, want 3:\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, `API key "ci" matches 2 live keys`) || !strings.Contains(res.Stderr, fmt.Sprint(dup.ID)) {
+		t.Errorf("stderr does not name the duplicate and its id %d:\n%s", dup.ID, res.Stderr)
+	}
+}
