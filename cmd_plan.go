@@ -49,7 +49,7 @@ type planOptions struct {
 func planCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "plan",
-		Usage: "show what apply would change to make the live account equal to modelslab.yaml",
+		Usage: "Show what apply would change to make the live account equal to modelslab.yaml",
 		Description: `Reads the live account (only the sections modelslab.yaml manages, with read scopes)
 and prints the changes apply would make, in the order it would make them. Nothing is
 changed. Safety rails are checked now: a protected key that would be replaced, or a team
