@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -321,6 +320,3 @@ func newCode() string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	return fmt.Sprintf("%06d", n.Int64())
 }
-
-// usernameChars are the characters kept when deriving a username.
-var usernameChars = regexp.MustCompile(`[^a-z0-9_.-]+`)

@@ -5,5 +5,15 @@
 // be seeded and inspected from Go, and fails loudly on unknown routes.
 //
 // It is an independent implementation of API.md: it does not import the
-// client (package remote), so the two check each other.
+// client (package remote), so the two check each other. It must not reach
+// any network itself, and nothing outside tests, the demo and `mlabctl
+// emulator` may depend on it.
+//
+// Files: server.go runs a request through latency, rate limiting
+// (ratelimit.go), faults and drops (faults.go), routing and authentication
+// (routes.go, scopes.go), idempotency (idempotency.go) and the handlers
+// (auth.go, tokens.go, profile.go, api_keys.go, teams.go); envelope.go and
+// wire.go are the JSON it sends, request_body.go and pagination.go what it
+// reads; state.go, seed.go and persist.go hold, seed, inspect and save the
+// state; outbox.go and requests.go are the test hooks.
 package emulator

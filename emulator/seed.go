@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,10 @@ func (s *Server) AddUser(u UserSeed) string {
 	s.persistLocked()
 	return a.Username
 }
+
+// usernameChars are the characters dropped when deriving a username from
+// an email address.
+var usernameChars = regexp.MustCompile(`[^a-z0-9_.-]+`)
 
 // addAccount creates an account from a seed.
 func (st *state) addAccount(u UserSeed, now time.Time) *account {
