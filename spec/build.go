@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -375,8 +376,11 @@ func (l *loader) integer(v *yaml.Node) (int64, bool) {
 		}
 		return i, true
 	case "!!float":
+		// A whole float (5.0, 1e3) is an integer to JSON Schema; one
+		// outside int64 is not ours to represent (the schema bounds every
+		// integer field far below).
 		var f float64
-		if err := n.Decode(&f); err != nil || f != float64(int64(f)) {
+		if err := n.Decode(&f); err != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
 			return 0, false
 		}
 		return int64(f), true

@@ -90,6 +90,8 @@ func (l *loader) schemaError(root *yaml.Node, ve *jsonschema.ValidationError) {
 				detail = "write [] for an empty list, or remove the key to leave the section unmanaged"
 			case strings.Contains(want, "mapping"):
 				detail = "give it fields, or remove the key"
+			case want == "a string":
+				detail = `write "" for empty text, or remove the key to leave it as it is`
 			}
 		}
 		l.report(node, fmt.Sprintf("%s: must be %s, got %s", orTop(path), want, describe(val)), detail)
@@ -110,7 +112,7 @@ func (l *loader) schemaError(root *yaml.Node, ve *jsonschema.ValidationError) {
 	case "minLength", "maxLength":
 		l.lengthError(node, path, sub)
 	case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
-		l.rangeError(node, path, sub)
+		l.rangeError(node, path, keyword, sub)
 	default:
 		reported = false
 	}
@@ -175,24 +177,27 @@ func (l *loader) lengthError(node *yaml.Node, path string, sub map[string]any) {
 	case n == 0 && hasLo && lo == 1:
 		l.report(node, fmt.Sprintf("%s: must not be empty", orTop(path)), "")
 	case hasLo && float64(n) < lo:
-		l.report(node, fmt.Sprintf("%s: must be at least %v characters long, got %d", orTop(path), lo, n), "")
+		l.report(node, fmt.Sprintf("%s: must be at least %s characters long, got %d", orTop(path), numText(lo), n), "")
 	case hasHi && float64(n) > hi:
-		l.report(node, fmt.Sprintf("%s: must be at most %v characters long, got %d", orTop(path), hi, n), "")
+		l.report(node, fmt.Sprintf("%s: must be at most %s characters long, got %d", orTop(path), numText(hi), n), "")
 	}
 }
 
-// rangeError words minimum and maximum failures, giving both bounds.
-func (l *loader) rangeError(node *yaml.Node, path string, sub map[string]any) {
+// rangeError words minimum and maximum failures, giving both bounds when
+// they make a readable range (0 to 100) and the failed one otherwise.
+func (l *loader) rangeError(node *yaml.Node, path, keyword string, sub map[string]any) {
 	lo, hasLo := number(sub["minimum"])
 	hi, hasHi := number(sub["maximum"])
 	got := describe(node)
 	switch {
-	case hasLo && hasHi:
-		l.report(node, fmt.Sprintf("%s: must be between %v and %v, got %s", orTop(path), lo, hi, got), "")
-	case hasLo:
-		l.report(node, fmt.Sprintf("%s: must be at least %v, got %s", orTop(path), lo, got), "")
+	case hasLo && hasHi && hi <= 1e6:
+		l.report(node, fmt.Sprintf("%s: must be between %s and %s, got %s", orTop(path), numText(lo), numText(hi), got), "")
+	case keyword == "minimum" && hasLo:
+		l.report(node, fmt.Sprintf("%s: must be at least %s, got %s", orTop(path), numText(lo), got), "")
+	case keyword == "maximum" && hasHi:
+		l.report(node, fmt.Sprintf("%s: must be at most %s, got %s", orTop(path), numText(hi), got), "")
 	default:
-		l.report(node, fmt.Sprintf("%s: must be at most %v, got %s", orTop(path), hi, got), "")
+		l.report(node, fmt.Sprintf("%s: %s is out of range", orTop(path), got), "")
 	}
 }
 
@@ -259,6 +264,9 @@ func stringsOf(v any) []string {
 	}
 	return out
 }
+
+// numText renders a schema bound in plain decimal (never 9.0e+15).
+func numText(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func number(v any) (float64, bool) {
 	f, ok := v.(float64)
