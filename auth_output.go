@@ -29,7 +29,7 @@ const (
 const defaultKeyName = "default"
 
 func outputFlag() cli.Flag {
-	return &cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Value: outputText, Usage: "print `FORMAT`: text or json (json never holds a secret, except the token with --print-token)"}
+	return &cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Value: outputText, Usage: "print `FORMAT`: text or json"}
 }
 
 // printTokenFlag and tokenFileFlag are the flags of the subcommands that

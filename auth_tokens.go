@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
@@ -79,7 +80,7 @@ func writeTokenTable(w io.Writer, tokens []remote.AccessToken, terminal bool) er
 	if !terminal {
 		for _, t := range tokens {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, ","), t.Current,
-				formatTime(t.CreatedAt), formatTime(t.LastUsedAt), formatTime(t.ExpiresAt))
+				formatTime(t.CreatedAt), formatTime(t.LastUsedAt), expiresText(t.ExpiresAt))
 		}
 		return nil
 	}
@@ -94,14 +95,18 @@ func writeTokenTable(w io.Writer, tokens []remote.AccessToken, terminal bool) er
 		if t.Current {
 			name += " (current)"
 		}
-		expires := formatTime(t.ExpiresAt)
-		if t.ExpiresAt == nil {
-			expires = "never"
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", t.ID, name, strings.Join(t.Scopes, ","),
-			formatTime(t.CreatedAt), formatTime(t.LastUsedAt), expires)
+			formatTime(t.CreatedAt), formatTime(t.LastUsedAt), expiresText(t.ExpiresAt))
 	}
 	return tw.Flush()
+}
+
+// expiresText renders a token's expiry; a token without one never expires.
+func expiresText(t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return formatTime(t)
 }
 
 func runTokensRevoke(c *cli.Context) error {
