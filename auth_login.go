@@ -134,7 +134,8 @@ func runLogin(c *cli.Context) error {
 	// Login also returns one of the account's API keys, unnamed; it is
 	// shown masked only (the keys are apply's business, by name).
 	return deliverIssued(c, format, tokenDestOf(c), "", issued{
-		Action:    fmt.Sprintf("Logged in (device %q)", device),
+		Action:    "Logged in",
+		Device:    device,
 		User:      res.User,
 		Token:     res.AccessToken,
 		Scopes:    res.Scopes,

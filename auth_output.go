@@ -82,6 +82,7 @@ func (d tokenDest) kept() bool { return d.Print || d.File != "" }
 // tokenView is a new access token as reported: never its value, except
 // with --print-token in JSON.
 type tokenView struct {
+	Name      string     `json:"name,omitempty"`
 	Masked    string     `json:"masked"`
 	Value     string     `json:"value,omitempty"`
 	File      string     `json:"file,omitempty"`
@@ -103,8 +104,10 @@ var errNoToken = errors.New("the API answered without an access token")
 // issued is a token (and maybe an API key) a subcommand received.
 type issued struct {
 	// Action is a past-tense sentence without its period: "Logged in".
-	Action    string
-	User      *remote.Profile
+	Action string
+	User   *remote.Profile
+	// Device is the token's name (its device_name), when known.
+	Device    string
 	Token     remote.Secret
 	Scopes    []string
 	Expiry    string
@@ -131,6 +134,7 @@ func deliverIssued(c *cli.Context, format string, dest tokenDest, secretsOut str
 	}
 	stdout, stderr := c.App.Writer, c.App.ErrWriter
 	rep := issuedReport{Token: tokenView{
+		Name:      in.Device,
 		Masked:    in.Token.Masked(),
 		Scopes:    in.Scopes,
 		Expiry:    in.Expiry,
@@ -175,7 +179,11 @@ func deliverIssued(c *cli.Context, format string, dest tokenDest, secretsOut str
 		who = " as " + rep.Email
 	}
 	fmt.Fprintf(w, "%s%s.\n", in.Action, who)
-	fmt.Fprintf(w, "Access token %s%s.\n", rep.Token.Masked, tokenFacts(rep.Token))
+	name := ""
+	if rep.Token.Name != "" {
+		name = fmt.Sprintf(" %q", rep.Token.Name)
+	}
+	fmt.Fprintf(w, "Access token%s %s%s.\n", name, rep.Token.Masked, tokenFacts(rep.Token))
 	switch {
 	case dest.File != "":
 		fmt.Fprintf(w, "Saved to %s (mode 0600); use it with: export %s=\"$(cat %s)\"\n", dest.File, envToken, shellQuote(dest.File))
@@ -185,10 +193,13 @@ func deliverIssued(c *cli.Context, format string, dest tokenDest, secretsOut str
 		fmt.Fprintf(w, "The token was not saved (pass --%s FILE or --%s to keep it); it stays valid until it expires or is revoked (mlabctl auth tokens list).\n", flagTokenFile, flagPrintToken)
 	}
 	if rep.APIKey != nil {
-		if rep.APIKey.File != "" {
+		switch {
+		case rep.APIKey.File != "":
 			fmt.Fprintf(w, "API key %s saved to %s as %q (mode 0600).\n", rep.APIKey.Masked, rep.APIKey.File, rep.APIKey.Name)
-		} else {
+		case hasFlag(c, flagSecretsOut):
 			fmt.Fprintf(w, "API key %s (pass --%s FILE to save it).\n", rep.APIKey.Masked, flagSecretsOut)
+		default:
+			fmt.Fprintf(w, "API key %s.\n", rep.APIKey.Masked)
 		}
 	}
 	return nil
