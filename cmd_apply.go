@@ -168,7 +168,7 @@ func runApply(ctx context.Context, o applyOptions) error {
 		return err
 	}
 
-	fmt.Fprintf(o.Stdout, "\nApplying %s, up to %d calls at a time:\n\n", changesPhrase(len(p.Changes)), o.Parallelism)
+	fmt.Fprintf(o.Stdout, "\nApplying %s, %s:\n\n", changesPhrase(len(p.Changes)), parallelPhrase(o.Parallelism))
 	runOpts := apply.Options{
 		Parallelism: o.Parallelism,
 		Out:         o.Stdout,
@@ -184,7 +184,7 @@ func runApply(ctx context.Context, o applyOptions) error {
 		return runErr
 	}
 	res.WriteSummary(o.Stdout)
-	if sink != nil && res.Changed() {
+	if sink != nil && res.KeysCreated() > 0 {
 		fmt.Fprintf(o.Stdout, "New API key secrets were written to %s (mode 0600).\n", o.SecretsOut)
 	}
 	if o.Emulator && res.OK() && s != nil {
@@ -357,4 +357,11 @@ func changesPhrase(n int) string {
 		return "1 change"
 	}
 	return fmt.Sprintf("%d changes", n)
+}
+
+func parallelPhrase(n int) string {
+	if n == 1 {
+		return "one call at a time"
+	}
+	return fmt.Sprintf("up to %d calls at a time", n)
 }

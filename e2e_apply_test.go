@@ -5,17 +5,24 @@ package main
 // emulator's request log and its final state.
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/mlabctl/mlabctl/spec"
 )
 
 // exampleFile is the README's example, applied to the demo account.
@@ -25,9 +32,16 @@ const exampleFile = "examples/modelslab.yaml"
 // serves (the emulator's knobs must not change while it serves).
 func startEmulatorFaulty(t *testing.T, f *emulator.Faults) *testEmulator {
 	t.Helper()
+	return startEmulatorWith(t, func(s *emulator.Server) { s.Faults = f })
+}
+
+// startEmulatorWith is startEmulator with knobs set by configure before the
+// server serves.
+func startEmulatorWith(t *testing.T, configure func(*emulator.Server)) *testEmulator {
+	t.Helper()
 	srv := emulator.New()
 	demo := srv.SeedDemo()
-	srv.Faults = f
+	configure(srv)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return &testEmulator{Server: srv, URL: ts.URL, Demo: demo}
@@ -458,5 +472,147 @@ func TestApplyReadmeDemo(t *testing.T) {
 		if strings.Contains(res.Stdout+res.Stderr, k) {
 			t.Errorf("the secret of %q is in the output", name)
 		}
+	}
+}
+
+// inProcessApply runs runApply as on a terminal, with stdin answering the
+// prompt, against em.
+func inProcessApply(t *testing.T, em *testEmulator, answer string, extra func(*applyOptions)) (string, error) {
+	t.Helper()
+	var out, errOut strings.Builder
+	o := applyOptions{
+		Parallelism: 4,
+		Terminal:    true,
+		Stdin:       strings.NewReader(answer),
+		Stdout:      &out,
+		Stderr:      &errOut,
+		Now:         time.Now,
+		connect: func(connectOptions) (*session, error) {
+			c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
+			return &session{Client: c, BaseURL: em.URL, Close: func() {}}, err
+		},
+		loadSpec: func() (*spec.Spec, error) { return spec.Load(exampleFile) },
+		specPath: exampleFile,
+	}
+	if extra != nil {
+		extra(&o)
+	}
+	err := runApply(context.Background(), o)
+	return out.String(), err
+}
+
+func TestApplyOnATerminal(t *testing.T) {
+	t.Run("anything but yes declines", func(t *testing.T) {
+		for _, answer := range []string{"no\n", "y\n", "YES\n", ""} {
+			em := startEmulator(t)
+			before, _ := em.Snapshot(em.Demo.Username)
+			em.ResetRequests()
+			out, err := inProcessApply(t, em, answer, nil)
+			if exitCode(err) != exitRefused {
+				t.Fatalf("answer %q: exit %d (%v), want 3", answer, exitCode(err), err)
+			}
+			if !strings.Contains(out, confirmPrompt) {
+				t.Errorf("answer %q: no prompt in\n%s", answer, out)
+			}
+			if m := mutations(em); len(m) != 0 {
+				t.Errorf("answer %q: mutations %v", answer, m)
+			}
+			after, _ := em.Snapshot(em.Demo.Username)
+			if !reflect.DeepEqual(before, after) {
+				t.Errorf("answer %q changed the account", answer)
+			}
+		}
+	})
+	t.Run("yes applies and shows each new secret once, marked", func(t *testing.T) {
+		em := startEmulator(t)
+		out, err := inProcessApply(t, em, "yes\n", nil)
+		if err != nil {
+			t.Fatalf("runApply: %v\n%s", err, out)
+		}
+		acct, _ := em.Snapshot(em.Demo.Username)
+		shown := 0
+		for _, k := range acct.APIKeys {
+			if k.Name != "ci" && k.Name != "staging" {
+				if strings.Contains(out, k.Key) {
+					t.Errorf("the old key %q is shown", k.Name)
+				}
+				continue
+			}
+			shown++
+			if strings.Count(out, k.Key) != 1 {
+				t.Errorf("the new %q secret is shown %d times, want once", k.Name, strings.Count(out, k.Key))
+			}
+			if !strings.Contains(out, fmt.Sprintf("NEW SECRET for API key %q", k.Name)) {
+				t.Errorf("the new %q secret is not marked", k.Name)
+			}
+		}
+		if shown != 2 {
+			t.Errorf("%d new keys, want 2", shown)
+		}
+		if !strings.Contains(out, "\r\033[K") {
+			t.Errorf("no live progress line on a terminal")
+		}
+	})
+	t.Run("--auto-approve does not ask", func(t *testing.T) {
+		em := startEmulator(t)
+		out, err := inProcessApply(t, em, "", func(o *applyOptions) { o.AutoApprove = true; o.SecretsOut = filepath.Join(t.TempDir(), "s.json") })
+		if err != nil {
+			t.Fatalf("runApply: %v\n%s", err, out)
+		}
+		if strings.Contains(out, confirmPrompt) {
+			t.Errorf("asked despite --auto-approve")
+		}
+	})
+}
+
+func TestApplyInterrupted(t *testing.T) {
+	// Slow calls, one at a time, so that Ctrl-C lands mid-apply.
+	em := startEmulatorWith(t, func(s *emulator.Server) { s.Latency = 150 * time.Millisecond })
+	secrets := filepath.Join(t.TempDir(), "s.json")
+	cmd := exec.Command(binPath, "apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), envBaseURL + "=" + em.URL, envToken + "=" + em.Demo.Token}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "~ profile: updated") {
+			// Two account calls are done; the third is in flight or next.
+			cmd.Process.Signal(os.Interrupt)
+			break
+		}
+	}
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != exitPartial {
+		t.Fatalf("exit %d, want 4\nstdout:\n%s\nstderr:\n%s", code, out.String(), stderr.String())
+	}
+	if !strings.Contains(out.String(), "Apply interrupted:") || !strings.Contains(out.String(), "not started: apply was interrupted") || strings.Contains(out.String(), "secrets were written") {
+		t.Errorf("no interrupted summary:\n%s", out.String())
+	}
+	// Nothing started after the interrupt: at most the call in flight then.
+	if m := mutations(em); len(m) > 3 {
+		t.Errorf("%d mutations after an interrupt during the third: %v", len(m), m)
+	}
+	// A re-run converges.
+	if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
+		t.Fatalf("re-run: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
+		t.Errorf("plan after the re-run: exit %d\n%s", res.Code, res.Stdout)
 	}
 }

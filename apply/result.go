@@ -76,6 +76,18 @@ func (r *Result) Changed() bool {
 	return false
 }
 
+// KeysCreated counts the API keys created (new and replacement keys): the
+// secrets handed to the SecretSink.
+func (r *Result) KeysCreated() int {
+	n := 0
+	for _, s := range r.Steps {
+		if s.Address.Kind == plan.KindAPIKey && (s.Step == StepCreate || s.Step == StepReplaceCreate) && s.Outcome == Done {
+			n++
+		}
+	}
+	return n
+}
+
 // Count returns how many steps ended with the outcome.
 func (r *Result) Count(o Outcome) int {
 	n := 0

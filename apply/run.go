@@ -162,9 +162,11 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 	sem := make(chan struct{}, r.opts.Parallelism)
 	var wg sync.WaitGroup
 	for i, s := range steps {
-		if reason := r.blocked(s); reason != nil {
-			finish(i, skipped(s, reason), "")
-			continue
+		if ctx.Err() == nil {
+			if reason := r.blocked(s); reason != nil {
+				finish(i, skipped(s, reason), "")
+				continue
+			}
 		}
 		acquired := false
 		if ctx.Err() == nil {
