@@ -97,6 +97,12 @@ func (o emulatorOptions) validate() error {
 			problems = append(problems, fmt.Sprintf("--fault-status must be an HTTP error status (400-599), got %d", s))
 		}
 	}
+	if len(o.FaultStatus) > 0 && o.FaultRate == 0 {
+		problems = append(problems, "--fault-status has no effect without --fault-rate")
+	}
+	if len(o.FaultRoutes) > 0 && o.FaultRate == 0 && o.DropRate == 0 {
+		problems = append(problems, "--fault-route has no effect without --fault-rate or --drop-rate")
+	}
 	if o.RateLimit < 0 {
 		problems = append(problems, fmt.Sprintf("--rate-limit must not be negative, got %v", o.RateLimit))
 	}

@@ -185,6 +185,9 @@ func TestEmulatorCommandRefusesBadFlags(t *testing.T) {
 		{"no port", []string{"--listen", "127.0.0.1"}, "not HOST:PORT"},
 		{"fault rate above one", []string{"--fault-rate", "1.5"}, "--fault-rate must be between 0 and 1"},
 		{"success as a fault", []string{"--fault-rate", "0.5", "--fault-status", "200"}, "--fault-status must be an HTTP error status"},
+		{"status without rate", []string{"--fault-status", "500"}, "--fault-status has no effect without --fault-rate"},
+		{"route without rate", []string{"--fault-route", "POST /api-keys"}, "--fault-route has no effect"},
+		{"negative latency", []string{"--latency", "-1s"}, "--latency must not be negative"},
 		{"page size above 100", []string{"--page-size", "101"}, "--page-size must be from 1 to 100"},
 		{"corrupt state", []string{"--state", corrupt}, "is not valid"},
 	} {
@@ -198,4 +201,30 @@ func TestEmulatorCommandRefusesBadFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestEmulatorCommandKnobs(t *testing.T) {
+	e := startEmulatorBinary(t, "--page-size", "3", "--fault-rate", "1", "--fault-status", "502", "--fault-route", "GET /teams")
+	if status, _ := e.call(t, "GET", "/teams", ""); status != http.StatusBadGateway {
+		t.Errorf("GET /teams: status %d, want the injected 502", status)
+	}
+	status, data := e.call(t, "GET", "/api-keys", "")
+	var keys []json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil || status != http.StatusOK || len(keys) != 3 {
+		t.Errorf("GET /api-keys: status %d, %d keys (err %v), want 200 with a page of 3", status, len(keys), err)
+	}
+	e.stop(t)
+
+	limited := startEmulatorBinary(t, "--rate-limit", "1")
+	var statuses []int
+	for range 3 {
+		status, _ := limited.call(t, "GET", "/me", "")
+		statuses = append(statuses, status)
+	}
+	// A bucket of one request per second: the second or third call, made
+	// within milliseconds, is refused.
+	if statuses[0] != http.StatusOK || (statuses[1] != http.StatusTooManyRequests && statuses[2] != http.StatusTooManyRequests) {
+		t.Errorf("statuses %v at --rate-limit 1, want 200 then a 429", statuses)
+	}
+	limited.stop(t)
 }
