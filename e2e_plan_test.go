@@ -427,3 +427,87 @@ func TestPlanDuplicateLiveKeys(t *testing.T) {
 		t.Errorf("stderr does not name the duplicate and its id %d:\n%s", dup.ID, res.Stderr)
 	}
 }
+
+// TestPlanTeamAccount: with `account:` the plan is made in the team
+// account's context (its keys, its username in the header), after a switch.
+func TestPlanTeamAccount(t *testing.T) {
+	em := startEmulator(t)
+	team := em.AddUser(emulator.UserSeed{Email: "team@acme.example", Username: "acme-team", Name: "Acme Team", Verified: true, Team: true})
+	em.AddMember(team, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
+	em.AddAPIKey(team, emulator.Key{Name: "team-key", Notes: "shared"})
+	path := writePlanSpec(t, "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n    notes: shared\n  - name: new-key\n")
+	out := filepath.Join(t.TempDir(), "team.plan")
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", path, "-o", "json", "--out", out}, Env: planEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	var doc struct {
+		Changes []struct {
+			Address string `json:"address"`
+			Action  string `json:"action"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, res.Stdout)
+	}
+	f, err := plan.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Plan.Account != "acme-team" || f.Plan.SwitchTo != "acme-team" {
+		t.Errorf("account %q, switch_to %q; want both acme-team", f.Plan.Account, f.Plan.SwitchTo)
+	}
+	text := runCLI(t, cliRun{Args: []string{"plan", "-f", path}, Env: planEnv(em)})
+	if !strings.Contains(text.Stdout, "acme-team") {
+		t.Errorf("the text plan does not name the team account:\n%s", text.Stdout)
+	}
+	// The demo user's own keys (production, ci, ...) are not in the team
+	// account, so they are neither seen nor deleted.
+	if len(doc.Changes) != 1 || doc.Changes[0].Address != "api_key.new-key" || doc.Changes[0].Action != "create" {
+		t.Errorf("changes %+v, want only the create of api_key.new-key", doc.Changes)
+	}
+	for _, r := range em.Requests() {
+		path, _, _ := strings.Cut(r.Path, "?")
+		switch r.Method + " " + path {
+		case "POST /auth/switch-account", "POST /auth/logout", "GET /me", "GET /api-keys":
+		default:
+			t.Errorf("unexpected request %s %s", r.Method, r.Path)
+		}
+	}
+}
+
+// TestPlanEphemeralLogin: without a token, plan logs in for the run; that
+// token is the one in use, so even matching no keep glob it is never
+// revoked, and it is gone after the run.
+func TestPlanEphemeralLogin(t *testing.T) {
+	em := startEmulator(t)
+	env := map[string]string{"MODELSLAB_BASE_URL": em.URL, "MODELSLAB_EMAIL": em.Demo.Email, "MODELSLAB_PASSWORD": em.Demo.Password}
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "json"}, Env: env})
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	var doc struct {
+		Changes []struct {
+			Address string `json:"address"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, res.Stdout)
+	}
+	var revoked []string
+	for _, c := range doc.Changes {
+		if strings.HasPrefix(c.Address, "access_token.") {
+			revoked = append(revoked, strings.Split(c.Address, "#")[0])
+		}
+	}
+	if diff := cmp.Diff([]string{"access_token.old-laptop"}, revoked); diff != "" {
+		t.Errorf("revoked tokens (-want +got):\n%s", diff)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	for _, tok := range acct.Tokens {
+		if strings.HasPrefix(tok.Name, "mlabctl-") {
+			t.Errorf("the run's token %q (id %d) outlived the run", tok.Name, tok.ID)
+		}
+	}
+	planAssertNoSecrets(t, "stdout", res.Stdout+res.Stderr, planDemoSecrets(t, em))
+}
