@@ -20,18 +20,21 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	switch {
 	case isNull(b):
 		*id = ""
-	case len(b) > 0 && b[0] == '"':
+	case len(b) > 1 && b[0] == '"':
+		if bytes.IndexByte(b, '\\') < 0 {
+			// The common case, without escapes: the bytes between the
+			// quotes (the decoder has already validated the literal).
+			*id = ID(b[1 : len(b)-1])
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
 		*id = ID(s)
 	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return err
-		}
-		*id = ID(n.String())
+		// A number literal, validated by the decoder, kept as sent.
+		*id = ID(b)
 	default:
 		return fmt.Errorf("an id must be a string or a number, got %s", oneLine(b, 40))
 	}

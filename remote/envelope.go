@@ -3,6 +3,7 @@ package remote
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -71,21 +72,13 @@ func decodeEnvelope(status int, h http.Header, body []byte, now time.Time) (*env
 		}
 		return nil, newStatusError(status, h, env.RequestID, "", now)
 	}
-	if !json.Valid(trimmed) {
-		what := "the response is not JSON"
-		if trimmed[0] == '{' || trimmed[0] == '[' {
-			what = "the response is invalid or truncated JSON"
-		}
-		what += " (" + describeNonJSON(h, body) + ")"
-		if ok {
-			return nil, fmt.Errorf("%d %s: %s", status, http.StatusText(status), what)
-		}
-		return nil, newStatusError(status, h, env.RequestID, what, now)
-	}
-
 	switch trimmed[0] {
 	case '{':
+		// Decoded below; a syntax error there means "not JSON".
 	case '[':
+		if !json.Valid(trimmed) {
+			return nil, notJSON(status, h, body, env.RequestID, now)
+		}
 		// A bare array: the complete list, without meta.
 		if ok {
 			env.Data = trimmed
@@ -93,28 +86,29 @@ func decodeEnvelope(status int, h http.Header, body []byte, now time.Time) (*env
 		}
 		return nil, newStatusError(status, h, env.RequestID, "", now)
 	default:
+		if !json.Valid(trimmed) {
+			return nil, notJSON(status, h, body, env.RequestID, now)
+		}
 		if ok {
 			return nil, fmt.Errorf("%d %s: the response is a JSON %s, not an object", status, http.StatusText(status), jsonKind(trimmed[0]))
 		}
 		return nil, newStatusError(status, h, env.RequestID, "", now)
 	}
 
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &keys); err != nil {
-		return nil, fmt.Errorf("%d %s: decoding the response: %w", status, http.StatusText(status), err)
+	// One pass over the object. Members that are absent stay nil; members
+	// that are null decode to the raw "null", so the two can be told apart.
+	var w wireEnvelope
+	if err := json.Unmarshal(trimmed, &w); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, notJSON(status, h, body, env.RequestID, now)
+		}
+		return nil, fmt.Errorf("%d %s: decoding the response envelope: %w", status, http.StatusText(status), err)
 	}
-	_, hasData := keys["data"]
-	_, hasError := keys["error"]
-	_, hasMeta := keys["meta"]
-	if !hasData && !hasError && !hasMeta && ok {
+	if w.Data == nil && w.Error == nil && w.Meta == nil && ok {
 		// A bare object without an envelope.
 		env.Data = trimmed
 		return env, nil
-	}
-
-	var w wireEnvelope
-	if err := json.Unmarshal(trimmed, &w); err != nil {
-		return nil, fmt.Errorf("%d %s: decoding the response envelope: %w", status, http.StatusText(status), err)
 	}
 	if w.Meta != nil {
 		if w.Meta.RequestID != "" {
@@ -129,6 +123,21 @@ func decodeEnvelope(status int, h http.Header, body []byte, now time.Time) (*env
 		env.Data = w.Data
 	}
 	return env, nil
+}
+
+// notJSON reports a body that is not (valid) JSON: a plain error for a
+// success status, an *APIError carrying the status otherwise.
+func notJSON(status int, h http.Header, body []byte, requestID string, now time.Time) error {
+	trimmed := bytes.TrimSpace(body)
+	what := "the response is not JSON"
+	if trimmed[0] == '{' || trimmed[0] == '[' {
+		what = "the response is invalid or truncated JSON"
+	}
+	what += " (" + describeNonJSON(h, body) + ")"
+	if status >= 200 && status < 300 {
+		return fmt.Errorf("%d %s: %s", status, http.StatusText(status), what)
+	}
+	return newStatusError(status, h, requestID, what, now)
 }
 
 // buildAPIError reads an error member that is an object, a plain string or

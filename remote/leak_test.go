@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
 )
@@ -38,7 +39,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	e := startEmu(t)
 	e.srv.Faults = &emulator.Faults{Rate: 0.3, Statuses: []int{503, 429, 500}, DropRate: 0.2, Seed: 7}
 	var log lockedBuffer
-	opts := func(o *Options) { o.Debug = &log; o.MaxAttempts = 8 }
+	opts := func(o *Options) { o.Debug = &log; o.MaxAttempts = 8; o.MaxRetryWait = time.Minute }
 	c := e.client(t, e.demo.Token, opts)
 	anon := e.client(t, "", opts)
 	ctx := context.Background()

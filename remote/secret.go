@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -44,6 +45,12 @@ func (s Secret) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads the secret in clear from a response.
 func (s *Secret) UnmarshalJSON(b []byte) error {
+	if len(b) > 1 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		// No escapes: the bytes between the quotes (the decoder has
+		// already validated the literal).
+		*s = Secret(b[1 : len(b)-1])
+		return nil
+	}
 	var v string
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err

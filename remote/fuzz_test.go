@@ -1,0 +1,93 @@
+package remote
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// FuzzDecodeEnvelope feeds the envelope decoder arbitrary bodies under
+// arbitrary statuses. It must never panic, must classify every answer as
+// exactly one of success or error, must keep an error's status, and the
+// decoded data of a success must be valid JSON that the typed decoders
+// (profile, list, auth result) either accept or reject with an error.
+func FuzzDecodeEnvelope(f *testing.F) {
+	seeds := []struct {
+		status int
+		body   string
+	}{
+		{200, `{"data":{"id":1,"name":"Acme Bot","username":"acme-bot","email":"bot@acme.example","about_me":"x","verified":true,"wallet_balance":12.5,"socials":{"github":"acme"},"preferences":{"nsfw_content":false,"wallet_notification_enabled":true,"wallet_notification_threshold":10}},"error":null,"meta":{"request_id":"req_1"}}`},
+		{200, `{"data":{"id":"1","about":"x","github":"acme","nsfw_enabled":true,"notifications_enabled":"1","wallet_balance":"12.50"}}`},
+		{200, `{"data":[{"id":101,"name":"production","notes":"Used by prod","key":"ml-…9f2c","created_at":"2026-01-02T03:04:05Z","last_used_at":null}],"error":null,"meta":{"request_id":"r","pagination":{"page":1,"per_page":100,"total":250,"last_page":3}}}`},
+		{200, `[{"id":"k-1","name":"a"},{"id":2,"name":"b"}]`},
+		{200, `[]`},
+		{200, `{"data":{"access_token":"tok","token_type":"Bearer","expires_at":null,"scopes":["*"],"api_key":{"id":1,"key":"ml-whole"}}}`},
+		{201, `{"data":{"id":7,"email":"a@example.com","role":"admin","permissions":["api-keys"],"status":"pending","invite_id":"u-1","invited_at":"2026-01-02T03:04:05Z"}}`},
+		{204, ``},
+		{401, `{"data":null,"error":"Unauthenticated.","meta":{"request_id":"r"}}`},
+		{403, `{"data":null,"error":{"code":"insufficient_scope","message":"m","details":{"required_scope":"api-keys:write"}},"meta":{"request_id":"r"}}`},
+		{404, `{"data":null,"error":{"code":"not_found","message":"No such key"},"meta":{}}`},
+		{409, `{"data":null,"error":{"code":"idempotency_conflict","message":"m"}}`},
+		{422, `{"data":null,"error":{"code":"validation_error","message":"m","details":{"name":["taken"]}}}`},
+		{422, `{"message":"The name field is required.","errors":{"name":["required"]}}`},
+		{429, `{"data":null,"error":{"code":"rate_limited","message":"slow"}}`},
+		{502, "<html><body>502 Bad Gateway</body></html>"},
+		{200, `{"data":`},
+		{200, `"just a string"`},
+		{500, `{"error":{"details":[1,2,{"a":null}]}}`},
+		{200, `{"data":{"id":1e400}}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.status, []byte(s.body), "3")
+	}
+	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, status int, body []byte, retryAfter string) {
+		if status < 100 || status > 599 {
+			status = 200 + (status%400+400)%400
+		}
+		h := http.Header{"Retry-After": {retryAfter}, "Www-Authenticate": {`Bearer error="insufficient_scope", scope="x"`}}
+		env, err := decodeEnvelope(status, h, body, now)
+		if (env == nil) == (err == nil) {
+			t.Fatalf("decodeEnvelope(%d, %q) = %v, %v; want exactly one of them", status, body, env, err)
+		}
+		if err != nil {
+			var ae *APIError
+			if errors.As(err, &ae) {
+				if ae.Status != status {
+					t.Fatalf("APIError.Status = %d, want %d", ae.Status, status)
+				}
+				if ae.RetryAfter < 0 {
+					t.Fatalf("negative RetryAfter %v", ae.RetryAfter)
+				}
+				_ = ae.Error()
+				_ = ae.FieldErrors()
+			} else if status < 200 || status >= 300 {
+				t.Fatalf("a %d answer gave a plain error %v, want an *APIError", status, err)
+			}
+			return
+		}
+		if status < 200 || status >= 300 {
+			t.Fatalf("a %d answer decoded as a success", status)
+		}
+		if env.Data != nil && !json.Valid(env.Data) {
+			t.Fatalf("data %q is not valid JSON", env.Data)
+		}
+		if env.Data == nil {
+			return
+		}
+		// The typed decoders must not panic on whatever data holds.
+		var p Profile
+		_ = json.Unmarshal(env.Data, &p)
+		var keys []APIKey
+		_ = json.Unmarshal(env.Data, &keys)
+		var members []TeamMember
+		_ = json.Unmarshal(env.Data, &members)
+		var ar AuthResult
+		_ = json.Unmarshal(env.Data, &ar)
+		if env.Pagination != nil {
+			_ = checkPagination("/x", env.Pagination)
+		}
+	})
+}
