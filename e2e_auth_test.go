@@ -282,7 +282,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 	if err := os.WriteFile(stale, []byte("old content that is longer than a token\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	masked := regexp.MustCompile(`Access token \S+…\S+`)
+	masked := regexp.MustCompile(`Access token ("[^"]+" )?\S+…\S+`)
 
 	t.Run("masked by default", func(t *testing.T) {
 		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
