@@ -683,3 +683,56 @@ func TestGlobs(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeDemoExampleFile loads the real examples/modelslab.yaml and
+// requires the same plan as the hand-built demo spec: the fixtures above
+// stay true to the file DEMO.md describes.
+func TestComputeDemoExampleFile(t *testing.T) {
+	s, err := spec.Load(filepath.Join("..", "examples", "modelslab.yaml"))
+	if err != nil {
+		t.Fatalf("loading the example: %v", err)
+	}
+	got, err := Compute(s, demoLive(), computeNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Compute(demoSpec(), demoLive(), computeNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("plan of examples/modelslab.yaml differs from the demo fixture's (-want +got):\n%s", diff)
+	}
+}
+
+// TestComputeRailPositionsFromFile checks that refusals point at the lines
+// of a real file, as the loader positions them.
+func TestComputeRailPositionsFromFile(t *testing.T) {
+	src := `version: 1
+api_keys:
+  - name: production
+    notes: Used by prod
+    protect: true
+    rotate_after: 90d
+team:
+  - email: bob@example.com
+policy:
+  min_admins: 1
+`
+	s, err := spec.Parse("modelslab.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("parsing: %v", err)
+	}
+	_, err = Compute(s, demoLive(), computeNow)
+	var rail *RailError
+	if !errors.As(err, &rail) {
+		t.Fatalf("Compute error = %v, want a *RailError", err)
+	}
+	var got []string
+	for _, p := range rail.Problems {
+		got = append(got, fmt.Sprintf("%d:%d", p.Pos.Line, p.Pos.Col))
+	}
+	if diff := cmp.Diff([]string{"5:14", "10:15"}, got); diff != "" {
+		t.Errorf("problem positions (-want +got):\n%s\n%v", diff, err)
+	}
+}
