@@ -54,3 +54,23 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// hostileSpec generates a file of n top-level keys all named "k": n-1
+// duplicate-key diagnostics, n unknown fields. A quadratic duplicate check
+// would take minutes on it.
+func hostileSpec(n int) []byte {
+	return []byte("version: 1\n" + strings.Repeat("k: 1\n", n))
+}
+
+// BenchmarkParseManyProblems measures a file with 100,000 problems: every
+// stage must stay linear in the number of keys and diagnostics.
+func BenchmarkParseManyProblems(b *testing.B) {
+	data := hostileSpec(50_000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("hostile.yaml", data); err == nil {
+			b.Fatal("hostile file accepted")
+		}
+	}
+}

@@ -310,8 +310,9 @@ func (l *loader) eachField(v *yaml.Node, fn func(name string, value *yaml.Node))
 		return
 	}
 	ps := pairs(m)
+	first := newFirstKeys(ps)
 	for i := 0; i+1 < len(ps); i += 2 {
-		if ps[i].Kind != yaml.ScalarNode || earlierKey(ps, i) != nil {
+		if first.before(i) != nil || ps[i].Kind != yaml.ScalarNode {
 			continue // reported by checkMapping; the first one wins
 		}
 		fn(ps[i].Value, ps[i+1])

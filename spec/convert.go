@@ -67,6 +67,7 @@ func (l *loader) collectionTag(n *yaml.Node, plain string) bool {
 // values of one mapping. yaml.v3 reports duplicates only when decoding into
 // Go values, never into nodes, so the walk is ours.
 func (l *loader) checkMapping(n *yaml.Node) {
+	first := newFirstKeys(n.Content)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if k.Kind != yaml.ScalarNode {
@@ -88,7 +89,7 @@ func (l *loader) checkMapping(n *yaml.Node) {
 			}
 			continue
 		}
-		if prev := earlierKey(n.Content, i); prev != nil {
+		if prev := first.before(i); prev != nil {
 			l.report(k, fmt.Sprintf("%s: duplicate key %q", join(l.pathOf(n), k.Value), k.Value),
 				fmt.Sprintf("first defined at %s; YAML keeps only one, so remove one of them", l.pos(prev)))
 			l.markBad(k)
@@ -96,14 +97,41 @@ func (l *loader) checkMapping(n *yaml.Node) {
 	}
 }
 
-// earlierKey returns the first scalar key before index i of a mapping's
-// content with the same text as the key at i, or nil. Mappings in
-// modelslab.yaml have a handful of keys, so a scan beats building a set;
-// the top level and hostile files are bounded by the size cap.
-func earlierKey(content []*yaml.Node, i int) *yaml.Node {
-	k := content[i]
+// firstKeys finds, for each key of a mapping in turn, the first earlier
+// scalar key with the same text. Mappings in modelslab.yaml have a handful
+// of keys, where a scan beats building a set; a big mapping (a hostile
+// file) gets a set, so the cost stays linear.
+type firstKeys struct {
+	content []*yaml.Node
+	seen    map[string]*yaml.Node
+}
+
+// smallMapping is the number of keys up to which firstKeys scans.
+const smallMapping = 16
+
+func newFirstKeys(content []*yaml.Node) *firstKeys {
+	f := &firstKeys{content: content}
+	if len(content) > 2*smallMapping {
+		f.seen = make(map[string]*yaml.Node, len(content)/2)
+	}
+	return f
+}
+
+// before returns the first scalar key before index i with the text of the
+// key at i, or nil. Calls must go in increasing order of i.
+func (f *firstKeys) before(i int) *yaml.Node {
+	k := f.content[i]
+	if f.seen != nil {
+		if prev, ok := f.seen[k.Value]; ok {
+			return prev
+		}
+		if k.Kind == yaml.ScalarNode && !isMergeKey(k) {
+			f.seen[k.Value] = k
+		}
+		return nil
+	}
 	for j := 0; j < i; j += 2 {
-		if c := content[j]; c.Kind == yaml.ScalarNode && c.Value == k.Value && !isMergeKey(c) {
+		if c := f.content[j]; c.Kind == yaml.ScalarNode && c.Value == k.Value && !isMergeKey(c) {
 			return c
 		}
 	}

@@ -270,3 +270,21 @@ func TestAliasesWithinLimit(t *testing.T) {
 		t.Errorf("merged keys not applied: %d keys", len(s.APIKeys))
 	}
 }
+
+func TestManyProblems(t *testing.T) {
+	const n = 50_000
+	_, err := Parse("hostile.yaml", hostileSpec(n))
+	got := messages(t, err)
+	// Each key after the first is a duplicate; the schema sees the mapping
+	// once, with one "k", so one unknown field.
+	if len(got) != n {
+		t.Fatalf("%d diagnostics, want %d", len(got), n)
+	}
+	want := []string{
+		`hostile.yaml:2:1: k: unknown field: the top level takes access_tokens, account, api_keys, ignore, policy, preferences, profile, socials, team and version`,
+		`hostile.yaml:3:1: k: duplicate key "k": first defined at hostile.yaml:2:1; YAML keeps only one, so remove one of them`,
+	}
+	if diff := cmp.Diff(want, got[:2]); diff != "" {
+		t.Errorf("first diagnostics (-want +got):\n%s", diff)
+	}
+}
