@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // githubCommentLimit is GitHub's limit on the body of an issue or
@@ -17,6 +16,13 @@ const githubCommentLimit = 65536
 // to find and update its previous comment, a heading, a link to the run).
 // Bytes are counted, which is never fewer than GitHub's characters.
 const defaultMarkdownMax = githubCommentLimit - 4096
+
+// maxBriefWarnings and maxBriefWarning bound the warnings of a counts-only
+// comment: how many are shown, and the bytes of each.
+const (
+	maxBriefWarnings = 5
+	maxBriefWarning  = 300
+)
 
 // fullPlanHint tells a reviewer of a shortened comment where the whole plan is.
 const fullPlanHint = "The full plan is in the job log (`mlabctl plan`) and in the uploaded plan artifact."
@@ -203,21 +209,37 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 	}
 	if ws := warningLines(p); len(ws) > 0 {
 		b.WriteString("> [!WARNING]\n")
-		for i, wl := range ws {
+		shown := ws
+		if l.countsOnly && len(ws) > maxBriefWarnings {
+			shown = ws[:maxBriefWarnings]
+		}
+		for i, wl := range shown {
 			if i > 0 {
 				b.WriteString(">\n")
 			}
-			b.WriteString("> " + mdText(wl.first))
+			if l.countsOnly {
+				// Even the warnings may be what does not fit: keep
+				// their first line, shortened.
+				b.WriteString("> " + mdText(truncateUTF8(wl.first, maxBriefWarning)))
+				if len(wl.first) > maxBriefWarning {
+					b.WriteString("…")
+				}
+			} else {
+				b.WriteString("> " + mdText(wl.first))
+			}
 			// A mass deletion's continuation lists addresses, which the
 			// destructive section below already shows.
-			if !wl.mass {
+			if wl.mass {
+				b.WriteString(" `apply` refuses it unless `--allow-mass-delete`, or `--allow-delete ADDRESS` for each deletion.")
+			} else if !l.countsOnly {
 				for _, r := range wl.rest {
 					b.WriteString("<br>\n> " + mdText(r))
 				}
-			} else {
-				b.WriteString(" `apply` refuses it unless `--allow-mass-delete`, or `--allow-delete ADDRESS` for each deletion.")
 			}
 			b.WriteString("\n")
+		}
+		if n := len(ws) - len(shown); n > 0 {
+			fmt.Fprintf(&b, ">\n> and %d more warnings.\n", n)
 		}
 		b.WriteString("\n")
 	}
@@ -232,7 +254,11 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 		for _, g := range groups {
 			n := min(remaining, len(g.changes))
 			remaining -= n
-			writeMarkdownGroup(&b, g, l, n)
+			if !writeMarkdownGroup(&b, g, l, n, limit) {
+				// Over the limit already: this layout is rejected, and
+				// the rest of the plan need not be formatted for it.
+				return b.String()
+			}
 		}
 		if l.countsOnly || l.shown < len(p.Changes) {
 			b.WriteString("\n")
@@ -277,13 +303,16 @@ func markdownTitle(p *Plan) string {
 
 // writeMarkdownGroup renders one group: a summary line with its counts and,
 // unless only counts are shown, its first n changes in a diff block.
-func writeMarkdownGroup(b *strings.Builder, g *mdGroup, l mdLayout, n int) {
+//
+// It returns false, having written part of the group, as soon as the
+// comment is over limit bytes.
+func writeMarkdownGroup(b *strings.Builder, g *mdGroup, l mdLayout, n, limit int) bool {
 	sub := Plan{Changes: g.changes}
 	counts := countPhrase(sub.Summary())
 	if l.countsOnly || n == 0 {
 		// A bullet, not a block: there is nothing to expand.
 		fmt.Fprintf(b, "- **%s**: %s\n", g.title, counts)
-		return
+		return true
 	}
 	open := ""
 	if g.open {
@@ -293,12 +322,17 @@ func writeMarkdownGroup(b *strings.Builder, g *mdGroup, l mdLayout, n int) {
 	var body strings.Builder
 	for i, c := range g.changes[:n] {
 		body.WriteString(g.block(i, l.detail(c)))
+		if b.Len()+body.Len() > limit {
+			b.WriteString(body.String())
+			return false
+		}
 	}
 	if rest := len(g.changes) - n; rest > 0 {
 		fmt.Fprintf(&body, "# … and %d more not listed here\n", rest)
 	}
 	writeFenced(b, "diff", body.String())
 	b.WriteString("\n</details>\n\n")
+	return true
 }
 
 // writeFenced writes body (ending in a newline) in a fenced code block
@@ -364,15 +398,4 @@ func mdCode(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -588,3 +588,46 @@ func BenchmarkRenderJSON(b *testing.B) {
 		}
 	}
 }
+
+// FuzzRenderMarkdown renders plans built from fuzzed names, notes and
+// limits: the comment must stay within the limit, be valid UTF-8 and keep
+// every value inside its block.
+func FuzzRenderMarkdown(f *testing.F) {
+	f.Add("ci", "Used by CI", "a warning", 0, 3)
+	f.Add("</details>", "```\n<script>", "`x` [y](z)", 2000, 200)
+	f.Add("ünï ✓", "\x1b[31m\u202e", strings.Repeat("w", 5000), 900, 1000)
+	f.Fuzz(func(t *testing.T, name, notes, warning string, maxBytes, n int) {
+		if maxBytes < 0 || maxBytes > 1<<20 || n < 0 || n > 300 || name == "" {
+			t.Skip()
+		}
+		p := basePlan()
+		for i := range n {
+			a := []Action{Create, Update, Delete, Replace, Resend}[i%5]
+			p.Changes = append(p.Changes, Change{
+				Address: Address{Kind: KindAPIKey, Name: fmt.Sprintf("%s-%d", name, i)}, Action: a,
+				Before: map[string]any{"notes": notes + "\nold"}, After: map[string]any{"notes": notes, "name": name},
+				Note: notes,
+			})
+		}
+		p.Warnings = []Warning{{Message: warning}}
+		var b bytes.Buffer
+		if err := RenderMarkdown(&b, p, RenderOptions{MaxBytes: maxBytes}); err != nil {
+			t.Fatal(err)
+		}
+		limit := maxBytes
+		if limit == 0 {
+			limit = defaultMarkdownMax
+		}
+		out := b.String()
+		if len(out) > limit {
+			t.Fatalf("markdown is %d bytes, over the limit of %d", len(out), limit)
+		}
+		if !utf8.ValidString(out) {
+			t.Fatalf("markdown is not valid UTF-8")
+		}
+		if strings.Contains(out, closingLine(p)) {
+			// A complete comment (not cut mid-way) must be well formed.
+			checkMarkdownStructure(t, out)
+		}
+	})
+}

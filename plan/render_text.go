@@ -235,7 +235,7 @@ func annotationColumn(changes []Change, indent string) int {
 
 // annotation is the note and reason of a change, joined.
 func annotation(c Change) string {
-	note, reason := strings.TrimSpace(c.Note), strings.TrimSpace(c.Reason)
+	note, reason := shorten(strings.TrimSpace(c.Note)), shorten(strings.TrimSpace(c.Reason))
 	switch {
 	case reason == "" || strings.Contains(note, reason):
 		// Compute may already have put the reason in the note.
@@ -244,6 +244,19 @@ func annotation(c Change) string {
 		return sanitizeLine(reason)
 	}
 	return sanitizeLine(note + ", " + reason)
+}
+
+// maxAnnotation bounds the bytes of a note or a reason: they are one-line
+// context after an address, and a long one would bury the plan.
+const maxAnnotation = 200
+
+// shorten cuts s to maxAnnotation bytes at a character boundary, marking
+// the cut with an ellipsis.
+func shorten(s string) string {
+	if len(s) <= maxAnnotation {
+		return s
+	}
+	return truncateUTF8(s, maxAnnotation) + "…"
 }
 
 // markColor is the colour of an action's mark.
@@ -276,7 +289,11 @@ func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
 	b.WriteString(cw.paint(markColor(c.Action), mark))
 	b.WriteByte(' ')
 	b.WriteString(address)
-	if note := annotation(c); note != "" && d != detailAddress {
+	if d == detailAddress {
+		b.WriteByte('\n')
+		return
+	}
+	if note := annotation(c); note != "" {
 		width := utf8.RuneCountInString(cw.indent) + utf8.RuneCountInString(mark) + 1 + utf8.RuneCountInString(address)
 		for range max(cw.annotationColumn-width, 2) {
 			b.WriteByte(' ')

@@ -156,9 +156,11 @@ func sanitizeLine(s string) string {
 	for i, r := range s {
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			fmt.Fprintf(&b, `\x%02x`, s[i])
+			b.WriteString(`\x`)
+			writeHex(&b, uint32(s[i]), 2)
 		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+			b.WriteString(`\u`)
+			writeHex(&b, uint32(r), 4)
 		default:
 			b.WriteRune(r)
 		}
@@ -261,4 +263,24 @@ func elideContext(all []diffLine) []diffLine {
 		i = j
 	}
 	return out
+}
+
+// writeHex writes v in lower-case hex, zero-padded to at least digits.
+func writeHex(b *strings.Builder, v uint32, digits int) {
+	h := strconv.FormatUint(uint64(v), 16)
+	for range digits - len(h) {
+		b.WriteByte('0')
+	}
+	b.WriteString(h)
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
