@@ -5,5 +5,43 @@
 // Nothing outside this package builds a URL or reads a JSON envelope. Secrets
 // (access tokens, API key values, passwords) travel as [Secret], whose String,
 // Format and MarshalJSON redact, so that no log line, error or plan file can
-// carry one by accident.
+// carry one by accident. Request bodies that must carry a secret are built as
+// maps with an explicit Reveal; error answers are scrubbed of the client's
+// token and of the request's secrets before they become an [APIError].
+//
+// What it does, file by file:
+//
+//   - client.go: [Options], [New], the base URL rules. The base URL is a
+//     site root; the client adds [APIPrefix]. A root with or without a
+//     trailing slash is accepted, and so is the API root itself (pasted from
+//     the docs); any other path is refused rather than guessed at, as are
+//     user info, queries and fragments. Plain http is refused unless the
+//     host is loopback (127.0.0.0/8, ::1, localhost).
+//   - transport.go, retry.go, idempotency.go: one call = up to MaxAttempts
+//     attempts, each bounded by RequestTimeout, with full-jitter exponential
+//     backoff (or the server's Retry-After) between them, bounded in total by
+//     MaxRetryWait and the context. Network errors, 429 and 5xx are retried;
+//     other 4xx never. Every mutation carries an Idempotency-Key (the
+//     caller's, from [WithIdempotencyKey], or a random one per call) that is
+//     reused by its retries, which is what makes retrying a mutation safe.
+//     Bodies are capped at [MaxBodyBytes]; redirects are reported, not
+//     followed.
+//   - envelope.go, decode.go: the envelope and every variant API.md lists
+//     (error as a string, bare arrays and objects, ids as numbers or
+//     strings, socials and preferences at the top level, the official CLI's
+//     field names, numbers and booleans as strings, non-JSON bodies).
+//   - errors.go: [APIError] and the helpers callers branch on
+//     ([IsNotFound], [InsufficientScope], [IsValidation], [IsRateLimited],
+//     [IsUnauthenticated], [IsConflict]); errors.Is works with the Err*
+//     sentinels.
+//   - pagination.go: lists read page 1, then pages 2..last_page at most
+//     PageConcurrency at once, and refuse pagination that does not add up.
+//   - fetch.go: [Client.Fetch], the live state a plan needs.
+//   - auth.go, tokens.go, profile.go, api_keys.go, teams.go: the endpoints.
+//   - debug.go: one line per attempt to Options.Debug (method, path,
+//     status, duration, request id, attempt), never a header or a body.
+//
+// It must not: print or log anything except through Options.Debug, decide
+// policy (what to create or delete is plan's and apply's business), or read
+// the environment or flags (the caller passes Options).
 package remote
