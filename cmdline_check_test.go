@@ -67,7 +67,7 @@ func extractCommands(file string, line int, text string) []docCommand {
 				File:  file,
 				Line:  line + start,
 				Words: words,
-				Text:  strings.TrimSpace(l[loc[0]:loc[1]] + rest),
+				Text:  strings.Join(strings.Fields(l[loc[0]:loc[1]]+rest), " "),
 			})
 		}
 	}
