@@ -246,7 +246,39 @@ func (l *loader) syntaxError(data []byte, err error) {
 			return
 		}
 	}
-	l.at(Pos{File: l.file, Line: line, Col: 1}, "YAML syntax error: "+msg, syntaxHints[msg])
+	col := 1
+	if msg == "mapping values are not allowed in this context" {
+		col = secondColon(lineText(data, line))
+	}
+	l.at(Pos{File: l.file, Line: line, Col: col}, "YAML syntax error: "+msg, syntaxHints[msg])
+}
+
+// lineText returns line n (1-based) of data, or "".
+func lineText(data []byte, n int) string {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if i+1 == n {
+			return string(line)
+		}
+	}
+	return ""
+}
+
+// secondColon is the column of the second ": " (or final ":") on a line:
+// in `name: Acme: Automation` the one YAML refuses. It is 1 when there is
+// none, e.g. when the problem spans lines.
+func secondColon(line string) int {
+	seen := 0
+	col := 0
+	for i, r := range line {
+		col++
+		if r == ':' && (i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\r') {
+			seen++
+			if seen == 2 {
+				return col
+			}
+		}
+	}
+	return 1
 }
 
 // findIndentTab finds the first tab among a line's leading whitespace.

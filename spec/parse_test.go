@@ -86,7 +86,7 @@ func TestParseDiagnostics(t *testing.T) {
 		{
 			name: "syntax error on the first line",
 			src:  "version: 1: 2\n",
-			want: []string{`f.yaml:1:1: YAML syntax error: mapping values are not allowed in this context: quote a value that contains ": "`},
+			want: []string{`f.yaml:1:11: YAML syntax error: mapping values are not allowed in this context: quote a value that contains ": "`},
 		},
 		{
 			name: "parser errors are given their 1-based line",
