@@ -112,14 +112,15 @@ type fingerprinter struct {
 }
 
 func (f *fingerprinter) sum(fields ...string) string {
-	f.h.Reset()
+	f.buf = f.buf[:0]
 	for _, s := range fields {
-		f.buf = binary.AppendUvarint(f.buf[:0], uint64(len(s)))
-		f.h.Write(f.buf)
-		f.h.Write([]byte(s))
+		f.buf = binary.AppendUvarint(f.buf, uint64(len(s)))
+		f.buf = append(f.buf, s...)
 	}
+	f.h.Reset()
+	f.h.Write(f.buf)
 	f.buf = f.h.Sum(f.buf[:0])
-	return hex.EncodeToString(f.buf)[:fingerprintLen]
+	return hex.EncodeToString(f.buf[:fingerprintLen/2])
 }
 
 func boolText(b bool) string {
