@@ -153,7 +153,12 @@ func (b *builder) reconcileKey(want spec.APIKey, have remote.APIKey) {
 	if want.Notes != nil {
 		notes = *want.Notes
 	}
-	if want.RotateAfter > 0 && b.now.Sub(have.CreatedAt) > want.RotateAfter {
+	if want.RotateAfter > 0 && have.CreatedAt.IsZero() {
+		// Without a creation time the key's age is unknown; replacing it
+		// on every plan would be worse than not rotating it.
+		b.warn("api_key.%s (id %s) has no created_at in the API's answer, so rotate_after cannot be checked; it is not replaced", want.Name, have.ID)
+	}
+	if want.RotateAfter > 0 && !have.CreatedAt.IsZero() && b.now.Sub(have.CreatedAt) > want.RotateAfter {
 		reason := fmt.Sprintf("older than rotate_after %s (created %s)", durationText(want.RotateAfterText, want.RotateAfter), day(have.CreatedAt))
 		if want.Protect {
 			pos := want.ProtectPos

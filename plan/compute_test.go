@@ -155,6 +155,14 @@ func computeScenarios() []computeScenario {
 				liveKey("2", "older-by-1s", "old notes", daysAgo(90).Add(-time.Second)),
 			}
 		}},
+		{name: "rotate_after_without_created_at", spec: func(s *spec.Spec) {
+			s.APIKeysSet = true
+			k := declKey(10, "ci", nil)
+			k.RotateAfter, k.RotateAfterText = 24*time.Hour, "1d"
+			s.APIKeys = []spec.APIKey{k}
+		}, live: func(l *remote.State) {
+			l.APIKeys = []remote.APIKey{liveKey("1", "ci", "", time.Time{})}
+		}},
 		{name: "rotate_pinned_key_warns", spec: func(s *spec.Spec) {
 			s.APIKeysSet = true
 			k := declKey(10, "ci", nil)
