@@ -28,7 +28,7 @@ func decodeData(rq *request, env *envelope, out any) error {
 		return fmt.Errorf("%s %s: the answer has no data", rq.method, rq.display())
 	}
 	if err := json.Unmarshal(env.Data, out); err != nil {
-		return fmt.Errorf("%s %s: decoding the answer: %w", rq.method, rq.display(), err)
+		return fmt.Errorf("%s %s: decoding the answer: %w", rq.method, rq.display(), explainDecodeError(err))
 	}
 	return nil
 }

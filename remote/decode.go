@@ -3,7 +3,9 @@ package remote
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -36,10 +38,51 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 		// A number literal, validated by the decoder, kept as sent.
 		*id = ID(b)
 	default:
-		return fmt.Errorf("an id must be a string or a number, got %s", oneLine(b, 40))
+		return typeError(b, "string or number")
 	}
 	return nil
 }
+
+// typeError reports a value of the wrong type as json does, so that the
+// decoder adds the field's name (see explainDecodeError).
+func typeError(b []byte, want string) error {
+	return &json.UnmarshalTypeError{Value: oneLine(b, 40), Type: wantType{name: want}}
+}
+
+// wantType names the expected type of a typeError in words.
+type wantType struct {
+	reflect.Type
+	name string
+}
+
+// explainDecodeError turns a json type error into a sentence that names
+// the field, the value and the type wanted.
+func explainDecodeError(err error) error {
+	var ute *json.UnmarshalTypeError
+	if !errors.As(err, &ute) {
+		return err
+	}
+	want := ""
+	if w, ok := ute.Type.(wantType); ok {
+		want = w.name
+	} else if ute.Type != nil {
+		want = ute.Type.Kind().String()
+	}
+	field := ute.Field
+	if field == "" {
+		field = "(top level)"
+	}
+	return &decodeError{msg: fmt.Sprintf("field %q is %s, want a %s", field, ute.Value, want), err: err}
+}
+
+// decodeError is a readable decoding error that still unwraps to json's.
+type decodeError struct {
+	msg string
+	err error
+}
+
+func (e *decodeError) Error() string { return e.msg }
+func (e *decodeError) Unwrap() error { return e.err }
 
 // flexInt is an integer sent as a number or a numeric string.
 type flexInt int
@@ -50,7 +93,7 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	if float64(f) > 1<<53 || float64(f) < -(1<<53) {
-		return fmt.Errorf("integer %s out of range", oneLine(b, 40))
+		return typeError(b, "integer")
 	}
 	*n = flexInt(f)
 	return nil
@@ -78,14 +121,14 @@ func (f *flexFloat) UnmarshalJSON(b []byte) error {
 		}
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return fmt.Errorf("expected a number, got the string %q", oneLine([]byte(s), 40))
+			return typeError(b, "number")
 		}
 		*f = flexFloat(v)
 		return nil
 	}
 	var v float64
 	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("expected a number, got %s", oneLine(b, 40))
+		return typeError(b, "number")
 	}
 	*f = flexFloat(v)
 	return nil
@@ -108,7 +151,7 @@ func (v *flexBool) UnmarshalJSON(b []byte) error {
 	case "false", "0", "", "null":
 		*v = false
 	default:
-		return fmt.Errorf("expected a boolean, got %s", oneLine(b, 40))
+		return typeError(b, "boolean")
 	}
 	return nil
 }

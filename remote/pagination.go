@@ -110,7 +110,7 @@ func listPage[T any](ctx context.Context, c *Client, path string, page int) ([]T
 	var items []T
 	if !isNull(env.Data) {
 		if err := json.Unmarshal(env.Data, &items); err != nil {
-			return nil, nil, fmt.Errorf("%s %s: decoding the list: %w", rq.method, rq.display(), err)
+			return nil, nil, fmt.Errorf("%s %s: decoding the list: %w", rq.method, rq.display(), explainDecodeError(err))
 		}
 	}
 	return items, env.Pagination, nil

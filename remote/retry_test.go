@@ -114,7 +114,7 @@ func TestRetryAfterBeyondBudgetGivesUp(t *testing.T) {
 	if !errors.As(err, &e) || e.RetryAfter != 30*time.Second {
 		t.Fatalf("RetryAfter = %v, want 30s", e.RetryAfter)
 	}
-	for _, want := range []string{"retry after 30s", "exceed MaxRetryWait 1s"} {
+	for _, want := range []string{"retry after 30s", "more than the 1s left of MaxRetryWait"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

@@ -97,10 +97,11 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 		if !retryable(o.status, o.transport) || n >= c.opts.MaxAttempts {
 			return nil, err
 		}
-		wait := c.backoff(n, o.retryAfter)
-		if waited+wait > c.opts.MaxRetryWait {
-			return nil, fmt.Errorf("%w (not retried: waiting %v more would exceed MaxRetryWait %v)", err, wait.Round(time.Millisecond), c.opts.MaxRetryWait)
+		left := c.opts.MaxRetryWait - waited
+		if o.retryAfter > left {
+			return nil, fmt.Errorf("%w (not retried: the server asks for a wait of %v, more than the %v left of MaxRetryWait)", err, o.retryAfter, left.Round(time.Millisecond))
 		}
+		wait := min(c.backoff(n, o.retryAfter), left)
 		if serr := sleep(ctx, wait); serr != nil {
 			return nil, fmt.Errorf("%w (gave up: %w)", err, serr)
 		}
