@@ -99,7 +99,8 @@ func (l *loader) schemaError(root *yaml.Node, ve *jsonschema.ValidationError) {
 		l.report(node, fmt.Sprintf("%s: must be %s, got %s", orTop(path), jsonText(sub["const"]), describe(val)), "")
 	case "enum":
 		var opts []string
-		for _, o := range sub["enum"].([]any) {
+		enum, _ := sub["enum"].([]any)
+		for _, o := range enum {
 			opts = append(opts, fmt.Sprint(o))
 		}
 		l.report(node, fmt.Sprintf("%s: must be %s, got %s", orTop(path), orList(opts), describe(val)), "")
