@@ -57,6 +57,12 @@ func extractCommands(file string, line int, text string) []docCommand {
 			if quotedAt(l, loc[0]) {
 				continue // echo "mlabctl plan: ..." prints, it does not run
 			}
+			// The match may start with the boundary before the name; the
+			// name itself starts at its first letter.
+			nameAt := loc[0] + strings.IndexAny(l[loc[0]:loc[1]], "mg")
+			if !atCommandPosition(l[:nameAt]) {
+				continue // "so that mlabctl logs in": prose in an output block
+			}
 			rest := l[loc[1]:]
 			rest = cutAtOperator(rest)
 			words := shellWords(rest)
@@ -72,6 +78,30 @@ func extractCommands(file string, line int, text string) []docCommand {
 		}
 	}
 	return out
+}
+
+// commandPrefixWords may stand before a command on its line.
+var commandPrefixWords = map[string]bool{
+	"if": true, "then": true, "else": true, "elif": true, "do": true, "while": true,
+	"until": true, "time": true, "exec": true, "sudo": true, "env": true, "command": true, "!": true,
+}
+
+// envAssignment is a VAR=value word before a command.
+var envAssignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+
+// atCommandPosition reports whether a word after prefix (the start of its
+// line) is where a shell expects a command: at the start, after an operator,
+// or after keywords and VAR=value assignments.
+func atCommandPosition(prefix string) bool {
+	if i := strings.LastIndexAny(prefix, ";&|({`"); i >= 0 {
+		prefix = prefix[i+1:]
+	}
+	for _, w := range strings.Fields(prefix) {
+		if !commandPrefixWords[w] && !envAssignment.MatchString(w) {
+			return false
+		}
+	}
+	return true
 }
 
 // quotedAt reports whether byte offset pos of l is inside quotes.
@@ -503,6 +533,8 @@ func TestExtractCommands(t *testing.T) {
 		{"not a command", "mlabctl-plan github.com/mlabctl/mlabctl mlabctl.yaml", nil},
 		{"a command substitution", "v=$(mlabctl version)", []found{{1, []string{"version"}}}},
 		{"quoted text is not a command", `echo "#### mlabctl plan: no changes"; mlabctl plan`, []found{{1, []string{"plan"}}}},
+		{"prose is not a command", "so that mlabctl logs in (mlabctl auth login --scopes x)", []found{{1, []string{"auth", "login", "--scopes", "x"}}}},
+		{"after keywords", "if ! mlabctl validate; then sudo mlabctl version; fi", []found{{1, []string{"validate"}}, {1, []string{"version"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []found
