@@ -954,3 +954,81 @@ api_keys:
 		t.Errorf("plan after the bootstrap: exit %d, want 0 (no changes)\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 }
+
+// TestAuthJSONEverywhere runs every auth subcommand with -o json (and
+// --debug, whose log goes to stderr): stdout must be one JSON value, and
+// neither stream may hold a secret.
+func TestAuthJSONEverywhere(t *testing.T) {
+	em := startAuthEmulator(t)
+	authAddTeam(em, "acme-team")
+	dir := t.TempDir()
+	const email, password, newPassword = "json@acme.example", "json-passphrase-1", "json-passphrase-2"
+	em.secrets[password], em.secrets[newPassword] = true, true
+	invite := em.AddMember("acme-team", emulator.Member{Email: email, Role: "member", Status: "pending"})
+	login := em.env(envEmail, email, envPassword, password)
+	tokenFile := filepath.Join(dir, "token")
+	fromFile := func() map[string]string { return em.env(envToken, authReadTokenFile(t, tokenFile)) }
+	noToken := func() map[string]string { return em.env() }
+	victim := em.IssueToken(em.Demo.Username, "victim", []string{"*"}, time.Hour)
+	em.secrets[victim] = true
+	snap, _ := em.Snapshot(em.Demo.Username)
+	var victimID string
+	for _, tok := range snap.Tokens {
+		if tok.Name == "victim" {
+			victimID = strconv.FormatInt(tok.ID, 10)
+		}
+	}
+	steps := []struct {
+		args  []string
+		env   func() map[string]string
+		stdin string
+	}{
+		{args: []string{"auth", "signup", "--email", email, "--name", "Jay", "--password-stdin"}, env: noToken, stdin: password + "\n"},
+		{args: []string{"auth", "resend-verification", "--email", email}, env: noToken},
+		{args: []string{"auth", "verify-email", "--token-file", tokenFile, "CODE"}, env: noToken},
+		{args: []string{"auth", "login", "--email", email, "--password-stdin", "--token-file", tokenFile}, env: noToken, stdin: password + "\n"},
+		{args: []string{"auth", "refresh", "--token-file", tokenFile}, env: fromFile},
+		{args: []string{"auth", "tokens", "list"}, env: fromFile},
+		{args: []string{"auth", "accept-invite", invite.InviteID}, env: func() map[string]string { return login }},
+		{args: []string{"auth", "tokens", "revoke", victimID}, env: func() map[string]string { return em.env(envToken, em.Demo.Token) }},
+		{args: []string{"auth", "switch-account", "--scopes", "profile:read", "acme-team"}, env: func() map[string]string { return em.env(envToken, em.Demo.Token) }},
+		{args: []string{"auth", "tokens", "revoke-others"}, env: fromFile},
+		{args: []string{"auth", "logout"}, env: fromFile},
+		{args: []string{"auth", "forgot-password", "--email", email}, env: noToken},
+		{args: []string{"auth", "reset-password", "--email", email, "--code", "RESET", "--password-stdin"}, env: noToken, stdin: newPassword + "\n"},
+		{args: []string{"auth", "logout-all"}, env: func() map[string]string { return em.env(envEmail, email, envPassword, newPassword) }},
+	}
+	for _, st := range steps {
+		name := strings.Join(st.args[:2], " ")
+		if st.args[1] == "tokens" {
+			name += " " + st.args[2]
+		}
+		t.Run(name, func(t *testing.T) {
+			args := slices.Clone(st.args)
+			for i, a := range args {
+				switch a {
+				case "CODE":
+					args[i] = authLatestCode(t, em, email, "verification")
+				case "RESET":
+					args[i] = authLatestCode(t, em, email, "password_reset")
+					em.secrets[args[i]] = true
+				}
+			}
+			// -o json and --debug go before the arguments.
+			at := 2
+			if args[1] == "tokens" {
+				at = 3
+			}
+			args = slices.Insert(args, at, "-o", "json", "--debug")
+			res := em.run(t, cliRun{Args: args, Env: st.env(), Stdin: st.stdin})
+			authRequireOK(t, res)
+			var v any
+			if err := json.Unmarshal([]byte(res.Stdout), &v); err != nil {
+				t.Errorf("stdout is not one JSON value: %v\n%s", err, res.Stdout)
+			}
+			if !strings.Contains(res.Stderr, "/auth/") {
+				t.Errorf("--debug logged no request to stderr:\n%s", res.Stderr)
+			}
+		})
+	}
+}
