@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,20 +41,14 @@ func Render(w io.Writer, live *remote.State, o Options) error {
 	profile(root, live.Profile)
 	socials(root, live.Profile.Socials)
 	preferences(root, live.Profile.Preferences)
-	var ignored []string
+	var ign ignored
 	if live.APIKeys != nil {
-		ignored = apiKeys(root, live.APIKeys)
+		apiKeys(root, live.APIKeys, &ign)
 	}
 	if live.Team != nil {
-		team(root, live.Team)
+		team(root, live.Team, &ign)
 	}
-	if len(ignored) > 0 {
-		ignore := mapping()
-		addPair(ignore, "api_keys", stringSeq(ignored, false),
-			"Live keys sharing a name with a key listed above: a name may appear only once in\n"+
-				"this file, so the others are left alone (unmanaged). Rename them to manage them.")
-		addPair(root, "ignore", ignore, "Live items mlabctl never touches (listed as unmanaged in plans).")
-	}
+	ign.write(root)
 	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: header(live, o), Content: []*yaml.Node{root}}
 
 	var buf bytes.Buffer
@@ -113,25 +106,25 @@ func header(live *remote.State, o Options) string {
 	}, "\n")
 }
 
-// usernamePattern is the schema's pattern for usernames; a live username
-// that does not match it cannot be declared.
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-
 // profile writes `profile:` with the fields that can be declared.
 func profile(root *yaml.Node, p remote.Profile) {
 	m := mapping()
 	var notes []string
-	if p.Name != "" {
+	if declarableName(p.Name) {
 		addPair(m, "name", strNode(p.Name), "")
 	} else {
-		notes = append(notes, "name is empty, which cannot be declared; it is left unmanaged.")
+		notes = append(notes, fmt.Sprintf("name is empty or longer than %d characters, so it is left unmanaged.", maxNameLen))
 	}
-	if usernamePattern.MatchString(p.Username) {
+	if declarableUsername(p.Username) {
 		addPair(m, "username", strNode(p.Username), "")
 	} else {
-		notes = append(notes, "username "+commentText(p.Username)+" is not a valid username here; it is left unmanaged.")
+		notes = append(notes, "username "+commentText(p.Username)+" is not a username the file accepts, so it is left unmanaged.")
 	}
-	addPair(m, "about_me", strNode(p.AboutMe), "")
+	if fits(p.AboutMe, maxTextLen) {
+		addPair(m, "about_me", strNode(p.AboutMe), "")
+	} else {
+		notes = append(notes, fmt.Sprintf("about_me is longer than %d characters, so it is left unmanaged.", maxTextLen))
+	}
 	comment := "The public profile. A field that is left out is not managed."
 	if len(notes) > 0 {
 		comment += "\n" + strings.Join(notes, "\n")
@@ -142,17 +135,21 @@ func profile(root *yaml.Node, p remote.Profile) {
 // socials writes the social links that are set.
 func socials(root *yaml.Node, s remote.Socials) {
 	m := mapping()
+	comment := "Social links (github, twitter, discord, website). Only those set are listed; a link\n" +
+		"left out is not managed, and \"\" clears one."
 	for _, f := range []struct{ name, value string }{
 		{"github", s.GitHub}, {"twitter", s.Twitter}, {"discord", s.Discord}, {"website", s.Website},
 	} {
-		if f.value != "" {
+		switch {
+		case f.value == "":
+		case fits(f.value, maxSocialLen):
 			addPair(m, f.name, strNode(f.value), "")
+		default:
+			comment += fmt.Sprintf("\n%s is longer than %d characters, so it is left unmanaged.", f.name, maxSocialLen)
 		}
 	}
-	const comment = "Social links (github, twitter, discord, website). Only those set are listed; a link\n" +
-		"left out is not managed, and \"\" clears one."
 	if len(m.Content) == 0 {
-		return // no link is set: an empty section would manage nothing
+		return // no link can be declared: an empty section would manage nothing
 	}
 	addPair(root, "socials", m, comment)
 }
@@ -162,17 +159,47 @@ func preferences(root *yaml.Node, p remote.Preferences) {
 	m := mapping()
 	addPair(m, "nsfw_content", boolNode(p.NSFWContent), "")
 	addPair(m, "wallet_notification_enabled", boolNode(p.WalletNotificationEnabled), "")
-	addPair(m, "wallet_notification_threshold", floatNode(p.WalletNotificationThreshold), "")
-	addPair(root, "preferences", m, "Account preferences.")
+	comment := "Account preferences."
+	if declarableThreshold(p.WalletNotificationThreshold) {
+		addPair(m, "wallet_notification_threshold", floatNode(p.WalletNotificationThreshold), "")
+	} else {
+		comment += "\nwallet_notification_threshold is not a number >= 0, so it is left unmanaged."
+	}
+	addPair(root, "preferences", m, comment)
 }
 
-// apiKeys writes `api_keys:` sorted by name, and returns the escaped names
-// of live keys that must be ignored because their name repeats.
+// ignored collects the live items export cannot declare, as exact globs
+// for `ignore:`, so that plan leaves them alone instead of deleting them.
+type ignored struct {
+	apiKeys, team []string
+	// keyNotes and teamNotes say why, for the section's comment.
+	keyNotes, teamNotes []string
+}
+
+// write adds `ignore:` when something is ignored.
+func (ig *ignored) write(root *yaml.Node) {
+	if len(ig.apiKeys) == 0 && len(ig.team) == 0 {
+		return
+	}
+	m := mapping()
+	if len(ig.apiKeys) > 0 {
+		addPair(m, "api_keys", stringSeq(ig.apiKeys, false), strings.Join(ig.keyNotes, "\n"))
+	}
+	if len(ig.team) > 0 {
+		addPair(m, "team", stringSeq(ig.team, false), strings.Join(ig.teamNotes, "\n"))
+	}
+	addPair(root, "ignore", m, "Live items mlabctl never touches (listed as unmanaged in plans). Each glob below\n"+
+		"matches exactly one name or email that this file cannot declare.")
+}
+
+// apiKeys writes `api_keys:` sorted by name.
 //
 // A name may appear once in the file. Of the live keys sharing a name, the
 // oldest is listed and pinned with `id`; the others are matched by an
-// exact `ignore.api_keys` glob, so that plan leaves them alone.
-func apiKeys(root *yaml.Node, keys []remote.APIKey) []string {
+// exact `ignore.api_keys` glob, so that plan leaves them alone. A key whose
+// name the file cannot hold is ignored the same way; notes the file cannot
+// hold are left out (unmanaged).
+func apiKeys(root *yaml.Node, keys []remote.APIKey, ign *ignored) {
 	sorted := slices.Clone(keys)
 	slices.SortStableFunc(sorted, func(a, b remote.APIKey) int {
 		return cmp.Or(strings.Compare(a.Name, b.Name), a.CreatedAt.Compare(b.CreatedAt), compareIDs(a.ID, b.ID))
@@ -182,10 +209,16 @@ func apiKeys(root *yaml.Node, keys []remote.APIKey) []string {
 		count[k.Name]++
 	}
 	seq := sequence()
-	var ignored []string
 	for i, k := range sorted {
 		if i > 0 && sorted[i-1].Name == k.Name {
-			continue // a younger key of a repeated name: ignored below
+			continue // a younger key of a repeated name: ignored with the first
+		}
+		if !declarableName(k.Name) {
+			if glob := escapeGlob(k.Name); ignorable(glob) {
+				ign.apiKeys = append(ign.apiKeys, glob)
+				ign.keyNotes = append(ign.keyNotes, fmt.Sprintf("%s: longer than %d characters, which a name here may not be.", commentText(k.Name), maxNameLen))
+			}
+			continue
 		}
 		m := mapping()
 		addPair(m, "name", strNode(k.Name), "")
@@ -201,9 +234,18 @@ func apiKeys(root *yaml.Node, keys []remote.APIKey) []string {
 			}
 			id.LineComment = fmt.Sprintf("the oldest of %d live keys with this name; %s ignored below", n, which)
 			addPair(m, "id", id, "")
-			ignored = append(ignored, escapeGlob(k.Name))
+			ign.apiKeys = append(ign.apiKeys, escapeGlob(k.Name))
+			more := "1 more live key shares this name"
+			if n > 2 {
+				more = fmt.Sprintf("%d more live keys share this name", n-1)
+			}
+			ign.keyNotes = append(ign.keyNotes, fmt.Sprintf("%s: %s, which may appear once here; rename to manage.", commentText(k.Name), more))
 		}
-		addPair(m, "notes", strNode(k.Notes), "")
+		if fits(k.Notes, maxTextLen) {
+			addPair(m, "notes", strNode(k.Notes), "")
+		} else {
+			m.Content[1].LineComment = fmt.Sprintf("notes longer than %d characters are left unmanaged", maxTextLen)
+		}
 		seq.Content = append(seq.Content, m)
 	}
 	comment := "Generation API keys, matched by name. Their secret values are never exported.\n" +
@@ -213,17 +255,33 @@ func apiKeys(root *yaml.Node, keys []remote.APIKey) []string {
 		comment += "\nThe account has no API keys: [] keeps it that way."
 	}
 	addPair(root, "api_keys", seq, comment)
-	return ignored
 }
 
-// team writes `team:` sorted by email, marking pending invites.
-func team(root *yaml.Node, members []remote.TeamMember) {
+// team writes `team:` sorted by email, marking pending invites. A member
+// the file cannot declare as it is (an odd email, role or permission, or
+// an email listed twice) is ignored by an exact glob instead.
+func team(root *yaml.Node, members []remote.TeamMember, ign *ignored) {
 	sorted := slices.Clone(members)
 	slices.SortStableFunc(sorted, func(a, b remote.TeamMember) int {
 		return cmp.Or(strings.Compare(strings.ToLower(a.Email), strings.ToLower(b.Email)), strings.Compare(a.Email, b.Email))
 	})
 	seq := sequence()
-	for _, mb := range sorted {
+	for i, mb := range sorted {
+		if i > 0 && strings.EqualFold(sorted[i-1].Email, mb.Email) {
+			continue // listed twice by the API: ignored with the first
+		}
+		twice := i+1 < len(sorted) && strings.EqualFold(sorted[i+1].Email, mb.Email)
+		if twice || !declarableMember(mb) {
+			if glob := escapeGlob(mb.Email); ignorable(glob) {
+				ign.team = append(ign.team, glob)
+				why := "its email, role or permissions are not ones this file accepts"
+				if twice {
+					why = "the API lists this email more than once"
+				}
+				ign.teamNotes = append(ign.teamNotes, commentText(mb.Email)+": "+why+".")
+			}
+			continue
+		}
 		m := mapping()
 		if mb.Status == remote.StatusPending {
 			sent := ""

@@ -69,6 +69,25 @@ func goldenScenarios() []struct {
 	}
 	hostile.Team = []remote.TeamMember{}
 
+	odd := demoState()
+	odd.Profile.Name = strings.Repeat("n", 101)
+	odd.Profile.Username = "-not a username"
+	odd.Profile.AboutMe = strings.Repeat("ä", 1001)
+	odd.Profile.Socials.Website = "https://" + strings.Repeat("w", 260)
+	odd.Profile.Preferences.WalletNotificationThreshold = -1
+	odd.APIKeys = append(odd.APIKeys,
+		remote.APIKey{ID: "201", Name: strings.Repeat("k", 101), CreatedAt: t0},
+		remote.APIKey{ID: "202", Name: "long-notes", Notes: strings.Repeat("x", 1001), CreatedAt: t0},
+		remote.APIKey{ID: "203", Name: "batch", CreatedAt: t0},
+	)
+	odd.Team = append(odd.Team,
+		remote.TeamMember{ID: "20", Email: "Not An Email", Role: "member", Status: remote.StatusActive},
+		remote.TeamMember{ID: "21", Email: "owner@example.com", Role: "owner", Status: remote.StatusActive},
+		remote.TeamMember{ID: "22", Email: "perm@example.com", Role: "member", Permissions: []string{"Billing"}, Status: remote.StatusActive},
+		remote.TeamMember{ID: "23", Email: "twice@example.com", Role: "member", Status: remote.StatusActive},
+		remote.TeamMember{ID: "24", Email: "TWICE@example.com", Role: "viewer", Status: remote.StatusPending},
+	)
+
 	empty := &remote.State{BaseURL: "http://127.0.0.1:8765", Profile: remote.Profile{Username: "new-user"}, APIKeys: []remote.APIKey{}, Team: []remote.TeamMember{}}
 	notFetched := &remote.State{BaseURL: "https://modelslab.com", Profile: demoState().Profile}
 
@@ -81,6 +100,7 @@ func goldenScenarios() []struct {
 		{"team_account", demoState(), Options{Account: "acme-team", Time: t0}},
 		{"hostile_strings", hostile, Options{}},
 		{"empty_account", empty, Options{}},
+		{"undeclarable_values", odd, Options{}},
 		{"sections_not_fetched", notFetched, Options{}},
 	}
 }
