@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -743,4 +744,116 @@ policy:
 	if diff := cmp.Diff([]string{"5:14", "10:15"}, got); diff != "" {
 		t.Errorf("problem positions (-want +got):\n%s\n%v", diff, err)
 	}
+}
+
+// TestComputeConvergesRandom is a property test: for random live accounts
+// and random files, applying the plan (by hand, as apply does) and planning
+// again gives an empty plan.
+func TestComputeConvergesRandom(t *testing.T) {
+	seen := map[Action]int{}
+	defer func() {
+		// The generator must exercise every action, or the property is weak.
+		for _, a := range []Action{Create, Update, Delete, Replace, Resend} {
+			if seen[a] == 0 {
+				t.Errorf("no random case planned a %s", a)
+			}
+		}
+	}()
+	for seed := range int64(300) {
+		r := rand.New(rand.NewPCG(uint64(seed), 7))
+		s, live := randomCase(r)
+		p, err := Compute(s, live, computeNow)
+		if err != nil {
+			t.Fatalf("seed %d: Compute: %v", seed, err)
+		}
+		for _, c := range p.Changes {
+			seen[c.Action]++
+		}
+		after := applyByHand(t, live, p)
+		again, err := Compute(s, after, computeNow)
+		if err != nil {
+			t.Fatalf("seed %d: second Compute: %v", seed, err)
+		}
+		if !again.Empty() {
+			t.Fatalf("seed %d: second plan is not empty:\n%+v\nfirst plan:\n%+v", seed, again.Changes, p.Changes)
+		}
+	}
+}
+
+// randomCase builds a random live account and a random file for it: keys
+// kept, renamed by pin, re-noted, rotated, added and dropped; members kept,
+// re-roled, invited, dropped, pending and old; tokens kept or not; some
+// ignore globs.
+func randomCase(r *rand.Rand) (*spec.Spec, *remote.State) {
+	s, live := fixtureSpec(), fixtureLive()
+	pick := func(options ...string) string { return options[r.IntN(len(options))] }
+	s.Policy.ResendInvitesAfter = time.Duration(r.IntN(3)) * 7 * 24 * time.Hour
+	s.Policy.MaxDeletePercent = 100
+
+	live.APIKeys = []remote.APIKey{}
+	s.APIKeysSet = r.IntN(4) > 0
+	for i := range r.IntN(12) {
+		name := fmt.Sprintf("%s-%d", pick("ci", "prod", "dashboard", "batch"), i)
+		k := liveKey(fmt.Sprint(100+i), name, pick("", "a", "b"), daysAgo(r.IntN(200)))
+		live.APIKeys = append(live.APIKeys, k)
+		if r.IntN(4) == 0 {
+			continue // undeclared: deleted or ignored
+		}
+		d := declKey(10+i, name, nil)
+		if r.IntN(2) == 0 {
+			d.Notes = ptr(pick("", "a", "b", "c"))
+		}
+		switch r.IntN(4) {
+		case 0:
+			d.ID, d.Name = k.ID.String(), name+"-renamed"
+		case 1:
+			d.RotateAfter = time.Duration(1+r.IntN(150)) * 24 * time.Hour
+		}
+		s.APIKeys = append(s.APIKeys, d)
+	}
+	for i := range r.IntN(3) {
+		s.APIKeys = append(s.APIKeys, declKey(50+i, fmt.Sprintf("new-%d", i), ptr("n")))
+	}
+	if r.IntN(2) == 0 {
+		s.Ignore.APIKeys = []string{"dashboard-*"}
+	}
+
+	live.Team = []remote.TeamMember{}
+	s.TeamSet = r.IntN(4) > 0
+	perms := func() []string {
+		var out []string
+		for _, p := range []string{"api-keys", "billing", "usage"} {
+			if r.IntN(2) == 0 {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	for i := range r.IntN(10) {
+		email := fmt.Sprintf("user%d@%s", i, pick("example.com", "contractor.example"))
+		status := pick(remote.StatusActive, remote.StatusPending)
+		live.Team = append(live.Team, liveMember(fmt.Sprint(200+i), email, pick("admin", "member", "viewer"), status, daysAgo(r.IntN(40)), perms()...))
+		if r.IntN(4) == 0 {
+			continue
+		}
+		if r.IntN(2) == 0 {
+			email = strings.ToUpper(email)
+		}
+		s.Team = append(s.Team, declMember(100+i, email, pick("", "admin", "member", "viewer"), perms()...))
+	}
+	for i := range r.IntN(3) {
+		s.Team = append(s.Team, declMember(150+i, fmt.Sprintf("new%d@example.com", i), "member", perms()...))
+	}
+	if r.IntN(2) == 0 {
+		s.Ignore.Team = []string{"*@contractor.example"}
+	}
+
+	live.Tokens = []remote.AccessToken{liveToken("300", "mlabctl-plan", true)}
+	for i := range r.IntN(5) {
+		live.Tokens = append(live.Tokens, liveToken(fmt.Sprint(301+i), pick("laptop", "ci-runner", "old"), false))
+	}
+	if r.IntN(2) == 0 {
+		s.AccessTokens = &spec.AccessTokens{Keep: []string{"laptop", "ci-*"}}
+	}
+	return s, live
 }
