@@ -105,6 +105,14 @@ func runVerifyEmail(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	dest, err := tokenDestOf(c)
+	if err != nil {
+		return err
+	}
+	secretsOut, err := secretsOutOf(c)
+	if err != nil {
+		return err
+	}
 	code, err := newSecretInput(c).code(given, "verification code", flagCode)
 	if err != nil {
 		return err
@@ -117,7 +125,7 @@ func runVerifyEmail(c *cli.Context) error {
 	if err != nil {
 		return explainAPIError(fmt.Errorf("verifying the email: %w", err))
 	}
-	return deliverIssued(c, format, tokenDestOf(c), c.String(flagSecretsOut), issued{
+	return deliverIssued(c, format, dest, secretsOut, issued{
 		Action:    "Email verified; logged in",
 		User:      res.User,
 		Token:     res.AccessToken,

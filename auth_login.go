@@ -110,6 +110,10 @@ func runLogin(c *cli.Context) error {
 	if device == "" {
 		device = hostDeviceName()
 	}
+	dest, err := tokenDestOf(c)
+	if err != nil {
+		return err
+	}
 	password, err := newSecretInput(c).password("Password", false)
 	if err != nil {
 		return err
@@ -133,7 +137,7 @@ func runLogin(c *cli.Context) error {
 	}
 	// Login also returns one of the account's API keys, unnamed; it is
 	// shown masked only (the keys are apply's business, by name).
-	return deliverIssued(c, format, tokenDestOf(c), "", issued{
+	return deliverIssued(c, format, dest, "", issued{
 		Action:    "Logged in",
 		Device:    device,
 		User:      res.User,
@@ -171,7 +175,10 @@ func refreshCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			dest := tokenDestOf(c)
+			dest, err := tokenDestOf(c)
+			if err != nil {
+				return err
+			}
 			if !dest.kept() {
 				return fmt.Errorf("refresh revokes the current token, so the new one must be kept: pass --%s FILE or --%s", flagTokenFile, flagPrintToken)
 			}

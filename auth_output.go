@@ -72,8 +72,32 @@ type tokenDest struct {
 	File  string
 }
 
-func tokenDestOf(c *cli.Context) tokenDest {
-	return tokenDest{Print: c.Bool(flagPrintToken), File: strings.TrimSpace(c.String(flagTokenFile))}
+// tokenDestOf reads --print-token and --token-file, checking the file can
+// be written before any network call.
+func tokenDestOf(c *cli.Context) (tokenDest, error) {
+	d := tokenDest{Print: c.Bool(flagPrintToken), File: strings.TrimSpace(c.String(flagTokenFile))}
+	if d.File != "" {
+		if err := checkSecretDest(d.File); err != nil {
+			return d, fmt.Errorf("--%s: %w", flagTokenFile, err)
+		}
+	}
+	return d, nil
+}
+
+// secretsOutOf reads --secrets-out, checking before any network call that
+// the file can be written and, if it exists, merged into.
+func secretsOutOf(c *cli.Context) (string, error) {
+	path := strings.TrimSpace(c.String(flagSecretsOut))
+	if path == "" {
+		return "", nil
+	}
+	if err := checkSecretDest(path); err != nil {
+		return "", fmt.Errorf("--%s: %w", flagSecretsOut, err)
+	}
+	if _, err := readSecrets(path); err != nil {
+		return "", fmt.Errorf("--%s: %w", flagSecretsOut, err)
+	}
+	return path, nil
 }
 
 // kept reports whether the token will be kept anywhere.

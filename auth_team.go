@@ -44,6 +44,10 @@ func runSwitchAccount(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	dest, err := tokenDestOf(c)
+	if err != nil {
+		return err
+	}
 	// The switched token's scopes are intersected with the caller's, so an
 	// ephemeral login asks for tokens:write (to switch) plus the scopes
 	// wanted, or for all of them when --scopes is absent.
@@ -64,7 +68,7 @@ func runSwitchAccount(c *cli.Context) error {
 	if account.Username == "" {
 		account.Username = username
 	}
-	return deliverIssued(c, format, tokenDestOf(c), "", issued{
+	return deliverIssued(c, format, dest, "", issued{
 		Action: "Switched",
 		User:   &account,
 		Token:  res.AccessToken,

@@ -416,6 +416,8 @@ func TestAuthLoginRefusals(t *testing.T) {
 		{name: "logout without token", args: []string{"auth", "logout"}, wants: []string{"logout needs the access token", envToken}},
 		{name: "bad output", args: []string{"auth", "tokens", "list", "-o", "yaml"}, env: map[string]string{envToken: em.Demo.Token},
 			wants: []string{`invalid --output "yaml"`}},
+		{name: "token file in a missing directory", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", "/no/such/dir/token"},
+			stdin: em.Demo.Password + "\n", wants: []string{"--token-file: cannot create files in \"/no/such/dir\""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := em.env()
@@ -558,6 +560,11 @@ func TestAuthSignupVerifyResend(t *testing.T) {
 		authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", first}, Env: em.env()}), 1, "verification_code")
 	}
 	tokPath, secretsPath := filepath.Join(dir, "token"), filepath.Join(dir, "secrets.json")
+	// A secrets file that cannot be merged into is refused before the code
+	// is spent.
+	notJSON := authWriteFile(t, dir, "notes.txt", "production=abc\n")
+	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--secrets-out", notJSON}, Env: em.env()})
+	authRequireFail(t, res, 1, "--secrets-out", "is not a JSON object")
 	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--token-file", tokPath, "--secrets-out", secretsPath}, Env: em.env()})
 	authRequireOK(t, res)
 	authReadTokenFile(t, tokPath)
