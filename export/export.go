@@ -214,7 +214,7 @@ func apiKeys(root *yaml.Node, keys []remote.APIKey, ign *ignored) {
 			continue // a younger key of a repeated name: ignored with the first
 		}
 		if !declarableName(k.Name) {
-			if glob := escapeGlob(k.Name); ignorable(glob) {
+			if glob := ignoreGlob(k.Name); ignorable(glob) {
 				ign.apiKeys = append(ign.apiKeys, glob)
 				ign.keyNotes = append(ign.keyNotes, fmt.Sprintf("%s: longer than %d characters, which a name here may not be.", commentText(k.Name), maxNameLen))
 			}
@@ -272,7 +272,7 @@ func team(root *yaml.Node, members []remote.TeamMember, ign *ignored) {
 		}
 		twice := i+1 < len(sorted) && strings.EqualFold(sorted[i+1].Email, mb.Email)
 		if twice || !declarableMember(mb) {
-			if glob := escapeGlob(mb.Email); ignorable(glob) {
+			if glob := ignoreGlob(mb.Email); ignorable(glob) {
 				ign.team = append(ign.team, glob)
 				why := "its email, role or permissions are not ones this file accepts"
 				if twice {
@@ -316,6 +316,35 @@ func compareIDs(a, b remote.ID) int {
 	return strings.Compare(string(a), string(b))
 }
 
+// ignoreGlob returns the glob that ignores one undeclarable name: the name
+// escaped, or, when that is longer than a glob may be, its longest escaped
+// prefix that fits followed by "*". The prefix may match other undeclared
+// names too, but an export declares or ignores every live item, so none is
+// left for it to hide.
+func ignoreGlob(name string) string {
+	if g := escapeGlob(name); fits(g, maxGlobLen) {
+		return g
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range name {
+		esc := strings.ContainsRune(`*?[]\`, r)
+		width := 1
+		if esc {
+			width = 2
+		}
+		if n+width > maxGlobLen-1 {
+			break
+		}
+		if esc {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+		n += width
+	}
+	return b.String() + "*"
+}
+
 // escapeGlob returns a glob that matches exactly name.
 func escapeGlob(name string) string {
 	var b strings.Builder
@@ -328,9 +357,16 @@ func escapeGlob(name string) string {
 	return b.String()
 }
 
+// maxCommentName bounds the characters of a live name quoted in a comment.
+const maxCommentName = 60
+
 // commentText makes live text safe inside a YAML comment: quoted, with line
-// breaks and control characters escaped, so that it cannot end the comment.
+// breaks and control characters escaped, so that it cannot end the comment,
+// and cut to maxCommentName characters.
 func commentText(s string) string {
+	if r := []rune(s); len(r) > maxCommentName {
+		s = string(r[:maxCommentName]) + "…"
+	}
 	q := strconv.Quote(s)
 	if q == `"`+s+`"` && s != "" && !strings.ContainsAny(s, " #") {
 		return s // a plain name reads better without quotes

@@ -227,6 +227,11 @@ func randomState(r *rand.Rand) *remote.State {
 			if len(names) > 0 && r.Intn(4) == 0 {
 				name = names[r.Intn(len(names))] // a repeated name
 			}
+			if r.Intn(15) == 0 {
+				for len([]rune(name)) <= 100 { // past the schema's 100 characters
+					name += name
+				}
+			}
 			names = append(names, name)
 			st.APIKeys = append(st.APIKeys, remote.APIKey{
 				ID: remote.ID(fmt.Sprint(1000 + i)), Name: name, Notes: pick(),
@@ -252,6 +257,14 @@ func randomState(r *rand.Rand) *remote.State {
 			}
 			if r.Intn(3) == 0 {
 				m.Status, m.InviteID = remote.StatusPending, fmt.Sprintf("uuid-%d", i)
+			}
+			switch r.Intn(12) {
+			case 0:
+				m.Role = "owner" // not a role the file accepts
+			case 1:
+				m.Email = pick() // rarely an email at all
+			case 2:
+				m.Permissions = append(m.Permissions, "Not A Permission")
 			}
 			st.Team = append(st.Team, m)
 		}
@@ -321,5 +334,27 @@ func BenchmarkRender(b *testing.B) {
 		if err := Render(&bytes.Buffer{}, live, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestIgnoreGlob(t *testing.T) {
+	long := strings.Repeat("a*", 200)
+	tests := []struct {
+		name, in, want string
+	}{
+		{name: "plain", in: "ci", want: "ci"},
+		{name: "glob characters escaped", in: `a*b?c[d]e\f`, want: `a\*b\?c\[d\]e\\f`},
+		{name: "too long becomes a prefix", in: long, want: strings.Repeat(`a\*`, 84) + "a*"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ignoreGlob(tt.in)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ignoreGlob(%q) (-want +got):\n%s", tt.in, diff)
+			}
+			if !fits(got, maxGlobLen) || spec.CheckGlob(got) != nil || !spec.MatchGlob(got, tt.in) {
+				t.Errorf("ignoreGlob(%q) = %q: too long, invalid or not matching", tt.in, got)
+			}
+		})
 	}
 }
