@@ -160,3 +160,30 @@ func checkSecretFile(t *testing.T, path, want string) []byte {
 }
 
 func authPtr[T any](v T) *T { return &v }
+
+func TestCheckSecretDest(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name    string
+		path    string
+		wantErr string
+	}{
+		{name: "new file", path: filepath.Join(dir, "token")},
+		{name: "a directory", path: dir, wantErr: "is a directory"},
+		{name: "missing directory", path: filepath.Join(dir, "nope", "token"), wantErr: "cannot create files in"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkSecretDest(tc.path)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("the check left %d files behind", len(entries))
+			}
+		})
+	}
+}
