@@ -32,13 +32,19 @@ func listAll[T any](ctx context.Context, c *Client, path string, idOf func(*T) I
 	if first == nil {
 		first = []T{}
 	}
-	if p == nil || p.LastPage <= 1 {
+	if p == nil {
 		return first, nil
 	}
-	last := int(p.LastPage)
 	if err := checkPagination(path, p); err != nil {
 		return nil, err
 	}
+	if p.LastPage <= 1 {
+		if p.Total > 0 && int(p.Total) != len(first) {
+			return nil, fmt.Errorf("GET %s: the server says the list has %d items on one page, but sent %d", path, p.Total, len(first))
+		}
+		return first, nil
+	}
+	last := int(p.LastPage)
 
 	pages := make([][]T, last+1)
 	pages[1] = first
@@ -78,6 +84,9 @@ func listAll[T any](ctx context.Context, c *Client, path string, idOf func(*T) I
 		}
 		all = append(all, pages[n]...)
 	}
+	if p.Total > 0 && len(all) != int(p.Total) {
+		return nil, fmt.Errorf("GET %s: the server says the list has %d items, but its %d pages held %d; run the command again", path, p.Total, last, len(all))
+	}
 	return all, nil
 }
 
@@ -112,6 +121,10 @@ func listPage[T any](ctx context.Context, c *Client, path string, page int) ([]T
 		if err := json.Unmarshal(env.Data, &items); err != nil {
 			return nil, nil, fmt.Errorf("%s %s: decoding the list: %w", rq.method, rq.display(), explainDecodeError(err))
 		}
+	}
+	if p := env.Pagination; p != nil && p.LastPage == 0 && p.Total > 0 && p.PerPage > 0 {
+		// Pagination without last_page: derive it.
+		p.LastPage = (p.Total + p.PerPage - 1) / p.PerPage
 	}
 	return items, env.Pagination, nil
 }

@@ -83,6 +83,7 @@ func TestPaginationAssemblesInOrder(t *testing.T) {
 		name        string
 		total, size int
 		wantPages   int64
+		noLast      bool
 	}{
 		{name: "empty", total: 0, size: 50, wantPages: 1},
 		{name: "one item", total: 1, size: 50, wantPages: 1},
@@ -91,10 +92,14 @@ func TestPaginationAssemblesInOrder(t *testing.T) {
 		{name: "101 items in pages of 100", total: 101, size: 100, wantPages: 2},
 		{name: "250 items in pages of 7", total: 250, size: 7, wantPages: 36},
 		{name: "odd sizes", total: 333, size: 13, wantPages: 26},
+		{name: "no last_page: derived from total", total: 25, size: 10, wantPages: 3, noLast: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &pager{total: tt.total, size: tt.size}
+			if tt.noLast {
+				p.lie = func(_ int, m map[string]any) { delete(m, "last_page") }
+			}
 			c := fastClient(t, servePager(t, p).URL, func(o *Options) { o.PageConcurrency = 3 })
 			got, err := c.ListAPIKeys(context.Background())
 			if err != nil {
@@ -141,6 +146,22 @@ func TestPaginationRefusesLies(t *testing.T) {
 				}
 			}},
 			wantErr: "the list changed while it was read (page 1 said 6 items on 3 pages, page 3 says 7 on 4); run the command again",
+		},
+		{
+			name:    "total says more than the one page sent",
+			p:       &pager{total: 5, size: 2, lie: func(_ int, m map[string]any) { m["last_page"] = 1 }},
+			wantErr: "the server says the list has 5 items on one page, but sent 2",
+			maxReqs: 1,
+		},
+		{
+			name: "short pages",
+			p: &pager{total: 6, size: 2, items: func(page int, items []map[string]any) []map[string]any {
+				if page == 2 {
+					return items[:1]
+				}
+				return items
+			}},
+			wantErr: "the server says the list has 6 items, but its 3 pages held 5",
 		},
 		{
 			name:    "page parameter ignored",
