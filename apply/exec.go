@@ -194,15 +194,20 @@ type lostSecretError struct {
 	cause error
 }
 
+// Error says the key exists, its id, and how to rotate it; never the secret.
 func (e *lostSecretError) Error() string {
 	return fmt.Sprintf("the key was created (id %s) but the answer carrying its secret was lost (%v); the API never shows a secret again, so rotate it: delete key %s (e.g. remove %q from modelslab.yaml and apply, then add it back and apply)", e.id, e.cause, e.id, e.name)
 }
 
+// Unwrap returns the error that lost the answer.
 func (e *lostSecretError) Unwrap() error { return e.cause }
 
 // halfDoneError is a step that changed the account and then failed (an
 // update whose following resend failed).
 type halfDoneError struct{ err error }
 
+// Error returns the wrapped error's text.
 func (e *halfDoneError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e *halfDoneError) Unwrap() error { return e.err }

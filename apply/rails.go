@@ -33,6 +33,7 @@ type RefusedError struct {
 	Reasons []string
 }
 
+// Error lists every reason, each saying what to do.
 func (e *RefusedError) Error() string {
 	if len(e.Reasons) == 1 {
 		return "refused, nothing was changed: " + e.Reasons[0]

@@ -198,6 +198,7 @@ type FailedError struct {
 	Result *Result
 }
 
+// Error is a one-line pointer to the summary, which holds the details.
 func (e *FailedError) Error() string {
 	what := "failed"
 	if e.Result.Interrupted {

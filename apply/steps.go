@@ -250,6 +250,7 @@ type InvalidPlanError struct {
 	Problems []error
 }
 
+// Error lists every problem, one a line.
 func (e *InvalidPlanError) Error() string {
 	var b bytes.Buffer
 	b.WriteString("the plan cannot be applied, nothing was changed:")
