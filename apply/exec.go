@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
@@ -143,7 +144,9 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 	if !answerLost(err) {
 		return "", "", err
 	}
-	keys, lerr := r.client.ListAPIKeys(ctx)
+	rctx, cancel := readContext(ctx)
+	defer cancel()
+	keys, lerr := r.client.ListAPIKeys(rctx)
 	if lerr != nil {
 		return "", "", fmt.Errorf("%w (and listing the keys to see whether it was created failed too: %v; run plan to find out)", err, lerr)
 	}
@@ -163,7 +166,9 @@ func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, er
 	if err == nil || !answerLost(err) {
 		return "", "", err
 	}
-	team, lerr := r.client.ListTeam(ctx)
+	rctx, cancel := readContext(ctx)
+	defer cancel()
+	team, lerr := r.client.ListTeam(rctx)
 	if lerr != nil {
 		return "", "", fmt.Errorf("%w (and reading the team to see whether the invite was sent failed too: %v; run plan to find out)", err, lerr)
 	}
@@ -173,6 +178,16 @@ func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, er
 		}
 	}
 	return "", "", fmt.Errorf("%w (the team shows no invite was sent)", err)
+}
+
+// readTimeout bounds the read that decides whether a create whose answer
+// was lost happened.
+const readTimeout = 30 * time.Second
+
+// readContext is a fresh context for that read: the call's own context may
+// be what ran out (CallTimeout).
+func readContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
 }
 
 // answerLost reports whether a mutation may have happened although it
