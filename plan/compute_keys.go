@@ -159,13 +159,15 @@ func (b *builder) reconcileKey(want spec.APIKey, have remote.APIKey) {
 		b.warn("api_key.%s (id %s) has no created_at in the API's answer, so rotate_after cannot be checked; it is not replaced", want.Name, have.ID)
 	}
 	if want.RotateAfter > 0 && !have.CreatedAt.IsZero() && b.now.Sub(have.CreatedAt) > want.RotateAfter {
-		reason := fmt.Sprintf("older than rotate_after %s (created %s)", durationText(want.RotateAfterText, want.RotateAfter), day(have.CreatedAt))
+		rotate := durationText(want.RotateAfterText, want.RotateAfter)
+		reason := fmt.Sprintf("older than rotate_after %s (created %s)", rotate, day(have.CreatedAt))
 		if want.Protect {
 			pos := want.ProtectPos
 			if pos.Line == 0 {
 				pos = want.Pos
 			}
-			b.problem(pos, "API key %q is protected; remove \"protect: true\" to allow replacing it (it is %s)", want.Name, reason)
+			b.problem(pos, "API key %q is protected; remove \"protect: true\" to allow replacing it (created %s, older than rotate_after %s)",
+				want.Name, day(have.CreatedAt), rotate)
 		}
 		if want.ID != "" {
 			b.warn("api_key.%s is pinned to id %s; the replacement gets a new id, so update \"id:\" in modelslab.yaml after apply", want.Name, want.ID)

@@ -605,7 +605,7 @@ func TestComputeRailErrorMessage(t *testing.T) {
 	if !errors.As(err, &rail) {
 		t.Fatalf("Compute error = %v, want a *RailError", err)
 	}
-	want := `modelslab.yaml:12:5: API key "production" is protected; remove "protect: true" to allow replacing it (it is older than rotate_after 90d (created 2026-01-10))`
+	want := `modelslab.yaml:12:5: API key "production" is protected; remove "protect: true" to allow replacing it (created 2026-01-10, older than rotate_after 90d)`
 	if diff := cmp.Diff(want, err.Error()); diff != "" {
 		t.Errorf("message (-want +got):\n%s", diff)
 	}
