@@ -140,7 +140,8 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 				if str, ok := l.str(f); ok {
 					k.Name = str
 					if first, dup := names[str]; dup {
-						l.report(f, fmt.Sprintf("%s: duplicate API key name %q", l.pathOf(f), str),
+						at := l.reuse(f, item, first)
+						l.report(at, fmt.Sprintf("%s: duplicate API key name %q", l.pathOf(at), str),
 							fmt.Sprintf("first defined at %s; names identify keys, so each may appear once", first))
 					} else {
 						names[str] = l.pos(f)
@@ -165,7 +166,8 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 				}
 				k.ID = id
 				if first, dup := ids[id]; dup {
-					l.report(f, fmt.Sprintf("%s: duplicate API key id %s", l.pathOf(f), id),
+					at := l.reuse(f, item, first)
+					l.report(at, fmt.Sprintf("%s: duplicate API key id %s", l.pathOf(at), id),
 						fmt.Sprintf("first used at %s; an id pins one entry to one live key", first))
 				} else {
 					ids[id] = l.pos(f)
@@ -197,9 +199,12 @@ func (l *loader) buildTeam(v *yaml.Node) []Member {
 					l.report(f, fmt.Sprintf("%s: %v", l.pathOf(f), err), "")
 					return
 				}
-				folded := strings.ToLower(str)
+				// Upper then lower approximates strings.EqualFold's simple
+				// folding (the Kelvin sign K folds to k) for a map key.
+				folded := strings.ToLower(strings.ToUpper(str))
 				if first, dup := emails[folded]; dup {
-					l.report(f, fmt.Sprintf("%s: duplicate member %q", l.pathOf(f), str),
+					at := l.reuse(f, item, first)
+					l.report(at, fmt.Sprintf("%s: duplicate member %q", l.pathOf(at), str),
 						fmt.Sprintf("first defined at %s; emails compare case-insensitively, so each member may appear once", first))
 				} else {
 					emails[folded] = l.pos(f)
@@ -270,6 +275,16 @@ func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
 			}
 		}
 	})
+}
+
+// reuse picks where to report a duplicate value f of entry item: at f,
+// unless f is the very node first defined (an entry repeated by an alias),
+// then at the alias.
+func (l *loader) reuse(f, item *yaml.Node, first Pos) *yaml.Node {
+	if l.pos(f) == first {
+		return item
+	}
+	return f
 }
 
 // duration parses a duration the schema let through (its pattern cannot

@@ -69,6 +69,16 @@ func TestParseDiagnostics(t *testing.T) {
 			},
 		},
 		{
+			name: "an entry repeated by an alias is a duplicate at the alias",
+			src:  "version: 1\napi_keys:\n  - &k {name: a}\n  - *k\n",
+			want: []string{`f.yaml:4:5: api_keys[1]: duplicate API key name "a": first defined at f.yaml:3:15; names identify keys, so each may appear once`},
+		},
+		{
+			name: "emails fold like strings.EqualFold",
+			src:  "version: 1\nteam:\n  - email: \u212a@example.com\n  - email: k@example.com\n",
+			want: []string{`f.yaml:4:12: team[1].email: duplicate member "k@example.com": first defined at f.yaml:3:12; emails compare case-insensitively, so each member may appear once`},
+		},
+		{
 			name: "nan is not a number",
 			src:  "version: 1\npreferences: {wallet_notification_threshold: .nan}\n",
 			want: []string{`f.yaml:2:46: preferences.wallet_notification_threshold: .nan is not a finite number`},
