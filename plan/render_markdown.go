@@ -53,16 +53,18 @@ func RenderMarkdown(w io.Writer, p *Plan, o RenderOptions) error {
 		}
 		return detailLine
 	}
+	addressCut := "field details and notes are left out"
+	if len(p.Unmanaged) > 0 {
+		addressCut = "field details, notes and the list of unmanaged items are left out"
+	}
 	layouts := []mdLayout{
-		{detail: constDetail(detailFull), shown: total},
+		{detail: constDetail(detailFull), shown: total, unmanaged: true},
 		{detail: destructiveFull, shown: total, unmanaged: true,
 			cut: "field details of changes that delete nothing are left out"},
 		{detail: constDetail(detailLine), shown: total, unmanaged: true,
 			cut: "field details are left out"},
-		{detail: constDetail(detailAddress), shown: total,
-			cut: "field details, notes and the list of unmanaged items are left out"},
+		{detail: constDetail(detailAddress), shown: total, cut: addressCut},
 	}
-	layouts[0].unmanaged = true
 	// Every layout that lists all changes is at least as long as their
 	// address lines: when those alone are over the limit, skip straight to
 	// listing what fits, without formatting thousands of field diffs.
