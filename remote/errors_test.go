@@ -1,0 +1,71 @@
+package remote
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestErrorsIsAndHelpers(t *testing.T) {
+	sentinels := []struct {
+		name string
+		err  error
+	}{
+		{"unauthenticated", ErrUnauthenticated}, {"insufficient_scope", ErrInsufficientScope},
+		{"not_found", ErrNotFound}, {"conflict", ErrConflict}, {"validation", ErrValidation},
+		{"rate_limited", ErrRateLimited}, {"server", ErrServer},
+	}
+	tests := []struct {
+		name string
+		err  *APIError
+		want []string // the sentinels errors.Is matches
+	}{
+		{name: "401", err: &APIError{Status: 401, Code: CodeUnauthenticated}, want: []string{"unauthenticated"}},
+		{name: "403 scope", err: &APIError{Status: 403, Code: CodeInsufficientScope, RequiredScope: "x"}, want: []string{"insufficient_scope"}},
+		{name: "403 other", err: &APIError{Status: 403, Code: "forbidden"}, want: nil},
+		{name: "404", err: &APIError{Status: 404}, want: []string{"not_found"}},
+		{name: "409", err: &APIError{Status: 409, Code: CodeConflict}, want: []string{"conflict"}},
+		{name: "409 idempotency", err: &APIError{Status: 409, Code: CodeIdempotencyConflict}, want: []string{"conflict"}},
+		{name: "422", err: &APIError{Status: 422, Code: CodeValidation}, want: []string{"validation"}},
+		{name: "429", err: &APIError{Status: 429}, want: []string{"rate_limited"}},
+		{name: "503", err: &APIError{Status: 503}, want: []string{"server"}},
+		{name: "code without status", err: &APIError{Code: CodeNotFound}, want: []string{"not_found"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wrapped := fmt.Errorf("outer: %w", fmt.Errorf("inner: %w", tt.err))
+			var got []string
+			for _, s := range sentinels {
+				if errors.Is(wrapped, s.err) {
+					got = append(got, s.name)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("errors.Is matches (-want +got):\n%s", diff)
+			}
+			var ae *APIError
+			if !errors.As(wrapped, &ae) || ae != tt.err {
+				t.Errorf("errors.As did not find the APIError")
+			}
+			helpers := map[string]bool{
+				"unauthenticated": IsUnauthenticated(wrapped), "not_found": IsNotFound(wrapped),
+				"conflict": IsConflict(wrapped), "validation": IsValidation(wrapped), "rate_limited": IsRateLimited(wrapped),
+			}
+			_, helpers["insufficient_scope"] = InsufficientScope(wrapped)
+			for name, v := range helpers {
+				if want := slices.Contains(tt.want, name); v != want {
+					t.Errorf("helper %s = %v, want %v", name, v, want)
+				}
+			}
+		})
+	}
+	if IsNotFound(nil) || IsNotFound(errors.New("404")) {
+		t.Error("IsNotFound is true for an error that is not an APIError")
+	}
+	if _, ok := InsufficientScope(nil); ok {
+		t.Error("InsufficientScope(nil) is true")
+	}
+}
