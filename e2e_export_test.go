@@ -171,3 +171,20 @@ func TestExportErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestExportEmulatorDemo: --emulator seeds the same demo account on every
+// run, so an export of it plans to no changes on the next run.
+func TestExportEmulatorDemo(t *testing.T) {
+	dir := t.TempDir()
+	res := runCLI(t, cliRun{Args: []string{"export", "--emulator", "-o", "demo.yaml"}, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("export --emulator: exit %d, stderr:\n%s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "Exported account") {
+		t.Errorf("stderr does not confirm the export:\n%s", res.Stderr)
+	}
+	res = runCLI(t, cliRun{Args: []string{"plan", "--emulator", "-f", "demo.yaml", "--detailed-exitcode"}, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("plan --emulator on the demo export: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+}
