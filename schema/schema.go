@@ -12,7 +12,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
-// JSON is the text of modelslab.schema.json exactly as shipped.
+// JSON is the text of modelslab.schema.json exactly as shipped (what
+// `mlabctl schema` prints). It is a variable only because go:embed needs
+// one; nothing may modify it.
 //
 //go:embed modelslab.schema.json
 var JSON []byte
