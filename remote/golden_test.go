@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,16 @@ func TestErrorTextsGolden(t *testing.T) {
 		text := strings.ReplaceAll(err.Error(), ts.URL, "http://127.0.0.1:PORT")
 		fmt.Fprintf(&b, "%s\n\t%s\n", tc.name, text)
 	}
+	// No server at all.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = fastClient(t, "http://"+addr, func(o *Options) { o.MaxAttempts = 2 }).Me(context.Background())
+	fmt.Fprintf(&b, "connection refused\n\t%s\n", strings.ReplaceAll(fmt.Sprint(err), addr, "127.0.0.1:PORT"))
+
 	// Errors the client makes itself, before any request.
 	for _, in := range []string{"http://modelslab.com", "https://modelslab.com/api", "https://user:pw@modelslab.com", "modelslab.com"} {
 		_, err := New(Options{BaseURL: in})
