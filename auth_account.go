@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -9,27 +10,20 @@ import (
 )
 
 // The account subcommands need no token: signup, verify-email,
-// resend-verification, forgot-password, reset-password.
+// resend-verification, forgot-password, reset-password. Each is an options
+// struct resolved from the flags before any network call, and a run
+// function.
 
 const (
 	flagName = "name"
 	flagCode = "code"
 )
 
-// messageReport is the JSON of a subcommand whose result is a message.
-type messageReport struct {
-	Email   string `json:"email,omitempty"`
-	Account string `json:"account,omitempty"`
-	Message string `json:"message"`
-}
-
-// printMessage reports a message as text or JSON on stdout.
-func printMessage(c *cli.Context, format string, r messageReport) error {
-	if format == outputJSON {
-		return writeJSON(c.App.Writer, r)
-	}
-	fmt.Fprintln(c.App.Writer, r.Message)
-	return nil
+// signupOptions are the resolved flags of `auth signup`.
+type signupOptions struct {
+	Email, Name string
+	IO          authIO
+	API         authAPI
 }
 
 func signupCommand() *cli.Command {
@@ -43,40 +37,53 @@ func signupCommand() *cli.Command {
 			passwordStdinFlag(),
 			outputFlag(),
 		),
-		Action: runSignup,
+		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, 0); err != nil {
+				return err
+			}
+			io, err := authIOOf(c)
+			if err != nil {
+				return err
+			}
+			email, err := emailOf(c)
+			if err != nil {
+				return err
+			}
+			name := strings.TrimSpace(c.String(flagName))
+			if name == "" {
+				return fmt.Errorf("no name: pass --%s NAME (the account's display name)", flagName)
+			}
+			return runSignup(c.Context, signupOptions{Email: email, Name: name, IO: io, API: authAPIOf(c)})
+		},
 	}
 }
 
-func runSignup(c *cli.Context) error {
-	if err := checkArgs(c, 0); err != nil {
-		return err
-	}
-	format, err := outputOf(c)
+func runSignup(ctx context.Context, o signupOptions) error {
+	password, err := o.IO.Input.password("Password", true)
 	if err != nil {
 		return err
 	}
-	email, err := emailOf(c)
+	client, err := o.API.client()
 	if err != nil {
 		return err
 	}
-	name := strings.TrimSpace(c.String(flagName))
-	if name == "" {
-		return fmt.Errorf("no name: pass --%s NAME (the account's display name)", flagName)
-	}
-	password, err := newSecretInput(c).password("Password", true)
+	res, err := client.Signup(ctx, remote.SignupRequest{Email: o.Email, Password: password, Name: o.Name})
 	if err != nil {
-		return err
+		return explainAPIError(fmt.Errorf("signing up %q: %w", o.Email, err))
 	}
-	client, err := authClient(c)
-	if err != nil {
-		return err
-	}
-	res, err := client.Signup(c.Context, remote.SignupRequest{Email: email, Password: password, Name: name})
-	if err != nil {
-		return explainAPIError(fmt.Errorf("signing up %q: %w", email, err))
-	}
-	msg := fmt.Sprintf("Signed up %s. A verification code was emailed to it; then run:\n  mlabctl auth verify-email --token-file FILE CODE", email)
-	return printMessage(c, format, messageReport{Email: email, Account: res.User.Username, Message: msg})
+	msg := fmt.Sprintf("Signed up %s. A verification code was emailed to it; then run:\n  mlabctl auth verify-email --token-file FILE CODE", o.Email)
+	return o.IO.printMessage(messageReport{Email: o.Email, Account: res.User.Username, Message: msg})
+}
+
+// verifyEmailOptions are the resolved flags of `auth verify-email`.
+type verifyEmailOptions struct {
+	// Code is the code given (argument or --code); empty prompts on a
+	// terminal.
+	Code       string
+	Dest       tokenDest
+	SecretsOut string
+	IO         authIO
+	API        authAPI
 }
 
 func verifyEmailCommand() *cli.Command {
@@ -92,40 +99,42 @@ func verifyEmailCommand() *cli.Command {
 			secretsOutFlag(),
 			outputFlag(),
 		),
-		Action: runVerifyEmail,
+		Action: func(c *cli.Context) error {
+			io, err := authIOOf(c)
+			if err != nil {
+				return err
+			}
+			code, err := argOrFlag(c, "the verification code", flagCode)
+			if err != nil {
+				return err
+			}
+			dest, err := tokenDestOf(c)
+			if err != nil {
+				return err
+			}
+			secretsOut, err := secretsOutOf(c)
+			if err != nil {
+				return err
+			}
+			return runVerifyEmail(c.Context, verifyEmailOptions{Code: code, Dest: dest, SecretsOut: secretsOut, IO: io, API: authAPIOf(c)})
+		},
 	}
 }
 
-func runVerifyEmail(c *cli.Context) error {
-	format, err := outputOf(c)
+func runVerifyEmail(ctx context.Context, o verifyEmailOptions) error {
+	code, err := o.IO.Input.code(o.Code, "verification code", flagCode)
 	if err != nil {
 		return err
 	}
-	given, err := argOrFlag(c, "the verification code", flagCode)
+	client, err := o.API.client()
 	if err != nil {
 		return err
 	}
-	dest, err := tokenDestOf(c)
-	if err != nil {
-		return err
-	}
-	secretsOut, err := secretsOutOf(c)
-	if err != nil {
-		return err
-	}
-	code, err := newSecretInput(c).code(given, "verification code", flagCode)
-	if err != nil {
-		return err
-	}
-	client, err := authClient(c)
-	if err != nil {
-		return err
-	}
-	res, err := client.VerifyEmail(c.Context, code)
+	res, err := client.VerifyEmail(ctx, code)
 	if err != nil {
 		return explainAPIError(fmt.Errorf("verifying the email: %w", err))
 	}
-	return deliverIssued(c, format, dest, secretsOut, issued{
+	return deliverIssued(o.IO, o.Dest, o.SecretsOut, true, issued{
 		Action:    "Email verified; logged in",
 		User:      res.User,
 		Token:     res.AccessToken,
@@ -136,17 +145,26 @@ func runVerifyEmail(c *cli.Context) error {
 	})
 }
 
-func resendVerificationCommand() *cli.Command {
+// emailOptions are the resolved flags of the subcommands that take only an
+// email: resend-verification and forgot-password.
+type emailOptions struct {
+	Email string
+	IO    authIO
+	API   authAPI
+}
+
+// emailCommand builds a subcommand whose only input is --email.
+func emailCommand(name, usage string, run func(context.Context, emailOptions) error) *cli.Command {
 	return &cli.Command{
-		Name:      "resend-verification",
-		Usage:     "Email a new verification code to an account that is not verified yet",
-		UsageText: "mlabctl auth resend-verification --email EMAIL",
+		Name:      name,
+		Usage:     usage,
+		UsageText: "mlabctl auth " + name + " --email EMAIL",
 		Flags:     withGlobals(emailFlag(), outputFlag()),
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, 0); err != nil {
 				return err
 			}
-			format, err := outputOf(c)
+			io, err := authIOOf(c)
 			if err != nil {
 				return err
 			}
@@ -154,53 +172,55 @@ func resendVerificationCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			client, err := authClient(c)
-			if err != nil {
-				return err
-			}
-			msg, err := client.ResendVerification(c.Context, email)
-			if err != nil {
-				return explainAPIError(fmt.Errorf("resending the verification code to %q: %w", email, err))
-			}
-			if msg == "" {
-				msg = "A new verification code was emailed to " + email + "."
-			}
-			return printMessage(c, format, messageReport{Email: email, Message: msg})
+			return run(c.Context, emailOptions{Email: email, IO: io, API: authAPIOf(c)})
 		},
 	}
 }
 
-func forgotPasswordCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "forgot-password",
-		Usage:     "Email a password reset code (then run reset-password)",
-		UsageText: "mlabctl auth forgot-password --email EMAIL",
-		Flags:     withGlobals(emailFlag(), outputFlag()),
-		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			format, err := outputOf(c)
-			if err != nil {
-				return err
-			}
-			email, err := emailOf(c)
-			if err != nil {
-				return err
-			}
-			client, err := authClient(c)
-			if err != nil {
-				return err
-			}
-			if err := client.ForgotPassword(c.Context, email); err != nil {
-				return explainAPIError(fmt.Errorf("requesting a password reset for %q: %w", email, err))
-			}
-			// The API answers the same whether or not the account exists
-			// (no account enumeration), and so does this message.
-			msg := fmt.Sprintf("If an account exists for %s, a reset code was emailed to it; then run:\n  mlabctl auth reset-password --email %s --code CODE", email, email)
-			return printMessage(c, format, messageReport{Email: email, Message: msg})
-		},
+func resendVerificationCommand() *cli.Command {
+	return emailCommand("resend-verification", "Email a new verification code to an account that is not verified yet", runResendVerification)
+}
+
+func runResendVerification(ctx context.Context, o emailOptions) error {
+	client, err := o.API.client()
+	if err != nil {
+		return err
 	}
+	msg, err := client.ResendVerification(ctx, o.Email)
+	if err != nil {
+		return explainAPIError(fmt.Errorf("resending the verification code to %q: %w", o.Email, err))
+	}
+	if msg == "" {
+		msg = "A new verification code was emailed to " + o.Email + "."
+	}
+	return o.IO.printMessage(messageReport{Email: o.Email, Message: msg})
+}
+
+func forgotPasswordCommand() *cli.Command {
+	return emailCommand("forgot-password", "Email a password reset code (then run reset-password)", runForgotPassword)
+}
+
+func runForgotPassword(ctx context.Context, o emailOptions) error {
+	client, err := o.API.client()
+	if err != nil {
+		return err
+	}
+	if err := client.ForgotPassword(ctx, o.Email); err != nil {
+		return explainAPIError(fmt.Errorf("requesting a password reset for %q: %w", o.Email, err))
+	}
+	// The API answers the same whether or not the account exists (no
+	// account enumeration), and so does this message.
+	msg := fmt.Sprintf("If an account exists for %s, a reset code was emailed to it; then run:\n  mlabctl auth reset-password --email %s --code CODE", o.Email, o.Email)
+	return o.IO.printMessage(messageReport{Email: o.Email, Message: msg})
+}
+
+// resetPasswordOptions are the resolved flags of `auth reset-password`.
+type resetPasswordOptions struct {
+	Email string
+	// Code is --code; empty prompts on a terminal.
+	Code string
+	IO   authIO
+	API  authAPI
 }
 
 func resetPasswordCommand() *cli.Command {
@@ -220,7 +240,7 @@ func resetPasswordCommand() *cli.Command {
 			if err := checkArgs(c, 0); err != nil {
 				return err
 			}
-			format, err := outputOf(c)
+			io, err := authIOOf(c)
 			if err != nil {
 				return err
 			}
@@ -228,25 +248,28 @@ func resetPasswordCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			in := newSecretInput(c)
-			code, err := in.code(c.String(flagCode), "reset code", flagCode)
-			if err != nil {
-				return err
-			}
-			password, err := in.password("New password", true)
-			if err != nil {
-				return err
-			}
-			client, err := authClient(c)
-			if err != nil {
-				return err
-			}
-			err = client.ResetPassword(c.Context, remote.ResetPasswordRequest{Email: email, Token: remote.Secret(code), Password: password})
-			if err != nil {
-				return explainAPIError(fmt.Errorf("resetting the password of %q: %w", email, err))
-			}
-			msg := fmt.Sprintf("Password of %s reset; log in with: mlabctl auth login --email %s --token-file FILE", email, email)
-			return printMessage(c, format, messageReport{Email: email, Message: msg})
+			return runResetPassword(c.Context, resetPasswordOptions{Email: email, Code: c.String(flagCode), IO: io, API: authAPIOf(c)})
 		},
 	}
+}
+
+func runResetPassword(ctx context.Context, o resetPasswordOptions) error {
+	code, err := o.IO.Input.code(o.Code, "reset code", flagCode)
+	if err != nil {
+		return err
+	}
+	password, err := o.IO.Input.password("New password", true)
+	if err != nil {
+		return err
+	}
+	client, err := o.API.client()
+	if err != nil {
+		return err
+	}
+	err = client.ResetPassword(ctx, remote.ResetPasswordRequest{Email: o.Email, Token: remote.Secret(code), Password: password})
+	if err != nil {
+		return explainAPIError(fmt.Errorf("resetting the password of %q: %w", o.Email, err))
+	}
+	msg := fmt.Sprintf("Password of %s reset; log in with: mlabctl auth login --email %s --token-file FILE", o.Email, o.Email)
+	return o.IO.printMessage(messageReport{Email: o.Email, Message: msg})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -67,6 +68,18 @@ func parseScopes(raw string) ([]string, error) {
 	return normalizeScopes(scopes), nil
 }
 
+// loginOptions are the resolved flags of `auth login`.
+type loginOptions struct {
+	Email  string
+	Expiry string
+	// Scopes nil asks for every scope the user has.
+	Scopes []string
+	Device string
+	Dest   tokenDest
+	IO     authIO
+	API    authAPI
+}
+
 func loginCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "login",
@@ -82,64 +95,62 @@ func loginCommand() *cli.Command {
 			printTokenFlag(),
 			outputFlag(),
 		),
-		Action: runLogin,
+		Action: func(c *cli.Context) error {
+			if err := checkArgs(c, 0); err != nil {
+				return err
+			}
+			o := loginOptions{API: authAPIOf(c), Device: strings.TrimSpace(c.String(flagDeviceName))}
+			var err error
+			if o.IO, err = authIOOf(c); err != nil {
+				return err
+			}
+			if o.Email, err = emailOf(c); err != nil {
+				return err
+			}
+			if o.Expiry, err = expiryOf(c); err != nil {
+				return err
+			}
+			if o.Scopes, err = scopesOf(c); err != nil {
+				return err
+			}
+			if o.Dest, err = tokenDestOf(c); err != nil {
+				return err
+			}
+			if o.Device == "" {
+				o.Device = hostDeviceName()
+			}
+			return runLogin(c.Context, o)
+		},
 	}
 }
 
-func runLogin(c *cli.Context) error {
-	if err := checkArgs(c, 0); err != nil {
-		return err
-	}
-	format, err := outputOf(c)
+func runLogin(ctx context.Context, o loginOptions) error {
+	password, err := o.IO.Input.password("Password", false)
 	if err != nil {
 		return err
 	}
-	email, err := emailOf(c)
+	client, err := o.API.client()
 	if err != nil {
 		return err
 	}
-	expiry, err := expiryOf(c)
-	if err != nil {
-		return err
-	}
-	scopes, err := scopesOf(c)
-	if err != nil {
-		return err
-	}
-	device := strings.TrimSpace(c.String(flagDeviceName))
-	if device == "" {
-		device = hostDeviceName()
-	}
-	dest, err := tokenDestOf(c)
-	if err != nil {
-		return err
-	}
-	password, err := newSecretInput(c).password("Password", false)
-	if err != nil {
-		return err
-	}
-	client, err := authClient(c)
-	if err != nil {
-		return err
-	}
-	res, err := client.Login(c.Context, remote.LoginRequest{
-		Email:       email,
+	res, err := client.Login(ctx, remote.LoginRequest{
+		Email:       o.Email,
 		Password:    password,
-		DeviceName:  device,
-		TokenExpiry: expiry,
-		Scopes:      scopes,
+		DeviceName:  o.Device,
+		TokenExpiry: o.Expiry,
+		Scopes:      o.Scopes,
 	})
 	if err != nil {
-		return explainLoginError(fmt.Errorf("logging in as %q: %w", email, err))
+		return explainLoginError(fmt.Errorf("logging in as %q: %w", o.Email, err))
 	}
 	if res.TokenExpiry == "" {
-		res.TokenExpiry = expiry
+		res.TokenExpiry = o.Expiry
 	}
 	// Login also returns one of the account's API keys, unnamed; it is
 	// shown masked only (the keys are apply's business, by name).
-	return deliverIssued(c, format, dest, "", issued{
+	return deliverIssued(o.IO, o.Dest, "", false, issued{
 		Action:    "Logged in",
-		Device:    device,
+		Device:    o.Device,
 		User:      res.User,
 		Token:     res.AccessToken,
 		Scopes:    res.Scopes,
@@ -147,6 +158,37 @@ func runLogin(c *cli.Context) error {
 		ExpiresAt: res.ExpiresAt,
 		APIKey:    res.APIKey,
 	})
+}
+
+// tokenOptions are the resolved flags of the subcommands that act on the
+// very token given by --token or MODELSLAB_TOKEN: refresh and logout. An
+// ephemeral login would make no sense there.
+type tokenOptions struct {
+	// Token is the token acted on; it is required.
+	Token remote.Secret
+	// Expiry and Device are refresh's --expiry and --device-name ("" =
+	// unchanged).
+	Expiry, Device string
+	Dest           tokenDest
+	IO             authIO
+	API            authAPI
+}
+
+// tokenOptionsOf resolves the token, the streams and -o of refresh and
+// logout; what names the subcommand in the error about a missing token.
+func tokenOptionsOf(c *cli.Context, what string) (tokenOptions, error) {
+	if err := checkArgs(c, 0); err != nil {
+		return tokenOptions{}, err
+	}
+	io, err := authIOOf(c)
+	if err != nil {
+		return tokenOptions{}, err
+	}
+	tok := remote.Secret(globals(c).Token)
+	if tok.IsZero() {
+		return tokenOptions{}, fmt.Errorf("%s needs the access token to act on: set %s or pass --%s", what, envToken, flagToken)
+	}
+	return tokenOptions{Token: tok, IO: io, API: authAPIOf(c)}, nil
 }
 
 func refreshCommand() *cli.Command {
@@ -164,42 +206,43 @@ func refreshCommand() *cli.Command {
 			outputFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			format, err := outputOf(c)
+			o, err := tokenOptionsOf(c, "refresh")
 			if err != nil {
 				return err
 			}
-			expiry, err := expiryOf(c)
-			if err != nil {
+			if o.Expiry, err = expiryOf(c); err != nil {
 				return err
 			}
-			dest, err := tokenDestOf(c)
-			if err != nil {
+			if o.Dest, err = tokenDestOf(c); err != nil {
 				return err
 			}
-			if !dest.kept() {
-				return fmt.Errorf("refresh revokes the current token, so the new one must be kept: pass --%s FILE or --%s", flagTokenFile, flagPrintToken)
-			}
-			client, err := tokenClient(c, "refresh")
-			if err != nil {
-				return err
-			}
-			res, err := client.Refresh(c.Context, remote.RefreshRequest{TokenExpiry: expiry, DeviceName: strings.TrimSpace(c.String(flagDeviceName))})
-			if err != nil {
-				return explainAPIError(fmt.Errorf("refreshing the access token: %w", err))
-			}
-			return deliverIssued(c, format, dest, "", issued{
-				Action:    "Refreshed the access token; the old one is revoked",
-				User:      res.User,
-				Token:     res.AccessToken,
-				Scopes:    res.Scopes,
-				Expiry:    res.TokenExpiry,
-				ExpiresAt: res.ExpiresAt,
-			})
+			o.Device = strings.TrimSpace(c.String(flagDeviceName))
+			return runRefresh(c.Context, o)
 		},
 	}
+}
+
+func runRefresh(ctx context.Context, o tokenOptions) error {
+	if !o.Dest.kept() {
+		return fmt.Errorf("refresh revokes the current token, so the new one must be kept: pass --%s FILE or --%s", flagTokenFile, flagPrintToken)
+	}
+	client, err := o.API.client()
+	if err != nil {
+		return err
+	}
+	res, err := client.WithToken(o.Token).Refresh(ctx, remote.RefreshRequest{TokenExpiry: o.Expiry, DeviceName: o.Device})
+	if err != nil {
+		return explainAPIError(fmt.Errorf("refreshing the access token: %w", err))
+	}
+	return deliverIssued(o.IO, o.Dest, "", false, issued{
+		Action:    "Refreshed the access token; the old one is revoked",
+		User:      res.User,
+		Device:    o.Device,
+		Token:     res.AccessToken,
+		Scopes:    res.Scopes,
+		Expiry:    res.TokenExpiry,
+		ExpiresAt: res.ExpiresAt,
+	})
 }
 
 func logoutCommand() *cli.Command {
@@ -209,24 +252,45 @@ func logoutCommand() *cli.Command {
 		UsageText: "mlabctl auth logout",
 		Flags:     withGlobals(outputFlag()),
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			format, err := outputOf(c)
+			o, err := tokenOptionsOf(c, "logout")
 			if err != nil {
 				return err
 			}
-			client, err := tokenClient(c, "logout")
-			if err != nil {
-				return err
-			}
-			if err := client.Logout(c.Context); err != nil {
-				return explainAPIError(fmt.Errorf("logging out: %w", err))
-			}
-			msg := fmt.Sprintf("Logged out: access token %s revoked.", remote.Secret(globals(c).Token).Masked())
-			return printMessage(c, format, messageReport{Message: msg})
+			return runLogout(c.Context, o)
 		},
 	}
+}
+
+func runLogout(ctx context.Context, o tokenOptions) error {
+	client, err := o.API.client()
+	if err != nil {
+		return err
+	}
+	if err := client.WithToken(o.Token).Logout(ctx); err != nil {
+		return explainAPIError(fmt.Errorf("logging out: %w", err))
+	}
+	msg := fmt.Sprintf("Logged out: access token %s revoked.", o.Token.Masked())
+	return o.IO.printMessage(messageReport{Message: msg})
+}
+
+// sessionOptions are the resolved flags of the subcommands that
+// authenticate like plan (connect): logout-all and the tokens subcommands.
+type sessionOptions struct {
+	IO  authIO
+	API authAPI
+}
+
+// sessionOptionsOf resolves the streams and -o of such a subcommand,
+// refusing more than maxArgs arguments.
+func sessionOptionsOf(c *cli.Context, maxArgs int) (sessionOptions, error) {
+	if err := checkArgs(c, maxArgs); err != nil {
+		return sessionOptions{}, err
+	}
+	io, err := authIOOf(c)
+	if err != nil {
+		return sessionOptions{}, err
+	}
+	return sessionOptions{IO: io, API: authAPIOf(c)}, nil
 }
 
 func logoutAllCommand() *cli.Command {
@@ -238,22 +302,23 @@ func logoutAllCommand() *cli.Command {
 			envEmail + " and " + envPassword + ".",
 		Flags: withGlobals(outputFlag()),
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			format, err := outputOf(c)
+			o, err := sessionOptionsOf(c, 0)
 			if err != nil {
 				return err
 			}
-			sess, err := connect(c, connectOptions{Command: "auth-logout-all", Scopes: []string{scopeTokensWrite}})
-			if err != nil {
-				return err
-			}
-			defer sess.Close()
-			if err := sess.Client.LogoutAll(c.Context); err != nil {
-				return explainAPIError(fmt.Errorf("logging out everywhere: %w", err))
-			}
-			return printMessage(c, format, messageReport{Message: "Logged out everywhere: every access token of the user is revoked."})
+			return runLogoutAll(c.Context, o)
 		},
 	}
+}
+
+func runLogoutAll(ctx context.Context, o sessionOptions) error {
+	sess, err := o.API.connect(connectOptions{Command: "auth-logout-all", Scopes: []string{scopeTokensWrite}})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	if err := sess.Client.LogoutAll(ctx); err != nil {
+		return explainAPIError(fmt.Errorf("logging out everywhere: %w", err))
+	}
+	return o.IO.printMessage(messageReport{Message: "Logged out everywhere: every access token of the user is revoked."})
 }

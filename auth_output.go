@@ -47,6 +47,55 @@ func secretsOutFlag() cli.Flag {
 	return &cli.StringFlag{Name: flagSecretsOut, Usage: "merge the returned API key into `FILE` (mode 0600, JSON object name → key, under \"" + defaultKeyName + "\"), the format of apply --secrets-out"}
 }
 
+// authIO is where an auth subcommand reads secrets from and prints to.
+type authIO struct {
+	Stdout, Stderr io.Writer
+	// Format is -o: outputText or outputJSON.
+	Format string
+	// Input reads passwords and codes.
+	Input *secretInput
+}
+
+// authIOOf resolves the streams and -o of a command.
+func authIOOf(c *cli.Context) (authIO, error) {
+	format, err := outputOf(c)
+	if err != nil {
+		return authIO{}, err
+	}
+	return authIO{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Format: format, Input: newSecretInput(c)}, nil
+}
+
+// printMessage reports a message as text or JSON on stdout.
+func (io authIO) printMessage(r messageReport) error {
+	if io.Format == outputJSON {
+		return writeJSON(io.Stdout, r)
+	}
+	_, err := fmt.Fprintln(io.Stdout, r.Message)
+	return err
+}
+
+// messageReport is the JSON of a subcommand whose result is a message.
+type messageReport struct {
+	Email   string `json:"email,omitempty"`
+	Account string `json:"account,omitempty"`
+	Message string `json:"message"`
+}
+
+// authAPI is how an auth subcommand reaches the API.
+type authAPI struct {
+	// client returns a client carrying --token/MODELSLAB_TOKEN, if any.
+	client func() (*remote.Client, error)
+	// connect opens an authenticated session like plan's (see connect).
+	connect func(connectOptions) (*session, error)
+}
+
+func authAPIOf(c *cli.Context) authAPI {
+	return authAPI{
+		client:  func() (*remote.Client, error) { return newClient(c) },
+		connect: func(o connectOptions) (*session, error) { return connect(c, o) },
+	}
+}
+
 // outputOf returns the -o format, refusing unknown ones.
 func outputOf(c *cli.Context) (string, error) {
 	switch o := c.String(flagOutput); o {
@@ -151,12 +200,13 @@ type issuedReport struct {
 // deliverIssued stores the token where dest says (and the API key in
 // secretsOut, when given), then reports: JSON on stdout, or text lines on
 // stdout — on stderr with --print-token, whose stdout is the token alone.
-// The token leaves the program only through dest.
-func deliverIssued(c *cli.Context, format string, dest tokenDest, secretsOut string, in issued) error {
+// The token leaves the program only through dest. offerSecretsOut says
+// whether the command has --secrets-out, to suggest it.
+func deliverIssued(io authIO, dest tokenDest, secretsOut string, offerSecretsOut bool, in issued) error {
 	if in.Token.IsZero() {
 		return errNoToken
 	}
-	stdout, stderr := c.App.Writer, c.App.ErrWriter
+	stdout, stderr := io.Stdout, io.Stderr
 	rep := issuedReport{Token: tokenView{
 		Name:      in.Device,
 		Masked:    in.Token.Masked(),
@@ -182,7 +232,7 @@ func deliverIssued(c *cli.Context, format string, dest tokenDest, secretsOut str
 			rep.APIKey.File, rep.APIKey.Name = secretsOut, defaultKeyName
 		}
 	}
-	if format == outputJSON {
+	if io.Format == outputJSON {
 		if dest.Print {
 			rep.Token.Value = in.Token.Reveal()
 		}
@@ -220,7 +270,7 @@ func deliverIssued(c *cli.Context, format string, dest tokenDest, secretsOut str
 		switch {
 		case rep.APIKey.File != "":
 			fmt.Fprintf(w, "API key %s saved to %s as %q (mode 0600).\n", rep.APIKey.Masked, rep.APIKey.File, rep.APIKey.Name)
-		case hasFlag(c, flagSecretsOut):
+		case offerSecretsOut:
 			fmt.Fprintf(w, "API key %s (pass --%s FILE to save it).\n", rep.APIKey.Masked, flagSecretsOut)
 		default:
 			fmt.Fprintf(w, "API key %s.\n", rep.APIKey.Masked)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,7 +9,17 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Team accounts: switch-account and accept-invite.
+// Team accounts: switch-account and accept-invite. Both authenticate like
+// plan (connect).
+
+// switchAccountOptions are the resolved flags of `auth switch-account`.
+type switchAccountOptions struct {
+	Username string
+	// Scopes nil asks for every scope the caller has.
+	Scopes []string
+	Dest   tokenDest
+	sessionOptions
+}
 
 func switchAccountCommand() *cli.Command {
 	return &cli.Command{
@@ -24,55 +35,55 @@ func switchAccountCommand() *cli.Command {
 			printTokenFlag(),
 			outputFlag(),
 		),
-		Action: runSwitchAccount,
+		Action: func(c *cli.Context) error {
+			so, err := sessionOptionsOf(c, 1)
+			if err != nil {
+				return err
+			}
+			o := switchAccountOptions{sessionOptions: so}
+			if o.Username, err = argOrFlag(c, "the account", ""); err != nil {
+				return err
+			}
+			if o.Scopes, err = scopesOf(c); err != nil {
+				return err
+			}
+			if o.Dest, err = tokenDestOf(c); err != nil {
+				return err
+			}
+			return runSwitchAccount(c.Context, o)
+		},
 	}
 }
 
-func runSwitchAccount(c *cli.Context) error {
-	format, err := outputOf(c)
-	if err != nil {
-		return err
-	}
-	username, err := argOrFlag(c, "the account", "")
-	if err != nil {
-		return err
-	}
-	if username == "" {
+func runSwitchAccount(ctx context.Context, o switchAccountOptions) error {
+	if o.Username == "" {
 		return fmt.Errorf("no account: pass the USERNAME of the team account to switch to")
-	}
-	scopes, err := scopesOf(c)
-	if err != nil {
-		return err
-	}
-	dest, err := tokenDestOf(c)
-	if err != nil {
-		return err
 	}
 	// The switched token's scopes are intersected with the caller's, so an
 	// ephemeral login asks for tokens:write (to switch) plus the scopes
 	// wanted, or for all of them when --scopes is absent.
 	var callerScopes []string
-	if scopes != nil {
-		callerScopes = append(slices.Clone(scopes), scopeTokensWrite)
+	if o.Scopes != nil {
+		callerScopes = append(slices.Clone(o.Scopes), scopeTokensWrite)
 	}
-	sess, err := connect(c, connectOptions{Command: "auth-switch-account", Scopes: callerScopes})
+	sess, err := o.API.connect(connectOptions{Command: "auth-switch-account", Scopes: callerScopes})
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	res, err := sess.Client.SwitchAccount(c.Context, username, scopes)
+	res, err := sess.Client.SwitchAccount(ctx, o.Username, o.Scopes)
 	if err != nil {
-		return explainSwitchError(username, err)
+		return explainSwitchError(o.Username, err)
 	}
 	account := res.Account
 	if account.Username == "" {
-		account.Username = username
+		account.Username = o.Username
 	}
-	return deliverIssued(c, format, dest, "", issued{
+	return deliverIssued(o.IO, o.Dest, "", false, issued{
 		Action: "Switched",
 		User:   &account,
 		Token:  res.AccessToken,
-		Scopes: scopes,
+		Scopes: o.Scopes,
 	})
 }
 
@@ -84,7 +95,7 @@ func acceptInviteCommand() *cli.Command {
 		ArgsUsage: "INVITE_ID",
 		Flags:     withGlobals(outputFlag()),
 		Action: func(c *cli.Context) error {
-			format, err := outputOf(c)
+			o, err := sessionOptionsOf(c, 1)
 			if err != nil {
 				return err
 			}
@@ -92,27 +103,31 @@ func acceptInviteCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if invite == "" {
-				return fmt.Errorf("no invite ID: pass the INVITE_ID from the invitation email")
-			}
-			sess, err := connect(c, connectOptions{Command: "auth-accept-invite", Scopes: []string{scopeTeamsWrite}})
-			if err != nil {
-				return err
-			}
-			defer sess.Close()
-			m, err := sess.Client.AcceptInvite(c.Context, invite)
-			if err != nil {
-				return explainAPIError(fmt.Errorf("accepting invite %q: %w", invite, err))
-			}
-			if format == outputJSON {
-				return writeJSON(c.App.Writer, m)
-			}
-			perms := ""
-			if len(m.Permissions) > 0 {
-				perms = ", permissions " + strings.Join(m.Permissions, ", ")
-			}
-			fmt.Fprintf(c.App.Writer, "Joined the team as %s (role %s%s).\n", m.Email, m.Role, perms)
-			return nil
+			return runAcceptInvite(c.Context, o, invite)
 		},
 	}
+}
+
+func runAcceptInvite(ctx context.Context, o sessionOptions, invite string) error {
+	if invite == "" {
+		return fmt.Errorf("no invite ID: pass the INVITE_ID from the invitation email")
+	}
+	sess, err := o.API.connect(connectOptions{Command: "auth-accept-invite", Scopes: []string{scopeTeamsWrite}})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	m, err := sess.Client.AcceptInvite(ctx, invite)
+	if err != nil {
+		return explainAPIError(fmt.Errorf("accepting invite %q: %w", invite, err))
+	}
+	if o.IO.Format == outputJSON {
+		return writeJSON(o.IO.Stdout, m)
+	}
+	perms := ""
+	if len(m.Permissions) > 0 {
+		perms = ", permissions " + strings.Join(m.Permissions, ", ")
+	}
+	_, err = fmt.Fprintf(o.IO.Stdout, "Joined the team as %s (role %s%s).\n", m.Email, m.Role, perms)
+	return err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -26,7 +27,13 @@ func tokensCommand() *cli.Command {
 				Usage:     "List the user's access tokens (never their values)",
 				UsageText: "mlabctl auth tokens list [-o json]",
 				Flags:     withGlobals(outputFlag()),
-				Action:    runTokensList,
+				Action: func(c *cli.Context) error {
+					o, err := sessionOptionsOf(c, 0)
+					if err != nil {
+						return err
+					}
+					return runTokensList(c.Context, o, isTerminal(c.App.Writer))
+				},
 			},
 			{
 				Name:      "revoke",
@@ -34,43 +41,53 @@ func tokensCommand() *cli.Command {
 				UsageText: "mlabctl auth tokens revoke ID",
 				ArgsUsage: "ID",
 				Flags:     withGlobals(outputFlag()),
-				Action:    runTokensRevoke,
+				Action: func(c *cli.Context) error {
+					o, err := sessionOptionsOf(c, 1)
+					if err != nil {
+						return err
+					}
+					id, err := argOrFlag(c, "the token ID", "")
+					if err != nil {
+						return err
+					}
+					return runTokensRevoke(c.Context, o, id)
+				},
 			},
 			{
 				Name:      "revoke-others",
 				Usage:     "Revoke every access token of the user except the one in use",
 				UsageText: "mlabctl auth tokens revoke-others",
 				Flags:     withGlobals(outputFlag()),
-				Action:    runTokensRevokeOthers,
+				Action: func(c *cli.Context) error {
+					o, err := sessionOptionsOf(c, 0)
+					if err != nil {
+						return err
+					}
+					return runTokensRevokeOthers(c.Context, o)
+				},
 			},
 		},
 	}
 }
 
-func runTokensList(c *cli.Context) error {
-	if err := checkArgs(c, 0); err != nil {
-		return err
-	}
-	format, err := outputOf(c)
-	if err != nil {
-		return err
-	}
-	sess, err := connect(c, connectOptions{Command: "auth-tokens-list", Scopes: []string{scopeTokensRead}})
+// runTokensList prints the tokens: a table when stdout is a terminal.
+func runTokensList(ctx context.Context, o sessionOptions, terminal bool) error {
+	sess, err := o.API.connect(connectOptions{Command: "auth-tokens-list", Scopes: []string{scopeTokensRead}})
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	tokens, err := sess.Client.ListTokens(c.Context)
+	tokens, err := sess.Client.ListTokens(ctx)
 	if err != nil {
 		return explainAPIError(fmt.Errorf("listing access tokens: %w", err))
 	}
 	if tokens == nil {
 		tokens = []remote.AccessToken{} // JSON: [] rather than null
 	}
-	if format == outputJSON {
-		return writeJSON(c.App.Writer, tokens)
+	if o.IO.Format == outputJSON {
+		return writeJSON(o.IO.Stdout, tokens)
 	}
-	return writeTokenTable(c.App.Writer, tokens, isTerminal(c.App.Writer))
+	return writeTokenTable(o.IO.Stdout, tokens, terminal)
 }
 
 // writeTokenTable prints tokens as an aligned table with a header on a
@@ -109,51 +126,37 @@ func expiresText(t *time.Time) string {
 	return formatTime(t)
 }
 
-func runTokensRevoke(c *cli.Context) error {
-	format, err := outputOf(c)
-	if err != nil {
-		return err
-	}
-	id, err := argOrFlag(c, "the token ID", "")
-	if err != nil {
-		return err
-	}
+// runTokensRevoke revokes the token id.
+func runTokensRevoke(ctx context.Context, o sessionOptions, id string) error {
 	if id == "" {
 		return fmt.Errorf("no token ID: pass the ID of the token to revoke (see mlabctl auth tokens list)")
 	}
-	sess, err := connect(c, connectOptions{Command: "auth-tokens-revoke", Scopes: []string{scopeTokensWrite}})
+	sess, err := o.API.connect(connectOptions{Command: "auth-tokens-revoke", Scopes: []string{scopeTokensWrite}})
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	if err := sess.Client.RevokeToken(c.Context, remote.ID(id)); err != nil {
+	if err := sess.Client.RevokeToken(ctx, remote.ID(id)); err != nil {
 		return explainAPIError(fmt.Errorf("revoking access token %q: %w", id, err))
 	}
-	return printMessage(c, format, messageReport{Message: fmt.Sprintf("Revoked access token %s.", id)})
+	return o.IO.printMessage(messageReport{Message: fmt.Sprintf("Revoked access token %s.", id)})
 }
 
-func runTokensRevokeOthers(c *cli.Context) error {
-	if err := checkArgs(c, 0); err != nil {
-		return err
-	}
-	format, err := outputOf(c)
-	if err != nil {
-		return err
-	}
-	sess, err := connect(c, connectOptions{Command: "auth-tokens-revoke-others", Scopes: []string{scopeTokensWrite}})
+func runTokensRevokeOthers(ctx context.Context, o sessionOptions) error {
+	sess, err := o.API.connect(connectOptions{Command: "auth-tokens-revoke-others", Scopes: []string{scopeTokensWrite}})
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
-	n, err := sess.Client.RevokeOtherTokens(c.Context)
+	n, err := sess.Client.RevokeOtherTokens(ctx)
 	if err != nil {
 		return explainAPIError(fmt.Errorf("revoking the other access tokens: %w", err))
 	}
-	if format == outputJSON {
-		return writeJSON(c.App.Writer, struct {
+	if o.IO.Format == outputJSON {
+		return writeJSON(o.IO.Stdout, struct {
 			Revoked int `json:"revoked"`
 		}{n})
 	}
-	fmt.Fprintf(c.App.Writer, "Revoked %d other access token(s); the one in use is kept.\n", n)
-	return nil
+	_, err = fmt.Fprintf(o.IO.Stdout, "Revoked %d other access token(s); the one in use is kept.\n", n)
+	return err
 }

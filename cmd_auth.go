@@ -5,15 +5,18 @@ import (
 	"os"
 	"strings"
 
-	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
 
 // authCommand is `mlabctl auth`: the imperative account lifecycle that a
-// declarative file cannot express (docs/auth.md). Each subcommand lives in
-// an auth_<area>.go file: auth_account.go (signup, verification, password
-// reset), auth_login.go (login, refresh, logout), auth_tokens.go (tokens),
-// auth_team.go (switch-account, accept-invite).
+// declarative file cannot express (docs/auth.md). Each subcommand is an
+// options struct, resolved from the flags before any network call, and a
+// run function, in an auth_<area>.go file: auth_account.go (signup,
+// verification, password reset), auth_login.go (login, refresh, logout),
+// auth_tokens.go (tokens), auth_team.go (switch-account, accept-invite).
+// Shared pieces: auth_output.go (streams, -o, where a new token goes),
+// auth_password.go (password and code input), auth_files.go (0600 files),
+// auth_errors.go (API errors that say what to do).
 func authCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "auth",
@@ -97,20 +100,6 @@ func checkArgs(c *cli.Context, max int) error {
 		return fmt.Errorf("too many arguments: %q (see %s --help)", args[max:], c.Command.HelpName)
 	}
 	return nil
-}
-
-// authClient is a client for the endpoints that need no token.
-func authClient(c *cli.Context) (*remote.Client, error) {
-	return newClient(c)
-}
-
-// tokenClient is a client for the subcommands that act on the very token
-// given (refresh, logout): an ephemeral login would make no sense there.
-func tokenClient(c *cli.Context, what string) (*remote.Client, error) {
-	if globals(c).Token == "" {
-		return nil, fmt.Errorf("%s needs the access token to act on: set %s or pass --%s", what, envToken, flagToken)
-	}
-	return newClient(c)
 }
 
 // hostDeviceName is the default device name of `auth login`:
