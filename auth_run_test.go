@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/remote"
+)
+
+// terminalIO is an authIO whose stdin is a terminal answering hidden reads
+// with lines, in turn.
+func terminalIO(stdout, stderr *bytes.Buffer, lines ...string) authIO {
+	return authIO{Stdout: stdout, Stderr: stderr, Format: outputText, Input: &secretInput{
+		terminal: true, readHidden: fakeTerminal(lines...), lines: bufio.NewReader(strings.NewReader("")), prompts: stderr,
+	}}
+}
+
+// fixtureAPI is an authAPI on the session fixture's emulator, without a token.
+func (f *sessionFixture) api() authAPI {
+	return authAPI{
+		client: func() (*remote.Client, error) { return f.base, nil },
+		connect: func(o connectOptions) (*session, error) {
+			return openSession(context.Background(), f.base, f.url, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}, o, nil)
+		},
+	}
+}
+
+func TestRunSignupPromptsTwice(t *testing.T) {
+	f := newSessionFixture(t)
+	for _, tc := range []struct {
+		name    string
+		typed   []string
+		wantErr string
+		signups int
+	}{
+		{name: "mismatch stops before the network", typed: []string{"first-passphrase", "second-passphrase"}, wantErr: "the passwords do not match"},
+		{name: "confirmed", typed: []string{"same-passphrase-1", "same-passphrase-1"}, signups: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.srv.ResetRequests()
+			var stdout, stderr bytes.Buffer
+			err := runSignup(context.Background(), signupOptions{Email: "t" + strings.ReplaceAll(tc.name, " ", "") + "@acme.example", Name: "T",
+				IO: terminalIO(&stdout, &stderr, tc.typed...), API: f.api()})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff("Password: \nRepeat password: \n", stderr.String()); diff != "" {
+				t.Errorf("prompts on stderr (-want +got):\n%s", diff)
+			}
+			if n := f.count("POST /auth/signup"); n != tc.signups {
+				t.Errorf("%d signups, want %d", n, tc.signups)
+			}
+			for _, typed := range tc.typed {
+				if strings.Contains(stdout.String()+stderr.String(), typed) {
+					t.Errorf("the typed password appears in the output")
+				}
+			}
+		})
+	}
+}
+
+func TestRunLoginFromTerminal(t *testing.T) {
+	f := newSessionFixture(t)
+	var stdout, stderr bytes.Buffer
+	err := runLogin(context.Background(), loginOptions{Email: f.demo.Email, Expiry: "1_week", Scopes: []string{"profile:read"}, Device: "laptop",
+		IO: terminalIO(&stdout, &stderr, f.demo.Password), API: f.api()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("Password: \n", stderr.String()); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(stdout.String(), `Access token "laptop" `) || !strings.Contains(stdout.String(), "scopes: profile:read") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+	if diff := cmp.Diff([]string{"demo *", "laptop profile:read", "old-laptop *"}, f.tokens(t)); diff != "" {
+		t.Errorf("tokens (-want +got):\n%s", diff)
+	}
+}
