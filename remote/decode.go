@@ -55,11 +55,16 @@ type wantType struct {
 	name string
 }
 
+// String names the wanted type, for json's own error text.
+func (w wantType) String() string { return w.name }
+
 // explainDecodeError turns a json type error into a sentence that names
 // the field, the value and the type wanted.
 func explainDecodeError(err error) error {
 	var ute *json.UnmarshalTypeError
-	if !errors.As(err, &ute) {
+	if !errors.As(err, &ute) || ute.Field == "" {
+		// Without a field name the wrapped text (which says where, e.g.
+		// "profile: socials: ...") is the better message.
 		return err
 	}
 	want := ""
@@ -68,11 +73,7 @@ func explainDecodeError(err error) error {
 	} else if ute.Type != nil {
 		want = ute.Type.Kind().String()
 	}
-	field := ute.Field
-	if field == "" {
-		field = "(top level)"
-	}
-	return &decodeError{msg: fmt.Sprintf("field %q is %s, want a %s", field, ute.Value, want), err: err}
+	return &decodeError{msg: fmt.Sprintf("field %q is %s, want a %s", ute.Field, ute.Value, want), err: err}
 }
 
 // decodeError is a readable decoding error that still unwraps to json's.
@@ -194,6 +195,9 @@ func (p *Preferences) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
+	if err := wantObject("preferences", b); err != nil {
+		return err
+	}
 	var w wirePreferences
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("preferences: %w", err)
@@ -226,6 +230,9 @@ func (w *wireSocials) applyTo(s *Socials) {
 func (s *Socials) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
+	}
+	if err := wantObject("socials", b); err != nil {
+		return err
 	}
 	var w wireSocials
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -285,6 +292,14 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("profile: %w", err)
 	}
 	*p = out
+	return nil
+}
+
+// wantObject refuses a member that should be an object and is not.
+func wantObject(what string, b []byte) error {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
+		return fmt.Errorf("%s is %s, want an object", what, oneLine(t, 40))
+	}
 	return nil
 }
 

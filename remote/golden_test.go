@@ -38,6 +38,8 @@ func TestErrorTextsGolden(t *testing.T) {
 		{"200 not JSON", answer{status: 200, body: "Welcome to the hotel Wi-Fi", header: map[string]string{"Content-Type": "text/plain"}}},
 		{"200 truncated JSON", answer{status: 200, body: `{"data":{"id":1,"name":"Acme`, header: map[string]string{"Content-Type": "application/json"}}},
 		{"200 wrong shape", answer{status: 200, body: `{"data":{"id":1,"verified":"perhaps"}}`}},
+		{"200 socials not an object", answer{status: 200, body: `{"data":{"id":1,"socials":"none"}}`}},
+		{"200 id of the wrong type", answer{status: 200, body: `{"data":{"id":{"n":1}}}`}},
 		{"301 redirect", answer{status: 301, header: map[string]string{"Location": "https://www.modelslab.com/api/agents/v1/me"}}},
 	}
 	var b strings.Builder
