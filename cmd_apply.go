@@ -173,6 +173,7 @@ func runApply(ctx context.Context, o applyOptions) error {
 		Parallelism: o.Parallelism,
 		Out:         o.Stdout,
 		Live:        o.Terminal,
+		Color:       o.Color,
 		Secrets:     sink,
 		ShowSecrets: sink == nil && o.Terminal,
 	}

@@ -54,6 +54,9 @@ type Options struct {
 	Out io.Writer
 	// Live shows a progress line on Out, which must be a terminal.
 	Live bool
+	// Color paints the marks and failures with ANSI colours (the caller
+	// decides: a terminal, and neither --no-color nor NO_COLOR).
+	Color bool
 	// Secrets receives each new API key secret as soon as it exists.
 	Secrets SecretSink
 	// ShowSecrets prints each new secret once on Out, clearly marked, after
@@ -153,7 +156,7 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 		defer mu.Unlock()
 		results[i], secrets[i], finished[i] = res, secret, true
 		for next < len(steps) && finished[next] {
-			r.out.print(line(results[next], secrets[next], r.opts.ShowSecrets))
+			r.out.print(line(results[next], secrets[next], r.opts.ShowSecrets, r.opts.Color))
 			secrets[next] = ""
 			next++
 		}
@@ -231,9 +234,15 @@ func skipped(s *step, why error) StepResult {
 
 // line renders one step's line: mark, address, outcome, duration; and, when
 // asked, a new key's secret on a clearly marked line of its own.
-func line(res StepResult, secret remote.Secret, show bool) string {
+func line(res StepResult, secret remote.Secret, show, color bool) string {
 	var b strings.Builder
-	mark := res.Action.Mark()
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	mark := paint(markColor(res.Action), res.Action.Mark())
 	switch res.Outcome {
 	case Done:
 		fmt.Fprintf(&b, "%s %s: %s", mark, res.Address, doneVerb(res))
@@ -242,12 +251,13 @@ func line(res StepResult, secret remote.Secret, show bool) string {
 		}
 		fmt.Fprintf(&b, " (%s)\n", roundDuration(res.Duration))
 	case Failed:
-		fmt.Fprintf(&b, "%s %s: FAILED (%s): %v\n", mark, describe(res), roundDuration(res.Duration), res.Err)
+		fmt.Fprintf(&b, "%s %s: %s (%s): %v\n", mark, describe(res), paint(ansiRed+ansiBold, "FAILED"), roundDuration(res.Duration), res.Err)
 	case Skipped:
-		fmt.Fprintf(&b, "%s %s: skipped: %v\n", mark, describe(res), res.Err)
+		fmt.Fprintf(&b, "%s %s: %s: %v\n", mark, describe(res), paint(ansiYellow, "skipped"), res.Err)
 	}
 	if show && !secret.IsZero() {
-		fmt.Fprintf(&b, "\n    ┌ NEW SECRET for API key %q, shown only this once; store it now:\n    │ %s\n    └ (pass --secrets-out FILE to have it written to a 0600 file instead)\n\n", res.Address.Name, secret.Reveal())
+		fmt.Fprintf(&b, "\n    ┌ %s for API key %q, shown only this once; store it now:\n    │ %s\n    └ (pass --secrets-out FILE to have it written to a 0600 file instead)\n\n",
+			paint(ansiBold, "NEW SECRET"), res.Address.Name, secret.Reveal())
 	}
 	return b.String()
 }
@@ -287,4 +297,29 @@ func roundDuration(d time.Duration) time.Duration {
 		return d.Round(time.Millisecond)
 	}
 	return d.Round(time.Microsecond)
+}
+
+// ANSI colours of the step lines, the same as the plan's marks.
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiMagenta = "\x1b[35m"
+)
+
+// markColor is the colour of an action's mark, as the plan paints it.
+func markColor(a plan.Action) string {
+	switch a {
+	case plan.Create:
+		return ansiGreen
+	case plan.Update, plan.Resend:
+		return ansiYellow
+	case plan.Delete:
+		return ansiRed
+	case plan.Replace:
+		return ansiMagenta
+	}
+	return ""
 }

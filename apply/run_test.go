@@ -445,3 +445,18 @@ func TestRunInvalidPlanTouchesNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestRunColorOnlyWhenAsked(t *testing.T) {
+	for _, color := range []bool{false, true} {
+		f := &fakeClient{fail: map[string]error{"CreateAPIKey ci": errBoom}}
+		var out bytes.Buffer
+		Run(context.Background(), demoPlan(t), f, Options{Out: &out, Secrets: &memSink{}, Color: color})
+		text := out.String()
+		if got := strings.Contains(text, "\x1b["); got != color {
+			t.Errorf("Color %v: ANSI escapes present = %v:\n%q", color, got, text)
+		}
+		if color && !strings.Contains(text, ansiGreen+"+"+ansiReset+" api_key.staging") {
+			t.Errorf("the create mark is not green:\n%q", text)
+		}
+	}
+}
