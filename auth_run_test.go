@@ -24,7 +24,7 @@ func (f *sessionFixture) api() authAPI {
 	return authAPI{
 		client: func() (*remote.Client, error) { return f.base, nil },
 		connect: func(o connectOptions) (*session, error) {
-			return openSession(context.Background(), f.base, f.url, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}, o, nil)
+			return openSession(context.Background(), f.base, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}, o, nil)
 		},
 	}
 }

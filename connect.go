@@ -107,7 +107,7 @@ func connect(c *cli.Context, o connectOptions) (*session, error) {
 		Email:    strings.TrimSpace(os.Getenv(envEmail)),
 		Password: remote.Secret(os.Getenv(envPassword)),
 	}
-	return openSession(c.Context, base, g.BaseURL, creds, o, c.App.ErrWriter)
+	return openSession(c.Context, base, creds, o, c.App.ErrWriter)
 }
 
 // credentials are what a session may authenticate with.
@@ -121,7 +121,8 @@ type credentials struct {
 
 // openSession is connect without the cli.Context: base is a client without
 // a token or with creds.Token; warnings (a logout that failed) go to errw.
-func openSession(ctx context.Context, base *remote.Client, baseURL string, creds credentials, o connectOptions, errw io.Writer) (*session, error) {
+// The session's BaseURL is base's, normalised ("https://host[:port]").
+func openSession(ctx context.Context, base *remote.Client, creds credentials, o connectOptions, errw io.Writer) (*session, error) {
 	s := &cleanup{errw: errw}
 	client := base
 	switch {
@@ -178,7 +179,7 @@ func openSession(ctx context.Context, base *remote.Client, baseURL string, creds
 			return nil, fmt.Errorf("switching to account %q: %w", o.Account, err)
 		}
 	}
-	return &session{Client: client, BaseURL: baseURL, Close: s.close}, nil
+	return &session{Client: client, BaseURL: base.BaseURL(), Close: s.close}, nil
 }
 
 // explainLoginError says what to do about a failed login with email and

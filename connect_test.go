@@ -63,7 +63,7 @@ var demoTokens = []string{"demo *", "old-laptop *"}
 
 func TestOpenSessionWithToken(t *testing.T) {
 	f := newSessionFixture(t)
-	sess, err := openSession(context.Background(), f.base, f.url, credentials{Token: remote.Secret(f.demo.Token)},
+	sess, err := openSession(context.Background(), f.base, credentials{Token: remote.Secret(f.demo.Token)},
 		connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +71,9 @@ func TestOpenSessionWithToken(t *testing.T) {
 	me, err := sess.Client.Me(context.Background())
 	if err != nil || me.Username != f.demo.Username {
 		t.Fatalf("Me: %v, %+v", err, me)
+	}
+	if sess.BaseURL != f.url {
+		t.Errorf("session BaseURL %q, want %q", sess.BaseURL, f.url)
 	}
 	sess.Close()
 	if n := f.count("POST /auth/login") + f.count("POST /auth/logout"); n != 0 {
@@ -85,7 +88,7 @@ func TestOpenSessionEphemeral(t *testing.T) {
 	f := newSessionFixture(t)
 	creds := credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}
 	ctx, cancel := context.WithCancel(context.Background())
-	sess, err := openSession(ctx, f.base, f.url, creds, connectOptions{Command: "export", Scopes: []string{"teams:read", "profile:read"}}, nil)
+	sess, err := openSession(ctx, f.base, creds, connectOptions{Command: "export", Scopes: []string{"teams:read", "profile:read"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +111,7 @@ func TestOpenSessionCancelledDuringLogin(t *testing.T) {
 	f := newSessionFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := openSession(ctx, f.base, f.url, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
+	_, err := openSession(ctx, f.base, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
 		connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
@@ -130,7 +133,7 @@ func TestOpenSessionSwitchesAccount(t *testing.T) {
 		{name: "ephemeral", creds: credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sess, err := openSession(context.Background(), f.base, f.url, tc.creds,
+			sess, err := openSession(context.Background(), f.base, tc.creds,
 				connectOptions{Command: "plan", Scopes: []string{"profile:read"}, Account: "acme-team"}, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -146,7 +149,7 @@ func TestOpenSessionSwitchesAccount(t *testing.T) {
 		})
 	}
 	t.Run("unknown account", func(t *testing.T) {
-		_, err := openSession(context.Background(), f.base, f.url, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
+		_, err := openSession(context.Background(), f.base, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
 			connectOptions{Command: "plan", Scopes: []string{"profile:read"}, Account: "nope"}, nil)
 		if err == nil || !strings.Contains(err.Error(), `switching to account "nope"`) || !strings.Contains(err.Error(), "only active admins") {
 			t.Fatalf("error %v", err)
@@ -170,7 +173,7 @@ func TestOpenSessionRefusals(t *testing.T) {
 		{name: "wrong password", creds: credentials{Email: f.demo.Email, Password: "not-the-pw-7f3k"}, want: "the email or password is wrong"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := openSession(context.Background(), f.base, f.url, tc.creds, connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
+			_, err := openSession(context.Background(), f.base, tc.creds, connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
@@ -185,7 +188,7 @@ func TestSessionCloseWarnsWhenLogoutFails(t *testing.T) {
 	f := newSessionFixture(t)
 	f.srv.Faults = &emulator.Faults{Routes: []string{"POST /auth/logout"}, Statuses: []int{400}, FailFirst: 1}
 	var warnings bytes.Buffer
-	sess, err := openSession(context.Background(), f.base, f.url, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
+	sess, err := openSession(context.Background(), f.base, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
 		connectOptions{Command: "plan", Scopes: []string{"profile:read"}}, &warnings)
 	if err != nil {
 		t.Fatal(err)
