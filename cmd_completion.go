@@ -230,10 +230,11 @@ func anyCompletionFlag(completionFlag) bool     { return true }
 func valueCompletionFlag(f completionFlag) bool { return f.TakesValue }
 func fileCompletionFlag(f completionFlag) bool  { return f.TakesValue && f.TakesFile }
 
-// firstLine keeps descriptions to one line for the shells' menus.
+// completionDescription keeps descriptions to one line for the shells'
+// menus, without urfave's backquotes around placeholders ("`FILE`").
 func completionDescription(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(strings.ReplaceAll(s, "`", ""))
 }
 
 func writeBashCompletion(w io.Writer, prog string, tree []completionNode) error {

@@ -33,7 +33,7 @@ func completionTestApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			{Name: "plan", Usage: "Show what would change", Action: noop, Flags: []cli.Flag{
-				&cli.StringFlag{Name: "out", Usage: "write the plan to a file", TakesFile: true},
+				&cli.StringFlag{Name: "out", Usage: "write the plan to `PLANFILE`", TakesFile: true},
 				&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "text, markdown or json"},
 				&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when changes are pending"},
 			}},

@@ -87,7 +87,7 @@ complete -c mlabctl -n '__mlabctl_at \'\'' -l no-color -d 'never colour the outp
 complete -c mlabctl -n '__mlabctl_at \'\'' -l help -s h -d 'show help'
 
 # mlabctl plan
-complete -c mlabctl -n '__mlabctl_at \'plan\'' -l out -r -F -d 'write the plan to a file'
+complete -c mlabctl -n '__mlabctl_at \'plan\'' -l out -r -F -d 'write the plan to PLANFILE'
 complete -c mlabctl -n '__mlabctl_at \'plan\'' -l output -s o -x -d 'text, markdown or json'
 complete -c mlabctl -n '__mlabctl_at \'plan\'' -l detailed-exitcode -d 'exit 2 when changes are pending'
 complete -c mlabctl -n '__mlabctl_at \'plan\'' -l help -s h -d 'show help'

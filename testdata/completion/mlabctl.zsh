@@ -34,7 +34,7 @@ __mlabctl_node() {
       files=0 ;;
     'plan')
       commands=( )
-      flags=( '--out:write the plan to a file' '--output:text, markdown or json' '-o:text, markdown or json' '--detailed-exitcode:exit 2 when changes are pending' '--help:show help' '-h:show help' )
+      flags=( '--out:write the plan to PLANFILE' '--output:text, markdown or json' '-o:text, markdown or json' '--detailed-exitcode:exit 2 when changes are pending' '--help:show help' '-h:show help' )
       valueflags=( --out --output -o )
       fileflags=( --out )
       files=0 ;;
