@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -537,8 +538,21 @@ func TestAuthInsufficientScopeNamesTheScope(t *testing.T) {
 	em := startAuthEmulator(t)
 	narrow := em.IssueToken(em.Demo.Username, "narrow", []string{"profile:read"}, time.Hour)
 	em.secrets[narrow] = true
-	res := em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, narrow)})
-	authRequireFail(t, res, 1, `the access token lacks scope "tokens:read"`, "mlabctl auth login --scopes tokens:read", envEmail)
+	file := authWriteFile(t, t.TempDir(), "modelslab.yaml", "version: 1\napi_keys: []\n")
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		scope string
+	}{
+		{name: "auth tokens list", args: []string{"auth", "tokens", "list"}, scope: "tokens:read"},
+		{name: "plan", args: []string{"plan", "-f", file}, scope: "api-keys:read"},
+		{name: "export", args: []string{"export"}, scope: "api-keys:read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := em.run(t, cliRun{Args: tc.args, Env: em.env(envToken, narrow)})
+			authRequireFail(t, res, 1, fmt.Sprintf("the access token lacks scope %q", tc.scope), "mlabctl auth login --scopes "+tc.scope, envEmail)
+		})
+	}
 }
 
 func TestAuthSignupVerifyResend(t *testing.T) {
