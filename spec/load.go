@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -42,15 +43,20 @@ func readCapped(path string) ([]byte, error) {
 		return nil, fmt.Errorf("reading %q: %w", path, err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("reading %q: is a directory, not a modelslab.yaml file", path)
+	size := int64(0)
+	if fi, err := f.Stat(); err == nil {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("reading %q: is a directory, not a modelslab.yaml file", path)
+		}
+		size = fi.Size()
 	}
-	// One byte past the cap is enough for Parse to report the size.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
+	// One byte past the cap is enough for Parse to report the size; the
+	// buffer starts at the file's size (when known) to read it in one go.
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, MaxFileSize)+512))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
 		return nil, fmt.Errorf("reading %q: %w", path, err)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // Parse is Load for bytes already read; name is the file name used in
