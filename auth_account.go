@@ -41,7 +41,7 @@ func signupCommand() *cli.Command {
 			if err := checkArgs(c, 0); err != nil {
 				return err
 			}
-			io, err := authIOOf(c)
+			streams, err := authIOOf(c)
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ func signupCommand() *cli.Command {
 			if name == "" {
 				return fmt.Errorf("no name: pass --%s NAME (the account's display name)", flagName)
 			}
-			return runSignup(c.Context, signupOptions{Email: email, Name: name, IO: io, API: authAPIOf(c)})
+			return runSignup(c.Context, signupOptions{Email: email, Name: name, IO: streams, API: authAPIOf(c)})
 		},
 	}
 }
@@ -100,7 +100,7 @@ func verifyEmailCommand() *cli.Command {
 			outputFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			io, err := authIOOf(c)
+			streams, err := authIOOf(c)
 			if err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ func verifyEmailCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runVerifyEmail(c.Context, verifyEmailOptions{Code: code, Dest: dest, SecretsOut: secretsOut, IO: io, API: authAPIOf(c)})
+			return runVerifyEmail(c.Context, verifyEmailOptions{Code: code, Dest: dest, SecretsOut: secretsOut, IO: streams, API: authAPIOf(c)})
 		},
 	}
 }
@@ -164,7 +164,7 @@ func emailCommand(name, usage string, run func(context.Context, emailOptions) er
 			if err := checkArgs(c, 0); err != nil {
 				return err
 			}
-			io, err := authIOOf(c)
+			streams, err := authIOOf(c)
 			if err != nil {
 				return err
 			}
@@ -172,7 +172,7 @@ func emailCommand(name, usage string, run func(context.Context, emailOptions) er
 			if err != nil {
 				return err
 			}
-			return run(c.Context, emailOptions{Email: email, IO: io, API: authAPIOf(c)})
+			return run(c.Context, emailOptions{Email: email, IO: streams, API: authAPIOf(c)})
 		},
 	}
 }
@@ -240,7 +240,7 @@ func resetPasswordCommand() *cli.Command {
 			if err := checkArgs(c, 0); err != nil {
 				return err
 			}
-			io, err := authIOOf(c)
+			streams, err := authIOOf(c)
 			if err != nil {
 				return err
 			}
@@ -248,7 +248,7 @@ func resetPasswordCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runResetPassword(c.Context, resetPasswordOptions{Email: email, Code: c.String(flagCode), IO: io, API: authAPIOf(c)})
+			return runResetPassword(c.Context, resetPasswordOptions{Email: email, Code: c.String(flagCode), IO: streams, API: authAPIOf(c)})
 		},
 	}
 }

@@ -180,7 +180,7 @@ func tokenOptionsOf(c *cli.Context, what string) (tokenOptions, error) {
 	if err := checkArgs(c, 0); err != nil {
 		return tokenOptions{}, err
 	}
-	io, err := authIOOf(c)
+	streams, err := authIOOf(c)
 	if err != nil {
 		return tokenOptions{}, err
 	}
@@ -188,7 +188,7 @@ func tokenOptionsOf(c *cli.Context, what string) (tokenOptions, error) {
 	if tok.IsZero() {
 		return tokenOptions{}, fmt.Errorf("%s needs the access token to act on: set %s or pass --%s", what, envToken, flagToken)
 	}
-	return tokenOptions{Token: tok, IO: io, API: authAPIOf(c)}, nil
+	return tokenOptions{Token: tok, IO: streams, API: authAPIOf(c)}, nil
 }
 
 func refreshCommand() *cli.Command {
@@ -286,11 +286,11 @@ func sessionOptionsOf(c *cli.Context, maxArgs int) (sessionOptions, error) {
 	if err := checkArgs(c, maxArgs); err != nil {
 		return sessionOptions{}, err
 	}
-	io, err := authIOOf(c)
+	streams, err := authIOOf(c)
 	if err != nil {
 		return sessionOptions{}, err
 	}
-	return sessionOptions{IO: io, API: authAPIOf(c)}, nil
+	return sessionOptions{IO: streams, API: authAPIOf(c)}, nil
 }
 
 func logoutAllCommand() *cli.Command {

@@ -66,11 +66,11 @@ func authIOOf(c *cli.Context) (authIO, error) {
 }
 
 // printMessage reports a message as text or JSON on stdout.
-func (io authIO) printMessage(r messageReport) error {
-	if io.Format == outputJSON {
-		return writeJSON(io.Stdout, r)
+func (a authIO) printMessage(r messageReport) error {
+	if a.Format == outputJSON {
+		return writeJSON(a.Stdout, r)
 	}
-	_, err := fmt.Fprintln(io.Stdout, r.Message)
+	_, err := fmt.Fprintln(a.Stdout, r.Message)
 	return err
 }
 
@@ -202,11 +202,11 @@ type issuedReport struct {
 // stdout — on stderr with --print-token, whose stdout is the token alone.
 // The token leaves the program only through dest. offerSecretsOut says
 // whether the command has --secrets-out, to suggest it.
-func deliverIssued(io authIO, dest tokenDest, secretsOut string, offerSecretsOut bool, in issued) error {
+func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOut bool, in issued) error {
 	if in.Token.IsZero() {
 		return errNoToken
 	}
-	stdout, stderr := io.Stdout, io.Stderr
+	stdout, stderr := out.Stdout, out.Stderr
 	rep := issuedReport{Token: tokenView{
 		Name:      in.Device,
 		Masked:    in.Token.Masked(),
@@ -232,7 +232,7 @@ func deliverIssued(io authIO, dest tokenDest, secretsOut string, offerSecretsOut
 			rep.APIKey.File, rep.APIKey.Name = secretsOut, defaultKeyName
 		}
 	}
-	if io.Format == outputJSON {
+	if out.Format == outputJSON {
 		if dest.Print {
 			rep.Token.Value = in.Token.Reveal()
 		}
