@@ -54,7 +54,7 @@ func leaves(ve *jsonschema.ValidationError, out []*jsonschema.ValidationError) [
 
 // schemaError reports one leaf validation error.
 func (l *loader) schemaError(root *yaml.Node, ve *jsonschema.ValidationError) {
-	node, _ := lookup(root, ve.InstanceLocation)
+	node := lookup(root, ve.InstanceLocation)
 	if node == nil {
 		node = root
 	}

@@ -102,33 +102,32 @@ func field(m *yaml.Node, name string) (key, value *yaml.Node) {
 }
 
 // lookup returns the node a JSON pointer (a validation error's instance
-// location, such as /api_keys/1/name) names under root, and the key node
-// of its last step when that step is a mapping key.
-func lookup(root *yaml.Node, pointer string) (value, key *yaml.Node) {
+// location, such as /api_keys/1/name) names under root, or nil.
+func lookup(root *yaml.Node, pointer string) *yaml.Node {
 	n := root
 	if pointer == "" {
-		return n, nil
+		return n
 	}
 	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
 		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
 		n = deref(n)
 		switch n.Kind {
 		case yaml.MappingNode:
-			key, n = field(n, tok)
+			_, n = field(n, tok)
 		case yaml.SequenceNode:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(n.Content) {
-				return nil, nil
+				return nil
 			}
-			key, n = nil, n.Content[i]
+			n = n.Content[i]
 		default:
-			return nil, nil
+			return nil
 		}
 		if n == nil {
-			return nil, nil
+			return nil
 		}
 	}
-	return n, key
+	return n
 }
 
 // fieldPath renders a JSON pointer as the path a user reads in messages:
