@@ -49,7 +49,7 @@ func globalFlags(onCommand bool) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: flagBaseURL, Usage: usage("site root of the ModelsLab API", envBaseURL), Value: defaultBaseURL, EnvVars: env(envBaseURL)},
 		&cli.StringFlag{Name: flagToken, Usage: usage("access token; prefer the environment variable, a flag shows in the process list", envToken), EnvVars: env(envToken)},
-		&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Usage: usage("path of modelslab.yaml", envFile), Value: defaultFile, EnvVars: env(envFile)},
+		&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, TakesFile: true, Usage: usage("path of modelslab.yaml", envFile), Value: defaultFile, EnvVars: env(envFile)},
 		&cli.BoolFlag{Name: flagNoColor, Usage: "never colour the output (env " + envNoColor + ", any non-empty value)"},
 		&cli.BoolFlag{Name: flagDebug, Usage: usage("log every HTTP request (method, path, status, duration, request id; never a secret) to stderr", envDebug), EnvVars: env(envDebug)},
 	}
