@@ -63,7 +63,7 @@ func runSignup(ctx context.Context, o signupOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := o.API.client()
+	client, err := o.API.anonymous()
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func runVerifyEmail(ctx context.Context, o verifyEmailOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := o.API.client()
+	client, err := o.API.anonymous()
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func resendVerificationCommand() *cli.Command {
 }
 
 func runResendVerification(ctx context.Context, o emailOptions) error {
-	client, err := o.API.client()
+	client, err := o.API.anonymous()
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func forgotPasswordCommand() *cli.Command {
 }
 
 func runForgotPassword(ctx context.Context, o emailOptions) error {
-	client, err := o.API.client()
+	client, err := o.API.anonymous()
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func runResetPassword(ctx context.Context, o resetPasswordOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := o.API.client()
+	client, err := o.API.anonymous()
 	if err != nil {
 		return err
 	}

@@ -129,7 +129,7 @@ func runLogin(ctx context.Context, o loginOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := o.API.client()
+	client, err := o.API.anonymous()
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,17 @@ type authAPI struct {
 	connect func(connectOptions) (*session, error)
 }
 
+// anonymous returns a client without a token, for the endpoints that need
+// none (signup, login, …): a token in the environment is not sent where it
+// has no business.
+func (a authAPI) anonymous() (*remote.Client, error) {
+	client, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	return client.WithToken(""), nil
+}
+
 func authAPIOf(c *cli.Context) authAPI {
 	return authAPI{
 		client:  func() (*remote.Client, error) { return newClient(c) },

@@ -52,8 +52,10 @@ type authEmulator struct {
 type authRecordedCall struct {
 	Method, Path string
 	Status       int
-	Request      map[string]any
-	Response     map[string]any
+	// Authorized reports whether the request carried a bearer token.
+	Authorized bool
+	Request    map[string]any
+	Response   map[string]any
 }
 
 func startAuthEmulator(t *testing.T) *authEmulator {
@@ -85,7 +87,7 @@ func (em *authEmulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	em.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	call := authRecordedCall{Method: r.Method, Path: rel}
+	call := authRecordedCall{Method: r.Method, Path: rel, Authorized: r.Header.Get("Authorization") != ""}
 	json.Unmarshal(body, &call.Request)
 	if r.Method == http.MethodPost && rel == "/auth/logout" {
 		snap, _ := em.Snapshot(em.Demo.Username)
@@ -348,8 +350,12 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 		}
 	})
 	t.Run("json", func(t *testing.T) {
-		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
+		// A token in the environment is not sent to an endpoint that needs none.
+		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json"}, Env: em.env(envToken, em.Demo.Token), Stdin: em.Demo.Password + "\n"})
 		authRequireOK(t, res)
+		if logins := em.callsTo("POST", "/auth/login"); logins[len(logins)-1].Authorized {
+			t.Error("login sent MODELSLAB_TOKEN along")
+		}
 		var out struct {
 			Account string `json:"account"`
 			Email   string `json:"email"`
