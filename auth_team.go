@@ -79,11 +79,13 @@ func runSwitchAccount(ctx context.Context, o switchAccountOptions) error {
 	if account.Username == "" {
 		account.Username = o.Username
 	}
+	// The token's scopes are the intersection of o.Scopes with the
+	// caller's, which the answer does not list: none are shown rather than
+	// possibly wrong ones.
 	return deliverIssued(o.IO, o.Dest, "", false, issued{
 		Action: "Switched",
 		User:   &account,
 		Token:  res.AccessToken,
-		Scopes: o.Scopes,
 	})
 }
 
