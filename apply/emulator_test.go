@@ -204,6 +204,72 @@ func TestEmulatorSamePlanTwiceReplays(t *testing.T) {
 	w.checkNoDuplicates(t)
 }
 
+func TestEmulatorStaleReplayIsMadeAgain(t *testing.T) {
+	// Create a key, delete it, declare it again within 24 hours: the plan is
+	// the same as the first, so are its idempotency keys, and the server
+	// replays the first answer (a dead key and secret).
+	w := newWorld(t, nil)
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, Account: w.demo.Username, BaseURL: w.url, Changes: []plan.Change{
+		{Address: addr(t, "api_key.fresh"), Action: plan.Create, After: map[string]any{"name": "fresh", "notes": "n"}},
+		{Address: addr(t, "team_member.zed@example.com"), Action: plan.Create, After: map[string]any{"email": "zed@example.com", "role": "viewer"}},
+	}}
+	first := &memSink{}
+	if _, err := Run(context.Background(), p, w.client, Options{Secrets: first}); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := w.client.ListAPIKeys(context.Background())
+	team, _ := w.client.ListTeam(context.Background())
+	for _, k := range keys {
+		if k.Name == "fresh" {
+			if err := w.client.DeleteAPIKey(context.Background(), k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, m := range team {
+		if m.Email == "zed@example.com" {
+			if err := w.client.RemoveMember(context.Background(), m.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	second := &memSink{}
+	var out strings.Builder
+	res, err := Run(context.Background(), p, w.client, Options{Secrets: second, Out: &out})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	t.Logf("second apply:\n%s", out.String())
+	acct, _ := w.srv.Snapshot(w.demo.Username)
+	var live string
+	for _, k := range acct.APIKeys {
+		if k.Name == "fresh" {
+			live = k.Key
+		}
+	}
+	if live == "" {
+		t.Fatalf("no live key \"fresh\" after the second apply:\n%s", out.String())
+	}
+	if second.keys["fresh"].Reveal() != live {
+		t.Error("the secret kept is not the live key's (a dead, replayed secret?)")
+	}
+	invited := false
+	for _, m := range acct.Team {
+		invited = invited || m.Email == "zed@example.com"
+	}
+	if !invited {
+		t.Errorf("zed@example.com was not invited again:\n%s", out.String())
+	}
+	for _, s := range res.Steps {
+		if !strings.Contains(s.Note, "made again") {
+			t.Errorf("%s: note %q does not say it was made again", s.Address, s.Note)
+		}
+	}
+	if !strings.Contains(out.String(), "made again") {
+		t.Errorf("the output does not say so:\n%s", out.String())
+	}
+}
+
 func TestEmulatorConcurrentIdenticalRuns(t *testing.T) {
 	w := newWorld(t, &emulator.Faults{})
 	w.srv.Latency = 5 * time.Millisecond

@@ -112,6 +112,13 @@ func (r *runner) call(ctx context.Context, s *step) (note string, secret remote.
 	return "", "", fmt.Errorf("apply cannot %s a %s", s.c.Action, s.c.Address.Kind)
 }
 
+// remember records the id a create answered with, for verifyCreates.
+func (r *runner) remember(s *step, id remote.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.created[s] = id
+}
+
 // goneOK treats 404 on a delete as done: the object is gone, which is what
 // the plan wanted (someone else, or an earlier attempt whose answer was
 // lost, deleted it).
@@ -139,6 +146,7 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 	req := *s.req.(*remote.APIKeyCreate)
 	key, err := r.client.CreateAPIKey(ctx, req)
 	if err == nil {
+		r.remember(s, key.ID)
 		return "id " + key.ID.String(), key.Key, nil
 	}
 	if !answerLost(err) {
@@ -162,8 +170,12 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 // before deciding.
 func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, error) {
 	req := *s.req.(*remote.InviteRequest)
-	_, err := r.client.InviteMember(ctx, req)
-	if err == nil || !answerLost(err) {
+	m, err := r.client.InviteMember(ctx, req)
+	if err == nil {
+		r.remember(s, m.ID)
+		return "", "", nil
+	}
+	if !answerLost(err) {
 		return "", "", err
 	}
 	rctx, cancel := readContext(ctx)

@@ -109,10 +109,12 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	for _, ph := range phases {
 		total += len(ph)
 	}
-	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}}
+	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}, created: map[*step]remote.ID{}}
 	res := &Result{}
 	for _, steps := range phases {
-		res.Steps = append(res.Steps, r.phase(ctx, steps)...)
+		results := r.phase(ctx, steps)
+		r.verifyCreates(ctx, steps, results)
+		res.Steps = append(res.Steps, results...)
 	}
 	r.out.close()
 	res.Interrupted = r.interrupted
@@ -140,6 +142,7 @@ type runner struct {
 	out         *printer
 	mu          sync.Mutex
 	byChange    map[int]*StepResult // the replace-create step of each change, once finished
+	created     map[*step]remote.ID // the ids creates answered with
 	interrupted bool
 }
 

@@ -59,6 +59,21 @@ func (f *SecretsFile) Save(name string, key remote.Secret) error {
 	return f.write(m)
 }
 
+// Forget removes name from the file (a secret found to be dead).
+func (f *SecretsFile) Forget(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.read()
+	if err != nil {
+		return err
+	}
+	if _, ok := m[name]; !ok {
+		return nil
+	}
+	delete(m, name)
+	return f.write(m)
+}
+
 func (f *SecretsFile) read() (map[string]string, error) {
 	m := map[string]string{}
 	b, err := os.ReadFile(f.Path)
