@@ -187,9 +187,12 @@ var errNoToken = errors.New("the API answered without an access token")
 
 // issued is a token (and maybe an API key) a subcommand received.
 type issued struct {
-	// Action is a past-tense sentence without its period: "Logged in".
+	// Action is a past-tense sentence without its period ("Logged in"),
+	// completed with " as USERNAME <EMAIL>" when User is known.
 	Action string
-	User   *remote.Profile
+	// Headline, when set, replaces that first line (without its period).
+	Headline string
+	User     *remote.Profile
 	// Device is the token's name (its device_name), when known.
 	Device    string
 	Token     remote.Secret
@@ -263,7 +266,11 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	case rep.Email != "":
 		who = " as " + rep.Email
 	}
-	fmt.Fprintf(w, "%s%s.\n", in.Action, who)
+	if in.Headline != "" {
+		fmt.Fprintf(w, "%s.\n", in.Headline)
+	} else {
+		fmt.Fprintf(w, "%s%s.\n", in.Action, who)
+	}
 	name := ""
 	if rep.Token.Name != "" {
 		name = fmt.Sprintf(" %q", rep.Token.Name)

@@ -24,7 +24,7 @@ type switchAccountOptions struct {
 func switchAccountCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "switch-account",
-		Usage:     "Get an access token that acts in a team account you administer",
+		Usage:     "Get an access token that acts in a team account you are a member of",
 		UsageText: "mlabctl auth switch-account [--scopes LIST] [--token-file FILE | --print-token] USERNAME",
 		ArgsUsage: "USERNAME",
 		Description: "The new token's scopes are the intersection of --scopes (default: all) with the caller's.\n" +
@@ -83,9 +83,9 @@ func runSwitchAccount(ctx context.Context, o switchAccountOptions) error {
 	// caller's, which the answer does not list: none are shown rather than
 	// possibly wrong ones.
 	return deliverIssued(o.IO, o.Dest, "", false, issued{
-		Action: "Switched",
-		User:   &account,
-		Token:  res.AccessToken,
+		Headline: fmt.Sprintf("Switched to team account %s; the token below acts there", account.Username),
+		User:     &account,
+		Token:    res.AccessToken,
 	})
 }
 

@@ -198,7 +198,7 @@ func explainSwitchError(account string, err error) error {
 	var apiErr *remote.APIError
 	if _, scope := remote.InsufficientScope(err); !scope && errors.As(err, &apiErr) &&
 		(apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusForbidden) {
-		return &explainedError{err: err, msg: fmt.Sprintf("switching to account %q: %s; only active admins of a team account may switch into it (check `account:` in modelslab.yaml or --account)", account, apiErr.Error())}
+		return &explainedError{err: err, msg: fmt.Sprintf("switching to account %q: %s; only active members of a team account may switch into it (check `account:` in modelslab.yaml or --account)", account, apiErr.Error())}
 	}
 	return explainAPIError(fmt.Errorf("switching to account %q: %w", account, err))
 }

@@ -151,7 +151,7 @@ func TestOpenSessionSwitchesAccount(t *testing.T) {
 	t.Run("unknown account", func(t *testing.T) {
 		_, err := openSession(context.Background(), f.base, credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
 			connectOptions{Command: "plan", Scopes: []string{"profile:read"}, Account: "nope"}, nil)
-		if err == nil || !strings.Contains(err.Error(), `switching to account "nope"`) || !strings.Contains(err.Error(), "only active admins") {
+		if err == nil || !strings.Contains(err.Error(), `switching to account "nope"`) || !strings.Contains(err.Error(), "only active members") {
 			t.Fatalf("error %v", err)
 		}
 		if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {

@@ -660,7 +660,7 @@ func TestAuthSwitchAccount(t *testing.T) {
 		t.Errorf("tokens after switch-account (-want +got):\n%s", diff)
 	}
 	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "switch-account", "no-such-team"}, Env: em.env(envToken, em.Demo.Token)}), 1,
-		`switching to account "no-such-team"`, "only active admins")
+		`switching to account "no-such-team"`, "only active members")
 }
 
 func TestAuthAcceptInvite(t *testing.T) {
