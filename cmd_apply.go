@@ -235,12 +235,18 @@ func applyPlan(ctx context.Context, o applyOptions) (*session, *spec.Spec, *plan
 		sess.Close()
 		return nil, nil, nil, nil, err
 	}
-	if !sameBaseURL(p.BaseURL, sess.BaseURL) {
-		return fail(refused("plan file %s was made against %s, not %s; make a new plan against this API; nothing was changed", o.PlanFile, p.BaseURL, sess.BaseURL))
-	}
 	live, err := sess.Client.Fetch(ctx, f.Sections.FetchOptions())
 	if err != nil {
 		return fail(explainAPIError(fmt.Errorf("reading the live account: %w", err)))
+	}
+	// Both URLs as the client reports them, so that spelling (a trailing
+	// slash) does not matter.
+	here := live.BaseURL
+	if here == "" {
+		here = sess.BaseURL
+	}
+	if !sameBaseURL(p.BaseURL, here) {
+		return fail(refused("plan file %s was made against %s, not %s; make a new plan against this API; nothing was changed", o.PlanFile, p.BaseURL, here))
 	}
 	if live.Profile.Username != p.Account {
 		return fail(refused("plan file %s is for account %q, but the token acts on %q; nothing was changed", o.PlanFile, p.Account, live.Profile.Username))
