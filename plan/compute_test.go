@@ -663,7 +663,7 @@ func TestGlobs(t *testing.T) {
 		{name: "prefix", pattern: "dashboard-*", match: []string{"dashboard-", "dashboard-a/b"}, noMatch: []string{"Dashboard-x", "xdashboard-"}},
 		{name: "question mark", pattern: "k?", match: []string{"k1", "ké"}, noMatch: []string{"k", "k12"}},
 		{name: "class", pattern: "k[0-9]", match: []string{"k7"}, noMatch: []string{"kx"}},
-		{name: "negated class", pattern: "k[!0-9]", match: []string{"kx"}, noMatch: []string{"k7"}},
+		{name: "negated class", pattern: "k[^0-9]", match: []string{"kx"}, noMatch: []string{"k7"}},
 		{name: "escaped star", pattern: `a\*`, match: []string{"a*"}, noMatch: []string{"ab"}},
 		{name: "regexp metacharacters are literal", pattern: "a.b+(c)|$", match: []string{"a.b+(c)|$"}, noMatch: []string{"axb+(c)|$"}},
 		{name: "emails fold case", pattern: "*@Contractor.example", fold: true, match: []string{"kim@contractor.EXAMPLE"}, noMatch: []string{"kim@contractor.example.com"}},
