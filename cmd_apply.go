@@ -60,7 +60,7 @@ type applyOptions struct {
 func applyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "apply",
-		Usage:     "apply modelslab.yaml (or a saved PLANFILE) to the live account",
+		Usage:     "Apply modelslab.yaml (or a saved PLANFILE) to the live account",
 		ArgsUsage: "[PLANFILE]",
 		Description: `Plans like 'mlabctl plan' (or loads PLANFILE, refusing it if the live account
 changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
