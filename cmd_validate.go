@@ -35,7 +35,7 @@ func validateCommand() *cli.Command {
 				File:   globals(c).File,
 				Stdout: c.App.Writer,
 				Stderr: c.App.ErrWriter,
-				GitHub: newGitHubActions(c.App.Writer),
+				GitHub: newGitHubActions(c.App.ErrWriter),
 			})
 		},
 	}

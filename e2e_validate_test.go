@@ -144,8 +144,9 @@ func TestValidateUnreadable(t *testing.T) {
 }
 
 // TestValidateGitHubActions checks the ::error annotations: one per
-// diagnostic, on stdout where the runner reads them, with the file, line
-// and column as properties; stderr keeps the plain lines.
+// diagnostic, on stderr (where the runner reads them too, and where they
+// cannot end up in a redirected plan), with the file, line and column as
+// properties, beside the plain lines; stdout stays empty.
 func TestValidateGitHubActions(t *testing.T) {
 	file := "spec/testdata/invalid/many-problems.yaml"
 	res := mlabctl(t, map[string]string{"GITHUB_ACTIONS": "true"}, "validate", "-f", file)
@@ -160,16 +161,27 @@ func TestValidateGitHubActions(t *testing.T) {
 		`::error file=spec/testdata/invalid/many-problems.yaml,line=11,col=12::team[1].email: duplicate member "ALICE@example.com": first defined at spec/testdata/invalid/many-problems.yaml:9:12; emails compare case-insensitively, so each member may appear once`,
 		`::error file=spec/testdata/invalid/many-problems.yaml,line=13,col=23::policy.max_delete_percent: must be between 0 and 100, got 101`,
 	}
-	if diff := cmp.Diff(want, strings.Split(strings.TrimSuffix(res.Stdout, "\n"), "\n")); diff != "" {
-		t.Errorf("annotations on stdout (-want +got):\n%s", diff)
+	var annotations, plain []string
+	for _, line := range strings.Split(strings.TrimSuffix(res.Stderr, "\n"), "\n") {
+		if strings.HasPrefix(line, "::") {
+			annotations = append(annotations, line)
+		} else {
+			plain = append(plain, line)
+		}
 	}
-	if got := strings.Count(res.Stderr, "\n"); got != len(want) || !strings.HasPrefix(res.Stderr, file+":4:14: ") {
-		t.Errorf("stderr %q, want the %d plain diagnostics", res.Stderr, len(want))
+	if diff := cmp.Diff(want, annotations); diff != "" {
+		t.Errorf("annotations on stderr (-want +got):\n%s", diff)
+	}
+	if len(plain) != len(want) || !strings.HasPrefix(plain[0], file+":4:14: ") {
+		t.Errorf("plain stderr lines %q, want the %d plain diagnostics", plain, len(want))
+	}
+	if res.Stdout != "" {
+		t.Errorf("stdout %q, want nothing", res.Stdout)
 	}
 
 	outside := mlabctl(t, nil, "validate", "-f", file)
-	if strings.Contains(outside.Stdout, "::error") {
-		t.Errorf("annotations printed outside GitHub Actions: %q", outside.Stdout)
+	if strings.Contains(outside.Stdout+outside.Stderr, "::error") {
+		t.Errorf("annotations printed outside GitHub Actions: %q", outside.Stdout+outside.Stderr)
 	}
 }
 

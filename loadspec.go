@@ -15,7 +15,7 @@ import (
 // exits 1 without printing more. Every command that reads modelslab.yaml goes
 // through here.
 func loadSpec(c *cli.Context) (*spec.Spec, error) {
-	return loadSpecFile(globals(c).File, c.App.ErrWriter, newGitHubActions(c.App.Writer))
+	return loadSpecFile(globals(c).File, c.App.ErrWriter, newGitHubActions(c.App.ErrWriter))
 }
 
 // loadSpecFile is loadSpec without the cli context. A file that cannot be
