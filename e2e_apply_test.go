@@ -132,6 +132,10 @@ access_tokens: {keep: ["demo"]}
 		{name: "an empty key list deletes all, allowed", spec: `version: 1
 api_keys: []
 `, args: []string{"--allow-mass-delete"}},
+		{name: "an empty key list, each deletion approved", spec: `version: 1
+api_keys: []
+`, args: []string{"--allow-delete", "api_key.production", "--allow-delete", "api_key.ci",
+			"--allow-delete", "api_key.dashboard-playground", "--allow-delete", "api_key.old-key"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,6 +215,8 @@ api_keys: []
 		args     []string
 		planFile bool // apply a plan file made first with `plan --out`
 		tamper   func(em *testEmulator)
+		// edit adds a change to the plan file by hand.
+		edit     func(em *testEmulator) map[string]any
 		wantCode int
 		want     []string // in stderr
 	}{
@@ -238,6 +244,23 @@ policy: {min_admins: 1}
 		{name: "stale plan file", planFile: true, args: []string{"--auto-approve", "--secrets-out", "SECRETS"},
 			tamper:   func(em *testEmulator) { em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "surprise"}) },
 			wantCode: 3, want: []string{"stale", "api_key.surprise"}},
+		{name: "hand-edited plan file revoking the token in use", planFile: true, args: []string{"--auto-approve", "--secrets-out", "SECRETS"},
+			edit: func(em *testEmulator) map[string]any {
+				acct, _ := em.Snapshot(em.Demo.Username)
+				for _, tok := range acct.Tokens {
+					if tok.Name == "demo" {
+						id := fmt.Sprint(tok.ID)
+						return map[string]any{"address": "access_token.demo#" + id, "action": "delete", "live_id": id, "before": map[string]any{"name": "demo"}}
+					}
+				}
+				return nil
+			},
+			wantCode: 3, want: []string{"is the token this apply runs with"}},
+		{name: "hand-edited plan file removing the owner", planFile: true, args: []string{"--auto-approve", "--secrets-out", "SECRETS"},
+			edit: func(em *testEmulator) map[string]any {
+				return map[string]any{"address": "team_member.demo@mlabctl.example", "action": "delete", "live_id": "1", "before": map[string]any{"email": "demo@mlabctl.example"}}
+			},
+			wantCode: 3, want: []string{"account owner"}},
 		{name: "plan file of another API", planFile: true, args: []string{"--auto-approve", "--secrets-out", "SECRETS"},
 			tamper: func(em *testEmulator) {}, wantCode: 3, want: []string{"was made against"}},
 	}
@@ -260,7 +283,12 @@ policy: {min_admins: 1}
 				if res.Code != 0 {
 					t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
 				}
-				tt.tamper(em)
+				if tt.tamper != nil {
+					tt.tamper(em)
+				}
+				if tt.edit != nil {
+					addChange(t, planPath, tt.edit(em))
+				}
 				args = []string{"apply"} // flags, then PLANFILE
 			}
 			for _, a := range tt.args {
@@ -614,5 +642,30 @@ func TestApplyInterrupted(t *testing.T) {
 	}
 	if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
 		t.Errorf("plan after the re-run: exit %d\n%s", res.Code, res.Stdout)
+	}
+}
+
+// addChange appends a change to a plan file, as a careless hand would.
+func addChange(t *testing.T, path string, change map[string]any) {
+	t.Helper()
+	if change == nil {
+		t.Fatal("no change to add")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	p := f["plan"].(map[string]any)
+	changes, _ := p["changes"].([]any)
+	p["changes"] = append(changes, change)
+	if b, err = json.Marshal(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
