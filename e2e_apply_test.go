@@ -261,6 +261,8 @@ policy: {min_admins: 1}
 				return map[string]any{"address": "team_member.demo@mlabctl.example", "action": "delete", "live_id": "1", "before": map[string]any{"email": "demo@mlabctl.example"}}
 			},
 			wantCode: 3, want: []string{"account owner"}},
+		{name: "--secrets-out is a directory", args: []string{"--auto-approve", "--secrets-out", "DIR"}, wantCode: 1, want: []string{"secrets", "nothing was changed"}},
+		{name: "--secrets-out holds something else", args: []string{"--auto-approve", "--secrets-out", "GARBAGE"}, wantCode: 1, want: []string{"not a JSON object"}},
 		{name: "plan file of another API", planFile: true, args: []string{"--auto-approve", "--secrets-out", "SECRETS"},
 			tamper: func(em *testEmulator) {}, wantCode: 3, want: []string{"was made against"}},
 	}
@@ -292,6 +294,15 @@ policy: {min_admins: 1}
 				args = []string{"apply"} // flags, then PLANFILE
 			}
 			for _, a := range tt.args {
+				switch a {
+				case "DIR":
+					a = t.TempDir()
+				case "GARBAGE":
+					a = filepath.Join(t.TempDir(), "notes.txt")
+					if err := os.WriteFile(a, []byte("my notes, not JSON\n"), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
 				args = append(args, strings.ReplaceAll(a, "SECRETS", filepath.Join(dir, "s.json")))
 			}
 			if tt.planFile {

@@ -3,8 +3,11 @@ package apply
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -459,5 +462,36 @@ func TestRunColorOnlyWhenAsked(t *testing.T) {
 		if color && !strings.Contains(text, ansiGreen+"+"+ansiReset+" api_key.staging") {
 			t.Errorf("the create mark is not green:\n%q", text)
 		}
+	}
+}
+
+// peekingClient reads the secrets file when a later phase starts.
+type peekingClient struct {
+	*fakeClient
+	path string
+	seen map[string]string
+}
+
+func (p *peekingClient) DeleteAPIKey(ctx context.Context, id remote.ID) error {
+	if p.seen == nil {
+		b, _ := os.ReadFile(p.path)
+		json.Unmarshal(b, &p.seen)
+	}
+	return p.fakeClient.DeleteAPIKey(ctx, id)
+}
+
+func TestRunWritesEachSecretBeforeGoingOn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	c := &peekingClient{fakeClient: &fakeClient{fail: map[string]error{"RevokeToken 2": errBoom}}, path: path}
+	_, err := Run(context.Background(), demoPlan(t), c, Options{Parallelism: 1, Secrets: NewSecretsFile(path)})
+	if err == nil {
+		t.Fatal("Run succeeded despite the failing revocation")
+	}
+	// The key deletes run after the creates: both secrets were on disk.
+	if len(c.seen) != 2 || c.seen["ci"] == "" || c.seen["staging"] == "" {
+		t.Errorf("when the deletes started the file held %d secrets, want ci and staging", len(c.seen))
+	}
+	if got := readSecrets(t, path); len(got) != 2 {
+		t.Errorf("after the failure the file holds %d secrets, want 2", len(got))
 	}
 }
