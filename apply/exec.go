@@ -173,7 +173,10 @@ func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, er
 	m, err := r.client.InviteMember(ctx, req)
 	if err == nil {
 		r.remember(s, m.ID)
-		return "", "", nil
+		if m.ID == "" {
+			return "", "", nil
+		}
+		return "id " + m.ID.String(), "", nil
 	}
 	if !answerLost(err) {
 		return "", "", err
