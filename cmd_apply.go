@@ -151,21 +151,23 @@ func runApply(ctx context.Context, o applyOptions) error {
 	if !o.AutoApprove && !o.Terminal {
 		return refused("not a terminal, so apply cannot ask for confirmation: review the plan above and pass --%s to apply it; nothing was changed", flagAutoApprove)
 	}
-	var sink apply.SecretSink
-	if apply.CreatesKeys(p) {
-		switch {
-		case o.SecretsOut != "":
-			f := apply.NewSecretsFile(o.SecretsOut)
-			if err := f.Check(); err != nil {
-				return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
-			}
-			sink = f
-		case !o.Terminal:
-			return refused("the plan creates API keys, and their secrets are shown only once: pass --%s FILE to keep them (not a terminal, so apply will not print them); nothing was changed", flagApplySecretsOut)
-		}
+	createsKeys := apply.CreatesKeys(p)
+	if createsKeys && o.SecretsOut == "" && !o.Terminal {
+		return refused("the plan creates API keys, and their secrets are shown only once: pass --%s FILE to keep them (not a terminal, so apply will not print them); nothing was changed", flagApplySecretsOut)
 	}
 	if err := confirm(ctx, o); err != nil {
 		return err
+	}
+	// The secrets file is checked (read, rewritten 0600) only once the
+	// user said yes, and before any change: a key whose secret could not be
+	// kept must not be created.
+	var sink apply.SecretSink
+	if createsKeys && o.SecretsOut != "" {
+		f := apply.NewSecretsFile(o.SecretsOut)
+		if err := f.Check(); err != nil {
+			return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
+		}
+		sink = f
 	}
 
 	fmt.Fprintf(o.Stdout, "\nApplying %s, %s:\n\n", changesPhrase(len(p.Changes)), parallelPhrase(o.Parallelism))

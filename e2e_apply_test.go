@@ -546,7 +546,11 @@ func TestApplyOnATerminal(t *testing.T) {
 			em := startEmulator(t)
 			before, _ := em.Snapshot(em.Demo.Username)
 			em.ResetRequests()
-			out, err := inProcessApply(t, em, answer, nil)
+			secrets := filepath.Join(t.TempDir(), "s.json")
+			out, err := inProcessApply(t, em, answer, func(o *applyOptions) { o.SecretsOut = secrets })
+			if _, statErr := os.Stat(secrets); statErr == nil {
+				t.Errorf("answer %q: a secrets file was written", answer)
+			}
 			if exitCode(err) != exitRefused {
 				t.Fatalf("answer %q: exit %d (%v), want 3", answer, exitCode(err), err)
 			}
