@@ -55,6 +55,9 @@ type outcome struct {
 	transport bool
 	// retryAfter is the server's Retry-After, if any.
 	retryAfter time.Duration
+	// header is the response's header, nil when no response was read
+	// (see recordResponse).
+	header http.Header
 }
 
 // send runs a call: it encodes the body once, picks the idempotency key of
@@ -80,6 +83,7 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 	var waited time.Duration
 	for n := 1; ; n++ {
 		o := c.attempt(ctx, &rq, body, key, n, sc)
+		recordResponse(ctx, o)
 		if o.err == nil {
 			return o.env, nil
 		}
@@ -170,10 +174,10 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 			err = c.transportError(ctx, actx, fmt.Errorf("reading the response: %w", err))
 		}
 		c.debug.attempt(rq.method, rq.display(), resp.StatusCode, "", time.Since(start), resp.Header.Get("X-Request-Id"), n)
-		return outcome{err: fmt.Errorf("%d %s: %w", resp.StatusCode, http.StatusText(resp.StatusCode), err), status: resp.StatusCode, transport: !tooLarge}
+		return outcome{err: fmt.Errorf("%d %s: %w", resp.StatusCode, http.StatusText(resp.StatusCode), err), status: resp.StatusCode, transport: !tooLarge, header: resp.Header}
 	}
 
-	o := outcome{status: resp.StatusCode}
+	o := outcome{status: resp.StatusCode, header: resp.Header}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		o.err = redirectError(resp)
 	} else {
