@@ -7,57 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 )
 
 // secretFileMode is the mode of every file mlabctl writes a secret to.
 const secretFileMode = 0o600
 
-// writeSecretFile replaces path with data, readable by the owner only. It
-// writes a temporary file next to path and renames it over path, so that a
-// reader never sees a partial token and an existing file with a wider mode
-// ends up 0600 too (its mode is not inherited, and no moment exists where
-// the new content sits in a readable file).
-func writeSecretFile(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("writing %q: it is a directory", path)
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp already uses 0600; Chmod states it and survives a umask
-	// or a platform where that differs.
-	if err := tmp.Chmod(secretFileMode); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	return nil
-}
-
 // mergeSecret sets name → value in the JSON object stored at path (the
 // format of apply's --secrets-out: an object of key name to key), keeping
-// the other entries, and writes it back with writeSecretFile. A missing file
+// the other entries, and writes it back, mode 0600. A missing file
 // is created; a file that is not a JSON object of strings is an error and is
 // left alone.
 func mergeSecret(path, name, value string) error {
@@ -70,7 +29,7 @@ func mergeSecret(path, name, value string) error {
 	if err != nil {
 		return err
 	}
-	return writeSecretFile(path, append(out, '\n'))
+	return atomicfile.Write(path, append(out, '\n'), secretFileMode)
 }
 
 // readSecrets reads a secrets file: an empty map when it does not exist or

@@ -10,48 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestWriteSecretFile(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		before  *string // nil: no file
-		mode    os.FileMode
-		wantErr string
-	}{
-		{name: "new file"},
-		{name: "replaces a world-readable file", before: authPtr("old and longer content\n"), mode: 0o644},
-		{name: "replaces a read-only file", before: authPtr("x"), mode: 0o400},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "token")
-			if tc.before != nil {
-				if err := os.WriteFile(path, []byte(*tc.before), tc.mode); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := writeSecretFile(path, []byte("tok\n")); err != nil {
-				t.Fatal(err)
-			}
-			checkSecretFile(t, path, "tok\n")
-			entries, _ := os.ReadDir(dir)
-			if len(entries) != 1 {
-				t.Errorf("left %d files in the directory, want 1 (no temporary file)", len(entries))
-			}
-		})
-	}
-}
-
-func TestWriteSecretFileRefuses(t *testing.T) {
-	dir := t.TempDir()
-	if err := writeSecretFile(dir, []byte("x")); err == nil || !strings.Contains(err.Error(), "is a directory") {
-		t.Errorf("writing over a directory: %v", err)
-	}
-	missing := filepath.Join(dir, "no", "such", "dir", "token")
-	if err := writeSecretFile(missing, []byte("x")); err == nil || !strings.Contains(err.Error(), missing) {
-		t.Errorf("writing into a missing directory: %v, want an error naming the path", err)
-	}
-}
-
 func TestMergeSecret(t *testing.T) {
 	for _, tc := range []struct {
 		name    string

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -232,7 +233,7 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 		rep.Account, rep.Email = in.User.Username, in.User.Email
 	}
 	if dest.File != "" {
-		if err := writeSecretFile(dest.File, []byte(in.Token.Reveal()+"\n")); err != nil {
+		if err := atomicfile.Write(dest.File, []byte(in.Token.Reveal()+"\n"), secretFileMode); err != nil {
 			return fmt.Errorf("saving the new access token %s: %w", in.Token.Masked(), err)
 		}
 		rep.Token.File = dest.File

@@ -5,11 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/mlabctl/mlabctl/export"
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -101,45 +100,10 @@ func runExport(ctx context.Context, o exportOptions) error {
 		}
 		return nil
 	}
-	if err := writeFileAtomic(o.Out, out.Bytes(), exportFileMode); err != nil {
+	if err := atomicfile.Write(o.Out, out.Bytes(), exportFileMode); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Stderr, "Exported account %q to %s (%d API keys, %d team members and invites).\n",
 		live.Profile.Username, o.Out, len(live.APIKeys), len(live.Team))
-	return nil
-}
-
-// writeFileAtomic replaces path with data: a temporary file next to it is
-// renamed over it, so that an interrupted export never leaves half a file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
-	if fi, statErr := os.Stat(path); statErr == nil && fi.IsDir() {
-		return fmt.Errorf("writing %q: it is a directory", path)
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(mode); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
-	}
 	return nil
 }

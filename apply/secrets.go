@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/remote"
 )
 
@@ -20,6 +20,9 @@ import (
 type SecretSink interface {
 	Save(name string, key remote.Secret) error
 }
+
+// secretsFileMode is the mode of the --secrets-out file: it holds API keys.
+const secretsFileMode = 0o600
 
 // SecretsFile is the --secrets-out file: a JSON object from key name to key
 // value, mode 0600 (enforced on every write, also on a file that existed
@@ -116,33 +119,7 @@ func (f *SecretsFile) write(m map[string]string) error {
 	}
 	b.WriteString("}\n")
 
-	dir := filepath.Dir(f.Path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(f.Path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("secrets file: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("secrets file: %w", err)
-	}
-	if _, err := tmp.Write(b.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("secrets file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("secrets file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("secrets file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), f.Path); err != nil {
-		return fmt.Errorf("secrets file: %w", err)
-	}
-	// The rename carried the temporary file's 0600; chmod again in case the
-	// path is something a rename does not replace (it would have failed).
-	if err := os.Chmod(f.Path, 0o600); err != nil {
+	if err := atomicfile.Write(f.Path, b.Bytes(), secretsFileMode); err != nil {
 		return fmt.Errorf("secrets file: %w", err)
 	}
 	return nil

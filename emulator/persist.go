@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 )
 
 // saveLocked writes the whole state to StatePath atomically: a temporary
@@ -15,30 +16,8 @@ func (s *Server) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("encoding the state: %w", err)
 	}
-	dir := filepath.Dir(s.StatePath)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(s.StatePath)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after a successful rename there is nothing to remove
 	// The state holds tokens and API keys: only the owner may read it.
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(append(data, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.StatePath)
+	return atomicfile.Write(s.StatePath, append(data, '\n'), 0o600)
 }
 
 // persistLocked saves after a change made from Go (seeding); a failure
