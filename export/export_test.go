@@ -2,22 +2,19 @@ package export
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/golden"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 var (
 	t0  = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -117,30 +114,9 @@ func TestRenderGolden(t *testing.T) {
 					t.Errorf("export contains the secret of key %q", k.Name)
 				}
 			}
-			golden(t, sc.name+".yaml", b.Bytes())
+			golden.Check(t, filepath.Join("testdata", sc.name+".yaml"), b.Bytes())
 			assertNoChanges(t, b.Bytes(), sc.live, sc.opts)
 		})
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./export -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", path, diff)
 	}
 }
 

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/golden"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 )
@@ -389,31 +389,7 @@ func TestComputeGolden(t *testing.T) {
 // that the comparison is of values), or rewrites the file with -update.
 func computeGolden(t *testing.T, name string, got computeResult) {
 	t.Helper()
-	path := filepath.Join("testdata", "compute", name+".json")
-	if *update {
-		data, err := json.MarshalIndent(got, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./plan -update to create it): %v", err)
-	}
-	var want computeResult
-	if err := json.Unmarshal(data, &want); err != nil {
-		t.Fatalf("decoding %s: %v", path, err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Compute differs from %s (-want +got):\n%s", path, diff)
-	}
+	golden.CheckJSON(t, filepath.Join("testdata", "compute", name+".json"), got)
 }
 
 // assertNoSecret fails if a key value of the fixtures appears in v's JSON.

@@ -3,9 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,9 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // renderScenario is a hand-built plan rendered by every renderer.
 type renderScenario struct {
@@ -143,28 +140,6 @@ func renderScenarios() []renderScenario {
 	}
 }
 
-// golden compares got with testdata/render/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "render", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./plan -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", path, diff)
-	}
-}
-
 // secretsInScenarios are values that no renderer may ever print.
 var secretsInScenarios = []string{"ml-SECRET-VALUE", "tok-SECRET"}
 
@@ -193,7 +168,7 @@ func TestRenderGolden(t *testing.T) {
 				if !utf8.Valid(b.Bytes()) {
 					t.Errorf("%s output is not valid UTF-8", r.ext)
 				}
-				golden(t, sc.name+"."+r.ext, b.Bytes())
+				golden.Check(t, filepath.Join("testdata", "render", sc.name+"."+r.ext), b.Bytes())
 			}
 		})
 	}

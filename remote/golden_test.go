@@ -2,18 +2,14 @@ package remote
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestErrorTextsGolden keeps the text of every kind of error the client
 // returns in one reviewed file, testdata/error_texts.golden: what a user
@@ -68,24 +64,5 @@ func TestErrorTextsGolden(t *testing.T) {
 		_, err := New(Options{BaseURL: in})
 		fmt.Fprintf(&b, "base URL %s\n\t%v\n", in, err)
 	}
-	checkGolden(t, "error_texts.golden", b.String())
-}
-
-// checkGolden compares got with testdata/name, or rewrites it with -update.
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "error_texts.golden"), []byte(b.String()))
 }

@@ -3,16 +3,12 @@ package spec
 import (
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestInvalidCorpus loads every file under testdata/invalid and compares
 // its diagnostics, one FILE:LINE:COL: message per line, with the file's
@@ -49,7 +45,7 @@ func TestInvalidCorpus(t *testing.T) {
 					t.Errorf("diagnostic %d (%s) is out of position order", i, d)
 				}
 			}
-			checkGolden(t, strings.TrimSuffix(file, ".yaml")+".golden", err.Error()+"\n")
+			golden.Check(t, strings.TrimSuffix(file, ".yaml")+".golden", []byte(err.Error()+"\n"))
 		})
 	}
 }
@@ -72,25 +68,7 @@ func TestValidCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, strings.TrimSuffix(file, ".yaml")+".json", string(got)+"\n")
+			golden.Check(t, strings.TrimSuffix(file, ".yaml")+".json", append(got, '\n'))
 		})
-	}
-}
-
-// checkGolden compares got with the golden file, or rewrites it under -update.
-func checkGolden(t *testing.T, golden, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("reading golden file (run go test ./spec -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got); go test ./spec -update rewrites it:\n%s", golden, diff)
 	}
 }
