@@ -53,49 +53,42 @@ func (l *loader) build(root *yaml.Node) *Spec {
 }
 
 func (l *loader) buildProfile(v *yaml.Node) *Profile {
-	p := &Profile{Pos: l.pos(v), FieldPos: map[string]Pos{}}
-	l.eachField(v, func(name string, f *yaml.Node) {
-		str, ok := l.str(f)
-		if !ok {
-			return
-		}
-		switch name {
-		case "name":
-			p.Name = &str
-		case "username":
-			p.Username = &str
-		case "about_me":
-			p.AboutMe = &str
-		default:
-			return
-		}
-		p.FieldPos[name] = l.pos(f)
+	p := &Profile{Pos: l.pos(v)}
+	p.FieldPos = l.stringFields(v, map[string]**string{
+		"name":     &p.Name,
+		"username": &p.Username,
+		"about_me": &p.AboutMe,
 	})
 	return p
 }
 
 func (l *loader) buildSocials(v *yaml.Node) *Socials {
-	s := &Socials{Pos: l.pos(v), FieldPos: map[string]Pos{}}
-	l.eachField(v, func(name string, f *yaml.Node) {
-		str, ok := l.str(f)
-		if !ok {
-			return
-		}
-		switch name {
-		case "github":
-			s.GitHub = &str
-		case "twitter":
-			s.Twitter = &str
-		case "discord":
-			s.Discord = &str
-		case "website":
-			s.Website = &str
-		default:
-			return
-		}
-		s.FieldPos[name] = l.pos(f)
+	s := &Socials{Pos: l.pos(v)}
+	s.FieldPos = l.stringFields(v, map[string]**string{
+		"github":  &s.GitHub,
+		"twitter": &s.Twitter,
+		"discord": &s.Discord,
+		"website": &s.Website,
 	})
 	return s
+}
+
+// stringFields reads the string fields of mapping v into the targets dst
+// names (profile and socials are all optional strings) and returns where
+// each field it set was written. A field of another type was reported by
+// the schema and is skipped.
+func (l *loader) stringFields(v *yaml.Node, dst map[string]**string) map[string]Pos {
+	at := map[string]Pos{}
+	l.eachField(v, func(name string, f *yaml.Node) {
+		target, known := dst[name]
+		str, ok := l.str(f)
+		if !known || !ok {
+			return
+		}
+		*target = &str
+		at[name] = l.pos(f)
+	})
+	return at
 }
 
 func (l *loader) buildPreferences(v *yaml.Node) *Preferences {
@@ -139,13 +132,8 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 			case "name":
 				if str, ok := l.str(f); ok {
 					k.Name = str
-					if first, dup := names[str]; dup {
-						at := l.reuse(f, item, first)
-						l.report(at, fmt.Sprintf("%s: duplicate API key name %q", l.pathOf(at), str),
-							fmt.Sprintf("first defined at %s; names identify keys, so each may appear once", first))
-					} else {
-						names[str] = l.pos(f)
-					}
+					l.unique(names, str, f, item, fmt.Sprintf("API key name %q", str),
+						"first defined at %s; names identify keys, so each may appear once")
 				}
 			case "notes":
 				if str, ok := l.str(f); ok {
@@ -165,13 +153,8 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 					return
 				}
 				k.ID = id
-				if first, dup := ids[id]; dup {
-					at := l.reuse(f, item, first)
-					l.report(at, fmt.Sprintf("%s: duplicate API key id %s", l.pathOf(at), id),
-						fmt.Sprintf("first used at %s; an id pins one entry to one live key", first))
-				} else {
-					ids[id] = l.pos(f)
-				}
+				l.unique(ids, id, f, item, "API key id "+id,
+					"first used at %s; an id pins one entry to one live key")
 			}
 		})
 		keys = append(keys, k)
@@ -202,13 +185,8 @@ func (l *loader) buildTeam(v *yaml.Node) []Member {
 				// Upper then lower approximates strings.EqualFold's simple
 				// folding (the Kelvin sign K folds to k) for a map key.
 				folded := strings.ToLower(strings.ToUpper(str))
-				if first, dup := emails[folded]; dup {
-					at := l.reuse(f, item, first)
-					l.report(at, fmt.Sprintf("%s: duplicate member %q", l.pathOf(at), str),
-						fmt.Sprintf("first defined at %s; emails compare case-insensitively, so each member may appear once", first))
-				} else {
-					emails[folded] = l.pos(f)
-				}
+				l.unique(emails, folded, f, item, fmt.Sprintf("member %q", str),
+					"first defined at %s; emails compare case-insensitively, so each member may appear once")
 			case "role":
 				if str, ok := l.str(f); ok {
 					m.Role = str
@@ -275,6 +253,20 @@ func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
 			}
 		}
 	})
+}
+
+// unique records f, the value key of list entry item, as the first in seen,
+// or reports it as a duplicate of the first: what names the repeated value
+// and detail, a format with one %s for the first position, says why it must
+// be unique.
+func (l *loader) unique(seen map[string]Pos, key string, f, item *yaml.Node, what, detail string) {
+	first, dup := seen[key]
+	if !dup {
+		seen[key] = l.pos(f)
+		return
+	}
+	at := l.reuse(f, item, first)
+	l.report(at, fmt.Sprintf("%s: duplicate %s", l.pathOf(at), what), fmt.Sprintf(detail, first))
 }
 
 // reuse picks where to report a duplicate value f of entry item: at f,

@@ -58,8 +58,7 @@ func (l *loader) collectionTag(n *yaml.Node, plain string) bool {
 	if n.Tag == "" || n.Tag == "!" || n.ShortTag() == plain {
 		return true
 	}
-	l.report(n, fmt.Sprintf("%s: unsupported YAML tag %s", orTop(l.pathOf(n)), n.Tag), "modelslab.yaml holds only strings, numbers, booleans, lists and mappings")
-	l.markBad(n)
+	l.unsupportedTag(n)
 	return false
 }
 
@@ -157,9 +156,7 @@ func (l *loader) scalar(n *yaml.Node) any {
 		}
 		var b bool
 		if err := n.Decode(&b); err != nil {
-			l.report(n, fmt.Sprintf("%s: %s is not a boolean", orTop(l.pathOf(n)), quote(n.Value)), "write true or false")
-			l.markBad(n)
-			return n.Value
+			return l.notA(n, "a boolean", "write true or false")
 		}
 		return b
 	case "!!int":
@@ -168,9 +165,7 @@ func (l *loader) scalar(n *yaml.Node) any {
 		}
 		var v any
 		if err := n.Decode(&v); err != nil {
-			l.report(n, fmt.Sprintf("%s: %s is not an integer", orTop(l.pathOf(n)), quote(n.Value)), "")
-			l.markBad(n)
-			return n.Value
+			return l.notA(n, "an integer", "")
 		}
 		switch v := v.(type) {
 		case int:
@@ -182,9 +177,7 @@ func (l *loader) scalar(n *yaml.Node) any {
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err != nil {
-			l.report(n, fmt.Sprintf("%s: %s is not a number", orTop(l.pathOf(n)), quote(n.Value)), "")
-			l.markBad(n)
-			return n.Value
+			return l.notA(n, "a number", "")
 		}
 		if math.IsInf(f, 0) || math.IsNaN(f) {
 			l.report(n, fmt.Sprintf("%s: %s is not a finite number", orTop(l.pathOf(n)), n.Value), "")
@@ -193,9 +186,24 @@ func (l *loader) scalar(n *yaml.Node) any {
 		}
 		return f
 	}
+	l.unsupportedTag(n)
+	return nil
+}
+
+// notA reports a scalar whose text does not decode as the type its tag
+// says (what: "a boolean", "an integer", "a number"), marks it as reported,
+// and returns the text as written in its place.
+func (l *loader) notA(n *yaml.Node, what, hint string) any {
+	l.report(n, fmt.Sprintf("%s: %s is not %s", orTop(l.pathOf(n)), quote(n.Value), what), hint)
+	l.markBad(n)
+	return n.Value
+}
+
+// unsupportedTag reports a node whose tag has no meaning in modelslab.yaml
+// and marks it as reported.
+func (l *loader) unsupportedTag(n *yaml.Node) {
 	l.report(n, fmt.Sprintf("%s: unsupported YAML tag %s", orTop(l.pathOf(n)), n.Tag), "modelslab.yaml holds only strings, numbers, booleans, lists and mappings")
 	l.markBad(n)
-	return nil
 }
 
 // orTop names the top level of the document in messages.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/mlabctl/mlabctl/schema"
 )
@@ -42,20 +41,13 @@ func TestExampleFile(t *testing.T) {
 		Ignore:       Ignore{APIKeys: []string{"dashboard-*"}},
 		Policy:       Policy{MinAdmins: 1, MaxDeletePercent: 50, ResendInvitesAfter: 7 * 24 * time.Hour, ResendInvitesAfterText: "7d"},
 	}
-	ignore := cmp.Options{
-		cmpopts.IgnoreTypes(Pos{}),
-		cmpopts.IgnoreFields(Spec{}, "Path", "Hash"),
-		cmpopts.IgnoreFields(Profile{}, "FieldPos"),
-		cmpopts.IgnoreFields(Socials{}, "FieldPos"),
-		cmpopts.IgnoreFields(Preferences{}, "FieldPos"),
-	}
 	for _, file := range []string{"../examples/modelslab.yaml", "testdata/valid/flow-style.yaml"} {
 		t.Run(file, func(t *testing.T) {
 			got, err := Load(file)
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			if diff := cmp.Diff(want, got, ignore); diff != "" {
+			if diff := cmp.Diff(want, got, valuesOnly); diff != "" {
 				t.Errorf("spec (-want +got):\n%s", diff)
 			}
 		})

@@ -16,6 +16,16 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
+// valuesOnly compares Specs by value: positions, FieldPos and the file's
+// identity are pinned by the valid corpus goldens instead.
+var valuesOnly = cmp.Options{
+	cmpopts.IgnoreTypes(Pos{}),
+	cmpopts.IgnoreFields(Spec{}, "Path", "Hash"),
+	cmpopts.IgnoreFields(Profile{}, "FieldPos"),
+	cmpopts.IgnoreFields(Socials{}, "FieldPos"),
+	cmpopts.IgnoreFields(Preferences{}, "FieldPos"),
+}
+
 // messages returns the printed diagnostics of err, or fails the test.
 func messages(t *testing.T, err error) []string {
 	t.Helper()
@@ -165,22 +175,13 @@ func TestParseValues(t *testing.T) {
 			want: &Spec{Version: 1, APIKeysSet: true, APIKeys: []APIKey{}, TeamSet: true, Team: []Member{}, AccessTokens: &AccessTokens{Keep: []string{}}, Policy: Policy{MaxDeletePercent: 25}},
 		},
 	}
-	// Positions, FieldPos and the file's identity are pinned by the valid
-	// corpus goldens; here only values are compared.
-	ignore := cmp.Options{
-		cmpopts.IgnoreTypes(Pos{}),
-		cmpopts.IgnoreFields(Spec{}, "Path", "Hash"),
-		cmpopts.IgnoreFields(Profile{}, "FieldPos"),
-		cmpopts.IgnoreFields(Socials{}, "FieldPos"),
-		cmpopts.IgnoreFields(Preferences{}, "FieldPos"),
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Parse("f.yaml", []byte(tt.src))
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got, ignore); diff != "" {
+			if diff := cmp.Diff(tt.want, got, valuesOnly); diff != "" {
 				t.Errorf("spec (-want +got):\n%s", diff)
 			}
 		})
