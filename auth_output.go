@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlabctl/mlabctl/apply"
 	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
@@ -155,7 +156,7 @@ func secretsOutOf(c *cli.Context) (string, error) {
 	if err := checkSecretDest(path); err != nil {
 		return "", fmt.Errorf("--%s: %w", flagSecretsOut, err)
 	}
-	if _, err := readSecrets(path); err != nil {
+	if err := apply.NewSecretsFile(path).CheckMergeable(); err != nil {
 		return "", fmt.Errorf("--%s: %w", flagSecretsOut, err)
 	}
 	return path, nil
@@ -241,7 +242,7 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	if !in.APIKey.IsZero() {
 		rep.APIKey = &keyView{Masked: in.APIKey.Masked()}
 		if secretsOut != "" {
-			if err := mergeSecret(secretsOut, defaultKeyName, in.APIKey.Reveal()); err != nil {
+			if err := apply.NewSecretsFile(secretsOut).Save(defaultKeyName, in.APIKey); err != nil {
 				return fmt.Errorf("saving the API key %s: %w", in.APIKey.Masked(), err)
 			}
 			rep.APIKey.File, rep.APIKey.Name = secretsOut, defaultKeyName

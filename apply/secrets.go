@@ -24,8 +24,9 @@ type SecretSink interface {
 // secretsFileMode is the mode of the --secrets-out file: it holds API keys.
 const secretsFileMode = 0o600
 
-// SecretsFile is the --secrets-out file: a JSON object from key name to key
-// value, mode 0600 (enforced on every write, also on a file that existed
+// SecretsFile is the --secrets-out file of `apply` and of `auth
+// verify-email` (one format, one implementation): a JSON object from key
+// name to key value, mode 0600 (enforced on every write, also on a file that existed
 // with a wider mode). Every Save merges into what the file holds and
 // replaces it atomically (a temporary file in the same directory, then a
 // rename), so earlier entries survive and a crash never leaves half a file.
@@ -48,6 +49,17 @@ func (f *SecretsFile) Check() error {
 		return err
 	}
 	return f.write(m)
+}
+
+// CheckMergeable checks, without writing anything, that Save will be able
+// to merge into the file: it is missing, empty, or a JSON object of
+// strings. `auth verify-email --secrets-out` calls it before the sign-up key
+// is issued, so that a key is never created into a file it cannot go to.
+func (f *SecretsFile) CheckMergeable() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, err := f.read()
+	return err
 }
 
 // Save merges name → key into the file.
@@ -90,8 +102,12 @@ func (f *SecretsFile) read() (map[string]string, error) {
 		return m, nil
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		// Never quote the content: it holds secrets.
-		return nil, fmt.Errorf("secrets file %q is not a JSON object of name → key; fix or move it (it was left as it is)", f.Path)
+		// Never quote the content nor the decoder's error (which can quote a
+		// piece of it): it holds secrets.
+		return nil, fmt.Errorf("secrets file %q is not a JSON object of key names to keys, so mlabctl will not overwrite it; fix or move it", f.Path)
+	}
+	if m == nil { // the file held `null`
+		m = map[string]string{}
 	}
 	return m, nil
 }

@@ -115,6 +115,103 @@ func TestSecretsFileUnwritableDirectory(t *testing.T) {
 	}
 }
 
+// TestSecretsFileSave is the merge `auth verify-email --secrets-out` relies
+// on: whatever a usable file holds survives, and a file that is not a JSON
+// object of strings is refused and left untouched.
+func TestSecretsFileSave(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		before  *string // nil: no file
+		want    map[string]string
+		wantErr string
+	}{
+		{name: "new file", want: map[string]string{"default": "v"}},
+		{name: "keeps other keys", before: ptr(`{"ci": "c", "default": "old"}`), want: map[string]string{"ci": "c", "default": "v"}},
+		{name: "empty file", before: ptr(""), want: map[string]string{"default": "v"}},
+		{name: "null", before: ptr("null"), want: map[string]string{"default": "v"}},
+		{name: "not an object", before: ptr(`["a"]`), wantErr: "not a JSON object"},
+		{name: "not JSON", before: ptr(`ci=abc`), wantErr: "will not overwrite it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "secrets.json")
+			if tc.before != nil {
+				if err := os.WriteFile(path, []byte(*tc.before), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f := NewSecretsFile(path)
+			if err := f.CheckMergeable(); (err == nil) != (tc.wantErr == "") {
+				t.Errorf("CheckMergeable: %v, want an error: %t", err, tc.wantErr != "")
+			}
+			err := f.Save("default", remote.Secret("v"))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				if b, _ := os.ReadFile(path); string(b) != *tc.before {
+					t.Errorf("the refused file was changed to %q", b)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+			}
+			if diff := cmp.Diff(tc.want, readSecrets(t, path)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzSecretsFileSave checks that whatever an existing secrets file holds,
+// Save either refuses it untouched or keeps every string entry and sets the
+// new one.
+func FuzzSecretsFileSave(f *testing.F) {
+	for _, seed := range []string{"", "{}", `{"a":"b"}`, "null", "[]", `{"a":1}`, "{", `{"default":"x","b":"c"}`, " \n"} {
+		f.Add(seed)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, before string) {
+		path := filepath.Join(dir, "secrets.json")
+		if err := os.WriteFile(path, []byte(before), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var old map[string]string
+		oldErr := json.Unmarshal([]byte(before), &old)
+		err := NewSecretsFile(path).Save("k", remote.Secret("v"))
+		b, _ := os.ReadFile(path)
+		if err != nil {
+			if string(b) != before {
+				t.Fatalf("a refused file was rewritten")
+			}
+			return
+		}
+		var got map[string]string
+		if jerr := json.Unmarshal(b, &got); jerr != nil {
+			t.Fatalf("wrote invalid JSON: %v", jerr)
+		}
+		if got["k"] != "v" {
+			t.Fatalf("k = %q", got["k"])
+		}
+		if oldErr == nil {
+			for name, v := range old {
+				if name != "k" && got[name] != v {
+					t.Fatalf("lost entry %q", name)
+				}
+			}
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
 func readSecrets(t *testing.T, path string) map[string]string {
 	t.Helper()
 	b, err := os.ReadFile(path)
