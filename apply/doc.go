@@ -7,11 +7,13 @@
 // It owns what makes apply safe to run and to re-run: the rails checked
 // before any change (CheckRails), an Idempotency-Key on every mutation
 // derived from the plan and the action (IdempotencyKey), reading the live
-// state before deciding when a create's response was lost, confirming after
-// each create phase that what was created exists (an identical plan applied
-// again within the server's 24 hours of replays gets a stale answer, which
-// is made again), skipping the
-// delete half of a replace whose create failed, finishing in-flight calls on
+// state before deciding when a create's response was lost, noticing
+// idempotent replays (an identical plan applied again within the server's
+// 24 hours gets the first answers back, stale if someone reverted the
+// change by hand) and reading the live state to make a stale one again:
+// creates after their phase, updates, deletes, resends and revocations
+// right after their call; skipping the delete half of a replace whose
+// create failed, finishing in-flight calls on
 // Ctrl-C, and handing each new API key secret to a SecretSink the moment it
 // exists (SecretsFile writes them 0600, merged atomically).
 //

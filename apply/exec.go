@@ -62,54 +62,84 @@ func (r *runner) keep(s *step, secret remote.Secret) error {
 	return nil
 }
 
-// call makes the API call of a step and returns a note for its line.
+// call makes the API call of a step and returns a note for its line. Every
+// mutation but a create goes through checked, which makes it again when
+// its answer was replayed from an earlier identical apply that the live
+// state no longer shows (see replay.go); creates are confirmed after their
+// phase by verifyCreates.
 func (r *runner) call(ctx context.Context, s *step) (note string, secret remote.Secret, err error) {
 	c := r.client
 	id := liveID(s.c)
 	switch s.c.Address.Kind {
 	case plan.KindProfile:
-		_, err = c.UpdateProfile(ctx, *s.req.(*remote.ProfileUpdate))
-		return "", "", err
+		u := *s.req.(*remote.ProfileUpdate)
+		note, err = r.checked(ctx, s.key, func(ctx context.Context) error { _, err := c.UpdateProfile(ctx, u); return err },
+			r.profileShows(u, func(p *remote.Profile) any { return p }))
+		return note, "", err
 	case plan.KindSocials:
-		_, err = c.UpdateSocials(ctx, *s.req.(*remote.SocialsUpdate))
-		return "", "", err
+		u := *s.req.(*remote.SocialsUpdate)
+		note, err = r.checked(ctx, s.key, func(ctx context.Context) error { _, err := c.UpdateSocials(ctx, u); return err },
+			r.profileShows(u, func(p *remote.Profile) any { return p.Socials }))
+		return note, "", err
 	case plan.KindPreferences:
-		_, err = c.UpdatePreferences(ctx, *s.req.(*remote.PreferencesUpdate))
-		return "", "", err
+		u := *s.req.(*remote.PreferencesUpdate)
+		note, err = r.checked(ctx, s.key, func(ctx context.Context) error { _, err := c.UpdatePreferences(ctx, u); return err },
+			r.profileShows(u, func(p *remote.Profile) any { return p.Preferences }))
+		return note, "", err
 	case plan.KindAPIKey:
 		switch s.step {
 		case StepCreate, StepReplaceCreate:
 			return r.createKey(ctx, s)
 		case StepUpdate:
-			_, err = c.UpdateAPIKey(ctx, id, *s.req.(*remote.APIKeyUpdate))
-			return "", "", err
+			u := *s.req.(*remote.APIKeyUpdate)
+			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { _, err := c.UpdateAPIKey(ctx, id, u); return err }, r.keyShows(id, u))
+			return note, "", err
 		case StepDelete, StepReplaceDelete:
-			return goneOK(c.DeleteAPIKey(ctx, id), "id "+id.String())
+			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { return c.DeleteAPIKey(ctx, id) }, r.keyGone(id))
+			return goneOK(err, joinNotes("id "+id.String(), note))
 		}
 	case plan.KindTeamMember:
 		switch s.step {
 		case StepCreate:
 			return r.invite(ctx, s)
 		case StepUpdate:
-			if _, err = c.UpdateMember(ctx, id, *s.req.(*remote.MemberUpdate)); err != nil || s.resendKey == "" {
-				return "", "", err
+			u := *s.req.(*remote.MemberUpdate)
+			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { _, err := c.UpdateMember(ctx, id, u); return err }, r.memberShows(id, u))
+			if err != nil || s.resendKey == "" {
+				return note, "", err
 			}
 			// An old pending invite whose role or permissions changed is
 			// resent after the update, so the new invite says the new role.
-			if _, err = c.ResendInvite(remote.WithIdempotencyKey(ctx, s.resendKey), id); err != nil {
+			resent, err := r.resend(ctx, s.resendKey, id)
+			if err != nil {
 				return "", "", &halfDoneError{fmt.Errorf("updated, but resending the invite failed: %w", err)}
 			}
-			return "invite resent", "", nil
+			return joinNotes(note, "invite resent", resent), "", nil
 		case StepResend:
-			_, err = c.ResendInvite(ctx, id)
-			return "", "", err
+			note, err = r.resend(ctx, s.key, id)
+			return note, "", err
 		case StepDelete:
-			return goneOK(c.RemoveMember(ctx, id), "")
+			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { return c.RemoveMember(ctx, id) }, r.memberGone(id))
+			return goneOK(err, note)
 		}
 	case plan.KindAccessToken:
-		return goneOK(c.RevokeToken(ctx, id), "")
+		note, err = r.checked(ctx, s.key, func(ctx context.Context) error { return c.RevokeToken(ctx, id) }, r.tokenGone(id))
+		return goneOK(err, note)
 	}
 	return "", "", fmt.Errorf("apply cannot %s a %s", s.c.Action, s.c.Address.Kind)
+}
+
+// resend resends a pending invite with key, checking a replayed answer
+// against the invite's live date.
+func (r *runner) resend(ctx context.Context, key string, id remote.ID) (string, error) {
+	var answer *remote.TeamMember
+	return r.checked(ctx, key, func(ctx context.Context) error {
+		m, err := r.client.ResendInvite(ctx, id)
+		if err == nil {
+			answer = m
+		}
+		return err
+	}, r.resentShows(id, &answer))
 }
 
 // remember records the id a create answered with, for verifyCreates.

@@ -35,7 +35,11 @@ type fakeClient struct {
 	team []remote.TeamMember
 	// tokens is what ListTokens returns.
 	tokens []remote.AccessToken
-	nextID int
+	// replayed counts, per call, how many of its next answers claim to be
+	// idempotent replays (Idempotent-Replayed: true), as the real client
+	// reports them through remote.WithResponseInfo.
+	replayed map[string]int
+	nextID   int
 }
 
 func (f *fakeClient) do(ctx context.Context, call string) error {
@@ -46,6 +50,12 @@ func (f *fakeClient) do(ctx context.Context, call string) error {
 		f.maxInflight = f.inflight
 	}
 	gate, started, delay, err := f.gate, f.started, f.delay, f.fail[call]
+	if info := remote.ResponseInfoFrom(ctx); info != nil {
+		*info = remote.ResponseInfo{Replayed: f.replayed[call] > 0}
+	}
+	if f.replayed[call] > 0 {
+		f.replayed[call]--
+	}
 	f.mu.Unlock()
 	if started != nil {
 		started <- call
@@ -71,6 +81,34 @@ func (f *fakeClient) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
+func (f *fakeClient) Me(ctx context.Context) (*remote.Profile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "Me")
+	return &remote.Profile{}, nil
+}
+func (f *fakeClient) GetAPIKey(ctx context.Context, id remote.ID) (*remote.APIKey, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "GetAPIKey "+id.String())
+	for _, k := range f.keys {
+		if k.ID == id {
+			return &k, nil
+		}
+	}
+	return nil, &remote.APIError{Status: 404, Code: "not_found", Message: "no such key"}
+}
+func (f *fakeClient) GetMember(ctx context.Context, id remote.ID) (*remote.TeamMember, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "GetMember "+id.String())
+	for _, m := range f.team {
+		if m.ID == id {
+			return &m, nil
+		}
+	}
+	return nil, &remote.APIError{Status: 404, Code: "not_found", Message: "no such member"}
+}
 func (f *fakeClient) UpdateProfile(ctx context.Context, u remote.ProfileUpdate) (*remote.Profile, error) {
 	return &remote.Profile{}, f.do(ctx, "UpdateProfile "+fields(u))
 }
@@ -135,6 +173,9 @@ func (f *fakeClient) ListTokens(ctx context.Context) ([]remote.AccessToken, erro
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "ListTokens")
+	if err := f.fail["ListTokens"]; err != nil {
+		return nil, err
+	}
 	return append([]remote.AccessToken(nil), f.tokens...), nil
 }
 func (f *fakeClient) RevokeToken(ctx context.Context, id remote.ID) error {

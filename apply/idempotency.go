@@ -51,7 +51,10 @@ func PlanHash(p *plan.Plan) string {
 //
 // The key depends only on content, so within the server's 24 hours of
 // memory, re-applying an identical plan after someone reverted its effect by
-// hand is replayed rather than redone; the closing re-plan shows such drift.
+// hand is replayed rather than redone. apply notices the replay and reads
+// the live state: a create is confirmed after its phase (verify.go), every
+// other mutation right after its call, and made again with a key derived
+// from this one and the live state when the change is not there (replay.go).
 func IdempotencyKey(planHash string, addr plan.Address, action plan.Action, step Step) string {
 	h := sha256.New()
 	for _, part := range []string{planHash, addr.String(), string(action), string(step)} {

@@ -16,15 +16,18 @@ import (
 // Client is the part of *remote.Client that apply calls. It is an interface
 // so that tests can wrap the real client (to count, delay or fail calls).
 type Client interface {
+	Me(ctx context.Context) (*remote.Profile, error)
 	UpdateProfile(ctx context.Context, u remote.ProfileUpdate) (*remote.Profile, error)
 	UpdateSocials(ctx context.Context, u remote.SocialsUpdate) (*remote.Profile, error)
 	UpdatePreferences(ctx context.Context, u remote.PreferencesUpdate) (*remote.Profile, error)
 	ListAPIKeys(ctx context.Context) ([]remote.APIKey, error)
 	CreateAPIKey(ctx context.Context, r remote.APIKeyCreate) (*remote.APIKey, error)
+	GetAPIKey(ctx context.Context, id remote.ID) (*remote.APIKey, error)
 	UpdateAPIKey(ctx context.Context, id remote.ID, u remote.APIKeyUpdate) (*remote.APIKey, error)
 	DeleteAPIKey(ctx context.Context, id remote.ID) error
 	ListTeam(ctx context.Context) ([]remote.TeamMember, error)
 	InviteMember(ctx context.Context, r remote.InviteRequest) (*remote.TeamMember, error)
+	GetMember(ctx context.Context, id remote.ID) (*remote.TeamMember, error)
 	UpdateMember(ctx context.Context, id remote.ID, u remote.MemberUpdate) (*remote.TeamMember, error)
 	RemoveMember(ctx context.Context, id remote.ID) error
 	ResendInvite(ctx context.Context, id remote.ID) (*remote.TeamMember, error)
