@@ -38,14 +38,7 @@ func signupCommand() *cli.Command {
 			outputFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			streams, err := authIOOf(c)
-			if err != nil {
-				return err
-			}
-			email, err := emailOf(c)
+			e, err := emailOptionsOf(c)
 			if err != nil {
 				return err
 			}
@@ -53,7 +46,7 @@ func signupCommand() *cli.Command {
 			if name == "" {
 				return fmt.Errorf("no name: pass --%s NAME (the account's display name)", flagName)
 			}
-			return runSignup(c.Context, signupOptions{Email: email, Name: name, IO: streams, API: authAPIOf(c)})
+			return runSignup(c.Context, signupOptions{Email: e.Email, Name: name, IO: e.IO, API: e.API})
 		},
 	}
 }
@@ -153,6 +146,23 @@ type emailOptions struct {
 	API   authAPI
 }
 
+// emailOptionsOf resolves what every subcommand taking --email starts with:
+// no arguments, the streams and -o, and the email.
+func emailOptionsOf(c *cli.Context) (emailOptions, error) {
+	if err := checkArgs(c, 0); err != nil {
+		return emailOptions{}, err
+	}
+	streams, err := authIOOf(c)
+	if err != nil {
+		return emailOptions{}, err
+	}
+	email, err := emailOf(c)
+	if err != nil {
+		return emailOptions{}, err
+	}
+	return emailOptions{Email: email, IO: streams, API: authAPIOf(c)}, nil
+}
+
 // emailCommand builds a subcommand whose only input is --email.
 func emailCommand(name, usage string, run func(context.Context, emailOptions) error) *cli.Command {
 	return &cli.Command{
@@ -161,18 +171,11 @@ func emailCommand(name, usage string, run func(context.Context, emailOptions) er
 		UsageText: "mlabctl auth " + name + " --email EMAIL",
 		Flags:     withGlobals(emailFlag(), outputFlag()),
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			streams, err := authIOOf(c)
+			o, err := emailOptionsOf(c)
 			if err != nil {
 				return err
 			}
-			email, err := emailOf(c)
-			if err != nil {
-				return err
-			}
-			return run(c.Context, emailOptions{Email: email, IO: streams, API: authAPIOf(c)})
+			return run(c.Context, o)
 		},
 	}
 }
@@ -237,18 +240,11 @@ func resetPasswordCommand() *cli.Command {
 			outputFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
-				return err
-			}
-			streams, err := authIOOf(c)
+			e, err := emailOptionsOf(c)
 			if err != nil {
 				return err
 			}
-			email, err := emailOf(c)
-			if err != nil {
-				return err
-			}
-			return runResetPassword(c.Context, resetPasswordOptions{Email: email, Code: c.String(flagCode), IO: streams, API: authAPIOf(c)})
+			return runResetPassword(c.Context, resetPasswordOptions{Email: e.Email, Code: c.String(flagCode), IO: e.IO, API: e.API})
 		},
 	}
 }

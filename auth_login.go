@@ -96,17 +96,11 @@ func loginCommand() *cli.Command {
 			outputFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			if err := checkArgs(c, 0); err != nil {
+			e, err := emailOptionsOf(c)
+			if err != nil {
 				return err
 			}
-			o := loginOptions{API: authAPIOf(c), Device: strings.TrimSpace(c.String(flagDeviceName))}
-			var err error
-			if o.IO, err = authIOOf(c); err != nil {
-				return err
-			}
-			if o.Email, err = emailOf(c); err != nil {
-				return err
-			}
+			o := loginOptions{Email: e.Email, IO: e.IO, API: e.API, Device: strings.TrimSpace(c.String(flagDeviceName))}
 			if o.Expiry, err = expiryOf(c); err != nil {
 				return err
 			}
