@@ -3,7 +3,6 @@ package emulator
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"sort"
 	"strconv"
 )
 
@@ -14,17 +13,8 @@ func (c *call) listKeys() reply {
 	return paginate(c, len(keys), func(i int) wireKey { return keyOf(keys[i], false) })
 }
 
-func (c *call) keyParam() (*apiKey, *apiError) {
-	id, e := c.idParam("id", "API key")
-	if e != nil {
-		return nil, e
-	}
-	k := c.acct.findKey(id)
-	if k == nil {
-		return nil, errNotFound("API key " + strconv.FormatInt(id, 10))
-	}
-	return k, nil
-}
+// keyParam returns the key the {id} of the route names.
+func (c *call) keyParam() (*apiKey, *apiError) { return byIDParam(c, "API key", c.acct.keyByID) }
 
 func (c *call) getKey() reply {
 	k, e := c.keyParam()
@@ -34,24 +24,36 @@ func (c *call) getKey() reply {
 	return ok(keyOf(k, false))
 }
 
-func (c *call) createKey() reply {
-	var in struct {
-		Name  *string `json:"name"`
-		Notes *string `json:"notes"`
-	}
+// keyInput is the body of POST and PUT /api-keys; a nil field was not
+// given.
+type keyInput struct {
+	Name  *string `json:"name"`
+	Notes *string `json:"notes"`
+}
+
+// decodeKey reads and validates a key body; the name is required when
+// creating a key, optional when updating one.
+func (c *call) decodeKey(nameRequired bool) (keyInput, *apiError) {
+	var in keyInput
 	if e := c.decode(&in); e != nil {
-		return fail(e)
+		return in, e
 	}
 	fe := fieldErrors{}
-	if in.Name == nil {
+	if in.Name == nil && nameRequired {
 		fe.add("name", "is required")
-	} else {
+	}
+	if in.Name != nil {
 		checkText(fe, "name", *in.Name, 1, 100)
 	}
 	if in.Notes != nil {
 		checkText(fe, "notes", *in.Notes, 0, 500)
 	}
-	if e := fe.err(); e != nil {
+	return in, fe.err()
+}
+
+func (c *call) createKey() reply {
+	in, e := c.decodeKey(true)
+	if e != nil {
 		return fail(e)
 	}
 	k := &apiKey{Name: *in.Name, CreatedAt: c.now}
@@ -68,21 +70,8 @@ func (c *call) updateKey() reply {
 	if e != nil {
 		return fail(e)
 	}
-	var in struct {
-		Name  *string `json:"name"`
-		Notes *string `json:"notes"`
-	}
-	if e := c.decode(&in); e != nil {
-		return fail(e)
-	}
-	fe := fieldErrors{}
-	if in.Name != nil {
-		checkText(fe, "name", *in.Name, 1, 100)
-	}
-	if in.Notes != nil {
-		checkText(fe, "notes", *in.Notes, 0, 500)
-	}
-	if e := fe.err(); e != nil {
+	in, e := c.decodeKey(false)
+	if e != nil {
 		return fail(e)
 	}
 	if in.Name != nil {
@@ -108,19 +97,11 @@ func (c *call) deleteKey() reply {
 // addKey stores k in the account, filling ID and Secret when zero. Keys
 // stay in id order.
 func (st *state) addKey(a *account, k *apiKey) {
-	if k.ID == 0 {
-		k.ID = st.NextKeyID
-	}
-	if k.ID >= st.NextKeyID {
-		st.NextKeyID = k.ID + 1
-	}
+	assignID(&k.ID, &st.NextKeyID)
 	if k.Secret == "" {
 		k.Secret = newSecret("ml-", 20)
 	}
-	i := sort.Search(len(a.Keys), func(i int) bool { return a.Keys[i].ID >= k.ID })
-	a.Keys = append(a.Keys, nil)
-	copy(a.Keys[i+1:], a.Keys[i:])
-	a.Keys[i] = k
+	a.Keys = insertByID(a.Keys, k)
 	a.keyByID[k.ID] = k
 }
 

@@ -10,17 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// authData is the data of login, verify-email, refresh.
-type authData struct {
-	AccessToken string       `json:"access_token"`
-	TokenType   string       `json:"token_type"`
-	TokenExpiry string       `json:"token_expiry"`
-	ExpiresAt   *string      `json:"expires_at"`
-	Scopes      []string     `json:"scopes"`
-	User        *wireProfile `json:"user"`
-	APIKey      *string      `json:"api_key"`
-}
-
 func TestSignupVerifyFlow(t *testing.T) {
 	e := newEnv(t, nil)
 	r := e.must(201, "POST", "/auth/signup", "", map[string]any{"email": "new@example.com", "password": "s3cret-pass", "name": "New"})
@@ -49,7 +38,7 @@ func TestSignupVerifyFlow(t *testing.T) {
 	if out[0].Code != out[1].Code {
 		e.must(422, "POST", "/auth/verify-email", "", map[string]any{"verification_code": out[0].Code})
 	}
-	var v authData
+	var v authResult
 	e.must(200, "POST", "/auth/verify-email", "", map[string]any{"verification_code": out[1].Code}).data(t, &v)
 	if v.AccessToken == "" || v.TokenType != "Bearer" || v.APIKey == nil || !strings.HasPrefix(*v.APIKey, "ml-") || v.User == nil || !v.User.Verified {
 		t.Fatalf("verify-email data %+v", v)
@@ -121,7 +110,7 @@ func TestLogin(t *testing.T) {
 			if tc.expiry != "" {
 				body["token_expiry"] = tc.expiry
 			}
-			var d authData
+			var d authResult
 			e.must(200, "POST", "/auth/login", "", body).data(t, &d)
 			var want *string
 			if tc.ttl > 0 {
@@ -140,7 +129,7 @@ func TestLogin(t *testing.T) {
 		})
 	}
 	t.Run("scopes", func(t *testing.T) {
-		var d authData
+		var d authResult
 		e.must(200, "POST", "/auth/login", "", base(map[string]any{"scopes": []string{"api-keys:read", "teams:read"}})).data(t, &d)
 		e.must(200, "GET", "/api-keys", d.AccessToken, nil)
 		e.must(403, "GET", "/me", d.AccessToken, nil)
@@ -197,7 +186,7 @@ func TestTokensRefreshLogout(t *testing.T) {
 	}
 
 	// Refresh: a new token with the same scopes, the old one revoked.
-	var d authData
+	var d authResult
 	e.must(200, "POST", "/auth/refresh", a, map[string]any{"token_expiry": "1_week", "device_name": "a2"}).data(t, &d)
 	e.must(401, "GET", "/auth/tokens", a, nil)
 	if diff := cmp.Diff([]string{"tokens:read", "tokens:write"}, d.Scopes); diff != "" {
@@ -294,7 +283,7 @@ func TestPasswords(t *testing.T) {
 		return map[string]any{"email": "demo@mlabctl.example", "password": pw, "device_name": "x"}
 	}
 	e.must(401, "POST", "/auth/login", "", login("correct-horse-battery-staple"))
-	var d authData
+	var d authResult
 	e.must(200, "POST", "/auth/login", "", login("new-password-1")).data(t, &d)
 
 	change := func(cur, pw, confirm string) map[string]any {

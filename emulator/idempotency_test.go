@@ -101,7 +101,7 @@ func TestIdempotencyKeyScope(t *testing.T) {
 	})
 	t.Run("unauthenticated endpoints", func(t *testing.T) {
 		login := map[string]any{"email": "demo@mlabctl.example", "password": "correct-horse-battery-staple", "device_name": "x"}
-		var a, b authData
+		var a, b authResult
 		e.must(200, "POST", "/auth/login", "", login, idem("login-1")).data(t, &a)
 		e.must(200, "POST", "/auth/login", "", login, idem("login-1")).data(t, &b)
 		if a.AccessToken != b.AccessToken {

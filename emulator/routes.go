@@ -151,3 +151,17 @@ func (c *call) idParam(name, what string) (int64, *apiError) {
 	}
 	return id, nil
 }
+
+// byIDParam returns the object of kind what ("API key", "team member")
+// that the {id} of the route names in byID, or a not_found error.
+func byIDParam[T any](c *call, what string, byID map[int64]*T) (*T, *apiError) {
+	id, e := c.idParam("id", what)
+	if e != nil {
+		return nil, e
+	}
+	v := byID[id]
+	if v == nil {
+		return nil, errNotFound(what + " " + strconv.FormatInt(id, 10))
+	}
+	return v, nil
+}

@@ -91,6 +91,17 @@ func (st *state) addAccount(u UserSeed, now time.Time) *account {
 	return a
 }
 
+// seed runs change on the named account under the lock and saves the state
+// after it: the frame of the seeding methods that change one existing
+// account. It panics, before change runs, if there is no such account.
+func (s *Server) seed(username string, change func(a *account)) {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	change(s.mustAccount(username))
+	s.persistLocked()
+}
+
 // mustAccount returns the account or panics; s.mu is held.
 func (s *Server) mustAccount(username string) *account {
 	a := s.st.byUsername[strings.ToLower(username)]
@@ -103,14 +114,11 @@ func (s *Server) mustAccount(username string) *account {
 // IssueToken creates an access token for the account with the given device
 // name, scopes ("*" = all) and lifetime (0 = never expires), and returns its
 // secret.
-func (s *Server) IssueToken(username, name string, scopes []string, ttl time.Duration) string {
-	s.init()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.mustAccount(username)
-	t := s.st.issueToken(a, a, name, scopes, s.now(), ttl)
-	s.persistLocked()
-	return t.Secret
+func (s *Server) IssueToken(username, name string, scopes []string, ttl time.Duration) (secret string) {
+	s.seed(username, func(a *account) {
+		secret = s.st.issueToken(a, a, name, scopes, s.now(), ttl).Secret
+	})
+	return secret
 }
 
 // Key is an API key as stored (Key is the whole secret).
@@ -124,21 +132,19 @@ type Key struct {
 
 // AddAPIKey stores a key in the account; ID, Key and CreatedAt are filled
 // when zero. It returns the stored key.
-func (s *Server) AddAPIKey(username string, k Key) Key {
-	s.init()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.mustAccount(username)
-	if k.ID != 0 && a.keyByID[k.ID] != nil {
-		panic(fmt.Sprintf("emulator: account %q already has API key %d", username, k.ID))
-	}
-	if k.CreatedAt.IsZero() {
-		k.CreatedAt = s.now()
-	}
-	stored := &apiKey{ID: k.ID, Name: k.Name, Notes: k.Notes, Secret: k.Key, CreatedAt: k.CreatedAt.UTC()}
-	s.st.addKey(a, stored)
-	s.persistLocked()
-	return keyOut(stored)
+func (s *Server) AddAPIKey(username string, k Key) (out Key) {
+	s.seed(username, func(a *account) {
+		if k.ID != 0 && a.keyByID[k.ID] != nil {
+			panic(fmt.Sprintf("emulator: account %q already has API key %d", username, k.ID))
+		}
+		if k.CreatedAt.IsZero() {
+			k.CreatedAt = s.now()
+		}
+		stored := &apiKey{ID: k.ID, Name: k.Name, Notes: k.Notes, Secret: k.Key, CreatedAt: k.CreatedAt.UTC()}
+		s.st.addKey(a, stored)
+		out = keyOut(stored)
+	})
+	return out
 }
 
 func keyOut(k *apiKey) Key {
@@ -161,25 +167,23 @@ type Member struct {
 // AddMember stores a member or invite in the account's team; ID, InviteID
 // (for pending), InvitedAt, Status ("active") and Role ("member") are
 // filled when zero. It returns the stored member.
-func (s *Server) AddMember(username string, m Member) Member {
-	s.init()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.mustAccount(username)
-	if m.ID != 0 && a.memberByID[m.ID] != nil {
-		panic(fmt.Sprintf("emulator: account %q already has team member %d", username, m.ID))
-	}
-	if m.InvitedAt.IsZero() {
-		m.InvitedAt = s.now()
-	}
-	if m.Role == "" {
-		m.Role = "member"
-	}
-	stored := &member{ID: m.ID, Email: m.Email, Name: m.Name, Role: m.Role, Permissions: slices.Clone(m.Permissions),
-		Status: m.Status, InviteID: m.InviteID, InvitedAt: m.InvitedAt.UTC()}
-	s.st.addMember(a, stored)
-	s.persistLocked()
-	return memberOut(stored)
+func (s *Server) AddMember(username string, m Member) (out Member) {
+	s.seed(username, func(a *account) {
+		if m.ID != 0 && a.memberByID[m.ID] != nil {
+			panic(fmt.Sprintf("emulator: account %q already has team member %d", username, m.ID))
+		}
+		if m.InvitedAt.IsZero() {
+			m.InvitedAt = s.now()
+		}
+		if m.Role == "" {
+			m.Role = "member"
+		}
+		stored := &member{ID: m.ID, Email: m.Email, Name: m.Name, Role: m.Role, Permissions: slices.Clone(m.Permissions),
+			Status: m.Status, InviteID: m.InviteID, InvitedAt: m.InvitedAt.UTC()}
+		s.st.addMember(a, stored)
+		out = memberOut(stored)
+	})
+	return out
 }
 
 func memberOut(m *member) Member {

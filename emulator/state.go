@@ -3,6 +3,7 @@ package emulator
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -190,28 +191,53 @@ func (st *state) revoke(drop func(*token) bool) int {
 	return n
 }
 
-// findKey returns the account's key by id.
-func (a *account) findKey(id int64) *apiKey { return a.keyByID[id] }
+// identified is what an account keeps in id order: API keys and team
+// members.
+type identified interface{ id() int64 }
 
-// deleteKey removes a key (binary search: keys are in id order).
-func (a *account) deleteKey(id int64) {
-	i := sort.Search(len(a.Keys), func(i int) bool { return a.Keys[i].ID >= id })
-	if i < len(a.Keys) && a.Keys[i].ID == id {
-		a.Keys = append(a.Keys[:i], a.Keys[i+1:]...)
+func (k *apiKey) id() int64 { return k.ID }
+func (m *member) id() int64 { return m.ID }
+
+// assignID gives *id the next free id when it is zero, and keeps *next
+// above every id in use (seeding may choose ids).
+func assignID(id, next *int64) {
+	if *id == 0 {
+		*id = *next
 	}
+	if *id >= *next {
+		*next = *id + 1
+	}
+}
+
+// insertByID inserts v into list, which is in id order, keeping the order.
+func insertByID[T identified](list []T, v T) []T {
+	i := sort.Search(len(list), func(i int) bool { return list[i].id() >= v.id() })
+	return slices.Insert(list, i, v)
+}
+
+// removeByID removes the entry with that id, if any, from list, which is
+// in id order.
+func removeByID[T identified](list []T, id int64) []T {
+	i := sort.Search(len(list), func(i int) bool { return list[i].id() >= id })
+	if i < len(list) && list[i].id() == id {
+		return slices.Delete(list, i, i+1)
+	}
+	return list
+}
+
+// deleteKey removes a key.
+func (a *account) deleteKey(id int64) {
+	a.Keys = removeByID(a.Keys, id)
 	delete(a.keyByID, id)
 }
 
-// deleteMember removes a member (binary search: members are in id order).
+// deleteMember removes a member or invite.
 func (st *state) deleteMember(a *account, id int64) {
 	m := a.memberByID[id]
 	if m == nil {
 		return
 	}
-	i := sort.Search(len(a.Members), func(i int) bool { return a.Members[i].ID >= id })
-	if i < len(a.Members) && a.Members[i].ID == id {
-		a.Members = append(a.Members[:i], a.Members[i+1:]...)
-	}
+	a.Members = removeByID(a.Members, id)
 	delete(a.memberByID, id)
 	if m.InviteID != "" {
 		delete(st.invites, m.InviteID)

@@ -4,8 +4,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -23,16 +23,9 @@ func (c *call) listTeam() reply {
 	return paginate(c, len(ms), func(i int) wireMember { return memberOf(ms[i]) })
 }
 
+// memberParam returns the member or invite the {id} of the route names.
 func (c *call) memberParam() (*member, *apiError) {
-	id, e := c.idParam("id", "team member")
-	if e != nil {
-		return nil, e
-	}
-	m := c.acct.memberByID[id]
-	if m == nil {
-		return nil, errNotFound("team member " + strconv.FormatInt(id, 10))
-	}
-	return m, nil
+	return byIDParam(c, "team member", c.acct.memberByID)
 }
 
 func (c *call) getMember() reply {
@@ -62,21 +55,12 @@ func checkPermissions(fe fieldErrors, perms []string) []string {
 			fe.add("permissions", fmt.Sprintf("has an invalid permission %q (lower-case letters, digits, ':', '_' or '-')", p))
 			continue
 		}
-		if !containsString(out, p) {
+		if !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
 	sort.Strings(out)
 	return out
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *call) invite() reply {
@@ -204,12 +188,7 @@ func (c *call) acceptInvite() reply {
 // addMember stores m in the account's team, filling ID, and InviteID for a
 // pending member, when zero.
 func (st *state) addMember(a *account, m *member) {
-	if m.ID == 0 {
-		m.ID = st.NextMemberID
-	}
-	if m.ID >= st.NextMemberID {
-		st.NextMemberID = m.ID + 1
-	}
+	assignID(&m.ID, &st.NextMemberID)
 	if m.Status == "" {
 		m.Status = "active"
 	}
@@ -219,10 +198,7 @@ func (st *state) addMember(a *account, m *member) {
 	if m.Permissions == nil {
 		m.Permissions = []string{}
 	}
-	i := sort.Search(len(a.Members), func(i int) bool { return a.Members[i].ID >= m.ID })
-	a.Members = append(a.Members, nil)
-	copy(a.Members[i+1:], a.Members[i:])
-	a.Members[i] = m
+	a.Members = insertByID(a.Members, m)
 	a.memberByID[m.ID] = m
 	if m.InviteID != "" {
 		st.invites[m.InviteID] = a
