@@ -248,13 +248,10 @@ func apiKeys(root *yaml.Node, keys []remote.APIKey, ign *ignored) {
 		}
 		seq.Content = append(seq.Content, m)
 	}
-	comment := "Generation API keys, matched by name. Their secret values are never exported.\n" +
-		"Add `protect: true` to refuse deleting a key, `rotate_after: 90d` to replace it when old."
-	if len(seq.Content) == 0 {
-		seq.Style = yaml.FlowStyle
-		comment += "\nThe account has no API keys: [] keeps it that way."
-	}
-	addPair(root, "api_keys", seq, comment)
+	addList(root, "api_keys", seq,
+		"Generation API keys, matched by name. Their secret values are never exported.\n"+
+			"Add `protect: true` to refuse deleting a key, `rotate_after: 90d` to replace it when old.",
+		"The account has no API keys")
 }
 
 // team writes `team:` sorted by email, marking pending invites. A member
@@ -297,13 +294,10 @@ func team(root *yaml.Node, members []remote.TeamMember, ign *ignored) {
 		}
 		seq.Content = append(seq.Content, m)
 	}
-	comment := "Team members and pending invites, matched by email (case-insensitively).\n" +
-		"role is admin, member or viewer; permissions left out means none."
-	if len(seq.Content) == 0 {
-		seq.Style = yaml.FlowStyle
-		comment += "\nThe team is empty: [] keeps it that way."
-	}
-	addPair(root, "team", seq, comment)
+	addList(root, "team", seq,
+		"Team members and pending invites, matched by email (case-insensitively).\n"+
+			"role is admin, member or viewer; permissions left out means none.",
+		"The team is empty")
 }
 
 // compareIDs orders ids numerically when both are numbers, else as text.
@@ -462,6 +456,18 @@ func stringSeq(items []string, flow bool) *yaml.Node {
 		seq.Content = append(seq.Content, strNode(s))
 	}
 	return seq
+}
+
+// addList appends key: seq to root with comment above it. An empty list is
+// written [] with a line saying what it means (empty, e.g. "The team is
+// empty") and that [] keeps it so: an empty list is authoritative, unlike
+// a left-out key.
+func addList(root *yaml.Node, key string, seq *yaml.Node, comment, empty string) {
+	if len(seq.Content) == 0 {
+		seq.Style = yaml.FlowStyle
+		comment += "\n" + empty + ": [] keeps it that way."
+	}
+	addPair(root, key, seq, comment)
 }
 
 // addPair appends key: value to a mapping, with an optional comment above
