@@ -287,6 +287,20 @@ func sessionOptionsOf(c *cli.Context, maxArgs int) (sessionOptions, error) {
 	return sessionOptions{IO: streams, API: authAPIOf(c)}, nil
 }
 
+// sessionArgOf is sessionOptionsOf for a subcommand that takes one
+// argument, also returned ("" when absent); what names it in errors.
+func sessionArgOf(c *cli.Context, what string) (sessionOptions, string, error) {
+	o, err := sessionOptionsOf(c, 1)
+	if err != nil {
+		return sessionOptions{}, "", err
+	}
+	arg, err := argOrFlag(c, what, "")
+	if err != nil {
+		return sessionOptions{}, "", err
+	}
+	return o, arg, nil
+}
+
 func logoutAllCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "logout-all",

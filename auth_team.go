@@ -36,14 +36,11 @@ func switchAccountCommand() *cli.Command {
 			outputFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			so, err := sessionOptionsOf(c, 1)
+			so, username, err := sessionArgOf(c, "the account")
 			if err != nil {
 				return err
 			}
-			o := switchAccountOptions{sessionOptions: so}
-			if o.Username, err = argOrFlag(c, "the account", ""); err != nil {
-				return err
-			}
+			o := switchAccountOptions{Username: username, sessionOptions: so}
 			if o.Scopes, err = scopesOf(c); err != nil {
 				return err
 			}
@@ -97,11 +94,7 @@ func acceptInviteCommand() *cli.Command {
 		ArgsUsage: "INVITE_ID",
 		Flags:     withGlobals(outputFlag()),
 		Action: func(c *cli.Context) error {
-			o, err := sessionOptionsOf(c, 1)
-			if err != nil {
-				return err
-			}
-			invite, err := argOrFlag(c, "the invite ID", "")
+			o, invite, err := sessionArgOf(c, "the invite ID")
 			if err != nil {
 				return err
 			}

@@ -42,11 +42,7 @@ func tokensCommand() *cli.Command {
 				ArgsUsage: "ID",
 				Flags:     withGlobals(outputFlag()),
 				Action: func(c *cli.Context) error {
-					o, err := sessionOptionsOf(c, 1)
-					if err != nil {
-						return err
-					}
-					id, err := argOrFlag(c, "the token ID", "")
+					o, id, err := sessionArgOf(c, "the token ID")
 					if err != nil {
 						return err
 					}
