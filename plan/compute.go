@@ -136,14 +136,37 @@ func sortChanges(cs []Change) {
 	}
 }
 
-// subset returns the entries of m whose keys are the diffs' fields, taking
-// each value from the side chosen by pick.
-func subset(diffs []FieldDiff, pick func(FieldDiff) any) map[string]any {
-	m := make(map[string]any, len(diffs))
+// sides returns the old and the new values of the diffs' fields: the
+// Before and After of an update, which hold only what changes.
+func sides(diffs []FieldDiff) (before, after map[string]any) {
+	before, after = make(map[string]any, len(diffs)), make(map[string]any, len(diffs))
 	for _, d := range diffs {
-		m[d.Field] = pick(d)
+		before[d.Field], after[d.Field] = d.Old, d.New
 	}
-	return m
+	return before, after
+}
+
+// unmanaged reports whether ignore matches the name of addr, a live item
+// no entry of the file claims; if so the item is listed as unmanaged
+// instead of being deleted.
+func (b *builder) unmanaged(ignore globs, addr Address) bool {
+	if _, ok := ignore.match(addr.Name); !ok {
+		return false
+	}
+	b.plan.Unmanaged = append(b.plan.Unmanaged, addr)
+	return true
+}
+
+// claimAll claims the live items idx that one entry of the file matches
+// ambiguously, so that none of them is also planned for deletion (the plan
+// fails anyway), and returns their ids for the problem that lists them.
+func claimAll(claimed []bool, idx []int, id func(j int) remote.ID) []string {
+	ids := make([]string, len(idx))
+	for n, j := range idx {
+		ids[n] = id(j).String()
+		claimed[j] = true
+	}
+	return ids
 }
 
 // fieldNames lists the fields of diffs ("notes", "role and permissions").

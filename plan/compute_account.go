@@ -56,11 +56,12 @@ func (b *builder) singleton(kind Kind, have, want fieldSet) {
 	if len(diffs) == 0 {
 		return
 	}
+	before, after := sides(diffs)
 	b.add(Change{
 		Address: Address{Kind: kind},
 		Action:  Update,
-		Before:  subset(diffs, func(d FieldDiff) any { return d.Old }),
-		After:   subset(diffs, func(d FieldDiff) any { return d.New }),
+		Before:  before,
+		After:   after,
 		Reason:  differ(diffs, ""),
 	})
 }

@@ -75,13 +75,7 @@ func (b *builder) apiKeys() error {
 			claimed[candidates[0]] = true
 			match[i] = candidates[0]
 		default:
-			ids := make([]string, len(candidates))
-			for n, j := range candidates {
-				ids[n] = keys[j].ID.String()
-				// Claimed so that they are not also planned for deletion;
-				// the plan fails anyway.
-				claimed[j] = true
-			}
+			ids := claimAll(claimed, candidates, func(j int) remote.ID { return keys[j].ID })
 			b.problem(want.Pos, "API key %q matches %d live keys (ids %s); pin the one to keep with \"id: %s\" (the others are then deleted)",
 				want.Name, len(candidates), strings.Join(ids, ", "), ids[0])
 		}
@@ -110,8 +104,7 @@ func (b *builder) apiKeys() error {
 			continue
 		}
 		addr := Address{Kind: KindAPIKey, Name: k.Name}
-		if _, ok := ignore.match(k.Name); ok {
-			b.plan.Unmanaged = append(b.plan.Unmanaged, addr)
+		if b.unmanaged(ignore, addr) {
 			continue
 		}
 		managed++
@@ -201,11 +194,12 @@ func (b *builder) reconcileKey(want spec.APIKey, have remote.APIKey) {
 			reason += "; notes differ from modelslab.yaml"
 		}
 	}
+	before, after := sides(diffs)
 	b.add(Change{
 		Address: addr,
 		Action:  Update,
-		Before:  subset(diffs, func(d FieldDiff) any { return d.Old }),
-		After:   subset(diffs, func(d FieldDiff) any { return d.New }),
+		Before:  before,
+		After:   after,
 		LiveID:  have.ID.String(),
 		Reason:  reason,
 		Note:    "id " + have.ID.String(),

@@ -64,11 +64,7 @@ func (b *builder) team() error {
 			managed++
 			b.reconcileMember(want, role, members[idx[0]])
 		default:
-			ids := make([]string, len(idx))
-			for n, j := range idx {
-				ids[n] = members[j].ID.String()
-				claimed[j] = true
-			}
+			ids := claimAll(claimed, idx, func(j int) remote.ID { return members[j].ID })
 			b.problem(want.Pos, "team member %q matches %d live entries (ids %s); remove the extra ones in the dashboard, then plan again",
 				want.Email, len(idx), strings.Join(ids, ", "))
 		}
@@ -83,8 +79,7 @@ func (b *builder) team() error {
 			continue // never removed; the API does not list the owner anyway
 		}
 		addr := Address{Kind: KindTeamMember, Name: email}
-		if _, ok := ignore.match(email); ok {
-			b.plan.Unmanaged = append(b.plan.Unmanaged, addr)
+		if b.unmanaged(ignore, addr) {
 			if m.Role == roleAdmin {
 				b.adminsAfter = append(b.adminsAfter, email)
 			}
@@ -151,8 +146,7 @@ func (b *builder) reconcileMember(want spec.Member, role string, have remote.Tea
 		c.Reason = resendReason
 	default:
 		c.Action = Update
-		c.Before = subset(diffs, func(d FieldDiff) any { return d.Old })
-		c.After = subset(diffs, func(d FieldDiff) any { return d.New })
+		c.Before, c.After = sides(diffs)
 		c.Reason = differ(diffs, "")
 		if pending {
 			c.Reason = differ(diffs, " of the pending invite")
