@@ -143,6 +143,7 @@ func runApply(ctx context.Context, o applyOptions) error {
 		return err
 	}
 	if p.Empty() {
+		writeApplyStepSummary(o, p, nil)
 		return nil
 	}
 	if err := checkApplyRails(ctx, o, sess, s, p, live); err != nil {
@@ -178,6 +179,9 @@ func runApply(ctx context.Context, o applyOptions) error {
 		Color:       o.Color,
 		Secrets:     sink,
 		ShowSecrets: sink == nil && o.Terminal,
+		// A 403 or 401 says what to do on the step's line and in the
+		// summary, as it does when plan or a read fails.
+		ExplainError: explainAPIError,
 	}
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
@@ -187,6 +191,7 @@ func runApply(ctx context.Context, o applyOptions) error {
 		return runErr
 	}
 	res.WriteSummary(o.Stdout)
+	writeApplyStepSummary(o, p, res)
 	if sink != nil && res.KeysCreated() > 0 {
 		fmt.Fprintf(o.Stdout, "New API key secrets were written to %s (mode 0600).\n", o.SecretsOut)
 	}
@@ -196,6 +201,26 @@ func runApply(ctx context.Context, o applyOptions) error {
 		}
 	}
 	return runErr
+}
+
+// writeApplyStepSummary appends the result to the GitHub Actions job page
+// ($GITHUB_STEP_SUMMARY; a no-op elsewhere): counts, and each failed or
+// skipped address with its error. A nil result is an empty plan. A summary
+// that cannot be written is a warning: the account is as the log says.
+func writeApplyStepSummary(o applyOptions, p *plan.Plan, res *apply.Result) {
+	if !o.GitHub.Enabled() {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "### mlabctl apply: `%s`\n\n", p.Account)
+	if res == nil {
+		b.WriteString("No changes. The account matches modelslab.yaml.\n")
+	} else {
+		res.WriteMarkdown(&b)
+	}
+	if err := o.GitHub.AppendSummary(b.String()); err != nil {
+		fmt.Fprintf(o.Stderr, "warning: could not write the GitHub step summary: %v\n", err)
+	}
 }
 
 // applyPlan returns the session, the spec (nil for a plan file made without

@@ -684,3 +684,175 @@ func addChange(t *testing.T, path string, change map[string]any) {
 		t.Fatal(err)
 	}
 }
+
+func TestApplyRevertedByHandConverges(t *testing.T) {
+	// The same modelslab.yaml applied again after someone undid its changes
+	// by hand, within the API's 24 hours of idempotent replays: the plan,
+	// and so every Idempotency-Key, is identical to the first one.
+	em := startEmulator(t)
+	file := writeSpec(t, `version: 1
+api_keys:
+  - {name: production, notes: Used by the production backend}
+ignore: {api_keys: ["*"]}
+team:
+  - {email: alice@example.com, role: admin, permissions: [api-keys, billing]}
+  - {email: bob@example.com, role: member, permissions: [api-keys]}
+  - {email: carol@example.com, role: member}
+`)
+	before, _ := em.Snapshot(em.Demo.Username)
+	apply := func() cliResult {
+		t.Helper()
+		res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: envFor(em)})
+		if res.Code != 0 {
+			t.Fatalf("apply: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+		}
+		return res
+	}
+	first := apply()
+
+	// The revert: notes and role set back through the API (with keys of
+	// their own), the removed member restored with its id.
+	client, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, k := range before.APIKeys {
+		if k.Name == "production" {
+			if _, err := client.UpdateAPIKey(ctx, remote.ID(fmt.Sprint(k.ID)), remote.APIKeyUpdate{Notes: &k.Notes}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, m := range before.Team {
+		switch m.Email {
+		case "bob@example.com":
+			none := []string{}
+			if _, err := client.UpdateMember(ctx, remote.ID(fmt.Sprint(m.ID)), remote.MemberUpdate{Role: &m.Role, Permissions: &none}); err != nil {
+				t.Fatal(err)
+			}
+		case "mallory@example.com":
+			em.AddMember(em.Demo.Username, m)
+		}
+	}
+	if res := runCLI(t, cliRun{Args: []string{"plan", "-o", "json", "-f", file}, Env: envFor(em)}); !strings.Contains(res.Stdout, `"api_key.production"`) {
+		t.Fatalf("the revert left nothing to do, the test proves nothing:\n%s", res.Stdout)
+	}
+
+	second := apply()
+	if !strings.Contains(second.Stdout, "made again") {
+		t.Errorf("the second apply does not say it made changes again:\n%s", second.Stdout)
+	}
+	if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: envFor(em)}); res.Code != 0 {
+		t.Errorf("not converged: plan exits %d after the second apply\nfirst apply:\n%s\nsecond apply:\n%s\nplan:\n%s", res.Code, first.Stdout, second.Stdout, res.Stdout)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	seen := map[string]bool{}
+	for _, k := range acct.APIKeys {
+		if seen["key "+k.Name] {
+			t.Errorf("two API keys named %q", k.Name)
+		}
+		seen["key "+k.Name] = true
+	}
+	for _, m := range acct.Team {
+		if seen[strings.ToLower(m.Email)] {
+			t.Errorf("two team entries for %q", m.Email)
+		}
+		seen[strings.ToLower(m.Email)] = true
+	}
+}
+
+func TestApplyInsufficientScopeSaysWhatToDo(t *testing.T) {
+	em := startEmulator(t)
+	// Everything apply needs for the example file but api-keys:write.
+	token := em.IssueToken(em.Demo.Username, "no-key-writes", []string{
+		"profile:read", "profile:write", "api-keys:read", "teams:read", "teams:write", "tokens:read", "tokens:write"}, time.Hour)
+	env := envFor(em)
+	env[envToken] = token
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
+	if res.Code != 4 {
+		t.Fatalf("exit %d, want 4 (the other changes were made)\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	want := regexp.MustCompile(`the access token lacks scope "api-keys:write": create a token with it \(mlabctl auth login --scopes api-keys:write,`)
+	line := ""
+	for _, l := range strings.Split(res.Stdout, "\n") {
+		if strings.HasPrefix(l, "+ api_key.staging:") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "FAILED") || !want.MatchString(line) {
+		t.Errorf("the failure line does not say what to do: %q\n%s", line, res.Stdout)
+	}
+	summary := res.Stdout[strings.Index(res.Stdout, "Apply failed"):]
+	// The two creates, the update and the delete; the replaced key's
+	// delete is skipped.
+	if got := len(want.FindAllString(summary, -1)); got != 4 {
+		t.Errorf("the summary explains %d failures, want the 4 failed key changes:\n%s", got, summary)
+	}
+	noSecrets(t, em, res)
+	if strings.Contains(res.Stdout+res.Stderr, token) {
+		t.Error("the token appears in the output")
+	}
+}
+
+func TestApplyGitHubStepSummary(t *testing.T) {
+	tests := []struct {
+		name     string
+		faults   *emulator.Faults
+		wantCode int
+		want     []string
+	}{
+		{
+			name:     "complete",
+			wantCode: 0,
+			want:     []string{"### mlabctl apply: `acme-bot`", "**Apply complete**: 2 created, 6 updated, 3 deleted, 1 replaced."},
+		},
+		{
+			name:     "partial failure names each failed and skipped address with its error",
+			faults:   &emulator.Faults{FailFirst: 2, Statuses: []int{422}, Routes: []string{"POST /api-keys"}},
+			wantCode: 4,
+			want: []string{"**Apply failed**: 10 done, 2 failed, 1 skipped.", "Failed:", "- `+ api_key.staging`: POST /api-keys: 422",
+				"- `-/+ api_key.ci (create the new key)`: POST /api-keys: 422", "Skipped:",
+				"- `-/+ api_key.ci (delete the old key)`: not started", "Run the same apply again"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulatorFaulty(t, tt.faults)
+			summary := filepath.Join(t.TempDir(), "step_summary.md")
+			if err := os.WriteFile(summary, []byte("earlier step\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := envFor(em)
+			env["GITHUB_ACTIONS"], env["GITHUB_STEP_SUMMARY"] = "true", summary
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			b, err := os.ReadFile(summary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			md := string(b)
+			if !strings.HasPrefix(md, "earlier step\n") {
+				t.Errorf("the summary of earlier steps was not kept:\n%s", md)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(md, w) {
+					t.Errorf("the step summary lacks %q:\n%s", w, md)
+				}
+			}
+			for _, s := range secretsIn(em) {
+				if s != "" && strings.Contains(md, s) {
+					t.Errorf("a secret (%s…) is in the step summary", s[:4])
+				}
+			}
+			// Outside GitHub Actions nothing is written.
+			env["GITHUB_ACTIONS"] = "false"
+			runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
+			if again, _ := os.ReadFile(summary); string(again) != md {
+				t.Errorf("apply wrote the step summary outside GitHub Actions:\n%s", again)
+			}
+		})
+	}
+}

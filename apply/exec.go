@@ -42,9 +42,21 @@ func (r *runner) exec(ctx context.Context, s *step) (StepResult, remote.Secret) 
 		if errors.As(err, &lost) || errors.As(err, &half) {
 			res.Changed = true
 		}
-		res.Outcome, res.Err = Failed, err
+		res.Outcome, res.Err = Failed, r.explain(err)
 	}
 	return res, secret
+}
+
+// explain applies Options.ExplainError. Every failed step's error passes
+// here once, before its line, the summary or the Result see it.
+func (r *runner) explain(err error) error {
+	if r.opts.ExplainError == nil || err == nil {
+		return err
+	}
+	if e := r.opts.ExplainError(err); e != nil {
+		return e
+	}
+	return err
 }
 
 // keep hands a new secret over: first the mask, then the sink. The secret

@@ -72,6 +72,11 @@ type Options struct {
 	CallTimeout time.Duration
 	// Now is the clock for durations; nil means time.Now.
 	Now func() time.Time
+	// ExplainError rewrites the error of a failed step before it is shown
+	// on the step's line, in the summary and in the Result (the command
+	// says what to do about a 403 or a 401 there); nil, or a nil answer,
+	// keeps the error as it is.
+	ExplainError func(error) error
 }
 
 // Run executes the plan's changes with client: the phases of plan.Phases in
