@@ -58,6 +58,24 @@ func (h *canned) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(a.body))
 }
 
+// serveFlaky starts a server that answers okProfile, except that the
+// requests for which bad(n) is true (n counts them from 1) are handed to
+// misbehave instead (to drop the connection, or to stall). It returns the
+// request counter, which a test may reset, and the server.
+func serveFlaky(t testing.TB, bad func(n int64) bool, misbehave http.HandlerFunc) (*atomic.Int64, *httptest.Server) {
+	t.Helper()
+	n := &atomic.Int64{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if bad(n.Add(1)) {
+			misbehave(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(okProfile))
+	}))
+	t.Cleanup(ts.Close)
+	return n, ts
+}
+
 // serveCanned starts a server answering answers in turn.
 func serveCanned(t testing.TB, answers ...answer) (*canned, *httptest.Server) {
 	t.Helper()

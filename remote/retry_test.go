@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,23 +71,12 @@ func TestRetryPolicy(t *testing.T) {
 // TestRetryNetworkErrors closes the connection without an answer: a read
 // and a mutation (which carries its key) are both retried.
 func TestRetryNetworkErrors(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		first := n%2 == 1
-		mu.Unlock()
-		if first {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-			return
+	n, ts := serveFlaky(t, func(n int64) bool { return n%2 == 1 }, func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
 		}
-		_, _ = w.Write([]byte(okProfile))
-	}))
-	t.Cleanup(ts.Close)
+	})
 	c := fastClient(t, ts.URL, nil)
 	if _, err := c.Me(context.Background()); err != nil {
 		t.Fatalf("Me: %v", err)
@@ -98,8 +85,8 @@ func TestRetryNetworkErrors(t *testing.T) {
 	if _, err := c.UpdateProfile(context.Background(), ProfileUpdate{Name: &name}); err != nil {
 		t.Fatalf("UpdateProfile: %v", err)
 	}
-	if n != 4 {
-		t.Errorf("requests = %d, want 4", n)
+	if got := n.Load(); got != 4 {
+		t.Errorf("requests = %d, want 4", got)
 	}
 }
 
@@ -148,29 +135,16 @@ func TestContextCancelStopsRetries(t *testing.T) {
 }
 
 func TestRequestTimeoutPerAttempt(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		slow := n == 1
-		mu.Unlock()
-		if slow {
-			<-r.Context().Done()
-			return
-		}
-		_, _ = w.Write([]byte(okProfile))
-	}))
-	t.Cleanup(ts.Close)
+	n, ts := serveFlaky(t, func(n int64) bool { return n == 1 }, func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	})
 	c := fastClient(t, ts.URL, func(o *Options) { o.RequestTimeout = 50 * time.Millisecond })
 	if _, err := c.Me(context.Background()); err != nil {
 		t.Fatalf("Me: %v (the second attempt should have succeeded)", err)
 	}
 
 	c1 := fastClient(t, ts.URL, func(o *Options) { o.RequestTimeout = 20 * time.Millisecond; o.MaxAttempts = 1 })
-	mu.Lock()
-	n = 0
-	mu.Unlock()
+	n.Store(0)
 	_, err := c1.Me(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "no complete answer within 20ms (RequestTimeout)") {
 		t.Fatalf("error = %v, want a RequestTimeout error", err)
