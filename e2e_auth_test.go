@@ -544,7 +544,7 @@ func TestAuthInsufficientScopeNamesTheScope(t *testing.T) {
 	em := startAuthEmulator(t)
 	narrow := em.IssueToken(em.Demo.Username, "narrow", []string{"profile:read"}, time.Hour)
 	em.secrets[narrow] = true
-	file := authWriteFile(t, t.TempDir(), "modelslab.yaml", "version: 1\napi_keys: []\n")
+	file := writeTestFile(t, t.TempDir(), "modelslab.yaml", "version: 1\napi_keys: []\n")
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -587,7 +587,7 @@ func TestAuthSignupVerifyResend(t *testing.T) {
 	tokPath, secretsPath := filepath.Join(dir, "token"), filepath.Join(dir, "secrets.json")
 	// A secrets file that cannot be merged into is refused before the code
 	// is spent.
-	notJSON := authWriteFile(t, dir, "notes.txt", "production=abc\n")
+	notJSON := writeTestFile(t, dir, "notes.txt", "production=abc\n")
 	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--secrets-out", notJSON}, Env: em.env()})
 	authRequireFail(t, res, 1, "--secrets-out", "is not a JSON object")
 	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--token-file", tokPath, "--secrets-out", secretsPath}, Env: em.env()})
@@ -723,16 +723,6 @@ api_keys:
   - name: old-key
 `
 
-// authWriteFile writes content to dir/name and returns the path.
-func authWriteFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // checkEphemeralLogin checks that exactly one login happened, asking for
 // exactly scopes with token_expiry=1_week and device mlabctl-<command>; that
 // the token existed with those scopes until its logout; and that it is gone.
@@ -808,7 +798,7 @@ func TestEphemeralTokenLeastPrivilege(t *testing.T) {
 			em := startAuthEmulator(t)
 			em.Faults = tc.faults
 			dir := t.TempDir()
-			file := authWriteFile(t, dir, "modelslab.yaml", tc.spec)
+			file := writeTestFile(t, dir, "modelslab.yaml", tc.spec)
 			var args []string
 			for _, a := range tc.args {
 				args = append(args, strings.ReplaceAll(a, "SECRETS", filepath.Join(dir, "secrets.json")))
@@ -840,10 +830,9 @@ func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
 			// while the request that triggered it is in flight.
 			em.Latency = 300 * time.Millisecond
 			dir := t.TempDir()
-			file := authWriteFile(t, dir, "modelslab.yaml", authEphemeralSpec)
+			file := writeTestFile(t, dir, "modelslab.yaml", authEphemeralSpec)
 			cmd := exec.Command(binPath, "plan", "-f", file)
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, envBaseURL + "=" + em.URL,
-				envEmail + "=" + em.Demo.Email, envPassword + "=" + em.Demo.Password}
+			cmd.Env = childEnv(t, map[string]string{envBaseURL: em.URL, envEmail: em.Demo.Email, envPassword: em.Demo.Password})
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Start(); err != nil {
@@ -879,7 +868,7 @@ func TestEphemeralTokenSwitchesAccount(t *testing.T) {
 	authAddTeam(em, "acme-team")
 	em.AddAPIKey("acme-team", emulator.Key{Name: "team-key"})
 	dir := t.TempDir()
-	file := authWriteFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n")
+	file := writeTestFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n")
 	res := em.run(t, cliRun{Args: []string{"plan", "-f", file}, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
 	authRequireOK(t, res)
 	logins := em.callsTo("POST", "/auth/login")
@@ -948,7 +937,7 @@ func TestHeadlessBootstrap(t *testing.T) {
 	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", "--token-file", tokenPath, "--secrets-out", secretsPath, code}, Env: em.env()}))
 	token := authReadTokenFile(t, tokenPath)
 
-	file := authWriteFile(t, dir, "modelslab.yaml", `version: 1
+	file := writeTestFile(t, dir, "modelslab.yaml", `version: 1
 profile:
   about_me: NewCo's automation account.
 api_keys:
@@ -967,15 +956,7 @@ api_keys:
 	for _, k := range snap.APIKeys {
 		live[k.Name] = k.Key
 	}
-	b, err := os.ReadFile(secretsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var secrets map[string]string
-	if err := json.Unmarshal(b, &secrets); err != nil {
-		t.Fatalf("%s: %v", secretsPath, err)
-	}
-	if diff := cmp.Diff(live, secrets); diff != "" {
+	if diff := cmp.Diff(live, readSecretsFile(t, secretsPath)); diff != "" {
 		t.Errorf("secrets file vs the live keys (-want +got):\n%s", diff)
 	}
 	if snap.AboutMe != "NewCo's automation account." {

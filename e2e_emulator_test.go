@@ -28,7 +28,7 @@ type runningEmulator struct {
 func startEmulatorBinary(t *testing.T, args ...string) *runningEmulator {
 	t.Helper()
 	cmd := exec.Command(binPath, append([]string{"emulator", "--listen", "127.0.0.1:0"}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd.Env = childEnv(t, nil)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -13,34 +13,6 @@ import (
 	"github.com/mlabctl/mlabctl/emulator"
 )
 
-// exportEnv is the environment of a run against em with the demo token.
-func exportEnv(em *testEmulator) map[string]string {
-	return map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token}
-}
-
-// secretsOf returns every API key secret of the account, and the demo token.
-func secretsOf(t *testing.T, em *testEmulator, username string) []string {
-	t.Helper()
-	acct, ok := em.Snapshot(username)
-	if !ok {
-		t.Fatalf("no account %q in the emulator", username)
-	}
-	secrets := []string{em.Demo.Token, em.Demo.Password}
-	for _, k := range acct.APIKeys {
-		secrets = append(secrets, k.Key)
-	}
-	return secrets
-}
-
-func assertNoSecret(t *testing.T, what, text string, secrets []string) {
-	t.Helper()
-	for _, s := range secrets {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("%s contains a secret (%d chars)", what, len(s))
-		}
-	}
-}
-
 func TestExportThenPlanHasNoChanges(t *testing.T) {
 	em := startEmulator(t)
 	// A repeated key name and YAML-hostile values make the round trip
@@ -50,7 +22,7 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "*star", Notes: "null"})
 	em.AddMember(em.Demo.Username, emulator.Member{Email: "Dora@Example.com", Role: "viewer", Status: "pending", Permissions: []string{"billing"}})
 	dir := t.TempDir()
-	env := exportEnv(em)
+	env := demoEnv(em)
 	em.ResetRequests()
 
 	res := runCLI(t, cliRun{Args: []string{"export", "-o", "exported.yaml"}, Env: env, Dir: dir})
@@ -78,9 +50,9 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 	if fi.Mode().Perm() != exportFileMode {
 		t.Errorf("export file mode %o, want %o", fi.Mode().Perm(), exportFileMode)
 	}
-	secrets := secretsOf(t, em, em.Demo.Username)
-	assertNoSecret(t, "the export", string(data), secrets)
-	assertNoSecret(t, "export's stderr", res.Stderr, secrets)
+	secrets := accountSecrets(t, em, em.Demo.Username)
+	assertNoSecrets(t, "the export", string(data), secrets)
+	assertNoSecrets(t, "export's stderr", res.Stderr, secrets)
 	for _, want := range []string{"version: 1", "api_keys:", "team:", "pending invite", "Dora@Example.com", "ignore:"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("export lacks %q:\n%s", want, data)
@@ -101,16 +73,16 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 
 func TestExportToStdoutHasNoSecrets(t *testing.T) {
 	em := startEmulator(t)
-	res := runCLI(t, cliRun{Args: []string{"export"}, Env: exportEnv(em)})
+	res := runCLI(t, cliRun{Args: []string{"export"}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("export: exit %d, stderr:\n%s", res.Code, res.Stderr)
 	}
 	if !strings.HasPrefix(res.Stdout, "# modelslab.yaml exported by `mlabctl export` from account "+em.Demo.Username) {
 		t.Errorf("export does not start with its header:\n%s", res.Stdout)
 	}
-	secrets := secretsOf(t, em, em.Demo.Username)
-	assertNoSecret(t, "stdout", res.Stdout, secrets)
-	assertNoSecret(t, "stderr", res.Stderr, secrets)
+	secrets := accountSecrets(t, em, em.Demo.Username)
+	assertNoSecrets(t, "stdout", res.Stdout, secrets)
+	assertNoSecrets(t, "stderr", res.Stderr, secrets)
 }
 
 func TestExportTeamAccount(t *testing.T) {
@@ -120,7 +92,7 @@ func TestExportTeamAccount(t *testing.T) {
 	em.AddMember(team, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
 	em.AddAPIKey(team, emulator.Key{Name: "team-key", Notes: "shared"})
 	dir := t.TempDir()
-	env := exportEnv(em)
+	env := demoEnv(em)
 
 	res := runCLI(t, cliRun{Args: []string{"export", "--account", team, "-o", "team.yaml"}, Env: env, Dir: dir})
 	if res.Code != 0 {
@@ -135,7 +107,7 @@ func TestExportTeamAccount(t *testing.T) {
 			t.Errorf("team export lacks %q:\n%s", want, data)
 		}
 	}
-	assertNoSecret(t, "the team export", string(data), secretsOf(t, em, team))
+	assertNoSecrets(t, "the team export", string(data), accountSecrets(t, em, team))
 	res = runCLI(t, cliRun{Args: []string{"plan", "-f", "team.yaml", "--detailed-exitcode"}, Env: env, Dir: dir})
 	if res.Code != 0 {
 		t.Fatalf("plan on the team export: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
@@ -151,10 +123,10 @@ func TestExportErrors(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{name: "an argument", args: []string{"export", "modelslab.yaml"}, env: exportEnv(em), wantCode: 1, wantErr: "-o FILE"},
+		{name: "an argument", args: []string{"export", "modelslab.yaml"}, env: demoEnv(em), wantCode: 1, wantErr: "-o FILE"},
 		{name: "no credentials", args: []string{"export"}, env: map[string]string{envBaseURL: em.URL}, wantCode: 1, wantErr: "no credentials"},
-		{name: "unknown team account", args: []string{"export", "--account", "no-such-team"}, env: exportEnv(em), wantCode: 1, wantErr: "no-such-team"},
-		{name: "output is a directory", args: []string{"export", "-o", os.TempDir()}, env: exportEnv(em), wantCode: 1, wantErr: "is a directory"},
+		{name: "unknown team account", args: []string{"export", "--account", "no-such-team"}, env: demoEnv(em), wantCode: 1, wantErr: "no-such-team"},
+		{name: "output is a directory", args: []string{"export", "-o", os.TempDir()}, env: demoEnv(em), wantCode: 1, wantErr: "is a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -215,14 +215,7 @@ func TestGitHubApplyMasksNewKeys(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
-	data, err := os.ReadFile(secretsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys map[string]string
-	if err := json.Unmarshal(data, &keys); err != nil {
-		t.Fatalf("secrets file: %v", err)
-	}
+	keys := readSecretsFile(t, secretsFile)
 	if len(keys) == 0 {
 		t.Fatal("applying the example created no key; the test proves nothing")
 	}
@@ -308,10 +301,7 @@ func runActionScript(t *testing.T, script, dir string, env map[string]string) (o
 	}
 	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", path)
 	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = childEnv(t, env)
 	b, err := cmd.CombinedOutput()
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)

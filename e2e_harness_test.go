@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -79,10 +80,7 @@ func runCLI(t testing.TB, r cliRun) cliResult {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, r.Args...)
 	cmd.Dir = r.Dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	for k, v := range r.Env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = childEnv(t, r.Env)
 	cmd.Stdin = strings.NewReader(r.Stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -96,6 +94,80 @@ func runCLI(t testing.TB, r cliRun) cliResult {
 		code = ee.ExitCode()
 	}
 	return cliResult{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+}
+
+// childEnv is the environment of a process a test starts: PATH, HOME in a
+// fresh directory, and env. Nothing of the developer's MODELSLAB_* or
+// GITHUB_* variables leaks into a test.
+func childEnv(t testing.TB, env map[string]string) []string {
+	out := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// demoEnv points the binary at em with the demo account's token.
+func demoEnv(em *testEmulator) map[string]string {
+	return map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token}
+}
+
+// writeTestFile writes content to dir/name and returns the path.
+func writeTestFile(t testing.TB, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// writeSpecFile writes a modelslab.yaml into a fresh directory and returns
+// its path.
+func writeSpecFile(t testing.TB, content string) string {
+	t.Helper()
+	return writeTestFile(t, t.TempDir(), "modelslab.yaml", content)
+}
+
+// accountSecrets are the values no output may hold: the demo's token and
+// password, and every API key value of the account username.
+func accountSecrets(t testing.TB, em *testEmulator, username string) []string {
+	t.Helper()
+	acct, ok := em.Snapshot(username)
+	if !ok {
+		t.Fatalf("no account %q in the emulator", username)
+	}
+	secrets := []string{em.Demo.Token, em.Demo.Password}
+	for _, k := range acct.APIKeys {
+		secrets = append(secrets, k.Key)
+	}
+	return secrets
+}
+
+// assertNoSecrets fails the test when text (named by where) holds any of
+// secrets; the message gives only the secret's length.
+func assertNoSecrets(t testing.TB, where, text string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("%s holds a secret (%d chars)", where, len(s))
+		}
+	}
+}
+
+// readSecretsFile reads a --secrets-out file: a JSON object of key name to
+// key.
+func readSecretsFile(t testing.TB, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secrets map[string]string
+	if err := json.Unmarshal(b, &secrets); err != nil {
+		t.Fatalf("secrets file %s: %v", path, err)
+	}
+	return secrets
 }
 
 // mlabctl runs the binary with args and env against nothing in particular.

@@ -21,21 +21,6 @@ import (
 // planDemoExample is the example file DEMO.md describes.
 var planDemoExample, _ = filepath.Abs(filepath.Join("examples", "modelslab.yaml"))
 
-// planEnv is the environment of a plan against em with the demo's token.
-func planEnv(em *testEmulator) map[string]string {
-	return map[string]string{"MODELSLAB_BASE_URL": em.URL, "MODELSLAB_TOKEN": em.Demo.Token}
-}
-
-// writePlanSpec writes a modelslab.yaml into a fresh directory and returns its path.
-func writePlanSpec(t *testing.T, content string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "modelslab.yaml")
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // planRequestLines renders the emulator's request log as "METHOD /path" with the
 // query left out, in the order served.
 func planRequestLines(em *testEmulator) []string {
@@ -45,30 +30,6 @@ func planRequestLines(em *testEmulator) []string {
 		out = append(out, r.Method+" "+path)
 	}
 	return out
-}
-
-// planDemoSecrets are values that must never appear in any output: the demo's
-// token and every API key value of the account.
-func planDemoSecrets(t *testing.T, em *testEmulator) []string {
-	t.Helper()
-	secrets := []string{em.Demo.Token, em.Demo.Password}
-	acct, ok := em.Snapshot(em.Demo.Username)
-	if !ok {
-		t.Fatalf("no demo account %q in the emulator", em.Demo.Username)
-	}
-	for _, k := range acct.APIKeys {
-		secrets = append(secrets, k.Key)
-	}
-	return secrets
-}
-
-func planAssertNoSecrets(t *testing.T, where, text string, secrets []string) {
-	t.Helper()
-	for _, s := range secrets {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("%s holds a secret", where)
-		}
-	}
 }
 
 func TestPlanExitCodes(t *testing.T) {
@@ -151,10 +112,10 @@ api_keys:
 			em := startEmulator(t)
 			path := planDemoExample
 			if tt.spec != "" {
-				path = writePlanSpec(t, tt.spec)
+				path = writeSpecFile(t, tt.spec)
 			}
 			args := append([]string{"plan", "-f", path}, tt.args...)
-			res := runCLI(t, cliRun{Args: args, Env: planEnv(em), Dir: filepath.Dir(path)})
+			res := runCLI(t, cliRun{Args: args, Env: demoEnv(em), Dir: filepath.Dir(path)})
 			if res.Code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
 			}
@@ -176,9 +137,9 @@ api_keys:
 			if diff := cmp.Diff(tt.wantRequests, got); diff != "" {
 				t.Errorf("requests (-want +got):\n%s", diff)
 			}
-			secrets := planDemoSecrets(t, em)
-			planAssertNoSecrets(t, "stdout", res.Stdout, secrets)
-			planAssertNoSecrets(t, "stderr", res.Stderr, secrets)
+			secrets := accountSecrets(t, em, em.Demo.Username)
+			assertNoSecrets(t, "stdout", res.Stdout, secrets)
+			assertNoSecrets(t, "stderr", res.Stderr, secrets)
 		})
 	}
 }
@@ -188,7 +149,7 @@ api_keys:
 func TestPlanReadsOnly(t *testing.T) {
 	em := startEmulator(t)
 	before, _ := em.Snapshot(em.Demo.Username)
-	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample}, Env: planEnv(em)})
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
@@ -211,7 +172,7 @@ func TestPlanReadsEveryPage(t *testing.T) {
 	for i := range extra {
 		em.AddAPIKey(em.Demo.Username, emulator.Key{Name: fmt.Sprintf("bulk-%03d", i)})
 	}
-	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "json"}, Env: planEnv(em)})
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "json"}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
@@ -244,7 +205,7 @@ func TestPlanOutFile(t *testing.T) {
 	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "--out", out}, Env: planEnv(em)})
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "--out", out}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
@@ -262,7 +223,7 @@ func TestPlanOutFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	planAssertNoSecrets(t, "the plan file", string(data), planDemoSecrets(t, em))
+	assertNoSecrets(t, "the plan file", string(data), accountSecrets(t, em, em.Demo.Username))
 	f, err := plan.ReadFile(out)
 	if err != nil {
 		t.Fatalf("reading the plan file back: %v", err)
@@ -285,7 +246,7 @@ func TestPlanOutFile(t *testing.T) {
 
 func TestPlanJSON(t *testing.T) {
 	em := startEmulator(t)
-	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "json", "--detailed-exitcode"}, Env: planEnv(em)})
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "json", "--detailed-exitcode"}, Env: demoEnv(em)})
 	if res.Code != 2 {
 		t.Fatalf("exit %d, want 2: %s", res.Code, res.Stderr)
 	}
@@ -333,12 +294,12 @@ func TestPlanJSON(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", want.Address, diff)
 		}
 	}
-	planAssertNoSecrets(t, "the JSON plan", res.Stdout, planDemoSecrets(t, em))
+	assertNoSecrets(t, "the JSON plan", res.Stdout, accountSecrets(t, em, em.Demo.Username))
 }
 
 func TestPlanMarkdown(t *testing.T) {
 	em := startEmulator(t)
-	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "markdown"}, Env: planEnv(em)})
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "-o", "markdown"}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
@@ -365,11 +326,11 @@ func TestPlanGitHubActions(t *testing.T) {
 			em := startEmulator(t)
 			path := planDemoExample
 			if tt.spec != "" {
-				path = writePlanSpec(t, tt.spec)
+				path = writeSpecFile(t, tt.spec)
 			}
 			dir := t.TempDir()
 			summary, outputs := filepath.Join(dir, "summary.md"), filepath.Join(dir, "outputs")
-			env := planEnv(em)
+			env := demoEnv(em)
 			env["GITHUB_ACTIONS"] = "true"
 			env["GITHUB_STEP_SUMMARY"] = summary
 			env["GITHUB_OUTPUT"] = outputs
@@ -391,7 +352,7 @@ func TestPlanGitHubActions(t *testing.T) {
 			if len(strings.TrimSpace(string(md))) == 0 {
 				t.Error("the step summary is empty")
 			}
-			planAssertNoSecrets(t, "the step summary", string(md), planDemoSecrets(t, em))
+			assertNoSecrets(t, "the step summary", string(md), accountSecrets(t, em, em.Demo.Username))
 		})
 	}
 }
@@ -400,8 +361,8 @@ func TestPlanGitHubActions(t *testing.T) {
 // ::error annotation on the file line.
 func TestPlanRailAnnotations(t *testing.T) {
 	em := startEmulator(t)
-	path := writePlanSpec(t, "version: 1\nteam:\n  - email: bob@example.com\npolicy:\n  min_admins: 1\n")
-	env := planEnv(em)
+	path := writeSpecFile(t, "version: 1\nteam:\n  - email: bob@example.com\npolicy:\n  min_admins: 1\n")
+	env := demoEnv(em)
 	env["GITHUB_ACTIONS"] = "true"
 	res := runCLI(t, cliRun{Args: []string{"plan", "-f", path}, Env: env, Dir: filepath.Dir(path)})
 	if res.Code != 3 {
@@ -420,7 +381,7 @@ func TestPlanRailAnnotations(t *testing.T) {
 func TestPlanDuplicateLiveKeys(t *testing.T) {
 	em := startEmulator(t)
 	dup := em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "ci", Notes: "a second ci"})
-	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample}, Env: planEnv(em)})
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample}, Env: demoEnv(em)})
 	if res.Code != 3 {
 		t.Fatalf("exit %d, want 3:\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
@@ -436,9 +397,9 @@ func TestPlanTeamAccount(t *testing.T) {
 	team := em.AddUser(emulator.UserSeed{Email: "team@acme.example", Username: "acme-team", Name: "Acme Team", Verified: true, Team: true})
 	em.AddMember(team, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
 	em.AddAPIKey(team, emulator.Key{Name: "team-key", Notes: "shared"})
-	path := writePlanSpec(t, "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n    notes: shared\n  - name: new-key\n")
+	path := writeSpecFile(t, "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n    notes: shared\n  - name: new-key\n")
 	out := filepath.Join(t.TempDir(), "team.plan")
-	res := runCLI(t, cliRun{Args: []string{"plan", "-f", path, "-o", "json", "--out", out}, Env: planEnv(em)})
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", path, "-o", "json", "--out", out}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
@@ -458,7 +419,7 @@ func TestPlanTeamAccount(t *testing.T) {
 	if f.Plan.Account != "acme-team" || f.Plan.SwitchTo != "acme-team" {
 		t.Errorf("account %q, switch_to %q; want both acme-team", f.Plan.Account, f.Plan.SwitchTo)
 	}
-	text := runCLI(t, cliRun{Args: []string{"plan", "-f", path}, Env: planEnv(em)})
+	text := runCLI(t, cliRun{Args: []string{"plan", "-f", path}, Env: demoEnv(em)})
 	if !strings.Contains(text.Stdout, "acme-team") {
 		t.Errorf("the text plan does not name the team account:\n%s", text.Stdout)
 	}
@@ -510,7 +471,7 @@ func TestPlanEphemeralLogin(t *testing.T) {
 			t.Errorf("the run's token %q (id %d) outlived the run", tok.Name, tok.ID)
 		}
 	}
-	planAssertNoSecrets(t, "stdout", res.Stdout+res.Stderr, planDemoSecrets(t, em))
+	assertNoSecrets(t, "stdout", res.Stdout+res.Stderr, accountSecrets(t, em, em.Demo.Username))
 }
 
 // BenchmarkPlanEndToEnd runs the built binary's plan against an emulator
@@ -549,7 +510,7 @@ func BenchmarkPlanEndToEnd(b *testing.B) {
 	em.ResetRequests()
 	b.ResetTimer()
 	for b.Loop() {
-		res := runCLI(b, cliRun{Args: []string{"plan", "-f", path, "--detailed-exitcode"}, Env: planEnv(em)})
+		res := runCLI(b, cliRun{Args: []string{"plan", "-f", path, "--detailed-exitcode"}, Env: demoEnv(em)})
 		if res.Code != 0 {
 			b.Fatalf("exit %d (want 0, no changes):\n%s%s", res.Code, res.Stderr, lastLines(res.Stdout, 5))
 		}

@@ -243,7 +243,7 @@ func TestPlanWorkflowStickyComment(t *testing.T) {
 	if workflowCommand.MatchString(first) {
 		t.Errorf("the comment carries workflow commands:\n%s", first)
 	}
-	planAssertNoSecrets(t, "the PR comment", first, []string{h.em.Demo.Token})
+	assertNoSecrets(t, "the PR comment", first, []string{h.em.Demo.Token})
 	for _, f := range []string{"plan.bin", "plan.md"} {
 		if _, err := os.Stat(filepath.Join(h.ws, f)); err != nil {
 			t.Errorf("the plan step did not leave %s for the artifact: %v", f, err)
@@ -278,7 +278,7 @@ func TestPlanWorkflowStickyComment(t *testing.T) {
 	if !strings.Contains(failed, "failed (exit 1)") || !strings.Contains(failed, "```") {
 		t.Errorf("the comment of a failed plan does not show the error:\n%s", failed)
 	}
-	planAssertNoSecrets(t, "the PR comment", failed, []string{"not-a-valid-token", h.em.Demo.Token})
+	assertNoSecrets(t, "the PR comment", failed, []string{"not-a-valid-token", h.em.Demo.Token})
 	if _, code := h.step("plan", "Fail if the plan failed"); code == 0 {
 		t.Error("the job did not fail after a failed plan")
 	}
