@@ -30,16 +30,24 @@ func demoFile(t testing.TB) *File {
 	}
 }
 
-func TestPlanFileRoundTrip(t *testing.T) {
-	want := demoFile(t)
+// roundTrip writes f to a new plan file and reads it back; it returns the
+// file's path and what was read.
+func roundTrip(t *testing.T, f *File) (string, *File) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "demo.plan")
-	if err := WriteFile(path, want); err != nil {
+	if err := WriteFile(path, f); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return path, got
+}
+
+func TestPlanFileRoundTrip(t *testing.T) {
+	want := demoFile(t)
+	path, got := roundTrip(t, want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("read back (-want +got):\n%s", diff)
 	}
@@ -207,14 +215,7 @@ func FuzzReadPlanFile(f *testing.F) {
 func TestFileCreatedAtRoundTripsInUTC(t *testing.T) {
 	f := demoFile(t)
 	f.CreatedAt = time.Date(2026, 11, 25, 13, 0, 0, 0, time.FixedZone("CET", 3600))
-	path := filepath.Join(t.TempDir(), "p")
-	if err := WriteFile(path, f); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, got := roundTrip(t, f)
 	if !got.CreatedAt.Equal(f.CreatedAt) {
 		t.Errorf("created_at %v, want %v", got.CreatedAt, f.CreatedAt)
 	}
