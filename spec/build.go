@@ -354,17 +354,8 @@ func (l *loader) boolean(v *yaml.Node) (bool, bool) {
 	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || l.bad[n] || l.bad[v] {
 		return false, false
 	}
-	switch n.Value {
-	case "true":
-		return true, true
-	case "false":
-		return false, true
-	}
-	var b bool
-	if err := n.Decode(&b); err != nil {
-		return false, false
-	}
-	return b, true
+	b, err := decodeBool(n)
+	return b, err == nil
 }
 
 // integer returns v's value when it is a whole number that fits an int64.

@@ -148,14 +148,8 @@ func (l *loader) scalar(n *yaml.Node) any {
 	case "!!null":
 		return nil
 	case "!!bool":
-		switch n.Value {
-		case "true":
-			return true
-		case "false":
-			return false
-		}
-		var b bool
-		if err := n.Decode(&b); err != nil {
+		b, err := decodeBool(n)
+		if err != nil {
 			return l.notA(n, "a boolean", "write true or false")
 		}
 		return b
@@ -188,6 +182,21 @@ func (l *loader) scalar(n *yaml.Node) any {
 	}
 	l.unsupportedTag(n)
 	return nil
+}
+
+// decodeBool reads a scalar tagged !!bool: the plain true and false
+// directly, other spellings through yaml.v3's decoder, which may refuse
+// them.
+func decodeBool(n *yaml.Node) (bool, error) {
+	switch n.Value {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	var b bool
+	err := n.Decode(&b)
+	return b, err
 }
 
 // notA reports a scalar whose text does not decode as the type its tag
