@@ -21,9 +21,8 @@ const (
 
 // signupOptions are the resolved flags of `auth signup`.
 type signupOptions struct {
-	Email, Name string
-	IO          authIO
-	API         authAPI
+	emailOptions
+	Name string
 }
 
 func signupCommand() *cli.Command {
@@ -46,7 +45,7 @@ func signupCommand() *cli.Command {
 			if name == "" {
 				return fmt.Errorf("no name: pass --%s NAME (the account's display name)", flagName)
 			}
-			return runSignup(c.Context, signupOptions{Email: e.Email, Name: name, IO: e.IO, API: e.API})
+			return runSignup(c.Context, signupOptions{emailOptions: e, Name: name})
 		},
 	}
 }
@@ -139,7 +138,8 @@ func runVerifyEmail(ctx context.Context, o verifyEmailOptions) error {
 }
 
 // emailOptions are the resolved flags of the subcommands that take only an
-// email: resend-verification and forgot-password.
+// email (resend-verification and forgot-password), and the part that
+// signup, reset-password and login share (embedded in their options).
 type emailOptions struct {
 	Email string
 	IO    authIO
@@ -219,11 +219,9 @@ func runForgotPassword(ctx context.Context, o emailOptions) error {
 
 // resetPasswordOptions are the resolved flags of `auth reset-password`.
 type resetPasswordOptions struct {
-	Email string
+	emailOptions
 	// Code is --code; empty prompts on a terminal.
 	Code string
-	IO   authIO
-	API  authAPI
 }
 
 func resetPasswordCommand() *cli.Command {
@@ -244,7 +242,7 @@ func resetPasswordCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runResetPassword(c.Context, resetPasswordOptions{Email: e.Email, Code: c.String(flagCode), IO: e.IO, API: e.API})
+			return runResetPassword(c.Context, resetPasswordOptions{emailOptions: e, Code: c.String(flagCode)})
 		},
 	}
 }

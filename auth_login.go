@@ -70,14 +70,12 @@ func parseScopes(raw string) ([]string, error) {
 
 // loginOptions are the resolved flags of `auth login`.
 type loginOptions struct {
-	Email  string
+	emailOptions
 	Expiry string
 	// Scopes nil asks for every scope the user has.
 	Scopes []string
 	Device string
 	Dest   tokenDest
-	IO     authIO
-	API    authAPI
 }
 
 func loginCommand() *cli.Command {
@@ -100,7 +98,7 @@ func loginCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			o := loginOptions{Email: e.Email, IO: e.IO, API: e.API, Device: strings.TrimSpace(c.String(flagDeviceName))}
+			o := loginOptions{emailOptions: e, Device: strings.TrimSpace(c.String(flagDeviceName))}
 			if o.Expiry, err = expiryOf(c); err != nil {
 				return err
 			}

@@ -43,8 +43,8 @@ func TestRunSignupPromptsTwice(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f.srv.ResetRequests()
 			var stdout, stderr bytes.Buffer
-			err := runSignup(context.Background(), signupOptions{Email: "t" + strings.ReplaceAll(tc.name, " ", "") + "@acme.example", Name: "T",
-				IO: terminalIO(&stdout, &stderr, tc.typed...), API: f.api()})
+			err := runSignup(context.Background(), signupOptions{Name: "T", emailOptions: emailOptions{Email: "t" + strings.ReplaceAll(tc.name, " ", "") + "@acme.example",
+				IO: terminalIO(&stdout, &stderr, tc.typed...), API: f.api()}})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
@@ -70,8 +70,8 @@ func TestRunSignupPromptsTwice(t *testing.T) {
 func TestRunLoginFromTerminal(t *testing.T) {
 	f := newSessionFixture(t)
 	var stdout, stderr bytes.Buffer
-	err := runLogin(context.Background(), loginOptions{Email: f.demo.Email, Expiry: "1_week", Scopes: []string{"profile:read"}, Device: "laptop",
-		IO: terminalIO(&stdout, &stderr, f.demo.Password), API: f.api()})
+	err := runLogin(context.Background(), loginOptions{Expiry: "1_week", Scopes: []string{"profile:read"}, Device: "laptop",
+		emailOptions: emailOptions{Email: f.demo.Email, IO: terminalIO(&stdout, &stderr, f.demo.Password), API: f.api()}})
 	if err != nil {
 		t.Fatal(err)
 	}
