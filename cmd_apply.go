@@ -66,7 +66,8 @@ func applyCommand() *cli.Command {
 changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
 makes the changes in ordered, idempotent API calls. Safety rails refuse protected keys,
 too few admins and mass deletions (exit 3, nothing changed). New API key secrets go only to
---secrets-out FILE (0600, merged), or are shown once on a terminal.
+--secrets-out FILE (0600, merged), or are shown once on a terminal. Flags may come
+before or after PLANFILE.
 
 Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 4 changed some things and then failed or was interrupted (re-run to converge).`,
@@ -79,13 +80,12 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			emulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
-				for _, a := range c.Args().Slice()[1:] {
-					if strings.HasPrefix(a, "-") {
-						return usageError{fmt.Errorf("flag %s comes after PLANFILE %s: put flags first, as in mlabctl apply [flags] PLANFILE", a, c.Args().First())}
-					}
-				}
-				return usageError{fmt.Errorf("apply takes at most one PLANFILE, got %d arguments", c.NArg())}
+			planFile, err := planFileArg(c)
+			if errors.Is(err, errHelpShown) {
+				return nil
+			}
+			if err != nil {
+				return err
 			}
 			var allow []plan.Address
 			for _, s := range c.StringSlice(flagAllowDelete) {
@@ -98,7 +98,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			g := globals(c)
 			stdout := c.App.Writer
 			o := applyOptions{
-				PlanFile:        c.Args().First(),
+				PlanFile:        planFile,
 				AutoApprove:     c.Bool(flagAutoApprove),
 				SecretsOut:      c.String(flagApplySecretsOut),
 				AllowMassDelete: c.Bool(flagAllowMassDelete),
@@ -119,6 +119,85 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			return runApply(c.Context, o)
 		},
 	}
+}
+
+// errHelpShown is planFileArg's answer to a --help after PLANFILE, once the
+// help is printed.
+var errHelpShown = errors.New("help shown")
+
+// planFileArg returns the PLANFILE of `mlabctl apply` ("" for none) after
+// applying the flags that follow it. urfave/cli, like Go's flag package,
+// stops parsing flags at the first positional argument, so
+// `mlabctl apply plan.bin --auto-approve` would leave --auto-approve as a
+// second argument; CONTRACT.md's synopsis puts the flags after PLANFILE, and
+// users type them there. Each one is set on the command's own flag set, so
+// it behaves exactly as it would before PLANFILE. After a "--" that follows
+// PLANFILE everything is an argument (a "--" before PLANFILE is consumed by
+// urfave/cli and cannot be seen here).
+func planFileArg(c *cli.Context) (string, error) {
+	args := c.Args().Slice()
+	var positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "h" || name == "help" {
+			_ = cli.ShowCommandHelp(c.Lineage()[1], c.Command.Name)
+			return "", errHelpShown
+		}
+		f := commandFlag(c.Command, name)
+		if f == nil {
+			return "", usageError{fmt.Errorf("flag provided but not defined: %s (after PLANFILE); see mlabctl apply --help", a)}
+		}
+		if _, isBool := f.(*cli.BoolFlag); isBool {
+			if !hasValue {
+				value = "true"
+			}
+		} else if !hasValue {
+			if i+1 == len(args) {
+				return "", usageError{fmt.Errorf("flag needs an argument: %s", a)}
+			}
+			i++
+			value = args[i]
+		}
+		if err := c.Set(name, value); err != nil {
+			return "", usageError{fmt.Errorf("invalid value %q for flag %s: %w", value, a, err)}
+		}
+	}
+	switch len(positional) {
+	case 0:
+		return "", nil
+	case 1:
+		return positional[0], nil
+	}
+	return "", usageError{fmt.Errorf("apply takes at most one PLANFILE, got %d arguments: %s", len(positional), strings.Join(quoteAll(positional), " "))}
+}
+
+// commandFlag returns the flag of cmd named name (or one of its aliases).
+func commandFlag(cmd *cli.Command, name string) cli.Flag {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
 }
 
 // refused is a refusal by apply itself (no --auto-approve off a terminal,

@@ -856,3 +856,68 @@ func TestApplyGitHubStepSummary(t *testing.T) {
 		})
 	}
 }
+
+func TestApplyFlagsAfterPlanFile(t *testing.T) {
+	// CONTRACT.md's synopsis, and users, put flags after PLANFILE; urfave/cli
+	// alone would stop parsing flags at PLANFILE.
+	tests := []struct {
+		name string
+		// args follow "apply"; PLAN is the plan file, SECRETS a secrets file.
+		args     []string
+		wantCode int
+		// want is in stdout+stderr.
+		want []string
+		// changes reports whether the account must have changed.
+		changes bool
+	}{
+		{name: "flags after PLANFILE, with = and with a separate value",
+			args: []string{"PLAN", "--auto-approve", "--secrets-out=SECRETS", "--parallelism", "2"}, changes: true,
+			want: []string{"up to 2 calls at a time", "Apply complete:"}},
+		{name: "flags on both sides", args: []string{"--parallelism", "1", "PLAN", "--secrets-out", "SECRETS", "--auto-approve"}, changes: true,
+			want: []string{"one call at a time", "Apply complete:"}},
+		{name: "after --, a flag is an argument", args: []string{"PLAN", "--auto-approve", "--", "--secrets-out"}, wantCode: 1,
+			want: []string{`apply takes at most one PLANFILE, got 2 arguments:`, `"--secrets-out"`}},
+		{name: "an unknown flag after PLANFILE is named", args: []string{"PLAN", "--auto-approve", "--secret-out", "SECRETS"}, wantCode: 1,
+			want: []string{"flag provided but not defined: --secret-out (after PLANFILE)"}},
+		{name: "a flag without its value", args: []string{"PLAN", "--auto-approve", "--secrets-out"}, wantCode: 1,
+			want: []string{"flag needs an argument: --secrets-out"}},
+		{name: "a bad value", args: []string{"PLAN", "--parallelism", "many"}, wantCode: 1,
+			want: []string{`invalid value "many" for flag --parallelism`}},
+		{name: "two plan files", args: []string{"PLAN", "PLAN", "--auto-approve"}, wantCode: 1,
+			want: []string{"apply takes at most one PLANFILE, got 2 arguments"}},
+		{name: "help after PLANFILE", args: []string{"PLAN", "--help"}, want: []string{"[PLANFILE]", "--auto-approve"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			dir := t.TempDir()
+			planPath, secrets := filepath.Join(dir, "plan.json"), filepath.Join(dir, "s.json")
+			if res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile, "--out", planPath}, Env: envFor(em)}); res.Code != 0 {
+				t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
+			}
+			em.ResetRequests()
+			args := []string{"apply"}
+			for _, a := range tt.args {
+				a = strings.ReplaceAll(a, "PLAN", planPath)
+				args = append(args, strings.ReplaceAll(a, "SECRETS", secrets))
+			}
+			res := runCLI(t, cliRun{Args: args, Env: envFor(em)})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.Stdout+res.Stderr, w) {
+					t.Errorf("the output lacks %q:\n%s%s", w, res.Stdout, res.Stderr)
+				}
+			}
+			if changed := len(mutations(em)) > 0; changed != tt.changes {
+				t.Errorf("account changed: %v, want %v (%v)", changed, tt.changes, mutations(em))
+			}
+			if tt.changes {
+				if again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); again.Code != 0 {
+					t.Errorf("plan after apply: exit %d\n%s", again.Code, again.Stdout)
+				}
+			}
+		})
+	}
+}
