@@ -28,7 +28,7 @@ func Check(t testing.TB, path string, got []byte) {
 	}
 	want := read(t, path)
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got); go test -update rewrites it:\n%s", path, diff)
+		t.Errorf("output differs from golden file %s (-want +got); go test -update rewrites it:\n%s", path, diff)
 	}
 }
 
@@ -50,7 +50,7 @@ func CheckJSON[T any](t testing.TB, path string, got T) {
 		t.Fatalf("decoding golden file %s: %v", path, err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got); go test -update rewrites it:\n%s", path, diff)
+		t.Errorf("output differs from golden file %s (-want +got); go test -update rewrites it:\n%s", path, diff)
 	}
 }
 
