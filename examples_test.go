@@ -254,17 +254,24 @@ func TestDocumentedCommandsExist(t *testing.T) {
 	}
 	for _, path := range yamls {
 		t.Run(path, func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmds, err := extractYAMLCommands(path, string(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkDocCommands(t, cmds)
+			checkDocCommands(t, yamlFileCommands(t, path))
 		})
 	}
+}
+
+// yamlFileCommands reads a workflow or action file and extracts the mlabctl
+// command lines of its scripts.
+func yamlFileCommands(t *testing.T, path string) []docCommand {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, err := extractYAMLCommands(path, string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmds
 }
 
 // TestExamplesUseTheirCommands guards the checker itself: if extraction
@@ -277,16 +284,8 @@ func TestExamplesUseTheirCommands(t *testing.T) {
 		"examples/github/matrix.yml": {"validate", "plan", "apply"},
 	}
 	for path, commands := range want {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmds, err := extractYAMLCommands(path, string(data))
-		if err != nil {
-			t.Fatal(err)
-		}
 		got := map[string]bool{}
-		for _, c := range cmds {
+		for _, c := range yamlFileCommands(t, path) {
 			got[c.Words[0]] = true
 		}
 		var missing []string
