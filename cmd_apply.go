@@ -420,10 +420,13 @@ func checkApplyRails(ctx context.Context, o applyOptions, sess *session, s *spec
 	if errors.As(err, &ref) {
 		return err
 	}
-	if err != nil {
+	var misuse *apply.AllowDeleteError
+	if errors.As(err, &misuse) {
 		return usageError{err}
 	}
-	return nil
+	// Reading the tokens failed (a missing tokens:read, a network error):
+	// exit 1, saying what to do about an API error.
+	return explainAPIError(err)
 }
 
 // confirm asks for an explicit "yes" on a terminal, unless --auto-approve

@@ -44,6 +44,18 @@ func (e *RefusedError) Error() string {
 // ExitCode is 3 (CONTRACT.md: refused by a safety rail).
 func (e *RefusedError) ExitCode() int { return 3 }
 
+// AllowDeleteError is an --allow-delete that names an address the plan
+// does not delete: a misuse of the flag (a typo, or a stale address), found
+// before any change. Other errors of CheckRails come from the API.
+type AllowDeleteError struct {
+	Problems []string
+}
+
+// Error lists every misused address.
+func (e *AllowDeleteError) Error() string {
+	return strings.Join(e.Problems, "; ") + "; nothing was changed"
+}
+
 // TokenLister lists the access tokens (to find the one in use).
 type TokenLister interface {
 	ListTokens(ctx context.Context) ([]remote.AccessToken, error)
@@ -68,7 +80,7 @@ func CheckRails(ctx context.Context, p *plan.Plan, tokens TokenLister, r Rails) 
 		}
 	}
 	if len(misuse) > 0 {
-		return fmt.Errorf("%s; nothing was changed", strings.Join(misuse, "; "))
+		return &AllowDeleteError{Problems: misuse}
 	}
 
 	var reasons []string

@@ -101,8 +101,9 @@ func TestCheckRails(t *testing.T) {
 			var refused *RefusedError
 			switch {
 			case tt.misuse != "":
-				if err == nil || errors.As(err, &refused) || !strings.Contains(err.Error(), tt.misuse) {
-					t.Fatalf("err = %v, want a plain error containing %q", err, tt.misuse)
+				var misuse *AllowDeleteError
+				if !errors.As(err, &misuse) || !strings.Contains(err.Error(), tt.misuse) {
+					t.Fatalf("err = %v, want an *AllowDeleteError containing %q", err, tt.misuse)
 				}
 			case tt.refused == nil:
 				if err != nil {

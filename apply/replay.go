@@ -56,7 +56,9 @@ func (r *runner) checked(ctx context.Context, key string, do func(ctx context.Co
 			return "", err
 		}
 		if err != nil {
-			return "", fmt.Errorf("%w (the API replayed this answer from an identical request within the last 24 hours)", err)
+			// In front, so that an explanation of the API error (see
+			// Options.ExplainError) keeps it.
+			return "", fmt.Errorf("answer replayed from an identical request made within the last 24 hours: %w", err)
 		}
 		rctx, cancel := readContext(ctx)
 		converged, digest, rerr := check(rctx)
