@@ -251,17 +251,7 @@ func authLatestCode(t *testing.T, em *authEmulator, to, kind string) string {
 // authReadTokenFile reads a token file written by --token-file, checking its mode.
 func authReadTokenFile(t *testing.T, path string) string {
 	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mode := fi.Mode().Perm(); mode != 0o600 {
-		t.Errorf("%s has mode %o, want 600", path, mode)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readFileWithMode(t, path, 0o600)
 	tok := strings.TrimSpace(string(b))
 	if tok == "" || strings.Contains(tok, "\n") {
 		t.Fatalf("%s holds %d bytes, want one token line", path, len(b))
@@ -593,12 +583,8 @@ func TestAuthSignupVerifyResend(t *testing.T) {
 	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--token-file", tokPath, "--secrets-out", secretsPath}, Env: em.env()})
 	authRequireOK(t, res)
 	authReadTokenFile(t, tokPath)
-	fi, err := os.Stat(secretsPath)
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("secrets file: %v, mode %v", err, fi)
-	}
 	var secrets map[string]string
-	b, _ := os.ReadFile(secretsPath)
+	b := readFileWithMode(t, secretsPath, 0o600)
 	if err := json.Unmarshal(b, &secrets); err != nil || secrets[defaultKeyName] != em.lastResponse(t, "POST", "/auth/verify-email")["api_key"] {
 		t.Errorf("secrets file does not hold the sign-up API key under %q (err %v)", defaultKeyName, err)
 	}

@@ -39,17 +39,7 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 			t.Errorf("export made the request %s %s; want only GET /me, /api-keys and /teams", r.Method, r.Path)
 		}
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "exported.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(filepath.Join(dir, "exported.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != exportFileMode {
-		t.Errorf("export file mode %o, want %o", fi.Mode().Perm(), exportFileMode)
-	}
+	data := readFileWithMode(t, filepath.Join(dir, "exported.yaml"), exportFileMode)
 	secrets := accountSecrets(t, em, em.Demo.Username)
 	assertNoSecrets(t, "the export", string(data), secrets)
 	assertNoSecrets(t, "export's stderr", res.Stderr, secrets)

@@ -155,6 +155,24 @@ func assertNoSecrets(t testing.TB, where, text string, secrets []string) {
 	}
 }
 
+// readFileWithMode returns the content of a file mlabctl wrote, failing
+// the test unless the file has mode perm.
+func readFileWithMode(t testing.TB, path string, perm os.FileMode) []byte {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != perm {
+		t.Errorf("%s has mode %o, want %o", path, got, perm)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // readSecretsFile reads a --secrets-out file: a JSON object of key name to
 // key.
 func readSecretsFile(t testing.TB, path string) map[string]string {

@@ -212,17 +212,7 @@ func TestPlanOutFile(t *testing.T) {
 	if !strings.Contains(res.Stdout, "mlabctl apply "+out) {
 		t.Errorf("stdout does not say how to apply the saved plan:\n%s", res.Stdout)
 	}
-	fi, err := os.Stat(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("plan file mode %v, want 0600", fi.Mode().Perm())
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFileWithMode(t, out, 0o600)
 	assertNoSecrets(t, "the plan file", string(data), accountSecrets(t, em, em.Demo.Username))
 	f, err := plan.ReadFile(out)
 	if err != nil {
