@@ -15,7 +15,9 @@ import (
 // verification, password reset), auth_login.go (login, refresh, logout),
 // auth_tokens.go (tokens), auth_team.go (switch-account, accept-invite).
 // Shared pieces: auth_output.go (streams, -o, where a new token goes),
-// auth_password.go (password and code input), auth_files.go (0600 files),
+// auth_password.go (password and code input), auth_files.go (checking a
+// secret's destination before it is issued; the writing is
+// internal/atomicfile's and apply.SecretsFile's),
 // auth_errors.go (API errors that say what to do).
 func authCommand() *cli.Command {
 	return &cli.Command{
