@@ -35,9 +35,10 @@ type fakeClient struct {
 	team []remote.TeamMember
 	// tokens is what ListTokens returns.
 	tokens []remote.AccessToken
-	// replayed counts, per call, how many of its next answers claim to be
-	// idempotent replays (Idempotent-Replayed: true), as the real client
-	// reports them through remote.WithResponseInfo.
+	// replayed counts, per call, how many of its next answers are
+	// idempotent replays of a success (Idempotent-Replayed: true, as the
+	// real client reports it through remote.WithResponseInfo); fail
+	// applies to the answers after those.
 	replayed map[string]int
 	nextID   int
 }
@@ -55,6 +56,7 @@ func (f *fakeClient) do(ctx context.Context, call string) error {
 	}
 	if f.replayed[call] > 0 {
 		f.replayed[call]--
+		err = nil
 	}
 	f.mu.Unlock()
 	if started != nil {

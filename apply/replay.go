@@ -50,10 +50,13 @@ func (r *runner) checked(ctx context.Context, key string, do func(ctx context.Co
 	err := do(remote.WithResponseInfo(remote.WithIdempotencyKey(ctx, key), info))
 	for redo := 0; ; redo++ {
 		if !info.Replayed {
-			if err == nil && redo > 0 {
-				return fmt.Sprintf("made again: the API replayed %s, which the live state did not show (reverted by hand?)", replays(redo)), nil
+			switch {
+			case redo == 0:
+				return "", err
+			case err != nil:
+				return "", fmt.Errorf("the API replayed %s, which the live state did not show, and making it again failed: %w", replays(redo), err)
 			}
-			return "", err
+			return fmt.Sprintf("made again: the API replayed %s, which the live state did not show (reverted by hand?)", replays(redo)), nil
 		}
 		if err != nil {
 			// In front, so that an explanation of the API error (see

@@ -132,6 +132,8 @@ func TestReplayedRevocation(t *testing.T) {
 		replayed  int
 		tokens    []remote.AccessToken
 		listFails bool
+		// failRedo fails every RevokeToken that is not replayed.
+		failRedo  bool
 		want      Outcome
 		wantCalls []string
 		// wantText is in the step's note or error.
@@ -140,6 +142,10 @@ func TestReplayedRevocation(t *testing.T) {
 		{
 			name: "a fresh answer is taken as it is", tokens: listed, want: Done,
 			wantCalls: []string{"RevokeToken 2"},
+		},
+		{
+			name: "replayed, still listed, and making it again fails: the error says both", replayed: 1, tokens: listed, failRedo: true, want: Failed,
+			wantCalls: []string{"RevokeToken 2", "ListTokens", "RevokeToken 2"}, wantText: "making it again failed: boom",
 		},
 		{
 			name: "replayed and gone: the live state confirms it", replayed: 1, want: Done,
@@ -164,6 +170,9 @@ func TestReplayedRevocation(t *testing.T) {
 			f := &fakeClient{tokens: tt.tokens, replayed: map[string]int{"RevokeToken 2": tt.replayed}, fail: map[string]error{}}
 			if tt.listFails {
 				f.fail["ListTokens"] = errors.New("connection reset")
+			}
+			if tt.failRedo {
+				f.fail["RevokeToken 2"] = errors.New("boom")
 			}
 			p := &plan.Plan{FormatVersion: plan.FormatVersion, Account: "acme-bot", Changes: []plan.Change{
 				{Address: addr(t, "access_token.old-laptop#2"), Action: plan.Delete, LiveID: "2", Before: map[string]any{"name": "old-laptop"}},
