@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -19,14 +18,7 @@ func TestCheckSecretDest(t *testing.T) {
 		{name: "missing directory", path: filepath.Join(dir, "nope", "token"), wantErr: "cannot create files in"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := checkSecretDest(tc.path)
-			if tc.wantErr == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-			} else if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
-			}
+			checkWantErr(t, checkSecretDest(tc.path), tc.wantErr)
 			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 				t.Errorf("the check left %d files behind", len(entries))
 			}

@@ -45,13 +45,7 @@ func TestRunSignupPromptsTwice(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			err := runSignup(context.Background(), signupOptions{Name: "T", emailOptions: emailOptions{Email: "t" + strings.ReplaceAll(tc.name, " ", "") + "@acme.example",
 				IO: terminalIO(&stdout, &stderr, tc.typed...), API: f.api()}})
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
-				}
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			checkWantErr(t, err, tc.wantErr)
 			if diff := cmp.Diff("Password: \nRepeat password: \n", stderr.String()); diff != "" {
 				t.Errorf("prompts on stderr (-want +got):\n%s", diff)
 			}
