@@ -110,7 +110,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				Stdin:           c.App.Reader,
 				Stdout:          stdout,
 				Stderr:          c.App.ErrWriter,
-				GitHub:          newGitHubActions(stdout),
+				GitHub:          newGitHubActions(c.App.ErrWriter), // ::add-mask:: holds a secret: stderr, never a redirected log
 				Now:             time.Now,
 				connect:         func(co connectOptions) (*session, error) { return connect(c, co) },
 				loadSpec:        func() (*spec.Spec, error) { return loadSpec(c) },
