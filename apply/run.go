@@ -247,13 +247,8 @@ func skipped(s *step, why error) StepResult {
 // asked, a new key's secret on a clearly marked line of its own.
 func line(res StepResult, secret remote.Secret, show, color bool) string {
 	var b strings.Builder
-	paint := func(code, s string) string {
-		if !color {
-			return s
-		}
-		return code + s + ansiReset
-	}
-	mark := paint(markColor(res.Action), res.Action.Mark())
+	paint := func(style plan.Style, s string) string { return plan.Paint(style, s, color) }
+	mark := paint(plan.MarkStyle(res.Action), res.Action.Mark())
 	switch res.Outcome {
 	case Done:
 		fmt.Fprintf(&b, "%s %s: %s", mark, res.Address, doneVerb(res))
@@ -262,13 +257,13 @@ func line(res StepResult, secret remote.Secret, show, color bool) string {
 		}
 		fmt.Fprintf(&b, " (%s)\n", roundDuration(res.Duration))
 	case Failed:
-		fmt.Fprintf(&b, "%s %s: %s (%s): %v\n", mark, describe(res), paint(ansiRed+ansiBold, "FAILED"), roundDuration(res.Duration), res.Err)
+		fmt.Fprintf(&b, "%s %s: %s (%s): %v\n", mark, describe(res), paint(plan.StyleFailure, "FAILED"), roundDuration(res.Duration), res.Err)
 	case Skipped:
-		fmt.Fprintf(&b, "%s %s: %s: %v\n", mark, describe(res), paint(ansiYellow, "skipped"), res.Err)
+		fmt.Fprintf(&b, "%s %s: %s: %v\n", mark, describe(res), paint(plan.StyleCaution, "skipped"), res.Err)
 	}
 	if show && !secret.IsZero() {
 		fmt.Fprintf(&b, "\n    ┌ %s for API key %q, shown only this once; store it now:\n    │ %s\n    └ (pass --secrets-out FILE to have it written to a 0600 file instead)\n\n",
-			paint(ansiBold, "NEW SECRET"), res.Address.Name, secret.Reveal())
+			paint(plan.StyleBold, "NEW SECRET"), res.Address.Name, secret.Reveal())
 	}
 	return b.String()
 }
@@ -308,29 +303,4 @@ func roundDuration(d time.Duration) time.Duration {
 		return d.Round(time.Millisecond)
 	}
 	return d.Round(time.Microsecond)
-}
-
-// ANSI colours of the step lines, the same as the plan's marks.
-const (
-	ansiReset   = "\x1b[0m"
-	ansiBold    = "\x1b[1m"
-	ansiRed     = "\x1b[31m"
-	ansiGreen   = "\x1b[32m"
-	ansiYellow  = "\x1b[33m"
-	ansiMagenta = "\x1b[35m"
-)
-
-// markColor is the colour of an action's mark, as the plan paints it.
-func markColor(a plan.Action) string {
-	switch a {
-	case plan.Create:
-		return ansiGreen
-	case plan.Update, plan.Resend:
-		return ansiYellow
-	case plan.Delete:
-		return ansiRed
-	case plan.Replace:
-		return ansiMagenta
-	}
-	return ""
 }

@@ -459,7 +459,7 @@ func TestRunColorOnlyWhenAsked(t *testing.T) {
 		if got := strings.Contains(text, "\x1b["); got != color {
 			t.Errorf("Color %v: ANSI escapes present = %v:\n%q", color, got, text)
 		}
-		if color && !strings.Contains(text, ansiGreen+"+"+ansiReset+" api_key.staging") {
+		if color && !strings.Contains(text, "\x1b[32m+\x1b[0m api_key.staging") {
 			t.Errorf("the create mark is not green:\n%q", text)
 		}
 	}

@@ -29,6 +29,31 @@ const (
 	ansiMagenta = "\x1b[35m"
 )
 
+// Style is an ANSI style of the human output. The plan and apply's step
+// lines paint with the styles and the mark colours of this file only, so
+// that an action, a warning or a failure looks the same in both.
+type Style string
+
+// The styles apply paints its step lines with, besides the marks.
+const (
+	// StyleBold stands out without a colour: the plan's closing line,
+	// apply's new-secret banner.
+	StyleBold Style = ansiBold
+	// StyleFailure is what went wrong: apply's FAILED.
+	StyleFailure Style = ansiRed + ansiBold
+	// StyleCaution is what did not happen: apply's skipped steps.
+	StyleCaution Style = ansiYellow
+)
+
+// Paint wraps s in style when color is on (the caller decides: only on a
+// terminal, never with --no-color or NO_COLOR) and style is not empty.
+func Paint(style Style, s string, color bool) string {
+	if !color || style == "" {
+		return s
+	}
+	return string(style) + s + ansiReset
+}
+
 // noChangesLine closes an empty plan.
 const noChangesLine = "No changes. The account matches modelslab.yaml."
 
@@ -259,8 +284,9 @@ func shorten(s string) string {
 	return truncateUTF8(s, maxAnnotation) + "…"
 }
 
-// markColor is the colour of an action's mark.
-func markColor(a Action) string {
+// MarkStyle is the colour of an action's mark, in the plan and in apply's
+// step lines alike.
+func MarkStyle(a Action) Style {
 	switch a {
 	case Create:
 		return ansiGreen
@@ -274,19 +300,16 @@ func markColor(a Action) string {
 	return ""
 }
 
-// paint wraps s in an ANSI colour when colour is on.
-func (cw changeWriter) paint(color, s string) string {
-	if !cw.color || color == "" {
-		return s
-	}
-	return color + s + ansiReset
+// paint wraps s in style when colour is on.
+func (cw changeWriter) paint(style Style, s string) string {
+	return Paint(style, s, cw.color)
 }
 
 // write renders one change at the given detail.
 func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
 	mark, address := c.Action.Mark(), sanitizeLine(c.Address.String())
 	b.WriteString(cw.indent)
-	b.WriteString(cw.paint(markColor(c.Action), mark))
+	b.WriteString(cw.paint(MarkStyle(c.Action), mark))
 	b.WriteByte(' ')
 	b.WriteString(address)
 	if d == detailAddress {
