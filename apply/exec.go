@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,7 +108,7 @@ func (r *runner) call(ctx context.Context, s *step) (note string, secret remote.
 			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { _, err := c.UpdateAPIKey(ctx, id, u); return err }, r.keyShows(id, u))
 			return note, "", err
 		case StepDelete, StepReplaceDelete:
-			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { return c.DeleteAPIKey(ctx, id) }, r.keyGone(id))
+			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { return c.DeleteAPIKey(ctx, id) }, absent(id, c.GetAPIKey))
 			return goneOK(err, joinNotes("id "+id.String(), note))
 		}
 	case plan.KindTeamMember:
@@ -131,7 +132,7 @@ func (r *runner) call(ctx context.Context, s *step) (note string, secret remote.
 			note, err = r.resend(ctx, s.key, id)
 			return note, "", err
 		case StepDelete:
-			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { return c.RemoveMember(ctx, id) }, r.memberGone(id))
+			note, err = r.checked(ctx, s.key, func(ctx context.Context) error { return c.RemoveMember(ctx, id) }, absent(id, c.GetMember))
 			return goneOK(err, note)
 		}
 	case plan.KindAccessToken:
@@ -191,21 +192,22 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 		r.remember(s, key.ID)
 		return "id " + key.ID.String(), key.Key, nil
 	}
-	if !answerLost(err) {
-		return "", "", err
+	var found remote.ID
+	created, err := whenAnswerLost(ctx, err, "listing the keys to see whether it was created", "the key list shows it was not created",
+		func(ctx context.Context) (bool, error) {
+			keys, err := r.client.ListAPIKeys(ctx)
+			for _, k := range keys {
+				if k.Name == req.Name && k.ID.String() != s.c.LiveID {
+					found = k.ID
+					return true, nil
+				}
+			}
+			return false, err
+		})
+	if created {
+		return "", "", &lostSecretError{name: req.Name, id: found, cause: err}
 	}
-	rctx, cancel := readContext(ctx)
-	defer cancel()
-	keys, lerr := r.client.ListAPIKeys(rctx)
-	if lerr != nil {
-		return "", "", fmt.Errorf("%w (and listing the keys to see whether it was created failed too: %v; run plan to find out)", err, lerr)
-	}
-	for _, k := range keys {
-		if k.Name == req.Name && k.ID.String() != s.c.LiveID {
-			return "", "", &lostSecretError{name: req.Name, id: k.ID, cause: err}
-		}
-	}
-	return "", "", fmt.Errorf("%w (the key list shows it was not created)", err)
+	return "", "", err
 }
 
 // invite invites a member; when the answer was lost it reads the team
@@ -220,21 +222,37 @@ func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, er
 		}
 		return "id " + m.ID.String(), "", nil
 	}
+	sent, err := whenAnswerLost(ctx, err, "reading the team to see whether the invite was sent", "the team shows no invite was sent",
+		func(ctx context.Context) (bool, error) {
+			team, err := r.client.ListTeam(ctx)
+			return slices.ContainsFunc(team, func(m remote.TeamMember) bool { return strings.EqualFold(m.Email, req.Email) }), err
+		})
+	if sent {
+		return "confirmed by reading the team after the answer was lost", "", nil
+	}
+	return "", "", err
+}
+
+// whenAnswerLost decides whether a create failing with err happened. When
+// the answer was lost (see answerLost), found reads the live state under
+// readContext and reports whether it shows the create; read names that
+// read and missing what the live state shows when it does not, for the
+// error. It returns true with err itself when the create happened, and
+// false with an error saying why not otherwise.
+func whenAnswerLost(ctx context.Context, err error, read, missing string, found func(ctx context.Context) (bool, error)) (bool, error) {
 	if !answerLost(err) {
-		return "", "", err
+		return false, err
 	}
 	rctx, cancel := readContext(ctx)
 	defer cancel()
-	team, lerr := r.client.ListTeam(rctx)
-	if lerr != nil {
-		return "", "", fmt.Errorf("%w (and reading the team to see whether the invite was sent failed too: %v; run plan to find out)", err, lerr)
+	ok, lerr := found(rctx)
+	switch {
+	case lerr != nil:
+		return false, fmt.Errorf("%w (and %s failed too: %v; run plan to find out)", err, read, lerr)
+	case !ok:
+		return false, fmt.Errorf("%w (%s)", err, missing)
 	}
-	for _, m := range team {
-		if strings.EqualFold(m.Email, req.Email) {
-			return "confirmed by reading the team after the answer was lost", "", nil
-		}
-	}
-	return "", "", fmt.Errorf("%w (the team shows no invite was sent)", err)
+	return true, err
 }
 
 // readTimeout bounds the read that decides whether a create whose answer

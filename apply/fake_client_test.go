@@ -83,33 +83,36 @@ func (f *fakeClient) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
-func (f *fakeClient) Me(ctx context.Context) (*remote.Profile, error) {
+// read records a read call and holds the lock until the returned function
+// is called. Reads are never gated, delayed or replayed.
+func (f *fakeClient) read(call string) (unlock func()) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, "Me")
+	f.calls = append(f.calls, call)
+	return f.mu.Unlock
+}
+
+// byID returns a copy of the item of items with id, or the API's 404 for
+// "no such <what>".
+func byID[T any](items []T, id remote.ID, idOf func(T) remote.ID, what string) (*T, error) {
+	for _, v := range items {
+		if idOf(v) == id {
+			return &v, nil
+		}
+	}
+	return nil, &remote.APIError{Status: 404, Code: "not_found", Message: "no such " + what}
+}
+
+func (f *fakeClient) Me(ctx context.Context) (*remote.Profile, error) {
+	defer f.read("Me")()
 	return &remote.Profile{}, nil
 }
 func (f *fakeClient) GetAPIKey(ctx context.Context, id remote.ID) (*remote.APIKey, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, "GetAPIKey "+id.String())
-	for _, k := range f.keys {
-		if k.ID == id {
-			return &k, nil
-		}
-	}
-	return nil, &remote.APIError{Status: 404, Code: "not_found", Message: "no such key"}
+	defer f.read("GetAPIKey " + id.String())()
+	return byID(f.keys, id, func(k remote.APIKey) remote.ID { return k.ID }, "key")
 }
 func (f *fakeClient) GetMember(ctx context.Context, id remote.ID) (*remote.TeamMember, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, "GetMember "+id.String())
-	for _, m := range f.team {
-		if m.ID == id {
-			return &m, nil
-		}
-	}
-	return nil, &remote.APIError{Status: 404, Code: "not_found", Message: "no such member"}
+	defer f.read("GetMember " + id.String())()
+	return byID(f.team, id, func(m remote.TeamMember) remote.ID { return m.ID }, "member")
 }
 func (f *fakeClient) UpdateProfile(ctx context.Context, u remote.ProfileUpdate) (*remote.Profile, error) {
 	return &remote.Profile{}, f.do(ctx, "UpdateProfile "+fields(u))
@@ -121,9 +124,7 @@ func (f *fakeClient) UpdatePreferences(ctx context.Context, u remote.Preferences
 	return &remote.Profile{}, f.do(ctx, "UpdatePreferences "+fields(u))
 }
 func (f *fakeClient) ListAPIKeys(ctx context.Context) ([]remote.APIKey, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, "ListAPIKeys")
+	defer f.read("ListAPIKeys")()
 	return append([]remote.APIKey(nil), f.keys...), nil
 }
 func (f *fakeClient) CreateAPIKey(ctx context.Context, r remote.APIKeyCreate) (*remote.APIKey, error) {
@@ -148,9 +149,7 @@ func (f *fakeClient) DeleteAPIKey(ctx context.Context, id remote.ID) error {
 	return f.do(ctx, "DeleteAPIKey "+id.String())
 }
 func (f *fakeClient) ListTeam(ctx context.Context) ([]remote.TeamMember, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, "ListTeam")
+	defer f.read("ListTeam")()
 	return append([]remote.TeamMember(nil), f.team...), nil
 }
 func (f *fakeClient) InviteMember(ctx context.Context, r remote.InviteRequest) (*remote.TeamMember, error) {
@@ -172,9 +171,7 @@ func (f *fakeClient) ResendInvite(ctx context.Context, id remote.ID) (*remote.Te
 	return &remote.TeamMember{ID: id}, f.do(ctx, "ResendInvite "+id.String())
 }
 func (f *fakeClient) ListTokens(ctx context.Context) ([]remote.AccessToken, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, "ListTokens")
+	defer f.read("ListTokens")()
 	if err := f.fail["ListTokens"]; err != nil {
 		return nil, err
 	}

@@ -177,51 +177,44 @@ func (r *runner) profileShows(u any, part func(*remote.Profile) any) liveCheck {
 }
 
 func (r *runner) keyShows(id remote.ID, u remote.APIKeyUpdate) liveCheck {
-	return func(ctx context.Context) (bool, string, error) {
-		k, err := r.client.GetAPIKey(ctx, id)
-		if isNotFound(err) {
-			// Gone: made again, the update gets its real answer (404).
-			return false, "gone", nil
-		}
-		if err != nil {
-			return false, "", err
-		}
+	return present(id, r.client.GetAPIKey, func(k *remote.APIKey) (bool, string, error) {
 		return shows(u, struct {
 			Name  string `json:"name"`
 			Notes string `json:"notes"`
 		}{k.Name, k.Notes})
-	}
-}
-
-func (r *runner) keyGone(id remote.ID) liveCheck {
-	return func(ctx context.Context) (bool, string, error) {
-		_, err := r.client.GetAPIKey(ctx, id)
-		if isNotFound(err) {
-			return true, "", nil
-		}
-		return false, "present " + id.String(), err
-	}
+	})
 }
 
 func (r *runner) memberShows(id remote.ID, u remote.MemberUpdate) liveCheck {
+	return present(id, r.client.GetMember, func(m *remote.TeamMember) (bool, string, error) {
+		return shows(u, struct {
+			Role        string   `json:"role"`
+			Permissions []string `json:"permissions"`
+		}{m.Role, m.Permissions})
+	})
+}
+
+// present is the live check of a mutation of an object that must still
+// exist: get reads it, and check compares it with the change. An object
+// gone since (404) does not show the change: made again, the mutation gets
+// its real answer (404).
+func present[T any](id remote.ID, get func(context.Context, remote.ID) (T, error), check func(T) (bool, string, error)) liveCheck {
 	return func(ctx context.Context) (bool, string, error) {
-		m, err := r.client.GetMember(ctx, id)
+		v, err := get(ctx, id)
 		if isNotFound(err) {
 			return false, "gone", nil
 		}
 		if err != nil {
 			return false, "", err
 		}
-		return shows(u, struct {
-			Role        string   `json:"role"`
-			Permissions []string `json:"permissions"`
-		}{m.Role, m.Permissions})
+		return check(v)
 	}
 }
 
-func (r *runner) memberGone(id remote.ID) liveCheck {
+// absent is the live check of a deletion: get answering 404 shows it.
+func absent[T any](id remote.ID, get func(context.Context, remote.ID) (T, error)) liveCheck {
 	return func(ctx context.Context) (bool, string, error) {
-		_, err := r.client.GetMember(ctx, id)
+		_, err := get(ctx, id)
 		if isNotFound(err) {
 			return true, "", nil
 		}
@@ -234,14 +227,7 @@ func (r *runner) memberGone(id remote.ID) liveCheck {
 // older date means it was set back, and the invitation mail was not sent
 // again).
 func (r *runner) resentShows(id remote.ID, answer **remote.TeamMember) liveCheck {
-	return func(ctx context.Context) (bool, string, error) {
-		m, err := r.client.GetMember(ctx, id)
-		if isNotFound(err) {
-			return false, "gone", nil
-		}
-		if err != nil {
-			return false, "", err
-		}
+	return present(id, r.client.GetMember, func(m *remote.TeamMember) (bool, string, error) {
 		digest := m.Status + " " + m.InvitedAt.UTC().Format("2006-01-02T15:04:05.999999999Z")
 		if m.Status != remote.StatusPending {
 			// Accepted since: made again, the resend gets its real
@@ -249,7 +235,7 @@ func (r *runner) resentShows(id remote.ID, answer **remote.TeamMember) liveCheck
 			return false, digest, nil
 		}
 		return *answer != nil && !m.InvitedAt.Before((*answer).InvitedAt), digest, nil
-	}
+	})
 }
 
 func (r *runner) tokenGone(id remote.ID) liveCheck {
