@@ -9,9 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -25,41 +23,11 @@ import (
 	"github.com/mlabctl/mlabctl/spec"
 )
 
-// exampleFile is the README's example, applied to the demo account.
-const exampleFile = "examples/modelslab.yaml"
-
 // startEmulatorFaulty is startEmulator with faults set before the server
-// serves (the emulator's knobs must not change while it serves).
+// serves.
 func startEmulatorFaulty(t *testing.T, f *emulator.Faults) *testEmulator {
 	t.Helper()
-	return startEmulatorWith(t, func(s *emulator.Server) { s.Faults = f })
-}
-
-// startEmulatorWith is startEmulator with knobs set by configure before the
-// server serves.
-func startEmulatorWith(t *testing.T, configure func(*emulator.Server)) *testEmulator {
-	t.Helper()
-	srv := emulator.New()
-	demo := srv.SeedDemo()
-	configure(srv)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &testEmulator{Server: srv, URL: ts.URL, Demo: demo}
-}
-
-// envFor is the environment that points the binary at em.
-func envFor(em *testEmulator) map[string]string {
-	return map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token}
-}
-
-// writeSpec writes a modelslab.yaml into a temporary directory.
-func writeSpec(t *testing.T, text string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "modelslab.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return startEmulator(t, func(s *emulator.Server) { s.Faults = f })
 }
 
 // mutations returns the emulator's logged requests that change something.
@@ -71,30 +39,6 @@ func mutations(em *testEmulator) []string {
 		}
 	}
 	return out
-}
-
-// secretsIn returns every secret a run must never print: the token and the
-// live API keys' values.
-func secretsIn(em *testEmulator) []string {
-	secrets := []string{em.Demo.Token}
-	acct, _ := em.Snapshot(em.Demo.Username)
-	for _, k := range acct.APIKeys {
-		secrets = append(secrets, k.Key)
-	}
-	return secrets
-}
-
-// noSecrets fails when any secret appears in a run's output.
-func noSecrets(t *testing.T, em *testEmulator, res cliResult) {
-	t.Helper()
-	for _, s := range secretsIn(em) {
-		if s == "" {
-			continue
-		}
-		if strings.Contains(res.Stdout, s) || strings.Contains(res.Stderr, s) {
-			t.Errorf("a secret (%s…) appears in the output", s[:4])
-		}
-	}
 }
 
 func TestApplyConvergesOverScenarios(t *testing.T) {
@@ -140,21 +84,18 @@ api_keys: []
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			em := startEmulator(t)
-			file := exampleFile
-			if tt.spec != "" {
-				file = writeSpec(t, tt.spec)
-			}
+			file := specOrExample(t, tt.spec)
 			secrets := filepath.Join(t.TempDir(), "secrets.json")
 			args := append([]string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", file}, tt.args...)
-			res := runCLI(t, cliRun{Args: args, Env: envFor(em)})
+			res := runCLI(t, cliRun{Args: args, Env: demoEnv(em)})
 			if res.Code != 0 {
 				t.Fatalf("apply exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 			}
 			if !strings.Contains(res.Stdout, "Apply complete:") {
 				t.Errorf("no closing line:\n%s", res.Stdout)
 			}
-			noSecrets(t, em, res)
-			again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: envFor(em)})
+			assertRunHasNoSecrets(t, em, res)
+			again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: demoEnv(em)})
 			if again.Code != 0 {
 				t.Errorf("plan after apply: exit %d, want 0 (no changes)\n%s%s", again.Code, again.Stdout, again.Stderr)
 			}
@@ -164,7 +105,7 @@ api_keys: []
 
 func TestApplyRequestOrderFollowsThePhases(t *testing.T) {
 	em := startEmulator(t)
-	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: envFor(em)})
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
@@ -269,10 +210,7 @@ policy: {min_admins: 1}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			em := startEmulator(t)
-			file := exampleFile
-			if tt.spec != "" {
-				file = writeSpec(t, tt.spec)
-			}
+			file := specOrExample(t, tt.spec)
 			dir := t.TempDir()
 			args := []string{"apply", "-f", file}
 			if tt.planFile {
@@ -281,7 +219,7 @@ policy: {min_admins: 1}
 				if tt.name == "plan file of another API" {
 					planEm = startEmulator(t)
 				}
-				res := runCLI(t, cliRun{Args: []string{"plan", "-f", file, "--out", planPath}, Env: envFor(planEm)})
+				res := runCLI(t, cliRun{Args: []string{"plan", "-f", file, "--out", planPath}, Env: demoEnv(planEm)})
 				if res.Code != 0 {
 					t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
 				}
@@ -310,7 +248,7 @@ policy: {min_admins: 1}
 			}
 			before, _ := em.Snapshot(em.Demo.Username)
 			em.ResetRequests()
-			res := runCLI(t, cliRun{Args: args, Env: envFor(em)})
+			res := runCLI(t, cliRun{Args: args, Env: demoEnv(em)})
 			if res.Code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
 			}
@@ -329,7 +267,7 @@ policy: {min_admins: 1}
 			if _, err := os.Stat(filepath.Join(dir, "s.json")); err == nil {
 				t.Error("a secrets file was written by a refused apply")
 			}
-			noSecrets(t, em, res)
+			assertRunHasNoSecrets(t, em, res)
 		})
 	}
 }
@@ -338,18 +276,18 @@ func TestApplyPlanFile(t *testing.T) {
 	em := startEmulator(t)
 	dir := t.TempDir()
 	planPath := filepath.Join(dir, "plan.json")
-	if res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile, "--out", planPath}, Env: envFor(em)}); res.Code != 0 {
+	if res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile, "--out", planPath}, Env: demoEnv(em)}); res.Code != 0 {
 		t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
 	}
-	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: envFor(em)})
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("apply PLANFILE: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); again.Code != 0 {
+	if again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: demoEnv(em)}); again.Code != 0 {
 		t.Errorf("plan after apply PLANFILE: exit %d\n%s", again.Code, again.Stdout)
 	}
 	// The same plan file again: the account changed since, so it is stale.
-	res = runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: envFor(em)})
+	res = runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: demoEnv(em)})
 	if res.Code != 3 || !strings.Contains(res.Stderr, "stale") {
 		t.Errorf("re-applying a used plan file: exit %d, want 3 (stale)\n%s", res.Code, res.Stderr)
 	}
@@ -381,7 +319,7 @@ func TestApplyPartialFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			em := startEmulatorFaulty(t, tt.faults)
 			secrets := filepath.Join(t.TempDir(), "s.json")
-			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: envFor(em)})
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)})
 			if res.Code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
 			}
@@ -390,12 +328,12 @@ func TestApplyPartialFailure(t *testing.T) {
 					t.Errorf("stdout lacks %q:\n%s", w, res.Stdout)
 				}
 			}
-			noSecrets(t, em, res)
+			assertRunHasNoSecrets(t, em, res)
 			// The faults are used up: a re-run converges.
-			if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
+			if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
 				t.Fatalf("re-run: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 			}
-			if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
+			if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
 				t.Errorf("plan after the re-run: exit %d\n%s", res.Code, res.Stdout)
 			}
 		})
@@ -404,26 +342,13 @@ func TestApplyPartialFailure(t *testing.T) {
 
 func TestApplySecretsFile(t *testing.T) {
 	em := startEmulator(t)
-	path := filepath.Join(t.TempDir(), "secrets.json")
-	if err := os.WriteFile(path, []byte(`{"earlier": "kept-value"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", path, "-f", exampleFile}, Env: envFor(em)})
+	path := writeTestFile(t, t.TempDir(), "secrets.json", `{"earlier": "kept-value"}`)
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", path, "-f", exampleFile}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600", st.Mode().Perm())
-	}
-	b, _ := os.ReadFile(path)
-	var got map[string]string
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatalf("secrets file is not a JSON object: %v", err)
-	}
+	readFileWithMode(t, path, 0o600)
+	got := readSecretsFile(t, path)
 	acct, _ := em.Snapshot(em.Demo.Username)
 	want := map[string]string{"earlier": "kept-value"}
 	for _, k := range acct.APIKeys {
@@ -434,12 +359,12 @@ func TestApplySecretsFile(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("secrets file (-want +got):\n%s", diff)
 	}
-	noSecrets(t, em, res)
+	assertRunHasNoSecrets(t, em, res)
 }
 
 func TestApplyMasksSecretsUnderGitHubActions(t *testing.T) {
 	em := startEmulator(t)
-	env := envFor(em)
+	env := demoEnv(em)
 	env["GITHUB_ACTIONS"] = "true"
 	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
 	if res.Code != 0 {
@@ -471,16 +396,14 @@ func TestApplyReadmeDemo(t *testing.T) {
 	// The README's first command, run as a user would: in a directory with
 	// examples/modelslab.yaml, nothing in the environment.
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "examples"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(exampleFile)), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	example, err := os.ReadFile(exampleFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, exampleFile), example, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeTestFile(t, dir, exampleFile, string(example))
 	res := runCLI(t, cliRun{Args: []string{"apply", "--emulator", "--auto-approve", "--secrets-out", "demo-secrets.json", "-f", exampleFile}, Dir: dir})
 	if res.Code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
@@ -500,14 +423,10 @@ func TestApplyReadmeDemo(t *testing.T) {
 	if !strings.Contains(res.Stderr, "throwaway emulator") {
 		t.Errorf("stderr does not say the emulator is throwaway:\n%s", res.Stderr)
 	}
-	st, err := os.Stat(filepath.Join(dir, "demo-secrets.json"))
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("demo-secrets.json: %v, mode %v", err, st)
-	}
-	b, _ := os.ReadFile(filepath.Join(dir, "demo-secrets.json"))
-	var keys map[string]string
-	if err := json.Unmarshal(b, &keys); err != nil || len(keys) != 2 || keys["ci"] == "" || keys["staging"] == "" {
-		t.Errorf("demo-secrets.json holds %d keys (err %v), want ci and staging", len(keys), err)
+	readFileWithMode(t, filepath.Join(dir, "demo-secrets.json"), 0o600)
+	keys := readSecretsFile(t, filepath.Join(dir, "demo-secrets.json"))
+	if len(keys) != 2 || keys["ci"] == "" || keys["staging"] == "" {
+		t.Errorf("demo-secrets.json holds %d keys, want ci and staging", len(keys))
 	}
 	for name, k := range keys {
 		if strings.Contains(res.Stdout+res.Stderr, k) {
@@ -612,39 +531,25 @@ func TestApplyOnATerminal(t *testing.T) {
 
 func TestApplyInterrupted(t *testing.T) {
 	// Slow calls, one at a time, so that Ctrl-C lands mid-apply.
-	em := startEmulatorWith(t, func(s *emulator.Server) { s.Latency = 150 * time.Millisecond })
+	em := startEmulator(t, func(s *emulator.Server) { s.Latency = 150 * time.Millisecond })
 	secrets := filepath.Join(t.TempDir(), "s.json")
-	cmd := exec.Command(binPath, "apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), envBaseURL + "=" + em.URL, envToken + "=" + em.Demo.Token}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := startCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)})
 	var out strings.Builder
-	sc := bufio.NewScanner(stdout)
+	sc := bufio.NewScanner(p.Stdout)
 	for sc.Scan() {
 		out.WriteString(sc.Text() + "\n")
 		if strings.HasPrefix(sc.Text(), "~ profile: updated") {
 			// Two account calls are done; the third is in flight or next.
-			cmd.Process.Signal(os.Interrupt)
+			p.Signal(t, os.Interrupt)
 			break
 		}
 	}
 	for sc.Scan() {
 		out.WriteString(sc.Text() + "\n")
 	}
-	err = cmd.Wait()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
+	code, stderr := p.Wait(t)
 	if code != exitPartial {
-		t.Fatalf("exit %d, want 4\nstdout:\n%s\nstderr:\n%s", code, out.String(), stderr.String())
+		t.Fatalf("exit %d, want 4\nstdout:\n%s\nstderr:\n%s", code, out.String(), stderr)
 	}
 	if !strings.Contains(out.String(), "Apply interrupted:") || !strings.Contains(out.String(), "not started: apply was interrupted") || strings.Contains(out.String(), "secrets were written") {
 		t.Errorf("no interrupted summary:\n%s", out.String())
@@ -654,10 +559,10 @@ func TestApplyInterrupted(t *testing.T) {
 		t.Errorf("%d mutations after an interrupt during the third: %v", len(m), m)
 	}
 	// A re-run converges.
-	if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
+	if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
 		t.Fatalf("re-run: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); res.Code != 0 {
+	if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
 		t.Errorf("plan after the re-run: exit %d\n%s", res.Code, res.Stdout)
 	}
 }
@@ -692,7 +597,7 @@ func TestApplyRevertedByHandConverges(t *testing.T) {
 	// by hand, within the API's 24 hours of idempotent replays: the plan,
 	// and so every Idempotency-Key, is identical to the first one.
 	em := startEmulator(t)
-	file := writeSpec(t, `version: 1
+	file := writeSpecFile(t, `version: 1
 api_keys:
   - {name: production, notes: Used by the production backend}
 ignore: {api_keys: ["*"]}
@@ -704,7 +609,7 @@ team:
 	before, _ := em.Snapshot(em.Demo.Username)
 	apply := func() cliResult {
 		t.Helper()
-		res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: envFor(em)})
+		res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
 		if res.Code != 0 {
 			t.Fatalf("apply: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 		}
@@ -737,7 +642,7 @@ team:
 			em.AddMember(em.Demo.Username, m)
 		}
 	}
-	if res := runCLI(t, cliRun{Args: []string{"plan", "-o", "json", "-f", file}, Env: envFor(em)}); !strings.Contains(res.Stdout, `"api_key.production"`) {
+	if res := runCLI(t, cliRun{Args: []string{"plan", "-o", "json", "-f", file}, Env: demoEnv(em)}); !strings.Contains(res.Stdout, `"api_key.production"`) {
 		t.Fatalf("the revert left nothing to do, the test proves nothing:\n%s", res.Stdout)
 	}
 
@@ -745,7 +650,7 @@ team:
 	if !strings.Contains(second.Stdout, "made again") {
 		t.Errorf("the second apply does not say it made changes again:\n%s", second.Stdout)
 	}
-	if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: envFor(em)}); res.Code != 0 {
+	if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: demoEnv(em)}); res.Code != 0 {
 		t.Errorf("not converged: plan exits %d after the second apply\nfirst apply:\n%s\nsecond apply:\n%s\nplan:\n%s", res.Code, first.Stdout, second.Stdout, res.Stdout)
 	}
 	acct, _ := em.Snapshot(em.Demo.Username)
@@ -769,7 +674,7 @@ func TestApplyInsufficientScopeSaysWhatToDo(t *testing.T) {
 	// Everything apply needs for the example file but api-keys:write.
 	token := em.IssueToken(em.Demo.Username, "no-key-writes", []string{
 		"profile:read", "profile:write", "api-keys:read", "teams:read", "teams:write", "tokens:read", "tokens:write"}, time.Hour)
-	env := envFor(em)
+	env := demoEnv(em)
 	env[envToken] = token
 	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
 	if res.Code != 4 {
@@ -791,7 +696,7 @@ func TestApplyInsufficientScopeSaysWhatToDo(t *testing.T) {
 	if got := len(want.FindAllString(summary, -1)); got != 4 {
 		t.Errorf("the summary explains %d failures, want the 4 failed key changes:\n%s", got, summary)
 	}
-	noSecrets(t, em, res)
+	assertRunHasNoSecrets(t, em, res)
 	if strings.Contains(res.Stdout+res.Stderr, token) {
 		t.Error("the token appears in the output")
 	}
@@ -821,11 +726,8 @@ func TestApplyGitHubStepSummary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			em := startEmulatorFaulty(t, tt.faults)
-			summary := filepath.Join(t.TempDir(), "step_summary.md")
-			if err := os.WriteFile(summary, []byte("earlier step\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			env := envFor(em)
+			summary := writeTestFile(t, t.TempDir(), "step_summary.md", "earlier step\n")
+			env := demoEnv(em)
 			env["GITHUB_ACTIONS"], env["GITHUB_STEP_SUMMARY"] = "true", summary
 			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
 			if res.Code != tt.wantCode {
@@ -844,11 +746,7 @@ func TestApplyGitHubStepSummary(t *testing.T) {
 					t.Errorf("the step summary lacks %q:\n%s", w, md)
 				}
 			}
-			for _, s := range secretsIn(em) {
-				if s != "" && strings.Contains(md, s) {
-					t.Errorf("a secret (%s…) is in the step summary", s[:4])
-				}
-			}
+			assertNoSecrets(t, "the step summary", md, accountSecrets(t, em, em.Demo.Username))
 			// Outside GitHub Actions nothing is written.
 			env["GITHUB_ACTIONS"] = "false"
 			runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
@@ -894,7 +792,7 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 			em := startEmulator(t)
 			dir := t.TempDir()
 			planPath, secrets := filepath.Join(dir, "plan.json"), filepath.Join(dir, "s.json")
-			if res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile, "--out", planPath}, Env: envFor(em)}); res.Code != 0 {
+			if res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile, "--out", planPath}, Env: demoEnv(em)}); res.Code != 0 {
 				t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
 			}
 			em.ResetRequests()
@@ -903,7 +801,7 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 				a = strings.ReplaceAll(a, "PLAN", planPath)
 				args = append(args, strings.ReplaceAll(a, "SECRETS", secrets))
 			}
-			res := runCLI(t, cliRun{Args: args, Env: envFor(em)})
+			res := runCLI(t, cliRun{Args: args, Env: demoEnv(em)})
 			if res.Code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
 			}
@@ -916,7 +814,7 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 				t.Errorf("account changed: %v, want %v (%v)", changed, tt.changes, mutations(em))
 			}
 			if tt.changes {
-				if again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: envFor(em)}); again.Code != 0 {
+				if again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: demoEnv(em)}); again.Code != 0 {
 					t.Errorf("plan after apply: exit %d\n%s", again.Code, again.Stdout)
 				}
 			}

@@ -8,7 +8,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -49,10 +51,15 @@ type testEmulator struct {
 }
 
 // startEmulator serves a fresh emulator seeded with the demo account.
-func startEmulator(t testing.TB) *testEmulator {
+// Each configure sets knobs (faults, latency) before the server serves: the
+// emulator's knobs must not change while it serves.
+func startEmulator(t testing.TB, configure ...func(*emulator.Server)) *testEmulator {
 	t.Helper()
 	srv := emulator.New()
 	demo := srv.SeedDemo()
+	for _, c := range configure {
+		c(srv)
+	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return &testEmulator{Server: srv, URL: ts.URL, Demo: demo}
@@ -186,6 +193,87 @@ func readSecretsFile(t testing.TB, path string) map[string]string {
 		t.Fatalf("secrets file %s: %v", path, err)
 	}
 	return secrets
+}
+
+// cliProcess is a run of the binary that a test watches while it runs.
+type cliProcess struct {
+	cmd *exec.Cmd
+	// Stdout is the binary's standard output, read as it is written.
+	Stdout io.Reader
+	stderr strings.Builder
+}
+
+// startCLI starts the built binary as runCLI runs it (same environment),
+// for a test that acts while it runs, such as sending it a signal. The
+// process is killed at the end of the test if it still runs.
+func startCLI(t testing.TB, r cliRun) *cliProcess {
+	t.Helper()
+	p := &cliProcess{cmd: exec.Command(binPath, r.Args...)}
+	p.cmd.Dir = r.Dir
+	p.cmd.Env = childEnv(t, r.Env)
+	p.cmd.Stdin = strings.NewReader(r.Stdin)
+	p.cmd.Stderr = &p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Stdout = stdout
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("starting mlabctl %v: %v", r.Args, err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+	return p
+}
+
+// Signal sends sig to the process.
+func (p *cliProcess) Signal(t testing.TB, sig os.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signalling mlabctl: %v", err)
+	}
+}
+
+// Wait waits for the process to exit, once Stdout has been read to its
+// end, and returns its exit code and its stderr.
+func (p *cliProcess) Wait(t testing.TB) (code int, stderr string) {
+	t.Helper()
+	err := p.cmd.Wait()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("waiting for mlabctl: %v", err)
+	}
+	return code, p.stderr.String()
+}
+
+// exampleFile is the README's example, which plans changes of every kind
+// against the demo account (DEMO.md).
+const exampleFile = "examples/modelslab.yaml"
+
+// specOrExample writes spec into a fresh modelslab.yaml and returns its
+// path; an empty spec means the README's example file.
+func specOrExample(t testing.TB, spec string) string {
+	t.Helper()
+	if spec == "" {
+		return exampleFile
+	}
+	return writeSpecFile(t, spec)
+}
+
+// assertRunHasNoSecrets fails the test when the stdout or the stderr of res
+// holds a secret of the demo account (accountSecrets, read now).
+func assertRunHasNoSecrets(t testing.TB, em *testEmulator, res cliResult) {
+	t.Helper()
+	secrets := accountSecrets(t, em, em.Demo.Username)
+	assertNoSecrets(t, "stdout", res.Stdout, secrets)
+	assertNoSecrets(t, "stderr", res.Stderr, secrets)
 }
 
 // mlabctl runs the binary with args and env against nothing in particular.
