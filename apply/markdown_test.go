@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
+
+	"github.com/mlabctl/mlabctl/internal/golden"
 )
 
 func TestResultMarkdown(t *testing.T) {
@@ -26,7 +29,7 @@ func TestResultMarkdown(t *testing.T) {
 			res, _ := Run(context.Background(), demoPlan(t), f, Options{Secrets: sink})
 			var md bytes.Buffer
 			res.WriteMarkdown(&md)
-			golden(t, "markdown_"+map[bool]string{true: "complete", false: "partial_failure"}[tt.fail == nil]+".md", md.String())
+			golden.Check(t, filepath.Join("testdata", "markdown_"+map[bool]string{true: "complete", false: "partial_failure"}[tt.fail == nil]+".md"), []byte(md.String()))
 			for name, key := range sink.keys {
 				if bytes.Contains(md.Bytes(), []byte(key.Reveal())) {
 					t.Errorf("the markdown holds the secret of %q", name)

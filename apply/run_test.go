@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/golden"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 )
@@ -102,7 +103,7 @@ func TestRunCallsPhasesInOrder(t *testing.T) {
 		t.Errorf("secrets saved for %v, want ci and staging", keysOf(sink.keys))
 	}
 	res.WriteSummary(&out)
-	golden(t, "demo_apply.txt", durations.ReplaceAllString(out.String(), "(D)"))
+	golden.Check(t, filepath.Join("testdata", "demo_apply.txt"), []byte(durations.ReplaceAllString(out.String(), "(D)")))
 }
 
 var fakeIDs = regexp.MustCompile(`id 90\d\d`)
@@ -239,7 +240,7 @@ func TestRunFailureSummary(t *testing.T) {
 		t.Fatal("Run succeeded, want a failure")
 	}
 	res.WriteSummary(&out)
-	golden(t, "partial_failure.txt", durations.ReplaceAllString(out.String(), "(D)"))
+	golden.Check(t, filepath.Join("testdata", "partial_failure.txt"), []byte(durations.ReplaceAllString(out.String(), "(D)")))
 }
 
 func TestRunNothingChangedExitsOne(t *testing.T) {
