@@ -17,33 +17,12 @@ func (r *Result) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "**Apply complete**: %s.\n", actionCounts(r))
 		return
 	}
-	head := "Apply failed"
-	if r.Interrupted {
-		head = "Apply interrupted"
+	head, counts := r.failure()
+	fmt.Fprintf(w, "**%s**: %s.\n", head, counts)
+	for _, l := range r.outcomeLists([]Outcome{Failed, Skipped}, func(step string) string { return "- `" + step + "`" }, markdownText) {
+		fmt.Fprintf(w, "\n%s:\n\n%s\n", l.title, strings.Join(l.items, "\n"))
 	}
-	fmt.Fprintf(w, "**%s**: %d done, %d failed, %d skipped.\n", head, r.Count(Done), r.Count(Failed), r.Count(Skipped))
-	for _, o := range []Outcome{Failed, Skipped} {
-		var items []string
-		for _, s := range r.Steps {
-			if s.Outcome != o {
-				continue
-			}
-			item := fmt.Sprintf("- `%s %s`", s.Action.Mark(), describe(s))
-			if s.Err != nil {
-				item += ": " + markdownText(s.Err.Error())
-			}
-			items = append(items, item)
-		}
-		if len(items) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n%s%s:\n\n%s\n", strings.ToUpper(o.String()[:1]), o.String()[1:], strings.Join(items, "\n"))
-	}
-	if r.Changed() {
-		fmt.Fprintln(w, "\nRun the same apply again to finish: it plans from the live account and converges.")
-	} else {
-		fmt.Fprintln(w, "\nNothing was changed.")
-	}
+	fmt.Fprintln(w, "\n"+r.nextStep("apply"))
 }
 
 // markdownText makes an error message safe inside one markdown list item:

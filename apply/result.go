@@ -110,33 +110,63 @@ func (r *Result) WriteSummary(w io.Writer) {
 		fmt.Fprintf(w, "\nApply complete: %s.\n", actionCounts(r))
 		return
 	}
-	head := "Apply failed"
+	head, counts := r.failure()
+	fmt.Fprintf(w, "\n%s: %s.\n", head, counts)
+	plain := func(s string) string { return s }
+	for _, l := range r.outcomeLists([]Outcome{Done, Failed, Skipped}, func(step string) string { return "    " + step }, plain) {
+		fmt.Fprintf(w, "  %s:\n%s\n", l.title, strings.Join(l.items, "\n"))
+	}
+	fmt.Fprintln(w, r.nextStep("command"))
+}
+
+// failure is the first line of the summary of a run that is not OK: its
+// head ("Apply failed") and its counts of steps by outcome.
+func (r *Result) failure() (head, counts string) {
+	head = "Apply failed"
 	if r.Interrupted {
 		head = "Apply interrupted"
 	}
-	fmt.Fprintf(w, "\n%s: %d done, %d failed, %d skipped.\n", head, r.Count(Done), r.Count(Failed), r.Count(Skipped))
-	for _, o := range []Outcome{Done, Failed, Skipped} {
-		var lines []string
+	return head, fmt.Sprintf("%d done, %d failed, %d skipped", r.Count(Done), r.Count(Failed), r.Count(Skipped))
+}
+
+// outcomeList is the steps of one outcome, as the items of a summary.
+type outcomeList struct {
+	title string // "Failed"
+	items []string
+}
+
+// outcomeLists lists the steps by outcome, in the order of outcomes,
+// leaving out those no step has. An item is the step's mark and
+// description through step, then its error, if any, through errText: the
+// text and markdown summaries differ only in those.
+func (r *Result) outcomeLists(outcomes []Outcome, step, errText func(string) string) []outcomeList {
+	var out []outcomeList
+	for _, o := range outcomes {
+		l := outcomeList{title: strings.ToUpper(o.String()[:1]) + o.String()[1:]}
 		for _, s := range r.Steps {
 			if s.Outcome != o {
 				continue
 			}
-			line := fmt.Sprintf("    %s %s", s.Action.Mark(), describe(s))
+			item := step(s.Action.Mark() + " " + describe(s))
 			if s.Err != nil {
-				line += ": " + s.Err.Error()
+				item += ": " + errText(s.Err.Error())
 			}
-			lines = append(lines, line)
+			l.items = append(l.items, item)
 		}
-		if len(lines) == 0 {
-			continue
+		if len(l.items) > 0 {
+			out = append(out, l)
 		}
-		fmt.Fprintf(w, "  %s%s:\n%s\n", strings.ToUpper(o.String()[:1]), o.String()[1:], strings.Join(lines, "\n"))
 	}
+	return out
+}
+
+// nextStep closes the summary of a run that is not OK: run the same apply
+// (as the rerun says it) again when something changed, which converges.
+func (r *Result) nextStep(rerun string) string {
 	if r.Changed() {
-		fmt.Fprintln(w, "Run the same command again to finish: it plans from the live account and converges.")
-	} else {
-		fmt.Fprintln(w, "Nothing was changed.")
+		return "Run the same " + rerun + " again to finish: it plans from the live account and converges."
 	}
+	return "Nothing was changed."
 }
 
 // describe names a step for the summary: the address, and the half of a

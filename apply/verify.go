@@ -99,24 +99,24 @@ func (r *runner) createdID(s *step) remote.ID {
 
 // liveIDs lists the ids of the live objects of a kind.
 func (r *runner) liveIDs(ctx context.Context, kind plan.Kind) (map[remote.ID]bool, error) {
-	ids := map[remote.ID]bool{}
 	switch kind {
 	case plan.KindAPIKey:
-		keys, err := r.client.ListAPIKeys(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range keys {
-			ids[k.ID] = true
-		}
+		return idsOf(ctx, r.client.ListAPIKeys, func(k remote.APIKey) remote.ID { return k.ID })
 	case plan.KindTeamMember:
-		team, err := r.client.ListTeam(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range team {
-			ids[m.ID] = true
-		}
+		return idsOf(ctx, r.client.ListTeam, func(m remote.TeamMember) remote.ID { return m.ID })
+	}
+	return map[remote.ID]bool{}, nil
+}
+
+// idsOf lists objects with list and returns the set of their ids.
+func idsOf[T any](ctx context.Context, list func(context.Context) ([]T, error), id func(T) remote.ID) (map[remote.ID]bool, error) {
+	items, err := list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[remote.ID]bool, len(items))
+	for _, v := range items {
+		ids[id(v)] = true
 	}
 	return ids, nil
 }
