@@ -30,6 +30,16 @@ func startEmulatorFaulty(t *testing.T, f *emulator.Faults) *testEmulator {
 	return startEmulator(t, func(s *emulator.Server) { s.Faults = f })
 }
 
+// assertConverged fails the test unless planning file against em finds
+// no changes (exit 0 under --detailed-exitcode) after what the test ran.
+func assertConverged(t *testing.T, em *testEmulator, file, after string) {
+	t.Helper()
+	res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Errorf("plan after %s: exit %d, want 0 (no changes)\n%s%s", after, res.Code, res.Stdout, res.Stderr)
+	}
+}
+
 // mutations returns the emulator's logged requests that change something.
 func mutations(em *testEmulator) []string {
 	var out []string
@@ -95,10 +105,7 @@ api_keys: []
 				t.Errorf("no closing line:\n%s", res.Stdout)
 			}
 			assertRunHasNoSecrets(t, em, res)
-			again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: demoEnv(em)})
-			if again.Code != 0 {
-				t.Errorf("plan after apply: exit %d, want 0 (no changes)\n%s%s", again.Code, again.Stdout, again.Stderr)
-			}
+			assertConverged(t, em, file, "apply")
 		})
 	}
 }
@@ -283,9 +290,7 @@ func TestApplyPlanFile(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("apply PLANFILE: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: demoEnv(em)}); again.Code != 0 {
-		t.Errorf("plan after apply PLANFILE: exit %d\n%s", again.Code, again.Stdout)
-	}
+	assertConverged(t, em, exampleFile, "apply PLANFILE")
 	// The same plan file again: the account changed since, so it is stale.
 	res = runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: demoEnv(em)})
 	if res.Code != 3 || !strings.Contains(res.Stderr, "stale") {
@@ -333,9 +338,7 @@ func TestApplyPartialFailure(t *testing.T) {
 			if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
 				t.Fatalf("re-run: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 			}
-			if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
-				t.Errorf("plan after the re-run: exit %d\n%s", res.Code, res.Stdout)
-			}
+			assertConverged(t, em, exampleFile, "the re-run")
 		})
 	}
 }
@@ -562,9 +565,7 @@ func TestApplyInterrupted(t *testing.T) {
 	if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
 		t.Fatalf("re-run: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
-		t.Errorf("plan after the re-run: exit %d\n%s", res.Code, res.Stdout)
-	}
+	assertConverged(t, em, exampleFile, "the re-run")
 }
 
 // addChange appends a change to a plan file, as a careless hand would.
@@ -814,9 +815,7 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 				t.Errorf("account changed: %v, want %v (%v)", changed, tt.changes, mutations(em))
 			}
 			if tt.changes {
-				if again := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, Env: demoEnv(em)}); again.Code != 0 {
-					t.Errorf("plan after apply: exit %d\n%s", again.Code, again.Stdout)
-				}
+				assertConverged(t, em, exampleFile, "apply")
 			}
 		})
 	}
