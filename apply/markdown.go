@@ -13,12 +13,11 @@ import (
 // holds no secret: a StepResult never carries one, and errors from remote
 // are scrubbed of the secrets a call sent.
 func (r *Result) WriteMarkdown(w io.Writer) {
+	head, counts := r.headline()
+	fmt.Fprintf(w, "**%s**: %s.\n", head, counts)
 	if r.OK() {
-		fmt.Fprintf(w, "**Apply complete**: %s.\n", actionCounts(r))
 		return
 	}
-	head, counts := r.failure()
-	fmt.Fprintf(w, "**%s**: %s.\n", head, counts)
 	for _, l := range r.outcomeLists([]Outcome{Failed, Skipped}, func(step string) string { return "- `" + step + "`" }, markdownText) {
 		fmt.Fprintf(w, "\n%s:\n\n%s\n", l.title, strings.Join(l.items, "\n"))
 	}

@@ -106,12 +106,11 @@ func (r *Result) OK() bool { return r.Count(Done) == len(r.Steps) && !r.Interrup
 // action; otherwise what was done, what failed (with each error) and what
 // was skipped (with why), and that a re-run converges.
 func (r *Result) WriteSummary(w io.Writer) {
+	head, counts := r.headline()
+	fmt.Fprintf(w, "\n%s: %s.\n", head, counts)
 	if r.OK() {
-		fmt.Fprintf(w, "\nApply complete: %s.\n", actionCounts(r))
 		return
 	}
-	head, counts := r.failure()
-	fmt.Fprintf(w, "\n%s: %s.\n", head, counts)
 	plain := func(s string) string { return s }
 	for _, l := range r.outcomeLists([]Outcome{Done, Failed, Skipped}, func(step string) string { return "    " + step }, plain) {
 		fmt.Fprintf(w, "  %s:\n%s\n", l.title, strings.Join(l.items, "\n"))
@@ -119,12 +118,18 @@ func (r *Result) WriteSummary(w io.Writer) {
 	fmt.Fprintln(w, r.nextStep("command"))
 }
 
-// failure is the first line of the summary of a run that is not OK: its
-// head ("Apply failed") and its counts of steps by outcome.
-func (r *Result) failure() (head, counts string) {
-	head = "Apply failed"
-	if r.Interrupted {
+// headline is the first line of a summary: its head and its counts. A run
+// that is OK counts its changes by action ("Apply complete", "2 created,
+// 1 deleted"); another counts its steps by outcome ("Apply failed", "3
+// done, 1 failed, 0 skipped").
+func (r *Result) headline() (head, counts string) {
+	switch {
+	case r.OK():
+		return "Apply complete", actionCounts(r)
+	case r.Interrupted:
 		head = "Apply interrupted"
+	default:
+		head = "Apply failed"
 	}
 	return head, fmt.Sprintf("%d done, %d failed, %d skipped", r.Count(Done), r.Count(Failed), r.Count(Skipped))
 }
