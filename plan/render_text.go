@@ -18,8 +18,8 @@ type RenderOptions struct {
 	MaxBytes int
 }
 
-// ANSI colours of the marks. Nothing else is coloured, so that a plan read
-// without colour loses nothing.
+// ANSI codes of the marks and the styles. Colour only repeats what the text
+// says, so that a plan read without colour loses nothing.
 const (
 	ansiReset   = "\x1b[0m"
 	ansiBold    = "\x1b[1m"
