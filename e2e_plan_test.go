@@ -513,3 +513,60 @@ func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
+
+// TestMassRevocationOfAccessTokens: access_tokens is a section of the
+// mass-deletion rail like api_keys and team. With 9 live tokens and only
+// "demo" kept, the plan revokes 8 of 9 (over the default 25%): plan warns,
+// apply refuses with nothing revoked, and --allow-mass-delete lets it run.
+func TestMassRevocationOfAccessTokens(t *testing.T) {
+	em := startEmulator(t)
+	for i := range 7 {
+		em.IssueToken(em.Demo.Username, fmt.Sprintf("laptop-%d", i), []string{"*"}, 0)
+	}
+	liveTokens := func() int {
+		acct, ok := em.Snapshot(em.Demo.Username)
+		if !ok {
+			t.Fatal("the demo account is gone")
+		}
+		return len(acct.Tokens)
+	}
+	if n := liveTokens(); n != 9 {
+		t.Fatalf("seeded %d live tokens, want 9", n)
+	}
+	path := writeSpecFile(t, "version: 1\naccess_tokens:\n  keep: [demo]\n")
+	env := demoEnv(em)
+
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", path}, Env: env})
+	if res.Code != 0 {
+		t.Fatalf("plan: exit %d, want 0:\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	for _, want := range []string{"mass deletion in access_tokens: 8 of 9", "--allow-mass-delete", "Plan: 0 to create, 0 to update, 8 to delete, 0 to replace."} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, res.Stdout)
+		}
+	}
+
+	res = runCLI(t, cliRun{Args: []string{"apply", "-f", path, "--auto-approve"}, Env: env})
+	if res.Code != 3 {
+		t.Fatalf("apply without --allow-mass-delete: exit %d, want 3:\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "--allow-mass-delete") {
+		t.Errorf("the refusal does not say how to approve:\n%s", res.Stderr)
+	}
+	if n := liveTokens(); n != 9 {
+		t.Errorf("a refused apply left %d live tokens, want all 9", n)
+	}
+
+	res = runCLI(t, cliRun{Args: []string{"apply", "-f", path, "--auto-approve", "--allow-mass-delete"}, Env: env})
+	if res.Code != 0 {
+		t.Fatalf("apply --allow-mass-delete: exit %d, want 0:\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	var names []string
+	for _, tok := range acct.Tokens {
+		names = append(names, tok.Name)
+	}
+	if diff := cmp.Diff([]string{"demo"}, names); diff != "" {
+		t.Errorf("live tokens after the approved apply (-want +got):\n%s", diff)
+	}
+}

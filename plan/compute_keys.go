@@ -8,10 +8,12 @@ import (
 	"github.com/mlabctl/mlabctl/spec"
 )
 
-// sectionAPIKeys and sectionTeam name the sections of MassDeletion.
+// sectionAPIKeys, sectionTeam and sectionAccessTokens name the sections of
+// MassDeletion.
 const (
-	sectionAPIKeys = "api_keys"
-	sectionTeam    = "team"
+	sectionAPIKeys      = "api_keys"
+	sectionTeam         = "team"
+	sectionAccessTokens = "access_tokens"
 )
 
 // apiKeys plans `api_keys:` when present: the list is the whole truth.

@@ -320,6 +320,27 @@ func computeScenarios() []computeScenario {
 			}
 			l.APIKeys = append(l.APIKeys, liveKey("99", "ignored-1", "", daysAgo(1)))
 		}},
+		{name: "mass_revocation_warned", spec: func(s *spec.Spec) {
+			s.AccessTokens = &spec.AccessTokens{}
+		}, live: func(l *remote.State) {
+			// 4 of 5 live tokens (80%, over the default 25%); the token in
+			// use is never revoked but counts as a live managed item.
+			l.Tokens = []remote.AccessToken{liveToken("10", "mlabctl-plan", true)}
+			for i := 11; i <= 14; i++ {
+				l.Tokens = append(l.Tokens, liveToken(fmt.Sprint(i), fmt.Sprintf("laptop-%d", i), false))
+			}
+		}},
+		{name: "mass_revocation_counts_the_current_token", spec: func(s *spec.Spec) {
+			s.AccessTokens = &spec.AccessTokens{}
+			s.Policy.MaxDeletePercent = 80
+		}, live: func(l *remote.State) {
+			// 4 of 5 is 80%, not more: no mass deletion. Were the current
+			// token not counted, 4 of 4 would be.
+			l.Tokens = []remote.AccessToken{liveToken("10", "mlabctl-plan", true)}
+			for i := 11; i <= 14; i++ {
+				l.Tokens = append(l.Tokens, liveToken(fmt.Sprint(i), fmt.Sprintf("laptop-%d", i), false))
+			}
+		}},
 		{name: "account_switch", spec: func(s *spec.Spec) {
 			s.Account = "acme-team"
 			s.Profile = &spec.Profile{Name: ptr("Acme Team")}

@@ -3,6 +3,11 @@ package plan
 // accessTokens plans `access_tokens:` when present: every live token whose
 // name matches no `keep` glob is revoked, except the token making the
 // requests (Current), which is never revoked.
+//
+// For the mass-deletion rail every live token is a managed item, the
+// current one included: `access_tokens:` governs them all (a kept token is
+// like a declared key), and the rail measures how much of what the user
+// has the plan takes away.
 func (b *builder) accessTokens() error {
 	at := b.spec.AccessTokens
 	if at == nil {
@@ -12,6 +17,7 @@ func (b *builder) accessTokens() error {
 	if err != nil {
 		return err
 	}
+	b.countManaged(sectionAccessTokens, len(b.live.Tokens))
 	for _, t := range b.live.Tokens {
 		if t.Current {
 			continue

@@ -147,7 +147,7 @@ type Warning struct {
 // policy.max_delete_percent (and are at least 4). Apply refuses it unless
 // --allow-mass-delete, or every address in it is approved by --allow-delete.
 type MassDeletion struct {
-	Section   string    `json:"section"` // "api_keys" or "team"
+	Section   string    `json:"section"` // "api_keys", "team" or "access_tokens"
 	Addresses []Address `json:"addresses"`
 	Live      int       `json:"live"`    // live managed items of the section
 	Percent   int       `json:"percent"` // max_delete_percent in force

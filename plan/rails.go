@@ -78,6 +78,7 @@ func (b *builder) massDeletions() {
 	}{
 		{sectionAPIKeys, "API keys", KindAPIKey},
 		{sectionTeam, "team members and invites", KindTeamMember},
+		{sectionAccessTokens, "access tokens", KindAccessToken},
 	} {
 		live, ok := b.managedLive[sec.name]
 		if !ok || live == 0 {
