@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -50,7 +51,7 @@ func newSecretInput(c *cli.Context) *secretInput {
 		prompts:   c.App.ErrWriter,
 	}
 	if f, ok := in.(*os.File); ok {
-		s.readHidden = func() ([]byte, error) { return term.ReadPassword(int(f.Fd())) }
+		s.readHidden = func() ([]byte, error) { return readPasswordContext(c.Context, f) }
 	}
 	return s
 }
@@ -143,4 +144,29 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// readPasswordContext reads a line from the terminal f without echo, and
+// gives up when ctx is cancelled (Ctrl-C): term.ReadPassword itself never
+// returns on a signal, and leaves echo off if the process just dies. On
+// cancellation the terminal is restored and the blocked read is abandoned
+// (the process is about to exit).
+func readPasswordContext(ctx context.Context, f *os.File) ([]byte, error) {
+	restore := saveTerminal(f)
+	type result struct {
+		line []byte
+		err  error
+	}
+	read := make(chan result, 1)
+	go func() {
+		line, err := term.ReadPassword(int(f.Fd()))
+		read <- result{line, err}
+	}()
+	select {
+	case r := <-read:
+		return r.line, r.err
+	case <-ctx.Done():
+		restore()
+		return nil, fmt.Errorf("interrupted at the password prompt: %w", ctx.Err())
+	}
 }

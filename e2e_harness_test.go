@@ -293,13 +293,3 @@ func TestVersionCommand(t *testing.T) {
 		}
 	}
 }
-
-func TestUnknownFlagExitsOne(t *testing.T) {
-	res := mlabctl(t, nil, "version", "--no-such-flag")
-	if res.Code != 1 {
-		t.Fatalf("exit %d, want 1; stderr %q", res.Code, res.Stderr)
-	}
-	if !strings.Contains(res.Stderr, "no-such-flag") {
-		t.Errorf("stderr %q does not name the flag", res.Stderr)
-	}
-}

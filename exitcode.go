@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"reflect"
+
+	"github.com/urfave/cli/v2"
 )
 
 // Exit codes of CONTRACT.md.
@@ -28,10 +31,19 @@ func exitCode(err error) int {
 	}
 	var ec exitCoder
 	if errors.As(err, &ec) {
+		if reflect.TypeOf(ec) == urfaveExitType {
+			// urfave/cli's own errors ("No help topic for 'frobnicate'")
+			// carry its exit code 3, which here means "refused by a safety
+			// rail". An unknown command is a usage error.
+			return exitError
+		}
 		return ec.ExitCode()
 	}
 	return exitError
 }
+
+// urfaveExitType is the type of the errors urfave/cli makes with cli.Exit.
+var urfaveExitType = reflect.TypeOf(cli.Exit("", 0))
 
 // errReported marks an error whose details were already printed (for
 // example validation diagnostics); run prints nothing more for it.

@@ -121,6 +121,17 @@ func isTerminal(w any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// saveTerminal records the state of f when it is a terminal and returns a
+// function that puts it back (a no-op otherwise).
+func saveTerminal(f *os.File) func() {
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return func() {}
+	}
+	return func() { _ = term.Restore(fd, state) }
+}
+
 // colorEnabled reports whether output to w may use colour: only on a
 // terminal, never with --no-color or NO_COLOR.
 func colorEnabled(c *cli.Context, w any) bool {

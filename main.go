@@ -19,10 +19,50 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// exitForced is the exit code of a second interrupt: the shell's convention
+// for a process ended by SIGINT, since mlabctl cannot know what the calls
+// in flight did.
+const exitForced = 130
+
+// interruptContext returns a context cancelled by the first Ctrl-C or
+// SIGTERM: commands then finish what is in flight, start nothing new and
+// report (apply's summary, exit 4). A second signal quits at once, like
+// Terraform's second interrupt, after restoring the terminal (a hidden
+// password prompt turns echo off), so that nothing that blocks without
+// watching the context (a prompt, a FIFO given as -f) can make mlabctl
+// unkillable short of SIGKILL.
+func interruptContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	restore := saveTerminal(os.Stdin)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-signals:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-signals:
+			restore()
+			fmt.Fprintln(os.Stderr, "\nmlabctl: interrupted twice, quitting now; calls in flight may or may not have completed: run `mlabctl plan` to see the account's state.")
+			os.Exit(exitForced)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		close(done)
+		cancel()
+	}
 }
 
 // run executes one invocation of mlabctl and returns its exit code. It is
@@ -61,6 +101,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			commands = append(commands, c)
 		}
 	}
+	setUsageErrors(commands)
 	return &cli.App{
 		Name:      "mlabctl",
 		Usage:     "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
@@ -76,8 +117,22 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		HideVersion:            true,
 		UseShortOptionHandling: true,
 		Suggest:                true,
-		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
-			return usageError{err}
-		},
+		OnUsageError:           onUsageError,
+	}
+}
+
+// onUsageError turns a malformed command line into an error for run to
+// print on stderr (exit 1). Without it urfave prints "Incorrect Usage" and
+// the whole help on stdout, where a redirected plan would receive it.
+func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+
+// setUsageErrors gives every command of the tree the app's usage-error
+// handling: urfave/cli applies App.OnUsageError to the app's own flags only.
+func setUsageErrors(commands []*cli.Command) {
+	for _, c := range commands {
+		if c.OnUsageError == nil {
+			c.OnUsageError = onUsageError
+		}
+		setUsageErrors(c.Subcommands)
 	}
 }

@@ -1,0 +1,74 @@
+package main
+
+// End-to-end tests of what every command shares: usage errors, unknown
+// commands and interrupts.
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestUsageErrorsExitOneOnStderr: a malformed command line is exit 1 (never
+// urfave's 3, which here means "refused by a safety rail"), with one line on
+// stderr naming the problem and nothing on stdout, where a redirected plan
+// would otherwise receive "Incorrect Usage" and the help.
+func TestUsageErrorsExitOneOnStderr(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "unknown command", args: []string{"frobnicate"}, want: `No help topic for 'frobnicate'`},
+		{name: "unknown subcommand", args: []string{"auth", "frobnicate"}, want: `No help topic for 'frobnicate'`},
+		{name: "unknown nested subcommand", args: []string{"auth", "tokens", "frob"}, want: `No help topic for 'frob'`},
+		{name: "unknown flag of a command", args: []string{"plan", "--bogus"}, want: "flag provided but not defined: -bogus"},
+		{name: "flag without its value", args: []string{"plan", "--out"}, want: "flag needs an argument: -out"},
+		{name: "unknown flag of a subcommand", args: []string{"auth", "login", "--bogus"}, want: "flag provided but not defined: -bogus"},
+		{name: "unknown global flag", args: []string{"--bogus", "plan"}, want: "flag provided but not defined: -bogus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := mlabctl(t, nil, tt.args...)
+			if res.Code != exitError {
+				t.Errorf("exit %d, want %d", res.Code, exitError)
+			}
+			if res.Stdout != "" {
+				t.Errorf("stdout %q, want nothing", res.Stdout)
+			}
+			if !strings.HasPrefix(res.Stderr, "Error: ") || !strings.Contains(res.Stderr, tt.want) || strings.Count(res.Stderr, "\n") != 1 {
+				t.Errorf("stderr %q, want one Error: line containing %q", res.Stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestSecondInterruptQuits: the first interrupt cancels the command's
+// context; something that blocks without watching it (here: a FIFO given as
+// -f that nobody writes) must still yield to a second interrupt.
+func TestSecondInterruptQuits(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "modelslab.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	p := startCLI(t, cliRun{Args: []string{"validate", "-f", fifo}})
+	// Give the process time to install its signal handler and block on the
+	// FIFO; a signal before that would kill it the default way (and fail the
+	// exit-code check below, which is the point).
+	time.Sleep(time.Second)
+	p.Signal(t, os.Interrupt)
+	time.Sleep(100 * time.Millisecond)
+	p.Signal(t, syscall.SIGTERM)
+	io.Copy(io.Discard, p.Stdout)
+	code, stderr := p.Wait(t)
+	if code != exitForced {
+		t.Errorf("exit %d, want %d; stderr %q", code, exitForced, stderr)
+	}
+	if !strings.Contains(stderr, "interrupted twice") {
+		t.Errorf("stderr %q does not say why mlabctl quit", stderr)
+	}
+}
