@@ -68,17 +68,18 @@ func (e *RailError) ExitCode() int { return ExitRefused }
 const massDeleteMinimum = 4
 
 // massDeletions records every section whose planned deletions exceed
-// policy.max_delete_percent of its live managed items, and warns about it.
-// Plan only reports; apply refuses unless allowed.
+// policy.max_delete_percent of its live managed items. The renderers warn
+// about each from Plan.MassDeletions (not from Plan.Warnings, which would say
+// it a second time); plan only reports, apply refuses unless allowed.
 func (b *builder) massDeletions() {
 	percent := b.spec.Policy.MaxDeletePercent
 	for _, sec := range []struct {
-		name, what string
-		kind       Kind
+		name string
+		kind Kind
 	}{
-		{sectionAPIKeys, "API keys", KindAPIKey},
-		{sectionTeam, "team members and invites", KindTeamMember},
-		{sectionAccessTokens, "access tokens", KindAccessToken},
+		{sectionAPIKeys, KindAPIKey},
+		{sectionTeam, KindTeamMember},
+		{sectionAccessTokens, KindAccessToken},
 	} {
 		live, ok := b.managedLive[sec.name]
 		if !ok || live == 0 {
@@ -101,7 +102,5 @@ func (b *builder) massDeletions() {
 			Live:      live,
 			Percent:   percent,
 		})
-		b.warn("this plan deletes %d of %d managed %s (%d%%), more than policy.max_delete_percent (%d%%): apply refuses it unless run with --allow-mass-delete or with --allow-delete for each of them",
-			n, live, sec.what, n*100/live, percent)
 	}
 }
