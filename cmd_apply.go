@@ -40,9 +40,14 @@ type applyOptions struct {
 	Parallelism     int
 	Emulator        bool
 	Color           bool
-	// Terminal reports that stdin and stdout are both terminals: only then
-	// does apply ask, show progress, or print a new secret.
-	Terminal bool
+	// StdinTerminal reports that stdin is a terminal: apply can read the
+	// answer to its confirmation prompt there (as Terraform does), whatever
+	// stdout is (`mlabctl apply | tee apply.log` still asks).
+	StdinTerminal bool
+	// StdoutTerminal reports that stdout is a terminal: only then does apply
+	// draw a progress line or print a new secret once. A piped stdout goes to
+	// a log or another program, where a secret must never go.
+	StdoutTerminal bool
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -64,15 +69,17 @@ func applyCommand() *cli.Command {
 		ArgsUsage: "[PLANFILE]",
 		Description: `Plans like 'mlabctl plan' (or loads PLANFILE, refusing it if the live account
 changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
-makes the changes in ordered, idempotent API calls. Safety rails refuse protected keys,
-too few admins and mass deletions (exit 3, nothing changed). New API key secrets go only to
---secrets-out FILE (0600, merged), or are shown once on a terminal. Flags may come
+makes the changes in ordered, idempotent API calls. The question needs stdin to be a
+terminal; with stdout piped (apply | tee apply.log) it is asked on stderr. Safety rails
+refuse protected keys, too few admins and mass deletions (exit 3, nothing changed). New
+API key secrets go only to --secrets-out FILE (0600, merged), or are shown once when
+stdout is a terminal; with stdout piped, a plan creating keys needs --secrets-out. Flags may come
 before or after PLANFILE.
 
 Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 4 changed some things and then failed or was interrupted (re-run to converge).`,
 		Flags: withGlobals(
-			&cli.BoolFlag{Name: flagAutoApprove, Usage: "apply without asking (required when stdin or stdout is not a terminal)"},
+			&cli.BoolFlag{Name: flagAutoApprove, Usage: "apply without asking (required when stdin is not a terminal)"},
 			&cli.StringFlag{Name: flagApplySecretsOut, Usage: "write new API key secrets to `FILE`, a JSON object name → key (mode 0600, merged into an existing file)"},
 			&cli.BoolFlag{Name: flagAllowMassDelete, Usage: "allow deleting more than policy.max_delete_percent of a section"},
 			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion of a mass deletion by `ADDRESS` (repeatable), e.g. api_key.old"},
@@ -106,7 +113,8 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				Parallelism:     c.Int(flagParallelism),
 				Emulator:        c.Bool(flagEmulator),
 				Color:           colorEnabled(c, stdout),
-				Terminal:        isTerminal(c.App.Reader) && isTerminal(stdout),
+				StdinTerminal:   isTerminal(c.App.Reader),
+				StdoutTerminal:  isTerminal(stdout),
 				Stdin:           c.App.Reader,
 				Stdout:          stdout,
 				Stderr:          c.App.ErrWriter,
@@ -228,12 +236,12 @@ func runApply(ctx context.Context, o applyOptions) error {
 	if err := checkApplyRails(ctx, o, sess, s, p, live); err != nil {
 		return err
 	}
-	if !o.AutoApprove && !o.Terminal {
-		return refused("not a terminal, so apply cannot ask for confirmation: review the plan above and pass --%s to apply it; nothing was changed", flagAutoApprove)
+	if !o.AutoApprove && !o.StdinTerminal {
+		return refused("stdin is not a terminal, so apply cannot ask for confirmation: review the plan above and pass --%s to apply it; nothing was changed", flagAutoApprove)
 	}
 	createsKeys := apply.CreatesKeys(p)
-	if createsKeys && o.SecretsOut == "" && !o.Terminal {
-		return refused("the plan creates API keys, and their secrets are shown only once: pass --%s FILE to keep them (not a terminal, so apply will not print them); nothing was changed", flagApplySecretsOut)
+	if createsKeys && o.SecretsOut == "" && !o.StdoutTerminal {
+		return refused("the plan creates API keys, and their secrets are shown only once: pass --%s FILE to keep them (stdout is not a terminal, so apply will not print them); nothing was changed", flagApplySecretsOut)
 	}
 	if err := confirm(ctx, o); err != nil {
 		return err
@@ -254,10 +262,10 @@ func runApply(ctx context.Context, o applyOptions) error {
 	runOpts := apply.Options{
 		Parallelism: o.Parallelism,
 		Out:         o.Stdout,
-		Live:        o.Terminal,
+		Live:        o.StdoutTerminal,
 		Color:       o.Color,
 		Secrets:     sink,
-		ShowSecrets: sink == nil && o.Terminal,
+		ShowSecrets: sink == nil && o.StdoutTerminal,
 		// A 403 or 401 says what to do on the step's line and in the
 		// summary, as it does when plan or a read fails.
 		ExplainError: explainAPIError,
@@ -429,13 +437,20 @@ func checkApplyRails(ctx context.Context, o applyOptions, sess *session, s *spec
 	return explainAPIError(err)
 }
 
-// confirm asks for an explicit "yes" on a terminal, unless --auto-approve
-// (off a terminal runApply has already required --auto-approve).
+// confirm asks for an explicit "yes" read from stdin, a terminal, unless
+// --auto-approve (with stdin not a terminal runApply has already required
+// --auto-approve). The prompt goes to stdout when that is the terminal too,
+// and to stderr when stdout is piped (`apply | tee log`), so that the user
+// sees the question the terminal waits on.
 func confirm(ctx context.Context, o applyOptions) error {
 	if o.AutoApprove {
 		return nil
 	}
-	fmt.Fprintf(o.Stdout, "\n%s", confirmPrompt)
+	prompt := o.Stdout
+	if !o.StdoutTerminal {
+		prompt = o.Stderr
+	}
+	fmt.Fprintf(prompt, "\n%s", confirmPrompt)
 	answer := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(o.Stdin).ReadString('\n')
@@ -443,7 +458,7 @@ func confirm(ctx context.Context, o applyOptions) error {
 	}()
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(o.Stdout)
+		fmt.Fprintln(prompt)
 		return refused("cancelled; nothing was changed")
 	case a := <-answer:
 		if a != "yes" {

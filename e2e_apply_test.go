@@ -438,18 +438,20 @@ func TestApplyReadmeDemo(t *testing.T) {
 	}
 }
 
-// inProcessApply runs runApply as on a terminal, with stdin answering the
-// prompt, against em.
+// inProcessApply runs runApply as on a terminal (stdin and stdout), with
+// stdin answering the prompt, against em. It returns stdout; extra may
+// change the options (stdout piped, say) and read stderr through o.Stderr.
 func inProcessApply(t *testing.T, em *testEmulator, answer string, extra func(*applyOptions)) (string, error) {
 	t.Helper()
 	var out, errOut strings.Builder
 	o := applyOptions{
-		Parallelism: 4,
-		Terminal:    true,
-		Stdin:       strings.NewReader(answer),
-		Stdout:      &out,
-		Stderr:      &errOut,
-		Now:         time.Now,
+		Parallelism:    4,
+		StdinTerminal:  true,
+		StdoutTerminal: true,
+		Stdin:          strings.NewReader(answer),
+		Stdout:         &out,
+		Stderr:         &errOut,
+		Now:            time.Now,
 		connect: func(connectOptions) (*session, error) {
 			c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
 			return &session{Client: c, BaseURL: em.URL, Close: func() {}}, err
@@ -530,6 +532,97 @@ func TestApplyOnATerminal(t *testing.T) {
 			t.Errorf("asked despite --auto-approve")
 		}
 	})
+}
+
+func TestApplyTerminalSides(t *testing.T) {
+	// The prompt needs stdin to be a terminal; printing a secret needs
+	// stdout to be one (`mlabctl apply | tee apply.log` must still ask, and
+	// must never put a secret in the log).
+	tests := []struct {
+		name                string
+		stdinTTY, stdoutTTY bool
+		autoApprove         bool
+		secretsOut          bool
+		spec                string // "" = the example file, which creates keys
+		answer              string
+		wantCode            int
+		wantErr             string
+		// wantPromptOn is where the prompt must be: "stdout", "stderr" or
+		// "" (not asked).
+		wantPromptOn string
+		wantApplied  bool
+		// wantSecretsShown: the new keys' secrets are printed once on stdout.
+		wantSecretsShown bool
+	}{
+		{name: "stdin a terminal, stdout piped: asks on stderr and applies on yes", stdinTTY: true, secretsOut: true, answer: "yes\n",
+			wantPromptOn: "stderr", wantApplied: true},
+		{name: "stdin a terminal, stdout piped: asks on stderr and a no declines", stdinTTY: true, secretsOut: true, answer: "no\n",
+			wantPromptOn: "stderr", wantCode: exitRefused, wantErr: "answer was not 'yes'"},
+		{name: "stdin a terminal, stdout piped, new keys without --secrets-out: refused before asking", stdinTTY: true, answer: "yes\n",
+			wantCode: exitRefused, wantErr: "pass --secrets-out FILE to keep them (stdout is not a terminal"},
+		{name: "stdin a terminal, stdout piped, no new keys: no --secrets-out needed", stdinTTY: true, answer: "yes\n",
+			spec: "version: 1\nsocials: {github: acme}\n", wantPromptOn: "stderr", wantApplied: true},
+		{name: "both terminals: asks on stdout and shows the secrets once", stdinTTY: true, stdoutTTY: true, answer: "yes\n",
+			wantPromptOn: "stdout", wantApplied: true, wantSecretsShown: true},
+		{name: "stdin piped, stdout a terminal, --auto-approve: shows the secrets once", stdoutTTY: true, autoApprove: true,
+			wantApplied: true, wantSecretsShown: true},
+		{name: "stdin piped, stdout a terminal, no --auto-approve: refused", stdoutTTY: true, secretsOut: true, answer: "yes\n",
+			wantCode: exitRefused, wantErr: "stdin is not a terminal, so apply cannot ask for confirmation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			file := specOrExample(t, tt.spec)
+			secrets := filepath.Join(t.TempDir(), "s.json")
+			var stderr strings.Builder
+			out, err := inProcessApply(t, em, tt.answer, func(o *applyOptions) {
+				o.StdinTerminal, o.StdoutTerminal, o.AutoApprove = tt.stdinTTY, tt.stdoutTTY, tt.autoApprove
+				o.Stderr = &stderr
+				o.loadSpec = func() (*spec.Spec, error) { return spec.Load(file) }
+				o.specPath = file
+				if tt.secretsOut {
+					o.SecretsOut = secrets
+				}
+			})
+			if exitCode(err) != tt.wantCode {
+				t.Fatalf("exit %d (%v), want %d\nstdout:\n%s\nstderr:\n%s", exitCode(err), err, tt.wantCode, out, stderr.String())
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error %v, want one containing %q", err, tt.wantErr)
+			}
+			prompts := map[string]int{"stdout": strings.Count(out, confirmPrompt), "stderr": strings.Count(stderr.String(), confirmPrompt)}
+			want := map[string]int{"stdout": 0, "stderr": 0}
+			if tt.wantPromptOn != "" {
+				want[tt.wantPromptOn] = 1
+			}
+			if diff := cmp.Diff(want, prompts); diff != "" {
+				t.Errorf("prompts asked per stream (-want +got):\n%s", diff)
+			}
+			if applied := len(mutations(em)) > 0; applied != tt.wantApplied {
+				t.Errorf("applied: %v, want %v (%v)", applied, tt.wantApplied, mutations(em))
+			}
+			if tt.wantApplied {
+				assertConverged(t, em, file, "apply")
+			}
+			if live := strings.Contains(out, "\r\033[K"); live != tt.stdoutTTY && tt.wantApplied {
+				t.Errorf("progress line drawn: %v, want %v (stdout a terminal)", live, tt.stdoutTTY)
+			}
+			acct, _ := em.Snapshot(em.Demo.Username)
+			for _, k := range acct.APIKeys {
+				if strings.Contains(stderr.String(), k.Key) {
+					t.Errorf("the secret of %q is on stderr", k.Name)
+				}
+				shown := strings.Count(out, k.Key)
+				wantShown := 0
+				if tt.wantSecretsShown && (k.Name == "ci" || k.Name == "staging") {
+					wantShown = 1
+				}
+				if shown != wantShown {
+					t.Errorf("the secret of %q is on stdout %d times, want %d", k.Name, shown, wantShown)
+				}
+			}
+		})
+	}
 }
 
 func TestApplyInterrupted(t *testing.T) {
