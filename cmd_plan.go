@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -27,6 +30,8 @@ const (
 type planOptions struct {
 	// Out is the plan file to write (--out); empty means none.
 	Out string
+	// SpecPath is the -f file; --out must not name it.
+	SpecPath string
 	// DetailedExitCode makes pending changes exit 2.
 	DetailedExitCode bool
 	// Format is text, markdown or json (-o).
@@ -57,7 +62,8 @@ left with fewer than policy.min_admins admins, refuses the plan (exit 3).
 
 --out PLANFILE saves the plan with a fingerprint of the live state it was made from
 (mode 0600, no secrets); 'mlabctl apply PLANFILE' applies exactly that plan, or refuses
-if the account changed since. Under GitHub Actions the markdown plan is appended to the
+if the account changed since. PLANFILE may replace an earlier plan file, never
+modelslab.yaml or any other file. Under GitHub Actions the markdown plan is appended to the
 step summary and the outputs has_changes, create, update, delete and replace are set.
 
 Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
@@ -75,6 +81,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 			stdout := c.App.Writer
 			o := planOptions{
 				Out:              c.String(flagPlanOut),
+				SpecPath:         globals(c).File,
 				DetailedExitCode: c.Bool(flagDetailedExitCode),
 				Format:           c.String(flagOutput),
 				Color:            colorEnabled(c, stdout),
@@ -97,6 +104,9 @@ func runPlan(ctx context.Context, o planOptions) error {
 	case outputText, outputMarkdown, outputJSON:
 	default:
 		return usageError{fmt.Errorf("invalid --%s %q: use text, markdown or json", flagOutput, o.Format)}
+	}
+	if err := checkPlanOut(o); err != nil {
+		return err
 	}
 	s, err := o.loadSpec()
 	if err != nil {
@@ -146,6 +156,40 @@ func runPlan(ctx context.Context, o planOptions) error {
 	}
 	if o.DetailedExitCode && !p.Empty() {
 		return reported(exitChanges)
+	}
+	return nil
+}
+
+// checkPlanOut refuses, before anything is read or written, an --out that
+// would destroy a file that is not
+// a plan: modelslab.yaml itself (by any path: os.SameFile) or anything else
+// already there. An earlier plan file may be replaced, as terraform does.
+func checkPlanOut(o planOptions) error {
+	if o.Out == "" {
+		return nil
+	}
+	fi, err := os.Stat(o.Out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--%s %q: %w", flagPlanOut, o.Out, err)
+	}
+	if si, err := os.Stat(o.SpecPath); err == nil && os.SameFile(fi, si) {
+		return fmt.Errorf("--%s %q is the file the plan is made from (-f %q): the plan would replace it; name another file, such as %q",
+			flagPlanOut, o.Out, o.SpecPath, "modelslab.plan")
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("--%s %q is a directory; name a file, such as %q", flagPlanOut, o.Out, filepath.Join(o.Out, "modelslab.plan"))
+	}
+	ok := false
+	if fi.Mode().IsRegular() {
+		if ok, err = plan.IsPlanFile(o.Out); err != nil {
+			return fmt.Errorf("--%s %q: %w", flagPlanOut, o.Out, err)
+		}
+	}
+	if !ok {
+		return fmt.Errorf("--%s %q exists and is not an mlabctl plan file; refusing to overwrite it: remove it or name another file", flagPlanOut, o.Out)
 	}
 	return nil
 }

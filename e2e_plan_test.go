@@ -201,11 +201,16 @@ func TestPlanOutFile(t *testing.T) {
 	em := startEmulator(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "demo.plan")
-	// A file already there with a wider mode gets 0600 all the same.
-	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+	// An earlier plan file is replaced; with a wider mode, it gets 0600
+	// all the same.
+	res := runCLI(t, cliRun{Args: []string{"plan", "-f", writeSpecFile(t, "version: 1\n"), "--out", out}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("the first plan --out: exit %d: %s", res.Code, res.Stderr)
+	}
+	if err := os.Chmod(out, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "--out", out}, Env: demoEnv(em)})
+	res = runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "--out", out}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
@@ -568,5 +573,125 @@ func TestMassRevocationOfAccessTokens(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"demo"}, names); diff != "" {
 		t.Errorf("live tokens after the approved apply (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanOutRefusals: --out never overwrites modelslab.yaml or a file that
+// is not a plan file. Each refusal exits 1 before any request,
+// with the file as it was.
+func TestPlanOutRefusals(t *testing.T) {
+	const specText = "version: 1\nprofile:\n  name: Acme Bot\n"
+	tests := []struct {
+		name string
+		// setup returns the -f file, the --out file and the extra args.
+		setup func(t *testing.T, dir string) (specPath, out string, args []string)
+		want  []string // in stderr
+	}{
+		{name: "--out is the spec file", setup: func(t *testing.T, dir string) (string, string, []string) {
+			p := writeTestFile(t, dir, "modelslab.yaml", specText)
+			return p, p, nil
+		}, want: []string{"--out", "modelslab.yaml", "-f"}},
+		{name: "--out is the spec file by another path", setup: func(t *testing.T, dir string) (string, string, []string) {
+			p := writeTestFile(t, dir, "modelslab.yaml", specText)
+			link := filepath.Join(dir, "other-name.yaml")
+			if err := os.Link(p, link); err != nil {
+				t.Fatal(err)
+			}
+			return p, link, nil
+		}, want: []string{"--out", "other-name.yaml", "-f"}},
+		{name: "--out is another file", setup: func(t *testing.T, dir string) (string, string, []string) {
+			return writeTestFile(t, dir, "modelslab.yaml", specText), writeTestFile(t, dir, "notes.txt", "my notes\n"), nil
+		}, want: []string{"--out", "notes.txt", "not an mlabctl plan file"}},
+		{name: "--out is a JSON file that is not a plan", setup: func(t *testing.T, dir string) (string, string, []string) {
+			return writeTestFile(t, dir, "modelslab.yaml", specText), writeTestFile(t, dir, "package.json", `{"name": "x"}`), nil
+		}, want: []string{"--out", "package.json", "not an mlabctl plan file"}},
+		{name: "--out is a directory", setup: func(t *testing.T, dir string) (string, string, []string) {
+			sub := filepath.Join(dir, "plans")
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return writeTestFile(t, dir, "modelslab.yaml", specText), sub, nil
+		}, want: []string{"--out", "plans", "directory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			dir := t.TempDir()
+			specPath, out, extra := tt.setup(t, dir)
+			before := dirContents(t, dir)
+			args := append([]string{"plan", "-f", specPath, "--out", out}, extra...)
+			res := runCLI(t, cliRun{Args: args, Env: demoEnv(em)})
+			if res.Code != 1 {
+				t.Fatalf("exit %d, want 1:\n%s%s", res.Code, res.Stdout, res.Stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.Stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, res.Stderr)
+				}
+			}
+			if diff := cmp.Diff(before, dirContents(t, dir)); diff != "" {
+				t.Errorf("the directory changed (-before +after):\n%s", diff)
+			}
+			if reqs := planRequestLines(em); len(reqs) > 0 {
+				t.Errorf("a refused --out made requests: %v", reqs)
+			}
+		})
+	}
+}
+
+// dirContents maps each regular file under dir to its content ("<dir>" for
+// directories).
+func dirContents(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			out[rel] = "<dir>"
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		out[rel] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPlanGitHubFilesUnwritable: a step summary or output file that cannot
+// be written is a warning; the exit code stays the plan's (2 with
+// --detailed-exitcode and changes pending) and the plan is printed.
+func TestPlanGitHubFilesUnwritable(t *testing.T) {
+	for _, tt := range []struct {
+		name, variable string
+	}{
+		{name: "step summary", variable: "GITHUB_STEP_SUMMARY"},
+		{name: "step outputs", variable: "GITHUB_OUTPUT"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			dir := t.TempDir()
+			env := demoEnv(em)
+			env["GITHUB_ACTIONS"] = "true"
+			env["GITHUB_STEP_SUMMARY"] = filepath.Join(dir, "summary.md")
+			env["GITHUB_OUTPUT"] = filepath.Join(dir, "outputs")
+			// A directory cannot be appended to, even by root.
+			env[tt.variable] = dir
+			res := runCLI(t, cliRun{Args: []string{"plan", "-f", planDemoExample, "--detailed-exitcode"}, Env: env})
+			if res.Code != 2 {
+				t.Fatalf("exit %d, want 2:\n%s", res.Code, res.Stderr)
+			}
+			if !strings.Contains(res.Stdout, "Plan: 2 to create") {
+				t.Errorf("the plan is not printed:\n%s", res.Stdout)
+			}
+			if !strings.Contains(res.Stderr, "Warning:") || !strings.Contains(res.Stderr, dir) {
+				t.Errorf("stderr does not warn about %s:\n%s", dir, res.Stderr)
+			}
+		})
 	}
 }

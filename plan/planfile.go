@@ -92,6 +92,39 @@ func ReadFile(path string) (*File, error) {
 	return decodeFile(path, data)
 }
 
+// IsPlanFile reports whether path holds an mlabctl plan file of any format
+// version: a JSON object with format_version, plan and fingerprints, as
+// WriteFile writes. `plan --out` replaces only such a file (as terraform
+// replaces its own plan files), never modelslab.yaml or anything else. An
+// error is returned only when path cannot be read.
+func IsPlanFile(path string) (bool, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxPlanFileSize+1))
+	if err != nil {
+		return false, err
+	}
+	if len(data) > maxPlanFileSize {
+		return false, nil
+	}
+	var head struct {
+		FormatVersion *string         `json:"format_version"`
+		Plan          json.RawMessage `json:"plan"`
+		Fingerprints  json.RawMessage `json:"fingerprints"`
+	}
+	if json.Unmarshal(data, &head) != nil {
+		return false, nil
+	}
+	isObject := func(m json.RawMessage) bool {
+		t := bytes.TrimSpace(m)
+		return len(t) > 0 && t[0] == '{'
+	}
+	return head.FormatVersion != nil && isObject(head.Plan) && isObject(head.Fingerprints), nil
+}
+
 // remake is the advice every unreadable plan file gets.
 const remake = "make a new one with `mlabctl plan --out FILE`"
 

@@ -2,8 +2,10 @@ package plan
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +220,48 @@ func TestFileCreatedAtRoundTripsInUTC(t *testing.T) {
 	_, got := roundTrip(t, f)
 	if !got.CreatedAt.Equal(f.CreatedAt) {
 		t.Errorf("created_at %v, want %v", got.CreatedAt, f.CreatedAt)
+	}
+}
+
+// TestIsPlanFile: only what WriteFile writes (of any format version) is a
+// plan file that `plan --out` may replace.
+func TestIsPlanFile(t *testing.T) {
+	dir := t.TempDir()
+	written := filepath.Join(dir, "written.plan")
+	if err := WriteFile(written, demoFile(t)); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"older format version": `{"format_version": "0", "plan": {}, "fingerprints": {}}`,
+		"modelslab.yaml":       "version: 1\napi_keys: []\n",
+		"empty":                "",
+		"package.json":         `{"name": "x", "version": "1.0.0"}`,
+		"plan JSON of -o json": `{"format_version": "1", "summary": {}, "changes": []}`,
+		"plan is not object":   `{"format_version": "1", "plan": [], "fingerprints": {}}`,
+		"truncated":            `{"format_version": "1", "plan": {`,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]bool{}
+	for _, name := range append([]string{"written.plan"}, slices.Collect(maps.Keys(files))...) {
+		ok, err := IsPlanFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got[name] = ok
+	}
+	want := map[string]bool{
+		"written.plan": true, "older format version": true,
+		"modelslab.yaml": false, "empty": false, "package.json": false,
+		"plan JSON of -o json": false, "plan is not object": false, "truncated": false,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("IsPlanFile (-want +got):\n%s", diff)
+	}
+	if _, err := IsPlanFile(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Errorf("a missing file: error %v, want not-exist", err)
 	}
 }
