@@ -32,6 +32,9 @@ type planOptions struct {
 	Out string
 	// SpecPath is the -f file; --out must not name it.
 	SpecPath string
+	// Emulator is --emulator: a plan of a throwaway emulator cannot be
+	// saved, since no later run can apply it.
+	Emulator bool
 	// DetailedExitCode makes pending changes exit 2.
 	DetailedExitCode bool
 	// Format is text, markdown or json (-o).
@@ -63,7 +66,8 @@ left with fewer than policy.min_admins admins, refuses the plan (exit 3).
 --out PLANFILE saves the plan with a fingerprint of the live state it was made from
 (mode 0600, no secrets); 'mlabctl apply PLANFILE' applies exactly that plan, or refuses
 if the account changed since. PLANFILE may replace an earlier plan file, never
-modelslab.yaml or any other file. Under GitHub Actions the markdown plan is appended to the
+modelslab.yaml or any other file; --out does not go with --emulator, whose plans
+cannot be applied later. Under GitHub Actions the markdown plan is appended to the
 step summary and the outputs has_changes, create, update, delete and replace are set.
 
 Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
@@ -82,6 +86,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 			o := planOptions{
 				Out:              c.String(flagPlanOut),
 				SpecPath:         globals(c).File,
+				Emulator:         c.Bool(flagEmulator),
 				DetailedExitCode: c.Bool(flagDetailedExitCode),
 				Format:           c.String(flagOutput),
 				Color:            colorEnabled(c, stdout),
@@ -161,12 +166,16 @@ func runPlan(ctx context.Context, o planOptions) error {
 }
 
 // checkPlanOut refuses, before anything is read or written, an --out that
-// would destroy a file that is not
+// could never be applied (--emulator) or would destroy a file that is not
 // a plan: modelslab.yaml itself (by any path: os.SameFile) or anything else
 // already there. An earlier plan file may be replaced, as terraform does.
 func checkPlanOut(o planOptions) error {
 	if o.Out == "" {
 		return nil
+	}
+	if o.Emulator {
+		return usageError{fmt.Errorf("--%s cannot be used with --%s: each --%s run starts a new throwaway emulator, so no later 'mlabctl apply' could apply the saved plan; leave out --%s",
+			flagPlanOut, flagEmulator, flagEmulator, flagPlanOut)}
 	}
 	fi, err := os.Stat(o.Out)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -577,7 +577,8 @@ func TestMassRevocationOfAccessTokens(t *testing.T) {
 }
 
 // TestPlanOutRefusals: --out never overwrites modelslab.yaml or a file that
-// is not a plan file. Each refusal exits 1 before any request,
+// is not a plan file, and is refused with --emulator (a plan of a throwaway
+// emulator can never be applied). Each refusal exits 1 before any request,
 // with the file as it was.
 func TestPlanOutRefusals(t *testing.T) {
 	const specText = "version: 1\nprofile:\n  name: Acme Bot\n"
@@ -612,6 +613,9 @@ func TestPlanOutRefusals(t *testing.T) {
 			}
 			return writeTestFile(t, dir, "modelslab.yaml", specText), sub, nil
 		}, want: []string{"--out", "plans", "directory"}},
+		{name: "--out with --emulator", setup: func(t *testing.T, dir string) (string, string, []string) {
+			return writeTestFile(t, dir, "modelslab.yaml", specText), filepath.Join(dir, "demo.plan"), []string{"--emulator"}
+		}, want: []string{"--out", "--emulator"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
