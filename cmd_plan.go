@@ -156,9 +156,7 @@ func runPlan(ctx context.Context, o planOptions) error {
 		}
 	}
 
-	if err := reportToGitHub(o, p); err != nil {
-		return err
-	}
+	reportToGitHub(o, p)
 	if o.DetailedExitCode && !p.Empty() {
 		return reported(exitChanges)
 	}
@@ -237,17 +235,19 @@ func computePlan(ctx context.Context, o planOptions, s *spec.Spec) (*plan.Plan, 
 }
 
 // reportToGitHub appends the markdown plan to the step summary and sets the
-// step outputs; both are no-ops outside GitHub Actions.
-func reportToGitHub(o planOptions, p *plan.Plan) error {
+// step outputs; both are no-ops outside GitHub Actions. A file that cannot
+// be written is a warning on stderr, not an error: the plan was made and
+// printed, and its exit code (2 with --detailed-exitcode) is what a
+// workflow acts on.
+func reportToGitHub(o planOptions, p *plan.Plan) {
 	if !o.GitHub.Enabled() {
-		return nil
+		return
 	}
 	var md bytes.Buffer
 	if err := plan.RenderMarkdown(&md, p, plan.RenderOptions{}); err != nil {
-		return fmt.Errorf("rendering the plan for the step summary: %w", err)
-	}
-	if err := o.GitHub.AppendSummary(md.String()); err != nil {
-		return fmt.Errorf("writing the GitHub step summary: %w", err)
+		fmt.Fprintf(o.Stderr, "Warning: rendering the plan for the GitHub step summary: %v\n", err)
+	} else if err := o.GitHub.AppendSummary(md.String()); err != nil {
+		fmt.Fprintf(o.Stderr, "Warning: writing the GitHub step summary ($GITHUB_STEP_SUMMARY): %v\n", err)
 	}
 	sum := p.Summary()
 	err := o.GitHub.SetOutputs([][2]string{
@@ -258,9 +258,8 @@ func reportToGitHub(o planOptions, p *plan.Plan) error {
 		{"replace", strconv.Itoa(sum.Replace)},
 	})
 	if err != nil {
-		return fmt.Errorf("writing the GitHub step outputs: %w", err)
+		fmt.Fprintf(o.Stderr, "Warning: writing the GitHub step outputs ($GITHUB_OUTPUT): %v\n", err)
 	}
-	return nil
 }
 
 func problemsPhrase(n int) string {
