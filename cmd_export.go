@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mlabctl/mlabctl/export"
@@ -17,6 +21,11 @@ import (
 const (
 	flagExportAccount = "account"
 	flagExportOut     = "out"
+	flagExportForce   = "force"
+	// flagExportShortO is a hidden -o, defined only to refuse it: on plan
+	// and auth -o is --output FORMAT, so `export -o json` must not write a
+	// file named json.
+	flagExportShortO = "o"
 )
 
 // exportFileMode is the mode of a written export: it holds no secret, and
@@ -28,8 +37,10 @@ type exportOptions struct {
 	// Account is the team account to switch into and export (--account);
 	// empty exports the account of the token.
 	Account string
-	// Out is the file to write (-o); empty means stdout.
-	Out    string
+	// Out is the file to write (--out); empty means stdout.
+	Out string
+	// Force lets Out replace an existing file (--force).
+	Force  bool
 	Stdout io.Writer
 	Stderr io.Writer
 	// Now stamps the export's header.
@@ -42,27 +53,42 @@ func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
 		Usage:     "Print the live account as a commented modelslab.yaml; plan on it shows no changes",
-		UsageText: "mlabctl export [--account NAME] [-o FILE]",
+		UsageText: "mlabctl export [--account NAME] [--out FILE [--force]]",
 		Description: `Reads the live account with read scopes only (profile, API keys, team) and writes it as
 a modelslab.yaml: the profile, the social links that are set, the preferences, every API
 key (name and notes; an id only where names repeat) and every team member and pending
 invite. Secrets are never exported: API key values and access tokens do not appear.
 access_tokens is left out (tokens belong to devices, not to the file).
 
-Start managing an existing account with:
-  mlabctl export -o modelslab.yaml && mlabctl plan   # No changes.`,
+--out FILE writes the export to FILE instead of stdout. It never replaces an existing
+file unless --force: over a managed repository's modelslab.yaml it would drop protect,
+policy and ignore, and the next plan would show no changes.
+
+Start managing an existing account (in a repository without modelslab.yaml) with:
+  mlabctl export --out modelslab.yaml && mlabctl plan   # No changes.
+Compare a managed account with its live state with:
+  mlabctl export > live.yaml`,
 		Flags: withGlobals(
 			&cli.StringFlag{Name: flagExportAccount, Usage: "export the team account `NAME` (switch-account into it first) and write account: NAME"},
-			&cli.StringFlag{Name: flagExportOut, Aliases: []string{"o"}, Usage: "write the export to `FILE` instead of stdout (replaced atomically)"},
+			&cli.StringFlag{Name: flagExportOut, TakesFile: true, Usage: "write the export to `FILE` instead of stdout; an existing FILE only with --force"},
+			&cli.BoolFlag{Name: flagExportForce, Usage: "let --out replace an existing file (atomically)"},
+			&cli.StringFlag{Name: flagExportShortO, Hidden: true},
 			emulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
+			if c.IsSet(flagExportShortO) {
+				return usageError{fmt.Errorf("export has no -o: write to a file with --out FILE (export prints YAML only; -o is --output FORMAT on plan and auth)")}
+			}
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("export takes no arguments, got %q (write to a file with -o FILE)", c.Args().First())}
+				return usageError{fmt.Errorf("export takes no arguments, got %q (write to a file with --out FILE)", c.Args().First())}
+			}
+			if c.Bool(flagExportForce) && c.String(flagExportOut) == "" {
+				return usageError{fmt.Errorf("--%s only goes with --%s FILE (it lets the export replace FILE)", flagExportForce, flagExportOut)}
 			}
 			return runExport(c.Context, exportOptions{
 				Account: c.String(flagExportAccount),
 				Out:     c.String(flagExportOut),
+				Force:   c.Bool(flagExportForce),
 				Stdout:  c.App.Writer,
 				Stderr:  c.App.ErrWriter,
 				Now:     time.Now,
@@ -78,6 +104,9 @@ var exportScopes = []string{scopeProfileRead, scopeKeysRead, scopeTeamsRead}
 
 // runExport is `mlabctl export`: connect with read scopes, fetch, render.
 func runExport(ctx context.Context, o exportOptions) error {
+	if err := checkExportOut(o); err != nil {
+		return err
+	}
 	sess, err := o.connect(connectOptions{Command: "export", Scopes: normalizeScopes(exportScopes), Account: o.Account})
 	if err != nil {
 		return err
@@ -106,4 +135,23 @@ func runExport(ctx context.Context, o exportOptions) error {
 	fmt.Fprintf(o.Stderr, "Exported account %q to %s (%d API keys, %d team members and invites).\n",
 		live.Profile.Username, o.Out, len(live.APIKeys), len(live.Team))
 	return nil
+}
+
+// checkExportOut refuses, before any request, an --out that names an
+// existing file without --force. An export replaces the whole file: over a
+// managed modelslab.yaml it silently drops protect, policy and ignore.
+func checkExportOut(o exportOptions) error {
+	if o.Out == "" || o.Force {
+		return nil
+	}
+	fi, err := os.Stat(o.Out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--%s %q: %w", flagExportOut, o.Out, err)
+	case fi.IsDir():
+		return fmt.Errorf("--%s %q is a directory; name a file, such as %q", flagExportOut, o.Out, filepath.Join(o.Out, "modelslab.yaml"))
+	}
+	return fmt.Errorf("--%s %q exists; refusing to replace it (an export has no protect, policy or ignore): pass --%s to replace it, or export to a new file and compare", flagExportOut, o.Out, flagExportForce)
 }

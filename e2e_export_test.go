@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
 )
 
@@ -25,12 +26,12 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 	env := demoEnv(em)
 	em.ResetRequests()
 
-	res := runCLI(t, cliRun{Args: []string{"export", "-o", "exported.yaml"}, Env: env, Dir: dir})
+	res := runCLI(t, cliRun{Args: []string{"export", "--out", "exported.yaml"}, Env: env, Dir: dir})
 	if res.Code != 0 {
 		t.Fatalf("export: exit %d, stderr:\n%s", res.Code, res.Stderr)
 	}
 	if res.Stdout != "" {
-		t.Errorf("export -o wrote to stdout: %q", res.Stdout)
+		t.Errorf("export --out wrote to stdout: %q", res.Stdout)
 	}
 	// Reading only: GET /me and list pages, no mutation.
 	for _, r := range em.Requests() {
@@ -84,7 +85,7 @@ func TestExportTeamAccount(t *testing.T) {
 	dir := t.TempDir()
 	env := demoEnv(em)
 
-	res := runCLI(t, cliRun{Args: []string{"export", "--account", team, "-o", "team.yaml"}, Env: env, Dir: dir})
+	res := runCLI(t, cliRun{Args: []string{"export", "--account", team, "--out", "team.yaml"}, Env: env, Dir: dir})
 	if res.Code != 0 {
 		t.Fatalf("export --account: exit %d, stderr:\n%s", res.Code, res.Stderr)
 	}
@@ -113,10 +114,10 @@ func TestExportErrors(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{name: "an argument", args: []string{"export", "modelslab.yaml"}, env: demoEnv(em), wantCode: 1, wantErr: "-o FILE"},
+		{name: "an argument", args: []string{"export", "modelslab.yaml"}, env: demoEnv(em), wantCode: 1, wantErr: "--out FILE"},
 		{name: "no credentials", args: []string{"export"}, env: map[string]string{envBaseURL: em.URL}, wantCode: 1, wantErr: "no credentials"},
 		{name: "unknown team account", args: []string{"export", "--account", "no-such-team"}, env: demoEnv(em), wantCode: 1, wantErr: "no-such-team"},
-		{name: "output is a directory", args: []string{"export", "-o", os.TempDir()}, env: demoEnv(em), wantCode: 1, wantErr: "is a directory"},
+		{name: "output is a directory", args: []string{"export", "--out", os.TempDir(), "--force"}, env: demoEnv(em), wantCode: 1, wantErr: "is a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,7 +139,7 @@ func TestExportErrors(t *testing.T) {
 // run, so an export of it plans to no changes on the next run.
 func TestExportEmulatorDemo(t *testing.T) {
 	dir := t.TempDir()
-	res := runCLI(t, cliRun{Args: []string{"export", "--emulator", "-o", "demo.yaml"}, Dir: dir})
+	res := runCLI(t, cliRun{Args: []string{"export", "--emulator", "--out", "demo.yaml"}, Dir: dir})
 	if res.Code != 0 {
 		t.Fatalf("export --emulator: exit %d, stderr:\n%s", res.Code, res.Stderr)
 	}
@@ -148,5 +149,60 @@ func TestExportEmulatorDemo(t *testing.T) {
 	res = runCLI(t, cliRun{Args: []string{"plan", "--emulator", "-f", "demo.yaml", "--detailed-exitcode"}, Dir: dir})
 	if res.Code != 0 {
 		t.Fatalf("plan --emulator on the demo export: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+// TestExportOutFile: export writes a file only with --out FILE (-o, which
+// is --output FORMAT on plan and auth, is refused, naming --out), and never
+// replaces an existing file without --force: over a managed repository's
+// modelslab.yaml it would drop protect, policy and ignore. A refusal exits
+// 1 before any request, with the directory as it was.
+func TestExportOutFile(t *testing.T) {
+	const existing = "version: 1\napi_keys:\n  - {name: production, protect: true}\npolicy: {min_admins: 1}\n"
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string // in stderr
+		// wantFiles are the files of the directory after the run, by
+		// name; "EXPORT" stands for a fresh export.
+		wantFiles map[string]string
+	}{
+		{name: "-o is not export's flag", args: []string{"export", "-o", "json"}, wantCode: 1, want: "--out FILE",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": existing}},
+		{name: "--out an existing file", args: []string{"export", "--out", "modelslab.yaml"}, wantCode: 1, want: "--force",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": existing}},
+		{name: "--force without --out", args: []string{"export", "--force"}, wantCode: 1, want: "--out",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": existing}},
+		{name: "--out a new file", args: []string{"export", "--out", "live.yaml"}, wantCode: 0, want: "Exported account",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": existing, "live.yaml": "EXPORT"}},
+		{name: "--out an existing file with --force", args: []string{"export", "--out", "modelslab.yaml", "--force"}, wantCode: 0, want: "Exported account",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": "EXPORT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			dir := t.TempDir()
+			writeTestFile(t, dir, "modelslab.yaml", existing)
+			res := runCLI(t, cliRun{Args: tt.args, Env: demoEnv(em), Dir: dir})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d:\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, res.Stderr)
+			}
+			got := dirContents(t, dir)
+			for name, content := range got {
+				if strings.HasPrefix(content, "# modelslab.yaml exported by `mlabctl export`") {
+					got[name] = "EXPORT"
+				}
+			}
+			if diff := cmp.Diff(tt.wantFiles, got); diff != "" {
+				t.Errorf("files after the run (-want +got):\n%s", diff)
+			}
+			if tt.wantCode != 0 && len(em.Requests()) > 0 {
+				t.Errorf("a refused export made requests: %v", planRequestLines(em))
+			}
+		})
 	}
 }
