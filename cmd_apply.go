@@ -55,11 +55,10 @@ type applyOptions struct {
 	// Now is the clock of the plan (rotation, resends).
 	Now func() time.Time
 
-	// connect opens the session; loadSpec loads modelslab.yaml (-f).
+	// connect opens the session; loadSpec loads modelslab.yaml (-f), and
+	// is not called for a PLANFILE.
 	connect  func(connectOptions) (*session, error)
 	loadSpec func() (*spec.Spec, error)
-	// specPath is the -f path, to check it against a plan file's hash.
-	specPath string
 }
 
 func applyCommand() *cli.Command {
@@ -74,7 +73,8 @@ terminal; with stdout piped (apply | tee apply.log) it is asked on stderr. Safet
 refuse protected keys, too few admins and mass deletions (exit 3, nothing changed). New
 API key secrets go only to --secrets-out FILE (0600, merged), or are shown once when
 stdout is a terminal; with stdout piped, a plan creating keys needs --secrets-out. Flags may come
-before or after PLANFILE.
+before or after PLANFILE. -f FILE and PLANFILE exclude each other (exit 1); with PLANFILE,
+MODELSLAB_FILE is ignored: the plan file holds the plan, and no modelslab.yaml is read.
 
 Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 4 changed some things and then failed or was interrupted (re-run to converge).`,
@@ -102,7 +102,10 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				}
 				allow = append(allow, a)
 			}
-			g := globals(c)
+			if planFile != "" && fileFlagGiven(c) {
+				return usageError{fmt.Errorf("apply takes -f FILE or a PLANFILE, not both: %s already holds the plan made from a modelslab.yaml; drop -f %s to apply the plan file, or drop %s to plan from %s again",
+					planFile, globals(c).File, planFile, globals(c).File)}
+			}
 			stdout := c.App.Writer
 			o := applyOptions{
 				PlanFile:        planFile,
@@ -122,7 +125,6 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				Now:             time.Now,
 				connect:         func(co connectOptions) (*session, error) { return connect(c, co) },
 				loadSpec:        func() (*spec.Spec, error) { return loadSpec(c) },
-				specPath:        g.File,
 			}
 			return runApply(c.Context, o)
 		},
@@ -369,17 +371,36 @@ func applyPlan(ctx context.Context, o applyOptions) (*session, *spec.Spec, *plan
 		return fail(refused("plan file %s is stale: the live state of %s changed since it was made; run `mlabctl plan --out %s` again and review the new plan; nothing was changed",
 			o.PlanFile, strings.Join(stale, ", "), o.PlanFile))
 	}
-	// The rails that need the spec (protect, min_admins) run again only when
-	// the modelslab.yaml at hand is the one the plan was made from.
-	var s *spec.Spec
-	if f.SpecHash != "" {
-		if _, statErr := os.Stat(o.specPath); statErr == nil {
-			if loaded, err := o.loadSpec(); err == nil && loaded.Hash == f.SpecHash {
-				s = loaded
-			}
+	// No modelslab.yaml is read for a plan file (CONTRACT.md: -f FILE or
+	// PLANFILE). The rails that need the spec (protect, min_admins) held
+	// when plan wrote the file, which it refuses to do otherwise, against
+	// this very live state (the fingerprints match); the rails that need
+	// only the live state (the owner, the token in use) run again.
+	return sess, nil, p, live, nil
+}
+
+// fileFlagGiven reports whether -f/--file was given on the command line,
+// after `apply` (or after PLANFILE) or before it. MODELSLAB_FILE does not
+// count: CI may set it for every step, and a PLANFILE then simply ignores
+// it. urfave/cli's IsSet is also true for a flag read from its environment
+// variable: the command-level copy of the flag has none, so there it means
+// the command line; on the app-level one, which reads MODELSLAB_FILE, a
+// value equal to the variable's is taken for the environment's.
+func fileFlagGiven(c *cli.Context) bool {
+	for _, ctx := range c.Lineage() {
+		if ctx.Command == nil {
+			continue
+		}
+		f, ok := commandFlag(ctx.Command, flagFile).(*cli.StringFlag)
+		if !ok || !ctx.IsSet(flagFile) {
+			continue
+		}
+		env := os.Getenv(envFile)
+		if len(f.EnvVars) == 0 || env == "" || ctx.String(flagFile) != env {
+			return true
 		}
 	}
-	return sess, s, p, live, nil
+	return false
 }
 
 // planFileScopes are the scopes applying a plan file needs: read the

@@ -457,7 +457,6 @@ func inProcessApply(t *testing.T, em *testEmulator, answer string, extra func(*a
 			return &session{Client: c, BaseURL: em.URL, Close: func() {}}, err
 		},
 		loadSpec: func() (*spec.Spec, error) { return spec.Load(exampleFile) },
-		specPath: exampleFile,
 	}
 	if extra != nil {
 		extra(&o)
@@ -579,7 +578,6 @@ func TestApplyTerminalSides(t *testing.T) {
 				o.StdinTerminal, o.StdoutTerminal, o.AutoApprove = tt.stdinTTY, tt.stdoutTTY, tt.autoApprove
 				o.Stderr = &stderr
 				o.loadSpec = func() (*spec.Spec, error) { return spec.Load(file) }
-				o.specPath = file
 				if tt.secretsOut {
 					o.SecretsOut = secrets
 				}
@@ -856,8 +854,11 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 	// alone would stop parsing flags at PLANFILE.
 	tests := []struct {
 		name string
-		// args follow "apply"; PLAN is the plan file, SECRETS a secrets file.
-		args     []string
+		// global come before "apply", args after it; PLAN is the plan
+		// file, SECRETS a secrets file.
+		global, args []string
+		// env is added to the demo environment.
+		env      map[string]string
 		wantCode int
 		// want is in stdout+stderr.
 		want []string
@@ -879,7 +880,17 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 			want: []string{`invalid value "many" for flag --parallelism`}},
 		{name: "two plan files", args: []string{"PLAN", "PLAN", "--auto-approve"}, wantCode: 1,
 			want: []string{"apply takes at most one PLANFILE, got 2 arguments"}},
-		{name: "help after PLANFILE", args: []string{"PLAN", "--help"}, want: []string{"[PLANFILE]", "--auto-approve"}},
+		{name: "help after PLANFILE", args: []string{"PLAN", "--help"}, want: []string{"[PLANFILE]", "--auto-approve", "MODELSLAB_FILE is ignored"}},
+		{name: "-f and PLANFILE exclude each other", args: []string{"-f", exampleFile, "PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, wantCode: 1,
+			want: []string{"apply takes -f FILE or a PLANFILE, not both"}},
+		{name: "--file after PLANFILE", args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS", "--file", exampleFile}, wantCode: 1,
+			want: []string{"not both"}},
+		{name: "-f before the command", global: []string{"-f", exampleFile}, args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, wantCode: 1,
+			want: []string{"not both"}},
+		{name: "-f before the command, MODELSLAB_FILE naming another file", global: []string{"-f", exampleFile}, args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"},
+			env: map[string]string{envFile: "elsewhere.yaml"}, wantCode: 1, want: []string{"not both"}},
+		{name: "MODELSLAB_FILE is ignored for a PLANFILE", args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"},
+			env: map[string]string{envFile: "no-such-dir/modelslab.yaml"}, changes: true, want: []string{"Apply complete:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -890,14 +901,21 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 				t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
 			}
 			em.ResetRequests()
-			args := []string{"apply"}
+			args := append(append([]string{}, tt.global...), "apply")
 			for _, a := range tt.args {
 				a = strings.ReplaceAll(a, "PLAN", planPath)
 				args = append(args, strings.ReplaceAll(a, "SECRETS", secrets))
 			}
-			res := runCLI(t, cliRun{Args: args, Env: demoEnv(em)})
+			env := demoEnv(em)
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			res := runCLI(t, cliRun{Args: args, Env: env})
 			if res.Code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			if n := len(em.Requests()); tt.wantCode == exitError && n != 0 {
+				t.Errorf("a usage error made %d requests, want none", n)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(res.Stdout+res.Stderr, w) {
