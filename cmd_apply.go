@@ -368,8 +368,8 @@ func applyPlan(ctx context.Context, o applyOptions) (*session, *spec.Spec, *plan
 		return fail(refused("plan file %s is for account %q, but the token acts on %q; nothing was changed", o.PlanFile, p.Account, live.Profile.Username))
 	}
 	if stale := plan.StaleAddresses(f.Fingerprints, plan.Fingerprints(live)); len(stale) > 0 {
-		return fail(refused("plan file %s is stale: the live state of %s changed since it was made; run `mlabctl plan --out %s` again and review the new plan; nothing was changed",
-			o.PlanFile, strings.Join(stale, ", "), o.PlanFile))
+		return fail(refused("plan file %s is stale: the live state of %s changed since it was made; %s; nothing was changed",
+			o.PlanFile, strings.Join(stale, ", "), replanAdvice(o.PlanFile, f.SpecHash)))
 	}
 	// No modelslab.yaml is read for a plan file (CONTRACT.md: -f FILE or
 	// PLANFILE). The rails that need the spec (protect, min_admins) held
@@ -401,6 +401,19 @@ func fileFlagGiven(c *cli.Context) bool {
 		}
 	}
 	return false
+}
+
+// replanAdvice says how to replace a stale plan file. The plan file does
+// not record which modelslab.yaml it was made from (plan -f may have named
+// any), so the command names the file by its role, not by a guess that
+// could plan the wrong one, and the spec's hash lets the user check which
+// file it was (sha256sum).
+func replanAdvice(planFile, specHash string) string {
+	advice := fmt.Sprintf("make a new plan from the same modelslab.yaml with `mlabctl plan -f <your modelslab.yaml> --out %s`, review it, and apply that", planFile)
+	if len(specHash) >= 12 {
+		advice += fmt.Sprintf(" (the stale plan was made from a file whose SHA-256 starts %s)", specHash[:12])
+	}
+	return advice
 }
 
 // planFileScopes are the scopes applying a plan file needs: read the

@@ -7,6 +7,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -296,6 +298,42 @@ func TestApplyPlanFile(t *testing.T) {
 	if res.Code != 3 || !strings.Contains(res.Stderr, "stale") {
 		t.Errorf("re-applying a used plan file: exit %d, want 3 (stale)\n%s", res.Code, res.Stderr)
 	}
+}
+
+func TestApplyStalePlanSaysHowToReplanIt(t *testing.T) {
+	// The plan is made from a file that is not ./modelslab.yaml: the advice
+	// must not suggest a command that plans another file.
+	em := startEmulator(t)
+	dir := t.TempDir()
+	specPath := writeTestFile(t, dir, "acme.yaml", "version: 1\nsocials: {github: acme}\napi_keys: [{name: production, notes: Used by prod}]\nignore: {api_keys: [\"*\"]}\n")
+	planPath := filepath.Join(dir, "p1.plan")
+	if res := runCLI(t, cliRun{Args: []string{"plan", "-f", specPath, "--out", planPath}, Env: demoEnv(em)}); res.Code != 0 {
+		t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
+	}
+	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "surprise"})
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", planPath}, Env: demoEnv(em)})
+	if res.Code != exitRefused {
+		t.Fatalf("exit %d, want 3\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	want := fmt.Sprintf("Error: plan file %s is stale: the live state of api_key.surprise changed since it was made; "+
+		"make a new plan from the same modelslab.yaml with `mlabctl plan -f <your modelslab.yaml> --out %s`, review it, and apply that "+
+		"(the stale plan was made from a file whose SHA-256 starts %s); nothing was changed\n", planPath, planPath, hex.EncodeToString(sum[:])[:12])
+	if diff := cmp.Diff(want, res.Stderr); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+	// The advice, followed with the plan's own file, works.
+	if res := runCLI(t, cliRun{Args: []string{"plan", "-f", specPath, "--out", planPath}, Env: demoEnv(em)}); res.Code != 0 {
+		t.Fatalf("plan --out again: exit %d\n%s", res.Code, res.Stderr)
+	}
+	if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", planPath}, Env: demoEnv(em)}); res.Code != 0 {
+		t.Fatalf("apply of the new plan: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	assertConverged(t, em, specPath, "apply of the new plan")
 }
 
 func TestApplyPartialFailure(t *testing.T) {
