@@ -37,7 +37,7 @@ func tokensCommand() *cli.Command {
 			},
 			{
 				Name:      "revoke",
-				Usage:     "Revoke one access token by its ID (see tokens list)",
+				Usage:     "Revoke one access token by its ID (see tokens list); never the one in use (that is auth logout)",
 				UsageText: "mlabctl auth tokens revoke ID",
 				ArgsUsage: "ID",
 				Flags:     withGlobals(outputFlag()),
@@ -122,16 +122,29 @@ func expiresText(t *time.Time) string {
 	return formatTime(t)
 }
 
-// runTokensRevoke revokes the token id.
+// runTokensRevoke revokes the token id, unless it is the token the
+// command runs with: revoking that one by its ID is more likely a mistake
+// (an ID misread from the list) than a wish, and `auth logout` is the
+// command that does it on purpose. Finding out needs the token list, so
+// this asks for tokens:read as well as tokens:write.
 func runTokensRevoke(ctx context.Context, o sessionOptions, id string) error {
 	if id == "" {
 		return fmt.Errorf("no token ID: pass the ID of the token to revoke (see mlabctl auth tokens list)")
 	}
-	sess, err := o.API.connect(connectOptions{Command: "auth-tokens-revoke", Scopes: []string{scopeTokensWrite}})
+	sess, err := o.API.connect(connectOptions{Command: "auth-tokens-revoke", Scopes: []string{scopeTokensRead, scopeTokensWrite}})
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
+	tokens, err := sess.Client.ListTokens(ctx)
+	if err != nil {
+		return explainAPIError(fmt.Errorf("listing access tokens to make sure %q is not the one in use: %w", id, err))
+	}
+	for _, t := range tokens {
+		if t.Current && t.ID.String() == id {
+			return fmt.Errorf("access token %s (%q) is the token in use, the one this command runs with; not revoking it: to revoke it on purpose, run `mlabctl auth logout` with it", id, t.Name)
+		}
+	}
 	if err := sess.Client.RevokeToken(ctx, remote.ID(id)); err != nil {
 		return explainAPIError(fmt.Errorf("revoking access token %q: %w", id, err))
 	}

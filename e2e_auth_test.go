@@ -530,6 +530,33 @@ func TestAuthTokensListAndRevoke(t *testing.T) {
 	}
 }
 
+// TestAuthTokensRevokeRefusesTheTokenInUse: `auth tokens revoke ID` of the
+// token the command runs with is refused (exit 1, nothing revoked), pointing
+// at `auth logout`, which is the command that does that on purpose.
+func TestAuthTokensRevokeRefusesTheTokenInUse(t *testing.T) {
+	em := startAuthEmulator(t)
+	snap, _ := em.Snapshot(em.Demo.Username)
+	var current string
+	for _, tok := range snap.Tokens {
+		if tok.Name == "demo" {
+			current = strconv.FormatInt(tok.ID, 10)
+		}
+	}
+	for _, args := range [][]string{
+		{"auth", "tokens", "revoke", current},
+		{"auth", "tokens", "revoke", "-o", "json", current},
+	} {
+		res := em.run(t, cliRun{Args: args, Env: em.env(envToken, em.Demo.Token)})
+		authRequireFail(t, res, 1, "in use", "mlabctl auth logout")
+		if len(em.callsTo("DELETE", "/auth/tokens/"+current)) > 0 {
+			t.Errorf("%v sent the revocation", args)
+		}
+		if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
+			t.Errorf("tokens after a refused %v (-want +got):\n%s", args, diff)
+		}
+	}
+}
+
 func TestAuthInsufficientScopeNamesTheScope(t *testing.T) {
 	em := startAuthEmulator(t)
 	narrow := em.IssueToken(em.Demo.Username, "narrow", []string{"profile:read"}, time.Hour)
