@@ -56,6 +56,9 @@ type authIO struct {
 	Format string
 	// Input reads passwords and codes.
 	Input *secretInput
+	// GitHub masks a secret printed on request under GitHub Actions; the
+	// zero value does nothing.
+	GitHub githubActions
 }
 
 // authIOOf resolves the streams and -o of a command.
@@ -64,7 +67,8 @@ func authIOOf(c *cli.Context) (authIO, error) {
 	if err != nil {
 		return authIO{}, err
 	}
-	return authIO{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Format: format, Input: newSecretInput(c)}, nil
+	return authIO{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Format: format, Input: newSecretInput(c),
+		GitHub: newGitHubActions(c.App.ErrWriter)}, nil
 }
 
 // printMessage reports a message as text or JSON on stdout.
@@ -221,6 +225,13 @@ type issuedReport struct {
 func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOut bool, in issued) error {
 	if in.Token.IsZero() {
 		return errNoToken
+	}
+	if dest.Print {
+		// Under GitHub Actions the runner hides the token in every later
+		// log line once masked, before it is printed (on stdout, or in the
+		// JSON). The mask goes to stderr, so $(... --print-token) still
+		// captures the token alone.
+		out.GitHub.Mask(in.Token.Reveal())
 	}
 	stdout, stderr := out.Stdout, out.Stderr
 	rep := issuedReport{Token: tokenView{

@@ -1058,3 +1058,63 @@ func TestAuthJSONEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthPrintTokenMaskedOnGitHub: under GitHub Actions, a token printed
+// on request (--print-token, in text or JSON) is first masked with
+// ::add-mask:: on stderr, so the runner hides it in every later log line,
+// while stdout stays the token alone for $(...) capture.
+func TestAuthPrintTokenMaskedOnGitHub(t *testing.T) {
+	em := startAuthEmulator(t)
+	authAddTeam(em, "acme-team")
+	tests := []struct {
+		name  string
+		args  []string
+		env   func() map[string]string
+		stdin string
+		// route is the call whose response holds the printed token.
+		route string
+		json  bool
+	}{
+		{name: "login", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--print-token"},
+			env: func() map[string]string { return em.env() }, stdin: em.Demo.Password + "\n", route: "/auth/login"},
+		{name: "login -o json", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--print-token", "-o", "json"},
+			env: func() map[string]string { return em.env() }, stdin: em.Demo.Password + "\n", route: "/auth/login", json: true},
+		{name: "switch-account", args: []string{"auth", "switch-account", "--scopes", "profile:read", "--print-token", "acme-team"},
+			env: func() map[string]string { return em.env(envToken, em.Demo.Token) }, route: "/auth/switch-account"},
+		{name: "refresh", args: []string{"auth", "refresh", "--print-token"},
+			env: func() map[string]string {
+				return em.env(envToken, em.IssueToken(em.Demo.Username, "to-refresh", []string{"*"}, time.Hour))
+			}, route: "/auth/refresh"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := tt.env()
+			env["GITHUB_ACTIONS"] = "true"
+			res := runCLI(t, cliRun{Args: tt.args, Env: env, Stdin: tt.stdin})
+			authRequireOK(t, res)
+			tok, _ := em.lastResponse(t, "POST", tt.route)["access_token"].(string)
+			if tok == "" {
+				t.Fatalf("no access_token in the response of POST %s", tt.route)
+			}
+			em.checkNoSecrets(t, tt.args, res, tok)
+			if !strings.HasPrefix(res.Stderr, "::add-mask::"+tok+"\n") {
+				t.Errorf("stderr does not begin by masking the token:\n%s", res.Stderr)
+			}
+			if strings.Count(res.Stderr, tok) != 1 {
+				t.Errorf("stderr holds the token %d times, want once (in ::add-mask::)", strings.Count(res.Stderr, tok))
+			}
+			if tt.json {
+				var got struct {
+					Token struct {
+						Value string `json:"value"`
+					} `json:"token"`
+				}
+				if err := json.Unmarshal([]byte(res.Stdout), &got); err != nil || got.Token.Value != tok {
+					t.Errorf("stdout is not the JSON report with the token (%v):\n%s", err, res.Stdout)
+				}
+			} else if diff := cmp.Diff(tok+"\n", res.Stdout); diff != "" {
+				t.Errorf("stdout is not the token alone (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
