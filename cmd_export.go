@@ -72,7 +72,7 @@ Compare a managed account with its live state with:
 			&cli.StringFlag{Name: flagExportAccount, Usage: "export the team account `NAME` (switch-account into it first) and write account: NAME"},
 			&cli.StringFlag{Name: flagExportOut, TakesFile: true, Usage: "write the export to `FILE` instead of stdout; an existing FILE only with --force"},
 			&cli.BoolFlag{Name: flagExportForce, Usage: "let --out replace an existing file (atomically)"},
-			&cli.StringFlag{Name: flagExportShortO, Hidden: true},
+			&cli.StringFlag{Name: flagExportShortO, Hidden: true, Usage: "not a flag of export: refused, naming --out FILE"},
 			emulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
