@@ -799,6 +799,77 @@ team:
 	}
 }
 
+func TestApplyReplayedInviteOfADeletedObjectIsOneLine(t *testing.T) {
+	// A.yaml invites erin, B.yaml does not: applying B, A, B, A, B, A
+	// within the API's 24 hours of idempotent replays sends the same invite
+	// (same Idempotency-Key) each time A follows B. Each apply of A prints
+	// one line for its one action, naming the invite that is live.
+	team := `version: 1
+team:
+  - {email: alice@example.com, role: admin, permissions: [api-keys, billing]}
+  - {email: bob@example.com, role: viewer}
+  - {email: carol@example.com, role: member}
+  - {email: mallory@example.com, role: member}
+`
+	dir := t.TempDir()
+	a := writeTestFile(t, dir, "A.yaml", team+"  - {email: erin@example.com, role: member}\n")
+	b := writeTestFile(t, dir, "B.yaml", team)
+	em := startEmulator(t)
+	erinID := func() string {
+		acct, _ := em.Snapshot(em.Demo.Username)
+		for _, m := range acct.Team {
+			if m.Email == "erin@example.com" {
+				return fmt.Sprint(m.ID)
+			}
+		}
+		return ""
+	}
+	duration := regexp.MustCompile(`\([0-9.]+(ns|µs|ms|s)\)$`)
+	apply := func(file string) []string {
+		t.Helper()
+		res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+		if res.Code != 0 {
+			t.Fatalf("apply %s: exit %d\n%s%s", filepath.Base(file), res.Code, res.Stdout, res.Stderr)
+		}
+		var lines []string
+		for _, l := range strings.Split(res.Stdout, "\n") {
+			if strings.HasPrefix(l, "+ team_member.erin") || strings.HasPrefix(l, "- team_member.erin") {
+				lines = append(lines, duration.ReplaceAllString(l, "(D)"))
+			}
+		}
+		return lines
+	}
+	invited := func(id, note string) []string {
+		return []string{"+ team_member.erin@example.com: invited, id " + id + note + " (D)"}
+	}
+	removed := []string{"- team_member.erin@example.com: removed (D)"}
+	check := func(what string, want, got []string) {
+		t.Helper()
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: erin's lines (-want +got):\n%s", what, diff)
+		}
+	}
+
+	check("apply B", nil, apply(b))
+	lines := apply(a)
+	first := erinID()
+	check("first apply A", invited(first, ""), lines)
+	check("second apply B", removed, apply(b))
+	lines = apply(a)
+	second := erinID()
+	check("second apply A (replays the first invite, since removed)",
+		invited(second, ", made again: the API replayed an identical apply's answer (< 24 h old) whose object (id "+first+") was since deleted"), lines)
+	check("third apply B", removed, apply(b))
+	lines = apply(a)
+	third := erinID()
+	check("third apply A (replays both earlier invites, both removed)",
+		invited(third, ", made again: the API replayed 2 identical applies' answers (< 24 h old) whose objects (ids "+first+", "+second+") were since deleted"), lines)
+	if first == second || second == third || first == third {
+		t.Errorf("erin's invites have ids %s, %s, %s: each apply of A must make a new one", first, second, third)
+	}
+	assertConverged(t, em, a, "the last apply of A")
+}
+
 func TestApplyInsufficientScopeSaysWhatToDo(t *testing.T) {
 	em := startEmulator(t)
 	// Everything apply needs for the example file but api-keys:write.

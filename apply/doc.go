@@ -10,9 +10,8 @@
 // state before deciding when a create's response was lost, noticing
 // idempotent replays (an identical plan applied again within the server's
 // 24 hours gets the first answers back, stale if someone reverted the
-// change by hand) and reading the live state to make a stale one again:
-// creates after their phase, updates, deletes, resends and revocations
-// right after their call; skipping the delete half of a replace whose
+// change by hand) and reading the live state to make a stale one again,
+// right after the replayed call and before its step's one line; skipping the delete half of a replace whose
 // create failed, finishing in-flight calls on
 // Ctrl-C, and handing each new API key secret to a SecretSink the moment it
 // exists (SecretsFile writes them 0600, merged atomically).

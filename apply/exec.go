@@ -78,8 +78,9 @@ func (r *runner) keep(s *step, secret remote.Secret) error {
 // call makes the API call of a step and returns a note for its line. Every
 // mutation but a create goes through checked, which makes it again when
 // its answer was replayed from an earlier identical apply that the live
-// state no longer shows (see replay.go); creates are confirmed after their
-// phase by verifyCreates.
+// state no longer shows (see replay.go); creates go through
+// createConfirmed, which does the same when a replayed answer names an
+// object since deleted (see verify.go).
 func (r *runner) call(ctx context.Context, s *step) (note string, secret remote.Secret, err error) {
 	c := r.client
 	id := liveID(s.c)
@@ -155,13 +156,6 @@ func (r *runner) resend(ctx context.Context, key string, id remote.ID) (string, 
 	}, r.resentShows(id, &answer))
 }
 
-// remember records the id a create answered with, for verifyCreates.
-func (r *runner) remember(s *step, id remote.ID) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.created[s] = id
-}
-
 // goneOK treats 404 on a delete as done: the object is gone, which is what
 // the plan wanted (someone else, or an earlier attempt whose answer was
 // lost, deleted it).
@@ -187,10 +181,17 @@ func joinNotes(notes ...string) string {
 // exhausted on a network error or 5xx), it lists the keys before deciding.
 func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret, error) {
 	req := *s.req.(*remote.APIKeyCreate)
-	key, err := r.client.CreateAPIKey(ctx, req)
+	var key *remote.APIKey
+	id, note, err := r.createConfirmed(ctx, s, func(ctx context.Context) (remote.ID, error) {
+		k, err := r.client.CreateAPIKey(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		key = k
+		return k.ID, nil
+	}, gone(r.client.GetAPIKey))
 	if err == nil {
-		r.remember(s, key.ID)
-		return "id " + key.ID.String(), key.Key, nil
+		return joinNotes("id "+id.String(), note), key.Key, nil
 	}
 	var found remote.ID
 	created, err := whenAnswerLost(ctx, err, "listing the keys to see whether it was created", "the key list shows it was not created",
@@ -214,13 +215,18 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 // before deciding.
 func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, error) {
 	req := *s.req.(*remote.InviteRequest)
-	m, err := r.client.InviteMember(ctx, req)
-	if err == nil {
-		r.remember(s, m.ID)
-		if m.ID == "" {
-			return "", "", nil
+	id, note, err := r.createConfirmed(ctx, s, func(ctx context.Context) (remote.ID, error) {
+		m, err := r.client.InviteMember(ctx, req)
+		if err != nil {
+			return "", err
 		}
-		return "id " + m.ID.String(), "", nil
+		return m.ID, nil
+	}, gone(r.client.GetMember))
+	if err == nil {
+		if id == "" {
+			return note, "", nil
+		}
+		return joinNotes("id "+id.String(), note), "", nil
 	}
 	sent, err := whenAnswerLost(ctx, err, "reading the team to see whether the invite was sent", "the team shows no invite was sent",
 		func(ctx context.Context) (bool, error) {
@@ -267,8 +273,12 @@ func readContext(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // answerLost reports whether a mutation may have happened although it
 // failed: no API answer (a network error or timeout), or a server error. A
-// 4xx answer means the server refused it.
+// 4xx answer means the server refused it; stale replays were answers too.
 func answerLost(err error) bool {
+	var staleErr *staleReplaysError
+	if errors.As(err, &staleErr) {
+		return false
+	}
 	var apiErr *remote.APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.Status >= 500 || apiErr.Status == 0

@@ -40,7 +40,10 @@ type fakeClient struct {
 	// real client reports it through remote.WithResponseInfo); fail
 	// applies to the answers after those.
 	replayed map[string]int
-	nextID   int
+	// gone leaves created keys out of keys, as if deleted right after: a
+	// replayed create then names an object that no longer exists.
+	gone   bool
+	nextID int
 }
 
 func (f *fakeClient) do(ctx context.Context, call string) error {
@@ -107,7 +110,11 @@ func (f *fakeClient) Me(ctx context.Context) (*remote.Profile, error) {
 	return &remote.Profile{}, nil
 }
 func (f *fakeClient) GetAPIKey(ctx context.Context, id remote.ID) (*remote.APIKey, error) {
-	defer f.read("GetAPIKey " + id.String())()
+	call := "GetAPIKey " + id.String()
+	defer f.read(call)()
+	if err := f.fail[call]; err != nil {
+		return nil, err
+	}
 	return byID(f.keys, id, func(k remote.APIKey) remote.ID { return k.ID }, "key")
 }
 func (f *fakeClient) GetMember(ctx context.Context, id remote.ID) (*remote.TeamMember, error) {
@@ -136,7 +143,9 @@ func (f *fakeClient) CreateAPIKey(ctx context.Context, r remote.APIKeyCreate) (*
 	}
 	f.nextID++
 	k := remote.APIKey{ID: remote.ID(fmt.Sprint(9000 + f.nextID)), Name: r.Name, Key: remote.Secret(fmt.Sprintf("sk-fake-%s-%d-secret", r.Name, f.nextID))}
-	f.keys = append(f.keys, remote.APIKey{ID: k.ID, Name: k.Name, Key: remote.Secret(k.Key.Masked())})
+	if !f.gone {
+		f.keys = append(f.keys, remote.APIKey{ID: k.ID, Name: k.Name, Key: remote.Secret(k.Key.Masked())})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ import (
 // within that time, after someone reverted its effect by hand (notes set
 // back, a role changed back, a deleted object restored, an invite's date
 // set back), gets the earlier answer and changes nothing: the account would
-// not converge until the next day. Creates are confirmed by verifyCreates;
+// not converge until the next day. Creates are confirmed in verify.go;
 // the other mutations are checked here, right after their call: a replayed
 // answer is followed by a read of the object, and when the live state does
 // not show the change, the call is made again with a fresh key.

@@ -243,3 +243,88 @@ func TestShows(t *testing.T) {
 }
 
 func valuePtr[T any](v T) *T { return &v }
+
+func TestReplayedCreate(t *testing.T) {
+	create := []string{"CreateAPIKey fresh"}
+	tests := []struct {
+		name      string
+		replayed  int
+		gone      bool
+		fail      map[string]error
+		want      Outcome
+		wantCalls []string
+		// wantLine is the step's line, durations as (D).
+		wantLine string
+		// wantSecret is the number of the fake key whose secret is kept
+		// (0: none).
+		wantSecret int
+	}{
+		{
+			name: "a fresh answer is taken without a read", want: Done, wantCalls: create,
+			wantLine: "+ api_key.fresh: created, id 9001 (D)", wantSecret: 1,
+		},
+		{
+			name: "replayed, and the object is live: one read confirms it", replayed: 1, want: Done,
+			wantCalls: []string{"CreateAPIKey fresh", "GetAPIKey 9001"},
+			wantLine:  "+ api_key.fresh: created, id 9001 (D)", wantSecret: 1,
+		},
+		{
+			name: "replayed, and the object is gone: made again, one line naming the live id", replayed: 1, gone: true, want: Done,
+			wantCalls: []string{"CreateAPIKey fresh", "GetAPIKey 9001", "CreateAPIKey fresh"},
+			wantLine:  "+ api_key.fresh: created, id 9002, made again: the API replayed an identical apply's answer (< 24 h old) whose object (id 9001) was since deleted (D)", wantSecret: 2,
+		},
+		{
+			name: "replayed twice, both objects gone: made again with a third key", replayed: 2, gone: true, want: Done,
+			wantCalls: []string{"CreateAPIKey fresh", "GetAPIKey 9001", "CreateAPIKey fresh", "GetAPIKey 9002", "CreateAPIKey fresh"},
+			wantLine:  "+ api_key.fresh: created, id 9003, made again: the API replayed 2 identical applies' answers (< 24 h old) whose objects (ids 9001, 9002) were since deleted (D)", wantSecret: 3,
+		},
+		{
+			name: "replayed, and the read fails: done, with a pointer to plan", replayed: 1, fail: map[string]error{"GetAPIKey 9001": errors.New("connection reset")}, want: Done,
+			wantCalls: []string{"CreateAPIKey fresh", "GetAPIKey 9001"},
+			wantLine:  "+ api_key.fresh: created, id 9001, answer replayed, and reading id 9001 to confirm it exists failed (connection reset); run plan to check (D)", wantSecret: 1,
+		},
+		{
+			name: "replayed, gone, and making it again fails: the error says both", replayed: 1, gone: true,
+			fail: map[string]error{"CreateAPIKey fresh": &remote.APIError{Status: 422, Code: "invalid", Message: "nope"}}, want: Failed,
+			wantCalls: []string{"CreateAPIKey fresh", "GetAPIKey 9001", "CreateAPIKey fresh"},
+			wantLine:  "+ api_key.fresh: FAILED (D): the API replayed an identical apply's answer (< 24 h old) whose object (id 9001) was since deleted, and making it again failed: ",
+		},
+		{
+			name: "replayed again and again: failed, naming the 24 hours", replayed: maxRedos + 1, gone: true, want: Failed,
+			wantCalls: []string{"CreateAPIKey fresh", "GetAPIKey 9001", "CreateAPIKey fresh", "GetAPIKey 9002", "CreateAPIKey fresh", "GetAPIKey 9003",
+				"CreateAPIKey fresh", "GetAPIKey 9004", "CreateAPIKey fresh", "GetAPIKey 9005"},
+			wantLine: "+ api_key.fresh: FAILED (D): the API replayed 5 identical applies' answers (< 24 h old) whose objects (ids 9001, 9002, 9003, 9004, 9005) were since deleted; it forgets an answer 24 hours after the first, so apply again then",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeClient{replayed: map[string]int{"CreateAPIKey fresh": tt.replayed}, gone: tt.gone, fail: tt.fail}
+			p := &plan.Plan{FormatVersion: plan.FormatVersion, Account: "acme-bot", Changes: []plan.Change{
+				{Address: addr(t, "api_key.fresh"), Action: plan.Create, After: map[string]any{"name": "fresh"}},
+			}}
+			sink := &memSink{}
+			var out strings.Builder
+			res, _ := Run(context.Background(), p, f, Options{Secrets: sink, Out: &out})
+			if res == nil || len(res.Steps) != 1 {
+				t.Fatalf("Run gave %+v\n%s", res, out.String())
+			}
+			if st := res.Steps[0]; st.Outcome != tt.want {
+				t.Errorf("outcome %v, want %v (err %v)", st.Outcome, tt.want, st.Err)
+			}
+			if diff := cmp.Diff(tt.wantCalls, f.Calls()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			lines := strings.Split(strings.TrimSuffix(durations.ReplaceAllString(out.String(), "(D)"), "\n"), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], tt.wantLine) {
+				t.Errorf("output %q, want one line starting %q", lines, tt.wantLine)
+			}
+			var want map[string]remote.Secret
+			if tt.wantSecret > 0 {
+				want = map[string]remote.Secret{"fresh": remote.Secret(fmt.Sprintf("sk-fake-fresh-%d-secret", tt.wantSecret))}
+			}
+			if diff := cmp.Diff(want, sink.keys); diff != "" {
+				t.Errorf("secrets kept (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

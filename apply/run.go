@@ -117,11 +117,10 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	for _, ph := range phases {
 		total += len(ph)
 	}
-	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}, created: map[*step]remote.ID{}}
+	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}}
 	res := &Result{}
 	for _, steps := range phases {
 		results := r.phase(ctx, steps)
-		r.verifyCreates(ctx, steps, results)
 		res.Steps = append(res.Steps, results...)
 	}
 	r.out.close()
@@ -150,7 +149,6 @@ type runner struct {
 	out         *printer
 	mu          sync.Mutex
 	byChange    map[int]*StepResult // the replace-create step of each change, once finished
-	created     map[*step]remote.ID // the ids creates answered with
 	interrupted bool
 }
 

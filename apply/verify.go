@@ -11,125 +11,115 @@ import (
 	"github.com/mlabctl/mlabctl/remote"
 )
 
-// verifyCreates checks, after a phase that created API keys or invited
-// members, that every object the creates answered with exists, with one list
-// call per kind.
+// Replayed creates.
 //
-// Why: idempotency keys depend only on the plan, and the server replays the
+// Idempotency keys depend only on the plan, and the server replays the
 // first answer to a key for 24 hours. An identical plan applied again within
-// that time, after its objects were deleted (create a key, remove it,
-// declare it again), gets the old answer back: an id that no longer exists
-// and, for a key, a dead secret. Such a create is made again with a key
-// salted by the stale id: still deterministic, so identical concurrent runs
-// still share it, but never the stale answer. Its line follows the phase's
-// lines, and its new secret replaces the dead one in the sink.
-func (r *runner) verifyCreates(ctx context.Context, steps []*step, results []StepResult) {
-	var suspects []int
-	for i, s := range steps {
-		if results[i].Outcome != Done || r.createdID(s) == "" {
-			continue
-		}
-		suspects = append(suspects, i)
-	}
-	if len(suspects) == 0 {
-		return
-	}
-	rctx, cancel := readContext(ctx)
-	defer cancel()
-	live := map[plan.Kind]map[remote.ID]bool{}
-	for _, i := range suspects {
-		kind := steps[i].c.Address.Kind
-		if live[kind] != nil {
-			continue
-		}
-		ids, err := r.liveIDs(rctx, kind)
+// that time, after its objects were deleted (invite someone, remove her,
+// declare her again), gets the old answer back: an id that no longer exists
+// and, for a key, a dead secret. So a create whose answer is a replay reads
+// the object it names, within its own step and before its line is printed
+// (one line per action, naming the id that is live), and when the object is
+// gone, the create is made again with a key salted by the stale id: still
+// deterministic, so identical concurrent runs still share it, but never the
+// stale answer. A second delete-and-declare within the 24 hours would replay
+// that redo too; each redo therefore derives the next key from the one
+// before, up to maxRedos. An answer that is not a replay made the object
+// just now and needs no read.
+
+// createDo makes one create call with the idempotency key in ctx and
+// returns the id it answered with ("" when the answer names none).
+type createDo func(ctx context.Context) (remote.ID, error)
+
+// createConfirmed makes a create step's call with s.key, and again with a
+// derived key while the answer is a replay of an object since deleted (get
+// answers 404 for its id). It returns the id of the live object and a note
+// for the step's line; on error, the error of the last call, saying when it
+// followed a stale replay.
+func (r *runner) createConfirmed(ctx context.Context, s *step, do createDo, get func(context.Context, remote.ID) error) (remote.ID, string, error) {
+	key := s.key
+	var stale []string
+	for {
+		info := &remote.ResponseInfo{}
+		id, err := do(remote.WithResponseInfo(remote.WithIdempotencyKey(ctx, key), info))
 		if err != nil {
-			// Not knowing is not a failure of the creates: they answered.
-			r.out.print(fmt.Sprintf("  (could not list the %s to confirm the creates: %v)\n", kindNoun(kind), err))
-			return
+			if len(stale) > 0 {
+				err = fmt.Errorf("the API replayed %s whose %s since deleted%s, and making it again failed: %w", replays(len(stale)), staleObjects(stale), r.forget(s), err)
+			}
+			return "", "", err
 		}
-		live[kind] = ids
-	}
-	for _, i := range suspects {
-		s := steps[i]
-		stale := r.createdID(s)
-		if live[s.c.Address.Kind][stale] {
-			continue
+		if !info.Replayed || id == "" {
+			return id, madeAgain(stale), nil
 		}
-		if ctx.Err() != nil {
-			results[i] = StepResult{Address: s.c.Address, Action: s.c.Action, Step: s.step, Phase: s.phase, Outcome: Failed, IdempotencyKey: s.key,
-				Err: fmt.Errorf("the API replayed an earlier identical apply's answer (id %s, which no longer exists) and apply was interrupted before making it again", stale)}
-			r.forget(s)
-			r.settle(s, results[i])
-			r.out.print(line(results[i], "", false, r.opts.Color))
-			continue
+		rctx, cancel := readContext(ctx)
+		gerr := get(rctx, id)
+		cancel()
+		switch {
+		case gerr == nil:
+			return id, madeAgain(stale), nil
+		case !isNotFound(gerr):
+			// Not knowing is not a failure of the create: it answered.
+			return id, joinNotes(madeAgain(stale), fmt.Sprintf("answer replayed, and reading id %s to confirm it exists failed (%v); run plan to check", id, gerr)), nil
 		}
-		retry := *s
-		sum := sha256.Sum256([]byte(s.key + "\x00stale:" + stale.String()))
-		retry.key = hex.EncodeToString(sum[:])
-		res, secret := r.exec(ctx, &retry)
-		if res.Outcome == Done {
-			res.Note = joinNotes(res.Note, fmt.Sprintf("made again: the first answer was replayed from an identical apply within 24 hours whose object (id %s) was since deleted", stale))
-		} else {
-			r.forget(s)
-			res.Err = fmt.Errorf("the first answer was replayed from an identical apply whose object (id %s) was since deleted, and making it again failed: %w", stale, res.Err)
+		stale = append(stale, id.String())
+		if len(stale) > maxRedos {
+			return "", "", &staleReplaysError{fmt.Sprintf("the API replayed %s whose %s since deleted%s; it forgets an answer 24 hours after the first, so apply again then", replays(len(stale)), staleObjects(stale), r.forget(s))}
 		}
-		r.settle(s, res)
-		results[i] = res
-		r.out.print(line(res, secret, r.opts.ShowSecrets, r.opts.Color))
+		key = staleKey(key, id)
 	}
 }
 
-// settle records the final result of a replacement's create, which decides
-// whether its delete runs.
-func (r *runner) settle(s *step, res StepResult) {
-	if s.step != StepReplaceCreate {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.byChange[s.change] = &res
+// staleReplaysError is a create given up after maxRedos stale replays: an
+// answer, not a lost one, so nothing is read to see whether it happened.
+type staleReplaysError struct{ msg string }
+
+// Error says what was replayed and when to apply again.
+func (e *staleReplaysError) Error() string { return e.msg }
+
+// staleKey is the Idempotency-Key of a create made again after key was
+// replayed with the id of an object since deleted: deterministic (see the
+// comment at the top of this file), and never equal to key.
+func staleKey(key string, stale remote.ID) string {
+	sum := sha256.Sum256([]byte(key + "\x00stale:" + stale.String()))
+	return hex.EncodeToString(sum[:])
 }
 
-func (r *runner) createdID(s *step) remote.ID {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.created[s]
+// madeAgain is the note of a create made again after stale replays (none:
+// "").
+func madeAgain(stale []string) string {
+	if len(stale) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("made again: the API replayed %s whose %s since deleted", replays(len(stale)), staleObjects(stale))
 }
 
-// liveIDs lists the ids of the live objects of a kind.
-func (r *runner) liveIDs(ctx context.Context, kind plan.Kind) (map[remote.ID]bool, error) {
-	switch kind {
-	case plan.KindAPIKey:
-		return idsOf(ctx, r.client.ListAPIKeys, func(k remote.APIKey) remote.ID { return k.ID })
-	case plan.KindTeamMember:
-		return idsOf(ctx, r.client.ListTeam, func(m remote.TeamMember) remote.ID { return m.ID })
+// staleObjects names the objects of stale replayed answers, with the verb.
+func staleObjects(ids []string) string {
+	if len(ids) == 1 {
+		return "object (id " + ids[0] + ") was"
 	}
-	return map[remote.ID]bool{}, nil
+	return "objects (ids " + strings.Join(ids, ", ") + ") were"
 }
 
-// idsOf lists objects with list and returns the set of their ids.
-func idsOf[T any](ctx context.Context, list func(context.Context) ([]T, error), id func(T) remote.ID) (map[remote.ID]bool, error) {
-	items, err := list(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := make(map[remote.ID]bool, len(items))
-	for _, v := range items {
-		ids[id(v)] = true
-	}
-	return ids, nil
-}
-
-// forget removes a dead secret from the sink, when the sink can.
-func (r *runner) forget(s *step) {
-	if f, ok := r.opts.Secrets.(interface{ Forget(name string) error }); ok && s.c.Address.Kind == plan.KindAPIKey {
-		if err := f.Forget(s.c.Address.Name); err != nil {
-			r.out.print(fmt.Sprintf("  (could not remove the dead secret of %q from the secrets file: %v)\n", s.c.Address.Name, err))
-		}
+// gone adapts a get by id to createConfirmed: only its error matters.
+func gone[T any](get func(context.Context, remote.ID) (T, error)) func(context.Context, remote.ID) error {
+	return func(ctx context.Context, id remote.ID) error {
+		_, err := get(ctx, id)
+		return err
 	}
 }
 
-func kindNoun(k plan.Kind) string {
-	return strings.ReplaceAll(string(k), "_", " ") + "s"
+// forget removes a dead secret from the sink, when the sink can: the
+// secrets file may hold the one the first, replayed answer carried (the
+// earlier apply saved it). It returns "" or a clause saying it could not,
+// for the step's error.
+func (r *runner) forget(s *step) string {
+	f, ok := r.opts.Secrets.(interface{ Forget(name string) error })
+	if !ok || s.c.Address.Kind != plan.KindAPIKey {
+		return ""
+	}
+	if err := f.Forget(s.c.Address.Name); err != nil {
+		return fmt.Sprintf(" (and removing its dead secret from the secrets file failed: %v)", err)
+	}
+	return ""
 }
