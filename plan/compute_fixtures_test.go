@@ -145,7 +145,7 @@ func demoSpec() *spec.Spec {
 		declMember(36, "carol@example.com", "member"),
 		declMember(38, "dave@example.com", "viewer"),
 	}
-	s.AccessTokens = &spec.AccessTokens{Keep: []string{"demo", "github-actions*", "laptop"}, Pos: at(41, 3)}
+	s.AccessTokens = &spec.AccessTokens{Keep: []string{"demo", "github-actions*", "laptop", "mlabctl-*"}, Pos: at(41, 3)}
 	s.Ignore = spec.Ignore{APIKeys: []string{"dashboard-*"}}
 	s.Policy = spec.Policy{
 		MinAdmins: 1, MinAdminsPos: at(47, 15), MaxDeletePercent: 50,

@@ -37,7 +37,7 @@ func TestExampleFile(t *testing.T) {
 			{Email: "carol@example.com", Role: "member"},
 			{Email: "dave@example.com", Role: "viewer"},
 		},
-		AccessTokens: &AccessTokens{Keep: []string{"demo", "github-actions*", "laptop"}},
+		AccessTokens: &AccessTokens{Keep: []string{"demo", "github-actions*", "laptop", "mlabctl-*"}},
 		Ignore:       Ignore{APIKeys: []string{"dashboard-*"}},
 		Policy:       Policy{MinAdmins: 1, MaxDeletePercent: 50, ResendInvitesAfter: 7 * 24 * time.Hour, ResendInvitesAfterText: "7d"},
 	}
