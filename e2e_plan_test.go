@@ -558,6 +558,9 @@ func TestMassRevocationOfAccessTokens(t *testing.T) {
 	if !strings.Contains(res.Stderr, "--allow-mass-delete") {
 		t.Errorf("the refusal does not say how to approve:\n%s", res.Stderr)
 	}
+	if !strings.Contains(res.Stderr, "live access tokens") {
+		t.Errorf("the refusal does not name the section in words:\n%s", res.Stderr)
+	}
 	if n := liveTokens(); n != 9 {
 		t.Errorf("a refused apply left %d live tokens, want all 9", n)
 	}

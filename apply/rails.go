@@ -152,6 +152,8 @@ func sectionNoun(section string) string {
 		return "API keys"
 	case "team":
 		return "team members"
+	case "access_tokens":
+		return "access tokens"
 	}
 	return section
 }
