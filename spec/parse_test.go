@@ -94,6 +94,16 @@ func TestParseDiagnostics(t *testing.T) {
 			want: []string{`f.yaml:2:46: preferences.wallet_notification_threshold: .nan is not a finite number`},
 		},
 		{
+			name: "a number too large for a float is out of range, not a string",
+			src:  "version: 1\npreferences: {wallet_notification_threshold: 1e400}\n",
+			want: []string{`f.yaml:2:46: preferences.wallet_notification_threshold: 1e400 is out of range: not a finite number`},
+		},
+		{
+			name: "a quoted huge number is still a string",
+			src:  "version: 1\npreferences: {wallet_notification_threshold: \"1e400\"}\n",
+			want: []string{`f.yaml:2:46: preferences.wallet_notification_threshold: must be a number, got "1e400"`},
+		},
+		{
 			name: "a self-referencing merge is refused",
 			src:  "version: 1\nprofile: &p\n  <<: *p\n",
 			want: []string{`f.yaml:3:7: alias *p refers to the node that contains it: a YAML alias must name a node defined before it and outside it`},

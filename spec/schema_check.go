@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,6 +84,13 @@ func (l *loader) schemaError(root *yaml.Node, ve *jsonschema.ValidationError) {
 		l.duplicateItems(val, path)
 	case "type":
 		want := typeText(sub["type"])
+		if strings.Contains(want, "number") && overflowsFloat(val) {
+			// yaml.v3 resolves an unquoted number too large for a float64
+			// as a string; saying "must be a number" about it would be a
+			// contradiction, so it is worded like .inf.
+			l.report(node, fmt.Sprintf("%s: %s is out of range: not a finite number", orTop(path), val.Value), "")
+			break
+		}
 		detail := ""
 		if val.Kind == yaml.ScalarNode && val.ShortTag() == "!!null" {
 			switch {
@@ -231,6 +239,21 @@ func schemaAt(location string) (keyword string, sub map[string]any) {
 		sub = map[string]any{}
 	}
 	return keyword, sub
+}
+
+// yamlFloat is YAML 1.2's float syntax as yaml.v3 resolves it.
+var yamlFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+// overflowsFloat reports whether n is an unquoted, untagged scalar written
+// as a number whose magnitude does not fit a float64 (1e400): yaml.v3 gives
+// such a scalar the !!str tag instead of failing.
+func overflowsFloat(n *yaml.Node) bool {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Style != 0 || n.ShortTag() != "!!str" || !yamlFloat.MatchString(n.Value) {
+		return false
+	}
+	_, err := strconv.ParseFloat(n.Value, 64)
+	return errors.Is(err, strconv.ErrRange)
 }
 
 // typeText words a schema "type" for "must be …".
