@@ -164,9 +164,7 @@ var completionCases = []struct {
 }
 
 func TestBashCompletion(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash is not installed")
-	}
+	requireTool(t, "bash")
 	script := completionScript(t, completionTestApp(), "bash")
 	for _, tc := range completionCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,9 +208,7 @@ func fishComplete(t *testing.T, script, line string) []string {
 }
 
 func TestFishCompletion(t *testing.T) {
-	if _, err := exec.LookPath("fish"); err != nil {
-		t.Skip("fish is not installed")
-	}
+	requireTool(t, "fish")
 	script := completionScript(t, completionTestApp(), "fish")
 	for _, tc := range completionCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,9 +276,7 @@ _mlabctl
 }
 
 func TestZshCompletion(t *testing.T) {
-	if _, err := exec.LookPath("zsh"); err != nil {
-		t.Skip("zsh is not installed")
-	}
+	requireTool(t, "zsh")
 	script := completionScript(t, completionTestApp(), "zsh")
 	for _, tc := range completionCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,9 +292,7 @@ func TestZshCompletion(t *testing.T) {
 // app: each offers exactly its subcommands and its long flags. It covers
 // nested commands (auth, auth tokens) as they land.
 func TestCompletionRealTree(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash is not installed")
-	}
+	requireTool(t, "bash")
 	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
 	script := completionScript(t, app, "bash")
 	tree, err := completionTree(app)
@@ -413,9 +405,7 @@ func TestCompletionScriptsParse(t *testing.T) {
 		{"fish", []string{"--no-execute"}},
 	} {
 		t.Run(tc.shell, func(t *testing.T) {
-			if _, err := exec.LookPath(tc.shell); err != nil {
-				t.Skipf("%s is not installed", tc.shell)
-			}
+			requireTool(t, tc.shell)
 			path := filepath.Join(t.TempDir(), "script")
 			if err := os.WriteFile(path, []byte(completionScript(t, app, tc.shell)), 0o600); err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ package main
 // commands and interrupts.
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -56,12 +57,13 @@ func TestSecondInterruptQuits(t *testing.T) {
 		t.Skipf("no FIFOs here: %v", err)
 	}
 	p := startCLI(t, cliRun{Args: []string{"validate", "-f", fifo}})
-	// Give the process time to install its signal handler and block on the
-	// FIFO; a signal before that would kill it the default way (and fail the
-	// exit-code check below, which is the point).
-	time.Sleep(time.Second)
+	// Wait until mlabctl has the FIFO open for reading (a non-blocking open
+	// for writing fails with ENXIO until then): its signal handler is
+	// installed before it reads any file. Keeping the write end open and
+	// silent leaves it blocked in read, which does not watch the context.
+	w := openFIFOWriter(t, fifo)
+	defer w.Close()
 	p.Signal(t, os.Interrupt)
-	time.Sleep(100 * time.Millisecond)
 	p.Signal(t, syscall.SIGTERM)
 	io.Copy(io.Discard, p.Stdout)
 	code, stderr := p.Wait(t)
@@ -70,5 +72,22 @@ func TestSecondInterruptQuits(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "interrupted twice") {
 		t.Errorf("stderr %q does not say why mlabctl quit", stderr)
+	}
+}
+
+// openFIFOWriter opens fifo for writing once a reader has it open, polling
+// because the kernel offers no way to wait for a reader without blocking.
+func openFIFOWriter(t *testing.T, fifo string) *os.File {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			return f
+		}
+		if !errors.Is(err, syscall.ENXIO) || time.Now().After(deadline) {
+			t.Fatalf("waiting for mlabctl to open %s: %v", fifo, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

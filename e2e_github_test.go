@@ -317,9 +317,7 @@ func runActionScript(t *testing.T, script, dir string, env map[string]string) (o
 // words split honouring quotes, exit codes 0 and 2 pass, others fail the
 // step, and exit-code plus plan's outputs reach $GITHUB_OUTPUT.
 func TestActionRunStep(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash is not installed")
-	}
+	requireTool(t, "bash")
 	script := actionStep(t, "run")
 	example, err := os.ReadFile(githubExample)
 	if err != nil {
@@ -413,9 +411,7 @@ func TestActionBuildStep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds mlabctl; skipped with -short")
 	}
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash is not installed")
-	}
+	requireTool(t, "bash")
 	root, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)

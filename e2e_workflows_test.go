@@ -9,7 +9,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -100,12 +99,8 @@ type workflowDoc struct {
 
 func newWorkflowHarness(t *testing.T, file string) *workflowHarness {
 	t.Helper()
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash is not installed")
-	}
-	if _, err := exec.LookPath("jq"); err != nil {
-		t.Skip("jq is not installed")
-	}
+	requireTool(t, "bash")
+	requireTool(t, "jq")
 	data, err := os.ReadFile(filepath.Join("examples", "github", file))
 	if err != nil {
 		t.Fatal(err)

@@ -178,9 +178,7 @@ func TestActionYAML(t *testing.T) {
 // TestRunScriptsParse checks every bash script of the workflows and the
 // action with bash -n.
 func TestRunScriptsParse(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash is not installed")
-	}
+	requireTool(t, "bash")
 	files := append(workflowFiles(t), "action.yml")
 	for _, path := range files {
 		data, err := os.ReadFile(path)
@@ -191,7 +189,11 @@ func TestRunScriptsParse(t *testing.T) {
 		if err := yaml.Unmarshal(data, &root); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		for _, s := range runScripts(&root) {
+		scripts := runScripts(&root)
+		if len(scripts) == 0 {
+			t.Errorf("%s: no run scripts found; every workflow and the action run mlabctl from a script", path)
+		}
+		for _, s := range scripts {
 			cmd := exec.Command("bash", "-n")
 			cmd.Stdin = strings.NewReader(s.Value)
 			if out, err := cmd.CombinedOutput(); err != nil {

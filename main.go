@@ -85,8 +85,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // newApp builds the command tree. Commands are listed here, each built by its
 // own constructor in cmd_<name>.go.
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	var commands []*cli.Command
-	for _, c := range []*cli.Command{
+	commands := []*cli.Command{
 		validateCommand(),
 		planCommand(),
 		applyCommand(),
@@ -96,10 +95,6 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		authCommand(),
 		completionCommand(),
 		versionCommand(),
-	} {
-		if c != nil {
-			commands = append(commands, c)
-		}
 	}
 	setUsageErrors(commands)
 	return &cli.App{
