@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/mlabctl/mlabctl/schema"
 	"github.com/urfave/cli/v2"
@@ -20,7 +21,7 @@ func schemaCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return usageError{fmt.Errorf("schema takes no arguments, got %q", c.Args().First())}
 			}
-			_, err := c.App.Writer.Write(schema.JSON)
+			_, err := io.WriteString(c.App.Writer, schema.JSON())
 			return err
 		},
 	}

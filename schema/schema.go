@@ -12,12 +12,16 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
-// JSON is the text of modelslab.schema.json exactly as shipped (what
-// `mlabctl schema` prints). It is a variable only because go:embed needs
-// one; nothing may modify it.
+// text is modelslab.schema.json exactly as shipped. It is unexported and a
+// string so that no importer can change the schema other packages validate
+// against: go:embed needs a variable, and a string's bytes are immutable.
 //
 //go:embed modelslab.schema.json
-var JSON []byte
+var text string
+
+// JSON returns the text of modelslab.schema.json exactly as shipped (what
+// `mlabctl schema` prints).
+func JSON() string { return text }
 
 // URL is the schema's $id, under which it is compiled; validation errors
 // carry it in their absolute keyword locations.
@@ -34,7 +38,7 @@ type compiledSchema struct {
 
 var compiled = sync.OnceValue(func() compiledSchema {
 	var doc map[string]any
-	if err := json.Unmarshal(JSON, &doc); err != nil {
+	if err := json.Unmarshal([]byte(text), &doc); err != nil {
 		return compiledSchema{err: fmt.Errorf("schema: reading embedded modelslab.schema.json: %w", err)}
 	}
 	doc = inlineRefs(doc).(map[string]any)
