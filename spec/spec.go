@@ -8,9 +8,9 @@ import (
 // Pos is a position in a modelslab.yaml file. Line and Col are 1-based; the
 // zero Pos means "unknown".
 type Pos struct {
-	File string
-	Line int
-	Col  int
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
 }
 
 // String renders the position as FILE:LINE:COL.
