@@ -80,7 +80,7 @@ func CheckRails(ctx context.Context, p *plan.Plan, tokens TokenLister, r Rails) 
 		}
 	}
 	if len(misuse) > 0 {
-		return &AllowDeleteError{Problems: misuse}
+		return &AllowDeleteError{Problems: sanitized(misuse)}
 	}
 
 	var reasons []string
@@ -141,9 +141,21 @@ func CheckRails(ctx context.Context, p *plan.Plan, tokens TokenLister, r Rails) 
 	}
 	if len(reasons) > 0 {
 		sort.Strings(reasons)
-		return &RefusedError{Reasons: reasons}
+		return &RefusedError{Reasons: sanitized(reasons)}
 	}
 	return nil
+}
+
+// sanitized cleans each line with plan.SanitizeLine: reasons name live
+// addresses (a deleted key, a member, a token), which may hold escape
+// sequences that would rewrite the terminal or the CI log they are printed
+// on.
+func sanitized(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = plan.SanitizeLine(l)
+	}
+	return out
 }
 
 func sectionNoun(section string) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
@@ -94,10 +95,27 @@ func TestCheckRails(t *testing.T) {
 			},
 			tokens: []remote.AccessToken{{ID: "5", Name: "ci", Current: true}, {ID: "6", Name: "old"}},
 		},
+		{
+			name: "a hostile token name is escaped",
+			plan: func(t testing.TB) *plan.Plan {
+				return &plan.Plan{Changes: []plan.Change{{Address: addr(t, "access_token.evil\x1b[2K\rFAKE: ok#5"), Action: plan.Delete, LiveID: "5"}}}
+			},
+			tokens:  []remote.AccessToken{{ID: "5", Name: "evil\x1b[2K\rFAKE: ok", Current: true}},
+			refused: []string{`access_token.evil\u001b[2K\u000dFAKE: ok#5 is the token`},
+		},
+		{
+			name:   "a hostile --allow-delete is escaped",
+			plan:   massPlan,
+			rails:  Rails{AllowDelete: []plan.Address{{Kind: plan.KindAPIKey, Name: "x\x1b]0;title\a"}}},
+			misuse: `the plan does not delete api_key.x\u001b]0;title\u0007`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := CheckRails(context.Background(), tt.plan(t), &fakeClient{tokens: tt.tokens}, tt.rails)
+			if err != nil && strings.ContainsFunc(err.Error(), func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
+				t.Errorf("the error holds a raw control character: %q", err.Error())
+			}
 			var refused *RefusedError
 			switch {
 			case tt.misuse != "":

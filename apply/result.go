@@ -111,8 +111,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 	if r.OK() {
 		return
 	}
-	plain := func(s string) string { return s }
-	for _, l := range r.outcomeLists([]Outcome{Done, Failed, Skipped}, func(step string) string { return "    " + step }, plain) {
+	for _, l := range r.outcomeLists([]Outcome{Done, Failed, Skipped}, func(step string) string { return "    " + step }, plan.SanitizeLine) {
 		fmt.Fprintf(w, "  %s:\n%s\n", l.title, strings.Join(l.items, "\n"))
 	}
 	fmt.Fprintln(w, r.nextStep("command"))
@@ -142,9 +141,9 @@ type outcomeList struct {
 
 // outcomeLists lists the steps by outcome, in the order of outcomes,
 // leaving out those no step has. An item is the step's mark and
-// description through step, then its error, if any, through errText: the
+// description through step, then its error, if any, through errMsg: the
 // text and markdown summaries differ only in those.
-func (r *Result) outcomeLists(outcomes []Outcome, step, errText func(string) string) []outcomeList {
+func (r *Result) outcomeLists(outcomes []Outcome, step, errMsg func(string) string) []outcomeList {
 	var out []outcomeList
 	for _, o := range outcomes {
 		l := outcomeList{title: strings.ToUpper(o.String()[:1]) + o.String()[1:]}
@@ -154,7 +153,7 @@ func (r *Result) outcomeLists(outcomes []Outcome, step, errText func(string) str
 			}
 			item := step(s.Action.Mark() + " " + describe(s))
 			if s.Err != nil {
-				item += ": " + errText(s.Err.Error())
+				item += ": " + errMsg(s.Err.Error())
 			}
 			l.items = append(l.items, item)
 		}
@@ -174,16 +173,18 @@ func (r *Result) nextStep(rerun string) string {
 	return "Nothing was changed."
 }
 
-// describe names a step for the summary: the address, and the half of a
-// replace when it is one.
+// describe names a step for a line of output: the address, cleaned by
+// plan.SanitizeLine (a live name may hold escape sequences), and the half of
+// a replace when it is one.
 func describe(s StepResult) string {
+	a := plan.SanitizeLine(s.Address.String())
 	switch s.Step {
 	case StepReplaceCreate:
-		return s.Address.String() + " (create the new key)"
+		return a + " (create the new key)"
 	case StepReplaceDelete:
-		return s.Address.String() + " (delete the old key)"
+		return a + " (delete the old key)"
 	}
-	return s.Address.String()
+	return a
 }
 
 // actionCounts renders "2 created, 3 updated, 1 deleted, 1 replaced" for the

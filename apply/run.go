@@ -204,9 +204,11 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r.out.start(s.c.Address.String())
+			// The progress line shows live names too: cleaned like the lines.
+			name := plan.SanitizeLine(s.c.Address.String())
+			r.out.start(name)
 			res, secret := r.exec(ctx, s)
-			r.out.finish(s.c.Address.String())
+			r.out.finish(name)
 			if s.step == StepReplaceCreate {
 				r.mu.Lock()
 				r.byChange[s.change] = &res
@@ -247,23 +249,35 @@ func line(res StepResult, secret remote.Secret, show, color bool) string {
 	var b strings.Builder
 	paint := func(style plan.Style, s string) string { return plan.Paint(style, s, color) }
 	mark := paint(plan.MarkStyle(res.Action), res.Action.Mark())
+	// Names and server messages are live data: they are printed through
+	// plan.SanitizeLine, so that a key named "x\x1b[2K\rFAKE" cannot erase or
+	// forge a line of the terminal or the CI log.
 	switch res.Outcome {
 	case Done:
-		fmt.Fprintf(&b, "%s %s: %s", mark, res.Address, doneVerb(res))
+		fmt.Fprintf(&b, "%s %s: %s", mark, plan.SanitizeLine(res.Address.String()), doneVerb(res))
 		if res.Note != "" {
-			fmt.Fprintf(&b, ", %s", res.Note)
+			fmt.Fprintf(&b, ", %s", plan.SanitizeLine(res.Note))
 		}
 		fmt.Fprintf(&b, " (%s)\n", roundDuration(res.Duration))
 	case Failed:
-		fmt.Fprintf(&b, "%s %s: %s (%s): %v\n", mark, describe(res), paint(plan.StyleFailure, "FAILED"), roundDuration(res.Duration), res.Err)
+		fmt.Fprintf(&b, "%s %s: %s (%s): %s\n", mark, describe(res), paint(plan.StyleFailure, "FAILED"), roundDuration(res.Duration), errText(res.Err))
 	case Skipped:
-		fmt.Fprintf(&b, "%s %s: %s: %v\n", mark, describe(res), paint(plan.StyleCaution, "skipped"), res.Err)
+		fmt.Fprintf(&b, "%s %s: %s: %s\n", mark, describe(res), paint(plan.StyleCaution, "skipped"), errText(res.Err))
 	}
 	if show && !secret.IsZero() {
 		fmt.Fprintf(&b, "\n    ┌ %s for API key %q, shown only this once; store it now:\n    │ %s\n    └ (pass --secrets-out FILE to have it written to a 0600 file instead)\n\n",
 			paint(plan.StyleBold, "NEW SECRET"), res.Address.Name, secret.Reveal())
 	}
 	return b.String()
+}
+
+// errText renders a step's error for one line of output: its message,
+// which may quote the server or a live name, cleaned by plan.SanitizeLine.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return plan.SanitizeLine(err.Error())
 }
 
 func doneVerb(res StepResult) string {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/internal/golden"
@@ -231,14 +232,36 @@ func TestRunFailures(t *testing.T) {
 	}
 }
 
+// hostileKey is a live key name (the account is not ours to trust) made to
+// erase the line it is printed on and forge a new one.
+const hostileKey = "evil\x1b[2K\rFAKE: all good\u202e"
+
+// withHostileDeletes adds to the demo plan the deletion of a live key named
+// hostileKey and a member whose address hides a bidirectional override.
+func withHostileDeletes(t testing.TB, p *plan.Plan) *plan.Plan {
+	p.Changes = append(p.Changes,
+		plan.Change{Address: addr(t, "api_key."+hostileKey), Action: plan.Delete, LiveID: "105", Before: map[string]any{"name": hostileKey}},
+		plan.Change{Address: addr(t, "team_member.eve\u202egro.elpmaxe@x.io"), Action: plan.Delete, LiveID: "5"},
+	)
+	return p
+}
+
 func TestRunFailureSummary(t *testing.T) {
-	f := &fakeClient{fail: map[string]error{"CreateAPIKey ci": errBoom, "RevokeToken 2": errBoom}}
+	f := &fakeClient{fail: map[string]error{
+		"CreateAPIKey ci": errBoom,
+		"RevokeToken 2":   errBoom,
+		// A server message is live data too.
+		"DeleteAPIKey 105": errors.New("500 \x1b[31mboom\x1b[0m\r\x1b[2KApply complete"),
+	}}
 	var out bytes.Buffer
-	res, err := Run(context.Background(), demoPlan(t), f, Options{Out: &out, Secrets: &memSink{}})
+	res, err := Run(context.Background(), withHostileDeletes(t, demoPlan(t)), f, Options{Out: &out, Secrets: &memSink{}})
 	if err == nil {
 		t.Fatal("Run succeeded, want a failure")
 	}
 	res.WriteSummary(&out)
+	if i := strings.IndexFunc(out.String(), func(r rune) bool { return r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) }); i >= 0 {
+		t.Errorf("the output prints a live name or message raw: %q", out.String()[max(0, i-20):])
+	}
 	golden.Check(t, filepath.Join("testdata", "partial_failure.txt"), []byte(durations.ReplaceAllString(out.String(), "(D)")))
 }
 

@@ -222,12 +222,12 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 			if l.countsOnly {
 				// Even the warnings may be what does not fit: keep
 				// their first line, shortened.
-				b.WriteString("> " + mdText(truncateUTF8(wl.first, maxBriefWarning)))
+				b.WriteString("> " + MarkdownText(truncateUTF8(wl.first, maxBriefWarning)))
 				if len(wl.first) > maxBriefWarning {
 					b.WriteString("…")
 				}
 			} else {
-				b.WriteString("> " + mdText(wl.first))
+				b.WriteString("> " + MarkdownText(wl.first))
 			}
 			// A mass deletion's continuation lists addresses, which the
 			// destructive section below already shows.
@@ -235,7 +235,7 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 				b.WriteString(" `apply` refuses it unless `--allow-mass-delete`, or `--allow-delete ADDRESS` for each deletion.")
 			} else if !l.countsOnly {
 				for _, r := range wl.rest {
-					b.WriteString("<br>\n> " + mdText(r))
+					b.WriteString("<br>\n> " + MarkdownText(r))
 				}
 			}
 			b.WriteString("\n")
@@ -289,16 +289,16 @@ func markdownTitle(p *Plan) string {
 	if account == "" {
 		account = "(unknown)"
 	}
-	t := "mlabctl plan for " + mdCode(account)
+	t := "mlabctl plan for " + MarkdownCode(account)
 	if p.BaseURL != "" {
-		t += " at " + mdCode(p.BaseURL)
+		t += " at " + MarkdownCode(p.BaseURL)
 	}
 	switch {
 	case p.SwitchTo == "":
 	case p.SwitchTo == p.Account:
 		t += " (team account, entered with switch-account)"
 	default:
-		t += ", switching to team account " + mdCode(p.SwitchTo) + " first"
+		t += ", switching to team account " + MarkdownCode(p.SwitchTo) + " first"
 	}
 	return t
 }
@@ -360,12 +360,14 @@ func longestRun(s string, c byte) int {
 	return best
 }
 
-// mdText escapes text from the plan for use in markdown prose: markdown
-// punctuation is backslash-escaped and HTML is written as entities, so a
-// name or a message cannot open a tag, a link or a code span; an @ that
-// would mention someone gets a zero-width space after it.
-func mdText(s string) string {
-	s = sanitizeLine(strings.ReplaceAll(s, "\n", " "))
+// MarkdownText escapes text from the account (a name, a server message) for
+// use in markdown prose, as GitHub renders it: it is one line cleaned by
+// SanitizeLine, markdown punctuation is backslash-escaped and HTML is
+// written as entities, so the text cannot open a tag, a link or a code
+// span; an @ that would mention someone gets a zero-width space after it.
+// Plan's and apply's markdown summaries both use it.
+func MarkdownText(s string) string {
+	s = SanitizeLine(strings.ReplaceAll(s, "\n", " "))
 	var b strings.Builder
 	prev := ' '
 	for _, r := range s {
@@ -392,9 +394,11 @@ func mdText(s string) string {
 	return b.String()
 }
 
-// mdCode renders s as an inline code span that no backtick in s can close.
-func mdCode(s string) string {
-	s = sanitizeLine(strings.ReplaceAll(s, "\n", " "))
+// MarkdownCode renders s (an address, an account name) as a one-line inline
+// code span, cleaned by SanitizeLine, that no backtick in s can close. Inside
+// a code span nothing else is markup, so no further escaping is needed.
+func MarkdownCode(s string) string {
+	s = SanitizeLine(strings.ReplaceAll(s, "\n", " "))
 	fence := strings.Repeat("`", longestRun(s, '`')+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || s == "" {
 		s = " " + s + " "

@@ -116,7 +116,7 @@ func headerLine(p *Plan) string {
 	if counts == "" {
 		counts = "no changes"
 	}
-	return sanitizeLine(fmt.Sprintf("Account %s (%s): %s.", account, where, counts))
+	return SanitizeLine(fmt.Sprintf("Account %s (%s): %s.", account, where, counts))
 }
 
 // countPhrase lists the non-zero counts of a summary: "2 to create, 1 to
@@ -173,7 +173,7 @@ func warningLines(p *Plan) []warningLine {
 	for _, w := range p.Warnings {
 		lines := strings.Split(w.Message, "\n")
 		for i := range lines {
-			lines[i] = sanitizeLine(lines[i])
+			lines[i] = SanitizeLine(lines[i])
 		}
 		out = append(out, warningLine{first: lines[0], rest: lines[1:]})
 	}
@@ -194,14 +194,14 @@ func massDeletionSentence(md MassDeletion) string {
 		pct = len(md.Addresses) * 100 / md.Live
 	}
 	return fmt.Sprintf("mass deletion in %s: %d of %d live items (%d%%) would be deleted, more than max_delete_percent %d%%.",
-		sanitizeLine(md.Section), len(md.Addresses), md.Live, pct, md.Percent)
+		SanitizeLine(md.Section), len(md.Addresses), md.Live, pct, md.Percent)
 }
 
 // addressList joins sorted addresses, naming at most limit of them.
 func addressList(addrs []Address, limit int) string {
 	names := make([]string, len(addrs))
 	for i, a := range addrs {
-		names[i] = sanitizeLine(a.String())
+		names[i] = SanitizeLine(a.String())
 	}
 	sort.Strings(names)
 	if len(names) > limit {
@@ -214,7 +214,7 @@ func addressList(addrs []Address, limit int) string {
 func unmanagedList(p *Plan) []string {
 	names := make([]string, len(p.Unmanaged))
 	for i, a := range p.Unmanaged {
-		names[i] = sanitizeLine(a.String())
+		names[i] = SanitizeLine(a.String())
 	}
 	sort.Strings(names)
 	return names
@@ -252,7 +252,7 @@ func annotationColumn(changes []Change, indent string) int {
 		if annotation(c) == "" {
 			continue
 		}
-		n := utf8.RuneCountInString(indent + c.Action.Mark() + " " + sanitizeLine(c.Address.String()))
+		n := utf8.RuneCountInString(indent + c.Action.Mark() + " " + SanitizeLine(c.Address.String()))
 		col = max(col, n)
 	}
 	return min(col+2, maxAnnotationColumn)
@@ -264,11 +264,11 @@ func annotation(c Change) string {
 	switch {
 	case reason == "" || strings.Contains(note, reason):
 		// Compute may already have put the reason in the note.
-		return sanitizeLine(note)
+		return SanitizeLine(note)
 	case note == "":
-		return sanitizeLine(reason)
+		return SanitizeLine(reason)
 	}
-	return sanitizeLine(note + ", " + reason)
+	return SanitizeLine(note + ", " + reason)
 }
 
 // maxAnnotation bounds the bytes of a note or a reason: they are one-line
@@ -307,7 +307,7 @@ func (cw changeWriter) paint(style Style, s string) string {
 
 // write renders one change at the given detail.
 func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
-	mark, address := c.Action.Mark(), sanitizeLine(c.Address.String())
+	mark, address := c.Action.Mark(), SanitizeLine(c.Address.String())
 	b.WriteString(cw.indent)
 	b.WriteString(cw.paint(MarkStyle(c.Action), mark))
 	b.WriteByte(' ')
@@ -347,7 +347,7 @@ func (cw changeWriter) writeFields(b *strings.Builder, diffs []FieldDiff, create
 		width = max(width, utf8.RuneCountInString(d.Field))
 	}
 	for _, d := range diffs {
-		name := sanitizeLine(d.Field) + ":"
+		name := SanitizeLine(d.Field) + ":"
 		if isMultiline(d.Old) || isMultiline(d.New) {
 			b.WriteString(cw.fieldIndent + name + "\n")
 			old, _ := d.Old.(string)
@@ -396,5 +396,5 @@ func prefixed(sign, text string) string {
 	if text == "" {
 		return sign
 	}
-	return sign + " " + sanitizeLine(text)
+	return sign + " " + SanitizeLine(text)
 }

@@ -99,7 +99,7 @@ func formatValue(v any) string {
 		// chose a String method is shown the way it asked to be.
 		return strconv.Quote(x.String())
 	}
-	return sanitizeLine(fmt.Sprint(v))
+	return SanitizeLine(fmt.Sprint(v))
 }
 
 // formatListItem renders a string inside a list: bare when it is a plain
@@ -125,12 +125,14 @@ func isMultiline(v any) bool {
 	return ok && strings.Contains(s, "\n")
 }
 
-// sanitizeLine makes text from the account safe to print raw on a terminal
+// SanitizeLine makes text from the account safe to print raw on a terminal
 // or in a log: control characters (which could move the cursor or recolour
 // the screen), invisible format characters and bidirectional overrides
 // (which could make a line read differently than it is) are escaped as \u
-// sequences. Tabs are kept.
-func sanitizeLine(s string) string {
+// sequences. Tabs are kept. Everything printed from live data (names,
+// server messages) goes through it, in plan's renderers and in apply's
+// step lines and summaries.
+func SanitizeLine(s string) string {
 	// Fast path: printable ASCII, the common case of names and notes.
 	ascii := true
 	for i := 0; i < len(s); i++ {
