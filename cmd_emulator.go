@@ -153,11 +153,16 @@ func runEmulator(ctx context.Context, o emulatorOptions) error {
 		default:
 			return fmt.Errorf("--state: %w", err)
 		}
-		srv.StatePath = o.StatePath
 	}
-	demo, err := seedDemo(srv)
-	if err != nil {
-		return fmt.Errorf("--state %q: %w", o.StatePath, err)
+	// Seeding changes memory only; saving right after it writes the demo
+	// account to a new state file and finds an unwritable path before the
+	// first request does.
+	demo := srv.SeedDemo()
+	if o.StatePath != "" {
+		srv.StatePath = o.StatePath
+		if err := srv.Save(); err != nil {
+			return fmt.Errorf("--state: %w", err)
+		}
 	}
 
 	ln, err := net.Listen("tcp", o.Listen)
@@ -182,17 +187,6 @@ func runEmulator(ctx context.Context, o emulatorOptions) error {
 	}
 	fmt.Fprintln(o.Stdout, "emulator stopped")
 	return nil
-}
-
-// seedDemo seeds (or finds) the demo account; seeding saves the state file,
-// whose failure the emulator package reports by panicking.
-func seedDemo(srv *emulator.Server) (demo emulator.Demo, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	return srv.SeedDemo(), nil
 }
 
 // printEmulatorBanner prints where the emulator is and the demo account.

@@ -190,6 +190,7 @@ func TestEmulatorCommandRefusesBadFlags(t *testing.T) {
 		{"negative latency", []string{"--latency", "-1s"}, "--latency must not be negative"},
 		{"page size above 100", []string{"--page-size", "101"}, "--page-size must be from 1 to 100"},
 		{"corrupt state", []string{"--state", corrupt}, "is not valid"},
+		{"unwritable state", []string{"--state", filepath.Join(t.TempDir(), "no-such-dir", "state.json")}, "no-such-dir"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := mlabctl(t, nil, append([]string{"emulator"}, tc.args...)...)

@@ -20,20 +20,10 @@ func (s *Server) saveLocked() error {
 	return atomicfile.Write(s.StatePath, append(data, '\n'), 0o600)
 }
 
-// persistLocked saves after a change made from Go (seeding); a failure
-// panics, since seeding has no error to return and a silently unsaved
-// state would surprise later. s.mu is held.
-func (s *Server) persistLocked() {
-	if s.StatePath == "" {
-		return
-	}
-	if err := s.saveLocked(); err != nil {
-		panic(fmt.Sprintf("emulator: saving state to %q: %v", s.StatePath, err))
-	}
-}
-
-// Save writes the state to StatePath now (it is also saved after every
-// mutation). It is an error if StatePath is empty.
+// Save writes the state to StatePath now. Requests that change the state
+// save it themselves; seeding from Go (AddUser, SeedDemo, …) changes memory
+// only, so a caller that seeds a persisted server calls Save afterwards and
+// gets any failure as an error. It is an error if StatePath is empty.
 func (s *Server) Save() error {
 	s.init()
 	s.mu.Lock()
@@ -41,7 +31,10 @@ func (s *Server) Save() error {
 	if s.StatePath == "" {
 		return fmt.Errorf("emulator: no StatePath to save to")
 	}
-	return s.saveLocked()
+	if err := s.saveLocked(); err != nil {
+		return fmt.Errorf("emulator: saving state to %q: %w", s.StatePath, err)
+	}
+	return nil
 }
 
 // Load reads a state file written through StatePath into the server,

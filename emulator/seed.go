@@ -11,7 +11,9 @@ import (
 
 // Seeding and inspecting state from Go (tests, the demo, benchmarks). The
 // seeding methods panic on a username that does not exist: they are test
-// setup, where a typo must fail loudly.
+// setup, where a typo must fail loudly. Seeding changes memory only and
+// never saves to StatePath, so it has no I/O failure to report: a caller
+// that keeps the state on disk calls Save after seeding.
 
 // UserSeed describes an account to create. Zero fields get defaults.
 type UserSeed struct {
@@ -43,7 +45,6 @@ func (s *Server) AddUser(u UserSeed) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.st.addAccount(u, s.now())
-	s.persistLocked()
 	return a.Username
 }
 
@@ -91,15 +92,14 @@ func (st *state) addAccount(u UserSeed, now time.Time) *account {
 	return a
 }
 
-// seed runs change on the named account under the lock and saves the state
-// after it: the frame of the seeding methods that change one existing
+// seed runs change on the named account under the lock (in memory only;
+// see Save): the frame of the seeding methods that change one existing
 // account. It panics, before change runs, if there is no such account.
 func (s *Server) seed(username string, change func(a *account)) {
 	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	change(s.mustAccount(username))
-	s.persistLocked()
 }
 
 // mustAccount returns the account or panics; s.mu is held.
@@ -304,7 +304,6 @@ func (s *Server) SeedDemo() Demo {
 			}
 		}
 		demo.Token = s.st.issueToken(a, a, "demo", []string{"*"}, now, 0).Secret
-		s.persistLocked()
 		return demo
 	}
 	a := s.st.addAccount(UserSeed{Email: demoEmail, Password: demoPassword, Username: demoUsername,
@@ -333,6 +332,5 @@ func (s *Server) SeedDemo() Demo {
 	}
 	demo.Token = s.st.issueToken(a, a, "demo", []string{"*"}, now, 0).Secret
 	s.st.issueToken(a, a, "old-laptop", []string{"*"}, now.Add(-400*day), 0)
-	s.persistLocked()
 	return demo
 }

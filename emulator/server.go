@@ -34,8 +34,9 @@ type Server struct {
 	// DefaultPageSize is per_page when a request gives none; 0 means 50.
 	DefaultPageSize int
 	// StatePath, when set, is where the state is saved atomically (a temp
-	// file renamed over it) after every mutation; "" means memory only. See
-	// Load for reading it at start.
+	// file renamed over it) after every mutating request; "" means memory
+	// only. Seeding from Go does not save: call Save after it. See Load for
+	// reading it at start.
 	StatePath string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -224,3 +224,24 @@ func TestConcurrentRequests(t *testing.T) {
 		seen[k.ID] = true
 	}
 }
+
+// TestSeedingDoesNotSave pins that seeding from Go changes memory only, so
+// it has no failure to hide: an unwritable StatePath is reported by Save,
+// as an error naming the path, never by a panic out of SeedDemo.
+func TestSeedingDoesNotSave(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no-such-dir", "state.json")
+	s := New()
+	s.StatePath = path
+	demo := s.SeedDemo()
+	s.AddUser(UserSeed{Email: "eve@example.com"})
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("seeding wrote %q (stat error %v); it should change memory only", path, err)
+	}
+	if demo.Token == "" {
+		t.Errorf("SeedDemo returned no token")
+	}
+	err := s.Save()
+	if err == nil || !strings.Contains(err.Error(), "no-such-dir") {
+		t.Errorf("Save to an unwritable path: error %v, want one naming the path", err)
+	}
+}
