@@ -56,7 +56,7 @@ func Compute(s *spec.Spec, live *remote.State, now time.Time) (*Plan, error) {
 	}
 	b.minAdmins()
 	if len(b.problems) > 0 {
-		return nil, newRailError(s.Path, b.problems)
+		return nil, newRailError(b.problems)
 	}
 	b.massDeletions()
 	sortChanges(b.plan.Changes)

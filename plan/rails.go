@@ -39,7 +39,7 @@ type RailError struct {
 
 // newRailError sorts problems by position (file, line, column); the order
 // of the file is the order a user fixes them in.
-func newRailError(path string, problems []Problem) *RailError {
+func newRailError(problems []Problem) *RailError {
 	ps := slices.Clone(problems)
 	slices.SortStableFunc(ps, func(a, b Problem) int {
 		return cmp.Or(
