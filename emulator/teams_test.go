@@ -1,12 +1,14 @@
 package emulator
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/schema"
 )
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -216,5 +218,29 @@ func TestSwitchAccount(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e.must(tc.status, "POST", "/auth/switch-account", caller, tc.body)
 		})
+	}
+}
+
+// TestRolesMatchSchema holds the emulator's roles to the roles a
+// modelslab.yaml may declare, so that a file that validates never asks the
+// emulator for a role it refuses, and the emulator accepts no role the file
+// cannot hold.
+func TestRolesMatchSchema(t *testing.T) {
+	var doc struct {
+		Defs struct {
+			Member struct {
+				Properties struct {
+					Role struct {
+						Enum []string `json:"enum"`
+					} `json:"role"`
+				} `json:"properties"`
+			} `json:"member"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal([]byte(schema.JSON()), &doc); err != nil {
+		t.Fatalf("the embedded schema is not JSON: %v", err)
+	}
+	if diff := cmp.Diff(doc.Defs.Member.Properties.Role.Enum, roles); diff != "" {
+		t.Errorf("emulator roles differ from the schema's $defs/member role enum (-schema +emulator):\n%s", diff)
 	}
 }

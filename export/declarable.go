@@ -14,7 +14,7 @@ import (
 // (the API is not bound by the file format). A value past them cannot be
 // declared: export leaves it unmanaged, with a comment, rather than write a
 // file that spec.Parse rejects. Lengths are in characters, as JSON Schema
-// counts them.
+// counts them. TestLimitsMatchSchema holds each to the schema's value.
 const (
 	maxNameLen    = 100  // profile.name, api_keys[].name
 	maxTextLen    = 1000 // profile.about_me, api_keys[].notes
