@@ -301,7 +301,7 @@ func writeApplyStepSummary(o applyOptions, p *plan.Plan, res *apply.Result) {
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "### mlabctl apply: `%s`\n\n", p.Account)
+	fmt.Fprintf(&b, "### mlabctl apply: %s\n\n", plan.MarkdownCode(p.Account))
 	if res == nil {
 		b.WriteString("No changes. The account matches modelslab.yaml.\n")
 	} else {

@@ -958,6 +958,42 @@ func TestApplyGitHubStepSummary(t *testing.T) {
 	}
 }
 
+func TestApplyEscapesHostileLiveNames(t *testing.T) {
+	// A live key (not ours: anyone with access to the account names keys)
+	// whose name would erase and forge a log line, close its code span in
+	// the job page, inject HTML and mention a team. apply deletes it, and
+	// the deletion fails so that the name reaches every summary.
+	const hostile = "evil\x1b[2K\rFAKE: all good` <img src=x onerror=alert(1)> @acme/admins"
+	em := startEmulator(t, func(s *emulator.Server) {
+		s.Faults = &emulator.Faults{FailFirst: 1000, Statuses: []int{422}, Routes: []string{"DELETE /api-keys/777"}}
+	})
+	em.AddAPIKey(em.Demo.Username, emulator.Key{ID: 777, Name: hostile})
+	summary := writeTestFile(t, t.TempDir(), "step_summary.md", "")
+	env := demoEnv(em)
+	env["GITHUB_ACTIONS"], env["GITHUB_STEP_SUMMARY"] = "true", summary
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--allow-mass-delete", "--secrets-out", filepath.Join(t.TempDir(), "s.json"), "-f", exampleFile}, Env: env})
+	if res.Code != 4 {
+		t.Fatalf("exit %d, want 4\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	escaped := `api_key.evil\u001b[2K\u000dFAKE: all good` + "`" + ` <img src=x onerror=alert(1)> @acme/admins`
+	for _, want := range []string{"- " + escaped + ": FAILED", "    - " + escaped + ": DELETE /api-keys/777: 422"} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, res.Stdout)
+		}
+	}
+	if strings.ContainsAny(res.Stdout+res.Stderr, "\x1b\r") {
+		t.Errorf("apply printed the live name raw:\n%q", res.Stdout+res.Stderr)
+	}
+	b, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The address is one code span that its backtick cannot close.
+	if want := "- ``- " + escaped + "``: DELETE /api-keys/777: 422"; !strings.Contains(string(b), want) {
+		t.Errorf("the step summary lacks %q:\n%s", want, b)
+	}
+}
+
 func TestApplyFlagsAfterPlanFile(t *testing.T) {
 	// CONTRACT.md's synopsis, and users, put flags after PLANFILE; urfave/cli
 	// alone would stop parsing flags at PLANFILE.
