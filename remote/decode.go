@@ -346,3 +346,33 @@ func (r *AuthResult) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
+
+// UnmarshalJSON decodes a team member and checks its status, which API.md
+// defines as active or pending (compared case-insensitively). Anything
+// else is refused rather than kept: callers treat every member that is not
+// StatusPending as StatusActive (an admin toward min_admins, say), so an
+// unknown status such as "suspended" must not pass as active.
+func (m *TeamMember) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil
+	}
+	type plain TeamMember
+	var w plain
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	switch {
+	case strings.EqualFold(w.Status, StatusActive):
+		w.Status = StatusActive
+	case strings.EqualFold(w.Status, StatusPending):
+		w.Status = StatusPending
+	default:
+		who := "team member"
+		if w.ID != "" {
+			who += " " + string(w.ID)
+		}
+		return &decodeError{msg: fmt.Sprintf("%s: field %q is %q, want %q or %q", who, "status", w.Status, StatusActive, StatusPending)}
+	}
+	*m = TeamMember(w)
+	return nil
+}
