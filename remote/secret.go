@@ -59,13 +59,19 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Masked returns a short hint of the secret ("ml-…9f2c") that is safe to show.
+// minMaskedHintLen is the shortest secret whose hint shows characters:
+// the hint shows 7, which must stay a small part of the secret.
+const minMaskedHintLen = 16
+
+// Masked returns a short hint of the secret ("ml-…9f2c") that is safe to
+// show: its first 3 and last 4 bytes when it has at least 16, else just
+// "…" (and "" for the empty secret).
 func (s Secret) Masked() string {
 	v := string(s)
 	if v == "" {
 		return ""
 	}
-	if len(v) <= 8 {
+	if len(v) < minMaskedHintLen {
 		return "…"
 	}
 	return v[:3] + "…" + v[len(v)-4:]

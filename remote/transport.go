@@ -255,6 +255,10 @@ type scrubber struct{ olds []string }
 
 // minScrubLen keeps the scrubber from replacing every "a" of a message
 // because a test password was "a"; shorter secrets are not looked for.
+// That leaves nothing real unprotected: tokens and API keys are far longer,
+// and a password of 1 to 3 characters, which the API refuses anyway, is
+// too short to tell apart from ordinary words in a message, so replacing
+// it would garble the error without hiding anything.
 const minScrubLen = 4
 
 func newScrubber(secrets []Secret) *scrubber {
