@@ -2,8 +2,11 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,7 +108,43 @@ func TestDroppedResponsesCommitTheChange(t *testing.T) {
 
 func TestDropsOnlyMutations(t *testing.T) {
 	e := newEnv(t, func(s *Server) { s.Faults = &Faults{DropRate: 1} })
-	e.must(200, "GET", "/me", e.demo.Token, nil)
+	send := func(method, path, body string) (*http.Response, error) {
+		req, _ := http.NewRequest(method, e.url+Prefix+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.demo.Token)
+		// A fresh connection each time, so that a drop is not retried by
+		// the transport.
+		return (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	}
+	// Reads are never dropped, however often they are sent.
+	for i := 0; i < 3; i++ {
+		for _, path := range []string{"/me", "/api-keys", "/teams"} {
+			resp, err := send("GET", path, "")
+			if err != nil {
+				t.Fatalf("GET %s was dropped at DropRate 1: %v", path, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("GET %s: status %d, want 200", path, resp.StatusCode)
+			}
+		}
+	}
+	// A mutation's response is dropped, after its change is committed.
+	if resp, err := send("POST", "/api-keys", `{"name":"dropped"}`); err == nil {
+		resp.Body.Close()
+		t.Fatalf("POST /api-keys at DropRate 1 was answered: status %d", resp.StatusCode)
+	}
+	if keys := e.snapshot().APIKeys; len(keys) != 5 || keys[4].Name != "dropped" {
+		t.Errorf("the dropped POST's key was not committed: %d keys", len(keys))
+	}
+	var dropped []string
+	for _, r := range e.srv.Requests() {
+		if r.Dropped {
+			dropped = append(dropped, r.Method+" "+r.Path)
+		}
+	}
+	if diff := cmp.Diff([]string{"POST /api-keys"}, dropped); diff != "" {
+		t.Errorf("dropped requests (-want +got):\n%s", diff)
+	}
 }
 
 func TestRateLimit(t *testing.T) {
@@ -159,12 +198,43 @@ func TestRateLimitHeadersWithoutALimit(t *testing.T) {
 	}
 }
 
+// TestLatency checks that the configured latency is waited for before each
+// request is handled, through the server's wait hook, so that it does not
+// depend on how fast the machine is.
 func TestLatency(t *testing.T) {
-	e := newEnv(t, func(s *Server) { s.Latency = 30 * time.Millisecond })
-	start := time.Now()
+	var waits []time.Duration
+	e := newEnv(t, func(s *Server) {
+		s.Latency = 30 * time.Millisecond
+		s.wait = func(ctx context.Context, d time.Duration) bool {
+			waits = append(waits, d)
+			return true
+		}
+	})
 	e.must(200, "GET", "/me", e.demo.Token, nil)
-	// A lower bound only: latency is added, never removed.
-	if d := time.Since(start); d < 30*time.Millisecond {
-		t.Errorf("a request took %s with 30ms latency", d)
+	e.must(201, "POST", "/api-keys", e.demo.Token, map[string]any{"name": "slow"})
+	if diff := cmp.Diff([]time.Duration{30 * time.Millisecond, 30 * time.Millisecond}, waits); diff != "" {
+		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	if n := len(e.srv.Requests()); n != 2 {
+		t.Errorf("%d requests logged, want 2", n)
+	}
+}
+
+// TestLatencyCancelled checks that a request whose client gives up during
+// the latency is not handled: nothing changes and nothing is logged.
+func TestLatencyCancelled(t *testing.T) {
+	e := newEnv(t, func(s *Server) {
+		s.Latency = time.Hour
+		s.wait = func(ctx context.Context, d time.Duration) bool { return false }
+	})
+	before := e.snapshot()
+	req := httptest.NewRequest("POST", Prefix+"/api-keys", strings.NewReader(`{"name":"never"}`))
+	req.Header.Set("Authorization", "Bearer "+e.demo.Token)
+	e.srv.ServeHTTP(httptest.NewRecorder(), req)
+	if diff := cmp.Diff(before, e.snapshot()); diff != "" {
+		t.Errorf("a request cancelled during its latency changed the account (-before +after):\n%s", diff)
+	}
+	if n := len(e.srv.Requests()); n != 0 {
+		t.Errorf("%d requests logged, want none", n)
 	}
 }

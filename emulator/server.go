@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,6 +41,11 @@ type Server struct {
 	StatePath string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// wait sleeps for d and reports whether it did, or returns false as
+	// soon as ctx is done; nil means sleepCtx. Tests replace it so that
+	// Latency can be checked without measuring wall time.
+	wait func(ctx context.Context, d time.Duration) bool
 
 	once sync.Once
 	// mu guards everything below: the state, the logs, the limiter and the
@@ -110,11 +116,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // and finally drops, then logs it.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if s.Latency > 0 {
-		t := time.NewTimer(s.Latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
+		wait := s.wait
+		if wait == nil {
+			wait = sleepCtx
+		}
+		if !wait(r.Context(), s.Latency) {
 			return
 		}
 	}
@@ -273,4 +279,17 @@ func (r *response) write(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(r.status)
 	io.Copy(w, bytes.NewReader(r.body))
+}
+
+// sleepCtx waits for d, or until ctx is done (then it reports false): the
+// Latency wait of a request whose client may give up.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
