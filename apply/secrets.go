@@ -30,6 +30,9 @@ const secretsFileMode = 0o600
 // with a wider mode). Every Save merges into what the file holds and
 // replaces it atomically (a temporary file in the same directory, then a
 // rename), so earlier entries survive and a crash never leaves half a file.
+// Each read-merge-write holds an in-process mutex and, on Unix, an advisory
+// lock on Path+".lock" (removed once released), so that two processes
+// saving into the same file at once both keep their entries.
 type SecretsFile struct {
 	Path string
 	mu   sync.Mutex
@@ -42,19 +45,16 @@ func NewSecretsFile(path string) *SecretsFile { return &SecretsFile{Path: path} 
 // is there (which must be a JSON object of strings) and rewrites it 0600. An
 // apply that could not save a secret must not create the key.
 func (f *SecretsFile) Check() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.read()
-	if err != nil {
-		return err
-	}
-	return f.write(m)
+	return f.update(func(map[string]string) bool { return true })
 }
 
 // CheckMergeable checks, without writing anything, that Save will be able
 // to merge into the file: it is missing, empty, or a JSON object of
 // strings. `auth verify-email --secrets-out` calls it before the sign-up key
 // is issued, so that a key is never created into a file it cannot go to.
+//
+// It takes no file lock: a write replaces the file by a rename, so a read
+// always sees a whole file, and a lock would create a file next to it.
 func (f *SecretsFile) CheckMergeable() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -64,28 +64,43 @@ func (f *SecretsFile) CheckMergeable() error {
 
 // Save merges name → key into the file.
 func (f *SecretsFile) Save(name string, key remote.Secret) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	m, err := f.read()
-	if err != nil {
-		return err
-	}
-	m[name] = key.Reveal() // deliberately: the user asked for the file
-	return f.write(m)
+	return f.update(func(m map[string]string) bool {
+		m[name] = key.Reveal() // deliberately: the user asked for the file
+		return true
+	})
 }
 
 // Forget removes name from the file (a secret found to be dead).
 func (f *SecretsFile) Forget(name string) error {
+	return f.update(func(m map[string]string) bool {
+		if _, ok := m[name]; !ok {
+			return false
+		}
+		delete(m, name)
+		return true
+	})
+}
+
+// update is one read-modify-write of the file under both locks: the mutex
+// for this process's goroutines and the lock file for other processes
+// (without it two of them read the same content and the second rename
+// drops the first one's key). change edits the entries and reports whether
+// to write them back.
+func (f *SecretsFile) update(change func(map[string]string) bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	unlock, err := lockFile(f.Path + ".lock")
+	if err != nil {
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	defer unlock()
 	m, err := f.read()
 	if err != nil {
 		return err
 	}
-	if _, ok := m[name]; !ok {
+	if !change(m) {
 		return nil
 	}
-	delete(m, name)
 	return f.write(m)
 }
 

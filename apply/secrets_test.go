@@ -2,8 +2,11 @@ package apply
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -82,6 +85,107 @@ func TestSecretsFileConcurrentSaves(t *testing.T) {
 	wg.Wait()
 	if diff := cmp.Diff(want, readSecrets(t, path)); diff != "" {
 		t.Errorf("content (-want +got):\n%s", diff)
+	}
+}
+
+// TestSecretsFileSavesFromTwoWriters is two processes (two applies, or an
+// apply and `auth verify-email`) saving into one --secrets-out file: each
+// SecretsFile has its own mutex, so only the file lock keeps one's
+// read-merge-write from dropping the other's entries.
+func TestSecretsFileSavesFromTwoWriters(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" || runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
+		t.Skip("no file lock here: see secrets_lock_other.go")
+	}
+	const perWriter = 150
+	path := filepath.Join(t.TempDir(), "s.json")
+	want := map[string]string{}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		f := NewSecretsFile(path) // independent, as in another process
+		names := make([]string, perWriter)
+		for i := range names {
+			names[i] = fmt.Sprintf("w%d-%03d", w, i)
+			want[names[i]] = "key-" + names[i]
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, n := range names {
+				if err := f.Save(n, remote.Secret("key-"+n)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if diff := cmp.Diff(want, readSecrets(t, path)); diff != "" {
+		t.Errorf("entries lost (-want +got):\n%s", diff)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("files left next to the secrets: %v", entries)
+	}
+}
+
+// TestSecretsFileSavesFromTwoProcesses runs two copies of this test binary
+// as writers (see secretsWriter) saving into one file at once.
+func TestSecretsFileSavesFromTwoProcesses(t *testing.T) {
+	if os.Getenv(secretsWriterEnv) != "" {
+		secretsWriter(t)
+		return
+	}
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" || runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
+		t.Skip("no file lock here: see secrets_lock_other.go")
+	}
+	path := filepath.Join(t.TempDir(), "s.json")
+	want := map[string]string{}
+	var cmds []*exec.Cmd
+	for w := range 2 {
+		for i := range secretsPerWriter {
+			n := fmt.Sprintf("p%d-%03d", w, i)
+			want[n] = "key-" + n
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSecretsFileSavesFromTwoProcesses$")
+		cmd.Env = append(os.Environ(), secretsWriterEnv+"="+fmt.Sprintf("p%d", w)+":"+path)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("writer output:\n%s", out.String())
+			}
+		})
+		cmds = append(cmds, cmd)
+	}
+	for _, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("writer: %v", err)
+		}
+	}
+	if diff := cmp.Diff(want, readSecrets(t, path)); diff != "" {
+		t.Errorf("entries lost (-want +got):\n%s", diff)
+	}
+}
+
+// secretsWriterEnv, set to "PREFIX:PATH", makes this test binary a writer
+// of TestSecretsFileSavesFromTwoProcesses.
+const (
+	secretsWriterEnv = "MLABCTL_TEST_SECRETS_WRITER"
+	secretsPerWriter = 100
+)
+
+// secretsWriter saves secretsPerWriter entries named PREFIX-NNN, one Save
+// at a time, as a separate process would.
+func secretsWriter(t *testing.T) {
+	prefix, path, _ := strings.Cut(os.Getenv(secretsWriterEnv), ":")
+	f := NewSecretsFile(path)
+	for i := range secretsPerWriter {
+		n := fmt.Sprintf("%s-%03d", prefix, i)
+		if err := f.Save(n, remote.Secret("key-"+n)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
