@@ -70,7 +70,7 @@ func (r *runner) keep(s *step, secret remote.Secret) error {
 		return nil
 	}
 	if err := r.opts.Secrets.Save(s.c.Address.Name, secret); err != nil {
-		return fmt.Errorf("the key was created but its secret could not be saved (%v); rotate it: it cannot be read again", err)
+		return fmt.Errorf("the key was created but its secret could not be saved (%w); rotate it: it cannot be read again", err)
 	}
 	return nil
 }
@@ -254,7 +254,7 @@ func whenAnswerLost(ctx context.Context, err error, read, missing string, found 
 	ok, lerr := found(rctx)
 	switch {
 	case lerr != nil:
-		return false, fmt.Errorf("%w (and %s failed too: %v; run plan to find out)", err, read, lerr)
+		return false, fmt.Errorf("%w (and %s failed too: %w; run plan to find out)", err, read, lerr)
 	case !ok:
 		return false, fmt.Errorf("%w (%s)", err, missing)
 	}

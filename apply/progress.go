@@ -64,8 +64,10 @@ func (p *printer) print(text string) {
 	p.redraw()
 }
 
-// locked runs fn with the output to itself (for the GitHub Actions mask,
-// which shares stdout).
+// locked runs fn with the progress line erased and no step line printed
+// meanwhile (for the GitHub Actions mask: it goes to stderr, which is often
+// the same terminal or log as stdout, and must stand on a line of its own
+// before the step's line).
 func (p *printer) locked(fn func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

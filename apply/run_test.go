@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unicode"
@@ -290,7 +292,6 @@ func TestRunInterruptFinishesInFlightCalls(t *testing.T) {
 	<-f.started
 	<-f.started
 	cancel()
-	time.Sleep(20 * time.Millisecond) // let Run see the cancellation
 	close(f.gate)
 	<-done
 	var fe *FailedError
@@ -441,6 +442,20 @@ func TestRunSinkFailureIsAFailedChange(t *testing.T) {
 	}
 	if !strings.Contains(res.Steps[0].Err.Error(), "could not be saved (disk full)") {
 		t.Errorf("error %q does not say the secret was not saved", res.Steps[0].Err)
+	}
+	// The cause stays inspectable (a full disk is not a bug of mlabctl).
+	res, _ = Run(context.Background(), pl, &fakeClient{}, Options{Secrets: &memSink{err: &fs.PathError{Op: "write", Path: "s.json", Err: syscall.ENOSPC}}})
+	if !errors.Is(res.Steps[0].Err, syscall.ENOSPC) {
+		t.Errorf("error %q does not wrap ENOSPC", res.Steps[0].Err)
+	}
+}
+
+func TestWhenAnswerLostWrapsBothErrors(t *testing.T) {
+	lost := &remote.APIError{Status: 502}
+	readErr := errors.New("read: connection refused")
+	_, err := whenAnswerLost(context.Background(), lost, "listing keys", "no key", func(context.Context) (bool, error) { return false, readErr })
+	if !errors.Is(err, lost) || !errors.Is(err, readErr) {
+		t.Errorf("err = %v, want it to wrap both the lost answer and the failed read", err)
 	}
 }
 
