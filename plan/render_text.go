@@ -331,11 +331,86 @@ func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
 	}
 	switch c.Action {
 	case Create:
-		cw.writeFields(b, visibleDiffs(nil, c.After), true)
+		if noteSaysAll(c) {
+			// "+ team_member.bob@example.com  (invite, role member)", as
+			// CONTRACT.md shows it: field lines would only repeat it.
+			return
+		}
+		cw.writeFields(b, withoutEmptyLists(visibleDiffs(nil, c.After)), true)
 	case Update, Replace:
 		cw.writeFields(b, visibleDiffs(c.Before, c.After), false)
 	}
 	// A delete or a resend says everything in its address and note.
+}
+
+// noteSaysAll reports whether a team member create's address and note
+// already say every field it sets: the email is the address, the note
+// names the role and every permission (compute writes "invite, role
+// member, permissions api-keys, billing"). An email whose case differs from
+// the lower-cased address is not said, so it is shown.
+func noteSaysAll(c Change) bool {
+	if c.Address.Kind != KindTeamMember || c.Action != Create {
+		return false
+	}
+	note := annotation(c)
+	if note == "" {
+		return false
+	}
+	for field, v := range c.After {
+		switch field {
+		case "email":
+			if s, _ := v.(string); s != c.Address.Name {
+				return false
+			}
+		case "role":
+			if s, _ := v.(string); s == "" || !strings.Contains(note, "role "+s) {
+				return false
+			}
+		case "permissions":
+			if perms := listStrings(v); len(perms) > 0 && !strings.Contains(note, "permissions "+strings.Join(perms, ", ")) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// listStrings returns a list value's strings in order (nil when v is not a
+// list); a non-string item is returned as "" so that it never matches.
+func listStrings(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case []string:
+		out = append(out, x...)
+	case []any:
+		for _, item := range x {
+			s, _ := item.(string)
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// withoutEmptyLists drops the fields of a create whose new value is an
+// empty list: "permissions: []" on a new member says nothing.
+func withoutEmptyLists(diffs []FieldDiff) []FieldDiff {
+	out := diffs[:0]
+	for _, d := range diffs {
+		switch x := d.New.(type) {
+		case []any:
+			if len(x) == 0 {
+				continue
+			}
+		case []string:
+			if len(x) == 0 {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // writeFields renders field lines: "name: old → new" for a change, "name:
