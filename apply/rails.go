@@ -116,7 +116,8 @@ func CheckRails(ctx context.Context, p *plan.Plan, tokens TokenLister, r Rails) 
 	if r.Live != nil {
 		reasons = append(reasons, ownerReasons(p, r.Live)...)
 		if r.MinAdmins > 0 && r.Live.Team != nil {
-			if n := adminsAfter(p, r.Live.Team); n < r.MinAdmins {
+			// The count plan made the plan with, on the team read now.
+			if n := len(plan.AdminsAfter(r.Live.Team, p.Changes)); n < r.MinAdmins {
 				reasons = append(reasons, fmt.Sprintf("the plan leaves %d active or pending admins, fewer than policy.min_admins %d", n, r.MinAdmins))
 			}
 		}
@@ -185,36 +186,4 @@ func ownerReasons(p *plan.Plan, live *remote.State) []string {
 		}
 	}
 	return out
-}
-
-// adminsAfter counts the active and pending admins the team would have after
-// the plan.
-func adminsAfter(p *plan.Plan, team []remote.TeamMember) int {
-	role := map[string]string{}
-	for _, m := range team {
-		role[strings.ToLower(m.Email)] = m.Role
-	}
-	for _, c := range p.Changes {
-		if c.Address.Kind != plan.KindTeamMember {
-			continue
-		}
-		email := strings.ToLower(c.Address.Name)
-		switch c.Action {
-		case plan.Delete:
-			delete(role, email)
-		case plan.Create, plan.Update:
-			if v, ok := c.After["role"].(string); ok {
-				role[email] = v
-			} else if c.Action == plan.Create {
-				role[email] = "member"
-			}
-		}
-	}
-	n := 0
-	for _, r := range role {
-		if r == "admin" {
-			n++
-		}
-	}
-	return n
 }

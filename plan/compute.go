@@ -84,9 +84,6 @@ type builder struct {
 	plan *Plan
 
 	problems []Problem
-	// adminsAfter are the emails of the admins (active or pending) the team
-	// has once the plan is applied; nil when the team is not managed.
-	adminsAfter []string
 	// managedLive counts, per mass-deletion section, the live items the
 	// plan manages (declared or deleted; not ignored).
 	managedLive map[string]int

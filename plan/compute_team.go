@@ -36,7 +36,6 @@ func (b *builder) team() error {
 		byEmail[e] = append(byEmail[e], i)
 	}
 	claimed := make([]bool, len(members))
-	b.adminsAfter = []string{}
 	managed := 0
 
 	for _, want := range b.spec.Team {
@@ -51,9 +50,6 @@ func (b *builder) team() error {
 		role := want.Role
 		if role == "" {
 			role = defaultRole
-		}
-		if role == roleAdmin {
-			b.adminsAfter = append(b.adminsAfter, email)
 		}
 		idx := byEmail[email]
 		switch len(idx) {
@@ -80,9 +76,6 @@ func (b *builder) team() error {
 		}
 		addr := Address{Kind: KindTeamMember, Name: email}
 		if b.unmanaged(ignore, addr) {
-			if m.Role == roleAdmin {
-				b.adminsAfter = append(b.adminsAfter, email)
-			}
 			continue
 		}
 		managed++
@@ -188,20 +181,23 @@ func memberFields(email, role string, permissions []string) map[string]any {
 }
 
 // minAdmins checks policy.min_admins against the admins the team has once
-// the plan is applied: declared admins plus unmanaged (ignored) ones, active
-// or pending.
+// the plan's changes are applied to the live team (AdminsAfter, the count
+// apply checks again): in effect the declared admins plus unmanaged
+// (ignored) ones, active or pending. A spec without `team:` manages no
+// member, so the rail does not apply.
 func (b *builder) minAdmins() {
 	minAdmins := b.spec.Policy.MinAdmins
-	if minAdmins <= 0 || b.adminsAfter == nil {
+	if minAdmins <= 0 || !b.spec.TeamSet {
 		return
 	}
-	n := len(b.adminsAfter)
+	admins := AdminsAfter(b.live.Team, b.plan.Changes)
+	n := len(admins)
 	if n >= minAdmins {
 		return
 	}
 	who := "none"
 	if n > 0 {
-		who = strings.Join(b.adminsAfter, ", ")
+		who = strings.Join(admins, ", ")
 	}
 	pos := b.spec.Policy.MinAdminsPos
 	if pos.Line == 0 {
