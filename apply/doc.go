@@ -14,11 +14,15 @@
 // right after the replayed call and before its step's one line; skipping the delete half of a replace whose
 // create failed, finishing in-flight calls on
 // Ctrl-C, and handing each new API key secret to a SecretSink the moment it
-// exists (SecretsFile writes them 0600, merged atomically).
+// exists (SecretsFile writes them 0600, merged atomically under a lock that
+// other processes writing the same file respect).
 //
 // It must not compute plans (package plan does), build URLs or read response
 // envelopes (package remote does), switch accounts (the command's connection
 // does), or let a secret reach its output, its errors or its Result: the only
 // ways out for a new key are the SecretSink, the GitHub Actions mask and, when
-// the caller asks for it on a terminal, one clearly marked line.
+// the caller asks for it on a terminal, one clearly marked line. Nor may it
+// print live data raw: names and server messages go through plan's cleaners
+// (SanitizeLine for text, MarkdownCode and MarkdownText for the step summary),
+// so an account cannot forge lines of a terminal, a CI log or a job page.
 package apply
