@@ -369,7 +369,7 @@ func applyPlan(ctx context.Context, o applyOptions) (*session, *spec.Spec, *plan
 	}
 	if stale := plan.StaleAddresses(f.Fingerprints, plan.Fingerprints(live)); len(stale) > 0 {
 		return fail(refused("plan file %s is stale: the live state of %s changed since it was made; %s; nothing was changed",
-			o.PlanFile, strings.Join(stale, ", "), replanAdvice(o.PlanFile, f.SpecHash)))
+			o.PlanFile, plan.SanitizeLine(strings.Join(stale, ", ")), replanAdvice(o.PlanFile, f.SpecHash)))
 	}
 	// No modelslab.yaml is read for a plan file (CONTRACT.md: -f FILE or
 	// PLANFILE). The rails that need the spec (protect, min_admins) held

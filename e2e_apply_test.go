@@ -310,7 +310,8 @@ func TestApplyStalePlanSaysHowToReplanIt(t *testing.T) {
 	if res := runCLI(t, cliRun{Args: []string{"plan", "-f", specPath, "--out", planPath}, Env: demoEnv(em)}); res.Code != 0 {
 		t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
 	}
-	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "surprise"})
+	// A live name made to rewrite the log line it is printed on.
+	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "surprise\x1b[2K\rFAKE"})
 	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", planPath}, Env: demoEnv(em)})
 	if res.Code != exitRefused {
 		t.Fatalf("exit %d, want 3\n%s%s", res.Code, res.Stdout, res.Stderr)
@@ -320,7 +321,7 @@ func TestApplyStalePlanSaysHowToReplanIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
-	want := fmt.Sprintf("Error: plan file %s is stale: the live state of api_key.surprise changed since it was made; "+
+	want := fmt.Sprintf("Error: plan file %s is stale: the live state of api_key.surprise\\u001b[2K\\u000dFAKE changed since it was made; "+
 		"make a new plan from the same modelslab.yaml with `mlabctl plan -f <your modelslab.yaml> --out %s`, review it, and apply that "+
 		"(the stale plan was made from a file whose SHA-256 starts %s); nothing was changed\n", planPath, planPath, hex.EncodeToString(sum[:])[:12])
 	if diff := cmp.Diff(want, res.Stderr); diff != "" {
