@@ -91,3 +91,19 @@ func openFIFOWriter(t *testing.T, fifo string) *os.File {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestErrorMessagesAreSanitized: an error quoting hostile text (here the
+// name of an unknown command, standing for any live name or server message)
+// never reaches the terminal with its control characters.
+func TestErrorMessagesAreSanitized(t *testing.T) {
+	res := mlabctl(t, nil, "evil\x1b[2K\rFAKE: all good")
+	if res.Code != exitError {
+		t.Fatalf("exit %d, want %d", res.Code, exitError)
+	}
+	if strings.ContainsAny(res.Stderr, "\x1b\r") {
+		t.Errorf("stderr carries raw control characters: %q", res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, `evil\u001b[2K\u000dFAKE`) {
+		t.Errorf("stderr %q does not show the escaped name", res.Stderr)
+	}
+}

@@ -13,7 +13,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/mlabctl/mlabctl/plan"
 
 	"github.com/urfave/cli/v2"
 )
@@ -77,7 +80,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// Errors that were already reported (diagnostics, a refused plan that
 	// printed its reasons) carry no further message.
 	if msg := err.Error(); msg != "" && !errors.Is(err, errReported) {
-		fmt.Fprintf(stderr, "Error: %s\n", msg)
+		fmt.Fprintf(stderr, "Error: %s\n", sanitizeMessage(msg))
 	}
 	return code
 }
@@ -130,4 +133,15 @@ func setUsageErrors(commands []*cli.Command) {
 		}
 		setUsageErrors(c.Subcommands)
 	}
+}
+
+// sanitizeMessage escapes what could move the cursor or rewrite a terminal
+// or CI log line in an error message: messages quote live data (names,
+// server messages). Line breaks between a message's own lines are kept.
+func sanitizeMessage(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = plan.SanitizeLine(l)
+	}
+	return strings.Join(lines, "\n")
 }
