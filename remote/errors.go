@@ -120,7 +120,18 @@ func (e *APIError) detailText() string {
 	sort.Strings(fields)
 	parts := make([]string, 0, len(fields))
 	for _, f := range fields {
-		parts = append(parts, f+": "+strings.Join(fe[f], ", "))
+		var msgs []string
+		for _, m := range fe[f] {
+			// Servers often repeat the field messages in the top-level
+			// message ("the request is invalid: scopes has an unknown
+			// scope ..."); saying it twice only hides the point.
+			if !strings.Contains(e.Message, m) {
+				msgs = append(msgs, m)
+			}
+		}
+		if len(msgs) > 0 {
+			parts = append(parts, f+": "+strings.Join(msgs, ", "))
+		}
 	}
 	return strings.Join(parts, "; ")
 }

@@ -214,7 +214,14 @@ func TestErrorVariants(t *testing.T) {
 			name:      "framework-style message and errors",
 			ans:       answer{status: 422, body: `{"message":"The name field is required.","errors":{"name":["The name field is required."]}}`},
 			want:      APIError{Status: 422, Code: "validation_error", Message: "The name field is required.", Details: map[string]any{"name": []any{"The name field is required."}}},
-			wantText:  "GET /me: 422 validation_error: The name field is required. (name: The name field is required.)",
+			wantText:  "GET /me: 422 validation_error: The name field is required.",
+			wantCheck: IsValidation,
+		},
+		{
+			name:      "field messages not in the message are kept, repeated ones dropped",
+			ans:       answer{status: 422, body: `{"data":null,"error":{"code":"validation_error","message":"the request is invalid: scopes has an unknown scope \"x\"","details":{"scopes":["has an unknown scope \"x\"","is too long"],"name":["is required"]}}}`},
+			want:      APIError{Status: 422, Code: "validation_error", Message: `the request is invalid: scopes has an unknown scope "x"`, Details: map[string]any{"scopes": []any{`has an unknown scope "x"`, "is too long"}, "name": []any{"is required"}}},
+			wantText:  `GET /me: 422 validation_error: the request is invalid: scopes has an unknown scope "x" (name: is required; scopes: is too long)`,
 			wantCheck: IsValidation,
 		},
 		{
