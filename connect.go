@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -159,6 +160,13 @@ func openSession(ctx context.Context, base *remote.Client, creds credentials, o 
 		return nil, errNoCredentials
 	}
 	if o.Account != "" {
+		// The switched token will be the only current one in GET
+		// /auth/tokens; the token switched from must stay in use too.
+		inUse, err := tokensInUse(ctx, client, o.Scopes)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 		sw, err := client.SwitchAccount(sctx, o.Account, normalizeScopes(o.Scopes))
 		cancel()
@@ -170,7 +178,7 @@ func openSession(ctx context.Context, base *remote.Client, creds credentials, o 
 			s.close()
 			return nil, fmt.Errorf("switching to account %q: the API answered without an access token", o.Account)
 		}
-		client = client.WithToken(sw.AccessToken)
+		client = client.WithToken(sw.AccessToken).WithInUseTokens(inUse...)
 		// The switched token was made for this run alone, whatever the
 		// caller authenticated with: it goes too.
 		s.add(client, fmt.Sprintf("token of account %q", o.Account))
@@ -180,6 +188,46 @@ func openSession(ctx context.Context, base *remote.Client, creds credentials, o 
 		}
 	}
 	return &session{Client: client, BaseURL: base.BaseURL(), Close: s.close}, nil
+}
+
+// tokensInUse returns the id of the token client calls the API with, when
+// the session will read access tokens (scopes has tokens:read, which a spec
+// managing access_tokens asks for): CONTRACT.md promises that mlabctl never
+// revokes the token it runs with, and inside a team account that token is
+// no longer the current one of GET /auth/tokens, so connect names it with
+// remote.WithInUseTokens. Without tokens:read nothing is listed (the session
+// cannot list tokens, and so cannot propose to revoke one) and nothing is
+// asked: the scopes stay least-privilege. The list is read with the
+// command's context: it creates nothing that a Ctrl-C could leave behind.
+func tokensInUse(ctx context.Context, client *remote.Client, scopes []string) ([]remote.ID, error) {
+	if !slices.Contains(scopes, scopeTokensRead) {
+		return nil, nil
+	}
+	toks, err := client.ListTokens(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, interrupted("reading the access tokens before switching account", ctx.Err())
+		}
+		return nil, explainAPIError(fmt.Errorf("listing access tokens to find the one this run uses (it is never revoked): %w", err))
+	}
+	var ids []remote.ID
+	for _, t := range toks {
+		if t.Current {
+			ids = append(ids, t.ID)
+		}
+	}
+	if len(ids) == 0 {
+		// Without it, the plan could revoke the caller's own token.
+		return nil, errors.New("listing access tokens to find the one this run uses: the API marked none of them current, so mlabctl cannot make sure it never revokes it")
+	}
+	return ids, nil
+}
+
+// interrupted is the error of a connect step cut short by Ctrl-C (or
+// SIGTERM): it says so in words rather than "context canceled", and still
+// wraps cause for errors.Is.
+func interrupted(doing string, cause error) error {
+	return &explainedError{err: cause, msg: "interrupted while " + doing}
 }
 
 // explainLoginError says what to do about a failed login with email and

@@ -204,3 +204,97 @@ func TestSessionCloseWarnsWhenLogoutFails(t *testing.T) {
 		t.Error("the warning shows the password")
 	}
 }
+
+// TestOpenSessionMarksTheTokensItStandsOn: in a team account, GET
+// /auth/tokens lists the user's tokens with only the switched one current;
+// the session's client marks the token it switched from as current too, so
+// that no plan revokes it. Only a session that reads tokens lists them
+// before switching.
+func TestOpenSessionMarksTheTokensItStandsOn(t *testing.T) {
+	f := newSessionFixture(t)
+	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
+	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
+	token := credentials{Token: remote.Secret(f.demo.Token)}
+	ephemeral := credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}
+	for _, tc := range []struct {
+		name    string
+		creds   credentials
+		scopes  []string
+		account string
+		// notCurrent are the names of the tokens listed as not in use;
+		// lists is how many GET /auth/tokens connect itself made.
+		notCurrent []string
+		lists      int
+	}{
+		{name: "token, team account", creds: token, scopes: []string{"profile:read", "tokens:read"}, account: "acme-team",
+			notCurrent: []string{"old-laptop"}, lists: 1},
+		{name: "ephemeral, team account", creds: ephemeral, scopes: []string{"profile:read", "tokens:read"}, account: "acme-team",
+			notCurrent: []string{"demo", "old-laptop"}, lists: 1},
+		{name: "token, own account", creds: token, scopes: []string{"profile:read", "tokens:read"},
+			notCurrent: []string{"old-laptop"}, lists: 0},
+		{name: "token, team account, tokens not read", creds: token, scopes: []string{"profile:read"}, account: "acme-team", lists: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// lists counts the first pages of GET /auth/tokens (the
+			// emulator logs paths with their query).
+			lists := func() int {
+				n := 0
+				for _, r := range f.srv.Requests() {
+					if path, query, _ := strings.Cut(r.Path, "?"); r.Method == "GET" && path == "/auth/tokens" && !strings.Contains(query, "page=2") {
+						n++
+					}
+				}
+				return n
+			}
+			before := lists()
+			sess, err := openSession(context.Background(), f.base, tc.creds,
+				connectOptions{Command: "plan", Scopes: tc.scopes, Account: tc.account}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.Close()
+			if n := lists() - before; n != tc.lists {
+				t.Errorf("connect listed tokens %d times, want %d", n, tc.lists)
+			}
+			if !slices.Contains(tc.scopes, scopeTokensRead) {
+				return // the session may not list tokens
+			}
+			toks, err := sess.Client.ListTokens(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var notCurrent []string
+			for _, tok := range toks {
+				if !tok.Current {
+					notCurrent = append(notCurrent, tok.Name)
+				}
+			}
+			slices.Sort(notCurrent)
+			if diff := cmp.Diff(tc.notCurrent, notCurrent); diff != "" {
+				t.Errorf("tokens not in use (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestOpenSessionCancelledBeforeSwitch: a Ctrl-C while connect reads the
+// tokens before switching account says it was interrupted, and leaves no
+// token behind.
+func TestOpenSessionCancelledBeforeSwitch(t *testing.T) {
+	f := newSessionFixture(t)
+	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
+	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := openSession(ctx, f.base, credentials{Token: remote.Secret(f.demo.Token)},
+		connectOptions{Command: "plan", Scopes: []string{"profile:read", "tokens:read"}, Account: "acme-team"}, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if want := "interrupted while reading the access tokens before switching account"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
+		t.Errorf("tokens after the interrupted connect (-want +got):\n%s", diff)
+	}
+}

@@ -76,6 +76,9 @@ type Client struct {
 	retryBase, retryCap time.Duration
 	// now is the clock used to read Retry-After dates.
 	now func() time.Time
+	// inUse are the token ids ListTokens reports as Current besides the
+	// requesting one (WithInUseTokens).
+	inUse []ID
 }
 
 // New validates opts and returns a client.

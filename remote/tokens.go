@@ -6,9 +6,15 @@ import (
 )
 
 // ListTokens returns every access token of the user (GET /auth/tokens, all
-// pages). The token making the request has Current set.
+// pages). The token making the request has Current set, and so have the
+// tokens named by WithInUseTokens.
 func (c *Client) ListTokens(ctx context.Context) ([]AccessToken, error) {
-	return listAll(ctx, c, "/auth/tokens", func(t *AccessToken) ID { return t.ID })
+	ts, err := listAll(ctx, c, "/auth/tokens", func(t *AccessToken) ID { return t.ID })
+	if err != nil {
+		return nil, err
+	}
+	c.markInUse(ts)
+	return ts, nil
 }
 
 // RevokeToken revokes one access token (DELETE /auth/tokens/{id}).
