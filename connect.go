@@ -150,7 +150,7 @@ func openSession(ctx context.Context, base *remote.Client, creds credentials, o 
 		s.add(client, fmt.Sprintf("temporary token %q", device))
 		if err := ctx.Err(); err != nil {
 			s.close()
-			return nil, fmt.Errorf("logging in as %q: %w", creds.Email, err)
+			return nil, interrupted(fmt.Sprintf("logging in as %q", creds.Email), err)
 		}
 	case creds.Email != "":
 		return nil, fmt.Errorf("%s is set but %s is not: set both to log in, or set %s", envEmail, envPassword, envToken)
@@ -184,7 +184,7 @@ func openSession(ctx context.Context, base *remote.Client, creds credentials, o 
 		s.add(client, fmt.Sprintf("token of account %q", o.Account))
 		if err := ctx.Err(); err != nil {
 			s.close()
-			return nil, fmt.Errorf("switching to account %q: %w", o.Account, err)
+			return nil, interrupted(fmt.Sprintf("switching to account %q", o.Account), err)
 		}
 	}
 	return &session{Client: client, BaseURL: base.BaseURL(), Close: s.close}, nil

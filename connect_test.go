@@ -116,6 +116,10 @@ func TestOpenSessionCancelledDuringLogin(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
+	// Ctrl-C is said in words, not as Go's "context canceled".
+	if want := `interrupted while logging in as "` + f.demo.Email + `"`; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
 	if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
 		t.Errorf("a login finished after the cancel must be logged out (-want +got):\n%s", diff)
 	}

@@ -831,9 +831,13 @@ func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
 		name string
 		// when is the request whose arrival triggers the interrupt.
 		when string
+		// stderr, when set, is what the error says (EMAIL stands for the
+		// demo user's address).
+		stderr string
 	}{
 		// The server is still creating the token when Ctrl-C comes.
-		{name: "during the login", when: "POST /auth/login"},
+		{name: "during the login", when: "POST /auth/login",
+			stderr: `Error: interrupted while logging in as "EMAIL"` + "\n"},
 		// The token is in use, reading the account.
 		{name: "while reading the account", when: "GET /me"},
 	} {
@@ -866,6 +870,11 @@ func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
 				t.Errorf("plan exited 0 after an interrupt; stdout: %s", stdout.String())
 			}
 			em.checkNoSecrets(t, []string{"plan", "(interrupted)"}, cliResult{Stdout: stdout.String(), Stderr: stderr.String()})
+			if tc.stderr != "" {
+				if diff := cmp.Diff(strings.ReplaceAll(tc.stderr, "EMAIL", em.Demo.Email), stderr.String()); diff != "" {
+					t.Errorf("stderr (-want +got):\n%s", diff)
+				}
+			}
 			if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
 				t.Errorf("tokens after an interrupted plan (-want +got):\n%s\nstderr: %s", diff, stderr.String())
 			}
