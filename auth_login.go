@@ -187,11 +187,13 @@ func refreshCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "refresh",
 		Usage:     "Replace the access token with a new one; the old one is revoked",
-		UsageText: "mlabctl auth refresh [--expiry EXPIRY] (--token-file FILE | --print-token)",
+		UsageText: "mlabctl auth refresh --expiry EXPIRY [--device-name NAME] (--token-file FILE | --print-token)",
 		Description: "The token to refresh comes from --token or " + envToken + ". Because the old token stops working,\n" +
-			"refresh insists on --token-file or --print-token, so that the new one is not lost.",
+			"refresh insists on --token-file or --print-token, so that the new one is not lost.\n" +
+			"--expiry is required: without it the API gives the new token " + refreshDefaultExpiry + ", whatever the\n" +
+			"old one had, so a 1_year CI token would quietly become a " + refreshDefaultExpiry + " one.",
 		Flags: withGlobals(
-			expiryFlag(""),
+			&cli.StringFlag{Name: flagExpiry, Usage: "lifetime `EXPIRY` of the new token (required): " + strings.Join(tokenExpiries, ", ")},
 			&cli.StringFlag{Name: flagDeviceName, Usage: "new `NAME` of the token (default: unchanged)"},
 			tokenFileFlag(),
 			printTokenFlag(),
@@ -214,9 +216,20 @@ func refreshCommand() *cli.Command {
 	}
 }
 
+// refreshDefaultExpiry is the token_expiry the API gives a refreshed token
+// when the request names none (API.md: the login default), whatever the
+// old token's was.
+const refreshDefaultExpiry = "1_month"
+
 func runRefresh(ctx context.Context, o tokenOptions) error {
 	if !o.Dest.kept() {
 		return fmt.Errorf("refresh revokes the current token, so the new one must be kept: pass --%s FILE or --%s", flagTokenFile, flagPrintToken)
+	}
+	if o.Expiry == "" {
+		// Refusing beats a silent downgrade: the API cannot keep the old
+		// lifetime, and mlabctl cannot always read it (tokens:read).
+		return fmt.Errorf("refresh needs --%s EXPIRY (one of %s): without it the API gives the new token %s, whatever the old one had",
+			flagExpiry, strings.Join(tokenExpiries, ", "), refreshDefaultExpiry)
 	}
 	client, err := o.API.client()
 	if err != nil {

@@ -410,6 +410,10 @@ func TestAuthLoginRefusals(t *testing.T) {
 			wants: []string{envEmail + " is set but " + envPassword + " is not"}},
 		{name: "refresh without destination", args: []string{"auth", "refresh"}, env: map[string]string{envToken: em.Demo.Token},
 			wants: []string{"--token-file FILE or --print-token"}},
+		// Without --expiry the API would give the new token 1_month,
+		// shortening a longer-lived one without a word.
+		{name: "refresh without expiry", args: []string{"auth", "refresh", "--print-token"}, env: map[string]string{envToken: em.Demo.Token},
+			wants: []string{"refresh needs --expiry EXPIRY", "1_year", "gives the new token 1_month"}},
 		{name: "logout without token", args: []string{"auth", "logout"}, wants: []string{"logout needs the access token", envToken}},
 		{name: "bad output", args: []string{"auth", "tokens", "list", "-o", "yaml"}, env: map[string]string{envToken: em.Demo.Token},
 			wants: []string{`invalid --output "yaml"`}},
@@ -428,6 +432,9 @@ func TestAuthLoginRefusals(t *testing.T) {
 	// Nothing above left a token behind.
 	if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
 		t.Errorf("tokens after the refusals (-want +got):\n%s", diff)
+	}
+	if n := len(em.callsTo("POST", "/auth/refresh")); n != 0 {
+		t.Errorf("a refused refresh called POST /auth/refresh %d times", n)
 	}
 }
 
@@ -1022,7 +1029,7 @@ func TestAuthJSONEverywhere(t *testing.T) {
 		{args: []string{"auth", "resend-verification", "--email", email}, env: noToken},
 		{args: []string{"auth", "verify-email", "--token-file", tokenFile, "CODE"}, env: noToken},
 		{args: []string{"auth", "login", "--email", email, "--password-stdin", "--token-file", tokenFile}, env: noToken, stdin: password + "\n"},
-		{args: []string{"auth", "refresh", "--token-file", tokenFile}, env: fromFile},
+		{args: []string{"auth", "refresh", "--expiry", "1_month", "--token-file", tokenFile}, env: fromFile},
 		{args: []string{"auth", "tokens", "list"}, env: fromFile},
 		{args: []string{"auth", "accept-invite", invite.InviteID}, env: func() map[string]string { return login }},
 		{args: []string{"auth", "tokens", "revoke", victimID}, env: func() map[string]string { return em.env(envToken, em.Demo.Token) }},
@@ -1090,7 +1097,7 @@ func TestAuthPrintTokenMaskedOnGitHub(t *testing.T) {
 			env: func() map[string]string { return em.env() }, stdin: em.Demo.Password + "\n", route: "/auth/login", json: true},
 		{name: "switch-account", args: []string{"auth", "switch-account", "--scopes", "profile:read", "--print-token", "acme-team"},
 			env: func() map[string]string { return em.env(envToken, em.Demo.Token) }, route: "/auth/switch-account"},
-		{name: "refresh", args: []string{"auth", "refresh", "--print-token"},
+		{name: "refresh", args: []string{"auth", "refresh", "--expiry", "1_week", "--print-token"},
 			env: func() map[string]string {
 				return em.env(envToken, em.IssueToken(em.Demo.Username, "to-refresh", []string{"*"}, time.Hour))
 			}, route: "/auth/refresh"},
