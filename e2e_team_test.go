@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -144,5 +145,32 @@ func TestTeamAccountKeepsTheRunsTokens(t *testing.T) {
 				authRequireOK(t, res)
 			}
 		})
+	}
+}
+
+// TestTeamAccountApplyRefusesTheTokenInUse: a hand-edited plan file that
+// revokes the token the user gave is refused in a team account too (exit
+// 3, nothing revoked), by apply's last check rather than by the plan.
+func TestTeamAccountApplyRefusesTheTokenInUse(t *testing.T) {
+	em := startAuthEmulator(t)
+	authAddTeam(em, "acme-team")
+	dir := t.TempDir()
+	file := writeTestFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\naccess_tokens:\n  keep: [\"*\"]\n")
+	planFile := filepath.Join(dir, "tokens.plan")
+	env := em.env(envToken, em.Demo.Token)
+	authRequireOK(t, em.run(t, cliRun{Args: []string{"plan", "-f", file, "--out", planFile}, Env: env}))
+	snap, _ := em.Snapshot(em.Demo.Username)
+	var change map[string]any
+	for _, tok := range snap.Tokens {
+		if tok.Name == "demo" {
+			id := fmt.Sprint(tok.ID)
+			change = map[string]any{"address": "access_token.demo#" + id, "action": "delete", "live_id": id, "before": map[string]any{"name": "demo"}}
+		}
+	}
+	addChange(t, planFile, change)
+	res := em.run(t, cliRun{Args: []string{"apply", "--auto-approve", planFile}, Env: env})
+	authRequireFail(t, res, 3, "access_token.demo#", "is the token this apply runs with")
+	if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
+		t.Errorf("the user's tokens after the refused apply (-want +got):\n%s", diff)
 	}
 }
