@@ -1077,3 +1077,80 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 		})
 	}
 }
+
+func TestApplyLostKeySecretsConverge(t *testing.T) {
+	// Every key create is committed and its answer lost, retries included
+	// (seed 4, one call at a time; see apply/orphan_test.go): the new ci
+	// (a replace) and staging (a create) keys are useless, so apply deletes
+	// them again and exits 4. The emulator then restarts from its saved
+	// state without faults: a re-run creates both afresh and converges.
+	state := filepath.Join(t.TempDir(), "state.json")
+	faulty := startEmulator(t, func(s *emulator.Server) {
+		s.StatePath = state
+		s.Faults = &emulator.Faults{Rate: 0.85, DropRate: 1, Routes: []string{"POST /api-keys"}, Seed: 4}
+	})
+	if err := faulty.Save(); err != nil {
+		t.Fatal(err)
+	}
+	oldCI := ""
+	acct, _ := faulty.Snapshot(faulty.Demo.Username)
+	for _, k := range acct.APIKeys {
+		if k.Name == "ci" {
+			oldCI = fmt.Sprint(k.ID)
+		}
+	}
+	secrets := filepath.Join(t.TempDir(), "s.json")
+	apply := []string{"apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile}
+	res := runCLI(t, cliRun{Args: apply, Env: demoEnv(faulty)})
+	if res.Code != 4 {
+		t.Fatalf("faulted apply: exit %d, want 4\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	for _, w := range []string{
+		"but its secret was lost in transit", "deleted it again so a re-run can create it afresh",
+		"the old key, id " + oldCI + ", is kept and still works",
+		"-/+ api_key.ci (delete the old key): not started: the new key was not created",
+	} {
+		if !strings.Contains(res.Stdout, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, res.Stdout)
+		}
+	}
+	for _, bad := range []string{`remove "ci"`, `remove "staging"`, "rotate it"} {
+		if strings.Contains(res.Stdout+res.Stderr, bad) {
+			t.Errorf("the output advises %q, which would delete the key in use:\n%s%s", bad, res.Stdout, res.Stderr)
+		}
+	}
+	assertRunHasNoSecrets(t, faulty, res)
+	acct, _ = faulty.Snapshot(faulty.Demo.Username)
+	var ciIDs []string
+	for _, k := range acct.APIKeys {
+		if k.Name == "ci" {
+			ciIDs = append(ciIDs, fmt.Sprint(k.ID))
+		}
+	}
+	if diff := cmp.Diff([]string{oldCI}, ciIDs); diff != "" {
+		t.Errorf("live ci keys after the faulted apply (-want +got):\n%s", diff)
+	}
+
+	healthy := startEmulator(t, func(s *emulator.Server) {
+		if err := s.Load(state); err != nil {
+			t.Fatal(err)
+		}
+	})
+	healthy.Demo = faulty.Demo
+	if res := runCLI(t, cliRun{Args: apply, Env: demoEnv(healthy)}); res.Code != 0 {
+		t.Fatalf("re-run: exit %d, want 0\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	assertConverged(t, healthy, exampleFile, "the re-run")
+	acct, _ = healthy.Snapshot(healthy.Demo.Username)
+	got := readSecretsFile(t, secrets)
+	count := map[string]int{}
+	for _, k := range acct.APIKeys {
+		count[k.Name]++
+		if (k.Name == "ci" || k.Name == "staging") && got[k.Name] != k.Key {
+			t.Errorf("the secret of %q in %s is not the live key's", k.Name, secrets)
+		}
+	}
+	if count["ci"] != 1 || count["staging"] != 1 {
+		t.Errorf("live keys: %d named ci, %d named staging; want one each", count["ci"], count["staging"])
+	}
+}

@@ -7,7 +7,9 @@
 // It owns what makes apply safe to run and to re-run: the rails checked
 // before any change (CheckRails), an Idempotency-Key on every mutation
 // derived from the plan and the action (IdempotencyKey), reading the live
-// state before deciding when a create's response was lost, noticing
+// state before deciding when a create's response was lost (and deleting a
+// key made that way, whose secret nobody can ever read, so that a re-run
+// creates it afresh instead of finding two keys of one name), noticing
 // idempotent replays (an identical plan applied again within the server's
 // 24 hours gets the first answers back, stale if someone reverted the
 // change by hand) and reading the live state to make a stale one again,

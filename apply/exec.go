@@ -193,20 +193,22 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 	if err == nil {
 		return joinNotes("id "+id.String(), note), key.Key, nil
 	}
-	var found remote.ID
+	// The new key is a key of its name that the plan does not know: the
+	// old key of a replace, and a key still named so until a rename in a
+	// later phase, existed before.
+	var found []remote.ID
 	created, err := whenAnswerLost(ctx, err, "listing the keys to see whether it was created", "the key list shows it was not created",
 		func(ctx context.Context) (bool, error) {
 			keys, err := r.client.ListAPIKeys(ctx)
 			for _, k := range keys {
-				if k.Name == req.Name && k.ID.String() != s.c.LiveID {
-					found = k.ID
-					return true, nil
+				if k.Name == req.Name && !r.knownKeys[k.ID] {
+					found = append(found, k.ID)
 				}
 			}
-			return false, err
+			return len(found) > 0, err
 		})
 	if created {
-		return "", "", &lostSecretError{name: req.Name, id: found, cause: err}
+		return "", "", r.dropOrphan(ctx, s, found, err)
 	}
 	return "", "", err
 }
@@ -285,22 +287,6 @@ func answerLost(err error) bool {
 	}
 	return true
 }
-
-// lostSecretError is a key that was created although its create's answer,
-// which carried the secret, never arrived.
-type lostSecretError struct {
-	name  string
-	id    remote.ID
-	cause error
-}
-
-// Error says the key exists, its id, and how to rotate it; never the secret.
-func (e *lostSecretError) Error() string {
-	return fmt.Sprintf("the key was created (id %s) but the answer carrying its secret was lost (%v); the API never shows a secret again, so rotate it: delete key %s (e.g. remove %q from modelslab.yaml and apply, then add it back and apply)", e.id, e.cause, e.id, e.name)
-}
-
-// Unwrap returns the error that lost the answer.
-func (e *lostSecretError) Unwrap() error { return e.cause }
 
 // halfDoneError is a step that changed the account and then failed (an
 // update whose following resend failed).

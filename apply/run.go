@@ -117,7 +117,7 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	for _, ph := range phases {
 		total += len(ph)
 	}
-	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}}
+	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}, knownKeys: knownKeys(p)}
 	res := &Result{}
 	for _, steps := range phases {
 		results := r.phase(ctx, steps)
@@ -144,9 +144,12 @@ func CreatesKeys(p *plan.Plan) bool {
 
 // runner is the state of one Run.
 type runner struct {
-	opts        Options
-	client      Client
-	out         *printer
+	opts   Options
+	client Client
+	out    *printer
+	// knownKeys are the live API keys the plan acts on: never the key a
+	// create whose answer was lost made (see orphan.go).
+	knownKeys   map[remote.ID]bool
 	mu          sync.Mutex
 	byChange    map[int]*StepResult // the replace-create step of each change, once finished
 	interrupted bool

@@ -342,18 +342,18 @@ func TestRunLostCreateReadsBeforeDeciding(t *testing.T) {
 		res, err := Run(context.Background(), pl, f, Options{Out: &out, Secrets: &memSink{}})
 		var fe *FailedError
 		if !errors.As(err, &fe) || fe.ExitCode() != 4 {
-			t.Fatalf("err = %v, want exit 4: the key exists", err)
+			t.Fatalf("err = %v, want exit 4: the key was made (and deleted again)", err)
 		}
 		if !res.Steps[0].Changed {
 			t.Error("step not marked as a change")
 		}
 		msg := res.Steps[0].Err.Error()
-		for _, want := range []string{"was created (id 9001)", "rotate it"} {
+		for _, want := range []string{"created key id 9001", "deleted it again so a re-run can create it afresh"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("error %q lacks %q", msg, want)
 			}
 		}
-		if diff := cmp.Diff([]string{"CreateAPIKey staging", "ListAPIKeys"}, f.Calls()); diff != "" {
+		if diff := cmp.Diff([]string{"CreateAPIKey staging", "ListAPIKeys", "DeleteAPIKey 9001"}, f.Calls()); diff != "" {
 			t.Errorf("calls (-want +got):\n%s", diff)
 		}
 	})
