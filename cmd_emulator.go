@@ -48,7 +48,7 @@ func emulatorCommand() *cli.Command {
 		// server; this command is the server, so it takes none of them.
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: defaultEmulatorListen, Usage: "loopback `HOST:PORT` to listen on (port 0 picks a free port)"},
-			&cli.StringFlag{Name: "state", Usage: "keep the state in `FILE`: loaded at start (seeded with the demo account when new) and saved after every change"},
+			&cli.StringFlag{Name: "state", TakesFile: true, Usage: "keep the state in `FILE`: loaded at start (seeded with the demo account when new) and saved after every change"},
 			&cli.DurationFlag{Name: "latency", Usage: "add `DURATION` to every API request (e.g. 20ms)"},
 			&cli.Float64Flag{Name: "fault-rate", Usage: "fail this `FRACTION` (0 to 1) of API requests with --fault-status before handling them"},
 			&cli.IntSliceFlag{Name: "fault-status", Usage: "HTTP `STATUS` of injected failures, used in turn (repeatable; default 503)"},

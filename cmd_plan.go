@@ -73,7 +73,7 @@ step summary and the outputs has_changes, create, update, delete and replace are
 Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 2 with --detailed-exitcode: changes are pending, 3 refused by a safety rail.`,
 		Flags: withGlobals(
-			&cli.StringFlag{Name: flagPlanOut, Usage: "save the plan to `PLANFILE` for 'mlabctl apply PLANFILE' (mode 0600)"},
+			&cli.StringFlag{Name: flagPlanOut, TakesFile: true, Usage: "save the plan to `PLANFILE` for 'mlabctl apply PLANFILE' (mode 0600)"},
 			&cli.BoolFlag{Name: flagDetailedExitCode, Usage: "exit 2 when changes are pending, 0 when there are none"},
 			&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Value: outputText, Usage: "print the plan as `FORMAT`: text, markdown (a PR comment) or json"},
 			emulatorFlag(),
