@@ -41,12 +41,12 @@ func printTokenFlag() cli.Flag {
 }
 
 func tokenFileFlag() cli.Flag {
-	return &cli.StringFlag{Name: flagTokenFile, Usage: "write the new access token to `FILE` (mode 0600, replaced atomically)"}
+	return &cli.StringFlag{Name: flagTokenFile, TakesFile: true, Usage: "write the new access token to `FILE` (mode 0600, replaced atomically)"}
 }
 
 // secretsOutFlag stores the API key that verify-email creates at sign-up.
 func secretsOutFlag() cli.Flag {
-	return &cli.StringFlag{Name: flagSecretsOut, Usage: "merge the returned API key into `FILE` (mode 0600, JSON object name → key, under \"" + defaultKeyName + "\"), the format of apply --secrets-out"}
+	return &cli.StringFlag{Name: flagSecretsOut, TakesFile: true, Usage: "merge the returned API key into `FILE` (mode 0600, JSON object name → key, under \"" + defaultKeyName + "\"), the format of apply --secrets-out"}
 }
 
 // authIO is where an auth subcommand reads secrets from and prints to.

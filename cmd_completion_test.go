@@ -417,3 +417,31 @@ func TestCompletionScriptsParse(t *testing.T) {
 		})
 	}
 }
+
+// TestCompletionOffersFilesForPathFlags: the shells complete file names only
+// for flags with TakesFile, so every flag whose value is a path (its usage
+// names a `FILE` or `PLANFILE` placeholder, or it is one of the known path
+// flags) must set it.
+func TestCompletionOffersFilesForPathFlags(t *testing.T) {
+	tree, err := completionTree(newApp(strings.NewReader(""), io.Discard, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{}
+	for _, n := range tree {
+		for _, f := range n.Flags {
+			name := strings.TrimSpace(n.Path + " " + f.Names[0])
+			if fileCompletionFlag(f) {
+				files[name] = true
+			} else if strings.Contains(f.Usage, "`FILE`") || strings.Contains(f.Usage, "`PLANFILE`") {
+				t.Errorf("%s takes a path (%q) but does not complete file names: set TakesFile", name, f.Usage)
+			}
+		}
+	}
+	for _, flag := range []string{"--file", "plan --out", "apply --secrets-out", "emulator --state", "export --out",
+		"auth login --token-file", "auth verify-email --secrets-out", "auth verify-email --token-file", "auth refresh --token-file"} {
+		if !files[flag] {
+			t.Errorf("%s does not complete file names (set TakesFile)", flag)
+		}
+	}
+}

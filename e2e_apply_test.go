@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -1153,28 +1152,5 @@ func TestApplyLostKeySecretsConverge(t *testing.T) {
 	}
 	if count["ci"] != 1 || count["staging"] != 1 {
 		t.Errorf("live keys: %d named ci, %d named staging; want one each", count["ci"], count["staging"])
-	}
-}
-
-func TestCompletionOffersFilesForPathFlags(t *testing.T) {
-	// The shells complete file names only for flags with TakesFile.
-	tree, err := completionTree(newApp(strings.NewReader(""), io.Discard, io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string]bool{}
-	for _, n := range tree {
-		for _, f := range n.Flags {
-			if fileCompletionFlag(f) {
-				files[strings.TrimSpace(n.Path+" "+f.Names[0])] = true
-			}
-		}
-	}
-	for _, flag := range []string{"--file", "plan --out", "apply --secrets-out", "emulator --state", "export --out"} {
-		t.Run(flag, func(t *testing.T) {
-			if !files[flag] {
-				t.Errorf("%s does not complete file names (set TakesFile)", flag)
-			}
-		})
 	}
 }
