@@ -1,0 +1,495 @@
+package main
+
+// End-to-end tests of the CONTRACT.md promises that no other area's tests
+// pin down with the built binary: global flags winning over their
+// environment variables, the https-or-loopback rule, exit code 1 for auth,
+// network and API errors, read retries, mutation retries under one
+// Idempotency-Key, the text output's marks and closing lines, renames of
+// pinned keys, the edges of the mass-deletion rail and the token in use.
+
+import (
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator"
+)
+
+// contractNoChanges is a file that matches the demo account: planning it
+// finds nothing to do.
+const contractNoChanges = "version: 1\nprofile: {username: acme-bot, name: Acme Bot}\n"
+
+// contractOneChange is a file that differs from the demo account in the
+// profile's name only.
+const contractOneChange = "version: 1\nprofile: {name: Someone Else}\n"
+
+// closedURL returns the URL of a loopback port nothing listens on any more:
+// a request to it fails with a network error.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ts := httptest.NewServer(nil)
+	url := ts.URL
+	ts.Close()
+	return url
+}
+
+// TestContractFlagWinsOverEnv: each global flag wins over its environment
+// variable, given before or after the command.
+func TestContractFlagWinsOverEnv(t *testing.T) {
+	em := startEmulator(t)
+	dead := closedURL(t)
+	dir := t.TempDir()
+	noChanges := writeTestFile(t, dir, "same.yaml", contractNoChanges)
+	oneChange := writeTestFile(t, dir, "other.yaml", contractOneChange)
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		wantCode int
+	}{
+		{"--base-url after the command wins over MODELSLAB_BASE_URL",
+			map[string]string{envBaseURL: dead, envToken: em.Demo.Token},
+			[]string{"plan", "--detailed-exitcode", "-f", noChanges, "--base-url", em.URL}, 0},
+		{"--base-url before the command wins over MODELSLAB_BASE_URL",
+			map[string]string{envBaseURL: dead, envToken: em.Demo.Token},
+			[]string{"--base-url", em.URL, "plan", "--detailed-exitcode", "-f", noChanges}, 0},
+		{"MODELSLAB_BASE_URL is used without the flag",
+			map[string]string{envBaseURL: dead, envToken: em.Demo.Token},
+			[]string{"plan", "--detailed-exitcode", "-f", noChanges}, 1},
+		{"--token wins over a wrong MODELSLAB_TOKEN",
+			map[string]string{envBaseURL: em.URL, envToken: "mlt_wrong"},
+			[]string{"plan", "--detailed-exitcode", "-f", noChanges, "--token", em.Demo.Token}, 0},
+		{"a wrong --token wins over a right MODELSLAB_TOKEN",
+			map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token},
+			[]string{"plan", "--detailed-exitcode", "-f", noChanges, "--token", "mlt_wrong"}, 1},
+		{"--token before the command wins",
+			map[string]string{envBaseURL: em.URL, envToken: "mlt_wrong"},
+			[]string{"--token", em.Demo.Token, "plan", "--detailed-exitcode", "-f", noChanges}, 0},
+		{"-f wins over MODELSLAB_FILE in plan",
+			map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token, envFile: noChanges},
+			[]string{"plan", "--detailed-exitcode", "-f", oneChange}, 2},
+		{"--file wins over MODELSLAB_FILE in plan",
+			map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token, envFile: oneChange},
+			[]string{"plan", "--detailed-exitcode", "--file", noChanges}, 0},
+		{"MODELSLAB_FILE is used by plan without the flag",
+			map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token, envFile: oneChange},
+			[]string{"plan", "--detailed-exitcode"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, cliRun{Args: tt.args, Env: tt.env, Dir: dir})
+			if res.Code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			assertRunHasNoSecrets(t, em, res)
+		})
+	}
+}
+
+// TestContractBaseURLHTTPSOrLoopback: a base URL that is not https is
+// refused unless its host is a loopback address; the refusal names the URL
+// and makes no request.
+func TestContractBaseURLHTTPSOrLoopback(t *testing.T) {
+	em := startEmulator(t)
+	port := em.URL[strings.LastIndex(em.URL, ":")+1:]
+	file := writeSpecFile(t, contractNoChanges)
+	tests := []struct {
+		name     string
+		baseURL  string
+		wantCode int
+		wantErr  string // in stderr; "" means stderr is empty
+	}{
+		{"http on 127.0.0.1", em.URL, 0, ""},
+		{"http on localhost", "http://localhost:" + port, 0, ""},
+		{"http on a public host", "http://example.com", 1, `base URL "http://example.com" is not https`},
+		{"http on a private address", "http://10.0.0.1:" + port, 1, `base URL "http://10.0.0.1:` + port + `" is not https`},
+		{"http on a name that only starts like localhost", "http://localhost.example.com", 1, "is not https"},
+		{"another scheme on loopback", "ftp://127.0.0.1:" + port, 1, `has the scheme "ftp"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em.ResetRequests()
+			env := map[string]string{envBaseURL: tt.baseURL, envToken: em.Demo.Token}
+			res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: env})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			if tt.wantErr == "" && res.Stderr != "" {
+				t.Errorf("stderr is not empty:\n%s", res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, tt.wantErr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantErr, res.Stderr)
+			}
+			if tt.wantCode != 0 && len(em.Requests()) != 0 {
+				t.Errorf("a refused base URL still reached the emulator: %v", planRequestLines(em))
+			}
+			assertRunHasNoSecrets(t, em, res)
+		})
+	}
+}
+
+// TestContractExitOneBeforeAnythingChanged: auth, network and API errors
+// exit 1, for plan and for apply, and apply changes nothing.
+func TestContractExitOneBeforeAnythingChanged(t *testing.T) {
+	tests := []struct {
+		name      string
+		faults    *emulator.Faults
+		env       func(em *testEmulator) map[string]string
+		wantInErr string
+	}{
+		{name: "auth error: a wrong token",
+			env: func(em *testEmulator) map[string]string {
+				return map[string]string{envBaseURL: em.URL, envToken: "mlt_not-a-token"}
+			}, wantInErr: "Error"},
+		{name: "network error: nothing listens",
+			env: func(em *testEmulator) map[string]string {
+				return map[string]string{envBaseURL: closedURL(t), envToken: em.Demo.Token}
+			}, wantInErr: "Error"},
+		{name: "API error: reading the account keeps failing",
+			faults: &emulator.Faults{FailFirst: 1000, Statuses: []int{500}, Routes: []string{"GET /me"}},
+			env:    demoEnv, wantInErr: "Error"},
+		{name: "API error: a list is not found",
+			faults: &emulator.Faults{FailFirst: 1000, Statuses: []int{404}, Routes: []string{"GET /api-keys"}},
+			env:    demoEnv, wantInErr: "Error"},
+	}
+	for _, tt := range tests {
+		for _, cmd := range [][]string{
+			{"plan", "--detailed-exitcode", "-f", exampleFile},
+			{"apply", "--auto-approve", "--secrets-out", "SECRETS", "-f", exampleFile},
+		} {
+			t.Run(cmd[0]+"/"+tt.name, func(t *testing.T) {
+				em := startEmulator(t, func(s *emulator.Server) { s.Faults = tt.faults })
+				secrets := filepath.Join(t.TempDir(), "s.json")
+				args := make([]string, len(cmd))
+				for i, a := range cmd {
+					args[i] = strings.ReplaceAll(a, "SECRETS", secrets)
+				}
+				before, _ := em.Snapshot(em.Demo.Username)
+				res := runCLI(t, cliRun{Args: args, Env: tt.env(em)})
+				if res.Code != exitError {
+					t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+				}
+				if !strings.Contains(res.Stderr, tt.wantInErr) {
+					t.Errorf("stderr lacks %q:\n%s", tt.wantInErr, res.Stderr)
+				}
+				if m := mutations(em); len(m) != 0 {
+					t.Errorf("mutations despite the error: %v", m)
+				}
+				after, _ := em.Snapshot(em.Demo.Username)
+				if !reflect.DeepEqual(before, after) {
+					t.Errorf("the account changed (-before +after):\n%s", cmp.Diff(before, after))
+				}
+				assertRunHasNoSecrets(t, em, res)
+			})
+		}
+	}
+}
+
+// TestContractReadsRetry: reads retry on 429 and on 5xx; the plan succeeds
+// as if nothing had failed.
+func TestContractReadsRetry(t *testing.T) {
+	tests := []struct {
+		name     string
+		statuses []int
+	}{
+		{"429 with Retry-After", []int{429}},
+		{"503", []int{503}},
+		{"500 then 502", []int{500, 502}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t, func(s *emulator.Server) {
+				s.Faults = &emulator.Faults{FailFirst: 2, Statuses: tt.statuses, Routes: []string{"GET /me"}}
+			})
+			file := writeSpecFile(t, contractNoChanges)
+			res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: demoEnv(em)})
+			if res.Code != 0 {
+				t.Fatalf("exit %d, want 0 after retries\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			var got []int
+			for _, r := range em.Requests() {
+				if strings.HasPrefix(r.Path, "/me") && r.Method == "GET" {
+					got = append(got, r.Status)
+				}
+			}
+			want := append(append([]int(nil), tt.statuses...), 200)
+			if len(tt.statuses) == 1 {
+				want = []int{tt.statuses[0], tt.statuses[0], 200}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("statuses of GET /me (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestContractMutationRetriesKeepTheIdempotencyKey: a POST that failed with
+// a 5xx is retried with the same Idempotency-Key, and the apply creates each
+// key once.
+func TestContractMutationRetriesKeepTheIdempotencyKey(t *testing.T) {
+	em := startEmulator(t, func(s *emulator.Server) {
+		s.Faults = &emulator.Faults{FailFirst: 1, Statuses: []int{503}, Routes: []string{"POST /api-keys"}}
+	})
+	file := writeSpecFile(t, "version: 1\napi_keys: [{name: fresh}]\nignore: {api_keys: [\"*\"]}\n")
+	secrets := filepath.Join(t.TempDir(), "s.json")
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	var keys []string
+	var statuses []int
+	for _, r := range em.Requests() {
+		if r.Method == "POST" && r.Path == "/api-keys" {
+			keys = append(keys, r.IdempotencyKey)
+			statuses = append(statuses, r.Status)
+		}
+	}
+	if diff := cmp.Diff([]int{503, 201}, statuses, cmp.Comparer(func(a, b int) bool { return a == b || (a/100 == 2 && b/100 == 2) })); diff != "" {
+		t.Errorf("statuses of POST /api-keys (-want +got):\n%s", diff)
+	}
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("Idempotency-Keys of the POSTs %q, want two equal non-empty ones", keys)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	n := 0
+	for _, k := range acct.APIKeys {
+		if k.Name == "fresh" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d keys named fresh, want 1", n)
+	}
+	if got := readSecretsFile(t, secrets); len(got) != 1 || got["fresh"] == "" {
+		t.Errorf("secrets file holds %d keys, want fresh only", len(got))
+	}
+	assertRunHasNoSecrets(t, em, res)
+}
+
+// TestContractTextOutput: the text plan has one block per change with its
+// mark, field-level old → new, a line diff for multi-line text, the
+// unmanaged line and the closing line.
+func TestContractTextOutput(t *testing.T) {
+	em := startEmulator(t)
+	t.Run("every mark of the example", func(t *testing.T) {
+		res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile}, Env: demoEnv(em)})
+		if res.Code != 0 {
+			t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
+		}
+		lines := strings.Split(res.Stdout, "\n")
+		// Each wanted line is the start of one output line, trailing
+		// padding and notes aside.
+		wants := []string{
+			"Account acme-bot (" + em.URL + "): 2 to create, 6 to update, 3 to delete, 1 to replace.",
+			"  ~ preferences",
+			"      nsfw_content:",
+			"  ~ profile",
+			"  -/+ api_key.ci",
+			"  + api_key.staging",
+			`      name:  "staging"`,
+			`      notes: "Used by the staging environment"`,
+			"  ~ api_key.production",
+			`      notes: "Used by prod" → "Used by the production backend"`,
+			"  - api_key.old-key",
+			"  + team_member.dave@example.com",
+			"  - team_member.mallory@example.com",
+			"  - access_token.old-laptop#",
+			"  Unmanaged (matched by ignore): api_key.dashboard-playground",
+			"Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.",
+		}
+		var missing []string
+		for _, w := range wants {
+			found := false
+			for _, l := range lines {
+				if strings.HasPrefix(l, w) {
+					found = true
+				}
+			}
+			if !found {
+				missing = append(missing, w)
+			}
+		}
+		if len(missing) != 0 {
+			t.Errorf("stdout lacks lines starting %q:\n%s", missing, res.Stdout)
+		}
+		if !strings.Contains(res.Stdout, "nsfw_content:                  true → false") {
+			t.Errorf("no field-level old → new for nsfw_content:\n%s", res.Stdout)
+		}
+		if !strings.HasSuffix(res.Stdout, "\nPlan: 2 to create, 6 to update, 3 to delete, 1 to replace.\n") {
+			t.Errorf("stdout does not end with the Plan line:\n%s", res.Stdout)
+		}
+		if strings.Contains(res.Stdout, "\x1b[") {
+			t.Error("text output off a terminal holds ANSI escapes")
+		}
+	})
+	t.Run("multi-line text as a line diff, a pinned rename", func(t *testing.T) {
+		file := writeSpecFile(t, `version: 1
+profile: {about_me: "Automation account.\nSecond line."}
+api_keys:
+  - {name: production, notes: Used by prod}
+  - {name: ci, id: 102, notes: Used by GitHub Actions}
+  - {name: renamed, id: 104}
+ignore: {api_keys: ["dashboard-*"]}
+`)
+		res := runCLI(t, cliRun{Args: []string{"plan", "-f", file}, Env: demoEnv(em)})
+		if res.Code != 0 {
+			t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
+		}
+		want := "Account acme-bot (" + em.URL + `): 2 to update.
+
+  ~ profile          (about_me differs from modelslab.yaml)
+      about_me:
+          Automation account.
+        + Second line.
+  ~ api_key.renamed  (id 104, renamed from "old-key" (pinned to id 104))
+      name: "old-key" → "renamed"
+
+  Unmanaged (matched by ignore): api_key.dashboard-playground
+
+Plan: 0 to create, 2 to update, 0 to delete, 0 to replace.
+`
+		if diff := cmp.Diff(want, res.Stdout); diff != "" {
+			t.Errorf("stdout (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("no changes", func(t *testing.T) {
+		for _, out := range []string{"text", "markdown"} {
+			res := runCLI(t, cliRun{Args: []string{"plan", "-o", out, "-f", writeSpecFile(t, contractNoChanges)}, Env: demoEnv(em)})
+			if res.Code != 0 {
+				t.Fatalf("-o %s: exit %d\n%s", out, res.Code, res.Stderr)
+			}
+			if !strings.Contains(res.Stdout, "No changes. The account matches modelslab.yaml.") {
+				t.Errorf("-o %s: no closing line:\n%s", out, res.Stdout)
+			}
+			if strings.Contains(res.Stdout, "Plan:") {
+				t.Errorf("-o %s: a Plan line without changes:\n%s", out, res.Stdout)
+			}
+		}
+	})
+}
+
+// TestContractPinnedKeyRenameIsAnUpdate: changing the name of a key pinned
+// by id renames the live key; no new secret is made.
+func TestContractPinnedKeyRenameIsAnUpdate(t *testing.T) {
+	em := startEmulator(t)
+	before, _ := em.Snapshot(em.Demo.Username)
+	var old emulator.Key
+	for _, k := range before.APIKeys {
+		if k.Name == "old-key" {
+			old = k
+		}
+	}
+	if old.ID == 0 {
+		t.Fatal("the demo account has no key old-key")
+	}
+	file := writeSpecFile(t, "version: 1\napi_keys:\n  - {name: renamed, id: "+strconv.FormatInt(old.ID, 10)+"}\nignore: {api_keys: [\"*\"]}\n")
+	// No --secrets-out: an apply that created a key off a terminal would
+	// be refused, so success shows that nothing is created.
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	for _, m := range mutations(em) {
+		if strings.HasPrefix(m, "POST ") || strings.HasPrefix(m, "DELETE ") {
+			t.Errorf("a rename made %s", m)
+		}
+	}
+	after, _ := em.Snapshot(em.Demo.Username)
+	var got emulator.Key
+	for _, k := range after.APIKeys {
+		if k.ID == old.ID {
+			got = k
+		}
+	}
+	want := old
+	want.Name = "renamed"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the pinned key (-want +got):\n%s", diff)
+	}
+	if len(after.APIKeys) != len(before.APIKeys) {
+		t.Errorf("%d keys after the rename, want %d", len(after.APIKeys), len(before.APIKeys))
+	}
+	assertRunHasNoSecrets(t, em, res)
+	assertConverged(t, em, file, "the rename")
+}
+
+// TestContractMassDeleteEdges: the rail counts only when more than
+// max_delete_percent of a section's live managed items are deleted AND at
+// least 4 of them; below either edge apply goes on without an allow flag.
+func TestContractMassDeleteEdges(t *testing.T) {
+	// The demo account has 4 API keys: production, ci,
+	// dashboard-playground, old-key.
+	tests := []struct {
+		name      string
+		spec      string
+		wantCode  int
+		wantLeft  int
+		planWarns bool
+	}{
+		{name: "3 of 4 deleted: fewer than 4 deletions",
+			spec:     "version: 1\napi_keys: [{name: production, notes: Used by prod}]\n",
+			wantCode: 0, wantLeft: 1},
+		{name: "4 of 4 deleted under max_delete_percent 100",
+			spec:     "version: 1\napi_keys: []\npolicy: {max_delete_percent: 100}\n",
+			wantCode: 0, wantLeft: 0},
+		{name: "4 of 4 deleted under the default 25%",
+			spec:     "version: 1\napi_keys: []\n",
+			wantCode: exitRefused, wantLeft: 4, planWarns: true},
+		{name: "4 of 4 deleted under max_delete_percent 99",
+			spec:     "version: 1\napi_keys: []\npolicy: {max_delete_percent: 99}\n",
+			wantCode: exitRefused, wantLeft: 4, planWarns: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			file := writeSpecFile(t, tt.spec)
+			p := runCLI(t, cliRun{Args: []string{"plan", "-f", file}, Env: demoEnv(em)})
+			if p.Code != 0 {
+				t.Fatalf("plan: exit %d\n%s", p.Code, p.Stderr)
+			}
+			warns := strings.Contains(p.Stdout+p.Stderr, "mass deletion")
+			if warns != tt.planWarns {
+				t.Errorf("plan warns of a mass deletion: %v, want %v\nstdout:\n%s\nstderr:\n%s", warns, tt.planWarns, p.Stdout, p.Stderr)
+			}
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+			if res.Code != tt.wantCode {
+				t.Fatalf("apply: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			acct, _ := em.Snapshot(em.Demo.Username)
+			if len(acct.APIKeys) != tt.wantLeft {
+				t.Errorf("%d keys left, want %d", len(acct.APIKeys), tt.wantLeft)
+			}
+		})
+	}
+}
+
+// TestContractTokenInUseIsNeverRevoked: access_tokens whose keep matches
+// nothing revokes every other token, never the one the run uses.
+func TestContractTokenInUseIsNeverRevoked(t *testing.T) {
+	em := startEmulator(t)
+	file := writeSpecFile(t, "version: 1\naccess_tokens: {keep: [\"matches-nothing\"]}\n")
+	p := runCLI(t, cliRun{Args: []string{"plan", "-f", file, "-o", "json"}, Env: demoEnv(em)})
+	if p.Code != 0 {
+		t.Fatalf("plan: exit %d\n%s", p.Code, p.Stderr)
+	}
+	if strings.Contains(p.Stdout, `"access_token.demo#`) {
+		t.Errorf("the plan revokes the token in use:\n%s", p.Stdout)
+	}
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	var names []string
+	for _, tok := range acct.Tokens {
+		names = append(names, tok.Name)
+	}
+	if diff := cmp.Diff([]string{"demo"}, names); diff != "" {
+		t.Errorf("live tokens after apply (-want +got):\n%s", diff)
+	}
+	assertConverged(t, em, file, "the revocations")
+}
