@@ -8,12 +8,14 @@ package main
 // pinned keys, the edges of the mass-deletion rail and the token in use.
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
@@ -144,17 +146,17 @@ func TestContractExitOneBeforeAnythingChanged(t *testing.T) {
 		{name: "auth error: a wrong token",
 			env: func(em *testEmulator) map[string]string {
 				return map[string]string{envBaseURL: em.URL, envToken: "mlt_not-a-token"}
-			}, wantInErr: "Error"},
+			}, wantInErr: "the access token was rejected (401"},
 		{name: "network error: nothing listens",
 			env: func(em *testEmulator) map[string]string {
 				return map[string]string{envBaseURL: closedURL(t), envToken: em.Demo.Token}
-			}, wantInErr: "Error"},
+			}, wantInErr: "connection refused"},
 		{name: "API error: reading the account keeps failing",
 			faults: &emulator.Faults{FailFirst: 1000, Statuses: []int{500}, Routes: []string{"GET /me"}},
-			env:    demoEnv, wantInErr: "Error"},
+			env:    demoEnv, wantInErr: "GET /me: 500"},
 		{name: "API error: a list is not found",
 			faults: &emulator.Faults{FailFirst: 1000, Statuses: []int{404}, Routes: []string{"GET /api-keys"}},
-			env:    demoEnv, wantInErr: "Error"},
+			env:    demoEnv, wantInErr: "GET /api-keys"},
 	}
 	for _, tt := range tests {
 		for _, cmd := range [][]string{
@@ -195,10 +197,13 @@ func TestContractReadsRetry(t *testing.T) {
 	tests := []struct {
 		name     string
 		statuses []int
+		// minWait is the least time the run can take when it honours the
+		// Retry-After: 1 of each injected 429 (a lower bound, never a limit).
+		minWait time.Duration
 	}{
-		{"429 with Retry-After", []int{429}},
-		{"503", []int{503}},
-		{"500 then 502", []int{500, 502}},
+		{"429 with Retry-After", []int{429}, 2 * time.Second},
+		{"503", []int{503}, 0},
+		{"500 then 502", []int{500, 502}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +211,11 @@ func TestContractReadsRetry(t *testing.T) {
 				s.Faults = &emulator.Faults{FailFirst: 2, Statuses: tt.statuses, Routes: []string{"GET /me"}}
 			})
 			file := writeSpecFile(t, contractNoChanges)
+			start := time.Now()
 			res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: demoEnv(em)})
+			if took := time.Since(start); took < tt.minWait {
+				t.Errorf("the run took %v: it did not wait the %v the Retry-After headers asked", took, tt.minWait)
+			}
 			if res.Code != 0 {
 				t.Fatalf("exit %d, want 0 after retries\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 			}
@@ -492,4 +501,126 @@ func TestContractTokenInUseIsNeverRevoked(t *testing.T) {
 		t.Errorf("live tokens after apply (-want +got):\n%s", diff)
 	}
 	assertConverged(t, em, file, "the revocations")
+}
+
+// TestContractDuplicateLiveKeysListBothIDs: two live keys with a declared
+// name and no id fail plan and apply (exit 3) naming both ids; pinning one
+// with `id:` resolves it.
+func TestContractDuplicateLiveKeysListBothIDs(t *testing.T) {
+	em := startEmulator(t)
+	first := em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "twin", Notes: "one"})
+	second := em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "twin", Notes: "two"})
+	ids := []string{strconv.FormatInt(first.ID, 10), strconv.FormatInt(second.ID, 10)}
+	unpinned := writeSpecFile(t, "version: 1\napi_keys: [{name: twin, notes: one}]\nignore: {api_keys: [\"*\"]}\n")
+	for _, args := range [][]string{
+		{"plan", "-f", unpinned},
+		{"apply", "--auto-approve", "-f", unpinned},
+	} {
+		res := runCLI(t, cliRun{Args: args, Env: demoEnv(em)})
+		if res.Code != exitRefused {
+			t.Fatalf("%s: exit %d, want 3\nstdout:\n%s\nstderr:\n%s", args[0], res.Code, res.Stdout, res.Stderr)
+		}
+		for _, id := range ids {
+			if !strings.Contains(res.Stderr, id) {
+				t.Errorf("%s: stderr does not name id %s:\n%s", args[0], id, res.Stderr)
+			}
+		}
+	}
+	if m := mutations(em); len(m) != 0 {
+		t.Errorf("mutations despite the duplicate: %v", m)
+	}
+	pinned := writeSpecFile(t, "version: 1\napi_keys: [{name: twin, id: "+ids[0]+", notes: one}]\nignore: {api_keys: [\"*\"]}\n")
+	res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", pinned}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Errorf("pinned: exit %d, want 0 (no changes)\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+// TestContractPendingInviteCountsAsDeclared: a declared email with a
+// pending invite is not invited again, and its role is still reconciled.
+func TestContractPendingInviteCountsAsDeclared(t *testing.T) {
+	em := startEmulator(t)
+	// carol@example.com is the demo's pending invite, as a member.
+	file := writeSpecFile(t, `version: 1
+team:
+  - {email: alice@example.com, role: admin, permissions: [api-keys, billing]}
+  - {email: bob@example.com, role: viewer}
+  - {email: CAROL@example.com, role: viewer}
+  - {email: mallory@example.com, role: member}
+`)
+	p := runCLI(t, cliRun{Args: []string{"plan", "-f", file, "-o", "json"}, Env: demoEnv(em)})
+	if p.Code != 0 {
+		t.Fatalf("plan: exit %d\n%s", p.Code, p.Stderr)
+	}
+	var doc struct {
+		Changes []struct{ Address, Action string }
+	}
+	if err := json.Unmarshal([]byte(p.Stdout), &doc); err != nil {
+		t.Fatalf("plan JSON: %v\n%s", err, p.Stdout)
+	}
+	var got []string
+	for _, c := range doc.Changes {
+		got = append(got, c.Action+" "+strings.ToLower(c.Address))
+	}
+	if diff := cmp.Diff([]string{"update team_member.carol@example.com"}, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	for _, m := range mutations(em) {
+		if strings.HasPrefix(m, "POST /teams") {
+			t.Errorf("the pending invite was sent again: %s", m)
+		}
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	for _, m := range acct.Team {
+		if strings.EqualFold(m.Email, "carol@example.com") && (m.Role != "viewer" || m.Status != "pending") {
+			t.Errorf("carol is %s and %s, want a pending viewer", m.Role, m.Status)
+		}
+	}
+	assertConverged(t, em, file, "the role change")
+}
+
+// TestContractIgnoreOnlyUndeclared: ignore leaves undeclared live items
+// alone and lists them as unmanaged; a declared item it matches is still
+// managed.
+func TestContractIgnoreOnlyUndeclared(t *testing.T) {
+	em := startEmulator(t)
+	em.AddMember(em.Demo.Username, emulator.Member{Email: "ext@contractor.example", Role: "member", Status: "active"})
+	file := writeSpecFile(t, `version: 1
+api_keys:
+  - {name: production, notes: Used by prod}
+  - {name: ci, notes: Used by GitHub Actions}
+  - {name: dashboard-playground, notes: now declared}
+ignore:
+  api_keys: ["dashboard-*", "old-*"]
+  team: ["*@contractor.example"]
+team:
+  - {email: alice@example.com, role: admin, permissions: [api-keys, billing]}
+  - {email: bob@example.com, role: viewer}
+  - {email: carol@example.com, role: member}
+  - {email: mallory@example.com, role: member}
+`)
+	p := runCLI(t, cliRun{Args: []string{"plan", "-f", file}, Env: demoEnv(em)})
+	if p.Code != 0 {
+		t.Fatalf("plan: exit %d\n%s", p.Code, p.Stderr)
+	}
+	for _, want := range []string{
+		"  ~ api_key.dashboard-playground",
+		"  Unmanaged (matched by ignore): api_key.old-key, team_member.ext@contractor.example\n",
+		"Plan: 0 to create, 1 to update, 0 to delete, 0 to replace.",
+	} {
+		if !strings.Contains(p.Stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, p.Stdout)
+		}
+	}
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if diff := cmp.Diff([]string{"PUT /api-keys/103"}, mutations(em)); diff != "" {
+		t.Errorf("mutations (-want +got):\n%s", diff)
+	}
 }
