@@ -8,10 +8,14 @@ package main
 // pinned keys, the edges of the mass-deletion rail and the token in use.
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -622,5 +626,85 @@ team:
 	}
 	if diff := cmp.Diff([]string{"PUT /api-keys/103"}, mutations(em)); diff != "" {
 		t.Errorf("mutations (-want +got):\n%s", diff)
+	}
+}
+
+// onTerminal runs the built binary with args on a pseudo-terminal made by
+// util-linux script(1), so that stdin and stdout are terminals, and returns
+// what the terminal showed and the exit code. It skips the test off Linux,
+// where script(1) takes other arguments.
+func onTerminal(t *testing.T, env map[string]string, stdin string, args ...string) (string, int) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("script(1) of util-linux is needed for a pseudo-terminal")
+	}
+	requireTool(t, "script")
+	quoted := []string{shQuote(binPath)}
+	for _, a := range args {
+		quoted = append(quoted, shQuote(a))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "script", "-qec", strings.Join(quoted, " "), "/dev/null")
+	cmd.Env = childEnv(t, env)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return string(out), ee.ExitCode()
+	case err != nil:
+		t.Fatalf("running mlabctl on a terminal: %v", err)
+	}
+	return string(out), 0
+}
+
+// shQuote quotes s for sh.
+func shQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// TestContractNoColor: on a terminal the plan is coloured; --no-color
+// (before or after the command) or a non-empty NO_COLOR turns colour off,
+// for plan and for apply's plan and prompt.
+func TestContractNoColor(t *testing.T) {
+	em := startEmulator(t)
+	withEnv := func(k, v string) map[string]string {
+		env := demoEnv(em)
+		env[k] = v
+		return env
+	}
+	tests := []struct {
+		name      string
+		env       map[string]string
+		args      []string
+		stdin     string
+		wantCode  int
+		wantColor bool
+	}{
+		{"plan on a terminal is coloured", demoEnv(em), []string{"plan", "-f", exampleFile}, "", 0, true},
+		{"plan --no-color", demoEnv(em), []string{"plan", "--no-color", "-f", exampleFile}, "", 0, false},
+		{"--no-color before plan", demoEnv(em), []string{"--no-color", "plan", "-f", exampleFile}, "", 0, false},
+		{"plan with NO_COLOR=1", withEnv(envNoColor, "1"), []string{"plan", "-f", exampleFile}, "", 0, false},
+		{"plan with NO_COLOR=false (any non-empty value)", withEnv(envNoColor, "false"), []string{"plan", "-f", exampleFile}, "", 0, false},
+		{"plan with an empty NO_COLOR", withEnv(envNoColor, ""), []string{"plan", "-f", exampleFile}, "", 0, true},
+		{"declined apply on a terminal is coloured", demoEnv(em), []string{"apply", "-f", exampleFile}, "no\n", exitRefused, true},
+		{"declined apply with NO_COLOR", withEnv(envNoColor, "1"), []string{"apply", "-f", exampleFile}, "no\n", exitRefused, false},
+		{"declined apply --no-color", demoEnv(em), []string{"apply", "--no-color", "-f", exampleFile}, "no\n", exitRefused, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, code := onTerminal(t, tt.env, tt.stdin, tt.args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.wantCode, out)
+			}
+			if !strings.Contains(out, "Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.") {
+				t.Errorf("no plan on the terminal:\n%s", out)
+			}
+			if got := strings.Contains(out, "\x1b["); got != tt.wantColor {
+				t.Errorf("colour escapes on the terminal: %v, want %v\n%q", got, tt.wantColor, out)
+			}
+			assertNoSecrets(t, "the terminal", out, accountSecrets(t, em, em.Demo.Username))
+		})
 	}
 }
