@@ -11,10 +11,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -706,5 +708,86 @@ func TestContractNoColor(t *testing.T) {
 			}
 			assertNoSecrets(t, "the terminal", out, accountSecrets(t, em, em.Demo.Username))
 		})
+	}
+}
+
+// TestContractMinAdminsCountsPendingAdmins: min_admins counts active and
+// pending admins; plan itself fails (exit 3) when too few are left.
+func TestContractMinAdminsCountsPendingAdmins(t *testing.T) {
+	// alice is the demo's only admin; carol's invite is pending.
+	const team = `version: 1
+team:
+  - {email: alice@example.com, role: member}
+  - {email: bob@example.com, role: viewer}
+  - {email: carol@example.com, role: %s}
+  - {email: mallory@example.com, role: member}
+policy: {min_admins: 1}
+`
+	tests := []struct {
+		name      string
+		carolRole string
+		wantCode  int
+	}{
+		{"a pending admin counts", "admin", 0},
+		{"no admin left", "member", exitRefused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			file := writeSpecFile(t, fmt.Sprintf(team, tt.carolRole))
+			p := runCLI(t, cliRun{Args: []string{"plan", "-f", file}, Env: demoEnv(em)})
+			if p.Code != tt.wantCode {
+				t.Fatalf("plan: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", p.Code, tt.wantCode, p.Stdout, p.Stderr)
+			}
+			if tt.wantCode != 0 && !strings.Contains(p.Stderr, "min_admins is 1") {
+				t.Errorf("plan's refusal does not name min_admins:\n%s", p.Stderr)
+			}
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+			if res.Code != tt.wantCode {
+				t.Fatalf("apply: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			if tt.wantCode == 0 {
+				assertConverged(t, em, file, "apply")
+			} else if m := mutations(em); len(m) != 0 {
+				t.Errorf("mutations despite the refusal: %v", m)
+			}
+		})
+	}
+}
+
+// contractDuration matches the duration apply prints after each action.
+var contractDuration = regexp.MustCompile(`\(\d+(\.\d+)?(ns|µs|ms|s)\)`)
+
+// contractNewID matches the id apply prints for a created item.
+var contractNewID = regexp.MustCompile(`(created|invited), id \d+`)
+
+// contractAtATime matches where apply says how many calls run at once.
+var contractAtATime = regexp.MustCompile(`(one call|up to \d+ calls) at a time`)
+
+// TestContractPrintedOrderIsDeterministic: whatever --parallelism, apply
+// prints the same lines in the same order (the plan's), though calls of one
+// phase finish in any order.
+func TestContractPrintedOrderIsDeterministic(t *testing.T) {
+	var outputs []string
+	for _, n := range []string{"1", "4", "16"} {
+		em := startEmulator(t)
+		secrets := filepath.Join(t.TempDir(), "s.json")
+		res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--parallelism", n, "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)})
+		if res.Code != 0 {
+			t.Fatalf("--parallelism %s: exit %d\nstdout:\n%s\nstderr:\n%s", n, res.Code, res.Stdout, res.Stderr)
+		}
+		// The emulator's URL, the secrets file, the durations and the ids
+		// the emulator gives new items (in the order the creates arrive)
+		// differ between runs.
+		out := strings.NewReplacer(em.URL, "URL", secrets, "SECRETS").Replace(res.Stdout)
+		out = contractDuration.ReplaceAllString(out, "(DURATION)")
+		out = contractNewID.ReplaceAllString(out, "$1, id NEW")
+		out = contractAtATime.ReplaceAllString(out, "PARALLELISM at a time")
+		outputs = append(outputs, out)
+	}
+	for i, out := range outputs[1:] {
+		if diff := cmp.Diff(outputs[0], out); diff != "" {
+			t.Errorf("stdout of run %d differs from --parallelism 1 (-want +got):\n%s", i+2, diff)
+		}
 	}
 }
