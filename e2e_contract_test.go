@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -790,4 +791,158 @@ func TestContractPrintedOrderIsDeterministic(t *testing.T) {
 			t.Errorf("stdout of run %d differs from --parallelism 1 (-want +got):\n%s", i+2, diff)
 		}
 	}
+}
+
+// TestContractOwnerIsNeverRemoved: a team list without the account owner
+// never removes the owner, even where the API lists the owner; a team list
+// that declares the owner does not invite them.
+func TestContractOwnerIsNeverRemoved(t *testing.T) {
+	const team = `version: 1
+team:
+  - {email: alice@example.com, role: admin, permissions: [api-keys, billing]}
+  - {email: bob@example.com, role: viewer}
+  - {email: carol@example.com, role: member}
+  - {email: mallory@example.com, role: member}
+`
+	tests := []struct {
+		name        string
+		listed      bool // the emulator lists the owner as a member
+		declareSelf bool // the file declares the owner's email
+	}{
+		{name: "listed by the API, not declared", listed: true},
+		{name: "declared in the file", declareSelf: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			if tt.listed {
+				em.AddMember(em.Demo.Username, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
+			}
+			content := team
+			if tt.declareSelf {
+				content += "  - {email: " + strings.ToUpper(em.Demo.Email) + ", role: admin}\n"
+			}
+			file := writeSpecFile(t, content)
+			before, _ := em.Snapshot(em.Demo.Username)
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+			if res.Code != 0 {
+				t.Fatalf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			if m := mutations(em); len(m) != 0 {
+				t.Errorf("mutations of a team that matches but for the owner: %v", m)
+			}
+			after, _ := em.Snapshot(em.Demo.Username)
+			if diff := cmp.Diff(before.Team, after.Team); diff != "" {
+				t.Errorf("team (-before +after):\n%s", diff)
+			}
+			assertConverged(t, em, file, "apply")
+		})
+	}
+}
+
+// TestContractSecretsFileMode: the --secrets-out file has mode 0600, also
+// when it existed with a wider mode, and keeps what it held.
+func TestContractSecretsFileMode(t *testing.T) {
+	em := startEmulator(t)
+	path := writeTestFile(t, t.TempDir(), "secrets.json", `{"earlier": "kept-value"}`)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := writeSpecFile(t, "version: 1\napi_keys: [{name: fresh}]\nignore: {api_keys: [\"*\"]}\n")
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", path, "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	readFileWithMode(t, path, 0o600)
+	got := readSecretsFile(t, path)
+	acct, _ := em.Snapshot(em.Demo.Username)
+	want := map[string]string{"earlier": "kept-value"}
+	for _, k := range acct.APIKeys {
+		if k.Name == "fresh" {
+			want["fresh"] = k.Key
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("secrets file (-want +got):\n%s", diff)
+	}
+	assertRunHasNoSecrets(t, em, res)
+}
+
+// TestContractDebugLogHasNoSecrets: the --debug log of an apply that
+// creates keys holds no token, password or key.
+func TestContractDebugLogHasNoSecrets(t *testing.T) {
+	em := startEmulator(t)
+	secrets := filepath.Join(t.TempDir(), "s.json")
+	res := runCLI(t, cliRun{Args: []string{"apply", "--debug", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "POST") {
+		t.Errorf("--debug logged no POST:\n%s", res.Stderr)
+	}
+	assertRunHasNoSecrets(t, em, res)
+	// The ephemeral login's password and token stay out of the log too.
+	env := map[string]string{envBaseURL: em.URL, "MODELSLAB_EMAIL": em.Demo.Email, "MODELSLAB_PASSWORD": em.Demo.Password}
+	res = runCLI(t, cliRun{Args: []string{"plan", "--debug", "-f", exampleFile}, Env: env})
+	if res.Code != 0 {
+		t.Fatalf("plan with a login: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	assertRunHasNoSecrets(t, em, res)
+}
+
+// TestContractValidateIsOffline: validate reads no live state, with valid
+// and invalid files alike, even with credentials in the environment.
+func TestContractValidateIsOffline(t *testing.T) {
+	em := startEmulator(t)
+	tests := []struct {
+		name     string
+		content  string
+		wantCode int
+	}{
+		{"valid", "version: 1\napi_keys: [{name: ci}]\n", 0},
+		{"invalid", "version: 1\napi_keys: [{name: ci}, {name: ci}]\n", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em.ResetRequests()
+			res := runCLI(t, cliRun{Args: []string{"validate", "-f", writeSpecFile(t, tt.content)}, Env: demoEnv(em)})
+			if res.Code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			if got := planRequestLines(em); len(got) != 0 {
+				t.Errorf("validate made requests: %v", got)
+			}
+		})
+	}
+}
+
+// TestContractDeleteRetriesKeepTheIdempotencyKey: a DELETE answered 503 is
+// retried under the same Idempotency-Key and the key is deleted once.
+func TestContractDeleteRetriesKeepTheIdempotencyKey(t *testing.T) {
+	em := startEmulator(t, func(s *emulator.Server) {
+		s.Faults = &emulator.Faults{FailFirst: 2, Statuses: []int{503, 502}, Routes: []string{"DELETE /api-keys/104"}}
+	})
+	file := writeSpecFile(t, "version: 1\napi_keys: [{name: production, notes: Used by prod}, {name: ci, notes: Used by GitHub Actions}]\nignore: {api_keys: [\"dashboard-*\"]}\n")
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	var keys []string
+	var statuses []int
+	for _, r := range em.Requests() {
+		if r.Method == "DELETE" {
+			keys = append(keys, r.IdempotencyKey)
+			statuses = append(statuses, r.Status)
+		}
+	}
+	if len(statuses) != 3 || statuses[0] != 503 || statuses[1] != 502 || statuses[2]/100 != 2 {
+		t.Errorf("statuses of the DELETEs %v, want 503, 502, then success", statuses)
+	}
+	for _, k := range keys {
+		if k == "" || k != keys[0] {
+			t.Errorf("Idempotency-Keys of the DELETEs %q, want one non-empty key", keys)
+			break
+		}
+	}
+	assertConverged(t, em, file, "the retried delete")
 }
