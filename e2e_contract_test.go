@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -945,4 +947,72 @@ func TestContractDeleteRetriesKeepTheIdempotencyKey(t *testing.T) {
 		}
 	}
 	assertConverged(t, em, file, "the retried delete")
+}
+
+// emCall makes one API call to em as the demo user, as a person changing
+// the account by hand would, and fails the test unless it succeeds.
+func emCall(t *testing.T, em *testEmulator, method, path, body string) {
+	t.Helper()
+	req, err := http.NewRequest(method, em.URL+emulator.Prefix+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+em.Demo.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+}
+
+// TestContractStalePlanNamesChangedAddresses: whatever changed in the live
+// state a plan file was made from (an item deleted, a field changed by
+// hand), apply PLANFILE refuses with exit 3, names the address and changes
+// nothing.
+func TestContractStalePlanNamesChangedAddresses(t *testing.T) {
+	tests := []struct {
+		name, method, path, body string
+		wantAddr                 string
+	}{
+		{"a key deleted by hand", "DELETE", "/api-keys/104", "", "api_key.old-key"},
+		{"a key's notes changed by hand", "PUT", "/api-keys/101", `{"notes": "by hand"}`, "api_key.production"},
+		{"preferences changed by hand", "PATCH", "/me/preferences", `{"nsfw_content": false}`, "preferences"},
+		{"the profile changed by hand", "PATCH", "/me", `{"about_me": "by hand"}`, "profile"},
+		{"a member's role changed by hand", "PUT", "/teams/2", `{"role": "admin"}`, "team_member.bob@example.com"},
+		{"a member removed by hand", "DELETE", "/teams/4", "", "team_member.mallory@example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			dir := t.TempDir()
+			planPath := filepath.Join(dir, "p.plan")
+			if res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile, "--out", planPath}, Env: demoEnv(em)}); res.Code != 0 {
+				t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
+			}
+			emCall(t, em, tt.method, tt.path, tt.body)
+			before, _ := em.Snapshot(em.Demo.Username)
+			em.ResetRequests()
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: demoEnv(em)})
+			if res.Code != exitRefused {
+				t.Fatalf("exit %d, want 3\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			for _, want := range []string{"stale", tt.wantAddr} {
+				if !strings.Contains(res.Stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, res.Stderr)
+				}
+			}
+			if m := mutations(em); len(m) != 0 {
+				t.Errorf("mutations despite a stale plan: %v", m)
+			}
+			after, _ := em.Snapshot(em.Demo.Username)
+			if diff := cmp.Diff(before, after); diff != "" {
+				t.Errorf("the account changed (-before +after):\n%s", diff)
+			}
+		})
+	}
 }
