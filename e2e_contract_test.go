@@ -1085,3 +1085,96 @@ func TestContractMarkdownIsTheTextPlan(t *testing.T) {
 		t.Errorf("markdown does not end with the Plan line:\n%s", md.Stdout)
 	}
 }
+
+// TestContractHTTPSRuleEverywhere: every command that talks to the API
+// refuses a non-https base URL of a host that is not loopback, before any
+// request; every loopback form is allowed.
+func TestContractHTTPSRuleEverywhere(t *testing.T) {
+	em := startEmulator(t)
+	port := em.URL[strings.LastIndex(em.URL, ":")+1:]
+	file := writeSpecFile(t, contractNoChanges)
+	commands := []struct {
+		name string
+		args []string
+	}{
+		{"plan", []string{"plan", "-f", file}},
+		{"apply", []string{"apply", "--auto-approve", "-f", file}},
+		{"export", []string{"export"}},
+		{"auth tokens list", []string{"auth", "tokens", "list"}},
+	}
+	for _, cmd := range commands {
+		t.Run(cmd.name+" refuses", func(t *testing.T) {
+			env := map[string]string{envBaseURL: "http://203.0.113.7:" + port, envToken: em.Demo.Token}
+			res := runCLI(t, cliRun{Args: cmd.args, Env: env})
+			if res.Code != exitError || !strings.Contains(res.Stderr, "is not https") {
+				t.Errorf("exit %d, want 1 naming the rule\nstderr:\n%s", res.Code, res.Stderr)
+			}
+		})
+	}
+	// Loopback hosts other than the emulator's own address pass the rule
+	// and then fail to connect (nothing listens there): a network error,
+	// not a refusal.
+	for _, host := range []string{"127.0.0.2", "[::1]", "LOCALHOST"} {
+		t.Run("loopback "+host, func(t *testing.T) {
+			dead := closedURL(t)
+			deadPort := dead[strings.LastIndex(dead, ":")+1:]
+			env := map[string]string{envBaseURL: "http://" + host + ":" + deadPort, envToken: em.Demo.Token}
+			res := runCLI(t, cliRun{Args: []string{"plan", "-f", file}, Env: env})
+			if res.Code != exitError {
+				t.Fatalf("exit %d, want 1 (a network error)\nstderr:\n%s", res.Code, res.Stderr)
+			}
+			if strings.Contains(res.Stderr, "not https") || strings.Contains(res.Stderr, "scheme") {
+				t.Errorf("a loopback host was refused by the https rule:\n%s", res.Stderr)
+			}
+		})
+	}
+}
+
+// TestContractBadFileTouchesNothing: plan and apply report a bad file as
+// FILE:LINE:COL before any network call.
+func TestContractBadFileTouchesNothing(t *testing.T) {
+	em := startEmulator(t)
+	file := writeSpecFile(t, "version: 1\nteam:\n  - {email: not-an-email}\n")
+	for _, cmd := range [][]string{
+		{"plan", "-f", file},
+		{"apply", "--auto-approve", "-f", file},
+	} {
+		t.Run(cmd[0], func(t *testing.T) {
+			em.ResetRequests()
+			res := runCLI(t, cliRun{Args: cmd, Env: demoEnv(em)})
+			if res.Code != exitError {
+				t.Errorf("exit %d, want 1\nstderr:\n%s", res.Code, res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, file+":3:") {
+				t.Errorf("stderr does not give FILE:LINE:COL of the bad email:\n%s", res.Stderr)
+			}
+			if got := planRequestLines(em); len(got) != 0 {
+				t.Errorf("requests despite the bad file: %v", got)
+			}
+		})
+	}
+}
+
+// TestContractSecretOnceOnATerminal: without --secrets-out, apply on a
+// terminal shows each new key's secret once, and writes it nowhere else.
+func TestContractSecretOnceOnATerminal(t *testing.T) {
+	em := startEmulator(t)
+	file := writeSpecFile(t, "version: 1\napi_keys: [{name: fresh}]\nignore: {api_keys: [\"*\"]}\n")
+	out, code := onTerminal(t, demoEnv(em), "yes\n", "apply", "-f", file)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	var secret string
+	for _, k := range acct.APIKeys {
+		if k.Name == "fresh" {
+			secret = k.Key
+		}
+	}
+	if secret == "" {
+		t.Fatalf("no key fresh was created:\n%s", out)
+	}
+	if n := strings.Count(out, secret); n != 1 {
+		t.Errorf("the new secret is shown %d times on the terminal, want once", n)
+	}
+}
