@@ -444,6 +444,7 @@ func TestContractMassDeleteEdges(t *testing.T) {
 	tests := []struct {
 		name      string
 		spec      string
+		ignored   int // extra live keys matched by ignore (not managed)
 		wantCode  int
 		wantLeft  int
 		planWarns bool
@@ -457,6 +458,9 @@ func TestContractMassDeleteEdges(t *testing.T) {
 		{name: "4 of 4 deleted under the default 25%",
 			spec:     "version: 1\napi_keys: []\n",
 			wantCode: exitRefused, wantLeft: 4, planWarns: true},
+		{name: "4 of 4 managed deleted beside 20 ignored keys",
+			spec:    "version: 1\napi_keys: []\nignore: {api_keys: [\"hand-*\"]}\n",
+			ignored: 20, wantCode: exitRefused, wantLeft: 24, planWarns: true},
 		{name: "4 of 4 deleted under max_delete_percent 99",
 			spec:     "version: 1\napi_keys: []\npolicy: {max_delete_percent: 99}\n",
 			wantCode: exitRefused, wantLeft: 4, planWarns: true},
@@ -464,6 +468,9 @@ func TestContractMassDeleteEdges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			em := startEmulator(t)
+			for i := range tt.ignored {
+				em.AddAPIKey(em.Demo.Username, emulator.Key{Name: fmt.Sprintf("hand-%02d", i)})
+			}
 			file := writeSpecFile(t, tt.spec)
 			p := runCLI(t, cliRun{Args: []string{"plan", "-f", file}, Env: demoEnv(em)})
 			if p.Code != 0 {
