@@ -1185,3 +1185,59 @@ func TestContractSecretOnceOnATerminal(t *testing.T) {
 		t.Errorf("the new secret is shown %d times on the terminal, want once", n)
 	}
 }
+
+// TestContractJSONShape: `-o json` is exactly one object of format_version,
+// summary and changes, whose before/after hold only the managed fields that
+// change (no ids, no protect or rotate_after, no secrets), and whose summary
+// counts its changes.
+func TestContractJSONShape(t *testing.T) {
+	em := startEmulator(t)
+	file := writeSpecFile(t, `version: 1
+socials: {github: acme}
+preferences: {nsfw_content: false}
+api_keys:
+  - {name: production, notes: new notes, protect: true}
+  - {name: fresh, rotate_after: 30d}
+ignore: {api_keys: ["dashboard-*", "ci", "old-*"]}
+team:
+  - {email: alice@example.com, role: admin, permissions: [api-keys, billing]}
+  - {email: bob@example.com, role: viewer}
+  - {email: carol@example.com, role: admin}
+  - {email: mallory@example.com, role: member}
+  - {email: new@example.com, role: viewer, permissions: [billing]}
+access_tokens: {keep: [demo]}
+`)
+	res := runCLI(t, cliRun{Args: []string{"plan", "-o", "json", "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if res.Stderr != "" {
+		t.Errorf("stderr is not empty:\n%s", res.Stderr)
+	}
+	var got any
+	dec := json.NewDecoder(strings.NewReader(res.Stdout))
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, res.Stdout)
+	}
+	if dec.More() {
+		t.Errorf("stdout holds more than one JSON value:\n%s", res.Stdout)
+	}
+	var want any
+	if err := json.Unmarshal([]byte(`{"format_version": "1",
+ "summary": {"create": 2, "update": 4, "delete": 1, "replace": 0},
+ "changes": [
+  {"address": "preferences", "action": "update", "before": {"nsfw_content": true}, "after": {"nsfw_content": false}},
+  {"address": "socials", "action": "update", "before": {"github": "acme-old"}, "after": {"github": "acme"}},
+  {"address": "api_key.fresh", "action": "create", "before": null, "after": {"name": "fresh"}},
+  {"address": "api_key.production", "action": "update", "before": {"notes": "Used by prod"}, "after": {"notes": "new notes"}},
+  {"address": "team_member.new@example.com", "action": "create", "before": null,
+   "after": {"email": "new@example.com", "permissions": ["billing"], "role": "viewer"}},
+  {"address": "team_member.carol@example.com", "action": "update", "before": {"role": "member"}, "after": {"role": "admin"}},
+  {"address": "access_token.old-laptop#2", "action": "delete", "before": {"name": "old-laptop"}, "after": null}]}`), &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("plan JSON (-want +got):\n%s", diff)
+	}
+	assertRunHasNoSecrets(t, em, res)
+}
