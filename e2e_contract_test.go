@@ -1241,3 +1241,49 @@ access_tokens: {keep: [demo]}
 	}
 	assertRunHasNoSecrets(t, em, res)
 }
+
+// TestContractResendOnlyOlderInvites: a pending invite gets a `resend`
+// only when older than resend_invites_after (never without it), and the
+// resend is one POST …/resend-invite after which the plan is empty.
+func TestContractResendOnlyOlderInvites(t *testing.T) {
+	// carol's invite is 30 days old in the demo account.
+	const team = `version: 1
+team:
+  - {email: alice@example.com, role: admin, permissions: [api-keys, billing]}
+  - {email: bob@example.com, role: viewer}
+  - {email: carol@example.com, role: member}
+  - {email: mallory@example.com, role: member}
+`
+	tests := []struct {
+		name       string
+		policy     string
+		wantResend bool
+	}{
+		{"no resend_invites_after", "", false},
+		{"7d", "policy: {resend_invites_after: 7d}\n", true},
+		{"4w", "policy: {resend_invites_after: 4w}\n", true},
+		{"60d", "policy: {resend_invites_after: 60d}\n", false},
+		{"1000h", "policy: {resend_invites_after: 1000h}\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			file := writeSpecFile(t, team+tt.policy)
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+			if res.Code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			var want []string
+			if tt.wantResend {
+				want = []string{"POST /teams/3/resend-invite"}
+			}
+			if diff := cmp.Diff(want, mutations(em)); diff != "" {
+				t.Errorf("mutations (-want +got):\n%s", diff)
+			}
+			if got := strings.Contains(res.Stdout, "↻ team_member.carol@example.com"); got != tt.wantResend {
+				t.Errorf("apply shows a resend: %v, want %v\n%s", got, tt.wantResend, res.Stdout)
+			}
+			assertConverged(t, em, file, "apply")
+		})
+	}
+}
