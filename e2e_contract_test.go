@@ -1287,3 +1287,40 @@ team:
 		})
 	}
 }
+
+// TestContractRotateAfter: a key older than rotate_after is replaced
+// (create the new, then delete the old); a younger one is left alone; the
+// replacement is not rotated again.
+func TestContractRotateAfter(t *testing.T) {
+	// ci was created 120 days ago in the demo account (id 102).
+	tests := []struct {
+		rotateAfter string
+		wantReplace bool
+	}{
+		{"90d", true},
+		{"17w", true},
+		{"2000h", true},
+		{"121d", false},
+		{"20w", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rotateAfter, func(t *testing.T) {
+			em := startEmulator(t)
+			file := writeSpecFile(t, "version: 1\napi_keys: [{name: ci, notes: Used by GitHub Actions, rotate_after: "+tt.rotateAfter+"}]\nignore: {api_keys: [\"*\"]}\n")
+			secrets := filepath.Join(t.TempDir(), "s.json")
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", file}, Env: demoEnv(em)})
+			if res.Code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			var want []string
+			if tt.wantReplace {
+				want = []string{"POST /api-keys", "DELETE /api-keys/102"}
+			}
+			if diff := cmp.Diff(want, mutations(em)); diff != "" {
+				t.Errorf("mutations (-want +got):\n%s", diff)
+			}
+			assertRunHasNoSecrets(t, em, res)
+			assertConverged(t, em, file, "apply")
+		})
+	}
+}
