@@ -1324,3 +1324,56 @@ func TestContractRotateAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestContractTokenBeatsEmailLogin: with a token (flag or environment),
+// plan never logs in with MODELSLAB_EMAIL and MODELSLAB_PASSWORD; without
+// one it does, and logs that token out on exit.
+func TestContractTokenBeatsEmailLogin(t *testing.T) {
+	file := writeSpecFile(t, contractNoChanges)
+	tests := []struct {
+		name      string
+		env       func(em *testEmulator) map[string]string
+		args      []string
+		wantLogin bool
+	}{
+		{"MODELSLAB_TOKEN", func(em *testEmulator) map[string]string {
+			return map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token, "MODELSLAB_EMAIL": em.Demo.Email, "MODELSLAB_PASSWORD": "wrong"}
+		}, nil, false},
+		{"--token", func(em *testEmulator) map[string]string {
+			return map[string]string{envBaseURL: em.URL, "MODELSLAB_EMAIL": em.Demo.Email, "MODELSLAB_PASSWORD": "wrong"}
+		}, []string{"--token", "TOKEN"}, false},
+		{"email and password only", func(em *testEmulator) map[string]string {
+			return map[string]string{envBaseURL: em.URL, "MODELSLAB_EMAIL": em.Demo.Email, "MODELSLAB_PASSWORD": em.Demo.Password}
+		}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			args := []string{"plan", "--detailed-exitcode", "-f", file}
+			for _, a := range tt.args {
+				args = append(args, strings.ReplaceAll(a, "TOKEN", em.Demo.Token))
+			}
+			before, _ := em.Snapshot(em.Demo.Username)
+			res := runCLI(t, cliRun{Args: args, Env: tt.env(em)})
+			if res.Code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			var got []string
+			for _, m := range mutations(em) {
+				got = append(got, strings.SplitN(m, "?", 2)[0])
+			}
+			var want []string
+			if tt.wantLogin {
+				want = []string{"POST /auth/login", "POST /auth/logout"}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("mutations (-want +got):\n%s", diff)
+			}
+			after, _ := em.Snapshot(em.Demo.Username)
+			if diff := cmp.Diff(before.Tokens, after.Tokens); diff != "" {
+				t.Errorf("live tokens changed (-before +after):\n%s", diff)
+			}
+			assertRunHasNoSecrets(t, em, res)
+		})
+	}
+}
