@@ -1377,3 +1377,66 @@ func TestContractTokenBeatsEmailLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestContractPinnedKeyEdges: keys pinned by id may swap names, and a
+// duplicate live name is resolved when one of the two is pinned by another
+// entry: the name alone then matches one key.
+func TestContractPinnedKeyEdges(t *testing.T) {
+	tests := []struct {
+		name string
+		// twin adds two live keys named "twin" before the run.
+		twin bool
+		spec string // ID1 and ID2 stand for the twins' ids
+		// want is the live key names by id after apply; with twin, ids 0
+		// and 1 stand for the twins'.
+		want map[int64]string
+	}{
+		{name: "two pinned keys swap names",
+			spec: "version: 1\napi_keys:\n  - {name: ci, id: 104}\n  - {name: old-key, id: 102}\nignore: {api_keys: [\"*\"]}\n",
+			want: map[int64]string{101: "production", 102: "old-key", 103: "dashboard-playground", 104: "ci"}},
+		{name: "a duplicate name, one twin pinned away", twin: true,
+			spec: "version: 1\napi_keys:\n  - {name: twin, notes: one}\n  - {name: twin-b, id: ID2}\nignore: {api_keys: [\"*\"]}\n",
+			want: map[int64]string{101: "production", 102: "ci", 103: "dashboard-playground", 104: "old-key", 0: "twin", 1: "twin-b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			spec := tt.spec
+			want := tt.want
+			if tt.twin {
+				a := em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "twin", Notes: "one"})
+				b := em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "twin", Notes: "two"})
+				spec = strings.NewReplacer("ID1", strconv.FormatInt(a.ID, 10), "ID2", strconv.FormatInt(b.ID, 10)).Replace(spec)
+				want = map[int64]string{}
+				for id, name := range tt.want {
+					switch id {
+					case 0:
+						id = a.ID
+					case 1:
+						id = b.ID
+					}
+					want[id] = name
+				}
+			}
+			file := writeSpecFile(t, spec)
+			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "-f", file}, Env: demoEnv(em)})
+			if res.Code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			for _, m := range mutations(em) {
+				if !strings.HasPrefix(m, "PUT /api-keys/") {
+					t.Errorf("a rename made %s", m)
+				}
+			}
+			acct, _ := em.Snapshot(em.Demo.Username)
+			got := map[int64]string{}
+			for _, k := range acct.APIKeys {
+				got[k.ID] = k.Name
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("live keys by id (-want +got):\n%s", diff)
+			}
+			assertConverged(t, em, file, "apply")
+		})
+	}
+}
