@@ -1440,3 +1440,33 @@ func TestContractPinnedKeyEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestContractWrongCredentialsNotEchoed: a rejected token or password is
+// never repeated in the output, the --debug log included.
+func TestContractWrongCredentialsNotEchoed(t *testing.T) {
+	em := startEmulator(t)
+	file := writeSpecFile(t, contractNoChanges)
+	const badToken = "mlt_0123456789abcdef-wrong-token"
+	const badPassword = "wrong-horse-battery-staple-42"
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"MODELSLAB_TOKEN", map[string]string{envBaseURL: em.URL, envToken: badToken}, nil},
+		{"--token", map[string]string{envBaseURL: em.URL}, []string{"--token", badToken}},
+		{"MODELSLAB_PASSWORD", map[string]string{envBaseURL: em.URL, "MODELSLAB_EMAIL": em.Demo.Email, "MODELSLAB_PASSWORD": badPassword}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"plan", "--debug", "-f", file}, tt.args...)
+			res := runCLI(t, cliRun{Args: args, Env: tt.env})
+			if res.Code != exitError {
+				t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+			}
+			secrets := []string{badToken, badPassword}
+			assertNoSecrets(t, "stdout", res.Stdout, secrets)
+			assertNoSecrets(t, "stderr", res.Stderr, secrets)
+		})
+	}
+}
