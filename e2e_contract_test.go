@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -1468,5 +1469,68 @@ func TestContractWrongCredentialsNotEchoed(t *testing.T) {
 			assertNoSecrets(t, "stdout", res.Stdout, secrets)
 			assertNoSecrets(t, "stderr", res.Stderr, secrets)
 		})
+	}
+}
+
+// startEmulatorOn is startEmulator served on addr, so that two emulators
+// run one after the other can share a base URL; stop frees addr.
+func startEmulatorOn(t *testing.T, addr string) (em *testEmulator, stop func()) {
+	t.Helper()
+	srv := emulator.New()
+	demo := srv.SeedDemo()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listening on %s: %v", addr, err)
+	}
+	ts := httptest.NewUnstartedServer(srv)
+	ts.Listener.Close()
+	ts.Listener = l
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return &testEmulator{Server: srv, URL: ts.URL, Demo: demo}, ts.Close
+}
+
+// TestContractIdempotencyKeysDerivedFromThePlan: the Idempotency-Key of
+// each mutation is derived from the plan and the action: the same plan
+// applied to two identical accounts at one base URL sends the same keys,
+// and different actions send different keys.
+func TestContractIdempotencyKeysDerivedFromThePlan(t *testing.T) {
+	addr := "127.0.0.1:0" // then the first emulator's address
+	keysOf := func() map[string]string {
+		em, stop := startEmulatorOn(t, addr)
+		defer stop()
+		addr = strings.TrimPrefix(em.URL, "http://")
+		secrets := filepath.Join(t.TempDir(), "s.json")
+		res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)})
+		if res.Code != 0 {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+		}
+		out := map[string]string{}
+		n := 0
+		for _, r := range em.Requests() {
+			if r.Method == "GET" {
+				continue
+			}
+			// One call at a time: the n-th mutation is the same call in
+			// both runs.
+			n++
+			out[fmt.Sprintf("%02d %s %s", n, r.Method, r.Path)] = r.IdempotencyKey
+		}
+		return out
+	}
+	first := keysOf()
+	second := keysOf()
+	if diff := cmp.Diff(first, second); diff != "" {
+		t.Errorf("Idempotency-Keys of two applies of one plan to identical accounts (-first +second):\n%s", diff)
+	}
+	seen := map[string]string{}
+	for call, key := range first {
+		if key == "" {
+			t.Errorf("%s has no Idempotency-Key", call)
+		}
+		if other, ok := seen[key]; ok {
+			t.Errorf("%s and %s share the Idempotency-Key", call, other)
+		}
+		seen[key] = call
 	}
 }
