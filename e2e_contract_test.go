@@ -1534,3 +1534,29 @@ func TestContractIdempotencyKeysDerivedFromThePlan(t *testing.T) {
 		seen[key] = call
 	}
 }
+
+// TestContractOutKeepsJSONStdout: `plan -o json --out PLANFILE` still
+// prints exactly one JSON object, and the plan file it writes applies.
+func TestContractOutKeepsJSONStdout(t *testing.T) {
+	em := startEmulator(t)
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "p.plan")
+	res := runCLI(t, cliRun{Args: []string{"plan", "-o", "json", "--out", planPath, "-f", exampleFile}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	dec := json.NewDecoder(strings.NewReader(res.Stdout))
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, res.Stdout)
+	}
+	if dec.More() {
+		t.Errorf("stdout holds more than the JSON object:\n%s", res.Stdout)
+	}
+	readFileWithMode(t, planPath, 0o600)
+	apply := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: demoEnv(em)})
+	if apply.Code != 0 {
+		t.Fatalf("apply PLANFILE: exit %d\nstdout:\n%s\nstderr:\n%s", apply.Code, apply.Stdout, apply.Stderr)
+	}
+	assertConverged(t, em, exampleFile, "apply PLANFILE")
+}
