@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -1559,4 +1560,43 @@ func TestContractOutKeepsJSONStdout(t *testing.T) {
 		t.Fatalf("apply PLANFILE: exit %d\nstdout:\n%s\nstderr:\n%s", apply.Code, apply.Stdout, apply.Stderr)
 	}
 	assertConverged(t, em, exampleFile, "apply PLANFILE")
+}
+
+// TestContractReadsRetryOnNetworkErrors: a read whose connection is cut
+// before any answer is retried; the plan succeeds.
+func TestContractReadsRetryOnNetworkErrors(t *testing.T) {
+	em := startEmulator(t)
+	var mu sync.Mutex
+	cut := 0
+	// A front that cuts the first two connections asking for GET /me.
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		drop := r.Method == "GET" && r.URL.Path == emulator.Prefix+"/me" && cut < 2
+		if drop {
+			cut++
+		}
+		mu.Unlock()
+		if drop {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		em.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	file := writeSpecFile(t, contractNoChanges)
+	res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: map[string]string{envBaseURL: front.URL, envToken: em.Demo.Token}})
+	if res.Code != 0 {
+		t.Fatalf("exit %d, want 0 after retries\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if cut != 2 {
+		t.Errorf("%d connections cut, want 2", cut)
+	}
+	if diff := cmp.Diff([]string{"GET /me"}, planRequestLines(em)); diff != "" {
+		t.Errorf("requests the emulator answered (-want +got):\n%s", diff)
+	}
 }
