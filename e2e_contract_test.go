@@ -1600,3 +1600,52 @@ func TestContractReadsRetryOnNetworkErrors(t *testing.T) {
 		t.Errorf("requests the emulator answered (-want +got):\n%s", diff)
 	}
 }
+
+// TestContractMutationRetriesOnNetworkErrors: a POST whose connection is
+// cut before it reaches the server is retried under its Idempotency-Key,
+// and the key is created once.
+func TestContractMutationRetriesOnNetworkErrors(t *testing.T) {
+	em := startEmulator(t)
+	var mu sync.Mutex
+	var keys []string
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		drop := false
+		if r.Method == "POST" && r.URL.Path == emulator.Prefix+"/api-keys" {
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+			drop = len(keys) == 1
+		}
+		mu.Unlock()
+		if drop {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		em.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	file := writeSpecFile(t, "version: 1\napi_keys: [{name: fresh}]\nignore: {api_keys: [\"*\"]}\n")
+	secrets := filepath.Join(t.TempDir(), "s.json")
+	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", file}, Env: map[string]string{envBaseURL: front.URL, envToken: em.Demo.Token}})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("Idempotency-Keys of the POSTs %q, want two equal non-empty ones", keys)
+	}
+	acct, _ := em.Snapshot(em.Demo.Username)
+	n := 0
+	for _, k := range acct.APIKeys {
+		if k.Name == "fresh" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d keys named fresh, want 1", n)
+	}
+	assertRunHasNoSecrets(t, em, res)
+}
