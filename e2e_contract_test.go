@@ -1649,3 +1649,58 @@ func TestContractMutationRetriesOnNetworkErrors(t *testing.T) {
 	}
 	assertRunHasNoSecrets(t, em, res)
 }
+
+// TestContractPlanFileKeepsTheRails: a plan refused by a rail writes no
+// plan file, and a plan file that mass-deletes is refused by apply (exit 3)
+// unless --allow-mass-delete.
+func TestContractPlanFileKeepsTheRails(t *testing.T) {
+	t.Run("min_admins writes no plan file", func(t *testing.T) {
+		em := startEmulator(t)
+		file := writeSpecFile(t, "version: 1\nteam:\n  - {email: alice@example.com, role: member}\n  - {email: bob@example.com, role: viewer}\n  - {email: carol@example.com, role: member}\n  - {email: mallory@example.com, role: member}\npolicy: {min_admins: 1}\n")
+		planPath := filepath.Join(t.TempDir(), "p.plan")
+		res := runCLI(t, cliRun{Args: []string{"plan", "-f", file, "--out", planPath}, Env: demoEnv(em)})
+		if res.Code != exitRefused {
+			t.Fatalf("exit %d, want 3\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+		}
+		if _, err := os.Stat(planPath); err == nil {
+			t.Error("a refused plan wrote a plan file")
+		}
+	})
+	t.Run("a mass deletion in a plan file", func(t *testing.T) {
+		em := startEmulator(t)
+		file := writeSpecFile(t, "version: 1\napi_keys: []\n")
+		planPath := filepath.Join(t.TempDir(), "p.plan")
+		if res := runCLI(t, cliRun{Args: []string{"plan", "-f", file, "--out", planPath}, Env: demoEnv(em)}); res.Code != 0 {
+			t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
+		}
+		res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", planPath}, Env: demoEnv(em)})
+		if res.Code != exitRefused || !strings.Contains(res.Stderr, "--allow-mass-delete") {
+			t.Fatalf("apply PLANFILE: exit %d, want 3 naming --allow-mass-delete\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+		}
+		if m := mutations(em); len(m) != 0 {
+			t.Errorf("mutations despite the refusal: %v", m)
+		}
+		res = runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--allow-mass-delete", planPath}, Env: demoEnv(em)})
+		if res.Code != 0 {
+			t.Fatalf("apply PLANFILE --allow-mass-delete: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+		}
+		assertConverged(t, em, file, "apply PLANFILE --allow-mass-delete")
+	})
+}
+
+// TestContractApplyWithoutChanges: an apply with nothing to do needs no
+// confirmation, changes nothing and exits 0 with the closing line.
+func TestContractApplyWithoutChanges(t *testing.T) {
+	em := startEmulator(t)
+	file := writeSpecFile(t, contractNoChanges)
+	res := runCLI(t, cliRun{Args: []string{"apply", "-f", file}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.HasSuffix(res.Stdout, "No changes. The account matches modelslab.yaml.\n") {
+		t.Errorf("stdout does not end with the no-changes line:\n%s", res.Stdout)
+	}
+	if m := mutations(em); len(m) != 0 {
+		t.Errorf("mutations: %v", m)
+	}
+}
