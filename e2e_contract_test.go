@@ -1,11 +1,14 @@
 package main
 
-// End-to-end tests of the CONTRACT.md promises that no other area's tests
-// pin down with the built binary: global flags winning over their
-// environment variables, the https-or-loopback rule, exit code 1 for auth,
-// network and API errors, read retries, mutation retries under one
-// Idempotency-Key, the text output's marks and closing lines, renames of
-// pinned keys, the edges of the mass-deletion rail and the token in use.
+// End-to-end tests of the CONTRACT.md promises that the other areas' tests
+// do not pin down with the built binary, each named after its promise:
+// global flags over their environment variables, colour and NO_COLOR on a
+// real terminal, the https-or-loopback rule, exit code 1 for auth, network
+// and API errors, read and mutation retries under one Idempotency-Key
+// derived from the plan, the text, markdown and JSON output, pinned key
+// renames, pending invites, ignore, resend and rotation edges, the
+// mass-deletion and min_admins rails, stale plan files, the token in use,
+// the owner, and secrets kept out of every output.
 
 import (
 	"context"
@@ -40,9 +43,9 @@ const contractNoChanges = "version: 1\nprofile: {username: acme-bot, name: Acme 
 // profile's name only.
 const contractOneChange = "version: 1\nprofile: {name: Someone Else}\n"
 
-// closedURL returns the URL of a loopback port nothing listens on any more:
+// contractClosedURL returns the URL of a loopback port nothing listens on any more:
 // a request to it fails with a network error.
-func closedURL(t *testing.T) string {
+func contractClosedURL(t *testing.T) string {
 	t.Helper()
 	ts := httptest.NewServer(nil)
 	url := ts.URL
@@ -54,7 +57,7 @@ func closedURL(t *testing.T) string {
 // variable, given before or after the command.
 func TestContractFlagWinsOverEnv(t *testing.T) {
 	em := startEmulator(t)
-	dead := closedURL(t)
+	dead := contractClosedURL(t)
 	dir := t.TempDir()
 	noChanges := writeTestFile(t, dir, "same.yaml", contractNoChanges)
 	oneChange := writeTestFile(t, dir, "other.yaml", contractOneChange)
@@ -160,7 +163,7 @@ func TestContractExitOneBeforeAnythingChanged(t *testing.T) {
 			}, wantInErr: "the access token was rejected (401"},
 		{name: "network error: nothing listens",
 			env: func(em *testEmulator) map[string]string {
-				return map[string]string{envBaseURL: closedURL(t), envToken: em.Demo.Token}
+				return map[string]string{envBaseURL: contractClosedURL(t), envToken: em.Demo.Token}
 			}, wantInErr: "connection refused"},
 		{name: "API error: reading the account keeps failing",
 			faults: &emulator.Faults{FailFirst: 1000, Statuses: []int{500}, Routes: []string{"GET /me"}},
@@ -643,19 +646,19 @@ team:
 	}
 }
 
-// onTerminal runs the built binary with args on a pseudo-terminal made by
+// contractOnTerminal runs the built binary with args on a pseudo-terminal made by
 // util-linux script(1), so that stdin and stdout are terminals, and returns
 // what the terminal showed and the exit code. It skips the test off Linux,
 // where script(1) takes other arguments.
-func onTerminal(t *testing.T, env map[string]string, stdin string, args ...string) (string, int) {
+func contractOnTerminal(t *testing.T, env map[string]string, stdin string, args ...string) (string, int) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("script(1) of util-linux is needed for a pseudo-terminal")
 	}
 	requireTool(t, "script")
-	quoted := []string{shQuote(binPath)}
+	quoted := []string{contractShQuote(binPath)}
 	for _, a := range args {
-		quoted = append(quoted, shQuote(a))
+		quoted = append(quoted, contractShQuote(a))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -673,8 +676,8 @@ func onTerminal(t *testing.T, env map[string]string, stdin string, args ...strin
 	return string(out), 0
 }
 
-// shQuote quotes s for sh.
-func shQuote(s string) string {
+// contractShQuote quotes s for sh.
+func contractShQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
@@ -708,7 +711,7 @@ func TestContractNoColor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, code := onTerminal(t, tt.env, tt.stdin, tt.args...)
+			out, code := contractOnTerminal(t, tt.env, tt.stdin, tt.args...)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s", code, tt.wantCode, out)
 			}
@@ -958,9 +961,9 @@ func TestContractDeleteRetriesKeepTheIdempotencyKey(t *testing.T) {
 	assertConverged(t, em, file, "the retried delete")
 }
 
-// emCall makes one API call to em as the demo user, as a person changing
+// contractCall makes one API call to em as the demo user, as a person changing
 // the account by hand would, and fails the test unless it succeeds.
-func emCall(t *testing.T, em *testEmulator, method, path, body string) {
+func contractCall(t *testing.T, em *testEmulator, method, path, body string) {
 	t.Helper()
 	req, err := http.NewRequest(method, em.URL+emulator.Prefix+path, strings.NewReader(body))
 	if err != nil {
@@ -1003,7 +1006,7 @@ func TestContractStalePlanNamesChangedAddresses(t *testing.T) {
 			if res := runCLI(t, cliRun{Args: []string{"plan", "-f", exampleFile, "--out", planPath}, Env: demoEnv(em)}); res.Code != 0 {
 				t.Fatalf("plan --out: exit %d\n%s", res.Code, res.Stderr)
 			}
-			emCall(t, em, tt.method, tt.path, tt.body)
+			contractCall(t, em, tt.method, tt.path, tt.body)
 			before, _ := em.Snapshot(em.Demo.Username)
 			em.ResetRequests()
 			res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", filepath.Join(dir, "s.json"), planPath}, Env: demoEnv(em)})
@@ -1125,7 +1128,7 @@ func TestContractHTTPSRuleEverywhere(t *testing.T) {
 	// not a refusal.
 	for _, host := range []string{"127.0.0.2", "[::1]", "LOCALHOST"} {
 		t.Run("loopback "+host, func(t *testing.T) {
-			dead := closedURL(t)
+			dead := contractClosedURL(t)
 			deadPort := dead[strings.LastIndex(dead, ":")+1:]
 			env := map[string]string{envBaseURL: "http://" + host + ":" + deadPort, envToken: em.Demo.Token}
 			res := runCLI(t, cliRun{Args: []string{"plan", "-f", file}, Env: env})
@@ -1169,7 +1172,7 @@ func TestContractBadFileTouchesNothing(t *testing.T) {
 func TestContractSecretOnceOnATerminal(t *testing.T) {
 	em := startEmulator(t)
 	file := writeSpecFile(t, "version: 1\napi_keys: [{name: fresh}]\nignore: {api_keys: [\"*\"]}\n")
-	out, code := onTerminal(t, demoEnv(em), "yes\n", "apply", "-f", file)
+	out, code := contractOnTerminal(t, demoEnv(em), "yes\n", "apply", "-f", file)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -1473,9 +1476,9 @@ func TestContractWrongCredentialsNotEchoed(t *testing.T) {
 	}
 }
 
-// startEmulatorOn is startEmulator served on addr, so that two emulators
+// contractEmulatorOn is startEmulator served on addr, so that two emulators
 // run one after the other can share a base URL; stop frees addr.
-func startEmulatorOn(t *testing.T, addr string) (em *testEmulator, stop func()) {
+func contractEmulatorOn(t *testing.T, addr string) (em *testEmulator, stop func()) {
 	t.Helper()
 	srv := emulator.New()
 	demo := srv.SeedDemo()
@@ -1498,7 +1501,7 @@ func startEmulatorOn(t *testing.T, addr string) (em *testEmulator, stop func()) 
 func TestContractIdempotencyKeysDerivedFromThePlan(t *testing.T) {
 	addr := "127.0.0.1:0" // then the first emulator's address
 	keysOf := func() map[string]string {
-		em, stop := startEmulatorOn(t, addr)
+		em, stop := contractEmulatorOn(t, addr)
 		defer stop()
 		addr = strings.TrimPrefix(em.URL, "http://")
 		secrets := filepath.Join(t.TempDir(), "s.json")
