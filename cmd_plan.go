@@ -130,6 +130,11 @@ func runPlan(ctx context.Context, o planOptions) error {
 		err = plan.RenderMarkdown(&out, p, plan.RenderOptions{})
 	case outputJSON:
 		err = plan.RenderJSON(&out, p)
+		if err == nil {
+			// The JSON object has no place for warnings; stderr keeps
+			// stdout one JSON object and the reviewer still sees them.
+			err = plan.RenderWarnings(o.Stderr, p)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("rendering the plan: %w", err)

@@ -157,6 +157,22 @@ type warningLine struct {
 // the changes themselves list every one.
 const maxListedAddresses = 10
 
+// RenderWarnings writes the plan's warnings (mass deletions first) as plain
+// text, a "Warning: " block each. For output formats whose stdout must stay
+// machine-readable (-o json, which has no place for them), the command
+// prints them on stderr, so a reviewer never misses one.
+func RenderWarnings(w io.Writer, p *Plan) error {
+	var b strings.Builder
+	for _, wl := range warningLines(p) {
+		b.WriteString("Warning: " + wl.first + "\n")
+		for _, r := range wl.rest {
+			b.WriteString("  " + r + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
 // warningLines renders the plan's warnings, mass deletions first.
 func warningLines(p *Plan) []warningLine {
 	var out []warningLine
