@@ -1093,11 +1093,8 @@ func TestApplyLostKeySecretsConverge(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldCI := ""
-	acct, _ := faulty.Snapshot(faulty.Demo.Username)
-	for _, k := range acct.APIKeys {
-		if k.Name == "ci" {
-			oldCI = fmt.Sprint(k.ID)
-		}
+	for _, k := range faulty.demoKeysNamed("ci") {
+		oldCI = fmt.Sprint(k.ID)
 	}
 	secrets := filepath.Join(t.TempDir(), "s.json")
 	apply := []string{"apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile}
@@ -1120,12 +1117,9 @@ func TestApplyLostKeySecretsConverge(t *testing.T) {
 		}
 	}
 	assertRunHasNoSecrets(t, faulty, res)
-	acct, _ = faulty.Snapshot(faulty.Demo.Username)
 	var ciIDs []string
-	for _, k := range acct.APIKeys {
-		if k.Name == "ci" {
-			ciIDs = append(ciIDs, fmt.Sprint(k.ID))
-		}
+	for _, k := range faulty.demoKeysNamed("ci") {
+		ciIDs = append(ciIDs, fmt.Sprint(k.ID))
 	}
 	if diff := cmp.Diff([]string{oldCI}, ciIDs); diff != "" {
 		t.Errorf("live ci keys after the faulted apply (-want +got):\n%s", diff)
@@ -1141,7 +1135,7 @@ func TestApplyLostKeySecretsConverge(t *testing.T) {
 		t.Fatalf("re-run: exit %d, want 0\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	assertConverged(t, healthy, exampleFile, "the re-run")
-	acct, _ = healthy.Snapshot(healthy.Demo.Username)
+	acct, _ := healthy.Snapshot(healthy.Demo.Username)
 	got := readSecretsFile(t, secrets)
 	count := map[string]int{}
 	for _, k := range acct.APIKeys {

@@ -274,17 +274,8 @@ func TestContractMutationRetriesKeepTheIdempotencyKey(t *testing.T) {
 	if diff := cmp.Diff([]int{503, 201}, statuses, cmp.Comparer(func(a, b int) bool { return a == b || (a/100 == 2 && b/100 == 2) })); diff != "" {
 		t.Errorf("statuses of POST /api-keys (-want +got):\n%s", diff)
 	}
-	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
-		t.Errorf("Idempotency-Keys of the POSTs %q, want two equal non-empty ones", keys)
-	}
-	acct, _ := em.Snapshot(em.Demo.Username)
-	n := 0
-	for _, k := range acct.APIKeys {
-		if k.Name == "fresh" {
-			n++
-		}
-	}
-	if n != 1 {
+	assertSameIdempotencyKey(t, keys)
+	if n := len(em.demoKeysNamed("fresh")); n != 1 {
 		t.Errorf("%d keys named fresh, want 1", n)
 	}
 	if got := readSecretsFile(t, secrets); len(got) != 1 || got["fresh"] == "" {
@@ -401,10 +392,8 @@ func TestContractPinnedKeyRenameIsAnUpdate(t *testing.T) {
 	em := startEmulator(t)
 	before, _ := em.Snapshot(em.Demo.Username)
 	var old emulator.Key
-	for _, k := range before.APIKeys {
-		if k.Name == "old-key" {
-			old = k
-		}
+	for _, k := range em.demoKeysNamed("old-key") {
+		old = k
 	}
 	if old.ID == 0 {
 		t.Fatal("the demo account has no key old-key")
@@ -869,12 +858,9 @@ func TestContractSecretsFileMode(t *testing.T) {
 	}
 	readFileWithMode(t, path, 0o600)
 	got := readSecretsFile(t, path)
-	acct, _ := em.Snapshot(em.Demo.Username)
 	want := map[string]string{"earlier": "kept-value"}
-	for _, k := range acct.APIKeys {
-		if k.Name == "fresh" {
-			want["fresh"] = k.Key
-		}
+	for _, k := range em.demoKeysNamed("fresh") {
+		want["fresh"] = k.Key
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("secrets file (-want +got):\n%s", diff)
@@ -1175,12 +1161,9 @@ func TestContractSecretOnceOnATerminal(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	acct, _ := em.Snapshot(em.Demo.Username)
 	var secret string
-	for _, k := range acct.APIKeys {
-		if k.Name == "fresh" {
-			secret = k.Key
-		}
+	for _, k := range em.demoKeysNamed("fresh") {
+		secret = k.Key
 	}
 	if secret == "" {
 		t.Fatalf("no key fresh was created:\n%s", out)
@@ -1636,17 +1619,8 @@ func TestContractMutationRetriesOnNetworkErrors(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
-		t.Errorf("Idempotency-Keys of the POSTs %q, want two equal non-empty ones", keys)
-	}
-	acct, _ := em.Snapshot(em.Demo.Username)
-	n := 0
-	for _, k := range acct.APIKeys {
-		if k.Name == "fresh" {
-			n++
-		}
-	}
-	if n != 1 {
+	assertSameIdempotencyKey(t, keys)
+	if n := len(em.demoKeysNamed("fresh")); n != 1 {
 		t.Errorf("%d keys named fresh, want 1", n)
 	}
 	assertRunHasNoSecrets(t, em, res)

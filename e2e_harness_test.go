@@ -50,6 +50,28 @@ type testEmulator struct {
 	Demo emulator.Demo
 }
 
+// demoKeysNamed returns the demo account's live API keys named name, in
+// the emulator's order.
+func (em *testEmulator) demoKeysNamed(name string) []emulator.Key {
+	acct, _ := em.Snapshot(em.Demo.Username)
+	var keys []emulator.Key
+	for _, k := range acct.APIKeys {
+		if k.Name == name {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// assertSameIdempotencyKey checks that the attempts of one mutation (the
+// first cut or failed, the retry) carried one non-empty Idempotency-Key.
+func assertSameIdempotencyKey(t testing.TB, keys []string) {
+	t.Helper()
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("Idempotency-Keys of the POSTs %q, want two equal non-empty ones", keys)
+	}
+}
+
 // startEmulator serves a fresh emulator seeded with the demo account.
 // Each configure sets knobs (faults, latency) before the server serves: the
 // emulator's knobs must not change while it serves.
