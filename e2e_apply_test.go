@@ -382,9 +382,15 @@ func TestApplyPartialFailure(t *testing.T) {
 	}
 }
 
+// TestApplySecretsFile: the --secrets-out file gets the new keys, has mode
+// 0600 also when it existed with a wider mode (CONTRACT.md), and keeps what
+// it held.
 func TestApplySecretsFile(t *testing.T) {
 	em := startEmulator(t)
 	path := writeTestFile(t, t.TempDir(), "secrets.json", `{"earlier": "kept-value"}`)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", path, "-f", exampleFile}, Env: demoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)

@@ -843,31 +843,6 @@ team:
 	}
 }
 
-// TestContractSecretsFileMode: the --secrets-out file has mode 0600, also
-// when it existed with a wider mode, and keeps what it held.
-func TestContractSecretsFileMode(t *testing.T) {
-	em := startEmulator(t)
-	path := writeTestFile(t, t.TempDir(), "secrets.json", `{"earlier": "kept-value"}`)
-	if err := os.Chmod(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	file := writeSpecFile(t, "version: 1\napi_keys: [{name: fresh}]\nignore: {api_keys: [\"*\"]}\n")
-	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", path, "-f", file}, Env: demoEnv(em)})
-	if res.Code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
-	}
-	readFileWithMode(t, path, 0o600)
-	got := readSecretsFile(t, path)
-	want := map[string]string{"earlier": "kept-value"}
-	for _, k := range em.demoKeysNamed("fresh") {
-		want["fresh"] = k.Key
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("secrets file (-want +got):\n%s", diff)
-	}
-	assertRunHasNoSecrets(t, em, res)
-}
-
 // TestContractDebugLogHasNoSecrets: the --debug log of an apply that
 // creates keys holds no token, password or key.
 func TestContractDebugLogHasNoSecrets(t *testing.T) {
