@@ -168,16 +168,7 @@ func (em *authEmulator) lastResponse(t *testing.T, method, path string) map[stri
 // tokenNames returns the names of the demo user's live tokens, sorted.
 func (em *authEmulator) tokenNames(t *testing.T) []string {
 	t.Helper()
-	snap, ok := em.Snapshot(em.Demo.Username)
-	if !ok {
-		t.Fatalf("no account %q", em.Demo.Username)
-	}
-	var names []string
-	for _, tok := range snap.Tokens {
-		names = append(names, tok.Name)
-	}
-	slices.Sort(names)
-	return names
+	return liveTokenNames(t, em.Server, em.Demo.Username)
 }
 
 // env returns the environment of a run against the emulator, plus extra

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,22 @@ func (em *testEmulator) demoKeysNamed(name string) []emulator.Key {
 		}
 	}
 	return keys
+}
+
+// liveTokenNames returns the names of the account's live access tokens,
+// sorted.
+func liveTokenNames(t testing.TB, srv *emulator.Server, username string) []string {
+	t.Helper()
+	acct, ok := srv.Snapshot(username)
+	if !ok {
+		t.Fatalf("no account %q", username)
+	}
+	var names []string
+	for _, tok := range acct.Tokens {
+		names = append(names, tok.Name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // assertSameIdempotencyKey checks that the attempts of one mutation (the
