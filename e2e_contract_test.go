@@ -1524,23 +1524,15 @@ func TestContractReadsRetryOnNetworkErrors(t *testing.T) {
 	var mu sync.Mutex
 	cut := 0
 	// A front that cuts the first two connections asking for GET /me.
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := contractCuttingFront(t, em, func(r *http.Request) bool {
 		mu.Lock()
+		defer mu.Unlock()
 		drop := r.Method == "GET" && r.URL.Path == emulator.Prefix+"/me" && cut < 2
 		if drop {
 			cut++
 		}
-		mu.Unlock()
-		if drop {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-			return
-		}
-		em.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+		return drop
+	})
 	file := writeSpecFile(t, contractNoChanges)
 	res := runCLI(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: map[string]string{envBaseURL: front.URL, envToken: em.Demo.Token}})
 	if res.Code != 0 {
@@ -1563,24 +1555,16 @@ func TestContractMutationRetriesOnNetworkErrors(t *testing.T) {
 	em := startEmulator(t)
 	var mu sync.Mutex
 	var keys []string
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// A front that cuts the first POST /api-keys before the emulator sees it.
+	front := contractCuttingFront(t, em, func(r *http.Request) bool {
 		mu.Lock()
-		drop := false
-		if r.Method == "POST" && r.URL.Path == emulator.Prefix+"/api-keys" {
-			keys = append(keys, r.Header.Get("Idempotency-Key"))
-			drop = len(keys) == 1
+		defer mu.Unlock()
+		if r.Method != "POST" || r.URL.Path != emulator.Prefix+"/api-keys" {
+			return false
 		}
-		mu.Unlock()
-		if drop {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-			return
-		}
-		em.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		return len(keys) == 1
+	})
 	file := writeSpecFile(t, "version: 1\napi_keys: [{name: fresh}]\nignore: {api_keys: [\"*\"]}\n")
 	secrets := filepath.Join(t.TempDir(), "s.json")
 	res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", file}, Env: map[string]string{envBaseURL: front.URL, envToken: em.Demo.Token}})
@@ -1649,4 +1633,22 @@ func TestContractApplyWithoutChanges(t *testing.T) {
 	if m := mutations(em); len(m) != 0 {
 		t.Errorf("mutations: %v", m)
 	}
+}
+
+// contractCuttingFront serves the emulator behind a front that closes the
+// connection, without any answer, of every request cut reports true for:
+// a network fault before the request reaches the server.
+func contractCuttingFront(t *testing.T, em *testEmulator, cut func(*http.Request) bool) *httptest.Server {
+	t.Helper()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cut(r) {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		em.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	return front
 }
