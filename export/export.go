@@ -241,10 +241,10 @@ func apiKeys(root *yaml.Node, keys []remote.APIKey, ign *ignored) {
 			}
 			ign.keyNotes = append(ign.keyNotes, fmt.Sprintf("%s: %s, which may appear once here; rename to manage.", commentText(k.Name), more))
 		}
-		if fits(k.Notes, maxTextLen) {
+		if fits(k.Notes, maxNotesLen) {
 			addPair(m, "notes", strNode(k.Notes), "")
 		} else {
-			m.Content[1].LineComment = fmt.Sprintf("notes longer than %d characters are left unmanaged", maxTextLen)
+			m.Content[1].LineComment = fmt.Sprintf("notes longer than %d characters are left unmanaged", maxNotesLen)
 		}
 		seq.Content = append(seq.Content, m)
 	}
