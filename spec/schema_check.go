@@ -77,7 +77,14 @@ func (l *loader) schemaError(root *yaml.Node, ve *jsonschema.ValidationError) {
 				if path == "" && name == "version" {
 					summary, detail = `missing required field "version"`, `add "version: 1" at the top of the file`
 				}
-				l.report(node, summary, detail)
+				at := node
+				if typo := misspelt(val, name, sub); typo != nil {
+					// The unknown key is this field misspelt: say so at
+					// the key, once, rather than also "unknown field".
+					at, detail = typo, fmt.Sprintf("did you mean %q instead of %q?", name, typo.Value)
+					l.markBad(typo)
+				}
+				l.report(at, summary, detail)
 			}
 		}
 	case "uniqueItems":
@@ -158,6 +165,24 @@ func (l *loader) unknownFields(m *yaml.Node, path string, sub map[string]any) {
 		l.report(k, fmt.Sprintf("%s: unknown field", join(path, k.Value)), detail)
 		l.markBad(k)
 	}
+}
+
+// misspelt returns the key of mapping m that is not a property of the
+// schema sub and is within a typo's distance of the missing required field
+// name ("emial" for "email"), or nil.
+func misspelt(m *yaml.Node, name string, sub map[string]any) *yaml.Node {
+	props, _ := sub["properties"].(map[string]any)
+	ps := pairs(m)
+	for i := 0; i+1 < len(ps); i += 2 {
+		k := ps[i]
+		if _, known := props[k.Value]; known || k.Kind != yaml.ScalarNode {
+			continue
+		}
+		if closest(k.Value, []string{name}) == name {
+			return k
+		}
+	}
+	return nil
 }
 
 // duplicateItems reports each item of list n equal to an earlier one.
