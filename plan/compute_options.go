@@ -179,6 +179,12 @@ func (b *builder) target(values []string) error {
 	p.Targets = slices.Clone(values)
 	p.Unmanaged = slices.DeleteFunc(p.Unmanaged, func(a Address) bool { return !within(a.Kind, a.String(), a.String()) })
 	p.Retiring = slices.DeleteFunc(p.Retiring, func(r Retirement) bool { return !within(r.Address.Kind, r.Address.String(), r.Address.String()) })
+	if len(p.Unmanaged) == 0 {
+		p.Unmanaged = nil // as an untargeted plan has it
+	}
+	if len(p.Retiring) == 0 {
+		p.Retiring = nil
+	}
 	mds := p.MassDeletions[:0:0]
 	for _, md := range p.MassDeletions {
 		md.Total = len(md.Addresses)

@@ -16,7 +16,6 @@ package retirement
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -78,7 +77,7 @@ func Parse(notes string) (after time.Time, ok bool, err error) {
 	}
 	t, perr := time.Parse(timeLayout, stamp)
 	if perr != nil {
-		return time.Time{}, false, fmt.Errorf("%w (%v)", ErrMalformed, perr)
+		return time.Time{}, false, ErrMalformed
 	}
 	return t, true, nil
 }
