@@ -37,7 +37,10 @@ type step struct {
 	// resendKey is the Idempotency-Key of the resend that follows the
 	// update of an old pending invite (Change.Resend); empty otherwise.
 	resendKey string
-	req       any // the typed request body, nil for calls without one
+	// retire is the mark made before the create of a replace with
+	// rotate_overlap (retire.go); nil otherwise.
+	retire *retireRequest
+	req    any // the typed request body, nil for calls without one
 }
 
 // prepare expands the plan's changes into steps grouped by phase (phases in
@@ -62,6 +65,18 @@ func prepare(p *plan.Plan) ([][]*step, error) {
 					continue
 				}
 				s.resendKey = IdempotencyKey(hash, c.Address, c.Action, StepResend)
+			}
+			if c.RotateOverlap != "" {
+				if c.Address.Kind != plan.KindAPIKey || c.Action != plan.Replace {
+					errs = append(errs, fmt.Errorf("%s: only an API key replace can keep its old key (rotate_overlap)", c.Address))
+					continue
+				}
+				rr, err := newRetireRequest(c)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", c.Address, err))
+					continue
+				}
+				s.retire = rr
 			}
 			req, err := buildRequest(c, st)
 			if err != nil {
@@ -106,6 +121,9 @@ func stepsOf(c plan.Change) []Step {
 	case plan.Resend:
 		return []Step{StepResend}
 	case plan.Replace:
+		if c.RotateOverlap != "" {
+			return []Step{StepReplaceCreate} // the old key retires later (retire.go)
+		}
 		return []Step{StepReplaceCreate, StepReplaceDelete}
 	}
 	return nil
