@@ -72,6 +72,9 @@ func ComputeWith(s *spec.Spec, live *remote.State, now time.Time, o Options) (*P
 			Replace:       slices.Clone(o.Replace),
 		},
 	}
+	if err := duplicateLiveIDs(live); err != nil {
+		return nil, err
+	}
 	if err := b.parseReplace(o.Replace); err != nil {
 		return nil, err
 	}
@@ -103,6 +106,32 @@ func ComputeWith(s *spec.Spec, live *remote.State, now time.Time, o Options) (*P
 	}
 	b.plan.RecentlyUsed = RecentlyUsed(b.plan, live.APIKeys, s.Policy.ProtectUsedWithin, s.Policy.ProtectUsedWithinText, now)
 	return b.plan, nil
+}
+
+// duplicateLiveIDs refuses a live list that holds one id twice (within a
+// page or across pages): a plan matching by id could act on the wrong
+// object (a delete of "junk" with the id of a protected key), so no plan is
+// made from it. It is an error of the answer, not a rail: exit 1.
+func duplicateLiveIDs(live *remote.State) error {
+	var problems []string
+	check := func(what string, n int, id func(i int) remote.ID, name func(i int) string) {
+		seen := make(map[remote.ID]int, n)
+		for i := range n {
+			if j, dup := seen[id(i)]; dup {
+				problems = append(problems, fmt.Sprintf("%s id %s twice (%q and %q)", what, id(i), name(j), name(i)))
+				continue
+			}
+			seen[id(i)] = i
+		}
+	}
+	check("API key", len(live.APIKeys), func(i int) remote.ID { return live.APIKeys[i].ID }, func(i int) string { return live.APIKeys[i].Name })
+	check("team member", len(live.Team), func(i int) remote.ID { return live.Team[i].ID }, func(i int) string { return live.Team[i].Email })
+	check("access token", len(live.Tokens), func(i int) remote.ID { return live.Tokens[i].ID }, func(i int) string { return live.Tokens[i].Name })
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the API listed %s; no plan is made from a list that names one object twice (run plan again; if it persists, report it to ModelsLab)",
+		SanitizeLine(strings.Join(problems, ", ")))
 }
 
 // FetchOptionsFor returns the list sections of the live account a plan of s

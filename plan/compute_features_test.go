@@ -217,6 +217,14 @@ func featureScenarios() []featureScenario {
 		}, live: func(l *remote.State) {
 			l.APIKeys = []remote.APIKey{liveKey("101", "production", "", daysAgo(30)), liveKey("102", "ci", "", daysAgo(20))}
 		}},
+		{name: "duplicate_live_ids_refused", spec: func(s *spec.Spec) {
+			s.APIKeysSet = true
+			k := declKey(10, "production", nil)
+			k.Protect = true
+			s.APIKeys = []spec.APIKey{k}
+		}, live: func(l *remote.State) {
+			l.APIKeys = []remote.APIKey{liveKey("5001", "production", "", daysAgo(3)), liveKey("5001", "junk", "", daysAgo(3))}
+		}},
 		{name: "protect_used_within", spec: func(s *spec.Spec) {
 			s.APIKeysSet = true
 			s.Policy.ProtectUsedWithin, s.Policy.ProtectUsedWithinText = 24*time.Hour, "24h"
