@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
@@ -48,9 +49,17 @@ type step struct {
 // built from Change.After and every id from Change.LiveID.
 func prepare(p *plan.Plan) ([][]*step, error) {
 	hash := PlanHash(p)
+	refs := p.UniqueAddresses()
 	byPhase := map[plan.Phase][]*step{}
 	var errs []error
 	for i, c := range p.Changes {
+		// Keyed by the unique address: two deletes of keys sharing a name
+		// are two calls, and never share an Idempotency-Key.
+		keyAddr := c.Address
+		keyAddr.Name = strings.TrimPrefix(refs[i], string(c.Address.Kind)+".")
+		if c.Address.Kind == plan.KindAccessToken {
+			keyAddr = c.Address // its address holds its id already
+		}
 		phases := plan.Phases(c)
 		steps := stepsOf(c)
 		if len(phases) == 0 || len(phases) != len(steps) {
@@ -58,13 +67,13 @@ func prepare(p *plan.Plan) ([][]*step, error) {
 			continue
 		}
 		for j, st := range steps {
-			s := &step{change: i, c: c, phase: phases[j], step: st, key: IdempotencyKey(hash, c.Address, c.Action, st)}
+			s := &step{change: i, c: c, phase: phases[j], step: st, key: IdempotencyKey(hash, keyAddr, c.Action, st)}
 			if c.Resend {
 				if c.Address.Kind != plan.KindTeamMember || c.Action != plan.Update {
 					errs = append(errs, fmt.Errorf("%s: only a team member update can also resend its invite", c.Address))
 					continue
 				}
-				s.resendKey = IdempotencyKey(hash, c.Address, c.Action, StepResend)
+				s.resendKey = IdempotencyKey(hash, keyAddr, c.Action, StepResend)
 			}
 			if c.RotateOverlap != "" {
 				if c.Address.Kind != plan.KindAPIKey || c.Action != plan.Replace {
