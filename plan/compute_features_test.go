@@ -258,6 +258,16 @@ func TestComputeFeaturesGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden.Check(t, filepath.Join("testdata", "render", sc.name+".txt"), b.Bytes())
+			b.Reset()
+			if err := RenderMarkdown(&b, got.Plan, RenderOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, filepath.Join("testdata", "render", sc.name+".md"), b.Bytes())
+			b.Reset()
+			if err := RenderJSON(&b, got.Plan); err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, filepath.Join("testdata", "render", sc.name+".json"), b.Bytes())
 			checkJSONPlanSchema(t, got.Plan)
 		})
 	}
