@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
 // actionDoc is action.yml, as far as the harness runs it.
@@ -41,14 +39,8 @@ type actionStep struct {
 
 func readAction(t *testing.T) actionDoc {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot, "action.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var a actionDoc
-	if err := yaml.Unmarshal(data, &a); err != nil {
-		t.Fatalf("action.yml: %v", err)
-	}
+	readRepoYAML(t, "action.yml", &a)
 	if a.Runs.Using != "composite" {
 		t.Fatalf("action.yml runs.using = %q; the harness runs composite actions", a.Runs.Using)
 	}

@@ -51,16 +51,22 @@ type goreleaserConfig struct {
 	} `yaml:"changelog"`
 }
 
-func readGoreleaser(t *testing.T) goreleaserConfig {
+// readRepoYAML decodes the repository's file name into v.
+func readRepoYAML(t *testing.T, name string, v any) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot, ".goreleaser.yaml"))
+	data, err := os.ReadFile(filepath.Join(repoRoot, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c goreleaserConfig
-	if err := yaml.Unmarshal(data, &c); err != nil {
-		t.Fatalf(".goreleaser.yaml: %v", err)
+	if err := yaml.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
+}
+
+func readGoreleaser(t *testing.T) goreleaserConfig {
+	t.Helper()
+	var c goreleaserConfig
+	readRepoYAML(t, ".goreleaser.yaml", &c)
 	if len(c.Builds) != 1 || len(c.Archives) != 1 {
 		t.Fatalf(".goreleaser.yaml has %d builds and %d archives; the tests know one of each", len(c.Builds), len(c.Archives))
 	}

@@ -17,18 +17,12 @@ const releaseWorkflow = ".github/workflows/release.yml"
 // of a workflow.
 func workflowStep(t *testing.T, file, job, id string) actionStep {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot, file))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var wf struct {
 		Jobs map[string]struct {
 			Steps []actionStep `yaml:"steps"`
 		} `yaml:"jobs"`
 	}
-	if err := yaml.Unmarshal(data, &wf); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
+	readRepoYAML(t, file, &wf)
 	for _, s := range wf.Jobs[job].Steps {
 		if s.ID == id {
 			return s
@@ -191,14 +185,8 @@ var checkedFiles = []string{"action.yml", releaseWorkflow}
 func TestScriptsPassShellcheck(t *testing.T) {
 	requireTool(t, "shellcheck")
 	for _, file := range checkedFiles {
-		data, err := os.ReadFile(filepath.Join(repoRoot, file))
-		if err != nil {
-			t.Fatal(err)
-		}
 		var root yaml.Node
-		if err := yaml.Unmarshal(data, &root); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		readRepoYAML(t, file, &root)
 		scripts := runScripts(&root)
 		if len(scripts) == 0 {
 			t.Fatalf("%s: no run scripts found", file)
