@@ -104,13 +104,14 @@ func writeFile(t *testing.T, path, content string, perm os.FileMode) {
 func TestSpecialFiles(t *testing.T) {
 	const data, perm = "new\n", os.FileMode(0o600)
 	for _, tc := range []struct {
-		name      string
-		setup     func(t *testing.T, d dirs) // makes d.out/"p" (and maybe d.other/…)
-		wantKind  string                     // NotRegularError.Kind; "" when accepted
-		wantLink  func(d dirs) string        // NotRegularError.Link
-		wantRead  string                     // ReadFile's content when accepted and existing
-		wantOut   tree                       // d.out afterwards, when accepted
-		wantOther tree                       // d.other afterwards, when accepted
+		name        string
+		setup       func(t *testing.T, d dirs) // makes d.out/"p" (and maybe d.other/…)
+		wantKind    string                     // NotRegularError.Kind; "" when accepted
+		wantLink    func(d dirs) string        // NotRegularError.Link
+		wantRead    string                     // ReadFile's content when accepted and existing
+		wantResolve string                     // Resolve's answer when not the path itself
+		wantOut     tree                       // d.out afterwards, when accepted
+		wantOther   tree                       // d.other afterwards, when accepted
 	}{
 		{
 			name:    "nothing there",
@@ -148,9 +149,10 @@ func TestSpecialFiles(t *testing.T) {
 				writeFile(t, filepath.Join(d.other, "secrets.json"), "old", 0o644)
 				symlink(t, filepath.Join(d.other, "secrets.json"), filepath.Join(d.out, "p"))
 			},
-			wantRead:  "old",
-			wantOut:   tree{"p": "symlink:OTHER/secrets.json"},
-			wantOther: tree{"secrets.json": "file:new\n:-rw-------"},
+			wantRead:    "old",
+			wantResolve: "OTHER/secrets.json",
+			wantOut:     tree{"p": "symlink:OTHER/secrets.json"},
+			wantOther:   tree{"secrets.json": "file:new\n:-rw-------"},
 		},
 		{
 			name: "a relative symlink to a symlink to a regular file",
@@ -159,9 +161,10 @@ func TestSpecialFiles(t *testing.T) {
 				symlink(t, filepath.Join(d.other, "real"), filepath.Join(d.out, "hop"))
 				symlink(t, "hop", filepath.Join(d.out, "p"))
 			},
-			wantRead:  "old",
-			wantOut:   tree{"p": "symlink:hop", "hop": "symlink:OTHER/real"},
-			wantOther: tree{"real": "file:new\n:-rw-------"},
+			wantRead:    "old",
+			wantResolve: "OTHER/real",
+			wantOut:     tree{"p": "symlink:hop", "hop": "symlink:OTHER/real"},
+			wantOther:   tree{"real": "file:new\n:-rw-------"},
 		},
 		{
 			name:     "a dangling symlink",
@@ -204,11 +207,12 @@ func TestSpecialFiles(t *testing.T) {
 			beforeOut, beforeOther := describe(t, d.out), describe(t, d.other)
 
 			checkErr := Check(path)
+			real, resolveErr := Resolve(path)
 			read, readErr := ReadFile(path)
 			writeErr := Write(path, []byte(data), perm)
 
 			if tc.wantKind != "" {
-				for what, err := range map[string]error{"Check": checkErr, "ReadFile": readErr, "Write": writeErr} {
+				for what, err := range map[string]error{"Check": checkErr, "Resolve": resolveErr, "ReadFile": readErr, "Write": writeErr} {
 					if err == nil {
 						t.Errorf("%s accepted it", what)
 						continue
@@ -246,10 +250,17 @@ func TestSpecialFiles(t *testing.T) {
 				return
 			}
 
-			for what, err := range map[string]error{"Check": checkErr, "Write": writeErr} {
+			for what, err := range map[string]error{"Check": checkErr, "Resolve": resolveErr, "Write": writeErr} {
 				if err != nil {
 					t.Errorf("%s: %v", what, err)
 				}
+			}
+			if tc.wantResolve != "" {
+				if want := strings.ReplaceAll(tc.wantResolve, "OTHER", d.other); real != want {
+					t.Errorf("Resolve = %q, want %q", real, want)
+				}
+			} else if real != path {
+				t.Errorf("Resolve = %q, want the path itself", real)
 			}
 			switch {
 			case tc.wantRead == "" && !errors.Is(readErr, fs.ErrNotExist):
@@ -275,7 +286,8 @@ func TestSpecialFiles(t *testing.T) {
 }
 
 // shortTempDir is a temporary directory with a short path (t.TempDir's
-// embeds the test's name).
+// embeds the test's name), free of symlinks (macOS's /var is one), so that
+// the resolved paths the tests expect are the ones Resolve finds.
 func shortTempDir(t *testing.T) string {
 	t.Helper()
 	d, err := os.MkdirTemp("", "af")
@@ -283,7 +295,11 @@ func shortTempDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
+	real, err := filepath.EvalSymlinks(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return real
 }
 
 // TestDevice checks the refusal of a device on the machine's own /dev/null,

@@ -119,6 +119,19 @@ func (t target) stillReplaceable() error {
 	return nil
 }
 
+// Resolve returns the path a Write of path replaces: path itself, or for a
+// symlink its final target. A lock or a journal that belongs beside the
+// file is placed beside this path, so that two links to one file share it.
+// What Write would refuse is refused the same way (a *NotRegularError).
+// Nothing is created or opened.
+func Resolve(path string) (string, error) {
+	t, err := resolve(path)
+	if err != nil {
+		return "", err
+	}
+	return t.real, nil
+}
+
 // Check refuses, before anything changes, a path that Write would refuse:
 // something other than a regular file, a symlink to one, a dangling
 // symlink, or a directory in which no file can be created (probed by
