@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlabctl/mlabctl/apply"
 	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/plan/planfile"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
@@ -338,7 +339,7 @@ func applyPlan(ctx context.Context, o applyOptions) (*session, *spec.Spec, *plan
 		return sess, s, p, live, nil
 	}
 
-	f, err := plan.ReadFile(o.PlanFile)
+	f, err := planfile.Read(o.PlanFile)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -418,7 +419,7 @@ func replanAdvice(planFile, specHash string) string {
 
 // planFileScopes are the scopes applying a plan file needs: read the
 // sections it was made from, write what it changes.
-func planFileScopes(f *plan.File) []string {
+func planFileScopes(f *planfile.File) []string {
 	scopes := []string{"profile:read"}
 	write := map[plan.Kind]bool{}
 	for _, c := range f.Plan.Changes {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/plan/planfile"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
@@ -144,16 +145,16 @@ func runPlan(ctx context.Context, o planOptions) error {
 	}
 
 	if o.Out != "" {
-		f := &plan.File{
+		f := &planfile.File{
 			FormatVersion:  plan.FormatVersion,
 			MlabctlVersion: o.Version,
 			SpecHash:       s.Hash,
 			CreatedAt:      o.Now().UTC(),
-			Sections:       plan.SectionsOf(plan.FetchOptionsFor(s)),
+			Sections:       planfile.SectionsOf(plan.FetchOptionsFor(s)),
 			Plan:           p,
 			Fingerprints:   plan.Fingerprints(live),
 		}
-		if err := plan.WriteFile(o.Out, f); err != nil {
+		if err := planfile.Write(o.Out, f); err != nil {
 			return err
 		}
 		if o.Format == outputText {
@@ -196,7 +197,7 @@ func checkPlanOut(o planOptions) error {
 	}
 	ok := false
 	if fi.Mode().IsRegular() {
-		if ok, err = plan.IsPlanFile(o.Out); err != nil {
+		if ok, err = planfile.Is(o.Out); err != nil {
 			return fmt.Errorf("--%s %q: %w", flagPlanOut, o.Out, err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
 	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/plan/planfile"
 )
 
 // planDemoExample is the example file DEMO.md describes.
@@ -219,7 +220,7 @@ func TestPlanOutFile(t *testing.T) {
 	}
 	data := readFileWithMode(t, out, 0o600)
 	assertNoSecrets(t, "the plan file", string(data), accountSecrets(t, em, em.Demo.Username))
-	f, err := plan.ReadFile(out)
+	f, err := planfile.Read(out)
 	if err != nil {
 		t.Fatalf("reading the plan file back: %v", err)
 	}
@@ -229,7 +230,7 @@ func TestPlanOutFile(t *testing.T) {
 	if f.SpecHash == "" || f.MlabctlVersion == "" || f.CreatedAt.IsZero() {
 		t.Errorf("plan file header incomplete: hash %q, version %q, created %v", f.SpecHash, f.MlabctlVersion, f.CreatedAt)
 	}
-	if want := (plan.Sections{APIKeys: true, Team: true, Tokens: true}); f.Sections != want {
+	if want := (planfile.Sections{APIKeys: true, Team: true, Tokens: true}); f.Sections != want {
 		t.Errorf("sections %+v, want %+v", f.Sections, want)
 	}
 	for _, addr := range []string{"profile", "api_key.production", "team_member.carol@example.com"} {
@@ -407,7 +408,7 @@ func TestPlanTeamAccount(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, res.Stdout)
 	}
-	f, err := plan.ReadFile(out)
+	f, err := planfile.Read(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,34 +1,67 @@
-package plan
+package planfile
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/mlabctl/mlabctl/spec"
 )
+
+// demoNow is the clock of the demo plan; the emulator's demo account is
+// seeded relative to the real clock, so a fixed one would age its keys.
+var demoNow = time.Now().UTC().Truncate(time.Second)
+
+// demoScenario is examples/modelslab.yaml and the live demo account
+// (DEMO.md) as an emulator serves it, read once.
+var demoScenario = sync.OnceValues(func() (*spec.Spec, *remote.State) {
+	s, err := spec.Load(filepath.Join("..", "..", "examples", "modelslab.yaml"))
+	if err != nil {
+		panic(err)
+	}
+	srv := emulator.New()
+	demo := srv.SeedDemo()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	c, err := remote.New(remote.Options{BaseURL: ts.URL, Token: remote.Secret(demo.Token)})
+	if err != nil {
+		panic(err)
+	}
+	live, err := c.Fetch(context.Background(), plan.FetchOptionsFor(s))
+	if err != nil {
+		panic(err)
+	}
+	return s, live
+})
 
 // demoFile is the plan file of the demo scenario.
 func demoFile(t testing.TB) *File {
 	t.Helper()
-	s, live := demoSpec(), demoLive()
-	p, err := Compute(s, live, computeNow)
+	s, live := demoScenario()
+	p, err := plan.Compute(s, live, demoNow)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &File{
-		FormatVersion:  FormatVersion,
+		FormatVersion:  plan.FormatVersion,
 		MlabctlVersion: "v1.2.3",
 		SpecHash:       strings.Repeat("ab", 32),
-		CreatedAt:      computeNow,
-		Sections:       SectionsOf(FetchOptionsFor(s)),
+		CreatedAt:      demoNow,
+		Sections:       SectionsOf(plan.FetchOptionsFor(s)),
 		Plan:           p,
-		Fingerprints:   Fingerprints(live),
+		Fingerprints:   plan.Fingerprints(live),
 	}
 }
 
@@ -37,10 +70,10 @@ func demoFile(t testing.TB) *File {
 func roundTrip(t *testing.T, f *File) (string, *File) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "demo.plan")
-	if err := WriteFile(path, f); err != nil {
+	if err := Write(path, f); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadFile(path)
+	got, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +117,7 @@ func TestPlanFileMode(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := WriteFile(path, demoFile(t)); err != nil {
+			if err := Write(path, demoFile(t)); err != nil {
 				t.Fatal(err)
 			}
 			fi, err := os.Stat(path)
@@ -104,17 +137,17 @@ func TestPlanFileMode(t *testing.T) {
 
 func TestWriteFileFailsCleanly(t *testing.T) {
 	dir := t.TempDir()
-	err := WriteFile(filepath.Join(dir, "no-such-dir", "x.plan"), demoFile(t))
+	err := Write(filepath.Join(dir, "no-such-dir", "x.plan"), demoFile(t))
 	if err == nil || !strings.Contains(err.Error(), "x.plan") {
-		t.Errorf("WriteFile into a missing directory: %v, want an error naming the file", err)
+		t.Errorf("Write into a missing directory: %v, want an error naming the file", err)
 	}
 	// A directory in the way: the rename fails and the temporary file goes.
 	target := filepath.Join(dir, "taken")
 	if err := os.MkdirAll(filepath.Join(target, "child"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(target, demoFile(t)); err == nil {
-		t.Error("WriteFile over a non-empty directory succeeded")
+	if err := Write(target, demoFile(t)); err == nil {
+		t.Error("Write over a non-empty directory succeeded")
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
@@ -168,9 +201,9 @@ func TestReadFileErrors(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.data), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			f, err := ReadFile(path)
+			f, err := Read(path)
 			if err == nil {
-				t.Fatalf("ReadFile succeeded: %+v", f)
+				t.Fatalf("Read succeeded: %+v", f)
 			}
 			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
 				t.Errorf("error %q, want one naming %s and containing %q", err, path, tt.want)
@@ -178,7 +211,7 @@ func TestReadFileErrors(t *testing.T) {
 		})
 	}
 	t.Run("missing file", func(t *testing.T) {
-		_, err := ReadFile(filepath.Join(t.TempDir(), "nope.plan"))
+		_, err := Read(filepath.Join(t.TempDir(), "nope.plan"))
 		if err == nil || !strings.Contains(err.Error(), "nope.plan") {
 			t.Errorf("error %v, want one naming the file", err)
 		}
@@ -203,11 +236,11 @@ func FuzzReadPlanFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if pf.Plan == nil || pf.FormatVersion != FormatVersion {
-			t.Fatalf("decodeFile accepted a file without a plan of format %s: %+v", FormatVersion, pf)
+		if pf.Plan == nil || pf.FormatVersion != plan.FormatVersion {
+			t.Fatalf("decodeFile accepted a file without a plan of format %s: %+v", plan.FormatVersion, pf)
 		}
 		for _, c := range pf.Plan.Changes {
-			if !validAction(c) || len(Phases(c)) == 0 {
+			if !validAction(c) || len(plan.Phases(c)) == 0 {
 				t.Fatalf("decodeFile accepted a change apply cannot run: %+v", c)
 			}
 		}
@@ -223,12 +256,12 @@ func TestFileCreatedAtRoundTripsInUTC(t *testing.T) {
 	}
 }
 
-// TestIsPlanFile: only what WriteFile writes (of any format version) is a
+// TestIsPlanFile: only what Write writes (of any format version) is a
 // plan file that `plan --out` may replace.
-func TestIsPlanFile(t *testing.T) {
+func TestIs(t *testing.T) {
 	dir := t.TempDir()
 	written := filepath.Join(dir, "written.plan")
-	if err := WriteFile(written, demoFile(t)); err != nil {
+	if err := Write(written, demoFile(t)); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string]string{
@@ -247,7 +280,7 @@ func TestIsPlanFile(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for _, name := range append([]string{"written.plan"}, slices.Collect(maps.Keys(files))...) {
-		ok, err := IsPlanFile(filepath.Join(dir, name))
+		ok, err := Is(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -261,7 +294,7 @@ func TestIsPlanFile(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("IsPlanFile (-want +got):\n%s", diff)
 	}
-	if _, err := IsPlanFile(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+	if _, err := Is(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
 		t.Errorf("a missing file: error %v, want not-exist", err)
 	}
 }

@@ -1,4 +1,11 @@
-package plan
+// Package planfile reads and writes plan files (`mlabctl plan --out
+// PLANFILE`), so that package plan stays pure: it owns the file's shape
+// (File), its checks, and the only file I/O of a plan.
+//
+// It must not decide whether a saved plan still applies (that is apply's
+// check of the fingerprints against the live state) or hold a secret: a
+// Plan holds managed fields only, and the fingerprints are hashes.
+package planfile
 
 import (
 	"bytes"
@@ -10,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/internal/atomicfile"
+	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 )
 
@@ -18,7 +26,7 @@ import (
 // It never holds a secret: a Plan holds managed fields only, and the
 // fingerprints are hashes that exclude key values.
 type File struct {
-	// FormatVersion is FormatVersion; ReadFile refuses any other.
+	// FormatVersion is plan.FormatVersion; Read refuses any other.
 	FormatVersion string `json:"format_version"`
 	// MlabctlVersion is the version of the mlabctl that wrote the file.
 	MlabctlVersion string `json:"mlabctl_version"`
@@ -27,9 +35,9 @@ type File struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Sections are the list sections the plan was computed from; apply
 	// fetches the same ones to compare fingerprints.
-	Sections Sections `json:"sections"`
-	Plan     *Plan    `json:"plan"`
-	// Fingerprints are Fingerprints of the live state the plan was made from.
+	Sections Sections   `json:"sections"`
+	Plan     *plan.Plan `json:"plan"`
+	// Fingerprints are plan.Fingerprints of the live state the plan was made from.
 	Fingerprints map[string]string `json:"fingerprints"`
 }
 
@@ -54,14 +62,14 @@ func (s Sections) FetchOptions() remote.FetchOptions {
 // keys and team, which is nobody else's business on a shared machine.
 const planFileMode = 0o600
 
-// maxPlanFileSize bounds what ReadFile reads: a plan of 100,000 changes is
+// maxPlanFileSize bounds what Read reads: a plan of 100,000 changes is
 // far below it.
 const maxPlanFileSize = 256 << 20
 
-// WriteFile writes f to path atomically (a temporary file in the same
+// Write writes f to path atomically (a temporary file in the same
 // directory, then a rename) with mode 0600, also when path already exists
 // with a wider mode.
-func WriteFile(path string, f *File) error {
+func Write(path string, f *File) error {
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding plan file %q: %w", path, err)
@@ -73,10 +81,10 @@ func WriteFile(path string, f *File) error {
 	return nil
 }
 
-// ReadFile reads a plan file written by WriteFile. Anything else (another
+// Read reads a plan file written by Write. Anything else (another
 // file, a truncated file, a plan file of another format version) is an
 // error that says which.
-func ReadFile(path string) (*File, error) {
+func Read(path string) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading plan file: %w", err)
@@ -92,12 +100,12 @@ func ReadFile(path string) (*File, error) {
 	return decodeFile(path, data)
 }
 
-// IsPlanFile reports whether path holds an mlabctl plan file of any format
+// Is reports whether path holds an mlabctl plan file of any format
 // version: a JSON object with format_version, plan and fingerprints, as
-// WriteFile writes. `plan --out` replaces only such a file (as terraform
+// Write writes. `plan --out` replaces only such a file (as terraform
 // replaces its own plan files), never modelslab.yaml or anything else. An
 // error is returned only when path cannot be read.
-func IsPlanFile(path string) (bool, error) {
+func Is(path string) (bool, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return false, err
@@ -158,9 +166,9 @@ func decodeFile(name string, data []byte) (*File, error) {
 	if head.FormatVersion == nil || head.Plan == nil {
 		return nil, fmt.Errorf("%s is not a plan file (no format_version or plan); %s", name, remake)
 	}
-	if *head.FormatVersion != FormatVersion {
+	if *head.FormatVersion != plan.FormatVersion {
 		return nil, fmt.Errorf("%s has plan format_version %q, and this mlabctl reads only %q; %s with this mlabctl",
-			name, *head.FormatVersion, FormatVersion, remake)
+			name, *head.FormatVersion, plan.FormatVersion, remake)
 	}
 	var f File
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -178,8 +186,8 @@ func (f *File) check() error {
 	if f.Plan == nil {
 		return errors.New("plan is null")
 	}
-	if f.Plan.FormatVersion != FormatVersion {
-		return fmt.Errorf("plan.format_version is %q, want %q", f.Plan.FormatVersion, FormatVersion)
+	if f.Plan.FormatVersion != plan.FormatVersion {
+		return fmt.Errorf("plan.format_version is %q, want %q", f.Plan.FormatVersion, plan.FormatVersion)
 	}
 	if f.Fingerprints == nil {
 		return errors.New("no fingerprints")
@@ -188,7 +196,7 @@ func (f *File) check() error {
 		if !validAction(c) {
 			return fmt.Errorf("change %d (%s): action %q is not valid for this address", i+1, c.Address, c.Action)
 		}
-		if c.Resend && (c.Address.Kind != KindTeamMember || c.Action != Update) {
+		if c.Resend && (c.Address.Kind != plan.KindTeamMember || c.Action != plan.Update) {
 			return fmt.Errorf("change %d (%s): resend is set on a %s, only a team member update has it", i+1, c.Address, c.Action)
 		}
 	}
@@ -197,16 +205,16 @@ func (f *File) check() error {
 
 // validAction reports whether Compute can produce c's action for c's kind
 // of address.
-func validAction(c Change) bool {
+func validAction(c plan.Change) bool {
 	switch c.Address.Kind {
-	case KindProfile, KindSocials, KindPreferences:
-		return c.Action == Update
-	case KindAPIKey:
-		return c.Action == Create || c.Action == Update || c.Action == Delete || c.Action == Replace
-	case KindTeamMember:
-		return c.Action == Create || c.Action == Update || c.Action == Delete || c.Action == Resend
-	case KindAccessToken:
-		return c.Action == Delete
+	case plan.KindProfile, plan.KindSocials, plan.KindPreferences:
+		return c.Action == plan.Update
+	case plan.KindAPIKey:
+		return c.Action == plan.Create || c.Action == plan.Update || c.Action == plan.Delete || c.Action == plan.Replace
+	case plan.KindTeamMember:
+		return c.Action == plan.Create || c.Action == plan.Update || c.Action == plan.Delete || c.Action == plan.Resend
+	case plan.KindAccessToken:
+		return c.Action == plan.Delete
 	}
 	return false
 }
