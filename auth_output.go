@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -58,7 +60,7 @@ type authIO struct {
 	Input *secretInput
 	// GitHub masks a secret printed on request under GitHub Actions; the
 	// zero value does nothing.
-	GitHub githubActions
+	GitHub ghactions.Runner
 }
 
 // authIOOf resolves the streams and -o of a command.
@@ -68,7 +70,7 @@ func authIOOf(c *cli.Context) (authIO, error) {
 		return authIO{}, err
 	}
 	return authIO{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, Format: format, Input: newSecretInput(c),
-		GitHub: newGitHubActions(c.App.ErrWriter)}, nil
+		GitHub: ghactions.New(os.Getenv, c.App.ErrWriter)}, nil
 }
 
 // printMessage reports a message as text or JSON on stdout.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"io"
 	"os"
 	"strings"
@@ -52,7 +53,7 @@ type applyOptions struct {
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
-	GitHub         githubActions
+	GitHub         ghactions.Runner
 	// Now is the clock of the plan (rotation, resends).
 	Now func() time.Time
 
@@ -122,7 +123,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				Stdin:           c.App.Reader,
 				Stdout:          stdout,
 				Stderr:          c.App.ErrWriter,
-				GitHub:          newGitHubActions(c.App.ErrWriter), // ::add-mask:: holds a secret: stderr, never a redirected log
+				GitHub:          ghactions.New(os.Getenv, c.App.ErrWriter), // ::add-mask:: holds a secret: stderr, never a redirected log
 				Now:             time.Now,
 				connect:         func(co connectOptions) (*session, error) { return connect(c, co) },
 				loadSpec:        func() (*spec.Spec, error) { return loadSpec(c) },

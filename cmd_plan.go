@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"io"
 	"io/fs"
 	"os"
@@ -44,7 +45,7 @@ type planOptions struct {
 	Color bool
 
 	Stdout, Stderr io.Writer
-	GitHub         githubActions
+	GitHub         ghactions.Runner
 	// Now is the clock of the plan (rotation, resends) and of the plan file.
 	Now func() time.Time
 	// Version is mlabctl's version, recorded in plan files.
@@ -93,7 +94,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 				Color:            colorEnabled(c, stdout),
 				Stdout:           stdout,
 				Stderr:           c.App.ErrWriter,
-				GitHub:           newGitHubActions(c.App.ErrWriter),
+				GitHub:           ghactions.New(os.Getenv, c.App.ErrWriter),
 				Now:              time.Now,
 				Version:          buildVersion().Version,
 				loadSpec:         func() (*spec.Spec, error) { return loadSpec(c) },

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/mlabctl/mlabctl/spec"
@@ -14,7 +16,7 @@ type validateOptions struct {
 	File   string
 	Stdout io.Writer
 	Stderr io.Writer
-	GitHub githubActions
+	GitHub ghactions.Runner
 }
 
 // validateCommand is `mlabctl validate`: it checks modelslab.yaml offline,
@@ -35,7 +37,7 @@ func validateCommand() *cli.Command {
 				File:   globals(c).File,
 				Stdout: c.App.Writer,
 				Stderr: c.App.ErrWriter,
-				GitHub: newGitHubActions(c.App.ErrWriter),
+				GitHub: ghactions.New(os.Getenv, c.App.ErrWriter),
 			})
 		},
 	}

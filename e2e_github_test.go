@@ -7,6 +7,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,7 +120,7 @@ team:
 	both := res.Stdout + res.Stderr
 	var want []string
 	for _, m := range diagnosticLine.FindAllStringSubmatch(res.Stderr, -1) {
-		want = append(want, "::error file=accounts/acme/modelslab.yaml,line="+m[2]+",col="+m[3]+"::"+escapeData(m[4]))
+		want = append(want, "::error file=accounts/acme/modelslab.yaml,line="+m[2]+",col="+m[3]+"::"+ghactions.EscapeData(m[4]))
 	}
 	if len(want) < 3 {
 		t.Fatalf("want at least 3 diagnostics (unknown field, duplicate key, bad email) on stderr, got:\n%s", res.Stderr)

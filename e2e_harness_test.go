@@ -346,3 +346,16 @@ func requireTool(t testing.TB, name string) {
 		t.Skipf("%s is not installed", name)
 	}
 }
+
+// readOptional returns a file's contents, or "" when it does not exist.
+func readOptional(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"io"
+	"os"
 
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
@@ -15,14 +17,14 @@ import (
 // exits 1 without printing more. Every command that reads modelslab.yaml goes
 // through here.
 func loadSpec(c *cli.Context) (*spec.Spec, error) {
-	return loadSpecFile(globals(c).File, c.App.ErrWriter, newGitHubActions(c.App.ErrWriter))
+	return loadSpecFile(globals(c).File, c.App.ErrWriter, ghactions.New(os.Getenv, c.App.ErrWriter))
 }
 
 // loadSpecFile is loadSpec without the cli context. A file that cannot be
 // read is returned as an ordinary error (run prints it on one line); the
 // diagnostics of an invalid file are printed here, one per line, in
 // position order.
-func loadSpecFile(path string, stderr io.Writer, gh githubActions) (*spec.Spec, error) {
+func loadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spec, error) {
 	s, err := spec.Load(path)
 	var diags spec.Diagnostics
 	switch {

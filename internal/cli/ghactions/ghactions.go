@@ -1,4 +1,12 @@
-package main
+// Package ghactions writes what GitHub Actions reads from a step: workflow
+// commands (::error annotations, ::add-mask::), the step summary file and
+// the step output file. Every method is a no-op outside GitHub Actions
+// (GITHUB_ACTIONS is not "true"), so commands call them unconditionally.
+//
+// It must not decide what to report (the commands do), read the process
+// environment itself (the factory passes it in) or write a secret anywhere
+// but in ::add-mask::, which the runner consumes.
+package ghactions
 
 import (
 	"fmt"
@@ -8,11 +16,9 @@ import (
 	"strings"
 )
 
-// githubActions writes what GitHub Actions reads: workflow commands
-// (::error, ::add-mask::), the step summary file and the step output file.
-// Every method is a no-op outside GitHub Actions (GITHUB_ACTIONS unset), so
-// commands call them unconditionally.
-type githubActions struct {
+// Runner is the GitHub Actions runner of the step mlabctl runs in, as
+// mlabctl talks to it. The zero value does nothing.
+type Runner struct {
 	enabled     bool
 	stepSummary string    // path of $GITHUB_STEP_SUMMARY, may be empty
 	output      string    // path of $GITHUB_OUTPUT, may be empty
@@ -20,49 +26,49 @@ type githubActions struct {
 	commands    io.Writer // where workflow commands are written
 }
 
-// newGitHubActions reads the GitHub Actions environment. Workflow commands
-// are written to w, which should be the command's stderr (c.App.ErrWriter):
+// New reads the GitHub Actions environment through getenv. Workflow
+// commands are written to w, which should be the command's stderr:
 // the runner reads workflow commands on stderr as on stdout
 // (actions/runner, ScriptHandler.cs), and stderr is not what workflows
 // redirect. On stdout, `mlabctl plan -o markdown > plan.md` would carry an
 // ::add-mask:: line (and the value it masks) into a PR comment, and the
 // runner would never see it.
-func newGitHubActions(w io.Writer) githubActions {
-	return githubActions{
-		enabled:     os.Getenv("GITHUB_ACTIONS") == "true",
-		stepSummary: os.Getenv("GITHUB_STEP_SUMMARY"),
-		output:      os.Getenv("GITHUB_OUTPUT"),
-		workspace:   os.Getenv("GITHUB_WORKSPACE"),
+func New(getenv func(string) string, w io.Writer) Runner {
+	return Runner{
+		enabled:     getenv("GITHUB_ACTIONS") == "true",
+		stepSummary: getenv("GITHUB_STEP_SUMMARY"),
+		output:      getenv("GITHUB_OUTPUT"),
+		workspace:   getenv("GITHUB_WORKSPACE"),
 		commands:    w,
 	}
 }
 
 // Enabled reports whether mlabctl runs under GitHub Actions.
-func (g githubActions) Enabled() bool { return g.enabled }
+func (g Runner) Enabled() bool { return g.enabled }
 
 // Mask asks the runner to mask secret in every later log line. It must be
 // called before anything that could print the secret.
-func (g githubActions) Mask(secret string) {
+func (g Runner) Mask(secret string) {
 	if !g.enabled || secret == "" {
 		return
 	}
-	fmt.Fprintf(g.commands, "::add-mask::%s\n", escapeData(secret))
+	fmt.Fprintf(g.commands, "::add-mask::%s\n", EscapeData(secret))
 }
 
 // Error prints an error annotation attached to file:line:col. GitHub
 // attaches annotations to paths relative to the repository root, so a file
 // under $GITHUB_WORKSPACE is named relative to it, whatever directory
 // mlabctl runs in (a matrix job in accounts/<name>/, say).
-func (g githubActions) Error(file string, line, col int, msg string) {
+func (g Runner) Error(file string, line, col int, msg string) {
 	if !g.enabled {
 		return
 	}
-	fmt.Fprintf(g.commands, "::error file=%s,line=%d,col=%d::%s\n", escapeProperty(g.annotationPath(file)), line, col, escapeData(msg))
+	fmt.Fprintf(g.commands, "::error file=%s,line=%d,col=%d::%s\n", escapeProperty(g.annotationPath(file)), line, col, EscapeData(msg))
 }
 
 // annotationPath names file relative to the workspace when it lies inside it,
 // with forward slashes; otherwise it returns file unchanged.
-func (g githubActions) annotationPath(file string) string {
+func (g Runner) annotationPath(file string) string {
 	if g.workspace == "" || file == "" {
 		return file
 	}
@@ -82,7 +88,7 @@ func (g githubActions) annotationPath(file string) string {
 }
 
 // AppendSummary appends markdown to the job's step summary.
-func (g githubActions) AppendSummary(markdown string) error {
+func (g Runner) AppendSummary(markdown string) error {
 	if !g.enabled || g.stepSummary == "" {
 		return nil
 	}
@@ -91,7 +97,7 @@ func (g githubActions) AppendSummary(markdown string) error {
 
 // SetOutputs writes step outputs (name=value lines) to $GITHUB_OUTPUT.
 // Values must be single-line; names are written in the order given.
-func (g githubActions) SetOutputs(outputs [][2]string) error {
+func (g Runner) SetOutputs(outputs [][2]string) error {
 	if !g.enabled || g.output == "" {
 		return nil
 	}
@@ -120,9 +126,10 @@ func appendFile(path, text string) error {
 	return f.Close()
 }
 
-// escapeData and escapeProperty follow the runner's rules for workflow
-// command values (actions/toolkit, command.ts).
-func escapeData(s string) string {
+// EscapeData and escapeProperty follow the runner's rules for workflow
+// command values (actions/toolkit, command.ts): EscapeData is how a
+// message or a masked value appears after "::".
+func EscapeData(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }
 

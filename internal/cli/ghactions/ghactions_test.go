@@ -1,7 +1,8 @@
-package main
+package ghactions
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
+
+// newGitHubActions is a Runner on the test's environment (t.Setenv).
+func newGitHubActions(w io.Writer) Runner { return New(os.Getenv, w) }
 
 // githubEnv sets a GitHub Actions environment for one test and returns the
 // paths of its step summary and output files (not created yet).
@@ -275,9 +279,9 @@ func FuzzEscapeProperty(f *testing.F) {
 		if unescapeCommand(got) != s {
 			t.Fatalf("escapeProperty(%q) = %q does not round-trip", s, got)
 		}
-		data := escapeData(s)
+		data := EscapeData(s)
 		if strings.ContainsAny(data, "\r\n") || unescapeCommand(data) != s {
-			t.Fatalf("escapeData(%q) = %q", s, data)
+			t.Fatalf("EscapeData(%q) = %q", s, data)
 		}
 	})
 }
