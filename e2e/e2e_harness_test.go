@@ -13,16 +13,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 )
 
@@ -89,16 +88,7 @@ func (em *testEmulator) demoKeysNamed(name string) []emulator.Key {
 // sorted.
 func liveTokenNames(t testing.TB, srv *emulator.Server, username string) []string {
 	t.Helper()
-	acct, ok := srv.Snapshot(username)
-	if !ok {
-		t.Fatalf("no account %q", username)
-	}
-	var names []string
-	for _, tok := range acct.Tokens {
-		names = append(names, tok.Name)
-	}
-	slices.Sort(names)
-	return names
+	return (&emulatortest.Server{Server: srv}).TokenNames(t, username)
 }
 
 // assertSameIdempotencyKey checks that the attempts of one mutation (the
@@ -115,14 +105,8 @@ func assertSameIdempotencyKey(t testing.TB, keys []string) {
 // emulator's knobs must not change while it serves.
 func startEmulator(t testing.TB, configure ...func(*emulator.Server)) *testEmulator {
 	t.Helper()
-	srv := emulator.New()
-	demo := srv.SeedDemo()
-	for _, c := range configure {
-		c(srv)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &testEmulator{Server: srv, URL: ts.URL, Demo: demo}
+	em := emulatortest.Start(t, configure...)
+	return &testEmulator{Server: em.Server, URL: em.URL, Demo: em.Demo}
 }
 
 // cliResult is what one run of the binary produced.

@@ -10,6 +10,7 @@ package emulatortest
 import (
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mlabctl/mlabctl/emulator"
@@ -60,6 +61,18 @@ func (s *Server) Tokens(t testing.TB, username string) []emulator.Token {
 		t.Fatalf("no account %q in the emulator", username)
 	}
 	return acct.Tokens
+}
+
+// TokenScopes returns "name scope,scope" of the account's live access
+// tokens, sorted: which tokens exist, and what each may do.
+func (s *Server) TokenScopes(t testing.TB, username string) []string {
+	t.Helper()
+	var out []string
+	for _, tok := range s.Tokens(t, username) {
+		out = append(out, tok.Name+" "+strings.Join(tok.Scopes, ","))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TokenNames returns the names of the account's live access tokens, sorted.

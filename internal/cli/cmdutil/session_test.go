@@ -35,15 +35,7 @@ func newSessionFixture(t *testing.T) *sessionFixture {
 }
 
 // tokens returns "name scopes" of the demo user's live tokens, sorted.
-func (f *sessionFixture) tokens(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	for _, tok := range f.em.Tokens(t, f.demo.Username) {
-		out = append(out, tok.Name+" "+strings.Join(tok.Scopes, ","))
-	}
-	slices.Sort(out)
-	return out
-}
+func (f *sessionFixture) tokens(t *testing.T) []string { return f.em.TokenScopes(t, f.demo.Username) }
 
 // count returns how many requests "METHOD /path" the emulator served.
 func (f *sessionFixture) count(route string) int { return f.em.Count(route) }
