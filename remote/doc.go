@@ -33,7 +33,12 @@
 //   - errors.go: [APIError] and the helpers callers branch on
 //     ([IsNotFound], [InsufficientScope], [IsValidation], [IsRateLimited],
 //     [IsUnauthenticated], [IsConflict]); errors.Is works with the Err*
-//     sentinels.
+//     sentinels. classify.go: the other questions asked of a failed call,
+//     so that no caller looks at a status code: [MayHaveCommitted] (settle
+//     by reading, never by retrying blindly), [IsForbidden],
+//     [RequiredScope] (the scope a 403 names, in its details or its text).
+//   - scopes.go: the scope names ([ScopeProfileRead], …); base_url.go:
+//     [SameBaseURL], comparing site roots as New normalises them.
 //   - pagination.go: lists read page 1, then pages 2..last_page at most
 //     PageConcurrency at once, and refuse pagination that does not add up.
 //   - fetch.go: [Client.Fetch], the live state a plan needs.
