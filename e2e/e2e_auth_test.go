@@ -728,8 +728,7 @@ const authRefusedSpec = `version: 1
 api_keys:
   - name: production
     protect: true
-    rotate_after: 1d
-  - name: ci
+    id: 102
   - name: dashboard-playground
   - name: old-key
 `
