@@ -5,11 +5,11 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/internal/retirement"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
@@ -23,13 +23,12 @@ type clockWorld struct {
 	url      string
 	token    string
 	username string
-	mu       sync.Mutex
-	now      time.Time
+	time     *emulatortest.Clock
 }
 
 func newClockWorld(t *testing.T, start time.Time) *clockWorld {
 	t.Helper()
-	w := &clockWorld{now: start}
+	w := &clockWorld{time: emulatortest.NewClock(start)}
 	w.srv = emulator.New()
 	w.srv.Now = w.clock
 	w.username = w.srv.AddUser(emulator.UserSeed{Username: "acme-bot", Verified: true})
@@ -40,17 +39,9 @@ func newClockWorld(t *testing.T, start time.Time) *clockWorld {
 	return w
 }
 
-func (w *clockWorld) clock() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.now
-}
+func (w *clockWorld) clock() time.Time { return w.time.Now() }
 
-func (w *clockWorld) advance(d time.Duration) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.now = w.now.Add(d)
-}
+func (w *clockWorld) advance(d time.Duration) { w.time.Advance(d) }
 
 // client is a fresh client, as a second machine (no local file at all)
 // would make.

@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -118,27 +117,7 @@ func TestCheckRailsFeatures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := CheckRails(context.Background(), tt.plan(t), &fakeClient{}, tt.rails)
-			var refused *RefusedError
-			var misuse *AllowDeleteError
-			switch {
-			case tt.misuse != "":
-				if !errors.As(err, &misuse) || !strings.Contains(err.Error(), tt.misuse) {
-					t.Fatalf("err = %v, want an *AllowDeleteError containing %q", err, tt.misuse)
-				}
-			case tt.refused == nil:
-				if err != nil {
-					t.Fatalf("err = %v, want the plan allowed", err)
-				}
-			default:
-				if !errors.As(err, &refused) || refused.ExitCode() != 3 {
-					t.Fatalf("err = %v, want a RefusedError (exit 3)", err)
-				}
-				for _, want := range tt.refused {
-					if !strings.Contains(err.Error(), want) {
-						t.Errorf("%q lacks %q", err.Error(), want)
-					}
-				}
-			}
+			checkRailsOutcome(t, err, tt.refused, tt.misuse)
 		})
 	}
 }

@@ -44,16 +44,7 @@ api_keys:
   - name: dashboard-playground
   - name: old-key
 `
-	// protectedRepinned pins the protected entry to ci's id: the live key
-	// named production (id 101) would be deleted, and protection follows it.
-	const protectedRepinned = `version: 1
-api_keys:
-  - name: production
-    protect: true
-    id: 102
-  - name: dashboard-playground
-  - name: old-key
-`
+
 	tests := []struct {
 		name       string
 		spec       string // file content; empty means examples/modelslab.yaml
@@ -95,7 +86,7 @@ api_keys:
 		},
 		{
 			name:         "protected key would be deleted",
-			spec:         protectedRepinned,
+			spec:         authRefusedSpec,
 			wantCode:     3,
 			wantStderr:   []string{`modelslab.yaml:4:14: the live API key id 101 is protected by "production" (protect: true), and the plan would delete it`, "nothing was changed"},
 			wantRequests: []string{"GET /api-keys", "GET /me"},
