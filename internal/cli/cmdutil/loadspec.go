@@ -22,7 +22,11 @@ func (f *Factory) LoadSpec(c *cli.Context) (*spec.Spec, error) {
 // LoadSpecFile is LoadSpec without the command line. A file that cannot be
 // read is returned as an ordinary error (printed on one line); the
 // diagnostics of an invalid file are printed here, one per line, in
-// position order.
+// position order. The warnings of a valid file (an ignore glob matching a
+// declared name, …) are printed the same way, as FILE:LINE:COL: warning:
+// message (and ::warning annotations): they fail nothing, but the reviewer
+// of a plan made from the file must see them, as its author does in
+// validate.
 func LoadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spec, error) {
 	s, err := spec.Load(path)
 	var diags spec.Diagnostics
@@ -35,6 +39,10 @@ func LoadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spe
 		return nil, Reported(ExitError)
 	case err != nil:
 		return nil, err
+	}
+	for _, d := range s.Warnings {
+		fmt.Fprintln(stderr, d.Warning())
+		gh.Warning(d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message())
 	}
 	return s, nil
 }

@@ -60,10 +60,27 @@ func (g Runner) Mask(secret string) {
 // under $GITHUB_WORKSPACE is named relative to it, whatever directory
 // mlabctl runs in (a matrix job in accounts/<name>/, say).
 func (g Runner) Error(file string, line, col int, msg string) {
+	g.annotate("error", file, line, col, msg)
+}
+
+// Warning prints a warning annotation attached to file:line:col, named as
+// Error names it: something the reviewer should see that fails nothing.
+func (g Runner) Warning(file string, line, col int, msg string) {
+	g.annotate("warning", file, line, col, msg)
+}
+
+// annotate prints a workflow command of kind (error, warning) attached to
+// file:line:col, or to no place when file is empty (a problem of the live
+// account rather than of a line).
+func (g Runner) annotate(kind, file string, line, col int, msg string) {
 	if !g.enabled {
 		return
 	}
-	fmt.Fprintf(g.commands, "::error file=%s,line=%d,col=%d::%s\n", escapeProperty(g.annotationPath(file)), line, col, EscapeData(msg))
+	if file == "" {
+		fmt.Fprintf(g.commands, "::%s::%s\n", kind, EscapeData(msg))
+		return
+	}
+	fmt.Fprintf(g.commands, "::%s file=%s,line=%d,col=%d::%s\n", kind, escapeProperty(g.annotationPath(file)), line, col, EscapeData(msg))
 }
 
 // annotationPath names file relative to the workspace when it lies inside it,

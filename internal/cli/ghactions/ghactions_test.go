@@ -123,6 +123,10 @@ func TestGitHubActionsError(t *testing.T) {
 			want: "::error file=" + escapeProperty(filepath.Join(other, "m.yaml")) + ",line=1,col=2::bad\n",
 		},
 		{
+			name: "no place", enabled: true, msg: "two live keys are named ci",
+			want: "::error::two live keys are named ci\n",
+		},
+		{
 			name: "outside GitHub Actions", enabled: false, file: "m.yaml", line: 1, col: 1, msg: "bad",
 			want: "",
 		},
@@ -134,6 +138,28 @@ func TestGitHubActionsError(t *testing.T) {
 			newGitHubActions(&w).Error(tc.file, tc.line, tc.col, tc.msg)
 			if diff := cmp.Diff(tc.want, w.String()); diff != "" {
 				t.Errorf("Error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestGitHubActionsWarning prints a warning annotation, escaped and named
+// as Error's are.
+func TestGitHubActionsWarning(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		enabled bool
+		want    string
+	}{
+		{"under GitHub Actions", true, "::warning file=a%2Cb.yaml,line=7,col=3::ignore glob \"ci*\" matches%0Aci 100%25\n"},
+		{"outside GitHub Actions", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			githubEnv(t, tc.enabled)
+			var w bytes.Buffer
+			newGitHubActions(&w).Warning("a,b.yaml", 7, 3, "ignore glob \"ci*\" matches\nci 100%")
+			if diff := cmp.Diff(tc.want, w.String()); diff != "" {
+				t.Errorf("Warning (-want +got):\n%s", diff)
 			}
 		})
 	}
