@@ -32,6 +32,7 @@ func EmulatorFlag() cli.Flag {
 // which is the point: nothing real is ever touched.
 func (f *Factory) DemoSession(g Globals) (*Session, error) {
 	srv := emulator.New()
+	srv.Now = f.Clock()
 	demo := srv.SeedDemo()
 	if demo.Token == "" {
 		return nil, errors.New("--emulator: the emulator did not seed its demo account")

@@ -1,10 +1,12 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
@@ -25,13 +27,17 @@ type Factory struct {
 	// LookupEnv reads the environment: os.LookupEnv in a real run, a map
 	// in tests. Nothing in the CLI calls os.Getenv.
 	LookupEnv func(key string) (string, bool)
-	// Now is the clock of plans, plan files and exports.
+	// Now is the clock of plans, plan files and exports. Commands read it
+	// through Clock, which honours MLABCTL_TEST_NOW.
 	Now func() time.Time
 	// Build is mlabctl's version, commit and Go version.
 	Build Build
 	// RetryBackoff is remote.Options.RetryBackoff for every client the
 	// run makes; 0 keeps remote's default (250ms). Tests shorten it.
 	RetryBackoff time.Duration
+
+	// testClockNoted prints Clock's warning about MLABCTL_TEST_NOW once.
+	testClockNoted sync.Once
 }
 
 // System returns the Factory of a real run: the process's environment and
@@ -87,10 +93,12 @@ func (f *Factory) Globals(c *cli.Context) Globals {
 }
 
 // CheckEnv refuses, before any command runs, an environment variable the
-// run cannot read: MLABCTL_DEBUG must be a boolean (1, true, 0, false, …).
+// run cannot read: MLABCTL_DEBUG must be a boolean (1, true, 0, false, …),
+// MLABCTL_TEST_NOW an RFC 3339 time.
 func (f *Factory) CheckEnv() error {
 	_, err := f.envBool(EnvDebug)
-	return err
+	_, _, terr := f.testNow()
+	return errors.Join(err, terr)
 }
 
 // envBool reads a boolean variable; unset or empty is false.

@@ -32,6 +32,9 @@ type Options struct {
 	PageSize     int
 	Stdout       io.Writer
 	ShutdownWait time.Duration
+	// Now is the emulator's clock (created_at, expiry, last_used_at);
+	// MLABCTL_TEST_NOW sets it for tests. nil means time.Now.
+	Now func() time.Time
 }
 
 // defaultEmulatorListen is where the emulator listens unless told.
@@ -75,6 +78,7 @@ func New(f *cmdutil.Factory) *cli.Command {
 				PageSize:     c.Int("page-size"),
 				Stdout:       f.IO.Out,
 				ShutdownWait: 5 * time.Second,
+				Now:          f.Clock(),
 			})
 		},
 	}
@@ -139,6 +143,7 @@ func run(ctx context.Context, o Options) error {
 		return err
 	}
 	srv := emulator.New()
+	srv.Now = o.Now
 	srv.Latency = o.Latency
 	srv.RateLimit = o.RateLimit
 	srv.DefaultPageSize = o.PageSize

@@ -94,7 +94,7 @@ Compare a managed account with its live state with:
 				Out:     c.String(flagExportOut),
 				Force:   c.Bool(flagExportForce),
 				IO:      f.IO,
-				Now:     f.Now,
+				Now:     f.Clock(),
 				API:     f.API(c),
 			})
 		},
