@@ -75,7 +75,11 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		HideVersion:            true,
 		UseShortOptionHandling: true,
 		Suggest:                true,
-		OnUsageError:           onUsageError,
+		// Repeatable flags take one value each time: an address given to
+		// --allow-delete, --replace or --target may hold a comma (a key
+		// named "ci,eu"), which urfave would split into two.
+		DisableSliceFlagSeparator: true,
+		OnUsageError:              onUsageError,
 	}
 }
 

@@ -42,9 +42,11 @@ type Options struct {
 	SecretsOut      string
 	AllowMassDelete bool
 	AllowDelete     []plan.Address
-	Parallelism     int
-	Emulator        bool
-	Color           bool
+	// Plan are --replace and --target; a PLANFILE carries its own.
+	Plan        plan.Options
+	Parallelism int
+	Emulator    bool
+	Color       bool
 	// IO are the streams. When stdin is a terminal, apply can read the
 	// answer to its confirmation prompt there (as Terraform does), whatever
 	// stdout is (`mlabctl apply | tee apply.log` still asks). Only when
@@ -72,7 +74,10 @@ func New(f *cmdutil.Factory) *cli.Command {
 changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
 makes the changes in ordered, idempotent API calls. The question needs stdin to be a
 terminal; with stdout piped (apply | tee apply.log) it is asked on stderr. Safety rails
-refuse protected keys, too few admins and mass deletions (exit 3, nothing changed). New
+refuse protected keys, too few admins, mass deletions and deleting a key used within
+policy.protect_used_within (exit 3, nothing changed): --allow-delete ADDRESS approves
+one deletion of a mass deletion or of a recently used key. --replace and --target shape
+the plan as they do for 'mlabctl plan' (a PLANFILE was made with its own). New
 API key secrets go only to --secrets-out FILE (0600, merged), or are shown once when
 stdout is a terminal; with stdout piped, a plan creating keys needs --secrets-out. Flags may come
 before or after PLANFILE. -f FILE and PLANFILE exclude each other (exit 1); with PLANFILE,
@@ -80,14 +85,14 @@ MODELSLAB_FILE is ignored: the plan file holds the plan, and no modelslab.yaml i
 
 Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 4 changed some things and then failed or was interrupted (re-run to converge).`,
-		Flags: cmdutil.WithGlobals(
+		Flags: cmdutil.WithGlobals(append([]cli.Flag{
 			&cli.BoolFlag{Name: flagAutoApprove, Usage: "apply without asking (required when stdin is not a terminal)"},
 			&cli.StringFlag{Name: flagApplySecretsOut, TakesFile: true, Usage: "write new API key secrets to `FILE`, a JSON object name → key (mode 0600, merged into an existing file)"},
 			&cli.BoolFlag{Name: flagAllowMassDelete, Usage: "allow deleting more than policy.max_delete_percent of a section"},
-			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion of a mass deletion by `ADDRESS` (repeatable), e.g. api_key.old"},
+			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion by `ADDRESS`, of a mass deletion or of a key used within policy.protect_used_within (repeatable), e.g. api_key.old"},
 			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
 			cmdutil.EmulatorFlag(),
-		),
+		}, cmdutil.PlanOptionFlags()...)...),
 		Action: func(c *cli.Context) error {
 			planFile, err := planFileArg(c)
 			if errors.Is(err, errHelpShown) {
@@ -109,18 +114,24 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				return cmdutil.UsageErrorf("apply takes -f FILE or a PLANFILE, not both: %s already holds the plan made from a modelslab.yaml; drop -f %s to apply the plan file, or drop %s to plan from %s again",
 					planFile, file, planFile, file)
 			}
+			planOpts := cmdutil.PlanOptionsOf(c)
+			if planFile != "" && cmdutil.PlanOptionsGiven(planOpts) {
+				return cmdutil.UsageErrorf("--%s and --%s shape a new plan, and %s holds one already made (with the --%s and --%s it was planned with); make a new plan with them: mlabctl plan --%s ... --out %s",
+					cmdutil.FlagReplace, cmdutil.FlagTarget, planFile, cmdutil.FlagReplace, cmdutil.FlagTarget, cmdutil.FlagTarget, planFile)
+			}
 			o := Options{
 				PlanFile:        planFile,
 				AutoApprove:     c.Bool(flagAutoApprove),
 				SecretsOut:      c.String(flagApplySecretsOut),
 				AllowMassDelete: c.Bool(flagAllowMassDelete),
 				AllowDelete:     allow,
+				Plan:            planOpts,
 				Parallelism:     c.Int(flagParallelism),
 				Emulator:        c.Bool(cmdutil.FlagEmulator),
 				Color:           f.ColorEnabled(c),
 				IO:              f.IO,
 				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log
-				Now:             f.Now,
+				Now:             f.Clock(),
 				API:             f.API(c),
 				LoadSpec:        func() (*spec.Spec, error) { return f.LoadSpec(c) },
 			}
@@ -247,6 +258,9 @@ func run(ctx context.Context, o Options) error {
 		Color:       o.Color,
 		Secrets:     sink,
 		ShowSecrets: sink == nil && o.IO.IsStdoutTTY(),
+		// The clock of the retirement records a rotation with
+		// rotate_overlap writes into the old key's notes.
+		Now: o.Now,
 		// A 403 or 401 says what to do on the step's line and in the
 		// summary, as it does when plan or a read fails.
 		ExplainError: cmdutil.ExplainAPIError,
@@ -309,10 +323,10 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 			sess.Close()
 			return nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
 		}
-		p, err := plan.Compute(s, live, o.Now())
+		p, err := plan.ComputeWith(s, live, o.Now(), o.Plan)
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, cmdutil.ComputeError(err, o.IO.ErrOut, o.GitHub)
 		}
 		return sess, s, p, live, nil
 	}
@@ -402,16 +416,22 @@ func planFileScopes(f *planfile.File) []string {
 	return scopes
 }
 
-// checkApplyRails runs the rails again right before any change.
+// checkApplyRails runs the rails again right before any change, on the
+// live state read for this apply and at the apply's clock: protect (by name
+// and by the live ids it covers), mass deletion, min_admins,
+// protect_used_within, the owner and the token in use.
 func checkApplyRails(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec, p *plan.Plan, live *remote.State) error {
-	r := apply.Rails{AllowMassDelete: o.AllowMassDelete, AllowDelete: o.AllowDelete, Live: live}
+	r := apply.Rails{AllowMassDelete: o.AllowMassDelete, AllowDelete: o.AllowDelete, Live: live, Now: o.Now()}
 	if s != nil {
 		for _, k := range s.APIKeys {
 			if k.Protect {
 				r.Protected = append(r.Protected, k.Name)
 			}
 		}
+		r.ProtectedIDs = plan.ProtectedKeyIDs(s, live.APIKeys)
 		r.MinAdmins = s.Policy.MinAdmins
+		r.ProtectUsedWithin = s.Policy.ProtectUsedWithin
+		r.ProtectUsedWithinText = s.Policy.ProtectUsedWithinText
 	}
 	err := apply.CheckRails(ctx, p, sess.Client, r)
 	var ref *apply.RefusedError

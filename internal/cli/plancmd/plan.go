@@ -46,6 +46,8 @@ type Options struct {
 	Format string
 	// Color enables ANSI colour in the text output.
 	Color bool
+	// Plan are --replace and --target.
+	Plan plan.Options
 
 	IO     *iostreams.IOStreams
 	GitHub ghactions.Runner
@@ -69,6 +71,13 @@ and prints the changes apply would make, in the order it would make them. Nothin
 changed. Safety rails are checked now: a protected key that would be replaced, or a team
 left with fewer than policy.min_admins admins, refuses the plan (exit 3).
 
+--replace api_key.NAME replaces that declared key now (a leaked one: its old key is
+deleted in the same apply, whatever rotate_overlap says); a protected key is refused
+(exit 3). --target ADDRESS|SECTION limits the plan to those changes (api_key.ci,
+team_member.a@b.c, api_keys, team, profile, …); the plan says it is partial, and the
+rails still reason about the whole account. Both are repeatable; a value that names
+nothing is an error (exit 1).
+
 --out PLANFILE saves the plan with a fingerprint of the live state it was made from
 (mode 0600, no secrets); 'mlabctl apply PLANFILE' applies exactly that plan, or refuses
 if the account changed since. PLANFILE may replace an earlier plan file, never
@@ -78,12 +87,12 @@ step summary and the outputs has_changes, create, update, delete and replace are
 
 Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 2 with --detailed-exitcode: changes are pending, 3 refused by a safety rail.`,
-		Flags: cmdutil.WithGlobals(
+		Flags: cmdutil.WithGlobals(append([]cli.Flag{
 			&cli.StringFlag{Name: flagPlanOut, TakesFile: true, Usage: "save the plan to `PLANFILE` for 'mlabctl apply PLANFILE' (mode 0600)"},
 			&cli.BoolFlag{Name: flagDetailedExitCode, Usage: "exit 2 when changes are pending, 0 when there are none"},
 			cmdutil.OutputFlag("print the plan as `FORMAT`: text, markdown (a PR comment) or json"),
 			cmdutil.EmulatorFlag(),
-		),
+		}, cmdutil.PlanOptionFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return cmdutil.UsageErrorf("plan takes no arguments, got %q (the file is -f FILE)", c.Args().First())
@@ -95,9 +104,10 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 				DetailedExitCode: c.Bool(flagDetailedExitCode),
 				Format:           c.String(cmdutil.FlagOutput),
 				Color:            f.ColorEnabled(c),
+				Plan:             cmdutil.PlanOptionsOf(c),
 				IO:               f.IO,
 				GitHub:           f.GitHub(),
-				Now:              f.Now,
+				Now:              f.Clock(),
 				Version:          f.Build.Version,
 				LoadSpec:         func() (*spec.Spec, error) { return f.LoadSpec(c) },
 				API:              f.API(c),
@@ -209,9 +219,9 @@ func checkPlanOut(o Options) error {
 }
 
 // computePlan connects with the read scopes of the managed sections, reads
-// the live account and computes the plan. A refusal by a rail is printed
-// here, one problem a line (and as annotations under GitHub Actions), and
-// exits 3.
+// the live account and computes the plan with --replace and --target. A
+// refusal by a rail is printed here, one problem a line (and as annotations
+// under GitHub Actions), and exits 3 (cmdutil.ComputeError).
 func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *remote.State, error) {
 	sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "plan", Scopes: cmdutil.RequiredScopes(s, false), Account: s.Account})
 	if err != nil {
@@ -225,18 +235,9 @@ func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *rem
 	if live.BaseURL == "" {
 		live.BaseURL = sess.BaseURL
 	}
-	p, err := plan.Compute(s, live, o.Now())
-	var rail *plan.RailError
-	if errors.As(err, &rail) {
-		for _, pr := range rail.Problems {
-			fmt.Fprintln(o.IO.ErrOut, pr.String())
-			o.GitHub.Error(pr.Pos.File, pr.Pos.Line, pr.Pos.Col, pr.Message)
-		}
-		fmt.Fprintf(o.IO.ErrOut, "Error: the plan is refused by %s; nothing was changed.\n", problemsPhrase(len(rail.Problems)))
-		return nil, nil, cmdutil.Reported(cmdutil.ExitRefused)
-	}
+	p, err := plan.ComputeWith(s, live, o.Now(), o.Plan)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, cmdutil.ComputeError(err, o.IO.ErrOut, o.GitHub)
 	}
 	return p, live, nil
 }
@@ -268,11 +269,4 @@ func reportToGitHub(o Options, p *plan.Plan) {
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "Warning: writing the GitHub step outputs ($GITHUB_OUTPUT): %v\n", err)
 	}
-}
-
-func problemsPhrase(n int) string {
-	if n == 1 {
-		return "a safety rail (1 problem above)"
-	}
-	return fmt.Sprintf("safety rails (%d problems above)", n)
 }
