@@ -11,6 +11,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/completioncmd"
 	"github.com/mlabctl/mlabctl/internal/cli/emulatorcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/exportcmd"
+	"github.com/mlabctl/mlabctl/internal/cli/fmtcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
 	"github.com/mlabctl/mlabctl/internal/cli/plancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/schemacmd"
@@ -53,6 +54,7 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		plancmd.New(f),
 		applycmd.New(f),
 		exportcmd.New(f),
+		fmtcmd.New(f),
 		schemacmd.New(f),
 		emulatorcmd.New(f),
 		authcmd.New(f),

@@ -55,6 +55,20 @@ func WithGlobals(flags ...cli.Flag) []cli.Flag {
 	return append(flags, GlobalFlags()...)
 }
 
+// WithOfflineGlobals appends the global flags of a command that never
+// talks to the API (fmt): -f/--file and --no-color, without --base-url,
+// --token and --debug, which would do nothing there and only mislead in its
+// help. The app still accepts them before the command.
+func WithOfflineGlobals(flags ...cli.Flag) []cli.Flag {
+	for _, g := range GlobalFlags() {
+		switch g.Names()[0] {
+		case FlagFile, FlagNoColor:
+			flags = append(flags, g)
+		}
+	}
+	return flags
+}
+
 // SetOn is the one place that looks a flag up across a command line. It
 // returns the innermost context of c's lineage (c's own command first, the
 // app last) whose command defines the flag name (or has it as an alias)
