@@ -8,7 +8,7 @@ import (
 // ListAPIKeys returns every API key of the account (GET /api-keys, all
 // pages), with masked key values.
 func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
-	return listAll(ctx, c, "/api-keys", func(k *APIKey) ID { return k.ID })
+	return listAll[APIKey](ctx, c, "/api-keys")
 }
 
 // CreateAPIKey creates a key (POST /api-keys). The answer is the only one

@@ -8,7 +8,7 @@ import (
 // ListTeam returns every team member and pending invite of the account
 // (GET /teams, all pages). The account owner is never listed.
 func (c *Client) ListTeam(ctx context.Context) ([]TeamMember, error) {
-	return listAll(ctx, c, "/teams", func(m *TeamMember) ID { return m.ID })
+	return listAll[TeamMember](ctx, c, "/teams")
 }
 
 // InviteMember invites an email into the team (POST /teams); the answer is

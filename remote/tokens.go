@@ -9,7 +9,7 @@ import (
 // pages). The token making the request has Current set, and so have the
 // tokens named by WithInUseTokens.
 func (c *Client) ListTokens(ctx context.Context) ([]AccessToken, error) {
-	ts, err := listAll(ctx, c, "/auth/tokens", func(t *AccessToken) ID { return t.ID })
+	ts, err := listAll[AccessToken](ctx, c, "/auth/tokens")
 	if err != nil {
 		return nil, err
 	}
