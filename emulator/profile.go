@@ -70,15 +70,18 @@ func checkText(fe fieldErrors, field, v string, minLen, maxLen int) {
 
 func (c *call) patchSocials() reply {
 	var in struct {
-		GitHub  *string `json:"github"`
-		Twitter *string `json:"twitter"`
-		Discord *string `json:"discord"`
-		Website *string `json:"website"`
+		Facebook  *string `json:"facebook"`
+		GitHub    *string `json:"github"`
+		Twitter   *string `json:"twitter"`
+		Instagram *string `json:"instagram"`
+		Discord   *string `json:"discord"`
+		Website   *string `json:"website"`
 	}
 	if e := c.decode(&in); e != nil {
 		return fail(e)
 	}
-	fields := map[string]*string{"github": in.GitHub, "twitter": in.Twitter, "discord": in.Discord, "website": in.Website}
+	fields := map[string]*string{"facebook": in.Facebook, "github": in.GitHub, "twitter": in.Twitter,
+		"instagram": in.Instagram, "discord": in.Discord, "website": in.Website}
 	fe := fieldErrors{}
 	for name, v := range fields {
 		if v != nil {

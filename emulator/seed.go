@@ -215,7 +215,7 @@ type Account struct {
 	AboutMe       string
 	Verified      bool
 	WalletBalance float64
-	Socials       map[string]string // github, twitter, discord, website
+	Socials       map[string]string // facebook, github, twitter, instagram, discord, website
 	Preferences   Preferences
 	APIKeys       []Key
 	Team          []Member

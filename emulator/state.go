@@ -76,6 +76,11 @@ func (st *state) index(a *account) {
 	if a.Socials == nil {
 		a.Socials = emptySocials()
 	}
+	for _, n := range socialNames {
+		if _, ok := a.Socials[n]; !ok {
+			a.Socials[n] = "" // a state file of an older emulator
+		}
+	}
 }
 
 // account is a user, or a team account users can switch into.
@@ -102,8 +107,9 @@ type account struct {
 	memberByID map[int64]*member
 }
 
-// socialNames are the social links of a profile.
-var socialNames = []string{"github", "twitter", "discord", "website"}
+// socialNames are the social links of a profile: the five the public docs
+// list, then website, which they do not (Variants.Socials drops it).
+var socialNames = []string{"facebook", "github", "twitter", "instagram", "discord", "website"}
 
 func emptySocials() map[string]string {
 	m := make(map[string]string, len(socialNames))

@@ -37,14 +37,22 @@ func (c *Client) GetAPIKey(ctx context.Context, id ID) (*APIKey, error) {
 }
 
 // UpdateAPIKey changes the name and notes of u that are not nil (PUT
-// /api-keys/{id}).
+// /api-keys/{id}) and returns the key, read again when the answer does not
+// hold it.
 func (c *Client) UpdateAPIKey(ctx context.Context, id ID, u APIKeyUpdate) (*APIKey, error) {
 	path, err := apiPath("/api-keys", string(id))
 	if err != nil {
 		return nil, err
 	}
 	var out APIKey
-	if err := c.call(ctx, http.MethodPut, path, u, &out); err != nil {
+	reread := func(ctx context.Context) error {
+		k, err := c.GetAPIKey(ctx, id)
+		if err == nil {
+			out = *k
+		}
+		return err
+	}
+	if err := c.callUpdate(ctx, http.MethodPut, path, u, &out, []string{"id"}, reread); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -38,8 +38,9 @@
 //     PageConcurrency at once, and refuse pagination that does not add up.
 //   - fetch.go: [Client.Fetch], the live state a plan needs.
 //   - auth.go, tokens.go, profile.go, api_keys.go, teams.go: the endpoints.
-//   - debug.go: one line per attempt to Options.Debug (method, path,
-//     status, duration, request id, attempt), never a header or a body.
+//   - debug.go: one line per attempt to Options.Debug (method, the whole
+//     path with the /api/agents/v1 prefix, status, duration, request id,
+//     attempt), never a header or a body.
 //
 // It must not: print or log anything except through Options.Debug, decide
 // policy (what to create or delete is plan's and apply's business), or read

@@ -136,14 +136,18 @@ func TestPaginationRefusesWhatItCannotFollow(t *testing.T) {
 			maxReqs: 1,
 		},
 		{
-			name:    "links.next with a cursor",
-			s:       &shaper{shape: "links.next", total: 6, size: 2, bend: func(_ int, b map[string]any) { b["links"] = map[string]any{"next": "https://modelslab.com/api/agents/v1/api-keys?cursor=abc"} }},
+			name: "links.next with a cursor",
+			s: &shaper{shape: "links.next", total: 6, size: 2, bend: func(_ int, b map[string]any) {
+				b["links"] = map[string]any{"next": "https://modelslab.com/api/agents/v1/api-keys?cursor=abc"}
+			}},
 			wantErr: `links.next is "https://modelslab.com/api/agents/v1/api-keys?cursor=abc": it pages by cursor, which mlabctl does not follow`,
 			maxReqs: 1,
 		},
 		{
-			name:    "links.next to another path",
-			s:       &shaper{shape: "links.next", total: 6, size: 2, bend: func(_ int, b map[string]any) { b["links"] = map[string]any{"next": "https://modelslab.com/api/agents/v1/teams?page=2"} }},
+			name: "links.next to another path",
+			s: &shaper{shape: "links.next", total: 6, size: 2, bend: func(_ int, b map[string]any) {
+				b["links"] = map[string]any{"next": "https://modelslab.com/api/agents/v1/teams?page=2"}
+			}},
 			wantErr: "it points to another path than /api-keys",
 			maxReqs: 1,
 		},
@@ -213,8 +217,10 @@ func TestPaginationRefusesWhatItCannotFollow(t *testing.T) {
 			maxReqs: 1,
 		},
 		{
-			name:    "more items than per_page",
-			s:       &shaper{shape: "meta.pagination", total: 4, size: 5, bend: func(_ int, b map[string]any) { b["meta"].(map[string]any)["pagination"].(map[string]any)["per_page"] = 2 }},
+			name: "more items than per_page",
+			s: &shaper{shape: "meta.pagination", total: 4, size: 5, bend: func(_ int, b map[string]any) {
+				b["meta"].(map[string]any)["pagination"].(map[string]any)["per_page"] = 2
+			}},
 			wantErr: "page 1 holds 4 items, more than its per_page 2",
 			maxReqs: 1,
 		},

@@ -163,7 +163,7 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 	resp, err := c.http.Do(req)
 	if err != nil {
 		err = c.transportError(ctx, actx, err)
-		c.debug.attempt(rq.method, rq.display(), 0, errorClass(err), time.Since(start), "", n)
+		c.debug.attempt(rq.method, APIPrefix+rq.display(), 0, errorClass(err), time.Since(start), "", n)
 		return outcome{err: err, transport: true}
 	}
 	defer resp.Body.Close()
@@ -173,7 +173,7 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 		if !tooLarge {
 			err = c.transportError(ctx, actx, fmt.Errorf("reading the response: %w", err))
 		}
-		c.debug.attempt(rq.method, rq.display(), resp.StatusCode, "", time.Since(start), resp.Header.Get("X-Request-Id"), n)
+		c.debug.attempt(rq.method, APIPrefix+rq.display(), resp.StatusCode, "", time.Since(start), resp.Header.Get("X-Request-Id"), n)
 		return outcome{err: fmt.Errorf("%d %s: %w", resp.StatusCode, http.StatusText(resp.StatusCode), err), status: resp.StatusCode, transport: !tooLarge, header: resp.Header}
 	}
 
@@ -198,7 +198,7 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 			o.retryAfter = e.RetryAfter
 		}
 	}
-	c.debug.attempt(rq.method, rq.display(), resp.StatusCode, "", time.Since(start), requestIDOf(o, resp.Header), n)
+	c.debug.attempt(rq.method, APIPrefix+rq.display(), resp.StatusCode, "", time.Since(start), requestIDOf(o, resp.Header), n)
 	return o
 }
 
