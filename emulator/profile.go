@@ -91,6 +91,11 @@ func (c *call) patchSocials() reply {
 	if e := fe.err(); e != nil {
 		return fail(e)
 	}
+	if c.s.Socials == "documented" {
+		// A server without website drops it silently, as the public docs'
+		// PATCH does not list it.
+		delete(fields, "website")
+	}
 	for name, v := range fields {
 		if v != nil {
 			c.acct.Socials[name] = *v

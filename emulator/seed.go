@@ -99,6 +99,7 @@ func (s *Server) seed(username string, change func(a *account)) {
 	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.st.sanctum = s.SanctumTokens
 	change(s.mustAccount(username))
 }
 
@@ -293,6 +294,7 @@ func (s *Server) SeedDemo() Demo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	demo := Demo{Email: demoEmail, Password: demoPassword, Username: demoUsername}
+	s.st.sanctum = s.SanctumTokens
 	now := s.now()
 	day := 24 * time.Hour
 	if a := s.st.byEmail[demoEmail]; a != nil {

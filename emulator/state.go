@@ -27,6 +27,10 @@ type state struct {
 	byID       map[int64]*account
 	bySecret   map[string]*token
 	invites    map[string]*account // invite id → account whose team has it
+
+	// sanctum issues tokens as "<id>|<secret>" (Variants.SanctumTokens,
+	// copied here by the server before it handles or seeds).
+	sanctum bool
 }
 
 // stateVersion is the format version of the state file.
