@@ -423,6 +423,8 @@ func (r *AuthResult) UnmarshalJSON(b []byte) error {
 // timestamps in either format.
 func (m *TeamMember) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
+		// A null member (in a list) has no status anyone could rely on.
+		*m = TeamMember{Status: StatusUnknown, RawStatus: "none"}
 		return nil
 	}
 	type plain TeamMember
