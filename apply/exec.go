@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -103,6 +102,9 @@ func (r *runner) call(ctx context.Context, s *step) (note string, secret remote.
 	case plan.KindAPIKey:
 		switch s.step {
 		case StepCreate, StepReplaceCreate:
+			if s.retire != nil {
+				return r.createSuccessor(ctx, s)
+			}
 			return r.createKey(ctx, s)
 		case StepUpdate:
 			u := *s.req.(*remote.APIKeyUpdate)
@@ -160,8 +162,7 @@ func (r *runner) resend(ctx context.Context, key string, id remote.ID) (string, 
 // the plan wanted (someone else, or an earlier attempt whose answer was
 // lost, deleted it).
 func goneOK(err error, note string) (string, remote.Secret, error) {
-	var apiErr *remote.APIError
-	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
+	if remote.IsNotFound(err) {
 		return joinNotes(note, "already gone"), "", nil
 	}
 	return note, "", err
@@ -242,13 +243,15 @@ func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, er
 }
 
 // whenAnswerLost decides whether a create failing with err happened. When
-// the answer was lost (see answerLost), found reads the live state under
+// the answer was lost (remote.MayHaveCommitted; stale replays were
+// answers, so they do not count), found reads the live state under
 // readContext and reports whether it shows the create; read names that
 // read and missing what the live state shows when it does not, for the
 // error. It returns true with err itself when the create happened, and
 // false with an error saying why not otherwise.
 func whenAnswerLost(ctx context.Context, err error, read, missing string, found func(ctx context.Context) (bool, error)) (bool, error) {
-	if !answerLost(err) {
+	var stale *staleReplaysError
+	if errors.As(err, &stale) || !remote.MayHaveCommitted(err) {
 		return false, err
 	}
 	rctx, cancel := readContext(ctx)
@@ -271,21 +274,6 @@ const readTimeout = 30 * time.Second
 // be what ran out (CallTimeout).
 func readContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
-}
-
-// answerLost reports whether a mutation may have happened although it
-// failed: no API answer (a network error or timeout), or a server error. A
-// 4xx answer means the server refused it; stale replays were answers too.
-func answerLost(err error) bool {
-	var staleErr *staleReplaysError
-	if errors.As(err, &staleErr) {
-		return false
-	}
-	var apiErr *remote.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Status >= 500 || apiErr.Status == 0
-	}
-	return true
 }
 
 // halfDoneError is a step that changed the account and then failed (an

@@ -59,16 +59,16 @@ func (r *runner) dropOrphan(ctx context.Context, s *step, found []remote.ID, cau
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.CallTimeout)
 	defer cancel()
 	err := r.client.DeleteAPIKey(remote.WithIdempotencyKey(dctx, orphanKey(s.key, id)), id)
-	if err != nil && !isNotFound(err) && answerLost(err) {
+	if err != nil && !remote.IsNotFound(err) && remote.MayHaveCommitted(err) {
 		// The delete's answer may be what was lost: read before deciding.
 		rctx, cancel := readContext(ctx)
 		_, gerr := r.client.GetAPIKey(rctx, id)
 		cancel()
-		if isNotFound(gerr) {
+		if remote.IsNotFound(gerr) {
 			err = nil
 		}
 	}
-	if err != nil && !isNotFound(err) {
+	if err != nil && !remote.IsNotFound(err) {
 		e.deleteErr = err
 		return e
 	}

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 
 	"github.com/mlabctl/mlabctl/remote"
@@ -93,12 +91,6 @@ func replays(n int) string {
 func redoKey(key, digest string) string {
 	sum := sha256.Sum256([]byte(key + "\x00replayed\x00" + digest))
 	return hex.EncodeToString(sum[:])
-}
-
-// isNotFound reports a 404 answer.
-func isNotFound(err error) bool {
-	var apiErr *remote.APIError
-	return errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound
 }
 
 // shows compares the fields an update sends with the same fields of the
@@ -201,7 +193,7 @@ func (r *runner) memberShows(id remote.ID, u remote.MemberUpdate) liveCheck {
 func present[T any](id remote.ID, get func(context.Context, remote.ID) (T, error), check func(T) (bool, string, error)) liveCheck {
 	return func(ctx context.Context) (bool, string, error) {
 		v, err := get(ctx, id)
-		if isNotFound(err) {
+		if remote.IsNotFound(err) {
 			return false, "gone", nil
 		}
 		if err != nil {
@@ -215,7 +207,7 @@ func present[T any](id remote.ID, get func(context.Context, remote.ID) (T, error
 func absent[T any](id remote.ID, get func(context.Context, remote.ID) (T, error)) liveCheck {
 	return func(ctx context.Context) (bool, string, error) {
 		_, err := get(ctx, id)
-		if isNotFound(err) {
+		if remote.IsNotFound(err) {
 			return true, "", nil
 		}
 		return false, "present " + id.String(), err

@@ -57,7 +57,7 @@ func (r *runner) createConfirmed(ctx context.Context, s *step, do createDo, get 
 		switch {
 		case gerr == nil:
 			return id, madeAgain(stale), nil
-		case !isNotFound(gerr):
+		case !remote.IsNotFound(gerr):
 			// Not knowing is not a failure of the create: it answered.
 			return id, joinNotes(madeAgain(stale), fmt.Sprintf("answer replayed, and reading id %s to confirm it exists failed (%v); run plan to check", id, gerr)), nil
 		}

@@ -28,7 +28,10 @@ const (
 	// [0, min(cap, base·2^(n-1))] ("full jitter"), so that concurrent page
 	// fetches that failed together do not retry together.
 	defaultRetryBase = 250 * time.Millisecond
-	defaultRetryCap  = 8 * time.Second
+	defaultRetryCap  = retryCapFactor * defaultRetryBase
+	// retryCapFactor is the longest backoff as a multiple of the first
+	// (Options.RetryBackoff): 250ms grows to 8s.
+	retryCapFactor = 32
 )
 
 // Options configure a Client. The zero value of every field but BaseURL
@@ -59,6 +62,12 @@ type Options struct {
 	MaxRetryWait time.Duration
 	// PageConcurrency bounds concurrent page fetches of one list; 0 means 8.
 	PageConcurrency int
+	// RetryBackoff bounds the wait before the first retry of a call when
+	// the server gave no Retry-After; each later wait may be twice the one
+	// before, up to 32 times RetryBackoff (full jitter: a random duration up
+	// to that bound). 0 means 250ms. Tests shorten it so that none waits
+	// through the real backoff.
+	RetryBackoff time.Duration
 	// Debug, when non-nil, receives one line per HTTP attempt (method, the
 	// whole path, status, duration, request id, attempt), never a secret.
 	Debug interface{ Write([]byte) (int, error) }
@@ -134,6 +143,8 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("remote: RateLimitWindow %v is negative", opts.RateLimitWindow)
 	case opts.RateLimitReportAfter < 0:
 		return nil, fmt.Errorf("remote: RateLimitReportAfter %v is negative", opts.RateLimitReportAfter)
+	case opts.RetryBackoff < 0:
+		return nil, fmt.Errorf("remote: RetryBackoff %v is negative", opts.RetryBackoff)
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = defaultUserAgent
@@ -173,6 +184,9 @@ func New(opts Options) (*Client, error) {
 		limits:    newLimiter(&opts),
 	}
 	c.now = c.limits.clock.Now
+	if opts.RetryBackoff > 0 {
+		c.retryBase, c.retryCap = opts.RetryBackoff, retryCapFactor*opts.RetryBackoff
+	}
 	if opts.Debug != nil {
 		c.debug = &debugLog{w: opts.Debug}
 	}

@@ -41,7 +41,12 @@
 //   - errors.go: [APIError] and the helpers callers branch on
 //     ([IsNotFound], [InsufficientScope], [IsValidation], [IsRateLimited],
 //     [IsUnauthenticated], [IsConflict]); errors.Is works with the Err*
-//     sentinels.
+//     sentinels. classify.go: the other questions asked of a failed call,
+//     so that no caller looks at a status code: [MayHaveCommitted] (settle
+//     by reading, never by retrying blindly), [IsForbidden],
+//     [RequiredScope] (the scope a 403 names, in its details or its text).
+//   - base_url.go: [SameBaseURL], comparing site roots as New normalises
+//     them.
 //   - list_page.go, pagination.go: a list's pages in every shape API.md's
 //     last section names (meta.pagination, Laravel's meta and links.next,
 //     data.items, paginators, a Link header, none at all); with a
@@ -54,8 +59,8 @@
 //     reports, the injectable [Clock].
 //   - in_use_tokens.go: the tokens a run stands on ([WithInUseTokens], the
 //     id a Sanctum token names: [SanctumTokenID]).
-//   - scopes.go: token expiries ([CheckTokenExpiry]), GET /auth/scopes and
-//     [Client.CheckScopes].
+//   - scopes.go: the scope names ([ScopeProfileRead], …), GET /auth/scopes
+//     and [Client.CheckScopes]; token_expiry.go: [CheckTokenExpiry].
 //   - fetch.go: [Client.Fetch], the live state a plan needs.
 //   - auth.go, tokens.go, profile.go, api_keys.go, teams.go: the endpoints.
 //   - debug.go: one line per attempt to Options.Debug (method, the whole

@@ -82,6 +82,10 @@ type WaitBudgetError struct {
 	Wait, Waited, Budget time.Duration
 	// Err is the 429 that asked for the wait, if any (an *APIError).
 	Err error
+	// EarlierMayHaveCommitted reports that an earlier attempt of the same
+	// call got no answer or a 5xx: the mutation may have been made before
+	// the rate limit refused the next try (see MayHaveCommitted).
+	EarlierMayHaveCommitted bool
 }
 
 func (e *WaitBudgetError) Error() string {

@@ -88,10 +88,15 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 	// n the attempts (a 429 waited out is not a failed attempt).
 	var limited error
 	limitedRun := 0
+	// ambiguous reports that an attempt got no answer or a 5xx: the call
+	// may have been carried out (see MayHaveCommitted).
+	ambiguous := false
 	for n, try := 1, 1; ; try++ {
 		if err := c.limits.acquire(ctx, rq.method, rq.display(), limited); err != nil {
+			var wb *WaitBudgetError
 			switch {
-			case IsWaitBudget(err):
+			case errors.As(err, &wb):
+				wb.EarlierMayHaveCommitted = ambiguous
 				return nil, err
 			case limited != nil:
 				return nil, fmt.Errorf("%w (gave up: %w)", limited, err)
@@ -100,6 +105,7 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 		}
 		o := c.attempt(ctx, &rq, body, key, try, sc)
 		c.limits.observe(rq.path, o.status, o.header, o.retryAfter)
+		ambiguous = ambiguous || o.transport || o.status >= http.StatusInternalServerError
 		recordResponse(ctx, o)
 		if o.err == nil {
 			return o.env, nil

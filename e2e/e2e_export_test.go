@@ -1,0 +1,208 @@
+package e2e
+
+// End-to-end tests of `mlabctl export`: the built binary against the
+// emulator. An export must plan to no changes, read only, and never print a
+// secret.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator"
+)
+
+func TestExportThenPlanHasNoChanges(t *testing.T) {
+	em := startEmulator(t)
+	// A repeated key name and YAML-hostile values make the round trip
+	// harder than the demo alone.
+	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "ci", Notes: "a second key named ci"})
+	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "yes", Notes: "line one\n  line two\n# not a comment"})
+	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "*star", Notes: "null"})
+	em.AddMember(em.Demo.Username, emulator.Member{Email: "Dora@Example.com", Role: "viewer", Status: "pending", Permissions: []string{"billing"}})
+	dir := t.TempDir()
+	env := demoEnv(em)
+	em.ResetRequests()
+
+	res := runCLI(t, cliRun{Args: []string{"export", "--out", "exported.yaml"}, Env: env, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("export: exit %d, stderr:\n%s", res.Code, res.Stderr)
+	}
+	if res.Stdout != "" {
+		t.Errorf("export --out wrote to stdout: %q", res.Stdout)
+	}
+	// Reading only: GET /me and list pages, no mutation.
+	for _, r := range em.Requests() {
+		path, _, _ := strings.Cut(r.Path, "?")
+		if r.Method != "GET" || (path != "/me" && path != "/api-keys" && path != "/teams") {
+			t.Errorf("export made the request %s %s; want only GET /me, /api-keys and /teams", r.Method, r.Path)
+		}
+	}
+	data := readFileWithMode(t, filepath.Join(dir, "exported.yaml"), exportFileMode)
+	secrets := accountSecrets(t, em, em.Demo.Username)
+	assertNoSecrets(t, "the export", string(data), secrets)
+	assertNoSecrets(t, "export's stderr", res.Stderr, secrets)
+	for _, want := range []string{"version: 1", "api_keys:", "team:", "pending invite", "Dora@Example.com", "ignore:"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("export lacks %q:\n%s", want, data)
+		}
+	}
+	if strings.Contains(string(data), "access_tokens") {
+		t.Errorf("export declares access_tokens:\n%s", data)
+	}
+
+	res = runCLI(t, cliRun{Args: []string{"plan", "-f", "exported.yaml", "--detailed-exitcode", "--no-color"}, Env: env, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("plan on the export: exit %d (want 0: no changes)\nstdout:\n%s\nstderr:\n%s\nexport:\n%s", res.Code, res.Stdout, res.Stderr, data)
+	}
+	if !strings.Contains(res.Stdout, "No changes. The account matches modelslab.yaml.") {
+		t.Errorf("plan on the export does not say No changes:\n%s", res.Stdout)
+	}
+}
+
+func TestExportToStdoutHasNoSecrets(t *testing.T) {
+	em := startEmulator(t)
+	res := runCLI(t, cliRun{Args: []string{"export"}, Env: demoEnv(em)})
+	if res.Code != 0 {
+		t.Fatalf("export: exit %d, stderr:\n%s", res.Code, res.Stderr)
+	}
+	if !strings.HasPrefix(res.Stdout, "# modelslab.yaml exported by `mlabctl export` from account "+em.Demo.Username) {
+		t.Errorf("export does not start with its header:\n%s", res.Stdout)
+	}
+	secrets := accountSecrets(t, em, em.Demo.Username)
+	assertNoSecrets(t, "stdout", res.Stdout, secrets)
+	assertNoSecrets(t, "stderr", res.Stderr, secrets)
+}
+
+func TestExportTeamAccount(t *testing.T) {
+	em := startEmulator(t)
+	const team = "acme-team"
+	em.AddUser(emulator.UserSeed{Username: team, Email: team + "@teams.example", Verified: true, Team: true})
+	em.AddMember(team, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
+	em.AddAPIKey(team, emulator.Key{Name: "team-key", Notes: "shared"})
+	dir := t.TempDir()
+	env := demoEnv(em)
+
+	res := runCLI(t, cliRun{Args: []string{"export", "--account", team, "--out", "team.yaml"}, Env: env, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("export --account: exit %d, stderr:\n%s", res.Code, res.Stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "team.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"account: " + team, "team-key", "username: " + team} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("team export lacks %q:\n%s", want, data)
+		}
+	}
+	assertNoSecrets(t, "the team export", string(data), accountSecrets(t, em, team))
+	res = runCLI(t, cliRun{Args: []string{"plan", "-f", "team.yaml", "--detailed-exitcode"}, Env: env, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("plan on the team export: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+func TestExportErrors(t *testing.T) {
+	em := startEmulator(t)
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		wantErr  string
+	}{
+		{name: "an argument", args: []string{"export", "modelslab.yaml"}, env: demoEnv(em), wantCode: 1, wantErr: "--out FILE"},
+		{name: "no credentials", args: []string{"export"}, env: map[string]string{envBaseURL: em.URL}, wantCode: 1, wantErr: "no credentials"},
+		{name: "unknown team account", args: []string{"export", "--account", "no-such-team"}, env: demoEnv(em), wantCode: 1, wantErr: "no-such-team"},
+		{name: "output is a directory", args: []string{"export", "--out", os.TempDir(), "--force"}, env: demoEnv(em), wantCode: 1, wantErr: "is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCLI(t, cliRun{Args: tt.args, Env: tt.env})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", res.Code, tt.wantCode, res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, tt.wantErr) {
+				t.Errorf("stderr does not mention %q:\n%s", tt.wantErr, res.Stderr)
+			}
+			if res.Stdout != "" {
+				t.Errorf("stdout is not empty on error: %q", res.Stdout)
+			}
+		})
+	}
+}
+
+// TestExportEmulatorDemo: --emulator seeds the same demo account on every
+// run, so an export of it plans to no changes on the next run.
+func TestExportEmulatorDemo(t *testing.T) {
+	dir := t.TempDir()
+	res := runCLI(t, cliRun{Args: []string{"export", "--emulator", "--out", "demo.yaml"}, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("export --emulator: exit %d, stderr:\n%s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "Exported account") {
+		t.Errorf("stderr does not confirm the export:\n%s", res.Stderr)
+	}
+	res = runCLI(t, cliRun{Args: []string{"plan", "--emulator", "-f", "demo.yaml", "--detailed-exitcode"}, Dir: dir})
+	if res.Code != 0 {
+		t.Fatalf("plan --emulator on the demo export: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+// TestExportOutFile: export writes a file only with --out FILE (-o, which
+// is --output FORMAT on plan and auth, is refused, naming --out), and never
+// replaces an existing file without --force: over a managed repository's
+// modelslab.yaml it would drop protect, policy and ignore. A refusal exits
+// 1 before any request, with the directory as it was.
+func TestExportOutFile(t *testing.T) {
+	const existing = "version: 1\napi_keys:\n  - {name: production, protect: true}\npolicy: {min_admins: 1}\n"
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string // in stderr
+		// wantFiles are the files of the directory after the run, by
+		// name; "EXPORT" stands for a fresh export.
+		wantFiles map[string]string
+	}{
+		{name: "-o is not export's flag", args: []string{"export", "-o", "json"}, wantCode: 1, want: "--out FILE",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": existing}},
+		{name: "--out an existing file", args: []string{"export", "--out", "modelslab.yaml"}, wantCode: 1, want: "--force",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": existing}},
+		{name: "--force without --out", args: []string{"export", "--force"}, wantCode: 1, want: "--out",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": existing}},
+		{name: "--out a new file", args: []string{"export", "--out", "live.yaml"}, wantCode: 0, want: "Exported account",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": existing, "live.yaml": "EXPORT"}},
+		{name: "--out an existing file with --force", args: []string{"export", "--out", "modelslab.yaml", "--force"}, wantCode: 0, want: "Exported account",
+			wantFiles: map[string]string{".": "<dir>", "modelslab.yaml": "EXPORT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := startEmulator(t)
+			dir := t.TempDir()
+			writeTestFile(t, dir, "modelslab.yaml", existing)
+			res := runCLI(t, cliRun{Args: tt.args, Env: demoEnv(em), Dir: dir})
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d:\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, res.Stderr)
+			}
+			got := dirContents(t, dir)
+			for name, content := range got {
+				if strings.HasPrefix(content, "# modelslab.yaml exported by `mlabctl export`") {
+					got[name] = "EXPORT"
+				}
+			}
+			if diff := cmp.Diff(tt.wantFiles, got); diff != "" {
+				t.Errorf("files after the run (-want +got):\n%s", diff)
+			}
+			if tt.wantCode != 0 && len(em.Requests()) > 0 {
+				t.Errorf("a refused export made requests: %v", planRequestLines(em))
+			}
+		})
+	}
+}

@@ -1,0 +1,356 @@
+package e2e
+
+// The harness of the end-to-end tests: they build the real binary once and
+// run it against an emulator served by httptest, checking exit codes, output
+// and the emulator's final state. Each area has its own e2e_<area>_test.go.
+// The tests run in the repository's root (TestMain changes into it), where
+// the files they read live: README.md, docs/, examples/, action.yml.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+)
+
+// binPath is the mlabctl binary built by TestMain.
+var binPath string
+
+// repoRoot is the repository's root, the parent of this package's
+// directory (where go test starts the test binary).
+var repoRoot = func() string {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		panic(err)
+	}
+	return root
+}()
+
+func TestMain(m *testing.M) {
+	if _, err := os.Stat(filepath.Join(repoRoot, "go.mod")); err != nil {
+		fmt.Fprintln(os.Stderr, "the end-to-end tests run from e2e/ in the repository:", err)
+		os.Exit(1)
+	}
+	if err := os.Chdir(repoRoot); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dir, err := os.MkdirTemp("", "mlabctl-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "mlabctl")
+	build := exec.Command("go", "build", "-o", binPath, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building mlabctl for the end-to-end tests:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// testEmulator is an emulator served on loopback for one test.
+type testEmulator struct {
+	*emulator.Server
+	URL  string
+	Demo emulator.Demo
+}
+
+// demoKeysNamed returns the demo account's live API keys named name, in
+// the emulator's order.
+func (em *testEmulator) demoKeysNamed(name string) []emulator.Key {
+	acct, _ := em.Snapshot(em.Demo.Username)
+	var keys []emulator.Key
+	for _, k := range acct.APIKeys {
+		if k.Name == name {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// liveTokenNames returns the names of the account's live access tokens,
+// sorted.
+func liveTokenNames(t testing.TB, srv *emulator.Server, username string) []string {
+	t.Helper()
+	return (&emulatortest.Server{Server: srv}).TokenNames(t, username)
+}
+
+// assertSameIdempotencyKey checks that the attempts of one mutation (the
+// first cut or failed, the retry) carried one non-empty Idempotency-Key.
+func assertSameIdempotencyKey(t testing.TB, keys []string) {
+	t.Helper()
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("Idempotency-Keys of the POSTs %q, want two equal non-empty ones", keys)
+	}
+}
+
+// startEmulator serves a fresh emulator seeded with the demo account.
+// Each configure sets knobs (faults, latency) before the server serves: the
+// emulator's knobs must not change while it serves.
+func startEmulator(t testing.TB, configure ...func(*emulator.Server)) *testEmulator {
+	t.Helper()
+	em := emulatortest.Start(t, configure...)
+	return &testEmulator{Server: em.Server, URL: em.URL, Demo: em.Demo}
+}
+
+// cliResult is what one run of the binary produced.
+type cliResult struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// cliRun describes one run of the binary.
+type cliRun struct {
+	Args  []string
+	Env   map[string]string // added to a minimal environment (PATH, HOME)
+	Stdin string
+	Dir   string
+}
+
+// runCLI runs the built binary with a minimal environment: nothing of the
+// developer's MODELSLAB_* or GITHUB_* variables leaks into a test.
+func runCLI(t testing.TB, r cliRun) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, r.Args...)
+	cmd.Dir = r.Dir
+	cmd.Env = childEnv(t, r.Env)
+	cmd.Stdin = strings.NewReader(r.Stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running mlabctl %v: %v", r.Args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return cliResult{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+}
+
+// childEnv is the environment of a process a test starts: PATH, HOME in a
+// fresh directory, and env. Nothing of the developer's MODELSLAB_* or
+// GITHUB_* variables leaks into a test.
+func childEnv(t testing.TB, env map[string]string) []string {
+	out := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// demoEnv points the binary at em with the demo account's token.
+func demoEnv(em *testEmulator) map[string]string {
+	return map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token}
+}
+
+// writeTestFile writes content to dir/name and returns the path.
+func writeTestFile(t testing.TB, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// writeSpecFile writes a modelslab.yaml into a fresh directory and returns
+// its path.
+func writeSpecFile(t testing.TB, content string) string {
+	t.Helper()
+	return writeTestFile(t, t.TempDir(), "modelslab.yaml", content)
+}
+
+// accountSecrets are the values no output may hold: the demo's token and
+// password, and every API key value of the account username.
+func accountSecrets(t testing.TB, em *testEmulator, username string) []string {
+	t.Helper()
+	acct, ok := em.Snapshot(username)
+	if !ok {
+		t.Fatalf("no account %q in the emulator", username)
+	}
+	secrets := []string{em.Demo.Token, em.Demo.Password}
+	for _, k := range acct.APIKeys {
+		secrets = append(secrets, k.Key)
+	}
+	return secrets
+}
+
+// assertNoSecrets fails the test when text (named by where) holds any of
+// secrets; the message gives only the secret's length.
+func assertNoSecrets(t testing.TB, where, text string, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("%s holds a secret (%d chars)", where, len(s))
+		}
+	}
+}
+
+// readFileWithMode returns the content of a file mlabctl wrote, failing
+// the test unless the file has mode perm.
+func readFileWithMode(t testing.TB, path string, perm os.FileMode) []byte {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != perm {
+		t.Errorf("%s has mode %o, want %o", path, got, perm)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readSecretsFile reads a --secrets-out file: a JSON object of key name to
+// key.
+func readSecretsFile(t testing.TB, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secrets map[string]string
+	if err := json.Unmarshal(b, &secrets); err != nil {
+		t.Fatalf("secrets file %s: %v", path, err)
+	}
+	return secrets
+}
+
+// cliProcess is a run of the binary that a test watches while it runs.
+type cliProcess struct {
+	cmd *exec.Cmd
+	// Stdout is the binary's standard output, read as it is written.
+	Stdout io.Reader
+	stderr strings.Builder
+}
+
+// startCLI starts the built binary as runCLI runs it (same environment),
+// for a test that acts while it runs, such as sending it a signal. The
+// process is killed at the end of the test if it still runs.
+func startCLI(t testing.TB, r cliRun) *cliProcess {
+	t.Helper()
+	p := &cliProcess{cmd: exec.Command(binPath, r.Args...)}
+	p.cmd.Dir = r.Dir
+	p.cmd.Env = childEnv(t, r.Env)
+	p.cmd.Stdin = strings.NewReader(r.Stdin)
+	p.cmd.Stderr = &p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Stdout = stdout
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("starting mlabctl %v: %v", r.Args, err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+		}
+	})
+	return p
+}
+
+// Signal sends sig to the process.
+func (p *cliProcess) Signal(t testing.TB, sig os.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signalling mlabctl: %v", err)
+	}
+}
+
+// Wait waits for the process to exit, once Stdout has been read to its
+// end, and returns its exit code and its stderr.
+func (p *cliProcess) Wait(t testing.TB) (code int, stderr string) {
+	t.Helper()
+	err := p.cmd.Wait()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("waiting for mlabctl: %v", err)
+	}
+	return code, p.stderr.String()
+}
+
+// exampleFile is the README's example, which plans changes of every kind
+// against the demo account (DEMO.md).
+const exampleFile = "examples/modelslab.yaml"
+
+// specOrExample writes spec into a fresh modelslab.yaml and returns its
+// path; an empty spec means the README's example file.
+func specOrExample(t testing.TB, spec string) string {
+	t.Helper()
+	if spec == "" {
+		return exampleFile
+	}
+	return writeSpecFile(t, spec)
+}
+
+// assertRunHasNoSecrets fails the test when the stdout or the stderr of res
+// holds a secret of the demo account (accountSecrets, read now).
+func assertRunHasNoSecrets(t testing.TB, em *testEmulator, res cliResult) {
+	t.Helper()
+	secrets := accountSecrets(t, em, em.Demo.Username)
+	assertNoSecrets(t, "stdout", res.Stdout, secrets)
+	assertNoSecrets(t, "stderr", res.Stderr, secrets)
+}
+
+// mlabctl runs the binary with args and env against nothing in particular.
+func mlabctl(t testing.TB, env map[string]string, args ...string) cliResult {
+	t.Helper()
+	return runCLI(t, cliRun{Args: args, Env: env})
+}
+
+func TestVersionCommand(t *testing.T) {
+	res := mlabctl(t, nil, "version")
+	if res.Code != 0 {
+		t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
+	}
+	for _, want := range []string{"mlabctl ", "commit: ", "go: go1."} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("version output %q lacks %q", res.Stdout, want)
+		}
+	}
+}
+
+// requireTool skips a test that needs a program that is not installed,
+// unless CI requires it (see clitest.RequireTool).
+var requireTool = clitest.RequireTool
+
+// readOptional returns a file's contents, or "" when it does not exist.
+func readOptional(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

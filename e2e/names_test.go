@@ -1,0 +1,39 @@
+package e2e
+
+import (
+	"github.com/mlabctl/mlabctl/internal/cli/authcmd"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+	urfave "github.com/urfave/cli/v2"
+)
+
+// The CLI's names the tests use: environment variables and exit codes of
+// CONTRACT.md, as package cmdutil defines them.
+const (
+	envBaseURL  = cmdutil.EnvBaseURL
+	envToken    = cmdutil.EnvToken
+	envFile     = cmdutil.EnvFile
+	envNoColor  = cmdutil.EnvNoColor
+	envEmail    = cmdutil.EnvEmail
+	envPassword = cmdutil.EnvPassword
+
+	exitError   = cmdutil.ExitError
+	exitRefused = cmdutil.ExitRefused
+	exitPartial = cmdutil.ExitPartial
+	exitForced  = cmdutil.ExitForced
+)
+
+// hostDeviceName is the device name `auth login` gives a token by default.
+var hostDeviceName = authcmd.HostDeviceName
+
+// defaultKeyName is the name verify-email's --secrets-out stores the
+// sign-up API key under.
+const defaultKeyName = authcmd.DefaultKeyName
+
+// exportFileMode is the mode of a file `export --out` writes: it holds no
+// secret and is meant to be committed.
+const exportFileMode = 0o644
+
+// testApp is the real command tree, for checking documented command lines
+// against it (cmdline_check_test.go).
+func testApp() *urfave.App { return clitest.App() }

@@ -1,0 +1,87 @@
+// Package emulatortest serves an emulator for one test: a fresh
+// emulator.Server seeded with the demo account (DEMO.md) behind an
+// httptest server that closes when the test ends, and the few questions
+// tests ask of it afterwards.
+//
+// It must not hold package-level state: every test gets its own server, so
+// tests using it can run in parallel.
+package emulatortest
+
+import (
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mlabctl/mlabctl/emulator"
+)
+
+// Server is an emulator served on loopback for one test.
+type Server struct {
+	*emulator.Server
+	// URL is the site root to give a client ("http://127.0.0.1:PORT").
+	URL string
+	// Demo is the seeded demo account, with its full-scope token.
+	Demo emulator.Demo
+}
+
+// Start serves a fresh emulator seeded with the demo account until the
+// test ends. Each configure sets knobs (faults, latency) before the server
+// serves: the emulator's knobs must not change while it serves.
+func Start(t testing.TB, configure ...func(*emulator.Server)) *Server {
+	t.Helper()
+	srv := emulator.New()
+	demo := srv.SeedDemo()
+	for _, c := range configure {
+		c(srv)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return &Server{Server: srv, URL: ts.URL, Demo: demo}
+}
+
+// Count returns how many requests route ("METHOD /path", the path as the
+// emulator logs it, with its query) the emulator served.
+func (s *Server) Count(route string) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Method+" "+r.Path == route {
+			n++
+		}
+	}
+	return n
+}
+
+// Tokens returns the live access tokens of the account username, failing
+// the test if there is no such account.
+func (s *Server) Tokens(t testing.TB, username string) []emulator.Token {
+	t.Helper()
+	acct, ok := s.Snapshot(username)
+	if !ok {
+		t.Fatalf("no account %q in the emulator", username)
+	}
+	return acct.Tokens
+}
+
+// TokenScopes returns "name scope,scope" of the account's live access
+// tokens, sorted: which tokens exist, and what each may do.
+func (s *Server) TokenScopes(t testing.TB, username string) []string {
+	t.Helper()
+	var out []string
+	for _, tok := range s.Tokens(t, username) {
+		out = append(out, tok.Name+" "+strings.Join(tok.Scopes, ","))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TokenNames returns the names of the account's live access tokens, sorted.
+func (s *Server) TokenNames(t testing.TB, username string) []string {
+	t.Helper()
+	var names []string
+	for _, tok := range s.Tokens(t, username) {
+		names = append(names, tok.Name)
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,482 @@
+// Package applycmd is `mlabctl apply`: it plans like `mlabctl plan` (or
+// loads a PLANFILE and checks it against the live account), shows the plan,
+// asks for confirmation on a terminal, and has package apply make the
+// changes; new secrets go to --secrets-out or, on a terminal, are shown once.
+package applycmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mlabctl/mlabctl/apply"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
+	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/plan/planfile"
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/mlabctl/mlabctl/spec"
+	"github.com/urfave/cli/v2"
+)
+
+// Flags of `mlabctl apply`.
+const (
+	flagAutoApprove     = "auto-approve"
+	flagApplySecretsOut = "secrets-out"
+	flagAllowMassDelete = "allow-mass-delete"
+	flagAllowDelete     = "allow-delete"
+	flagParallelism     = "parallelism"
+)
+
+// confirmPrompt is what apply asks on a terminal (Terraform's wording).
+const confirmPrompt = "Do you want to apply these changes? Only 'yes' will be accepted: "
+
+// Options are the resolved flags of one `mlabctl apply`.
+type Options struct {
+	// PlanFile is the positional PLANFILE; empty means plan from the spec.
+	PlanFile        string
+	AutoApprove     bool
+	SecretsOut      string
+	AllowMassDelete bool
+	AllowDelete     []plan.Address
+	Parallelism     int
+	Emulator        bool
+	Color           bool
+	// IO are the streams. When stdin is a terminal, apply can read the
+	// answer to its confirmation prompt there (as Terraform does), whatever
+	// stdout is (`mlabctl apply | tee apply.log` still asks). Only when
+	// stdout is a terminal does apply draw a progress line or print a new
+	// secret once: a piped stdout goes to a log or another program, where a
+	// secret must never go.
+	IO     *iostreams.IOStreams
+	GitHub ghactions.Runner
+	// Now is the clock of the plan (rotation, resends).
+	Now func() time.Time
+
+	// API opens the session; LoadSpec loads modelslab.yaml (-f), and is
+	// not called for a PLANFILE.
+	API      cmdutil.API
+	LoadSpec func() (*spec.Spec, error)
+}
+
+// New returns the command.
+func New(f *cmdutil.Factory) *cli.Command {
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "Apply modelslab.yaml (or a saved PLANFILE) to the live account",
+		ArgsUsage: "[PLANFILE]",
+		Description: `Plans like 'mlabctl plan' (or loads PLANFILE, refusing it if the live account
+changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
+makes the changes in ordered, idempotent API calls. The question needs stdin to be a
+terminal; with stdout piped (apply | tee apply.log) it is asked on stderr. Safety rails
+refuse protected keys, too few admins and mass deletions (exit 3, nothing changed). New
+API key secrets go only to --secrets-out FILE (0600, merged), or are shown once when
+stdout is a terminal; with stdout piped, a plan creating keys needs --secrets-out. Flags may come
+before or after PLANFILE. -f FILE and PLANFILE exclude each other (exit 1); with PLANFILE,
+MODELSLAB_FILE is ignored: the plan file holds the plan, and no modelslab.yaml is read.
+
+Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
+4 changed some things and then failed or was interrupted (re-run to converge).`,
+		Flags: cmdutil.WithGlobals(
+			&cli.BoolFlag{Name: flagAutoApprove, Usage: "apply without asking (required when stdin is not a terminal)"},
+			&cli.StringFlag{Name: flagApplySecretsOut, TakesFile: true, Usage: "write new API key secrets to `FILE`, a JSON object name → key (mode 0600, merged into an existing file)"},
+			&cli.BoolFlag{Name: flagAllowMassDelete, Usage: "allow deleting more than policy.max_delete_percent of a section"},
+			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion of a mass deletion by `ADDRESS` (repeatable), e.g. api_key.old"},
+			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
+			cmdutil.EmulatorFlag(),
+		),
+		Action: func(c *cli.Context) error {
+			planFile, err := planFileArg(c)
+			if errors.Is(err, errHelpShown) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			var allow []plan.Address
+			for _, s := range c.StringSlice(flagAllowDelete) {
+				a, err := plan.ParseAddress(s)
+				if err != nil {
+					return cmdutil.UsageErrorf("--%s: %w", flagAllowDelete, err)
+				}
+				allow = append(allow, a)
+			}
+			if planFile != "" && cmdutil.FileGiven(c) {
+				file := f.Globals(c).File
+				return cmdutil.UsageErrorf("apply takes -f FILE or a PLANFILE, not both: %s already holds the plan made from a modelslab.yaml; drop -f %s to apply the plan file, or drop %s to plan from %s again",
+					planFile, file, planFile, file)
+			}
+			o := Options{
+				PlanFile:        planFile,
+				AutoApprove:     c.Bool(flagAutoApprove),
+				SecretsOut:      c.String(flagApplySecretsOut),
+				AllowMassDelete: c.Bool(flagAllowMassDelete),
+				AllowDelete:     allow,
+				Parallelism:     c.Int(flagParallelism),
+				Emulator:        c.Bool(cmdutil.FlagEmulator),
+				Color:           f.ColorEnabled(c),
+				IO:              f.IO,
+				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log
+				Now:             f.Now,
+				API:             f.API(c),
+				LoadSpec:        func() (*spec.Spec, error) { return f.LoadSpec(c) },
+			}
+			return run(c.Context, o)
+		},
+	}
+}
+
+// errHelpShown is planFileArg's answer to a --help after PLANFILE, once the
+// help is printed.
+var errHelpShown = errors.New("help shown")
+
+// planFileArg returns the PLANFILE of `mlabctl apply` ("" for none) after
+// applying the flags that follow it. urfave/cli, like Go's flag package,
+// stops parsing flags at the first positional argument, so
+// `mlabctl apply plan.bin --auto-approve` would leave --auto-approve as a
+// second argument; CONTRACT.md's synopsis puts the flags after PLANFILE, and
+// users type them there. Each one is set on the command's own flag set, so
+// it behaves exactly as it would before PLANFILE. After a "--" that follows
+// PLANFILE everything is an argument (a "--" before PLANFILE is consumed by
+// urfave/cli and cannot be seen here).
+func planFileArg(c *cli.Context) (string, error) {
+	args := c.Args().Slice()
+	var positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "h" || name == "help" {
+			_ = cli.ShowCommandHelp(c.Lineage()[1], c.Command.Name)
+			return "", errHelpShown
+		}
+		f := cmdutil.FindFlag(c.Command.Flags, name)
+		if f == nil {
+			return "", cmdutil.UsageErrorf("flag provided but not defined: %s (after PLANFILE); see mlabctl apply --help", a)
+		}
+		if _, isBool := f.(*cli.BoolFlag); isBool {
+			if !hasValue {
+				value = "true"
+			}
+		} else if !hasValue {
+			if i+1 == len(args) {
+				return "", cmdutil.UsageErrorf("flag needs an argument: %s", a)
+			}
+			i++
+			value = args[i]
+		}
+		if err := c.Set(name, value); err != nil {
+			return "", cmdutil.UsageErrorf("invalid value %q for flag %s: %w", value, a, err)
+		}
+	}
+	switch len(positional) {
+	case 0:
+		return "", nil
+	case 1:
+		return positional[0], nil
+	}
+	return "", cmdutil.UsageErrorf("apply takes at most one PLANFILE, got %d arguments: %s", len(positional), strings.Join(quoteAll(positional), " "))
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// run is `mlabctl apply`.
+func run(ctx context.Context, o Options) error {
+	if o.Parallelism < 1 || o.Parallelism > apply.MaxParallelism {
+		return cmdutil.UsageErrorf("--%s %d is out of range: use 1 to %d", flagParallelism, o.Parallelism, apply.MaxParallelism)
+	}
+	sess, s, p, live, err := applyPlan(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+
+	if err := plan.RenderText(o.IO.Out, p, plan.RenderOptions{Color: o.Color}); err != nil {
+		return err
+	}
+	if p.Empty() {
+		writeApplyStepSummary(o, p, nil)
+		return nil
+	}
+	if err := checkApplyRails(ctx, o, sess, s, p, live); err != nil {
+		return err
+	}
+	if !o.AutoApprove && !o.IO.IsStdinTTY() {
+		return cmdutil.Refused("stdin is not a terminal, so apply cannot ask for confirmation: review the plan above and pass --%s to apply it; nothing was changed", flagAutoApprove)
+	}
+	createsKeys := apply.CreatesKeys(p)
+	if createsKeys && o.SecretsOut == "" && !o.IO.IsStdoutTTY() {
+		return cmdutil.Refused("the plan creates API keys, and their secrets are shown only once: pass --%s FILE to keep them (stdout is not a terminal, so apply will not print them); nothing was changed", flagApplySecretsOut)
+	}
+	if err := confirm(ctx, o); err != nil {
+		return err
+	}
+	// The secrets file is checked (read, rewritten 0600) only once the
+	// user said yes, and before any change: a key whose secret could not be
+	// kept must not be created.
+	var sink apply.SecretSink
+	if createsKeys && o.SecretsOut != "" {
+		f := apply.NewSecretsFile(o.SecretsOut)
+		if err := f.Check(); err != nil {
+			return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
+		}
+		sink = f
+	}
+
+	fmt.Fprintf(o.IO.Out, "\nApplying %s, %s:\n\n", changesPhrase(len(p.Changes)), parallelPhrase(o.Parallelism))
+	runOpts := apply.Options{
+		Parallelism: o.Parallelism,
+		Out:         o.IO.Out,
+		Live:        o.IO.IsStdoutTTY(),
+		Color:       o.Color,
+		Secrets:     sink,
+		ShowSecrets: sink == nil && o.IO.IsStdoutTTY(),
+		// A 403 or 401 says what to do on the step's line and in the
+		// summary, as it does when plan or a read fails.
+		ExplainError: cmdutil.ExplainAPIError,
+	}
+	if o.GitHub.Enabled() {
+		runOpts.Mask = o.GitHub.Mask
+	}
+	res, runErr := apply.Run(ctx, p, sess.Client, runOpts)
+	if res == nil {
+		return runErr
+	}
+	res.WriteSummary(o.IO.Out)
+	writeApplyStepSummary(o, p, res)
+	if sink != nil && res.KeysCreated() > 0 {
+		fmt.Fprintf(o.IO.Out, "New API key secrets were written to %s (mode 0600).\n", o.SecretsOut)
+	}
+	if o.Emulator && res.OK() && s != nil {
+		if err := replanDemo(ctx, o, sess, s); err != nil {
+			return err
+		}
+	}
+	return runErr
+}
+
+// writeApplyStepSummary appends the result to the GitHub Actions job page
+// ($GITHUB_STEP_SUMMARY; a no-op elsewhere): counts, and each failed or
+// skipped address with its error. A nil result is an empty plan. A summary
+// that cannot be written is a warning: the account is as the log says.
+func writeApplyStepSummary(o Options, p *plan.Plan, res *apply.Result) {
+	if !o.GitHub.Enabled() {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "### mlabctl apply: %s\n\n", plan.MarkdownCode(p.Account))
+	if res == nil {
+		b.WriteString("No changes. The account matches modelslab.yaml.\n")
+	} else {
+		res.WriteMarkdown(&b)
+	}
+	if err := o.GitHub.AppendSummary(b.String()); err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "warning: could not write the GitHub step summary: %v\n", err)
+	}
+}
+
+// applyPlan returns the session, the spec (nil for a plan file made without
+// one at hand), the plan and the live state it applies to: computed from
+// modelslab.yaml, or read from PLANFILE and checked against the live state.
+func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
+	if o.PlanFile == "" {
+		s, err := o.LoadSpec()
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "apply", Scopes: cmdutil.RequiredScopes(s, true), Account: s.Account})
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
+		if err != nil {
+			sess.Close()
+			return nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
+		}
+		p, err := plan.Compute(s, live, o.Now())
+		if err != nil {
+			sess.Close()
+			return nil, nil, nil, nil, err
+		}
+		return sess, s, p, live, nil
+	}
+
+	f, err := planfile.Read(o.PlanFile)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	p := f.Plan
+	sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "apply", Scopes: planFileScopes(f), Account: p.SwitchTo})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	fail := func(err error) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
+		sess.Close()
+		return nil, nil, nil, nil, err
+	}
+	live, err := sess.Client.Fetch(ctx, f.Sections.FetchOptions())
+	if err != nil {
+		return fail(fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err)))
+	}
+	// Both URLs normalised, so that spelling (a trailing slash) does not
+	// matter.
+	here := live.BaseURL
+	if here == "" {
+		here = sess.BaseURL
+	}
+	if !remote.SameBaseURL(p.BaseURL, here) {
+		return fail(cmdutil.Refused("plan file %s was made against %s, not %s; make a new plan against this API; nothing was changed", o.PlanFile, p.BaseURL, here))
+	}
+	if live.Profile.Username != p.Account {
+		return fail(cmdutil.Refused("plan file %s is for account %q, but the token acts on %q; nothing was changed", o.PlanFile, p.Account, live.Profile.Username))
+	}
+	if stale := plan.StaleAddresses(f.Fingerprints, plan.Fingerprints(live)); len(stale) > 0 {
+		return fail(cmdutil.Refused("plan file %s is stale: the live state of %s changed since it was made; %s; nothing was changed",
+			o.PlanFile, plan.SanitizeLine(strings.Join(stale, ", ")), replanAdvice(o.PlanFile, f.SpecHash)))
+	}
+	// No modelslab.yaml is read for a plan file (CONTRACT.md: -f FILE or
+	// PLANFILE). The rails that need the spec (protect, min_admins) held
+	// when plan wrote the file, which it refuses to do otherwise, against
+	// this very live state (the fingerprints match); the rails that need
+	// only the live state (the owner, the token in use) run again.
+	return sess, nil, p, live, nil
+}
+
+// replanAdvice says how to replace a stale plan file. The plan file does
+// not record which modelslab.yaml it was made from (plan -f may have named
+// any), so the command names the file by its role, not by a guess that
+// could plan the wrong one, and the spec's hash lets the user check which
+// file it was (sha256sum).
+func replanAdvice(planFile, specHash string) string {
+	advice := fmt.Sprintf("make a new plan from the same modelslab.yaml with `mlabctl plan -f <your modelslab.yaml> --out %s`, review it, and apply that", planFile)
+	if len(specHash) >= 12 {
+		advice += fmt.Sprintf(" (the stale plan was made from a file whose SHA-256 starts %s)", specHash[:12])
+	}
+	return advice
+}
+
+// planFileScopes are the scopes applying a plan file needs: read the
+// sections it was made from, write what it changes.
+func planFileScopes(f *planfile.File) []string {
+	scopes := []string{remote.ScopeProfileRead}
+	write := map[plan.Kind]bool{}
+	for _, c := range f.Plan.Changes {
+		write[c.Address.Kind] = true
+	}
+	if write[plan.KindProfile] || write[plan.KindSocials] || write[plan.KindPreferences] {
+		scopes = append(scopes, remote.ScopeProfileWrite)
+	}
+	for _, sec := range []struct {
+		read       bool
+		kind       plan.Kind
+		readScope  string
+		writeScope string
+	}{
+		{f.Sections.APIKeys, plan.KindAPIKey, remote.ScopeAPIKeysRead, remote.ScopeAPIKeysWrite},
+		{f.Sections.Team, plan.KindTeamMember, remote.ScopeTeamsRead, remote.ScopeTeamsWrite},
+		{f.Sections.Tokens, plan.KindAccessToken, remote.ScopeTokensRead, remote.ScopeTokensWrite},
+	} {
+		if sec.read {
+			scopes = append(scopes, sec.readScope)
+		}
+		if write[sec.kind] {
+			scopes = append(scopes, sec.writeScope)
+		}
+	}
+	return scopes
+}
+
+// checkApplyRails runs the rails again right before any change.
+func checkApplyRails(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec, p *plan.Plan, live *remote.State) error {
+	r := apply.Rails{AllowMassDelete: o.AllowMassDelete, AllowDelete: o.AllowDelete, Live: live}
+	if s != nil {
+		for _, k := range s.APIKeys {
+			if k.Protect {
+				r.Protected = append(r.Protected, k.Name)
+			}
+		}
+		r.MinAdmins = s.Policy.MinAdmins
+	}
+	err := apply.CheckRails(ctx, p, sess.Client, r)
+	var ref *apply.RefusedError
+	if errors.As(err, &ref) {
+		return err
+	}
+	var misuse *apply.AllowDeleteError
+	if errors.As(err, &misuse) {
+		return cmdutil.UsageError(err)
+	}
+	// Reading the tokens failed (a missing tokens:read, a network error):
+	// exit 1, saying what to do about an API error.
+	return cmdutil.ExplainAPIError(err)
+}
+
+// confirm asks for an explicit "yes" read from stdin, a terminal, unless
+// --auto-approve (with stdin not a terminal run has already required
+// --auto-approve). The prompt goes to stdout when that is the terminal too,
+// and to stderr when stdout is piped (`apply | tee log`), so that the user
+// sees the question the terminal waits on.
+func confirm(ctx context.Context, o Options) error {
+	if o.AutoApprove {
+		return nil
+	}
+	prompt := o.IO.Out
+	if !o.IO.IsStdoutTTY() {
+		prompt = o.IO.ErrOut
+	}
+	fmt.Fprintf(prompt, "\n%s", confirmPrompt)
+	answer, err := o.IO.ReadLine(ctx)
+	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+		fmt.Fprintln(prompt)
+		return cmdutil.Refused("cancelled; nothing was changed")
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return cmdutil.Refused("apply cancelled (the answer was not 'yes'); nothing was changed")
+	}
+	return nil
+}
+
+// replanDemo plans again against the demo emulator after an apply, to show
+// that the account now matches the file.
+func replanDemo(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec) error {
+	fmt.Fprintf(o.IO.Out, "\nPlanning again against the same emulator, to check that the account now matches %s:\n\n", s.Path)
+	live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
+	if err != nil {
+		return fmt.Errorf("reading the live account again: %w", cmdutil.ExplainAPIError(err))
+	}
+	p, err := plan.Compute(s, live, o.Now())
+	if err != nil {
+		return err
+	}
+	return plan.RenderText(o.IO.Out, p, plan.RenderOptions{Color: o.Color})
+}
+
+func changesPhrase(n int) string {
+	if n == 1 {
+		return "1 change"
+	}
+	return fmt.Sprintf("%d changes", n)
+}
+
+func parallelPhrase(n int) string {
+	if n == 1 {
+		return "one call at a time"
+	}
+	return fmt.Sprintf("up to %d calls at a time", n)
+}

@@ -1,0 +1,252 @@
+package applycmd_test
+
+// In-process tests of apply on a terminal: which stream asks, which one
+// shows a new secret, what a declined or missing answer does. Stdin and
+// stdout pretend to be terminals (clitest), which the binary-level suite
+// can only do through script(1).
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+)
+
+// exampleFile is the README's example, which plans changes of every kind
+// against the demo account (DEMO.md).
+const exampleFile = "../../../examples/modelslab.yaml"
+
+// confirmPrompt is what apply asks on a terminal.
+const confirmPrompt = "Do you want to apply these changes? Only 'yes' will be accepted: "
+
+// terminalApply is how inProcessApply runs apply: as on a terminal (stdin
+// and stdout) unless a test says otherwise.
+type terminalApply struct {
+	StdinTerminal, StdoutTerminal bool
+	AutoApprove                   bool
+	// SecretsOut is --secrets-out ("" for none); File is -f.
+	SecretsOut, File string
+}
+
+// inProcessApply runs `mlabctl apply` in-process as on a terminal (stdin
+// and stdout), with stdin answering the prompt, against em, without colour.
+// extra may change how (stdout piped, say).
+func inProcessApply(t *testing.T, em *emulatortest.Server, answer string, extra func(*terminalApply)) clitest.Result {
+	t.Helper()
+	o := terminalApply{StdinTerminal: true, StdoutTerminal: true, File: exampleFile}
+	if extra != nil {
+		extra(&o)
+	}
+	args := []string{"apply", "-f", o.File}
+	if o.AutoApprove {
+		args = append(args, "--auto-approve")
+	}
+	if o.SecretsOut != "" {
+		args = append(args, "--secrets-out", o.SecretsOut)
+	}
+	env := clitest.DemoEnv(em)
+	env[cmdutil.EnvNoColor] = "1"
+	return clitest.Run(t, clitest.Invocation{Args: args, Env: env, Stdin: answer, StdinTTY: o.StdinTerminal, StdoutTTY: o.StdoutTerminal})
+}
+
+// mutations returns the emulator's logged requests that change something.
+func mutations(em *emulatortest.Server) []string {
+	var out []string
+	for _, r := range em.Requests() {
+		if r.Method != "GET" {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+// assertConverged plans file again against em and fails unless there is
+// nothing left to do.
+func assertConverged(t *testing.T, em *emulatortest.Server, file, after string) {
+	t.Helper()
+	res := clitest.Run(t, clitest.Invocation{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: clitest.DemoEnv(em)})
+	if res.Code != 0 {
+		t.Errorf("plan after %s: exit %d, want 0 (no changes)\n%s%s", after, res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+// specOrExample writes spec into a fresh modelslab.yaml and returns its
+// path; an empty spec means the README's example file.
+func specOrExample(t *testing.T, spec string) string {
+	t.Helper()
+	if spec == "" {
+		return exampleFile
+	}
+	path := filepath.Join(t.TempDir(), "modelslab.yaml")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestApplyOnATerminal(t *testing.T) {
+	t.Run("anything but yes declines", func(t *testing.T) {
+		for _, answer := range []string{"no\n", "y\n", "YES\n", ""} {
+			em := emulatortest.Start(t)
+			before, _ := em.Snapshot(em.Demo.Username)
+			em.ResetRequests()
+			secrets := filepath.Join(t.TempDir(), "s.json")
+			res := inProcessApply(t, em, answer, func(o *terminalApply) { o.SecretsOut = secrets })
+			out := res.Stdout
+			if _, statErr := os.Stat(secrets); statErr == nil {
+				t.Errorf("answer %q: a secrets file was written", answer)
+			}
+			if res.Code != cmdutil.ExitRefused {
+				t.Fatalf("answer %q: exit %d (%s), want 3", answer, res.Code, res.Stderr)
+			}
+			if !strings.Contains(out, confirmPrompt) {
+				t.Errorf("answer %q: no prompt in\n%s", answer, out)
+			}
+			if m := mutations(em); len(m) != 0 {
+				t.Errorf("answer %q: mutations %v", answer, m)
+			}
+			after, _ := em.Snapshot(em.Demo.Username)
+			if !reflect.DeepEqual(before, after) {
+				t.Errorf("answer %q changed the account", answer)
+			}
+		}
+	})
+	t.Run("yes applies and shows each new secret once, marked", func(t *testing.T) {
+		em := emulatortest.Start(t)
+		res := inProcessApply(t, em, "yes\n", nil)
+		out := res.Stdout
+		if res.Code != 0 {
+			t.Fatalf("apply: exit %d: %s\n%s", res.Code, res.Stderr, out)
+		}
+		acct, _ := em.Snapshot(em.Demo.Username)
+		shown := 0
+		for _, k := range acct.APIKeys {
+			if k.Name != "ci" && k.Name != "staging" {
+				if strings.Contains(out, k.Key) {
+					t.Errorf("the old key %q is shown", k.Name)
+				}
+				continue
+			}
+			shown++
+			if strings.Count(out, k.Key) != 1 {
+				t.Errorf("the new %q secret is shown %d times, want once", k.Name, strings.Count(out, k.Key))
+			}
+			if !strings.Contains(out, fmt.Sprintf("NEW SECRET for API key %q", k.Name)) {
+				t.Errorf("the new %q secret is not marked", k.Name)
+			}
+		}
+		if shown != 2 {
+			t.Errorf("%d new keys, want 2", shown)
+		}
+		if !strings.Contains(out, "\r\033[K") {
+			t.Errorf("no live progress line on a terminal")
+		}
+	})
+	t.Run("--auto-approve does not ask", func(t *testing.T) {
+		em := emulatortest.Start(t)
+		res := inProcessApply(t, em, "", func(o *terminalApply) { o.AutoApprove = true; o.SecretsOut = filepath.Join(t.TempDir(), "s.json") })
+		out := res.Stdout
+		if res.Code != 0 {
+			t.Fatalf("apply: exit %d: %s\n%s", res.Code, res.Stderr, out)
+		}
+		if strings.Contains(out, confirmPrompt) {
+			t.Errorf("asked despite --auto-approve")
+		}
+	})
+}
+
+func TestApplyTerminalSides(t *testing.T) {
+	// The prompt needs stdin to be a terminal; printing a secret needs
+	// stdout to be one (`mlabctl apply | tee apply.log` must still ask, and
+	// must never put a secret in the log).
+	tests := []struct {
+		name                string
+		stdinTTY, stdoutTTY bool
+		autoApprove         bool
+		secretsOut          bool
+		spec                string // "" = the example file, which creates keys
+		answer              string
+		wantCode            int
+		wantErr             string
+		// wantPromptOn is where the prompt must be: "stdout", "stderr" or
+		// "" (not asked).
+		wantPromptOn string
+		wantApplied  bool
+		// wantSecretsShown: the new keys' secrets are printed once on stdout.
+		wantSecretsShown bool
+	}{
+		{name: "stdin a terminal, stdout piped: asks on stderr and applies on yes", stdinTTY: true, secretsOut: true, answer: "yes\n",
+			wantPromptOn: "stderr", wantApplied: true},
+		{name: "stdin a terminal, stdout piped: asks on stderr and a no declines", stdinTTY: true, secretsOut: true, answer: "no\n",
+			wantPromptOn: "stderr", wantCode: cmdutil.ExitRefused, wantErr: "answer was not 'yes'"},
+		{name: "stdin a terminal, stdout piped, new keys without --secrets-out: refused before asking", stdinTTY: true, answer: "yes\n",
+			wantCode: cmdutil.ExitRefused, wantErr: "pass --secrets-out FILE to keep them (stdout is not a terminal"},
+		{name: "stdin a terminal, stdout piped, no new keys: no --secrets-out needed", stdinTTY: true, answer: "yes\n",
+			spec: "version: 1\nsocials: {github: acme}\n", wantPromptOn: "stderr", wantApplied: true},
+		{name: "both terminals: asks on stdout and shows the secrets once", stdinTTY: true, stdoutTTY: true, answer: "yes\n",
+			wantPromptOn: "stdout", wantApplied: true, wantSecretsShown: true},
+		{name: "stdin piped, stdout a terminal, --auto-approve: shows the secrets once", stdoutTTY: true, autoApprove: true,
+			wantApplied: true, wantSecretsShown: true},
+		{name: "stdin piped, stdout a terminal, no --auto-approve: refused", stdoutTTY: true, secretsOut: true, answer: "yes\n",
+			wantCode: cmdutil.ExitRefused, wantErr: "stdin is not a terminal, so apply cannot ask for confirmation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			em := emulatortest.Start(t)
+			file := specOrExample(t, tt.spec)
+			secrets := filepath.Join(t.TempDir(), "s.json")
+			res := inProcessApply(t, em, tt.answer, func(o *terminalApply) {
+				o.StdinTerminal, o.StdoutTerminal, o.AutoApprove = tt.stdinTTY, tt.stdoutTTY, tt.autoApprove
+				o.File = file
+				if tt.secretsOut {
+					o.SecretsOut = secrets
+				}
+			})
+			out, stderr := res.Stdout, res.Stderr
+			if res.Code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, out, stderr)
+			}
+			if tt.wantErr != "" && !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr %q, want an error containing %q", stderr, tt.wantErr)
+			}
+			prompts := map[string]int{"stdout": strings.Count(out, confirmPrompt), "stderr": strings.Count(stderr, confirmPrompt)}
+			want := map[string]int{"stdout": 0, "stderr": 0}
+			if tt.wantPromptOn != "" {
+				want[tt.wantPromptOn] = 1
+			}
+			if diff := cmp.Diff(want, prompts); diff != "" {
+				t.Errorf("prompts asked per stream (-want +got):\n%s", diff)
+			}
+			if applied := len(mutations(em)) > 0; applied != tt.wantApplied {
+				t.Errorf("applied: %v, want %v (%v)", applied, tt.wantApplied, mutations(em))
+			}
+			if tt.wantApplied {
+				assertConverged(t, em, file, "apply")
+			}
+			if live := strings.Contains(out, "\r\033[K"); live != tt.stdoutTTY && tt.wantApplied {
+				t.Errorf("progress line drawn: %v, want %v (stdout a terminal)", live, tt.stdoutTTY)
+			}
+			acct, _ := em.Snapshot(em.Demo.Username)
+			for _, k := range acct.APIKeys {
+				if strings.Contains(stderr, k.Key) {
+					t.Errorf("the secret of %q is on stderr", k.Name)
+				}
+				shown := strings.Count(out, k.Key)
+				wantShown := 0
+				if tt.wantSecretsShown && (k.Name == "ci" || k.Name == "staging") {
+					wantShown = 1
+				}
+				if shown != wantShown {
+					t.Errorf("the secret of %q is on stdout %d times, want %d", k.Name, shown, wantShown)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,124 @@
+// Package clitest runs whole mlabctl command lines in-process, for tests:
+// the real command tree (cli.Run) on a fresh cmdutil.Factory with fake
+// streams, an environment map instead of the process's environment, and a
+// retry backoff shortened so that no test waits through the real one.
+// Tests using it can run in parallel (t.Parallel): nothing is shared.
+//
+// A command test looks like this:
+//
+//	func TestPlanShowsChanges(t *testing.T) {
+//		t.Parallel()
+//		em := emulatortest.Start(t)
+//		res := clitest.Run(t, clitest.Invocation{
+//			Args: []string{"plan", "-f", "testdata/modelslab.yaml"},
+//			Env:  clitest.DemoEnv(em),
+//		})
+//		if res.Code != 0 || !strings.Contains(res.Stdout, "Plan: ") { … }
+//	}
+//
+// What only a real process shows (signals, a real terminal, the exit code
+// of the binary) belongs in the binary-level suite under e2e/.
+//
+// A command package tests itself through clitest from an external test
+// package (package plancmd_test): clitest imports package cli, which imports
+// every command package.
+package clitest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/cli"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	urfave "github.com/urfave/cli/v2"
+)
+
+// Invocation is one command line to run.
+type Invocation struct {
+	// Args are the arguments after "mlabctl".
+	Args []string
+	// Env is the whole environment of the run: nothing of the test
+	// process's MODELSLAB_* or GITHUB_* variables leaks in.
+	Env map[string]string
+	// Stdin is what the command reads on stdin.
+	Stdin string
+	// StdinTTY and StdoutTTY make stdin and stdout pretend to be
+	// terminals (prompts, progress lines, secrets shown once). Colour
+	// follows StdoutTTY unless Env sets NO_COLOR.
+	StdinTTY, StdoutTTY bool
+	// Now is the run's clock; nil means time.Now.
+	Now func() time.Time
+	// RetryBackoff is the API client's first retry wait; 0 means 1ms.
+	RetryBackoff time.Duration
+	// Context is the run's context (cancel it to play Ctrl-C); nil means
+	// one that ends with the test, or after two minutes.
+	Context context.Context
+}
+
+// Result is what one run printed and its exit code.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// Run runs inv in-process and returns what it printed and its exit code.
+func Run(t testing.TB, inv Invocation) Result {
+	t.Helper()
+	f, stdout, stderr := Factory(inv)
+	ctx := inv.Context
+	if ctx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+	}
+	code := cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
+	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+}
+
+// Mlabctl runs args with env and no stdin.
+func Mlabctl(t testing.TB, env map[string]string, args ...string) Result {
+	t.Helper()
+	return Run(t, Invocation{Args: args, Env: env})
+}
+
+// Factory is the factory Run uses for inv, with its stdout and stderr, for
+// a test that needs the command tree itself (NewApp).
+func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builder) {
+	stdout, stderr = &strings.Builder{}, &strings.Builder{}
+	ios, _, _ := iostreams.Test(inv.Stdin)
+	ios.Out, ios.ErrOut = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
+	ios.SetStdinTTY(inv.StdinTTY)
+	ios.SetStdoutTTY(inv.StdoutTTY)
+	env := inv.Env
+	now := inv.Now
+	if now == nil {
+		now = time.Now
+	}
+	backoff := inv.RetryBackoff
+	if backoff == 0 {
+		backoff = time.Millisecond
+	}
+	return &cmdutil.Factory{
+		IO:           ios,
+		LookupEnv:    func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Now:          now,
+		Build:        cmdutil.ReadBuild(""),
+		RetryBackoff: backoff,
+	}, stdout, stderr
+}
+
+// App is the real command tree on a factory whose output is discarded,
+// for tests that walk or complete it.
+func App() *urfave.App {
+	f, _, _ := Factory(Invocation{})
+	return cli.NewApp(f)
+}
+
+// DemoEnv points a run at em with the demo account's token.
+func DemoEnv(em *emulatortest.Server) map[string]string {
+	return map[string]string{cmdutil.EnvBaseURL: em.URL, cmdutil.EnvToken: em.Demo.Token}
+}

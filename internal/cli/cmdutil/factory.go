@@ -1,0 +1,175 @@
+package cmdutil
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
+	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/remote"
+	"github.com/urfave/cli/v2"
+)
+
+// Factory is what one run of mlabctl is made of, built once by package cli
+// and handed to every command constructor: the streams, the environment,
+// the clock and the version. Everything a command derives from them (the
+// resolved global flags, API clients, sessions, the GitHub Actions runner)
+// comes from its methods, so that a test builds one Factory with fake
+// streams and an environment map and runs any command line in-process.
+type Factory struct {
+	// IO are the standard streams.
+	IO *iostreams.IOStreams
+	// LookupEnv reads the environment: os.LookupEnv in a real run, a map
+	// in tests. Nothing in the CLI calls os.Getenv.
+	LookupEnv func(key string) (string, bool)
+	// Now is the clock of plans, plan files and exports.
+	Now func() time.Time
+	// Build is mlabctl's version, commit and Go version.
+	Build Build
+	// RetryBackoff is remote.Options.RetryBackoff for every client the
+	// run makes; 0 keeps remote's default (250ms). Tests shorten it.
+	RetryBackoff time.Duration
+}
+
+// System returns the Factory of a real run: the process's environment and
+// clock, streams ios, and the version linked into the binary (linked may
+// be "").
+func System(ios *iostreams.IOStreams, linked string) *Factory {
+	return &Factory{IO: ios, LookupEnv: os.LookupEnv, Now: time.Now, Build: ReadBuild(linked)}
+}
+
+// Getenv returns the environment variable name, or "" when unset.
+func (f *Factory) Getenv(name string) string {
+	v, _ := f.LookupEnv(name)
+	return v
+}
+
+// Globals are the resolved global flags of one command.
+type Globals struct {
+	BaseURL string
+	Token   string
+	File    string
+	NoColor bool
+	Debug   bool
+}
+
+// Globals resolves the global flags for a command: a flag given after the
+// command (or a parent command) wins, then one given before it, then the
+// environment, then the default.
+func (f *Factory) Globals(c *cli.Context) Globals {
+	str := func(flag, env, def string) string {
+		if ctx := SetOn(c, flag); ctx != nil {
+			return ctx.String(flag)
+		}
+		if v, ok := f.LookupEnv(env); ok {
+			return v
+		}
+		return def
+	}
+	g := Globals{
+		BaseURL: strings.TrimSpace(str(FlagBaseURL, EnvBaseURL, DefaultBaseURL)),
+		Token:   strings.TrimSpace(str(FlagToken, EnvToken, "")),
+		File:    str(FlagFile, EnvFile, DefaultFile),
+		NoColor: f.Getenv(EnvNoColor) != "",
+	}
+	if ctx := SetOn(c, FlagNoColor); ctx != nil {
+		g.NoColor = g.NoColor || ctx.Bool(FlagNoColor)
+	}
+	if ctx := SetOn(c, FlagDebug); ctx != nil {
+		g.Debug = ctx.Bool(FlagDebug)
+	} else {
+		g.Debug, _ = f.envBool(EnvDebug)
+	}
+	return g
+}
+
+// CheckEnv refuses, before any command runs, an environment variable the
+// run cannot read: MLABCTL_DEBUG must be a boolean (1, true, 0, false, …).
+func (f *Factory) CheckEnv() error {
+	_, err := f.envBool(EnvDebug)
+	return err
+}
+
+// envBool reads a boolean variable; unset or empty is false.
+func (f *Factory) envBool(name string) (bool, error) {
+	v := f.Getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("could not parse %q as bool value from environment variable %q for flag %s: %w", v, name, FlagDebug, err)
+	}
+	return b, nil
+}
+
+// FileGiven reports whether -f/--file was given on the command line (after
+// the command or before it). MODELSLAB_FILE does not count: CI may set it
+// for every step, and apply PLANFILE then simply ignores it.
+func FileGiven(c *cli.Context) bool { return SetOn(c, FlagFile) != nil }
+
+// ColorEnabled reports whether stdout may be coloured: a terminal, and
+// neither --no-color nor NO_COLOR.
+func (f *Factory) ColorEnabled(c *cli.Context) bool {
+	return f.IO.ColorEnabled(f.Globals(c).NoColor)
+}
+
+// GitHub is the GitHub Actions runner of the step, writing its workflow
+// commands on stderr: the runner reads them there as on stdout
+// (actions/runner, ScriptHandler.cs), and stderr is not what workflows
+// redirect. On stdout, `mlabctl plan -o markdown > plan.md` would carry an
+// ::add-mask:: line (and the value it masks) into a PR comment.
+func (f *Factory) GitHub() ghactions.Runner {
+	return ghactions.New(f.Getenv, f.IO.ErrOut)
+}
+
+// UserAgent is the User-Agent of every request.
+func (f *Factory) UserAgent() string { return "mlabctl/" + f.Build.Version }
+
+// remoteOptions are the client options of the global flags, for baseURL
+// and token.
+func (f *Factory) remoteOptions(g Globals, baseURL string, token remote.Secret) remote.Options {
+	opts := remote.Options{BaseURL: baseURL, Token: token, UserAgent: f.UserAgent(), RetryBackoff: f.RetryBackoff}
+	if g.Debug {
+		opts.Debug = f.IO.ErrOut
+	}
+	return opts
+}
+
+// Client returns a client of the global flags: --base-url, and --token (or
+// MODELSLAB_TOKEN) when given.
+func (f *Factory) Client(c *cli.Context) (*remote.Client, error) {
+	g := f.Globals(c)
+	return remote.New(f.remoteOptions(g, g.BaseURL, remote.Secret(g.Token)))
+}
+
+// API is how a command reaches the control plane: closures the factory
+// makes over the command line, which a test may replace.
+type API struct {
+	// Client returns a client carrying --token/MODELSLAB_TOKEN, if any.
+	Client func() (*remote.Client, error)
+	// Connect opens an authenticated session (see Factory.Connect).
+	Connect func(ConnectOptions) (*Session, error)
+}
+
+// API returns the command's way to the control plane.
+func (f *Factory) API(c *cli.Context) API {
+	return API{
+		Client:  func() (*remote.Client, error) { return f.Client(c) },
+		Connect: func(o ConnectOptions) (*Session, error) { return f.Connect(c, o) },
+	}
+}
+
+// Anonymous returns a client without a token, for the endpoints that need
+// none (signup, login, …): a token in the environment is not sent where it
+// has no business.
+func (a API) Anonymous() (*remote.Client, error) {
+	client, err := a.Client()
+	if err != nil {
+		return nil, err
+	}
+	return client.WithToken(""), nil
+}

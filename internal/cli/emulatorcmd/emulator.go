@@ -1,0 +1,214 @@
+// Package emulatorcmd is `mlabctl emulator`: it serves the local
+// control-plane emulator on loopback, seeded with the demo account, until
+// interrupted, with knobs that inject latency, failures and rate limits.
+package emulatorcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+	"github.com/urfave/cli/v2"
+)
+
+// Options are the flags of `mlabctl emulator`.
+type Options struct {
+	Listen       string
+	StatePath    string
+	Latency      time.Duration
+	FaultRate    float64
+	FaultStatus  []int
+	FaultRoutes  []string
+	DropRate     float64
+	RateLimit    float64
+	PageSize     int
+	Stdout       io.Writer
+	ShutdownWait time.Duration
+}
+
+// defaultEmulatorListen is where the emulator listens unless told.
+const defaultEmulatorListen = "127.0.0.1:8765"
+
+// New returns the command.
+func New(f *cmdutil.Factory) *cli.Command {
+	return &cli.Command{
+		Name:  "emulator",
+		Usage: "Run the local control-plane emulator (a safe place to try a modelslab.yaml)",
+		Description: "Serves the ModelsLab Agent Control Plane API on a loopback address, seeded with a demo\n" +
+			"account, until Ctrl-C. Point mlabctl at it with MODELSLAB_BASE_URL and the printed token.\n" +
+			"Nothing it does reaches modelslab.com. The knobs inject latency, failures and rate limits\n" +
+			"to see how mlabctl behaves under them.",
+		// The global flags (--base-url, --token, -f) are about talking to a
+		// server; this command is the server, so it takes none of them.
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: defaultEmulatorListen, Usage: "loopback `HOST:PORT` to listen on (port 0 picks a free port)"},
+			&cli.StringFlag{Name: "state", TakesFile: true, Usage: "keep the state in `FILE`: loaded at start (seeded with the demo account when new) and saved after every change"},
+			&cli.DurationFlag{Name: "latency", Usage: "add `DURATION` to every API request (e.g. 20ms)"},
+			&cli.Float64Flag{Name: "fault-rate", Usage: "fail this `FRACTION` (0 to 1) of API requests with --fault-status before handling them"},
+			&cli.IntSliceFlag{Name: "fault-status", Usage: "HTTP `STATUS` of injected failures, used in turn (repeatable; default 503)"},
+			&cli.StringSliceFlag{Name: "fault-route", Usage: "inject failures and drops only into requests whose \"METHOD /path\" starts with `ROUTE` (e.g. \"POST /api-keys\"; repeatable; default all)"},
+			&cli.Float64Flag{Name: "drop-rate", Usage: "drop the response of this `FRACTION` (0 to 1) of changes after committing them (the connection closes)"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "allow `N` requests per second per token, then answer 429 with Retry-After (0: no limit)"},
+			&cli.IntFlag{Name: "page-size", Usage: "default per_page of list endpoints, `N` from 1 to 100 (0: 50)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return cmdutil.UsageErrorf("emulator takes no arguments, got %q", c.Args().Slice())
+			}
+			return run(c.Context, Options{
+				Listen:       c.String("listen"),
+				StatePath:    c.String("state"),
+				Latency:      c.Duration("latency"),
+				FaultRate:    c.Float64("fault-rate"),
+				FaultStatus:  c.IntSlice("fault-status"),
+				FaultRoutes:  c.StringSlice("fault-route"),
+				DropRate:     c.Float64("drop-rate"),
+				RateLimit:    c.Float64("rate-limit"),
+				PageSize:     c.Int("page-size"),
+				Stdout:       f.IO.Out,
+				ShutdownWait: 5 * time.Second,
+			})
+		},
+	}
+}
+
+// validate checks the options before anything starts.
+func (o Options) validate() error {
+	var problems []string
+	if err := checkLoopback(o.Listen); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if o.Latency < 0 {
+		problems = append(problems, fmt.Sprintf("--latency must not be negative, got %s", o.Latency))
+	}
+	for name, v := range map[string]float64{"--fault-rate": o.FaultRate, "--drop-rate": o.DropRate} {
+		if v < 0 || v > 1 {
+			problems = append(problems, fmt.Sprintf("%s must be between 0 and 1, got %v", name, v))
+		}
+	}
+	for _, s := range o.FaultStatus {
+		if s < 400 || s > 599 {
+			problems = append(problems, fmt.Sprintf("--fault-status must be an HTTP error status (400-599), got %d", s))
+		}
+	}
+	if len(o.FaultStatus) > 0 && o.FaultRate == 0 {
+		problems = append(problems, "--fault-status has no effect without --fault-rate")
+	}
+	if len(o.FaultRoutes) > 0 && o.FaultRate == 0 && o.DropRate == 0 {
+		problems = append(problems, "--fault-route has no effect without --fault-rate or --drop-rate")
+	}
+	if o.RateLimit < 0 {
+		problems = append(problems, fmt.Sprintf("--rate-limit must not be negative, got %v", o.RateLimit))
+	}
+	if o.PageSize < 0 || o.PageSize > 100 {
+		problems = append(problems, fmt.Sprintf("--page-size must be from 1 to 100 (or 0 for the default 50), got %d", o.PageSize))
+	}
+	if len(problems) > 0 {
+		return cmdutil.UsageError(errors.New(strings.Join(problems, "; ")))
+	}
+	return nil
+}
+
+// checkLoopback refuses a listen address that is not on loopback: the
+// emulator prints a full-scope token and has no real security.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q is not HOST:PORT: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--listen %q is not a loopback address: the emulator is for local use only (use 127.0.0.1:PORT or [::1]:PORT)", addr)
+}
+
+// run serves until ctx is done (Ctrl-C, SIGTERM).
+func run(ctx context.Context, o Options) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	srv := emulator.New()
+	srv.Latency = o.Latency
+	srv.RateLimit = o.RateLimit
+	srv.DefaultPageSize = o.PageSize
+	if o.FaultRate > 0 || o.DropRate > 0 {
+		srv.Faults = &emulator.Faults{Rate: o.FaultRate, Statuses: o.FaultStatus, Routes: o.FaultRoutes, DropRate: o.DropRate}
+	}
+	stateNote := "in memory only (use --state FILE to keep it)"
+	if o.StatePath != "" {
+		switch err := srv.Load(o.StatePath); {
+		case err == nil:
+			stateNote = fmt.Sprintf("loaded from %s, saved after every change", o.StatePath)
+		case errors.Is(err, fs.ErrNotExist):
+			stateNote = fmt.Sprintf("new, saved to %s after every change", o.StatePath)
+		default:
+			return fmt.Errorf("--state: %w", err)
+		}
+	}
+	// Seeding changes memory only; saving right after it writes the demo
+	// account to a new state file and finds an unwritable path before the
+	// first request does.
+	demo := srv.SeedDemo()
+	if o.StatePath != "" {
+		srv.StatePath = o.StatePath
+		if err := srv.Save(); err != nil {
+			return fmt.Errorf("--state: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %q: %w", o.Listen, err)
+	}
+	base := "http://" + ln.Addr().String()
+	printEmulatorBanner(o.Stdout, base, stateNote, demo)
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving on %s: %w", base, err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), o.ShutdownWait)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("stopping the emulator: %w", err)
+	}
+	fmt.Fprintln(o.Stdout, "emulator stopped")
+	return nil
+}
+
+// printEmulatorBanner prints where the emulator is and the demo account.
+// The token is printed on purpose: it is a throwaway that only works on
+// this local emulator, and the demo needs it.
+func printEmulatorBanner(w io.Writer, base, stateNote string, demo emulator.Demo) {
+	fmt.Fprintf(w, `mlabctl emulator: the ModelsLab control-plane API, locally (Ctrl-C stops it)
+
+base URL: %[1]s
+outbox:   %[1]s/_emulator/outbox
+state:    %[2]s
+
+Demo account (a local throwaway: its token only works on this emulator):
+email:    %[3]s
+password: %[4]s
+token:    %[5]s
+
+Try it:
+  export %[6]s=%[1]s
+  export %[7]s=%[5]s
+  mlabctl plan -f examples/modelslab.yaml
+`, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken)
+}

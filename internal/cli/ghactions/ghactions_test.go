@@ -1,0 +1,292 @@
+package ghactions
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// newGitHubActions is a Runner on the test's environment (t.Setenv).
+func newGitHubActions(w io.Writer) Runner { return New(os.Getenv, w) }
+
+// githubEnv sets a GitHub Actions environment for one test and returns the
+// paths of its step summary and output files (not created yet).
+func githubEnv(t *testing.T, enabled bool) (summary, output string) {
+	t.Helper()
+	dir := t.TempDir()
+	summary = filepath.Join(dir, "summary.md")
+	output = filepath.Join(dir, "output.txt")
+	if enabled {
+		t.Setenv("GITHUB_ACTIONS", "true")
+	} else {
+		t.Setenv("GITHUB_ACTIONS", "")
+	}
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	t.Setenv("GITHUB_OUTPUT", output)
+	t.Setenv("GITHUB_WORKSPACE", "")
+	return summary, output
+}
+
+// readOptional returns a file's contents, or "" when it does not exist.
+func readOptional(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestGitHubActionsEnabled(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		value string
+		want  bool
+	}{
+		{"true", "true", true},
+		{"unset", "", false},
+		// The runner sets exactly "true"; anything else is not GitHub Actions.
+		{"one", "1", false},
+		{"TRUE", "TRUE", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GITHUB_ACTIONS", tc.value)
+			if got := newGitHubActions(&bytes.Buffer{}).Enabled(); got != tc.want {
+				t.Errorf("GITHUB_ACTIONS=%q: Enabled() = %v, want %v", tc.value, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestGitHubActionsMask(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		enabled bool
+		secret  string
+		want    string
+	}{
+		{"a key", true, "ml-abc123", "::add-mask::ml-abc123\n"},
+		{"escaped like workflow command data", true, "50%\r\nmore", "::add-mask::50%25%0D%0Amore\n"},
+		{"colons and commas need no escaping in data", true, "a:b,c", "::add-mask::a:b,c\n"},
+		{"an empty secret masks nothing", true, "", ""},
+		{"outside GitHub Actions", false, "ml-abc123", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			githubEnv(t, tc.enabled)
+			var w bytes.Buffer
+			newGitHubActions(&w).Mask(tc.secret)
+			if diff := cmp.Diff(tc.want, w.String()); diff != "" {
+				t.Errorf("Mask(%q) (-want +got):\n%s", tc.secret, diff)
+			}
+		})
+	}
+}
+
+func TestGitHubActionsError(t *testing.T) {
+	ws := t.TempDir()
+	other := t.TempDir()
+	for _, tc := range []struct {
+		name      string
+		enabled   bool
+		workspace string
+		file      string
+		line, col int
+		msg       string
+		want      string
+	}{
+		{
+			name: "plain", enabled: true, file: "modelslab.yaml", line: 3, col: 5, msg: "unknown field \"nmae\"",
+			want: "::error file=modelslab.yaml,line=3,col=5::unknown field \"nmae\"\n",
+		},
+		{
+			name: "properties escape colons and commas", enabled: true, file: "C:\\a,b.yaml", line: 1, col: 1, msg: "bad",
+			want: "::error file=C%3A\\a%2Cb.yaml,line=1,col=1::bad\n",
+		},
+		{
+			name: "multi-line messages stay one command", enabled: true, file: "m.yaml", line: 2, col: 1, msg: "first\nsecond 100%",
+			want: "::error file=m.yaml,line=2,col=1::first%0Asecond 100%25\n",
+		},
+		{
+			name: "relative to the workspace", enabled: true, workspace: ws, file: filepath.Join(ws, "accounts", "acme", "modelslab.yaml"), line: 1, col: 2, msg: "bad",
+			want: "::error file=accounts/acme/modelslab.yaml,line=1,col=2::bad\n",
+		},
+		{
+			name: "outside the workspace unchanged", enabled: true, workspace: ws, file: filepath.Join(other, "m.yaml"), line: 1, col: 2, msg: "bad",
+			want: "::error file=" + escapeProperty(filepath.Join(other, "m.yaml")) + ",line=1,col=2::bad\n",
+		},
+		{
+			name: "outside GitHub Actions", enabled: false, file: "m.yaml", line: 1, col: 1, msg: "bad",
+			want: "",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			githubEnv(t, tc.enabled)
+			t.Setenv("GITHUB_WORKSPACE", tc.workspace)
+			var w bytes.Buffer
+			newGitHubActions(&w).Error(tc.file, tc.line, tc.col, tc.msg)
+			if diff := cmp.Diff(tc.want, w.String()); diff != "" {
+				t.Errorf("Error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestGitHubActionsErrorRelativeFile names a relative file from a
+// subdirectory of the workspace, as a matrix job's working-directory does.
+func TestGitHubActionsErrorRelativeFile(t *testing.T) {
+	githubEnv(t, true)
+	ws := t.TempDir()
+	sub := filepath.Join(ws, "accounts", "acme")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_WORKSPACE", ws)
+	t.Chdir(sub)
+	var w bytes.Buffer
+	newGitHubActions(&w).Error("modelslab.yaml", 4, 1, "bad")
+	if diff := cmp.Diff("::error file=accounts/acme/modelslab.yaml,line=4,col=1::bad\n", w.String()); diff != "" {
+		t.Errorf("Error (-want +got):\n%s", diff)
+	}
+}
+
+func TestGitHubActionsAppendSummary(t *testing.T) {
+	t.Run("appends", func(t *testing.T) {
+		summary, _ := githubEnv(t, true)
+		if err := os.WriteFile(summary, []byte("# earlier step\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g := newGitHubActions(&bytes.Buffer{})
+		for _, md := range []string{"## Plan\n\n+ api_key.ci", "No changes."} {
+			if err := g.AppendSummary(md); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := "# earlier step\n## Plan\n\n+ api_key.ci\nNo changes.\n"
+		if diff := cmp.Diff(want, readOptional(t, summary)); diff != "" {
+			t.Errorf("summary (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("outside GitHub Actions", func(t *testing.T) {
+		summary, _ := githubEnv(t, false)
+		if err := newGitHubActions(&bytes.Buffer{}).AppendSummary("x"); err != nil {
+			t.Fatal(err)
+		}
+		if got := readOptional(t, summary); got != "" {
+			t.Errorf("summary written outside GitHub Actions: %q", got)
+		}
+	})
+	t.Run("no summary file configured", func(t *testing.T) {
+		githubEnv(t, true)
+		t.Setenv("GITHUB_STEP_SUMMARY", "")
+		if err := newGitHubActions(&bytes.Buffer{}).AppendSummary("x"); err != nil {
+			t.Errorf("AppendSummary without GITHUB_STEP_SUMMARY: %v", err)
+		}
+	})
+	t.Run("unwritable summary is an error", func(t *testing.T) {
+		githubEnv(t, true)
+		t.Setenv("GITHUB_STEP_SUMMARY", filepath.Join(t.TempDir(), "missing-dir", "summary.md"))
+		if err := newGitHubActions(&bytes.Buffer{}).AppendSummary("x"); err == nil {
+			t.Error("AppendSummary into a missing directory succeeded")
+		}
+	})
+}
+
+func TestGitHubActionsSetOutputs(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		enabled  bool
+		existing string
+		outputs  [][2]string
+		want     string
+		wantErr  string
+	}{
+		{
+			name: "plan outputs in order", enabled: true,
+			outputs: [][2]string{{"has_changes", "true"}, {"create", "1"}, {"update", "2"}, {"delete", "0"}, {"replace", "0"}},
+			want:    "has_changes=true\ncreate=1\nupdate=2\ndelete=0\nreplace=0\n",
+		},
+		{
+			name: "appends to earlier outputs", enabled: true, existing: "exit-code=0\n",
+			outputs: [][2]string{{"has_changes", "false"}},
+			want:    "has_changes=false\n",
+		},
+		{
+			name: "a multi-line value writes nothing", enabled: true,
+			outputs: [][2]string{{"create", "1"}, {"summary", "a\nb"}},
+			wantErr: `GitHub output "summary": value must be a single line`,
+		},
+		{
+			name: "a name with = writes nothing", enabled: true,
+			outputs: [][2]string{{"a=b", "1"}},
+			wantErr: `GitHub output name "a=b"`,
+		},
+		{
+			name: "an empty name writes nothing", enabled: true,
+			outputs: [][2]string{{"", "1"}},
+			wantErr: `GitHub output name ""`,
+		},
+		{
+			name: "outside GitHub Actions", enabled: false,
+			outputs: [][2]string{{"has_changes", "true"}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, output := githubEnv(t, tc.enabled)
+			if tc.existing != "" {
+				if err := os.WriteFile(output, []byte(tc.existing), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := newGitHubActions(&bytes.Buffer{}).SetOutputs(tc.outputs)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("SetOutputs error = %v, want one containing %q", err, tc.wantErr)
+				}
+				if got := readOptional(t, output); got != tc.existing {
+					t.Errorf("a failed SetOutputs changed the file: %q", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.existing + tc.want
+			if diff := cmp.Diff(want, readOptional(t, output)); diff != "" {
+				t.Errorf("outputs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func FuzzEscapeProperty(f *testing.F) {
+	for _, s := range []string{"modelslab.yaml", "C:\\a,b", "50%", "a\r\nb", "%0A"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := escapeProperty(s)
+		// An escaped property can neither end the property list nor the line.
+		if strings.ContainsAny(got, ",:\r\n") {
+			t.Fatalf("escapeProperty(%q) = %q keeps a separator", s, got)
+		}
+		if unescapeCommand(got) != s {
+			t.Fatalf("escapeProperty(%q) = %q does not round-trip", s, got)
+		}
+		data := EscapeData(s)
+		if strings.ContainsAny(data, "\r\n") || unescapeCommand(data) != s {
+			t.Fatalf("EscapeData(%q) = %q", s, data)
+		}
+	})
+}
+
+// unescapeCommand is the runner's unescaping of workflow command values.
+func unescapeCommand(s string) string {
+	return strings.NewReplacer("%25", "%", "%0D", "\r", "%0A", "\n", "%3A", ":", "%2C", ",").Replace(s)
+}

@@ -1,0 +1,158 @@
+package iostreams
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the standard streams of one run, and what is known about
+// them.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY, stdoutTTY bool
+	// stdinFile is In when it is a terminal of this process (System); nil
+	// in tests.
+	stdinFile *os.File
+	// hidden answers ReadHidden in tests (SetHiddenInput).
+	hidden func() ([]byte, error)
+
+	linesOnce sync.Once
+	lines     *bufio.Reader
+}
+
+// System returns the process's own streams, with terminals detected.
+func System() *IOStreams {
+	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	s.stdinTTY = isTerminal(os.Stdin)
+	s.stdoutTTY = isTerminal(os.Stdout)
+	if s.stdinTTY {
+		s.stdinFile = os.Stdin
+	}
+	return s
+}
+
+// Test returns streams for an in-process test: stdin reads in, stdout and
+// stderr are the returned buffers, and no stream is a terminal until the
+// test says so (SetStdinTTY, SetStdoutTTY).
+func Test(in string) (s *IOStreams, stdout, stderr *bytes.Buffer) {
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: strings.NewReader(in), Out: stdout, ErrOut: stderr}, stdout, stderr
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// IsStdinTTY reports whether stdin is a terminal: a command may ask there.
+func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
+
+// IsStdoutTTY reports whether stdout is a terminal: a person reads it, so
+// progress lines and colours are welcome, and a piped stdout (a log, another
+// program) gets neither.
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// SetStdinTTY makes a test's stdin pretend to be a terminal (or not).
+func (s *IOStreams) SetStdinTTY(tty bool) { s.stdinTTY = tty }
+
+// SetStdoutTTY makes a test's stdout pretend to be a terminal (or not).
+func (s *IOStreams) SetStdoutTTY(tty bool) { s.stdoutTTY = tty }
+
+// ColorEnabled reports whether stdout may be coloured: only on a terminal,
+// and never when the user said no (--no-color, NO_COLOR: noColor).
+func (s *IOStreams) ColorEnabled(noColor bool) bool { return !noColor && s.stdoutTTY }
+
+// SetHiddenInput makes ReadHidden answer a test with read, as a terminal
+// would answer with what the user typed without echo.
+func (s *IOStreams) SetHiddenInput(read func() ([]byte, error)) { s.hidden = read }
+
+// CanReadHidden reports whether ReadHidden has a terminal (or, in a test, a
+// SetHiddenInput) to read from.
+func (s *IOStreams) CanReadHidden() bool { return s.hidden != nil || s.stdinFile != nil }
+
+// errNoTerminal is ReadHidden's answer when stdin is no terminal.
+var errNoTerminal = errors.New("stdin is not a terminal")
+
+// ReadHidden reads one line typed at the terminal without echo (a
+// password), and gives up when ctx is cancelled (Ctrl-C): the terminal is
+// then restored and the blocked read abandoned, since the process is about
+// to exit. term.ReadPassword itself never returns on a signal, and leaves
+// echo off if the process just dies.
+func (s *IOStreams) ReadHidden(ctx context.Context) ([]byte, error) {
+	if s.hidden != nil {
+		return s.hidden()
+	}
+	if s.stdinFile == nil {
+		return nil, errNoTerminal
+	}
+	f := s.stdinFile
+	restore := saveTerminal(f)
+	type result struct {
+		line []byte
+		err  error
+	}
+	read := make(chan result, 1)
+	go func() {
+		line, err := term.ReadPassword(int(f.Fd()))
+		read <- result{line, err}
+	}()
+	select {
+	case r := <-read:
+		return r.line, r.err
+	case <-ctx.Done():
+		restore()
+		return nil, fmt.Errorf("interrupted at the password prompt: %w", ctx.Err())
+	}
+}
+
+// ReadLine reads one line from stdin (an answer to a prompt) without its
+// line ending, or gives up with ctx's error when ctx is done first; the
+// blocked read is then abandoned. At the end of stdin it returns what was
+// read, with the error.
+func (s *IOStreams) ReadLine(ctx context.Context) (string, error) {
+	s.linesOnce.Do(func() { s.lines = bufio.NewReader(s.In) })
+	type result struct {
+		line string
+		err  error
+	}
+	read := make(chan result, 1)
+	go func() {
+		line, err := s.lines.ReadString('\n')
+		read <- result{strings.TrimRight(line, "\r\n"), err}
+	}()
+	select {
+	case r := <-read:
+		return r.line, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// SaveTerminal records the state of stdin when it is a terminal and
+// returns a function that puts it back (a no-op otherwise): a second
+// Ctrl-C quits at once, and must not leave echo off after a password
+// prompt.
+func (s *IOStreams) SaveTerminal() (restore func()) {
+	if s.stdinFile == nil {
+		return func() {}
+	}
+	return saveTerminal(s.stdinFile)
+}
+
+func saveTerminal(f *os.File) func() {
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return func() {}
+	}
+	return func() { _ = term.Restore(fd, state) }
+}
