@@ -62,7 +62,7 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		versioncmd.New(f),
 	}
 	setUsageErrors(commands)
-	return &urfave.App{
+	app := &urfave.App{
 		Name:      "mlabctl",
 		Usage:     "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
 		Version:   f.Build.Version,
@@ -83,6 +83,8 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		DisableSliceFlagSeparator: true,
 		OnUsageError:              onUsageError,
 	}
+	addHelpCommands(app)
+	return app
 }
 
 // onUsageError turns a malformed command line into an error for Run to
