@@ -254,7 +254,7 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 	}
 
 	if p.Empty() {
-		b.WriteString(noChangesLine + "\n\n")
+		b.WriteString(MarkdownText(noChanges(p)) + "\n\n")
 	} else {
 		s := p.Summary()
 		if s.Resend > 0 {

@@ -58,6 +58,15 @@ func Paint(style Style, s string, color bool) string {
 // noChangesLine closes an empty plan.
 const noChangesLine = "No changes. The account matches modelslab.yaml."
 
+// noChanges closes an empty plan: noChangesLine, unless --target left out
+// changes, when the account does not match the file.
+func noChanges(p *Plan) string {
+	if p.Partial() && p.Omitted > 0 {
+		return SanitizeLine("No changes within --target " + strings.Join(p.Targets, ", ") + ".")
+	}
+	return noChangesLine
+}
+
 // RenderText writes the plan as a reviewer reads it in a terminal or a log:
 // a header naming the account, warnings, one block per change with its
 // field-level differences, the retiring predecessors, the unmanaged items
@@ -163,7 +172,7 @@ func countPhrase(s Summary) string {
 // writes it (with the resend count when there are resends).
 func closingLine(p *Plan) string {
 	if p.Empty() {
-		return noChangesLine
+		return noChanges(p)
 	}
 	return "Plan: " + summaryPhrase(p.Summary()) + "."
 }
