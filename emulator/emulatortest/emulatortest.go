@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
 )
@@ -30,7 +31,22 @@ type Server struct {
 // serves: the emulator's knobs must not change while it serves.
 func Start(t testing.TB, configure ...func(*emulator.Server)) *Server {
 	t.Helper()
+	return start(t, nil, configure)
+}
+
+// StartAt is Start on clock: the demo account is seeded at its time (keys
+// 10 to 300 days old, as DEMO.md says, counted from it) and the emulator
+// reads it for everything after, so that a test moves the account through
+// days by advancing the clock, and gives mlabctl the same time.
+func StartAt(t testing.TB, clock *Clock, configure ...func(*emulator.Server)) *Server {
+	t.Helper()
+	return start(t, clock.Now, configure)
+}
+
+func start(t testing.TB, now func() time.Time, configure []func(*emulator.Server)) *Server {
+	t.Helper()
 	srv := emulator.New()
+	srv.Now = now
 	demo := srv.SeedDemo()
 	for _, c := range configure {
 		c(srv)

@@ -118,6 +118,18 @@ func App() *urfave.App {
 	return cli.NewApp(f)
 }
 
+// ClockEnv returns a copy of env with MLABCTL_TEST_NOW set to now: the
+// run's clock stands there, as a test moves it together with the
+// emulator's (emulatortest.StartAt).
+func ClockEnv(env map[string]string, now time.Time) map[string]string {
+	out := make(map[string]string, len(env)+1)
+	for k, v := range env {
+		out[k] = v
+	}
+	out[cmdutil.EnvTestNow] = now.UTC().Format(time.RFC3339)
+	return out
+}
+
 // DemoEnv points a run at em with the demo account's token.
 func DemoEnv(em *emulatortest.Server) map[string]string {
 	return map[string]string{cmdutil.EnvBaseURL: em.URL, cmdutil.EnvToken: em.Demo.Token}

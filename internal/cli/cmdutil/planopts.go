@@ -41,9 +41,9 @@ func PlanOptionsGiven(o plan.Options) bool { return len(o.Replace) > 0 || len(o.
 // A refusal by a rail (*plan.RailError) is printed here, one problem a line
 // at the place in modelslab.yaml to edit (and as ::error annotations under
 // GitHub Actions), closed by a line saying nothing was changed, and exits 3
-// without printing more. An --replace or --target naming nothing
-// (*plan.OptionError) is a malformed command line: exit 1, "(see --help)".
-// Anything else is returned as it is.
+// without printing more. Anything else, such as a --replace or --target
+// naming nothing (*plan.OptionError, which says what the name is instead),
+// is returned as it is: exit 1.
 func ComputeError(err error, stderr io.Writer, gh ghactions.Runner) error {
 	var rail *plan.RailError
 	if errors.As(err, &rail) {
@@ -53,10 +53,6 @@ func ComputeError(err error, stderr io.Writer, gh ghactions.Runner) error {
 		}
 		fmt.Fprintf(stderr, "Error: the plan is refused by %s; nothing was changed.\n", problemsPhrase(len(rail.Problems)))
 		return Reported(ExitRefused)
-	}
-	var opt *plan.OptionError
-	if errors.As(err, &opt) {
-		return UsageError(err)
 	}
 	return err
 }
