@@ -68,6 +68,19 @@ func (s *Server) Count(route string) int {
 	return n
 }
 
+// Mutations returns "METHOD /path" of every logged request that could have
+// changed the account (anything but GET and HEAD), in order: a test that
+// expects nothing changed wants none.
+func (s *Server) Mutations() []string {
+	var out []string
+	for _, r := range s.Requests() {
+		if r.Method != "GET" && r.Method != "HEAD" {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
 // Tokens returns the live access tokens of the account username, failing
 // the test if there is no such account.
 func (s *Server) Tokens(t testing.TB, username string) []emulator.Token {

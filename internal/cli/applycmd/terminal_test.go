@@ -56,17 +56,6 @@ func inProcessApply(t *testing.T, em *emulatortest.Server, answer string, extra 
 	return clitest.Run(t, clitest.Invocation{Args: args, Env: env, Stdin: answer, StdinTTY: o.StdinTerminal, StdoutTTY: o.StdoutTerminal})
 }
 
-// mutations returns the emulator's logged requests that change something.
-func mutations(em *emulatortest.Server) []string {
-	var out []string
-	for _, r := range em.Requests() {
-		if r.Method != "GET" {
-			out = append(out, r.Method+" "+r.Path)
-		}
-	}
-	return out
-}
-
 // assertConverged plans file again against em and fails unless there is
 // nothing left to do.
 func assertConverged(t *testing.T, em *emulatortest.Server, file, after string) {
@@ -109,7 +98,7 @@ func TestApplyOnATerminal(t *testing.T) {
 			if !strings.Contains(out, confirmPrompt) {
 				t.Errorf("answer %q: no prompt in\n%s", answer, out)
 			}
-			if m := mutations(em); len(m) != 0 {
+			if m := em.Mutations(); len(m) != 0 {
 				t.Errorf("answer %q: mutations %v", answer, m)
 			}
 			after, _ := em.Snapshot(em.Demo.Username)
@@ -224,8 +213,8 @@ func TestApplyTerminalSides(t *testing.T) {
 			if diff := cmp.Diff(want, prompts); diff != "" {
 				t.Errorf("prompts asked per stream (-want +got):\n%s", diff)
 			}
-			if applied := len(mutations(em)) > 0; applied != tt.wantApplied {
-				t.Errorf("applied: %v, want %v (%v)", applied, tt.wantApplied, mutations(em))
+			if applied := len(em.Mutations()) > 0; applied != tt.wantApplied {
+				t.Errorf("applied: %v, want %v (%v)", applied, tt.wantApplied, em.Mutations())
 			}
 			if tt.wantApplied {
 				assertConverged(t, em, file, "apply")

@@ -27,17 +27,6 @@ func demoWorld(t *testing.T, configure ...func(*emulator.Server)) (*emulatortest
 	return em, clitest.ClockEnv(clitest.DemoEnv(em), clock.Now())
 }
 
-// mutations lists the requests that could have changed the account.
-func mutations(em *emulatortest.Server) []string {
-	var out []string
-	for _, r := range em.Requests() {
-		if r.Method != "GET" && r.Method != "HEAD" {
-			out = append(out, r.Method+" "+r.Path)
-		}
-	}
-	return out
-}
-
 // checkPlanSchema validates a JSON plan printed by the command against the
 // published schema (mlabctl schema --plan).
 func checkPlanSchema(t *testing.T, out string) {
@@ -94,7 +83,7 @@ func TestPlanGolden(t *testing.T) {
 					t.Errorf("-o %s: a plan with --target does not say it is partial:\n%s", format, out)
 				}
 			}
-			if m := mutations(em); len(m) > 0 {
+			if m := em.Mutations(); len(m) > 0 {
 				t.Errorf("plan changed the account: %v", m)
 			}
 		})
@@ -151,7 +140,7 @@ func TestPlanOptionErrors(t *testing.T) {
 			if res.Stdout != "" {
 				t.Errorf("a refused plan printed a plan:\n%s", res.Stdout)
 			}
-			if m := mutations(em); len(m) > 0 {
+			if m := em.Mutations(); len(m) > 0 {
 				t.Errorf("plan changed the account: %v", m)
 			}
 		})
