@@ -34,58 +34,95 @@ func Differences(saved, now *Plan) []string {
 	return out
 }
 
-// changeDifferences compares the changes by unique address: those only in
-// one plan, those in both that differ, and the order.
+// changeDifferences compares the changes address by address. Within one
+// address (two changes of it: a key deleted beside a rename that took its
+// name, or a change added by hand) changes are paired by live id and
+// action first, then by live id, then in order; what is left unpaired is
+// only in one plan. A change is named by its unique address.
 func changeDifferences(saved, now *Plan) []string {
-	index := func(p *Plan) (map[string][]Change, []string) {
+	type entry struct {
+		ref    string
+		c      Change
+		paired bool
+	}
+	group := func(p *Plan) (map[string][]*entry, []string) {
 		refs := p.UniqueAddresses()
-		m := make(map[string][]Change, len(refs))
+		m := map[string][]*entry{}
 		var order []string
-		for i, r := range refs {
-			if _, seen := m[r]; !seen {
-				order = append(order, r)
+		for i, c := range p.Changes {
+			a := c.Address.String()
+			if _, seen := m[a]; !seen {
+				order = append(order, a)
 			}
-			m[r] = append(m[r], p.Changes[i])
+			m[a] = append(m[a], &entry{ref: refs[i], c: c})
 		}
 		return m, order
 	}
-	s, sOrder := index(saved)
-	n, nOrder := index(now)
+	s, sOrder := group(saved)
+	n, nOrder := group(now)
+	addrs := slices.Clone(sOrder)
+	for _, a := range nOrder {
+		if _, ok := s[a]; !ok {
+			addrs = append(addrs, a)
+		}
+	}
 	var out []string
-	for _, ref := range sOrder {
-		sc, nc := s[ref], n[ref]
-		switch {
-		case len(nc) == 0:
-			out = append(out, fmt.Sprintf("%s: the plan file would %s it; the plan computed now does not", ref, actionsOf(sc)))
-		case len(sc) != len(nc):
-			out = append(out, fmt.Sprintf("%s: the plan file has %d changes of it, the plan computed now %d", ref, len(sc), len(nc)))
-		default:
-			for i := range sc {
-				if fields := changeFields(sc[i], nc[i]); len(fields) > 0 {
-					out = append(out, fmt.Sprintf("%s: the plan file would %s it, the plan computed now would %s it; %s %s",
-						ref, sc[i].Action, nc[i].Action, strings.Join(fields, ", "), differVerb(len(fields))))
+	for _, a := range addrs {
+		ss, ns := s[a], n[a]
+		type pair struct{ x, y *entry }
+		var pairs []pair
+		for _, same := range []func(x, y Change) bool{
+			func(x, y Change) bool { return x.LiveID == y.LiveID && x.Action == y.Action },
+			func(x, y Change) bool { return x.LiveID == y.LiveID },
+			func(x, y Change) bool { return true },
+		} {
+			for _, x := range ss {
+				for _, y := range ns {
+					if !x.paired && !y.paired && same(x.c, y.c) {
+						x.paired, y.paired = true, true
+						pairs = append(pairs, pair{x, y})
+					}
 				}
 			}
 		}
-	}
-	for _, ref := range nOrder {
-		if _, ok := s[ref]; !ok {
-			out = append(out, fmt.Sprintf("%s: the plan computed now would %s it; the plan file does not", ref, actionsOf(n[ref])))
+		for _, p := range pairs {
+			if fields := changeFields(p.x.c, p.y.c); len(fields) > 0 {
+				ref := p.y.ref
+				if len(ss) == 1 && len(ns) == 1 {
+					ref = a
+				}
+				line := fmt.Sprintf("%s: the plan file would %s it, the plan computed now would %s it; %s %s",
+					ref, p.x.c.Action, p.y.c.Action, strings.Join(fields, ", "), differVerb(len(fields)))
+				if p.x.c.LiveID != p.y.c.LiveID {
+					line += fmt.Sprintf(" (live id %s in the plan file, %s now)", orNone(p.x.c.LiveID), orNone(p.y.c.LiveID))
+				}
+				out = append(out, line)
+			}
+		}
+		for _, x := range ss {
+			if !x.paired {
+				out = append(out, fmt.Sprintf("%s: the plan file would %s it; the plan computed now does not", x.ref, x.c.Action))
+			}
+		}
+		for _, y := range ns {
+			if !y.paired {
+				out = append(out, fmt.Sprintf("%s: the plan computed now would %s it; the plan file does not", y.ref, y.c.Action))
+			}
 		}
 	}
-	if len(out) == 0 && !slices.Equal(sOrder, nOrder) {
+	if len(out) == 0 && !slices.EqualFunc(saved.Changes, now.Changes, func(x, y Change) bool {
+		return x.Address == y.Address && x.LiveID == y.LiveID && x.Action == y.Action
+	}) {
 		out = append(out, "changes: the plan file lists them in another order than the one apply makes them in")
 	}
 	return out
 }
 
-// actionsOf names the actions of cs ("delete", "create and delete").
-func actionsOf(cs []Change) string {
-	names := make([]string, len(cs))
-	for i, c := range cs {
-		names[i] = string(c.Action)
+func orNone(s string) string {
+	if s == "" {
+		return "none"
 	}
-	return strings.Join(names, " and ")
+	return s
 }
 
 func differVerb(n int) string {
@@ -175,10 +212,10 @@ func (r *structFieldReporter) Report(rs cmp.Result) {
 func (r *structFieldReporter) PopStep() { r.path = r.path[:len(r.path)-1] }
 
 // briefJSON renders v for a one-line message: compact JSON, cut to 200
-// bytes; "none" for an empty value.
+// bytes; "none" for an empty value (a list, a map, a string).
 func briefJSON(v any) string {
 	rv := reflect.ValueOf(v)
-	if v == nil || (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Map) && rv.Len() == 0 {
+	if v == nil || (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Map || rv.Kind() == reflect.String) && rv.Len() == 0 {
 		return "none"
 	}
 	b, err := json.Marshal(v)

@@ -48,7 +48,7 @@ func TestDifferences(t *testing.T) {
 		}, want: []string{"api_key.old: the plan computed now would delete it; the plan file does not"}},
 		{name: "a delete pointed at another live key", edit: func(saved, _ *Plan) {
 			saved.Changes[1].LiveID = "101"
-		}, want: []string{"api_key.old: the plan file would delete it, the plan computed now would delete it; live_id differs"}},
+		}, want: []string{"api_key.old: the plan file would delete it, the plan computed now would delete it; live_id differs (live id 101 in the plan file, 104 now)"}},
 		{name: "fields of one change", edit: func(saved, _ *Plan) {
 			saved.Changes[0].Action = Update
 			saved.Changes[0].After = map[string]any{"name": "ci", "notes": "x"}
@@ -67,10 +67,10 @@ func TestDifferences(t *testing.T) {
 				p.Changes = append(p.Changes, Change{Address: Address{Kind: KindAPIKey, Name: "old"}, Action: Delete, LiveID: "105"})
 			}
 			saved.Changes[2].LiveID = "101"
-		}, want: []string{
-			"api_key.old#101: the plan file would delete it; the plan computed now does not",
-			"api_key.old#105: the plan computed now would delete it; the plan file does not",
-		}},
+		}, want: []string{"api_key.old#105: the plan file would delete it, the plan computed now would delete it; live_id differs (live id 101 in the plan file, 105 now)"}},
+		{name: "a change added beside another of its address", edit: func(saved, _ *Plan) {
+			saved.Changes = append(saved.Changes, Change{Address: Address{Kind: KindAPIKey, Name: "old"}, Action: Delete, LiveID: "101"})
+		}, want: []string{"api_key.old#101: the plan file would delete it; the plan computed now does not"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
