@@ -144,7 +144,7 @@ func requireAll(t *testing.T, what, got string, wants ...string) {
 }
 
 func TestApplyPlanFileUntamperedApplies(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -153,7 +153,7 @@ func TestApplyPlanFileUntamperedApplies(t *testing.T) {
 		{"apply -f modelslab.yaml PLANFILE", []string{"-f", "SPEC", "PLAN"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
+			parallel(t)
 			fx := newPlanFileFixture(t)
 			res := fx.apply(t, 0, tt.args...)
 			requireAll(t, "stdout", res.Stdout, "Apply complete:")
@@ -166,7 +166,7 @@ func TestApplyPlanFileUntamperedApplies(t *testing.T) {
 // its digest recomputed, is refused (exit 3) with the account untouched,
 // and the refusal names what differs and the rail the edit would break.
 func TestApplyPlanFileTampered(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	tests := []struct {
 		name string
 		edit func(fx *planFileFixture, f *planfile.File)
@@ -235,7 +235,7 @@ func TestApplyPlanFileTampered(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
+			parallel(t)
 			fx := newPlanFileFixture(t)
 			fx.reseal(t, func(f *planfile.File) { tt.edit(fx, f) })
 			res := fx.apply(t, cmdutil.ExitRefused, "PLAN")
@@ -263,7 +263,7 @@ func editSource(f *planfile.File, content string) {
 // -f modelslab.yaml, what a CI apply job runs, refuses the rest: the plan
 // is not the plan of the reviewed file.
 func TestApplyPlanFileCraftedWholeCloth(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	// craft writes the plan file of content, computed honestly against the
 	// live account, or fails when Compute itself refuses it.
 	craft := func(t *testing.T, fx *planFileFixture, content string, o plan.Options) {
@@ -284,7 +284,7 @@ func TestApplyPlanFileCraftedWholeCloth(t *testing.T) {
 	}
 
 	t.Run("a plan the rails refuse, with a plan that claims it does not", func(t *testing.T) {
-		t.Parallel()
+		parallel(t)
 		fx := newPlanFileFixture(t)
 		// The embedded file demotes the only admin; the saved plan says so
 		// too (as a hand-made update): the plan computed again is refused.
@@ -297,7 +297,7 @@ func TestApplyPlanFileCraftedWholeCloth(t *testing.T) {
 		requireAll(t, "stderr", res.Stderr, "refused by a safety rail", "min_admins")
 	})
 	t.Run("a consistent plan of another modelslab.yaml", func(t *testing.T) {
-		t.Parallel()
+		parallel(t)
 		fx := newPlanFileFixture(t)
 		// protect dropped and production left out: its plan deletes the
 		// key protect guarded in the reviewed file.
@@ -307,7 +307,7 @@ func TestApplyPlanFileCraftedWholeCloth(t *testing.T) {
 		requireAll(t, "stderr", res.Stderr, "was not made from "+fx.specPath, "differs from it at line 3", "nothing was changed")
 	})
 	t.Run("options the command line does not give", func(t *testing.T) {
-		t.Parallel()
+		parallel(t)
 		fx := newPlanFileFixture(t)
 		craft(t, fx, reviewedSpec, plan.Options{Replace: []string{"api_key.ci"}})
 		res := fx.apply(t, cmdutil.ExitRefused, "-f", "SPEC", "PLAN")
@@ -318,7 +318,7 @@ func TestApplyPlanFileCraftedWholeCloth(t *testing.T) {
 // TestApplyPlanFileReappliesItsOptions: without -f, the options a plan was
 // made with (--replace here) are recorded and used again to re-derive it.
 func TestApplyPlanFileReappliesItsOptions(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	fx := newPlanFileFixture(t)
 	s, err := spec.Load(fx.specPath)
 	if err != nil {
@@ -350,7 +350,7 @@ func TestApplyPlanFileReappliesItsOptions(t *testing.T) {
 // TestApplyPlanFileRefusedWhole: a file that is not exactly what plan wrote
 // is refused before anything is read from the account (exit 1).
 func TestApplyPlanFileRefusedWhole(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	tests := []struct {
 		name string
 		edit func(data []byte) []byte
@@ -369,7 +369,7 @@ func TestApplyPlanFileRefusedWhole(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
+			parallel(t)
 			fx := newPlanFileFixture(t)
 			data, err := os.ReadFile(fx.planPath)
 			if err != nil {
@@ -390,7 +390,7 @@ func TestApplyPlanFileRefusedWhole(t *testing.T) {
 // TestApplyPlanFileOfAnotherAccount: a plan made for another account (its
 // own token, the same API) is refused with the token's account untouched.
 func TestApplyPlanFileOfAnotherAccount(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	fx := newPlanFileFixture(t)
 	rival := fx.em.AddUser(emulator.UserSeed{Email: "rival@example.com", Username: "rival", Name: "Rival", Verified: true})
 	env := clitest.DemoEnv(fx.em)
@@ -418,3 +418,8 @@ func fetch(t *testing.T, em *emulatortest.Server, s *spec.Spec) *remote.State {
 	}
 	return live
 }
+
+// parallel would be t.Parallel: until the command tree shares no urfave/cli
+// state between in-process runs (the layout work of issue 10), parallel
+// runs race on the flags' destinations, so these tests run one at a time.
+func parallel(t *testing.T) { t.Helper() }
