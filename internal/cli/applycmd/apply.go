@@ -107,7 +107,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 		),
 		Action: func(c *cli.Context) error {
 			planFile, err := planFileArg(c)
-			if errors.Is(err, errHelpShown) {
+			if errors.Is(err, cmdutil.ErrHelpShown) {
 				return nil
 			}
 			if err != nil {
@@ -143,55 +143,13 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 	}
 }
 
-// errHelpShown is planFileArg's answer to a --help after PLANFILE, once the
-// help is printed.
-var errHelpShown = errors.New("help shown")
-
 // planFileArg returns the PLANFILE of `mlabctl apply` ("" for none) after
-// applying the flags that follow it. urfave/cli, like Go's flag package,
-// stops parsing flags at the first positional argument, so
-// `mlabctl apply plan.bin --auto-approve` would leave --auto-approve as a
-// second argument; CONTRACT.md's synopsis puts the flags after PLANFILE, and
-// users type them there. Each one is set on the command's own flag set, so
-// it behaves exactly as it would before PLANFILE. After a "--" that follows
-// PLANFILE everything is an argument (a "--" before PLANFILE is consumed by
-// urfave/cli and cannot be seen here).
+// applying the flags that follow it (cmdutil.ArgsAndFlags): CONTRACT.md's
+// synopsis puts the flags after PLANFILE, and users type them there.
 func planFileArg(c *cli.Context) (string, error) {
-	args := c.Args().Slice()
-	var positional []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			positional = append(positional, args[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			positional = append(positional, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if name == "h" || name == "help" {
-			_ = cli.ShowCommandHelp(c.Lineage()[1], c.Command.Name)
-			return "", errHelpShown
-		}
-		f := cmdutil.FindFlag(c.Command.Flags, name)
-		if f == nil {
-			return "", cmdutil.UsageErrorf("flag provided but not defined: %s (after PLANFILE); see mlabctl apply --help", a)
-		}
-		if _, isBool := f.(*cli.BoolFlag); isBool {
-			if !hasValue {
-				value = "true"
-			}
-		} else if !hasValue {
-			if i+1 == len(args) {
-				return "", cmdutil.UsageErrorf("flag needs an argument: %s", a)
-			}
-			i++
-			value = args[i]
-		}
-		if err := c.Set(name, value); err != nil {
-			return "", cmdutil.UsageErrorf("invalid value %q for flag %s: %w", value, a, err)
-		}
+	positional, err := cmdutil.ArgsAndFlags(c)
+	if err != nil {
+		return "", err
 	}
 	switch len(positional) {
 	case 0:
@@ -199,15 +157,7 @@ func planFileArg(c *cli.Context) (string, error) {
 	case 1:
 		return positional[0], nil
 	}
-	return "", cmdutil.UsageErrorf("apply takes at most one PLANFILE, got %d arguments: %s", len(positional), strings.Join(quoteAll(positional), " "))
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
+	return "", cmdutil.UsageErrorf("apply takes at most one PLANFILE, got %d arguments: %s", len(positional), strings.Join(cmdutil.QuoteAll(positional), " "))
 }
 
 // run is `mlabctl apply`.
