@@ -182,15 +182,7 @@ func TestRunScriptsParse(t *testing.T) {
 	requireTool(t, "bash")
 	files := append(workflowFiles(t), "action.yml")
 	for _, path := range files {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var root yaml.Node
-		if err := yaml.Unmarshal(data, &root); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		scripts := runScripts(&root)
+		scripts := fileRunScripts(t, path)
 		if len(scripts) == 0 {
 			t.Errorf("%s: no run scripts found; every workflow and the action run mlabctl from a script", path)
 		}
@@ -202,6 +194,20 @@ func TestRunScriptsParse(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fileRunScripts returns the `run:` scripts of the YAML file at path.
+func fileRunScripts(t *testing.T, path string) []*yaml.Node {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return runScripts(&root)
 }
 
 // runScripts returns the scalar values of every `run:` key.
@@ -357,15 +363,7 @@ func TestWorkflowsPassActionlintAndShellcheck(t *testing.T) {
 		t.Errorf("actionlint: %v\n%s", err, out)
 	}
 	for _, path := range files {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var root yaml.Node
-		if err := yaml.Unmarshal(data, &root); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		for _, s := range runScripts(&root) {
+		for _, s := range fileRunScripts(t, path) {
 			// As the runner runs it: bash -e -o pipefail.
 			cmd := exec.Command("shellcheck", "--shell=bash", "--severity=style", "-")
 			cmd.Stdin = strings.NewReader("set -eo pipefail\n" + s.Value)
