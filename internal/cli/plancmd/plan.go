@@ -46,8 +46,6 @@ type Options struct {
 	Format string
 	// Color enables ANSI colour in the text output.
 	Color bool
-	// Plan are --replace and --target.
-	Plan plan.Options
 
 	IO     *iostreams.IOStreams
 	GitHub ghactions.Runner
@@ -55,6 +53,10 @@ type Options struct {
 	Now func() time.Time
 	// Version is mlabctl's version, recorded in plan files.
 	Version string
+	// PlanOptions are the plan options of the command line (--replace,
+	// --target), recorded in the plan file so that apply re-derives the
+	// plan with the same ones.
+	PlanOptions plan.Options
 
 	// LoadSpec loads modelslab.yaml (-f); API opens the session.
 	LoadSpec func() (*spec.Spec, error)
@@ -76,11 +78,12 @@ deleted in the same apply, whatever rotate_overlap says); a protected key is ref
 (exit 3). --target ADDRESS|SECTION limits the plan to those changes (api_key.ci,
 team_member.a@b.c, api_keys, team, profile, …); the plan says it is partial, and the
 rails still reason about the whole account. Both are repeatable; a value that names
-nothing is an error (exit 1).
+nothing is an error (exit 1). A plan file records them.
 
---out PLANFILE saves the plan with a fingerprint of the live state it was made from
-(mode 0600, no secrets); 'mlabctl apply PLANFILE' applies exactly that plan, or refuses
-if the account changed since. PLANFILE may replace an earlier plan file, never
+--out PLANFILE saves the plan with the modelslab.yaml it was made from and a fingerprint
+of the live state (mode 0600, no secrets), sealed by a digest; 'mlabctl apply PLANFILE'
+applies exactly that plan, or refuses if the account changed since, and 'mlabctl show
+PLANFILE' prints it again. PLANFILE may replace an earlier plan file, never
 modelslab.yaml or any other file; --out does not go with --emulator, whose plans
 cannot be applied later. Under GitHub Actions the markdown plan is appended to the
 step summary and the outputs has_changes, create, update, delete and replace are set.
@@ -104,7 +107,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 				DetailedExitCode: c.Bool(flagDetailedExitCode),
 				Format:           c.String(cmdutil.FlagOutput),
 				Color:            f.ColorEnabled(c),
-				Plan:             cmdutil.PlanOptionsOf(c),
+				PlanOptions:      cmdutil.PlanOptionsOf(c),
 				IO:               f.IO,
 				GitHub:           f.GitHub(),
 				Now:              f.Clock(),
@@ -156,15 +159,7 @@ func run(ctx context.Context, o Options) error {
 	}
 
 	if o.Out != "" {
-		f := &planfile.File{
-			FormatVersion:  plan.FormatVersion,
-			MlabctlVersion: o.Version,
-			SpecHash:       s.Hash,
-			CreatedAt:      o.Now().UTC(),
-			Sections:       planfile.SectionsOf(plan.FetchOptionsFor(s)),
-			Plan:           p,
-			Fingerprints:   plan.Fingerprints(live),
-		}
+		f := planfile.New(p, planfile.Made{Spec: s, Live: live, Options: o.PlanOptions, Version: o.Version, Now: o.Now()})
 		if err := planfile.Write(o.Out, f); err != nil {
 			return err
 		}
@@ -235,7 +230,7 @@ func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *rem
 	if live.BaseURL == "" {
 		live.BaseURL = sess.BaseURL
 	}
-	p, err := plan.ComputeWith(s, live, o.Now(), o.Plan)
+	p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
 	if err != nil {
 		return nil, nil, cmdutil.ComputeError(err, o.IO.ErrOut, o.GitHub)
 	}
