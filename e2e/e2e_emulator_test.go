@@ -27,8 +27,15 @@ type runningEmulator struct {
 // startEmulatorBinary runs the binary with args and waits for its banner.
 func startEmulatorBinary(t *testing.T, args ...string) *runningEmulator {
 	t.Helper()
+	return startEmulatorBinaryEnv(t, nil, args...)
+}
+
+// startEmulatorBinaryEnv is startEmulatorBinary with env added to the
+// process's environment (MLABCTL_TEST_NOW, say).
+func startEmulatorBinaryEnv(t *testing.T, env map[string]string, args ...string) *runningEmulator {
+	t.Helper()
 	cmd := exec.Command(binPath, append([]string{"emulator", "--listen", "127.0.0.1:0"}, args...)...)
-	cmd.Env = childEnv(t, nil)
+	cmd.Env = childEnv(t, env)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
