@@ -49,3 +49,15 @@ func TestParallelRunsShareNothing(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d runs of %d command lines at once", rounds*len(lines), len(lines))
 }
+
+// TestMalformedTestClockStopsEveryCommand: a MLABCTL_TEST_NOW that is not
+// RFC 3339 stops any command before it runs (exit 1), naming the variable.
+func TestMalformedTestClockStopsEveryCommand(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"validate", "-f", "../../examples/modelslab.yaml"}, {"fmt", "--check", "-f", "../../examples/modelslab.yaml"}, {"version"}} {
+		res := clitest.Mlabctl(t, map[string]string{"MLABCTL_TEST_NOW": "next tuesday"}, args...)
+		if res.Code != 1 || res.Stdout != "" || !strings.Contains(res.Stderr, `MLABCTL_TEST_NOW="next tuesday" is not an RFC 3339 time`) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 naming the variable", args, res.Code, res.Stdout, res.Stderr)
+		}
+	}
+}
