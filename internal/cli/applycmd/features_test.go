@@ -378,3 +378,31 @@ func TestApplyPlanFileRefusesPlanOptions(t *testing.T) {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// TestApplyPrintsSpecWarnings: the warnings of the file apply plans from
+// are printed on stderr (and annotated under GitHub Actions), for -f FILE
+// and for the modelslab.yaml a PLANFILE embeds; they stop nothing.
+func TestApplyPrintsSpecWarnings(t *testing.T) {
+	t.Parallel()
+	d := newClockedDemo(t)
+	file := specOrExample(t, `version: 1
+api_keys:
+  - name: ci
+    notes: Used by GitHub Actions
+ignore:
+  api_keys: ["c*", "production", "dashboard-*", "old-key"]
+`)
+	planFile := filepath.Join(t.TempDir(), "modelslab.plan")
+	for _, args := range [][]string{
+		{"apply", "-f", file, "--auto-approve"},
+		{"plan", "-f", file, "--out", planFile},
+		{"apply", planFile, "--auto-approve"},
+	} {
+		env := clitest.ClockEnv(clitest.DemoEnv(d.em), d.clock.Now())
+		env["GITHUB_ACTIONS"] = "true"
+		res := clitest.Mlabctl(t, env, args...)
+		if res.Code != 0 || !strings.Contains(res.Stderr, `:6:14: warning: `) || !strings.Contains(res.Stderr, "::warning file=") {
+			t.Errorf("%v: exit %d, want 0 with the file's warning on stderr:\n%s", args, res.Code, res.Stderr)
+		}
+	}
+}

@@ -120,6 +120,9 @@ func planFileSpec(o Options, f *planfile.File) (*spec.Spec, error) {
 		fmt.Fprintf(o.IO.ErrOut, "Error: the modelslab.yaml embedded in plan file %s is not valid for this mlabctl; make a new plan; nothing was changed\n", o.PlanFile)
 		return nil, cmdutil.Reported(cmdutil.ExitError)
 	}
+	if err == nil {
+		cmdutil.PrintSpecWarnings(s, o.IO.ErrOut, o.GitHub)
+	}
 	return s, err
 }
 

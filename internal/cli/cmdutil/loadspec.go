@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
+	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
 )
@@ -40,9 +41,16 @@ func LoadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spe
 	case err != nil:
 		return nil, err
 	}
+	PrintSpecWarnings(s, stderr, gh)
+	return s, nil
+}
+
+// PrintSpecWarnings prints the warnings of a valid spec, one a line as
+// FILE:LINE:COL: warning: message, and as ::warning annotations under
+// GitHub Actions.
+func PrintSpecWarnings(s *spec.Spec, stderr io.Writer, gh ghactions.Runner) {
 	for _, d := range s.Warnings {
-		fmt.Fprintln(stderr, d.Warning())
+		fmt.Fprintln(stderr, iostreams.SanitizeMessage(d.Warning()))
 		gh.Warning(d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message())
 	}
-	return s, nil
 }
