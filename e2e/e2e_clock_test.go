@@ -54,15 +54,7 @@ func TestClockDrivesARotationAcrossDays(t *testing.T) {
 	dir := t.TempDir()
 	state := filepath.Join(dir, "emulator.json")
 	secrets := filepath.Join(dir, "secrets.json")
-	spec := writeTestFile(t, dir, "modelslab.yaml", `version: 1
-api_keys:
-  - name: ci
-    notes: Used by GitHub Actions
-    rotate_after: 90d
-    rotate_overlap: 7d
-ignore:
-  api_keys: ["production", "dashboard-*", "old-key"]
-`)
+	spec := "internal/cli/applycmd/testdata/rotation.yaml" // the in-process rotation test's file
 	day0 := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	at := func(tm time.Time) map[string]string {
 		return map[string]string{"MLABCTL_TEST_NOW": tm.Format(time.RFC3339)}

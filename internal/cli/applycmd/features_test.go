@@ -26,17 +26,9 @@ import (
 // start is when every test's clock starts.
 var start = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 
-// rotationSpec rotates the demo's ci key (120 days old) with an overlap,
+// rotationFile rotates the demo's ci key (120 days old) with an overlap,
 // leaving the demo's other keys alone.
-const rotationSpec = `version: 1
-api_keys:
-  - name: ci
-    notes: Used by GitHub Actions
-    rotate_after: 90d
-    rotate_overlap: 7d
-ignore:
-  api_keys: ["production", "dashboard-*", "old-key"]
-`
+const rotationFile = "testdata/rotation.yaml"
 
 // clockedDemo is the demo account on an emulator whose clock the test
 // moves, and the environment of a run at the same time.
@@ -143,10 +135,7 @@ func TestApplyRotationWithOverlap(t *testing.T) {
 	demo := srv.SeedDemo()
 	dir := t.TempDir()
 	secrets := filepath.Join(dir, "secrets.json")
-	file := filepath.Join(dir, "modelslab.yaml")
-	if err := os.WriteFile(file, []byte(rotationSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file := rotationFile
 	watch := &keyWatch{t: t, srv: srv, username: demo.Username, name: "ci", secrets: secrets}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		srv.ServeHTTP(w, r)
