@@ -103,7 +103,7 @@ func TestErrorMessagesAreSanitized(t *testing.T) {
 	if strings.ContainsAny(res.Stderr, "\x1b\r") {
 		t.Errorf("stderr carries raw control characters: %q", res.Stderr)
 	}
-	if !strings.Contains(res.Stderr, `evil\u001b[2K\u000dFAKE`) {
+	if !strings.Contains(res.Stderr, `evil\u001b[2K\rFAKE`) {
 		t.Errorf("stderr %q does not show the escaped name", res.Stderr)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/emulatorcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/exportcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/internal/cli/plancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/schemacmd"
 	"github.com/mlabctl/mlabctl/internal/cli/validatecmd"
@@ -39,8 +40,12 @@ func Run(ctx context.Context, args []string, f *cmdutil.Factory) int {
 	code := cmdutil.ExitCode(err)
 	// Errors that were already reported (diagnostics, a refused plan that
 	// printed its reasons) carry no further message.
+	// The message is escaped here, whatever it quotes: each line with
+	// safetext.Line, every line after the first indented, so that a line
+	// break from live text can never start a line of its own (a workflow
+	// command under GitHub Actions).
 	if msg := err.Error(); msg != "" && !errors.Is(err, cmdutil.ErrReported) {
-		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", iostreams.SanitizeMessage(msg))
+		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", safetext.Message(msg))
 	}
 	return code
 }

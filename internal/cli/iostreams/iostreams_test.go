@@ -60,10 +60,3 @@ func TestReadHidden(t *testing.T) {
 	}
 	s.SaveTerminal()() // no terminal: a no-op
 }
-
-func TestSanitizeMessage(t *testing.T) {
-	got := SanitizeMessage("first \x1b[2K line\nsecond\rline")
-	if want := `first \u001b[2K line` + "\n" + `second\u000dline`; got != want {
-		t.Errorf("SanitizeMessage = %q, want %q", got, want)
-	}
-}

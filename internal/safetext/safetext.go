@@ -1,0 +1,158 @@
+package safetext
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Line returns s escaped to be printed anywhere inside one line:
+//
+//   - a line feed and a carriage return are shown as `\n` and `\r`, so that
+//     a message holding them stays one line (a CI runner starts a new line
+//     at either);
+//   - other control characters (ESC, which could move the cursor or recolour
+//     the screen), invisible format characters, bidirectional overrides and
+//     the Unicode line and paragraph separators are shown as `\uXXXX` (or
+//     `\UXXXXXXXX` beyond the Basic Multilingual Plane), and
+//     bytes that are not UTF-8 as `\xXX`; tabs are kept;
+//   - a "::" that would begin the line (after white space), which GitHub
+//     Actions reads as a workflow command, is shown as `\u003a:`; and the
+//     "[" of "##[", "##vso[" and "##teamcity[", which the GitHub Actions
+//     runner (its legacy form), Azure Pipelines and TeamCity honour anywhere
+//     in a line, as `\u005b`.
+//
+// Text with none of these is returned unchanged. Line(Line(s)) == Line(s).
+func Line(s string) string {
+	if isSafe(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	lead := len(s) - len(strings.TrimLeftFunc(s, keptSpace))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			b.WriteString(`\x`)
+			writeHex(&b, uint32(s[i]), 2)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case unsafeRune(r) && r > 0xffff:
+			b.WriteString(`\U`)
+			writeHex(&b, uint32(r), 8)
+		case unsafeRune(r):
+			b.WriteString(`\u`)
+			writeHex(&b, uint32(r), 4)
+		case i == lead && strings.HasPrefix(s[i:], "::"):
+			b.WriteString(`\u003a`)
+		case r == '[' && endsWithCommandPrefix(s[:i]):
+			b.WriteString(`\u005b`)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// isSafe reports whether Line would return s unchanged.
+func isSafe(s string) bool {
+	if strings.HasPrefix(strings.TrimLeftFunc(s, keptSpace), "::") {
+		return false
+	}
+	if strings.Contains(s, "##") && hasCommandPrefix(s) {
+		return false
+	}
+	// Fast path: printable ASCII, the common case of names and notes.
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		} else if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	if ascii {
+		return true
+	}
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unsafeRune(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// unsafeRune reports whether r must not be printed raw.
+func unsafeRune(r rune) bool {
+	if r == '\t' {
+		return false
+	}
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+}
+
+// keptSpace reports whether r is white space that Line prints raw: a
+// runner trims it (the GitHub Actions runner reads a workflow command after
+// String.TrimStart, which trims all Unicode white space), so a "::" after
+// it still begins the line.
+func keptSpace(r rune) bool { return unicode.IsSpace(r) && !unsafeRune(r) }
+
+// commandPrefixes are what CI runners read as the start of a command
+// anywhere in a line, each followed by "[": GitHub Actions' legacy form
+// ("##[error]…", actions/runner ActionCommand.TryParse), Azure Pipelines'
+// "##vso[…]" and TeamCity's "##teamcity[…]". Azure matches its prefix in
+// any case.
+var commandPrefixes = []string{"##", "##vso", "##teamcity"}
+
+// endsWithCommandPrefix reports whether before ends with a command prefix,
+// so that a "[" after it would complete one.
+func endsWithCommandPrefix(before string) bool {
+	for _, p := range commandPrefixes {
+		if len(before) >= len(p) && strings.EqualFold(before[len(before)-len(p):], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCommandPrefix reports whether s holds a command prefix followed by "[".
+func hasCommandPrefix(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '[' && endsWithCommandPrefix(s[:i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Message escapes msg, a message mlabctl composed (which may quote live
+// text), to be printed after a prefix such as "Error: ": each line is
+// escaped with Line, and every line after the first is indented by at least
+// two spaces. mlabctl's own multi-line messages (a list of reasons) are
+// indented already and print unchanged; a line break that slipped into a
+// message from live text can then only continue the message, never start a
+// line of its own (a workflow command, or a fake "Plan: …" line).
+func Message(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		l = Line(l)
+		if i > 0 && l != "" && !strings.HasPrefix(l, "  ") {
+			l = "  " + l
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
+}
+
+func writeHex(b *strings.Builder, v uint32, digits int) {
+	const hex = "0123456789abcdef"
+	for shift := (digits - 1) * 4; shift >= 0; shift -= 4 {
+		b.WriteByte(hex[(v>>uint(shift))&0xf])
+	}
+}
