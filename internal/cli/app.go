@@ -12,11 +12,11 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/emulatorcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/exportcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
-	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/internal/cli/plancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/schemacmd"
 	"github.com/mlabctl/mlabctl/internal/cli/validatecmd"
 	"github.com/mlabctl/mlabctl/internal/cli/versioncmd"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	urfave "github.com/urfave/cli/v2"
 )
 
