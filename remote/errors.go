@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mlabctl/mlabctl/internal/safetext"
 )
 
 // Error codes of the API (API.md, "Envelope").
@@ -64,6 +66,11 @@ type APIError struct {
 // Error reads like
 //
 //	POST /api-keys: 422 validation_error: The given data was invalid (name: has already been taken) [request_id req-1]
+//
+// It is one line whatever the server sent: its message, details, code and
+// request id are escaped with safetext.Line, so that a line break in them
+// stays inside the message (shown as \n) and cannot start a line of its own
+// in a terminal or a CI log (a `::error::` workflow command).
 func (e *APIError) Error() string {
 	var b strings.Builder
 	if e.Method != "" || e.Path != "" {
@@ -102,7 +109,7 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		b.WriteString(" [request_id " + e.RequestID + "]")
 	}
-	return b.String()
+	return safetext.Line(b.String())
 }
 
 // detailText renders the details worth a user's eye: field errors of a
