@@ -30,6 +30,8 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, version 
 // Run executes one invocation of mlabctl (args[0] is the program name) with
 // f, and returns its exit code. Errors are printed here, once, on stderr.
 func Run(ctx context.Context, args []string, f *cmdutil.Factory) int {
+	flush := f.GuardStreams()
+	defer flush()
 	err := f.CheckEnv()
 	if err == nil {
 		err = NewApp(f).RunContext(ctx, args)

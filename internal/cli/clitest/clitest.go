@@ -50,6 +50,9 @@ type Invocation struct {
 	// terminals (prompts, progress lines, secrets shown once). Colour
 	// follows StdoutTTY unless Env sets NO_COLOR.
 	StdinTTY, StdoutTTY bool
+	// StdoutFile makes stdout pretend to be redirected to a file
+	// (`> apply.log`) rather than a pipe, which it is otherwise.
+	StdoutFile bool
 	// Now is the run's clock; nil means time.Now.
 	Now func() time.Time
 	// RetryBackoff is the API client's first retry wait; 0 means 1ms.
@@ -93,6 +96,7 @@ func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builde
 	ios.Out, ios.ErrOut = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	ios.SetStdinTTY(inv.StdinTTY)
 	ios.SetStdoutTTY(inv.StdoutTTY)
+	ios.SetStdoutFile(inv.StdoutFile)
 	env := inv.Env
 	now := inv.Now
 	if now == nil {

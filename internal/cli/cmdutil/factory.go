@@ -126,6 +126,32 @@ func (f *Factory) GitHub() ghactions.Runner {
 	return ghactions.New(f.Getenv, f.IO.ErrOut)
 }
 
+// GuardStreams puts a ghactions.Guard on the streams the GitHub Actions
+// runner reads as mlabctl writes them: stderr, and stdout unless it is
+// redirected to a file, where a workflow command is inert and the output
+// must stay byte for byte what was rendered. Outside GitHub Actions it does
+// nothing. Live text is escaped where it is printed (safetext); the guard
+// is the backstop for whatever is left, so that nothing mlabctl prints
+// becomes a workflow command it did not mean. The Runner of GitHub writes
+// its own commands through the guard, on lines of their own. flush writes
+// what the guards hold at the end of the run.
+func (f *Factory) GuardStreams() (flush func()) {
+	if !f.GitHub().Enabled() {
+		return func() {}
+	}
+	errGuard := ghactions.NewGuard(f.IO.ErrOut)
+	f.IO.ErrOut = errGuard
+	if f.IO.IsStdoutFile() {
+		return func() { _ = errGuard.Flush() }
+	}
+	outGuard := ghactions.NewGuard(f.IO.Out)
+	f.IO.Out = outGuard
+	return func() {
+		_ = outGuard.Flush()
+		_ = errGuard.Flush()
+	}
+}
+
 // UserAgent is the User-Agent of every request.
 func (f *Factory) UserAgent() string { return "mlabctl/" + f.Build.Version }
 

@@ -22,6 +22,9 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdinTTY, stdoutTTY bool
+	// stdoutFile: stdout is redirected to a file or a device that is not a
+	// terminal (see IsStdoutFile).
+	stdoutFile bool
 	// stdinFile is In when it is a terminal of this process (System); nil
 	// in tests.
 	stdinFile *os.File
@@ -37,6 +40,7 @@ func System() *IOStreams {
 	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	s.stdinTTY = isTerminal(os.Stdin)
 	s.stdoutTTY = isTerminal(os.Stdout)
+	s.stdoutFile = !s.stdoutTTY && isFile(os.Stdout)
 	if s.stdinTTY {
 		s.stdinFile = os.Stdin
 	}
@@ -53,6 +57,16 @@ func Test(in string) (s *IOStreams, stdout, stderr *bytes.Buffer) {
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
+// isFile reports whether f is a regular file or a device (such as
+// /dev/null), not a pipe or a socket.
+func isFile(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	return fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0
+}
+
 // IsStdinTTY reports whether stdin is a terminal: a command may ask there.
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
 
@@ -60,6 +74,16 @@ func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
 // progress lines and colours are welcome, and a piped stdout (a log, another
 // program) gets neither.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// IsStdoutFile reports whether stdout is redirected to a file (or a device
+// such as /dev/null) rather than a terminal or a pipe: what is written there
+// is read later, if ever, and not as it is written, by a person (through
+// `| tee`) or a CI runner. Tests' stdout is a pipe unless SetStdoutFile.
+func (s *IOStreams) IsStdoutFile() bool { return s.stdoutFile }
+
+// SetStdoutFile makes a test's stdout pretend to be a redirected file (or
+// not); a terminal stdout is never a file.
+func (s *IOStreams) SetStdoutFile(file bool) { s.stdoutFile = file && !s.stdoutTTY }
 
 // SetStdinTTY makes a test's stdin pretend to be a terminal (or not).
 func (s *IOStreams) SetStdinTTY(tty bool) { s.stdinTTY = tty }
