@@ -12,6 +12,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -245,10 +246,11 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	case rep.Email != "":
 		who = " as " + rep.Email
 	}
+	// The account and email come from the server: one line each.
 	if in.Headline != "" {
-		fmt.Fprintf(w, "%s.\n", in.Headline)
+		fmt.Fprintf(w, "%s.\n", safetext.Line(in.Headline))
 	} else {
-		fmt.Fprintf(w, "%s%s.\n", in.Action, who)
+		fmt.Fprintf(w, "%s%s.\n", in.Action, safetext.Line(who))
 	}
 	name := ""
 	if rep.Token.Name != "" {
@@ -263,14 +265,17 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	default:
 		fmt.Fprintf(w, "The token was not saved (pass --%s FILE or --%s to keep it); it stays valid until it expires or is revoked (mlabctl auth tokens list).\n", flagTokenFile, flagPrintToken)
 	}
+	// A command without --secrets-out (login) reports no API key in text:
+	// the one its answer carries is an existing key of the account,
+	// unnamed, and apply manages keys by name; a bare "API key ml-…" line
+	// would only raise the question of what to do with it. The JSON report
+	// still has its masked form.
 	if rep.APIKey != nil {
 		switch {
 		case rep.APIKey.File != "":
 			fmt.Fprintf(w, "API key %s saved to %s as %q (mode 0600).\n", rep.APIKey.Masked, rep.APIKey.File, rep.APIKey.Name)
 		case offerSecretsOut:
 			fmt.Fprintf(w, "API key %s (pass --%s FILE to save it).\n", rep.APIKey.Masked, flagSecretsOut)
-		default:
-			fmt.Fprintf(w, "API key %s.\n", rep.APIKey.Masked)
 		}
 	}
 	return nil

@@ -29,6 +29,8 @@ func TestWriteTokenTable(t *testing.T) {
 		{name: "pipe", tokens: tokens, want: "" +
 			"5\tdemo\t*\ttrue\t2026-11-01 09:30\t-\tnever\n" +
 			"12\tmlabctl-plan\tapi-keys:read,profile:read\tfalse\t2026-11-01 09:30\t2026-11-01 09:30\t2026-11-08 09:30\n"},
+		{name: "hostile names stay in their cell", tokens: []remote.AccessToken{{ID: "7", Name: "a\tb\n::error::x\x1b[2K", Scopes: []string{"*"}}}, want: "" +
+			"7\ta\\tb\\n::error::x\\u001b[2K\t*\tfalse\t-\t-\tnever\n"},
 		{name: "terminal, none", terminal: true, want: "No access tokens.\n"},
 		{name: "pipe, none", want: ""},
 	} {

@@ -53,6 +53,9 @@ type Invocation struct {
 	// StdoutFile makes stdout pretend to be redirected to a file
 	// (`> apply.log`) rather than a pipe, which it is otherwise.
 	StdoutFile bool
+	// Password answers a no-echo prompt (a password typed at the
+	// terminal); nil means there is none. It needs StdinTTY.
+	Password func() ([]byte, error)
 	// Now is the run's clock; nil means time.Now.
 	Now func() time.Time
 	// RetryBackoff is the API client's first retry wait; 0 means 1ms.
@@ -97,6 +100,9 @@ func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builde
 	ios.SetStdinTTY(inv.StdinTTY)
 	ios.SetStdoutTTY(inv.StdoutTTY)
 	ios.SetStdoutFile(inv.StdoutFile)
+	if inv.Password != nil {
+		ios.SetHiddenInput(inv.Password)
+	}
 	env := inv.Env
 	now := inv.Now
 	if now == nil {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -109,34 +108,48 @@ var errNoTerminal = errors.New("stdin is not a terminal")
 // ReadHidden reads one line typed at the terminal without echo (a
 // password), and gives up when ctx is cancelled (Ctrl-C): the terminal is
 // then restored and the blocked read abandoned, since the process is about
-// to exit. term.ReadPassword itself never returns on a signal, and leaves
-// echo off if the process just dies.
+// to exit, and the error says "interrupted at the password prompt" (it
+// wraps ctx's error). term.ReadPassword itself never returns on a signal,
+// and leaves echo off if the process just dies.
 func (s *IOStreams) ReadHidden(ctx context.Context) ([]byte, error) {
-	if s.hidden != nil {
-		return s.hidden()
+	read, restore := s.hidden, func() {}
+	if read == nil {
+		if s.stdinFile == nil {
+			return nil, errNoTerminal
+		}
+		f := s.stdinFile
+		restore = saveTerminal(f)
+		read = func() ([]byte, error) { return term.ReadPassword(int(f.Fd())) }
 	}
-	if s.stdinFile == nil {
-		return nil, errNoTerminal
-	}
-	f := s.stdinFile
-	restore := saveTerminal(f)
 	type result struct {
 		line []byte
 		err  error
 	}
-	read := make(chan result, 1)
+	done := make(chan result, 1)
 	go func() {
-		line, err := term.ReadPassword(int(f.Fd()))
-		read <- result{line, err}
+		line, err := read()
+		done <- result{line, err}
 	}()
 	select {
-	case r := <-read:
+	case r := <-done:
 		return r.line, r.err
 	case <-ctx.Done():
 		restore()
-		return nil, fmt.Errorf("interrupted at the password prompt: %w", ctx.Err())
+		return nil, &InterruptedError{At: "the password prompt", Cause: ctx.Err()}
 	}
 }
+
+// InterruptedError is a prompt given up on Ctrl-C (or SIGTERM): its message
+// says so in words, not "context canceled", and it wraps the context's
+// error for errors.Is.
+type InterruptedError struct {
+	// At is where the user was ("the password prompt").
+	At    string
+	Cause error
+}
+
+func (e *InterruptedError) Error() string { return "interrupted at " + e.At }
+func (e *InterruptedError) Unwrap() error { return e.Cause }
 
 // ReadLine reads one line from stdin (an answer to a prompt) without its
 // line ending, or gives up with ctx's error when ctx is done first; the
