@@ -78,11 +78,11 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 // such as /dev/null) rather than a terminal or a pipe: what is written there
 // is read later, if ever, and not as it is written, by a person (through
 // `| tee`) or a CI runner. Tests' stdout is a pipe unless SetStdoutFile.
-func (s *IOStreams) IsStdoutFile() bool { return s.stdoutFile }
+func (s *IOStreams) IsStdoutFile() bool { return s.stdoutFile && !s.stdoutTTY }
 
 // SetStdoutFile makes a test's stdout pretend to be a redirected file (or
 // not); a terminal stdout is never a file.
-func (s *IOStreams) SetStdoutFile(file bool) { s.stdoutFile = file && !s.stdoutTTY }
+func (s *IOStreams) SetStdoutFile(file bool) { s.stdoutFile = file }
 
 // SetStdinTTY makes a test's stdin pretend to be a terminal (or not).
 func (s *IOStreams) SetStdinTTY(tty bool) { s.stdinTTY = tty }
