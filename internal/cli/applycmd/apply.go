@@ -312,7 +312,7 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 		p, err := plan.Compute(s, live, o.Now())
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
 		}
 		return sess, s, p, live, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
 )
@@ -29,7 +30,8 @@ func LoadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spe
 	switch {
 	case errors.As(err, &diags):
 		for _, d := range diags {
-			fmt.Fprintln(stderr, d.String())
+			// A diagnostic may quote the file's text: one line each.
+			fmt.Fprintln(stderr, safetext.Line(d.String()))
 			gh.Error(d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message())
 		}
 		return nil, Reported(ExitError)

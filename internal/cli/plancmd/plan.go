@@ -226,17 +226,8 @@ func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *rem
 		live.BaseURL = sess.BaseURL
 	}
 	p, err := plan.Compute(s, live, o.Now())
-	var rail *plan.RailError
-	if errors.As(err, &rail) {
-		for _, pr := range rail.Problems {
-			fmt.Fprintln(o.IO.ErrOut, pr.String())
-			o.GitHub.Error(pr.Pos.File, pr.Pos.Line, pr.Pos.Col, pr.Message)
-		}
-		fmt.Fprintf(o.IO.ErrOut, "Error: the plan is refused by %s; nothing was changed.\n", problemsPhrase(len(rail.Problems)))
-		return nil, nil, cmdutil.Reported(cmdutil.ExitRefused)
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
 	}
 	return p, live, nil
 }
@@ -267,11 +258,4 @@ func reportToGitHub(o Options, p *plan.Plan) {
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "Warning: writing the GitHub step outputs ($GITHUB_OUTPUT): %v\n", err)
 	}
-}
-
-func problemsPhrase(n int) string {
-	if n == 1 {
-		return "a safety rail (1 problem above)"
-	}
-	return fmt.Sprintf("safety rails (%d problems above)", n)
 }

@@ -1,0 +1,139 @@
+package cli_test
+
+// The rough edges a new user hit (issue 14), each held by a test that runs
+// whole command lines in-process (clitest) against an emulator.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+)
+
+// writeFile writes content to name in a fresh directory and returns its
+// path.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestWrongPinIsAFileError: an `id:` that names no live key is a mistake in
+// modelslab.yaml, reported at its FILE:LINE and exiting 1 like any invalid
+// file, not "refused by safety rails" (3), by plan and by apply alike.
+func TestWrongPinIsAFileError(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t)
+	file := writeFile(t, "modelslab.yaml", "version: 1\napi_keys:\n  - name: batch-jobs\n    id: 999999\nignore:\n  api_keys: [\"*\"]\n")
+	for _, args := range [][]string{
+		{"plan", "-f", file},
+		{"plan", "--detailed-exitcode", "-f", file},
+		{"apply", "--auto-approve", "-f", file},
+	} {
+		t.Run(strings.Join(args[:len(args)-2], " "), func(t *testing.T) {
+			before, _ := em.Snapshot(em.Demo.Username)
+			res := clitest.Mlabctl(t, clitest.DemoEnv(em), args...)
+			if res.Code != cmdutil.ExitError {
+				t.Errorf("exit %d, want 1\n%s", res.Code, res.Stderr)
+			}
+			want := file + `:3:5: API key "batch-jobs" is pinned to id 999999, which is not a live key of account "acme-bot"; fix the id, or remove "id:" to create a new key` + "\n" +
+				"Error: fix " + file + " (1 error above) and plan again; nothing was changed.\n"
+			if res.Stderr != want {
+				t.Errorf("stderr:\n%s\nwant:\n%s", res.Stderr, want)
+			}
+			assertUnchanged(t, em, before)
+		})
+	}
+}
+
+// assertUnchanged fails unless the demo account is as it was.
+func assertUnchanged(t *testing.T, em *emulatortest.Server, before emulator.Account) {
+	t.Helper()
+	after, _ := em.Snapshot(em.Demo.Username)
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("the account changed (-before +after):\n%s", diff)
+	}
+}
+
+// TestBooleanEnvironment: MLABCTL_DEBUG takes the booleans people write,
+// in any case, and anything else is a clear error (exit 1), never a
+// strconv message; validate needs no network and still checks it.
+func TestBooleanEnvironment(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, "modelslab.yaml", "version: 1\n")
+	for _, v := range []string{"1", "0", "true", "FALSE", "yes", "No", "on", "OFF", ""} {
+		res := clitest.Mlabctl(t, map[string]string{cmdutil.EnvDebug: v}, "validate", "-f", file)
+		if res.Code != 0 {
+			t.Errorf("MLABCTL_DEBUG=%q: exit %d: %s", v, res.Code, res.Stderr)
+		}
+	}
+	res := clitest.Mlabctl(t, map[string]string{cmdutil.EnvDebug: "maybe"}, "validate", "-f", file)
+	want := `Error: MLABCTL_DEBUG="maybe" is not a boolean: use 1, true, yes or on to turn it on, and 0, false, no, off or nothing to turn it off (see --help)` + "\n"
+	if res.Code != cmdutil.ExitError || res.Stderr != want {
+		t.Errorf("MLABCTL_DEBUG=maybe: exit %d, stderr %q; want 1, %q", res.Code, res.Stderr, want)
+	}
+}
+
+// TestOfflineCommandsHaveNoNetworkFlags: the help of a command that never
+// touches the network does not offer --token, --base-url or --debug.
+func TestOfflineCommandsHaveNoNetworkFlags(t *testing.T) {
+	t.Parallel()
+	app := clitest.App()
+	offline := map[string]bool{"validate": true, "schema": true, "fmt": true, "show": true, "completion": true, "version": true}
+	seen := 0
+	for _, c := range app.Commands {
+		if !offline[c.Name] {
+			continue
+		}
+		seen++
+		res := clitest.Mlabctl(t, nil, c.Name, "--help")
+		if res.Code != 0 {
+			t.Errorf("%s --help: exit %d: %s", c.Name, res.Code, res.Stderr)
+		}
+		for _, flag := range []string{"--token", "--base-url", "--debug"} {
+			if strings.Contains(res.Stdout, flag) {
+				t.Errorf("mlabctl %s --help lists %s:\n%s", c.Name, flag, res.Stdout)
+			}
+		}
+		if c.Name == "validate" && !strings.Contains(res.Stdout, "--file value, -f value") {
+			t.Errorf("validate --help lost -f:\n%s", res.Stdout)
+		}
+	}
+	if seen < 4 {
+		t.Errorf("found %d offline commands, want at least validate, schema, completion and version", seen)
+	}
+}
+
+// TestApplyYAMLAsPlanFile: `apply modelslab.yaml` says the file is a
+// modelslab.yaml, not a plan file, and gives the command that applies it.
+func TestApplyYAMLAsPlanFile(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t)
+	dir := t.TempDir()
+	yamlFile := filepath.Join(dir, "modelslab.yaml")
+	noExt := filepath.Join(dir, "account")
+	for _, p := range []string{yamlFile, noExt} {
+		if err := os.WriteFile(p, []byte("version: 1\nsocials: {github: acme}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{yamlFile, noExt} {
+		before, _ := em.Snapshot(em.Demo.Username)
+		res := clitest.Mlabctl(t, clitest.DemoEnv(em), "apply", path)
+		want := "Error: " + path + " is a modelslab.yaml, not a plan file: to plan and apply it, run `mlabctl apply -f " + path +
+			"`; a PLANFILE is what `mlabctl plan --out FILE` saved (see --help)\n"
+		if res.Code != cmdutil.ExitError || res.Stderr != want {
+			t.Errorf("apply %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", path, res.Code, res.Stderr, want)
+		}
+		assertUnchanged(t, em, before)
+	}
+}
