@@ -1,9 +1,7 @@
 package cmdutil
 
 import (
-	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +85,7 @@ func (f *Factory) Globals(c *cli.Context) Globals {
 }
 
 // CheckEnv refuses, before any command runs, an environment variable the
-// run cannot read: MLABCTL_DEBUG must be a boolean (1, true, 0, false, …).
+// run cannot read: MLABCTL_DEBUG must be a boolean (see ParseBool).
 func (f *Factory) CheckEnv() error {
 	_, err := f.envBool(EnvDebug)
 	return err
@@ -96,14 +94,25 @@ func (f *Factory) CheckEnv() error {
 // envBool reads a boolean variable; unset or empty is false.
 func (f *Factory) envBool(name string) (bool, error) {
 	v := f.Getenv(name)
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("could not parse %q as bool value from environment variable %q for flag %s: %w", v, name, FlagDebug, err)
+	b, ok := ParseBool(v)
+	if !ok {
+		return false, UsageErrorf("%s=%q is not a boolean: use 1, true, yes or on to turn it on, and 0, false, no, off or nothing to turn it off", name, v)
 	}
 	return b, nil
+}
+
+// ParseBool reads a boolean environment variable the way people write
+// them: 1, true, yes, on and 0, false, no, off, in any case, around spaces
+// (t and f too, which strconv.ParseBool took before);
+// empty is false. ok is false for anything else.
+func ParseBool(v string) (b, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on", "t":
+		return true, true
+	case "", "0", "false", "no", "off", "f":
+		return false, true
+	}
+	return false, false
 }
 
 // FileGiven reports whether -f/--file was given on the command line (after
