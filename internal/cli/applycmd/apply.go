@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
+	"gopkg.in/yaml.v3"
 )
 
 // Flags of `mlabctl apply`.
@@ -319,6 +322,10 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 
 	f, err := planfile.Read(o.PlanFile)
 	if err != nil {
+		if looksLikeSpec(o.PlanFile) {
+			return nil, nil, nil, nil, cmdutil.UsageErrorf("%s is a modelslab.yaml, not a plan file: to plan and apply it, run `mlabctl apply -f %s`; a PLANFILE is what `mlabctl plan --out FILE` saved",
+				o.PlanFile, cmdutil.ShellQuote(o.PlanFile))
+		}
 		return nil, nil, nil, nil, err
 	}
 	p := f.Plan
@@ -356,6 +363,26 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 	// this very live state (the fingerprints match); the rails that need
 	// only the live state (the owner, the token in use) run again.
 	return sess, nil, p, live, nil
+}
+
+// looksLikeSpec reports whether path, given as PLANFILE, is rather a
+// modelslab.yaml: named .yaml or .yml, or a YAML mapping with a version.
+// It is asked only once the file proved not to be a plan file.
+func looksLikeSpec(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+		return true
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > spec.MaxFileSize {
+		return false
+	}
+	var doc map[string]any
+	if yaml.Unmarshal(data, &doc) != nil {
+		return false
+	}
+	_, ok := doc["version"]
+	return ok
 }
 
 // replanAdvice says how to replace a stale plan file. The plan file does

@@ -259,7 +259,7 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	fmt.Fprintf(w, "Access token%s %s%s.\n", name, rep.Token.Masked, tokenFacts(rep.Token))
 	switch {
 	case dest.File != "":
-		fmt.Fprintf(w, "Saved to %s (mode 0600); use it with: export %s=\"$(cat %s)\"\n", dest.File, cmdutil.EnvToken, shellQuote(dest.File))
+		fmt.Fprintf(w, "Saved to %s (mode 0600); use it with: export %s=\"$(cat %s)\"\n", dest.File, cmdutil.EnvToken, cmdutil.ShellQuote(dest.File))
 	case dest.Print:
 		fmt.Fprintln(w, "Printed on stdout.")
 	default:
@@ -297,14 +297,6 @@ func tokenFacts(t tokenView) string {
 		return ""
 	}
 	return " (" + strings.Join(facts, "; ") + ")"
-}
-
-// shellQuote quotes a path for a POSIX shell when it needs quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // formatTime renders an optional time for a table; "-" when absent.

@@ -65,19 +65,3 @@ func TestTokenFacts(t *testing.T) {
 		})
 	}
 }
-
-func TestShellQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"token":            "token",
-		"./dir/t-1.txt":    "./dir/t-1.txt",
-		"my token":         "'my token'",
-		"it's":             `'it'\''s'`,
-		"":                 "''",
-		"$(rm -rf ~)":      "'$(rm -rf ~)'",
-		"/home/a/.mlab/tk": "/home/a/.mlab/tk",
-	} {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
