@@ -16,6 +16,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/schemacmd"
 	"github.com/mlabctl/mlabctl/internal/cli/validatecmd"
 	"github.com/mlabctl/mlabctl/internal/cli/versioncmd"
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/mlabctl/mlabctl/internal/safetext"
 	urfave "github.com/urfave/cli/v2"
 )
@@ -29,9 +30,17 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, version 
 
 // Run executes one invocation of mlabctl (args[0] is the program name) with
 // f, and returns its exit code. Errors are printed here, once, on stderr.
-func Run(ctx context.Context, args []string, f *cmdutil.Factory) int {
+// A panic (a bug) does not escape: it is reported as an internal error with
+// where it happened and how to report it, and exits 1, never Go's 2, which
+// `plan --detailed-exitcode` means as "changes pending".
+func Run(ctx context.Context, args []string, f *cmdutil.Factory) (code int) {
 	flush := f.GuardStreams()
 	defer flush()
+	defer func() {
+		if v := recover(); v != nil {
+			code = reportCrash(f, crash.Recovered(v))
+		}
+	}()
 	err := f.CheckEnv()
 	if err == nil {
 		err = NewApp(f).RunContext(ctx, args)
@@ -39,7 +48,7 @@ func Run(ctx context.Context, args []string, f *cmdutil.Factory) int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	code := cmdutil.ExitCode(err)
+	code = cmdutil.ExitCode(err)
 	// Errors that were already reported (diagnostics, a refused plan that
 	// printed its reasons) carry no further message.
 	// The message is escaped here, whatever it quotes: each line with
@@ -50,6 +59,20 @@ func Run(ctx context.Context, args []string, f *cmdutil.Factory) int {
 		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", safetext.Message(msg))
 	}
 	return code
+}
+
+// reportCrash prints a recovered panic: one Error line saying where, what
+// to do about it, and the stack with MLABCTL_DEBUG (or --debug, which
+// cannot be read once a command has panicked, so only the variable counts).
+// If apply was running, some changes may have been made: the hint says how
+// to see them.
+func reportCrash(f *cmdutil.Factory, e *crash.Error) int {
+	fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", e.Error())
+	fmt.Fprintf(f.IO.ErrOut, "  %s;\n  if this was apply, run `mlabctl plan` to see what it changed before it stopped.\n", e.Hint())
+	if debug, ok := cmdutil.ParseBool(f.Getenv(cmdutil.EnvDebug)); ok && debug {
+		fmt.Fprintf(f.IO.ErrOut, "\n%s", safetext.Message(string(e.Stack)))
+	}
+	return cmdutil.ExitError
 }
 
 // NewApp builds the command tree: one constructor per command package,

@@ -6,8 +6,10 @@ package cli_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
@@ -135,5 +137,49 @@ func TestApplyYAMLAsPlanFile(t *testing.T) {
 			t.Errorf("apply %s: exit %d, stderr\n%s\nwant exit 1 and\n%s", path, res.Code, res.Stderr, want)
 		}
 		assertUnchanged(t, em, before)
+	}
+}
+
+// TestPanicIsAnInternalError: a panic (here the clock, which plan reads
+// after fetching the account) never escapes as Go's exit 2, which
+// `plan --detailed-exitcode` means as "changes pending": it is an internal
+// error, exit 1, saying where and how to report it; MLABCTL_DEBUG adds the
+// stack.
+func TestPanicIsAnInternalError(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t)
+	file := writeFile(t, "modelslab.yaml", "version: 1\nsocials: {github: acme}\n")
+	for _, debug := range []string{"", "1"} {
+		t.Run("MLABCTL_DEBUG="+debug, func(t *testing.T) {
+			env := clitest.DemoEnv(em)
+			env[cmdutil.EnvDebug] = debug
+			res := clitest.Run(t, clitest.Invocation{
+				Args: []string{"plan", "--detailed-exitcode", "-f", file},
+				Env:  env,
+				Now:  func() time.Time { panic("clock\n::error::broken") },
+			})
+			if res.Code != cmdutil.ExitError {
+				t.Errorf("exit %d, want 1", res.Code)
+			}
+			lines := strings.Split(res.Stderr, "\n")
+			i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Error: ") })
+			if i < 0 {
+				t.Fatalf("no Error line in\n%s", res.Stderr)
+			}
+			if want := `Error: internal error: clock\n::error::broken (in internal/cli/edges_test.go`; !strings.HasPrefix(lines[i], `Error: internal error: clock\n::error::broken (in `) {
+				t.Errorf("Error line %q, want it to start %q", lines[i], want)
+			}
+			if !strings.Contains(res.Stderr, "please report it at https://github.com/mlabctl/mlabctl/issues") {
+				t.Errorf("no hint on how to report it:\n%s", res.Stderr)
+			}
+			if hasStack := strings.Contains(res.Stderr, "goroutine "); hasStack != (debug == "1") {
+				t.Errorf("stack trace shown: %v, want %v (MLABCTL_DEBUG=%q):\n%s", hasStack, debug == "1", debug, res.Stderr)
+			}
+			for _, l := range lines {
+				if strings.HasPrefix(strings.TrimSpace(l), "::") {
+					t.Errorf("a line starts a workflow command: %q", l)
+				}
+			}
+		})
 	}
 }
