@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,8 @@ func New(f *cmdutil.Factory) *cli.Command {
 		Description: `Plans like 'mlabctl plan' (or loads PLANFILE, refusing it if the live account
 changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
 makes the changes in ordered, idempotent API calls. The question needs stdin to be a
-terminal; with stdout piped (apply | tee apply.log) it is asked on stderr. Safety rails
+terminal; it follows the plan on stdout, piped too (apply | tee apply.log), and is asked
+on stderr only when stdout is redirected to a file. Safety rails
 refuse protected keys, too few admins and mass deletions (exit 3, nothing changed). New
 API key secrets go only to --secrets-out FILE (0600, merged), or are shown once when
 stdout is a terminal; with stdout piped, a plan creating keys needs --secrets-out. Flags may come
@@ -456,18 +458,24 @@ func checkApplyRails(ctx context.Context, o Options, sess *cmdutil.Session, s *s
 
 // confirm asks for an explicit "yes" read from stdin, a terminal, unless
 // --auto-approve (with stdin not a terminal run has already required
-// --auto-approve). The prompt goes to stdout when that is the terminal too,
-// and to stderr when stdout is piped (`apply | tee log`), so that the user
-// sees the question the terminal waits on.
+// --auto-approve). The question is asked after the plan, on the stream the
+// plan went to (flushed first), so that it comes after the plan whatever
+// stdout is: on a terminal, and through a pipe too (`apply | tee
+// apply.log`, where tee shows both in order; on stderr the question would
+// reach the screen before tee had shown the plan, and scroll away above
+// it). Only when stdout is redirected to a file, which nobody watches, is
+// it asked on stderr.
 func confirm(ctx context.Context, o Options) error {
 	if o.AutoApprove {
 		return nil
 	}
 	prompt := o.IO.Out
-	if !o.IO.IsStdoutTTY() {
+	if o.IO.IsStdoutFile() {
 		prompt = o.IO.ErrOut
 	}
+	flush(o.IO.Out)
 	fmt.Fprintf(prompt, "\n%s", confirmPrompt)
+	flush(prompt)
 	answer, err := o.IO.ReadLine(ctx)
 	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
 		fmt.Fprintln(prompt)
@@ -477,6 +485,15 @@ func confirm(ctx context.Context, o Options) error {
 		return cmdutil.Refused("apply cancelled (the answer was not 'yes'); nothing was changed")
 	}
 	return nil
+}
+
+// flush writes out what w holds, when it buffers (a bufio.Writer, the
+// GitHub Actions guard). An *os.File writes through and has nothing to
+// flush.
+func flush(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
 }
 
 // replanDemo plans again against the demo emulator after an apply, to show
