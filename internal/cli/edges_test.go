@@ -183,3 +183,33 @@ func TestPanicIsAnInternalError(t *testing.T) {
 		})
 	}
 }
+
+// TestSpecWarningsAreShown: a valid file's warnings (an ignore glob that
+// matches a declared name) are printed by validate and plan on stderr as
+// FILE:LINE:COL: warning: …, and annotated under GitHub Actions; the
+// command still succeeds and stdout stays the command's own output.
+func TestSpecWarningsAreShown(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t)
+	file := writeFile(t, "modelslab.yaml", "version: 1\napi_keys:\n  - name: dashboard-main\nignore:\n  api_keys: [\"dashboard-*\", \"*\"]\n")
+	warning := file + `:5:14: warning: ignore.api_keys[0]: "dashboard-*" matches the declared API key "dashboard-main": ignore applies only to live items the file does not declare, so it never affects a declared one; narrow the glob if it was meant for others`
+	for _, args := range [][]string{{"validate", "-f", file}, {"plan", "-f", file}, {"plan", "-o", "json", "-f", file}} {
+		t.Run(strings.Join(args[:len(args)-2], " "), func(t *testing.T) {
+			env := clitest.DemoEnv(em)
+			env["GITHUB_ACTIONS"] = "true"
+			res := clitest.Mlabctl(t, env, args...)
+			if res.Code != 0 {
+				t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, warning+"\n") {
+				t.Errorf("stderr lacks the warning %q:\n%s", warning, res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, "::warning file="+file+",line=5,col=14::ignore.api_keys[0]") {
+				t.Errorf("no ::warning annotation:\n%s", res.Stderr)
+			}
+			if strings.Contains(res.Stdout, "warning:") {
+				t.Errorf("the warning is on stdout:\n%s", res.Stdout)
+			}
+		})
+	}
+}

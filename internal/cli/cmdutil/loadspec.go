@@ -14,7 +14,8 @@ import (
 // LoadSpec loads the file named by -f/--file (MODELSLAB_FILE). On invalid
 // input it prints every diagnostic as FILE:LINE:COL: message on stderr (and
 // as ::error annotations under GitHub Actions) and returns an error that
-// exits 1 without printing more. Every command that reads modelslab.yaml
+// exits 1 without printing more; a valid file's warnings are printed as
+// FILE:LINE:COL: warning: message (and ::warning annotations). Every command that reads modelslab.yaml
 // goes through here.
 func (f *Factory) LoadSpec(c *cli.Context) (*spec.Spec, error) {
 	return LoadSpecFile(f.Globals(c).File, f.IO.ErrOut, f.GitHub())
@@ -37,6 +38,12 @@ func LoadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spe
 		return nil, Reported(ExitError)
 	case err != nil:
 		return nil, err
+	}
+	// Warnings (an ignore glob that matches a declared name) do not fail
+	// the command: printed FILE:LINE:COL: warning: message, and annotated.
+	for _, w := range s.Warnings {
+		fmt.Fprintln(stderr, safetext.Line(w.Warning()))
+		gh.Warning(w.Pos.File, w.Pos.Line, w.Pos.Col, w.Message())
 	}
 	return s, nil
 }

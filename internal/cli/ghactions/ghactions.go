@@ -73,15 +73,23 @@ func (g Runner) command(line string) {
 }
 
 // Error prints an error annotation attached to file:line:col. msg is one
-// line: a line break in it (from live text) is shown escaped, as on stderr. GitHub
-// attaches annotations to paths relative to the repository root, so a file
-// under $GITHUB_WORKSPACE is named relative to it, whatever directory
+// line: a line break in it (from live text) is shown escaped, as on stderr.
+// GitHub attaches annotations to paths relative to the repository root, so
+// a file under $GITHUB_WORKSPACE is named relative to it, whatever directory
 // mlabctl runs in (a matrix job in accounts/<name>/, say).
-func (g Runner) Error(file string, line, col int, msg string) {
+func (g Runner) Error(file string, line, col int, msg string) { g.annotate("error", file, line, col, msg) }
+
+// Warning prints a warning annotation attached to file:line:col, like Error.
+func (g Runner) Warning(file string, line, col int, msg string) {
+	g.annotate("warning", file, line, col, msg)
+}
+
+// annotate prints an annotation of kind (error, warning).
+func (g Runner) annotate(kind, file string, line, col int, msg string) {
 	if !g.enabled {
 		return
 	}
-	g.command(fmt.Sprintf("::error file=%s,line=%d,col=%d::%s", escapeProperty(g.annotationPath(file)), line, col, EscapeData(safetext.Line(msg))))
+	g.command(fmt.Sprintf("::%s file=%s,line=%d,col=%d::%s", kind, escapeProperty(g.annotationPath(file)), line, col, EscapeData(safetext.Line(msg))))
 }
 
 // annotationPath names file relative to the workspace when it lies inside it,
