@@ -77,7 +77,9 @@ func (g Runner) command(line string) {
 // GitHub attaches annotations to paths relative to the repository root, so
 // a file under $GITHUB_WORKSPACE is named relative to it, whatever directory
 // mlabctl runs in (a matrix job in accounts/<name>/, say).
-func (g Runner) Error(file string, line, col int, msg string) { g.annotate("error", file, line, col, msg) }
+func (g Runner) Error(file string, line, col int, msg string) {
+	g.annotate("error", file, line, col, msg)
+}
 
 // Warning prints a warning annotation attached to file:line:col, like Error.
 func (g Runner) Warning(file string, line, col int, msg string) {
