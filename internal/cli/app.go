@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mlabctl/mlabctl/internal/cli/applycmd"
 	"github.com/mlabctl/mlabctl/internal/cli/authcmd"
@@ -18,6 +19,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/versioncmd"
 	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/mlabctl/mlabctl/internal/safetext"
+	"github.com/mlabctl/mlabctl/internal/suggest"
 	urfave "github.com/urfave/cli/v2"
 )
 
@@ -90,6 +92,7 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		versioncmd.New(f),
 	}
 	setUsageErrors(commands)
+	setUnknownCommands(commands)
 	return &urfave.App{
 		Name:      "mlabctl",
 		Usage:     "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
@@ -97,8 +100,14 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		Reader:    f.IO.In,
 		Writer:    f.IO.Out,
 		ErrWriter: f.IO.ErrOut,
-		Flags:     cmdutil.GlobalFlags(),
+		Flags:     append(cmdutil.GlobalFlags(), &urfave.BoolFlag{Name: flagVersion, Usage: "print the version (as `mlabctl version`)"}),
 		Commands:  commands,
+		Action: func(c *urfave.Context) error {
+			if c.Bool(flagVersion) {
+				return versioncmd.Write(f.IO.Out, f.Build)
+			}
+			return unknownCommand(c)
+		},
 		// Errors are returned to Run, which owns exit codes; urfave must
 		// not call os.Exit itself.
 		ExitErrHandler:         func(*urfave.Context, error) {},
@@ -106,6 +115,75 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		UseShortOptionHandling: true,
 		Suggest:                true,
 		OnUsageError:           onUsageError,
+	}
+}
+
+// flagVersion is `mlabctl --version`. urfave/cli's own version flag is
+// hidden (HideVersion): it would also take -v and print another format.
+const flagVersion = "version"
+
+// unknownCommand is the action of the app and of every command that only
+// groups subcommands (auth, auth tokens): without an argument it shows the
+// help, as before; with one, the argument names no command, which is a
+// usage error worded like the others: `unknown command "bogus"; did you
+// mean "plan"?` (see --help), exit 1. urfave/cli would say "No help topic
+// for 'bogus'".
+func unknownCommand(c *urfave.Context) error {
+	path := commandPath(c)
+	if !c.Args().Present() {
+		if len(path) == 0 {
+			return urfave.ShowAppHelp(c)
+		}
+		return urfave.ShowSubcommandHelp(c)
+	}
+	name := c.Args().First()
+	commands := c.App.Commands
+	where := ""
+	if len(path) > 0 {
+		commands = c.Command.Subcommands
+		where = fmt.Sprintf(" for %q", strings.Join(append([]string{"mlabctl"}, path...), " "))
+	}
+	var names, listed []string
+	for _, cmd := range commands {
+		if !cmd.Hidden {
+			names = append(names, cmd.Names()...)
+			if cmd.Name != "help" {
+				listed = append(listed, cmd.Name)
+			}
+		}
+	}
+	if s := suggest.Closest(name, names); s != "" {
+		return cmdutil.UsageErrorf("unknown command %q%s; did you mean %q?", name, where, s)
+	}
+	return cmdutil.UsageErrorf("unknown command %q%s; the commands are %s", name, where, strings.Join(listed, ", "))
+}
+
+// commandPath is the names of the commands c runs in, from the root's
+// child down ("auth", "tokens"); empty for the app itself.
+func commandPath(c *urfave.Context) []string {
+	var path []string
+	for _, ctx := range c.Lineage() {
+		if ctx.Command != nil && ctx.Command.Name != "" {
+			path = append([]string{ctx.Command.Name}, path...)
+		}
+	}
+	// The outermost command is the app's own root command.
+	if len(path) > 0 && path[0] == c.App.Name {
+		path = path[1:]
+	}
+	return path
+}
+
+// setUnknownCommands gives every command that only groups subcommands the
+// unknownCommand action.
+func setUnknownCommands(commands []*urfave.Command) {
+	for _, c := range commands {
+		if len(c.Subcommands) > 0 {
+			if c.Action == nil {
+				c.Action = unknownCommand
+			}
+			setUnknownCommands(c.Subcommands)
+		}
 	}
 }
 

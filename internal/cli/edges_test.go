@@ -213,3 +213,42 @@ func TestSpecWarningsAreShown(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownCommands: an unknown command is a usage error worded like the
+// others, with a "did you mean" when one is close and the list of commands
+// otherwise; exit 1, nothing on stdout.
+func TestUnknownCommands(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bogus"}, `Error: unknown command "bogus"; the commands are validate, plan, apply, export`},
+		{[]string{"plna"}, `Error: unknown command "plna"; did you mean "plan"? (see --help)`},
+		{[]string{"Validate"}, `Error: unknown command "Validate"; did you mean "validate"? (see --help)`},
+		{[]string{"auth", "logn"}, `Error: unknown command "logn" for "mlabctl auth"; did you mean "login"? (see --help)`},
+		{[]string{"auth", "tokens", "lst"}, `Error: unknown command "lst" for "mlabctl auth tokens"; did you mean "list"? (see --help)`},
+	} {
+		res := clitest.Mlabctl(t, nil, tc.args...)
+		if res.Code != cmdutil.ExitError || res.Stdout != "" || !strings.HasPrefix(res.Stderr, tc.want) || strings.Count(res.Stderr, "\n") != 1 {
+			t.Errorf("mlabctl %s: exit %d, stdout %q, stderr %q; want exit 1 and one line starting %q", strings.Join(tc.args, " "), res.Code, res.Stdout, res.Stderr, tc.want)
+		}
+	}
+	// A group without a subcommand still shows its help.
+	for _, args := range [][]string{nil, {"auth"}, {"auth", "tokens"}} {
+		res := clitest.Mlabctl(t, nil, args...)
+		if res.Code != 0 || !strings.Contains(res.Stdout, "USAGE:") {
+			t.Errorf("mlabctl %s: exit %d, stdout %q; want the help", strings.Join(args, " "), res.Code, res.Stdout)
+		}
+	}
+}
+
+// TestVersionFlag: `mlabctl --version` prints what `mlabctl version` does.
+func TestVersionFlag(t *testing.T) {
+	t.Parallel()
+	flag := clitest.Mlabctl(t, nil, "--version")
+	cmd := clitest.Mlabctl(t, nil, "version")
+	if flag.Code != 0 || flag.Stdout != cmd.Stdout || !strings.HasPrefix(flag.Stdout, "mlabctl ") {
+		t.Errorf("--version: exit %d, %q; version: %q", flag.Code, flag.Stdout, cmd.Stdout)
+	}
+}
