@@ -89,6 +89,19 @@ func isSafe(s string) bool {
 	return true
 }
 
+// Unprintable returns the first character of s that Line would escape as
+// unprintable (a line break, a control or invisible format character, a
+// byte that is not UTF-8: utf8.RuneError), and whether there is one. A
+// name that holds one cannot be shown as it is, only escaped.
+func Unprintable(s string) (rune, bool) {
+	for i, r := range s {
+		if unsafeRune(r) || r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
 // unsafeRune reports whether r must not be printed raw.
 func unsafeRune(r rune) bool {
 	if r == '\t' {

@@ -134,3 +134,12 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+func TestUnprintable(t *testing.T) {
+	for s, want := range map[string]rune{"ok": 0, "tab\tok": 0, "caf\u00e9": 0, "\uFFFD": 0, "a\nb": '\n', "x\x1b[2K": 0x1b, "bidi\u202e": 0x202e, "bad\xff": utf8.RuneError} {
+		r, found := Unprintable(s)
+		if found != (want != 0) || r != want {
+			t.Errorf("Unprintable(%q) = %U, %v; want %U", s, r, found, want)
+		}
+	}
+}
