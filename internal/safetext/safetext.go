@@ -3,6 +3,7 @@ package safetext
 import (
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -142,6 +143,65 @@ func hasCommandPrefix(s string) bool {
 		}
 	}
 	return false
+}
+
+// JSON returns data, a JSON document as encoding/json writes it, with what
+// that encoder leaves raw and a terminal or a CI log would act on escaped
+// as \uXXXX inside its strings: DEL and the control characters past ASCII
+// (U+0085), invisible format characters and bidirectional overrides, and
+// the "[" of "##[" (a legacy GitHub Actions command anywhere in a line). The
+// document
+// means exactly the same: such characters can only be inside strings, and
+// the structural line breaks of indented JSON are kept.
+func JSON(data []byte) []byte {
+	var out []byte
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '[' && i >= 2 && data[i-1] == '#' && data[i-2] == '#':
+				out = appendOnce(out, data[:i])
+				out = append(out, `\u005b`...)
+			case c == 0x7f: // DEL, which encoding/json leaves raw
+				out = appendUnicode(appendOnce(out, data[:i]), rune(c))
+			case out != nil:
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(data[i:])
+		if unsafeRune(r) {
+			out = appendOnce(out, data[:i])
+			if r > 0xffff {
+				hi, lo := utf16.EncodeRune(r)
+				out = appendUnicode(appendUnicode(out, hi), lo)
+			} else {
+				out = appendUnicode(out, r)
+			}
+		} else if out != nil {
+			out = append(out, data[i:i+size]...)
+		}
+		i += size
+	}
+	if out == nil {
+		return data
+	}
+	return out
+}
+
+// appendOnce starts the escaped copy with the untouched prefix, once.
+func appendOnce(out, prefix []byte) []byte {
+	if out != nil {
+		return out
+	}
+	return append(make([]byte, 0, len(prefix)+64), prefix...)
+}
+
+// appendUnicode appends r as a JSON \uXXXX escape.
+func appendUnicode(out []byte, r rune) []byte {
+	const hex = "0123456789abcdef"
+	return append(out, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 }
 
 // Message escapes msg, a message mlabctl composed (which may quote live

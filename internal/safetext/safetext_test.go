@@ -1,6 +1,8 @@
 package safetext
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode"
@@ -142,4 +144,46 @@ func TestUnprintable(t *testing.T) {
 			t.Errorf("Unprintable(%q) = %U, %v; want %U", s, r, found, want)
 		}
 	}
+}
+
+func TestJSON(t *testing.T) {
+	v := map[string]any{"name": "ok\u202e\u0085##[stop-commands]tok\U000E0001 caf\u00e9", "list": []string{"a", "b"}}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := JSON(data)
+	want := "{\n  \"list\": [\n    \"a\",\n    \"b\"\n  ],\n  \"name\": \"ok\\u202e\\u0085##\\u005bstop-commands]tok\\udb40\\udc01 caf\u00e9\"\n}"
+	if string(got) != want {
+		t.Errorf("JSON =\n%s\nwant\n%s", got, want)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(got, &back); err != nil || !reflect.DeepEqual(back, map[string]any{"name": v["name"], "list": []any{"a", "b"}}) {
+		t.Errorf("the escaped JSON reads back as %v (%v)", back, err)
+	}
+	plain := []byte(`{"a": "plain"}`)
+	if got := JSON(plain); &got[0] != &plain[0] {
+		t.Error("JSON copied a document with nothing to escape")
+	}
+}
+
+// FuzzJSON checks that the escaped document means the same and holds
+// nothing a terminal or a CI log would act on.
+func FuzzJSON(f *testing.F) {
+	for _, s := range []string{"", "plain", "\u202e", "##[x]", "\u0085\n::error::x", "\U0001F600"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		data, _ := json.MarshalIndent(map[string]string{"v": s, "##[k": s}, "", "  ")
+		got := JSON(data)
+		var a, b any
+		if json.Unmarshal(data, &a) != nil || json.Unmarshal(got, &b) != nil || !reflect.DeepEqual(a, b) {
+			t.Fatalf("JSON changed the meaning of %s: %s", data, got)
+		}
+		for _, line := range strings.Split(string(got), "\n") {
+			if p := lineProblems(line); len(p) > 0 {
+				t.Fatalf("JSON(%s): line %q: %v", data, line, p)
+			}
+		}
+	})
 }

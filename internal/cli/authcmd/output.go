@@ -1,6 +1,7 @@
 package authcmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,12 +91,19 @@ func outputOf(c *cli.Context) (string, error) {
 	return o, cmdutil.CheckOutput(o, cmdutil.OutputText, cmdutil.OutputJSON)
 }
 
-// writeJSON prints v as indented JSON and a newline.
+// writeJSON prints v as indented JSON and a newline, with what a terminal
+// or a CI log would act on escaped inside its strings (safetext.JSON): the
+// names and emails in it come from the server.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }
 
 // tokenDest is where a new token goes: --print-token, --token-file, or
