@@ -1,6 +1,7 @@
 package safetext
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -90,6 +91,34 @@ func isSafe(s string) bool {
 	return true
 }
 
+// Clip shortens s to its first max characters, saying how many were left
+// out ("… (2,345 more characters)"), so that a huge server message cannot
+// flood a terminal or a log. s of at most max characters is returned as it
+// is.
+func Clip(s string, max int) string {
+	n := utf8.RuneCountInString(s)
+	if n <= max {
+		return s
+	}
+	cut := 0
+	for i := range s {
+		if cut == max {
+			return s[:i] + "… (" + thousands(n-max) + " more characters)"
+		}
+		cut++
+	}
+	return s
+}
+
+// thousands renders n with comma separators.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // Unprintable returns the first character of s that Line would escape as
 // unprintable (a line break, a control or invisible format character, a
 // byte that is not UTF-8: utf8.RuneError), and whether there is one. A
@@ -150,10 +179,19 @@ func hasCommandPrefix(s string) bool {
 // as \uXXXX inside its strings: DEL and the control characters past ASCII
 // (U+0085), invisible format characters and bidirectional overrides, and
 // the "[" of "##[" (a legacy GitHub Actions command anywhere in a line). The
-// document
-// means exactly the same: such characters can only be inside strings, and
-// the structural line breaks of indented JSON are kept.
-func JSON(data []byte) []byte {
+// document means exactly the same: such characters can only be inside
+// strings, and the structural line breaks of indented JSON are kept.
+func JSON(data []byte) []byte { return escapeDocument(data, false) }
+
+// YAML is JSON for a YAML document whose every scalar holding such
+// characters is double-quoted (where \uXXXX and \UXXXXXXXX are escapes;
+// the caller's to ensure, as export does) and whose comments may hold them
+// (where an escape is plain text, still readable).
+func YAML(data []byte) []byte { return escapeDocument(data, true) }
+
+// escapeDocument is JSON and YAML; yaml writes a character past the Basic
+// Multilingual Plane as \UXXXXXXXX, JSON as a surrogate pair.
+func escapeDocument(data []byte, yaml bool) []byte {
 	var out []byte
 	for i := 0; i < len(data); {
 		c := data[i]
@@ -171,16 +209,22 @@ func JSON(data []byte) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRune(data[i:])
-		if unsafeRune(r) {
-			out = appendOnce(out, data[:i])
-			if r > 0xffff {
-				hi, lo := utf16.EncodeRune(r)
-				out = appendUnicode(appendUnicode(out, hi), lo)
-			} else {
-				out = appendUnicode(out, r)
+		switch {
+		case !unsafeRune(r):
+			if out != nil {
+				out = append(out, data[i:i+size]...)
 			}
-		} else if out != nil {
-			out = append(out, data[i:i+size]...)
+		case r > 0xffff && yaml:
+			out = appendOnce(out, data[:i])
+			out = append(out, `\U`...)
+			for shift := 28; shift >= 0; shift -= 4 {
+				out = append(out, "0123456789abcdef"[r>>uint(shift)&0xf])
+			}
+		case r > 0xffff:
+			hi, lo := utf16.EncodeRune(r)
+			out = appendUnicode(appendUnicode(appendOnce(out, data[:i]), hi), lo)
+		default:
+			out = appendUnicode(appendOnce(out, data[:i]), r)
 		}
 		i += size
 	}

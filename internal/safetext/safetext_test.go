@@ -187,3 +187,20 @@ func FuzzJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestClip(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"ünïcödé and more", 7, "ünïcödé… (9 more characters)"},
+		{strings.Repeat("x", 1_234_567), 3, "xxx… (1,234,564 more characters)"},
+	} {
+		if got := Clip(tc.s, tc.max); got != tc.want {
+			t.Errorf("Clip(%.20q, %d) = %q, want %q", tc.s, tc.max, got, tc.want)
+		}
+	}
+}
