@@ -97,3 +97,16 @@ func TestAPIErrorIsOneLine(t *testing.T) {
 		t.Errorf("Message was changed: %q", e.Message)
 	}
 }
+
+// TestAPIErrorClipsAHugeMessage: megabytes of server message are not
+// printed whole.
+func TestAPIErrorClipsAHugeMessage(t *testing.T) {
+	e := &APIError{Status: 503, Code: CodeServerError, Message: strings.Repeat("x", 3<<20), Details: map[string]any{"f": strings.Repeat("y", 5000)}}
+	got := e.Error()
+	if len(got) > 2*maxMessageChars+200 || !strings.Contains(got, "… (3,144,728 more characters)") || !strings.Contains(got, "(f: yyy") {
+		t.Errorf("Error() holds %d bytes: %.300q…", len(got), got)
+	}
+	if len(e.Message) != 3<<20 {
+		t.Error("Message was clipped")
+	}
+}
