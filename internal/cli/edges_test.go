@@ -252,3 +252,22 @@ func TestVersionFlag(t *testing.T) {
 		t.Errorf("--version: exit %d, %q; version: %q", flag.Code, flag.Stdout, cmd.Stdout)
 	}
 }
+
+// TestUnreadableFile: a modelslab.yaml mlabctl may not read is named once,
+// with a hint. Root reads any file, so this needs another user (the
+// message itself is held by spec's TestOpenErrorNamesThePathOnce).
+func TestUnreadableFile(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() == 0 {
+		t.Skip("root may read any file")
+	}
+	file := writeFile(t, "modelslab.yaml", "version: 1\n")
+	if err := os.Chmod(file, 0); err != nil {
+		t.Fatal(err)
+	}
+	res := clitest.Mlabctl(t, nil, "validate", "-f", file)
+	want := `Error: reading "` + file + `": permission denied (mlabctl needs to read it: check the file's owner and mode with ls -l, or run as a user who may read it)` + "\n"
+	if res.Code != cmdutil.ExitError || res.Stderr != want {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", res.Code, res.Stderr, want)
+	}
+}
