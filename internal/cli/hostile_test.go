@@ -123,6 +123,15 @@ func hostileCases() []hostileCase {
 				return true
 			},
 			wantCode: 1, wantErr: "redirects to https://evil.example"},
+		{name: "server: a pagination total of -5", file: "version: 1\napi_keys: []\n", args: []string{"plan", "--detailed-exitcode", "-f", "FILE"},
+			answer:   errorAnswer("GET /api-keys", 200, `{"data":[],"error":null,"meta":{"request_id":"r","pagination":{"page":1,"per_page":50,"total":-5,"last_page":1}}}`),
+			wantCode: 1, wantErr: "meta.pagination.total is -5, not a count of 0 or more"},
+		{name: "server: last_page 10000 with total 0", file: "version: 1\napi_keys: []\n", args: []string{"plan", "--detailed-exitcode", "-f", "FILE"},
+			answer:   errorAnswer("GET /api-keys", 200, `{"data":[],"error":null,"meta":{"request_id":"r","pagination":{"page":1,"per_page":50,"total":0,"last_page":10000}}}`),
+			wantCode: 1, wantErr: "the server claims 10000 pages of 50 items; refusing"},
+		{name: "server: a live key id that cannot be put in a URL path", file: "version: 1\napi_keys: []\n", args: []string{"plan", "--detailed-exitcode", "-f", "FILE"},
+			answer:   errorAnswer("GET /api-keys", 200, `{"data":[{"id":"..","name":"dotdot","notes":"","created_at":"2026-01-01T00:00:00Z"}],"error":null,"meta":{"request_id":"r"}}`),
+			wantCode: 1, wantErr: `has the id "..", which cannot be put in a URL path`},
 		{name: "live: a key named to forge lines, planned for deletion", seed: func(em *emulatortest.Server) {
 			em.AddAPIKey(em.Demo.Username, emulator.Key{Name: forged})
 		}, file: "version: 1\napi_keys: []\n", args: []string{"plan", "--detailed-exitcode", "-f", "FILE"}, wantCode: 2, wantOut: `- api_key.ok\n::error file=modelslab.yaml::FORGED`},
