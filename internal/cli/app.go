@@ -93,7 +93,7 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 	}
 	setUsageErrors(commands)
 	setUnknownCommands(commands)
-	return &urfave.App{
+	app := &urfave.App{
 		Name:      "mlabctl",
 		Usage:     "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
 		Version:   f.Build.Version,
@@ -116,6 +116,8 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		Suggest:                true,
 		OnUsageError:           onUsageError,
 	}
+	withPrivateHelp(app)
+	return app
 }
 
 // flagVersion is `mlabctl --version`. urfave/cli's own version flag is
