@@ -67,7 +67,7 @@ func hostileCases() []hostileCase {
 		}
 	}
 	jsonString := func(s string) string { b, _ := jsonMarshal(s); return string(b) }
-	huge := strings.Repeat("A\n::error::flood ", 200_000) // 3.2 MB
+	huge := strings.Repeat("A\n::error::flood ", 30_000) // 480 KB
 	return []hostileCase{
 		// Files.
 		{name: "file: a key name holding a line break and commands", file: "version: 1\napi_keys:\n  - name: " + jsonString(forged) + "\n",
@@ -106,8 +106,8 @@ func hostileCases() []hostileCase {
 			answer:   errorAnswer("GET /api-keys", 422, `{"error":{"code":"validation_error","message":"bad","details":{"page":[`+jsonString(forged)+`]}}}`),
 			wantCode: 1, wantErr: `(page: ok\n::error file=modelslab.yaml::FORGED`},
 		{name: "server: a huge error message", file: "version: 1\nsocials: {github: acme}\n", args: []string{"plan", "-f", "FILE"},
-			answer:   errorAnswer("GET /me", 503, `{"error":{"code":"server_error","message":`+jsonString(huge)+`}}`),
-			wantCode: 1, wantErr: "Error: "},
+			answer:   errorAnswer("GET /me", 400, `{"error":{"code":"bad_request","message":`+jsonString(huge)+`}}`),
+			wantCode: 1, wantErr: "more characters)"},
 		{name: "server: an HTML error page", file: "version: 1\nsocials: {github: acme}\n", args: []string{"plan", "-f", "FILE"},
 			answer: func(w http.ResponseWriter, r *http.Request) bool {
 				w.Header().Set("Content-Type", "text/html")
