@@ -223,7 +223,7 @@ func TestUnknownCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bogus"}, `Error: unknown command "bogus"; the commands are validate, plan, apply, export`},
+		{[]string{"bogus"}, `Error: unknown command "bogus"; the commands are validate, plan, apply, `},
 		{[]string{"plna"}, `Error: unknown command "plna"; did you mean "plan"? (see --help)`},
 		{[]string{"Validate"}, `Error: unknown command "Validate"; did you mean "validate"? (see --help)`},
 		{[]string{"auth", "logn"}, `Error: unknown command "logn" for "mlabctl auth"; did you mean "login"? (see --help)`},
