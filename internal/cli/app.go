@@ -20,10 +20,9 @@ import (
 )
 
 // Main runs one invocation of mlabctl as a process, on the process's
-// environment and clock, and returns its exit code. version is the version
-// linked into the binary, or "".
-func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, version string) int {
-	return Run(ctx, args, cmdutil.System(ios, version))
+// environment, clock and build information, and returns its exit code.
+func Main(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
+	return Run(ctx, args, cmdutil.System(ios))
 }
 
 // Run executes one invocation of mlabctl (args[0] is the program name) with
@@ -61,14 +60,23 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 	}
 	setUsageErrors(commands)
 	return &urfave.App{
-		Name:      "mlabctl",
-		Usage:     "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
-		Version:   f.Build.Version,
+		Name:    "mlabctl",
+		Usage:   "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
+		Version: f.Build.Version,
+		// --version is versionFlag, printed by Action: urfave's own flag
+		// and printer are package variables, shared by every app.
 		Reader:    f.IO.In,
 		Writer:    f.IO.Out,
 		ErrWriter: f.IO.ErrOut,
-		Flags:     cmdutil.GlobalFlags(),
+		Flags:     append(cmdutil.GlobalFlags(), newVersionFlag()),
 		Commands:  commands,
+		Before:    refuseVersionWithCommand,
+		Action: func(c *urfave.Context) error {
+			if c.Bool(flagVersion) {
+				return versioncmd.Print(f.IO.Out, f.Build)
+			}
+			return showHelp(c)
+		},
 		// Errors are returned to Run, which owns exit codes; urfave must
 		// not call os.Exit itself.
 		ExitErrHandler:         func(*urfave.Context, error) {},
@@ -93,4 +101,33 @@ func setUsageErrors(commands []*urfave.Command) {
 		}
 		setUsageErrors(c.Subcommands)
 	}
+}
+
+// flagVersion is `mlabctl --version`, which prints what `mlabctl version`
+// prints.
+const flagVersion = "version"
+
+// newVersionFlag returns the --version flag, a new one for every app: a
+// flag holds its parsed value, so one shared by apps would be shared state.
+func newVersionFlag() urfave.Flag {
+	return &urfave.BoolFlag{Name: flagVersion, Usage: "print the version, VCS commit and Go version (as mlabctl version does)"}
+}
+
+// refuseVersionWithCommand refuses --version before a command: urfave would
+// run the command and drop the flag silently.
+func refuseVersionWithCommand(c *urfave.Context) error {
+	if c.Bool(flagVersion) && c.Args().Present() {
+		return cmdutil.UsageErrorf("--%s takes no command (got %q); run `mlabctl version`", flagVersion, c.Args().First())
+	}
+	return nil
+}
+
+// showHelp is what `mlabctl` without a command does, as urfave's default:
+// the app's help, or with an argument that is no command, urfave's answer
+// to `mlabctl help ARG`.
+func showHelp(c *urfave.Context) error {
+	if c.Args().Present() {
+		return urfave.ShowCommandHelp(c, c.Args().First())
+	}
+	return urfave.ShowAppHelp(c)
 }
