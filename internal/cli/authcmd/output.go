@@ -23,6 +23,10 @@ const (
 	flagSecretsOut = "secrets-out"
 )
 
+// secretFileMode is the mode of a --token-file (the --secrets-out file is
+// apply.SecretsFile's, also 0600).
+const secretFileMode = 0o600
+
 // DefaultKeyName is the name under which --secrets-out stores the API key
 // that verify-email returns: the key the account gets at sign-up, which the
 // API names "default" (the response itself does not name it).
@@ -105,11 +109,13 @@ type tokenDest struct {
 }
 
 // tokenDestOf reads --print-token and --token-file, checking the file can
-// be written before any network call.
+// be written before any network call: a token the API issued and mlabctl
+// could not store would be lost (and after refresh, the old one is revoked
+// too).
 func tokenDestOf(c *cli.Context) (tokenDest, error) {
 	d := tokenDest{Print: c.Bool(flagPrintToken), File: strings.TrimSpace(c.String(flagTokenFile))}
 	if d.File != "" {
-		if err := checkSecretDest(d.File); err != nil {
+		if err := atomicfile.Check(d.File); err != nil {
 			return d, fmt.Errorf("--%s: %w", flagTokenFile, err)
 		}
 	}
@@ -123,7 +129,7 @@ func secretsOutOf(c *cli.Context) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	if err := checkSecretDest(path); err != nil {
+	if err := atomicfile.Check(path); err != nil {
 		return "", fmt.Errorf("--%s: %w", flagSecretsOut, err)
 	}
 	if err := apply.NewSecretsFile(path).CheckMergeable(); err != nil {
