@@ -15,3 +15,14 @@ const (
 	ScopeTeamsWrite   = "teams:write"
 	ScopeAll          = "*"
 )
+
+// NamedScopes returns the scopes above other than ScopeAll, in API.md's
+// order: what a token may be limited to (shell completion offers them).
+func NamedScopes() []string {
+	return []string{
+		ScopeProfileRead, ScopeProfileWrite,
+		ScopeTokensRead, ScopeTokensWrite,
+		ScopeAPIKeysRead, ScopeAPIKeysWrite,
+		ScopeTeamsRead, ScopeTeamsWrite,
+	}
+}

@@ -32,7 +32,10 @@ const secretFileMode = 0o600
 // API names "default" (the response itself does not name it).
 const DefaultKeyName = "default"
 
-func outputFlag() cli.Flag { return cmdutil.OutputFlag("print `FORMAT`: text or json") }
+// authFormats are the formats of -o.
+var authFormats = []string{cmdutil.OutputText, cmdutil.OutputJSON}
+
+func outputFlag() cli.Flag { return cmdutil.OutputFlag("print `FORMAT`: text or json", authFormats...) }
 
 // printTokenFlag and tokenFileFlag are the flags of the subcommands that
 // receive a new token (see tokenDest).
@@ -90,7 +93,7 @@ type messageReport struct {
 // outputOf returns the -o format, refusing unknown ones.
 func outputOf(c *cli.Context) (string, error) {
 	o := c.String(cmdutil.FlagOutput)
-	return o, cmdutil.CheckOutput(o, cmdutil.OutputText, cmdutil.OutputJSON)
+	return o, cmdutil.CheckOutput(o, authFormats...)
 }
 
 // writeJSON prints v as indented JSON and a newline.

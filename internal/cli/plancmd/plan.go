@@ -81,7 +81,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 		Flags: cmdutil.WithGlobals(
 			&cli.StringFlag{Name: flagPlanOut, TakesFile: true, Usage: "save the plan to `PLANFILE` for 'mlabctl apply PLANFILE' (mode 0600)"},
 			&cli.BoolFlag{Name: flagDetailedExitCode, Usage: "exit 2 when changes are pending, 0 when there are none"},
-			cmdutil.OutputFlag("print the plan as `FORMAT`: text, markdown (a PR comment) or json"),
+			cmdutil.OutputFlag("print the plan as `FORMAT`: text, markdown (a PR comment) or json", planFormats...),
 			cmdutil.EmulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
@@ -107,9 +107,12 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 	}
 }
 
+// planFormats are the formats of -o.
+var planFormats = []string{cmdutil.OutputText, cmdutil.OutputMarkdown, cmdutil.OutputJSON}
+
 // run is `mlabctl plan`: load, read live state, compute, print, save.
 func run(ctx context.Context, o Options) error {
-	if err := cmdutil.CheckOutput(o.Format, cmdutil.OutputText, cmdutil.OutputMarkdown, cmdutil.OutputJSON); err != nil {
+	if err := cmdutil.CheckOutput(o.Format, planFormats...); err != nil {
 		return err
 	}
 	if err := checkPlanOut(o); err != nil {
