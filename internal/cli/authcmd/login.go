@@ -19,8 +19,9 @@ const (
 	flagDeviceName = "device-name"
 )
 
-// tokenExpiries are the token_expiry values of API.md, shortest first.
-var tokenExpiries = []string{"1_week", "1_month", "3_months", "6_months", "1_year", "never"}
+// tokenExpiries are the token_expiry values the client knows, shortest
+// first (remote's one list).
+var tokenExpiries = remote.TokenExpiries
 
 // expiryOf returns --expiry, refusing values the API does not know.
 func expiryOf(c *cli.Context) (string, error) {
