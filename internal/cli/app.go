@@ -12,6 +12,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/emulatorcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/exportcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/cli/mancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/plancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/schemacmd"
 	"github.com/mlabctl/mlabctl/internal/cli/validatecmd"
@@ -56,6 +57,7 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		emulatorcmd.New(f),
 		authcmd.New(f),
 		completioncmd.New(f),
+		mancmd.New(f),
 		versioncmd.New(f),
 	}
 	setUsageErrors(commands)
