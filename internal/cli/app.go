@@ -75,7 +75,7 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		Before:    refuseVersionWithCommand,
 		Action: func(c *urfave.Context) error {
 			if c.Bool(flagVersion) {
-				return versioncmd.Print(f.IO.Out, f.Build)
+				return versioncmd.Write(f.IO.Out, f.Build)
 			}
 			return showHelp(c)
 		},

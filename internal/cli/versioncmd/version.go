@@ -21,13 +21,13 @@ func New(f *cmdutil.Factory) *cli.Command {
 			if c.NArg() > 0 {
 				return cmdutil.UsageErrorf("version takes no arguments, got %q", c.Args().First())
 			}
-			return Print(f.IO.Out, f.Build)
+			return Write(f.IO.Out, f.Build)
 		},
 	}
 }
 
-// Print writes what `mlabctl version` and `mlabctl --version` print.
-func Print(w io.Writer, b buildinfo.Info) error {
+// Write prints b as `mlabctl version` and `mlabctl --version` do.
+func Write(w io.Writer, b buildinfo.Info) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
