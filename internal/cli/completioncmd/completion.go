@@ -271,6 +271,14 @@ func completionDescription(s string) string {
 	return strings.TrimSpace(strings.ReplaceAll(s, "`", ""))
 }
 
+// shellBool is b as the scripts' flags hold it: 1 or 0.
+func shellBool(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // completionValueFlag is one spelling of a flag with known values, at
 // the command path where it is accepted.
 type completionValueFlag struct {
@@ -320,10 +328,7 @@ __%[1]s_node() {
   case "$1" in
 `, prog)
 	for _, n := range tree {
-		files := 0
-		if n.Files {
-			files = 1
-		}
+		files := shellBool(n.Files)
 		fmt.Fprintf(&b, "    %q)\n      commands=%q\n      flags=%q\n      valueflags=%q\n      fileflags=%q\n      files=%d\n      args=%q ;;\n",
 			n.Path,
 			strings.Join(completionCommandNames(n), " "),
@@ -342,11 +347,7 @@ __%[1]s_values() {
   case "$1 $2" in
 `, prog)
 	for _, v := range completionValueFlags(tree) {
-		list := 0
-		if v.Flag.List {
-			list = 1
-		}
-		fmt.Fprintf(&b, "    %q) values=%q list=%d ;;\n", v.Path+" "+v.Name, strings.Join(v.Flag.Values, " "), list)
+		fmt.Fprintf(&b, "    %q) values=%q list=%d ;;\n", v.Path+" "+v.Name, strings.Join(v.Flag.Values, " "), shellBool(v.Flag.List))
 	}
 	fmt.Fprintf(&b, `    *) return 1 ;;
   esac
@@ -490,10 +491,7 @@ __%[1]s_node() {
 		for _, name := range completionFlagNames(n.Flags, fileCompletionFlag) {
 			fmt.Fprintf(&b, " %s", name)
 		}
-		files := 0
-		if n.Files {
-			files = 1
-		}
+		files := shellBool(n.Files)
 		fmt.Fprintf(&b, " )\n      files=%d\n      args=(", files)
 		for _, a := range n.Args {
 			fmt.Fprintf(&b, " %s", a)
@@ -509,11 +507,7 @@ __%[1]s_values() {
   case "$1 $2" in
 `, prog)
 	for _, v := range completionValueFlags(tree) {
-		list := 0
-		if v.Flag.List {
-			list = 1
-		}
-		fmt.Fprintf(&b, "    %s) values=( %s ) list=%d ;;\n", zshQuote(v.Path+" "+v.Name), strings.Join(v.Flag.Values, " "), list)
+		fmt.Fprintf(&b, "    %s) values=( %s ) list=%d ;;\n", zshQuote(v.Path+" "+v.Name), strings.Join(v.Flag.Values, " "), shellBool(v.Flag.List))
 	}
 	fmt.Fprintf(&b, `    *) return 1 ;;
   esac
