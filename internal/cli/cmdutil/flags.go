@@ -106,6 +106,10 @@ func OutputFlag(usage string, formats ...string) cli.Flag {
 	return WithValues(&cli.StringFlag{Name: FlagOutput, Aliases: []string{"o"}, Value: OutputText, Usage: usage}, formats...)
 }
 
+// PlanFormats are the -o formats of the commands that print a plan (plan,
+// show).
+func PlanFormats() []string { return []string{OutputText, OutputMarkdown, OutputJSON} }
+
 // CheckOutput refuses a -o format that is not one of formats, naming them
 // ("use text, markdown or json").
 func CheckOutput(format string, formats ...string) error {
