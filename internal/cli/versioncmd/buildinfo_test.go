@@ -23,7 +23,6 @@ var release = buildinfo.Info{Version: "v1.2.3", Commit: "0123456789abcdef0123456
 // TestVersionText checks that `mlabctl version` and `mlabctl --version`
 // print one text, buildinfo's, and refuse what they cannot mean.
 func TestVersionText(t *testing.T) {
-	// PARALLEL-AFTER-LAYOUT
 	const want = "mlabctl v1.2.3\ncommit: 0123456789abcdef0123456789abcdef01234567\ngo: go1.26.8\n"
 	for _, tc := range []struct {
 		name       string
@@ -39,7 +38,6 @@ func TestVersionText(t *testing.T) {
 		{name: "the flag before a command", args: []string{"--version", "plan"}, wantCode: cmdutil.ExitError, wantErr: `--version takes no command (got "plan"); run ` + "`mlabctl version`"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			// PARALLEL-AFTER-LAYOUT
 			res := clitest.Run(t, clitest.Invocation{Args: tc.args, Build: release})
 			if res.Code != tc.wantCode {
 				t.Errorf("exit %d, want %d (stderr %q)", res.Code, tc.wantCode, res.Stderr)
@@ -57,7 +55,6 @@ func TestVersionText(t *testing.T) {
 // TestVersionIsRecorded checks the other places a build names itself: the
 // plan file's mlabctl_version and the User-Agent of every request.
 func TestVersionIsRecorded(t *testing.T) {
-	// PARALLEL-AFTER-LAYOUT
 	em := emulatortest.Start(t)
 	var mu sync.Mutex
 	agents := map[string]int{}
