@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/mlabctl/mlabctl/apply"
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
@@ -81,7 +83,8 @@ func New(f *cmdutil.Factory) *cli.Command {
 		Description: `Plans like 'mlabctl plan' (or loads PLANFILE, refusing it if the live account
 changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
 makes the changes in ordered, idempotent API calls. The question needs stdin to be a
-terminal; with stdout piped (apply | tee apply.log) it is asked on stderr. Safety rails
+terminal; it follows the plan on stdout, piped too (apply | tee apply.log), and is asked
+on stderr only when stdout is redirected to a file. Safety rails
 refuse protected keys, too few admins, mass deletions and deleting a key used within
 policy.protect_used_within (exit 3, nothing changed): --allow-delete ADDRESS approves
 one deletion of a mass deletion or of a recently used key. --replace and --target shape
@@ -173,6 +176,15 @@ func planFileArg(c *cli.Context) (string, error) {
 func run(ctx context.Context, o Options) error {
 	if o.Parallelism < 1 || o.Parallelism > apply.MaxParallelism {
 		return cmdutil.UsageErrorf("--%s %d is out of range: use 1 to %d", flagParallelism, o.Parallelism, apply.MaxParallelism)
+	}
+	// What stands at --secrets-out is checked before anything (a login
+	// included): a device, FIFO, directory or dangling link can never
+	// receive a secret. Whether a file can be created there is checked once
+	// the plan is known to create keys (SecretsFile.Check below).
+	if o.SecretsOut != "" {
+		if _, err := atomicfile.Resolve(o.SecretsOut); err != nil {
+			return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
+		}
 	}
 	sess, s, p, live, err := applyPlan(ctx, o)
 	if err != nil {
@@ -288,7 +300,7 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 		p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, cmdutil.ComputeError(err, o.IO.ErrOut, o.GitHub)
+			return nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
 		}
 		return sess, s, p, live, nil
 	}
@@ -336,18 +348,24 @@ func railsFor(o Options, s *spec.Spec, live *remote.State) apply.Rails {
 
 // confirm asks for an explicit "yes" read from stdin, a terminal, unless
 // --auto-approve (with stdin not a terminal run has already required
-// --auto-approve). The prompt goes to stdout when that is the terminal too,
-// and to stderr when stdout is piped (`apply | tee log`), so that the user
-// sees the question the terminal waits on.
+// --auto-approve). The question is asked after the plan, on the stream the
+// plan went to (flushed first), so that it comes after the plan whatever
+// stdout is: on a terminal, and through a pipe too (`apply | tee
+// apply.log`, where tee shows both in order; on stderr the question would
+// reach the screen before tee had shown the plan, and scroll away above
+// it). Only when stdout is redirected to a file, which nobody watches, is
+// it asked on stderr.
 func confirm(ctx context.Context, o Options) error {
 	if o.AutoApprove {
 		return nil
 	}
 	prompt := o.IO.Out
-	if !o.IO.IsStdoutTTY() {
+	if o.IO.IsStdoutFile() {
 		prompt = o.IO.ErrOut
 	}
+	flush(o.IO.Out)
 	fmt.Fprintf(prompt, "\n%s", confirmPrompt)
+	flush(prompt)
 	answer, err := o.IO.ReadLine(ctx)
 	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
 		fmt.Fprintln(prompt)
@@ -357,6 +375,15 @@ func confirm(ctx context.Context, o Options) error {
 		return cmdutil.Refused("apply cancelled (the answer was not 'yes'); nothing was changed")
 	}
 	return nil
+}
+
+// flush writes out what w holds, when it buffers (a bufio.Writer, the
+// GitHub Actions guard). An *os.File writes through and has nothing to
+// flush.
+func flush(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
 }
 
 // replanDemo plans again against the demo emulator after an apply, to show

@@ -19,8 +19,9 @@ const (
 	flagDeviceName = "device-name"
 )
 
-// tokenExpiries are the token_expiry values of API.md, shortest first.
-var tokenExpiries = []string{"1_week", "1_month", "3_months", "6_months", "1_year", "never"}
+// tokenExpiries are the token_expiry values the client knows, shortest
+// first (remote's one list).
+var tokenExpiries = remote.TokenExpiries
 
 // expiryOf returns --expiry, refusing values the API does not know.
 func expiryOf(c *cli.Context) (string, error) {
@@ -32,11 +33,12 @@ func expiryOf(c *cli.Context) (string, error) {
 }
 
 func expiryFlag(def string) cli.Flag {
-	return &cli.StringFlag{Name: flagExpiry, Value: def, Usage: "token lifetime `EXPIRY`: " + strings.Join(tokenExpiries, ", ")}
+	return cmdutil.WithValues(&cli.StringFlag{Name: flagExpiry, Value: def, Usage: "token lifetime `EXPIRY`: " + strings.Join(tokenExpiries, ", ")}, tokenExpiries...)
 }
 
+// scopesFlag is --scopes LIST; completion offers the scopes API.md names.
 func scopesFlag(usage string) cli.Flag {
-	return &cli.StringFlag{Name: flagScopes, Usage: usage}
+	return cmdutil.WithListValues(&cli.StringFlag{Name: flagScopes, Usage: usage}, remote.NamedScopes()...)
 }
 
 // scopesOf parses --scopes; see parseScopes.
@@ -194,7 +196,7 @@ func refreshCommand(f *cmdutil.Factory) *cli.Command {
 			"--expiry is required: without it the API gives the new token " + refreshDefaultExpiry + ", whatever the\n" +
 			"old one had, so a 1_year CI token would quietly become a " + refreshDefaultExpiry + " one.",
 		Flags: cmdutil.WithGlobals(
-			&cli.StringFlag{Name: flagExpiry, Usage: "lifetime `EXPIRY` of the new token (required): " + strings.Join(tokenExpiries, ", ")},
+			cmdutil.WithValues(&cli.StringFlag{Name: flagExpiry, Usage: "lifetime `EXPIRY` of the new token (required): " + strings.Join(tokenExpiries, ", ")}, tokenExpiries...),
 			&cli.StringFlag{Name: flagDeviceName, Usage: "new `NAME` of the token (default: unchanged)"},
 			tokenFileFlag(),
 			printTokenFlag(),

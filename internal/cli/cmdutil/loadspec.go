@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
-	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
 )
@@ -14,7 +14,8 @@ import (
 // LoadSpec loads the file named by -f/--file (MODELSLAB_FILE). On invalid
 // input it prints every diagnostic as FILE:LINE:COL: message on stderr (and
 // as ::error annotations under GitHub Actions) and returns an error that
-// exits 1 without printing more. Every command that reads modelslab.yaml
+// exits 1 without printing more; a valid file's warnings are printed as
+// FILE:LINE:COL: warning: message (and ::warning annotations). Every command that reads modelslab.yaml
 // goes through here.
 func (f *Factory) LoadSpec(c *cli.Context) (*spec.Spec, error) {
 	return LoadSpecFile(f.Globals(c).File, f.IO.ErrOut, f.GitHub())
@@ -23,18 +24,15 @@ func (f *Factory) LoadSpec(c *cli.Context) (*spec.Spec, error) {
 // LoadSpecFile is LoadSpec without the command line. A file that cannot be
 // read is returned as an ordinary error (printed on one line); the
 // diagnostics of an invalid file are printed here, one per line, in
-// position order. The warnings of a valid file (an ignore glob matching a
-// declared name, …) are printed the same way, as FILE:LINE:COL: warning:
-// message (and ::warning annotations): they fail nothing, but the reviewer
-// of a plan made from the file must see them, as its author does in
-// validate.
+// position order.
 func LoadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spec, error) {
 	s, err := spec.Load(path)
 	var diags spec.Diagnostics
 	switch {
 	case errors.As(err, &diags):
 		for _, d := range diags {
-			fmt.Fprintln(stderr, d.String())
+			// A diagnostic may quote the file's text: one line each.
+			fmt.Fprintln(stderr, safetext.Line(d.String()))
 			gh.Error(d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message())
 		}
 		return nil, Reported(ExitError)
@@ -45,12 +43,14 @@ func LoadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spe
 	return s, nil
 }
 
-// PrintSpecWarnings prints the warnings of a valid spec, one a line as
-// FILE:LINE:COL: warning: message, and as ::warning annotations under
-// GitHub Actions.
+// PrintSpecWarnings prints the warnings of a valid spec (an ignore glob
+// that matches a declared name), which do not fail the command: one a line
+// as FILE:LINE:COL: warning: message, and as ::warning annotations under
+// GitHub Actions. LoadSpecFile prints them, and apply PLANFILE for the
+// modelslab.yaml the plan file embeds.
 func PrintSpecWarnings(s *spec.Spec, stderr io.Writer, gh ghactions.Runner) {
-	for _, d := range s.Warnings {
-		fmt.Fprintln(stderr, iostreams.SanitizeMessage(d.Warning()))
-		gh.Warning(d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message())
+	for _, w := range s.Warnings {
+		fmt.Fprintln(stderr, safetext.Line(w.Warning()))
+		gh.Warning(w.Pos.File, w.Pos.Line, w.Pos.Col, w.Message())
 	}
 }

@@ -1,11 +1,6 @@
 package cmdutil
 
 import (
-	"errors"
-	"fmt"
-	"io"
-
-	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/urfave/cli/v2"
 )
@@ -36,30 +31,3 @@ func PlanOptionsOf(c *cli.Context) plan.Options {
 // PlanOptionsGiven reports whether o asks for anything (a --replace or a
 // --target).
 func PlanOptionsGiven(o plan.Options) bool { return len(o.Replace) > 0 || len(o.Targets) > 0 }
-
-// ComputeError reports an error of plan.ComputeWith for the command line.
-// A refusal by a rail (*plan.RailError) is printed here, one problem a line
-// at the place in modelslab.yaml to edit (and as ::error annotations under
-// GitHub Actions), closed by a line saying nothing was changed, and exits 3
-// without printing more. Anything else, such as a --replace or --target
-// naming nothing (*plan.OptionError, which says what the name is instead),
-// is returned as it is: exit 1.
-func ComputeError(err error, stderr io.Writer, gh ghactions.Runner) error {
-	var rail *plan.RailError
-	if errors.As(err, &rail) {
-		for _, pr := range rail.Problems {
-			fmt.Fprintln(stderr, pr.String())
-			gh.Error(pr.Pos.File, pr.Pos.Line, pr.Pos.Col, pr.Message)
-		}
-		fmt.Fprintf(stderr, "Error: the plan is refused by %s; nothing was changed.\n", problemsPhrase(len(rail.Problems)))
-		return Reported(ExitRefused)
-	}
-	return err
-}
-
-func problemsPhrase(n int) string {
-	if n == 1 {
-		return "a safety rail (1 problem above)"
-	}
-	return fmt.Sprintf("safety rails (%d problems above)", n)
-}

@@ -11,10 +11,13 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/urfave/cli/v2"
 )
@@ -35,6 +38,9 @@ type Options struct {
 	// Now is the emulator's clock (created_at, expiry, last_used_at);
 	// MLABCTL_TEST_NOW sets it for tests. nil means time.Now.
 	Now func() time.Time
+	// Dir is the directory the banner's "Try it" looks in for a file to
+	// plan; "" is the working directory.
+	Dir string
 }
 
 // defaultEmulatorListen is where the emulator listens unless told.
@@ -152,6 +158,12 @@ func run(ctx context.Context, o Options) error {
 	}
 	stateNote := "in memory only (use --state FILE to keep it)"
 	if o.StatePath != "" {
+		// Before Load: a state file is replaced after every change, so
+		// what cannot be (a device, FIFO, directory, dangling link, a
+		// directory without write access) is refused, untouched, at start.
+		if err := atomicfile.Check(o.StatePath); err != nil {
+			return fmt.Errorf("--state: %w", err)
+		}
 		switch err := srv.Load(o.StatePath); {
 		case err == nil:
 			stateNote = fmt.Sprintf("loaded from %s, saved after every change", o.StatePath)
@@ -177,7 +189,7 @@ func run(ctx context.Context, o Options) error {
 		return fmt.Errorf("listening on %q: %w", o.Listen, err)
 	}
 	base := "http://" + ln.Addr().String()
-	printEmulatorBanner(o.Stdout, base, stateNote, demo)
+	printEmulatorBanner(o.Stdout, base, stateNote, demo, tryIt(o.Dir))
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -198,8 +210,9 @@ func run(ctx context.Context, o Options) error {
 
 // printEmulatorBanner prints where the emulator is and the demo account.
 // The token is printed on purpose: it is a throwaway that only works on
-// this local emulator, and the demo needs it.
-func printEmulatorBanner(w io.Writer, base, stateNote string, demo emulator.Demo) {
+// this local emulator, and the demo needs it. try are the commands that
+// plan a file (tryIt).
+func printEmulatorBanner(w io.Writer, base, stateNote string, demo emulator.Demo, try []string) {
 	fmt.Fprintf(w, `mlabctl emulator: the ModelsLab control-plane API, locally (Ctrl-C stops it)
 
 base URL: %[1]s
@@ -214,6 +227,32 @@ token:    %[5]s
 Try it:
   export %[6]s=%[1]s
   export %[7]s=%[5]s
-  mlabctl plan -f examples/modelslab.yaml
 `, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken)
+	for _, l := range try {
+		fmt.Fprintln(w, "  "+l)
+	}
+}
+
+// tryIt returns the banner's commands that plan a file, naming only a file
+// that exists: the repository's example (run from a checkout) or a
+// modelslab.yaml in dir, by absolute path, so that the line works in any
+// other terminal too; with neither, the demo account exported into a new
+// modelslab.yaml first. dir "" is the working directory.
+func tryIt(dir string) []string {
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	for _, rel := range []string{filepath.Join("examples", "modelslab.yaml"), cmdutil.DefaultFile} {
+		path, err := filepath.Abs(filepath.Join(dir, rel))
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			return []string{"mlabctl plan -f " + cmdutil.ShellQuote(path)}
+		}
+	}
+	return []string{
+		"mlabctl export > modelslab.yaml   # the demo account as a file; edit it, then:",
+		"mlabctl plan -f modelslab.yaml",
+	}
 }

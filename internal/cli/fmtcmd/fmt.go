@@ -67,7 +67,7 @@ when the file is not in canonical form (with --diff, after printing the diff), f
 -f - formats stdin to stdout.
 
 Exit codes: 0 formatted (or already canonical), 1 an error, or --check found changes.`,
-		Flags: cmdutil.WithOfflineGlobals(
+		Flags: cmdutil.WithFileGlobals(
 			&cli.BoolFlag{Name: flagCheck, Usage: "write nothing; exit 1 when the file is not in canonical form"},
 			&cli.BoolFlag{Name: flagDiff, Usage: "print a unified diff of the changes instead of writing the file"},
 		),

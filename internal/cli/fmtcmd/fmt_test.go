@@ -227,18 +227,3 @@ func TestFmtRefuses(t *testing.T) {
 		})
 	}
 }
-
-// TestFmtHelpIsOffline: fmt's help lists -f and none of the flags that
-// only matter to the API.
-func TestFmtHelpIsOffline(t *testing.T) {
-	t.Parallel()
-	res := clitest.Mlabctl(t, nil, "fmt", "--help")
-	if res.Code != 0 || !strings.Contains(res.Stdout, "--file") || !strings.Contains(res.Stdout, "--check") {
-		t.Fatalf("fmt --help: exit %d\n%s", res.Code, res.Stdout)
-	}
-	for _, flag := range []string{"--token", "--base-url", "--debug"} {
-		if strings.Contains(res.Stdout, flag) {
-			t.Errorf("fmt --help lists %s, which does nothing offline:\n%s", flag, res.Stdout)
-		}
-	}
-}

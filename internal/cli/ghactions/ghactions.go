@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mlabctl/mlabctl/internal/safetext"
 )
 
 // Runner is the GitHub Actions runner of the step mlabctl runs in, as
@@ -52,24 +54,40 @@ func (g Runner) Mask(secret string) {
 	if !g.enabled || secret == "" {
 		return
 	}
-	fmt.Fprintf(g.commands, "::add-mask::%s\n", EscapeData(secret))
+	g.command("::add-mask::" + EscapeData(secret))
 }
 
-// Error prints an error annotation attached to file:line:col. GitHub
-// attaches annotations to paths relative to the repository root, so a file
-// under $GITHUB_WORKSPACE is named relative to it, whatever directory
+// commandWriter is a stream that writes workflow commands on a line of their
+// own (Guard).
+type commandWriter interface {
+	WriteCommand(line string) error
+}
+
+// command writes one workflow command line.
+func (g Runner) command(line string) {
+	if cw, ok := g.commands.(commandWriter); ok {
+		_ = cw.WriteCommand(line)
+		return
+	}
+	fmt.Fprintln(g.commands, line)
+}
+
+// Error prints an error annotation attached to file:line:col. msg is one
+// line: a line break in it (from live text) is shown escaped, as on stderr.
+// GitHub attaches annotations to paths relative to the repository root, so
+// a file under $GITHUB_WORKSPACE is named relative to it, whatever directory
 // mlabctl runs in (a matrix job in accounts/<name>/, say).
 func (g Runner) Error(file string, line, col int, msg string) {
 	g.annotate("error", file, line, col, msg)
 }
 
-// Warning prints a warning annotation attached to file:line:col, named as
-// Error names it: something the reviewer should see that fails nothing.
+// Warning prints a warning annotation attached to file:line:col, like Error:
+// something the reviewer should see that fails nothing.
 func (g Runner) Warning(file string, line, col int, msg string) {
 	g.annotate("warning", file, line, col, msg)
 }
 
-// annotate prints a workflow command of kind (error, warning) attached to
+// annotate prints an annotation of kind (error, warning) attached to
 // file:line:col, or to no place when file is empty (a problem of the live
 // account rather than of a line).
 func (g Runner) annotate(kind, file string, line, col int, msg string) {
@@ -77,10 +95,10 @@ func (g Runner) annotate(kind, file string, line, col int, msg string) {
 		return
 	}
 	if file == "" {
-		fmt.Fprintf(g.commands, "::%s::%s\n", kind, EscapeData(msg))
+		g.command(fmt.Sprintf("::%s::%s", kind, EscapeData(safetext.Line(msg))))
 		return
 	}
-	fmt.Fprintf(g.commands, "::%s file=%s,line=%d,col=%d::%s\n", kind, escapeProperty(g.annotationPath(file)), line, col, EscapeData(msg))
+	g.command(fmt.Sprintf("::%s file=%s,line=%d,col=%d::%s", kind, escapeProperty(g.annotationPath(file)), line, col, EscapeData(safetext.Line(msg))))
 }
 
 // annotationPath names file relative to the workspace when it lies inside it,

@@ -111,8 +111,8 @@ func TestGitHubActionsError(t *testing.T) {
 			want: "::error file=C%3A\\a%2Cb.yaml,line=1,col=1::bad\n",
 		},
 		{
-			name: "multi-line messages stay one command", enabled: true, file: "m.yaml", line: 2, col: 1, msg: "first\nsecond 100%",
-			want: "::error file=m.yaml,line=2,col=1::first%0Asecond 100%25\n",
+			name: "a line break is shown escaped, as on stderr", enabled: true, file: "m.yaml", line: 2, col: 1, msg: "first\nsecond 100%",
+			want: "::error file=m.yaml,line=2,col=1::first\\nsecond 100%25\n",
 		},
 		{
 			name: "relative to the workspace", enabled: true, workspace: ws, file: filepath.Join(ws, "accounts", "acme", "modelslab.yaml"), line: 1, col: 2, msg: "bad",
@@ -143,15 +143,15 @@ func TestGitHubActionsError(t *testing.T) {
 	}
 }
 
-// TestGitHubActionsWarning prints a warning annotation, escaped and named
-// as Error's are.
+// TestGitHubActionsWarning prints a warning annotation, escaped, kept on
+// one line and named as Error's are.
 func TestGitHubActionsWarning(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		enabled bool
 		want    string
 	}{
-		{"under GitHub Actions", true, "::warning file=a%2Cb.yaml,line=7,col=3::ignore glob \"ci*\" matches%0Aci 100%25\n"},
+		{"under GitHub Actions", true, "::warning file=a%2Cb.yaml,line=7,col=3::ignore glob \"ci*\" matches\\nci 100%25\n"},
 		{"outside GitHub Actions", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -170,26 +170,3 @@ func TestPlanOptionsKeepCommas(t *testing.T) {
 		t.Errorf("plan %+v, want one replace of api_key.ci,eu targeted as one address", p)
 	}
 }
-
-// TestPlanPrintsSpecWarnings: a valid file's warnings reach the reviewer of
-// the plan on stderr, and under GitHub Actions as ::warning annotations on
-// their lines; the plan is made as usual.
-func TestPlanPrintsSpecWarnings(t *testing.T) {
-	t.Parallel()
-	_, env := demoWorld(t)
-	env["GITHUB_ACTIONS"] = "true"
-	file := filepath.Join(t.TempDir(), "modelslab.yaml")
-	writeFile(t, file, "version: 1\napi_keys:\n  - name: ci\n    notes: Used by GitHub Actions\nignore:\n  api_keys: [\"c*\", \"dashboard-*\", \"production\", \"old-key\"]\n")
-	res := clitest.Mlabctl(t, env, "plan", "-f", file)
-	if res.Code != 0 {
-		t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
-	}
-	for _, w := range []string{file + ":6:14: warning: ", "::warning file=" + file + ",line=6,col=14::"} {
-		if !strings.Contains(res.Stderr, w) {
-			t.Errorf("stderr does not contain %q:\n%s", w, res.Stderr)
-		}
-	}
-	if !strings.Contains(res.Stdout, "No changes.") {
-		t.Errorf("stdout:\n%s", res.Stdout)
-	}
-}
