@@ -112,6 +112,7 @@ var environment = []entry{
 	{cmdutil.EnvFile, "path of modelslab.yaml (-f); default " + cmdutil.DefaultFile + "."},
 	{cmdutil.EnvNoColor, "any non-empty value: never colour the output (--no-color)."},
 	{cmdutil.EnvDebug, "a boolean (1, true, yes, on, or 0, false, no, off): log every HTTP request to stderr, never a secret (--debug)."},
+	{cmdutil.EnvTestNow, "for tests only: an RFC 3339 time at which mlabctl's clock (and mlabctl emulator's) stands still, to drive a rotation across days; never set it otherwise."},
 }
 
 var exitStatus = []entry{
