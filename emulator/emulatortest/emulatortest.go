@@ -85,3 +85,39 @@ func (s *Server) TokenNames(t testing.TB, username string) []string {
 	slices.Sort(names)
 	return names
 }
+
+// Routes renders the request log as "METHOD /path" with the query left
+// out, in the order served.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.Requests() {
+		path, _, _ := strings.Cut(r.Path, "?")
+		out = append(out, r.Method+" "+path)
+	}
+	return out
+}
+
+// Mutations returns the logged requests that change something (all but
+// GET), as "METHOD /path?query".
+func (s *Server) Mutations() []string {
+	var out []string
+	for _, r := range s.Requests() {
+		if r.Method != "GET" {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+// KeysNamed returns the live API keys of the account username named name,
+// in the emulator's order.
+func (s *Server) KeysNamed(username, name string) []emulator.Key {
+	acct, _ := s.Snapshot(username)
+	var keys []emulator.Key
+	for _, k := range acct.APIKeys {
+		if k.Name == name {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}

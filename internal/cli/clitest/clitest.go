@@ -122,3 +122,14 @@ func App() *urfave.App {
 func DemoEnv(em *emulatortest.Server) map[string]string {
 	return map[string]string{cmdutil.EnvBaseURL: em.URL, cmdutil.EnvToken: em.Demo.Token}
 }
+
+// AssertConverged fails the test unless planning file against em finds no
+// changes (exit 0 under --detailed-exitcode) after what the test ran
+// (after names it in the message).
+func AssertConverged(t testing.TB, em *emulatortest.Server, file, after string) {
+	t.Helper()
+	res := Mlabctl(t, DemoEnv(em), "plan", "--detailed-exitcode", "-f", file)
+	if res.Code != 0 {
+		t.Errorf("plan after %s: exit %d, want 0 (no changes)\n%s%s", after, res.Code, res.Stdout, res.Stderr)
+	}
+}
