@@ -326,18 +326,6 @@ func mlabctl(t testing.TB, env map[string]string, args ...string) cliResult {
 	return runCLI(t, cliRun{Args: args, Env: env})
 }
 
-func TestVersionCommand(t *testing.T) {
-	res := mlabctl(t, nil, "version")
-	if res.Code != 0 {
-		t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
-	}
-	for _, want := range []string{"mlabctl ", "commit: ", "go: go1."} {
-		if !strings.Contains(res.Stdout, want) {
-			t.Errorf("version output %q lacks %q", res.Stdout, want)
-		}
-	}
-}
-
 // requireTool skips a test that needs a program that is not installed,
 // unless CI requires it (see clitest.RequireTool).
 var requireTool = clitest.RequireTool

@@ -1,0 +1,66 @@
+package cli_test
+
+// In-process tests of what every command shares: usage errors and unknown
+// commands. Interrupts need a real process (signals): see
+// e2e/e2e_cli_test.go.
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+)
+
+// TestUsageErrorsExitOneOnStderr: a malformed command line is exit 1 (never
+// urfave's 3, which here means "refused by a safety rail"), with one line on
+// stderr naming the problem and nothing on stdout, where a redirected plan
+// would otherwise receive "Incorrect Usage" and the help.
+func TestUsageErrorsExitOneOnStderr(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "unknown command", args: []string{"frobnicate"}, want: `No help topic for 'frobnicate'`},
+		{name: "unknown subcommand", args: []string{"auth", "frobnicate"}, want: `No help topic for 'frobnicate'`},
+		{name: "unknown nested subcommand", args: []string{"auth", "tokens", "frob"}, want: `No help topic for 'frob'`},
+		{name: "unknown flag of a command", args: []string{"plan", "--bogus"}, want: "flag provided but not defined: -bogus"},
+		{name: "flag without its value", args: []string{"plan", "--out"}, want: "flag needs an argument: -out"},
+		{name: "unknown flag of a subcommand", args: []string{"auth", "login", "--bogus"}, want: "flag provided but not defined: -bogus"},
+		{name: "unknown global flag", args: []string{"--bogus", "plan"}, want: "flag provided but not defined: -bogus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := clitest.Mlabctl(t, nil, tt.args...)
+			if res.Code != cmdutil.ExitError {
+				t.Errorf("exit %d, want %d", res.Code, cmdutil.ExitError)
+			}
+			if res.Stdout != "" {
+				t.Errorf("stdout %q, want nothing", res.Stdout)
+			}
+			if !strings.HasPrefix(res.Stderr, "Error: ") || !strings.Contains(res.Stderr, tt.want) || strings.Count(res.Stderr, "\n") != 1 {
+				t.Errorf("stderr %q, want one Error: line containing %q", res.Stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestErrorMessagesAreSanitized: an error quoting hostile text (here the
+// name of an unknown command, standing for any live name or server message)
+// never reaches the terminal with its control characters.
+func TestErrorMessagesAreSanitized(t *testing.T) {
+	t.Parallel()
+	res := clitest.Mlabctl(t, nil, "evil\x1b[2K\rFAKE: all good")
+	if res.Code != cmdutil.ExitError {
+		t.Fatalf("exit %d, want %d", res.Code, cmdutil.ExitError)
+	}
+	if strings.ContainsAny(res.Stderr, "\x1b\r") {
+		t.Errorf("stderr carries raw control characters: %q", res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, `evil\u001b[2K\u000dFAKE`) {
+		t.Errorf("stderr %q does not show the escaped name", res.Stderr)
+	}
+}
