@@ -913,7 +913,7 @@ func TestApplyLostKeySecretsConverge(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldCI := ""
-	for _, k := range faulty.demoKeysNamed("ci") {
+	for _, k := range faulty.KeysNamed(faulty.Demo.Username, "ci") {
 		oldCI = fmt.Sprint(k.ID)
 	}
 	secrets := filepath.Join(t.TempDir(), "s.json")
@@ -938,7 +938,7 @@ func TestApplyLostKeySecretsConverge(t *testing.T) {
 	}
 	assertRunHasNoSecrets(t, faulty, res)
 	var ciIDs []string
-	for _, k := range faulty.demoKeysNamed("ci") {
+	for _, k := range faulty.KeysNamed(faulty.Demo.Username, "ci") {
 		ciIDs = append(ciIDs, fmt.Sprint(k.ID))
 	}
 	if diff := cmp.Diff([]string{oldCI}, ciIDs); diff != "" {

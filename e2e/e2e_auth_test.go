@@ -26,6 +26,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 )
 
 // authEmulator is an emulator seeded with the demo account, served through
@@ -168,7 +169,7 @@ func (em *authEmulator) lastResponse(t *testing.T, method, path string) map[stri
 // tokenNames returns the names of the demo user's live tokens, sorted.
 func (em *authEmulator) tokenNames(t *testing.T) []string {
 	t.Helper()
-	return liveTokenNames(t, em.Server, em.Demo.Username)
+	return (&emulatortest.Server{Server: em.Server}).TokenNames(t, em.Demo.Username)
 }
 
 // env returns the environment of a run against the emulator, plus extra

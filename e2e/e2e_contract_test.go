@@ -141,7 +141,7 @@ func TestContractBaseURLHTTPSOrLoopback(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tt.wantErr, res.Stderr)
 			}
 			if tt.wantCode != 0 && len(em.Requests()) != 0 {
-				t.Errorf("a refused base URL still reached the emulator: %v", planRequestLines(em))
+				t.Errorf("a refused base URL still reached the emulator: %v", em.Routes())
 			}
 			assertRunHasNoSecrets(t, em, res)
 		})
@@ -275,7 +275,7 @@ func TestContractMutationRetriesKeepTheIdempotencyKey(t *testing.T) {
 		t.Errorf("statuses of POST /api-keys (-want +got):\n%s", diff)
 	}
 	assertSameIdempotencyKey(t, keys)
-	if n := len(em.demoKeysNamed("fresh")); n != 1 {
+	if n := len(em.KeysNamed(em.Demo.Username, "fresh")); n != 1 {
 		t.Errorf("%d keys named fresh, want 1", n)
 	}
 	if got := readSecretsFile(t, secrets); len(got) != 1 || got["fresh"] == "" {
@@ -392,7 +392,7 @@ func TestContractPinnedKeyRenameIsAnUpdate(t *testing.T) {
 	em := startEmulator(t)
 	before, _ := em.Snapshot(em.Demo.Username)
 	var old emulator.Key
-	for _, k := range em.demoKeysNamed("old-key") {
+	for _, k := range em.KeysNamed(em.Demo.Username, "old-key") {
 		old = k
 	}
 	if old.ID == 0 {
@@ -502,7 +502,7 @@ func TestContractTokenInUseIsNeverRevoked(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if diff := cmp.Diff([]string{"demo"}, liveTokenNames(t, em.Server, em.Demo.Username)); diff != "" {
+	if diff := cmp.Diff([]string{"demo"}, em.TokenNames(t, em.Demo.Username)); diff != "" {
 		t.Errorf("live tokens after apply (-want +got):\n%s", diff)
 	}
 	assertConverged(t, em, file, "the revocations")
@@ -879,7 +879,7 @@ func TestContractValidateIsOffline(t *testing.T) {
 			if res.Code != tt.wantCode {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
 			}
-			if got := planRequestLines(em); len(got) != 0 {
+			if got := em.Routes(); len(got) != 0 {
 				t.Errorf("validate made requests: %v", got)
 			}
 		})
@@ -1115,7 +1115,7 @@ func TestContractBadFileTouchesNothing(t *testing.T) {
 			if !strings.Contains(res.Stderr, file+":3:") {
 				t.Errorf("stderr does not give FILE:LINE:COL of the bad email:\n%s", res.Stderr)
 			}
-			if got := planRequestLines(em); len(got) != 0 {
+			if got := em.Routes(); len(got) != 0 {
 				t.Errorf("requests despite the bad file: %v", got)
 			}
 		})
@@ -1132,7 +1132,7 @@ func TestContractSecretOnceOnATerminal(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	var secret string
-	for _, k := range em.demoKeysNamed("fresh") {
+	for _, k := range em.KeysNamed(em.Demo.Username, "fresh") {
 		secret = k.Key
 	}
 	if secret == "" {
@@ -1543,7 +1543,7 @@ func TestContractReadsRetryOnNetworkErrors(t *testing.T) {
 	if cut != 2 {
 		t.Errorf("%d connections cut, want 2", cut)
 	}
-	if diff := cmp.Diff([]string{"GET /me"}, planRequestLines(em)); diff != "" {
+	if diff := cmp.Diff([]string{"GET /me"}, em.Routes()); diff != "" {
 		t.Errorf("requests the emulator answered (-want +got):\n%s", diff)
 	}
 }
@@ -1574,7 +1574,7 @@ func TestContractMutationRetriesOnNetworkErrors(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assertSameIdempotencyKey(t, keys)
-	if n := len(em.demoKeysNamed("fresh")); n != 1 {
+	if n := len(em.KeysNamed(em.Demo.Username, "fresh")); n != 1 {
 		t.Errorf("%d keys named fresh, want 1", n)
 	}
 	assertRunHasNoSecrets(t, em, res)

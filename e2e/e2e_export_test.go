@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 )
 
 func TestExportThenPlanHasNoChanges(t *testing.T) {
@@ -191,7 +192,7 @@ func TestExportOutFile(t *testing.T) {
 			if !strings.Contains(res.Stderr, tt.want) {
 				t.Errorf("stderr lacks %q:\n%s", tt.want, res.Stderr)
 			}
-			got := dirContents(t, dir)
+			got := clitest.DirContents(t, dir)
 			for name, content := range got {
 				if strings.HasPrefix(content, "# modelslab.yaml exported by `mlabctl export`") {
 					got[name] = "EXPORT"
@@ -201,7 +202,7 @@ func TestExportOutFile(t *testing.T) {
 				t.Errorf("files after the run (-want +got):\n%s", diff)
 			}
 			if tt.wantCode != 0 && len(em.Requests()) > 0 {
-				t.Errorf("a refused export made requests: %v", planRequestLines(em))
+				t.Errorf("a refused export made requests: %v", em.Routes())
 			}
 		})
 	}

@@ -7,7 +7,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"gopkg.in/yaml.v3"
 )
 
