@@ -60,7 +60,7 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		versioncmd.New(f),
 	}
 	setUsageErrors(commands)
-	return &urfave.App{
+	app := &urfave.App{
 		Name:      "mlabctl",
 		Usage:     "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
 		Version:   f.Build.Version,
@@ -77,6 +77,8 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		Suggest:                true,
 		OnUsageError:           onUsageError,
 	}
+	withPrivateHelp(app)
+	return app
 }
 
 // onUsageError turns a malformed command line into an error for Run to

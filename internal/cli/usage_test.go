@@ -5,6 +5,7 @@ package cli_test
 // e2e/e2e_cli_test.go.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -62,5 +63,27 @@ func TestErrorMessagesAreSanitized(t *testing.T) {
 	}
 	if !strings.Contains(res.Stderr, `evil\u001b[2K\u000dFAKE`) {
 		t.Errorf("stderr %q does not show the escaped name", res.Stderr)
+	}
+}
+
+// TestRunsShareNothing runs command lines at once, as the parallel
+// in-process tests do, each form of help among them: under -race it fails
+// if two apps share something urfave/cli writes to (its --help flag and
+// help command, see help.go).
+func TestRunsShareNothing(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--help"}, {"help"}, {"help", "help"}, {"help", "plan"}, {"plan", "--help"}, {"plan", "help"},
+		{"validate", "help", "help"}, {"auth", "help", "login"}, {"auth", "login", "--help"},
+		{"auth", "tokens", "help"}, {"auth", "tokens", "list", "help", "help"}, {"version"},
+	} {
+		for i := range 3 {
+			t.Run(fmt.Sprint(strings.Join(args, " "), " #", i), func(t *testing.T) {
+				t.Parallel()
+				if res := clitest.Mlabctl(t, nil, args...); res.Code != 0 || res.Stdout == "" {
+					t.Errorf("mlabctl %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), res.Code, res.Stdout, res.Stderr)
+				}
+			})
+		}
 	}
 }
