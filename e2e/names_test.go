@@ -30,10 +30,6 @@ var hostDeviceName = authcmd.HostDeviceName
 // sign-up API key under.
 const defaultKeyName = authcmd.DefaultKeyName
 
-// exportFileMode is the mode of a file `export --out` writes: it holds no
-// secret and is meant to be committed.
-const exportFileMode = 0o644
-
 // testApp is the real command tree, for checking documented command lines
 // against it (cmdline_check_test.go).
 func testApp() *urfave.App { return clitest.App() }
