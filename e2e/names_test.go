@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"github.com/mlabctl/mlabctl/internal/cli/authcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	urfave "github.com/urfave/cli/v2"
@@ -22,13 +21,6 @@ const (
 	exitPartial = cmdutil.ExitPartial
 	exitForced  = cmdutil.ExitForced
 )
-
-// hostDeviceName is the device name `auth login` gives a token by default.
-var hostDeviceName = authcmd.HostDeviceName
-
-// defaultKeyName is the name verify-email's --secrets-out stores the
-// sign-up API key under.
-const defaultKeyName = authcmd.DefaultKeyName
 
 // testApp is the real command tree, for checking documented command lines
 // against it (cmdline_check_test.go).

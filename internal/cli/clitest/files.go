@@ -136,3 +136,29 @@ func DirContents(t testing.TB, dir string) map[string]string {
 	}
 	return out
 }
+
+// AddPlanChange appends change to the plan of the plan file at path, as a
+// careless (or hostile) hand would: apply must find it out.
+func AddPlanChange(t testing.TB, path string, change map[string]any) {
+	t.Helper()
+	if change == nil {
+		t.Fatal("no change to add")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	p := f["plan"].(map[string]any)
+	changes, _ := p["changes"].([]any)
+	p["changes"] = append(changes, change)
+	if b, err = json.Marshal(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
