@@ -102,6 +102,9 @@ func (r *runner) call(ctx context.Context, s *step) (note string, secret remote.
 	case plan.KindAPIKey:
 		switch s.step {
 		case StepCreate, StepReplaceCreate:
+			if s.retire != nil {
+				return r.createSuccessor(ctx, s)
+			}
 			return r.createKey(ctx, s)
 		case StepUpdate:
 			u := *s.req.(*remote.APIKeyUpdate)

@@ -22,6 +22,8 @@ func PlanHash(p *plan.Plan) string {
 		Before  map[string]any `json:"before"`
 		After   map[string]any `json:"after"`
 		Resend  bool           `json:"resend,omitempty"`
+		// RotateOverlap decides whether the old key is deleted now.
+		RotateOverlap string `json:"rotate_overlap,omitempty"`
 	}
 	canon := struct {
 		BaseURL  string   `json:"base_url"`
@@ -30,7 +32,7 @@ func PlanHash(p *plan.Plan) string {
 		Changes  []change `json:"changes"`
 	}{BaseURL: p.BaseURL, Account: p.Account, SwitchTo: p.SwitchTo}
 	for _, c := range p.Changes {
-		canon.Changes = append(canon.Changes, change{c.Address, c.Action, c.LiveID, c.Before, c.After, c.Resend})
+		canon.Changes = append(canon.Changes, change{c.Address, c.Action, c.LiveID, c.Before, c.After, c.Resend, c.RotateOverlap})
 	}
 	b, err := json.Marshal(canon)
 	if err != nil {

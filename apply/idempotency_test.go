@@ -75,3 +75,35 @@ func TestIdempotencyKeysDifferAcrossPlans(t *testing.T) {
 		t.Error("a reason changed the plan hash")
 	}
 }
+
+// TestIdempotencyKeysOfChangesSharingAnAddress: two deletes of live keys of
+// one name are two calls with two keys (their unique addresses), and a
+// change of rotate_overlap changes the plan's hash.
+func TestIdempotencyKeysOfChangesSharingAnAddress(t *testing.T) {
+	p := &plan.Plan{Changes: []plan.Change{
+		{Address: addr(t, "api_key.x"), Action: plan.Delete, LiveID: "5"},
+		{Address: addr(t, "api_key.x"), Action: plan.Delete, LiveID: "7"},
+		{Address: addr(t, "api_key.y"), Action: plan.Delete, LiveID: "8"},
+	}}
+	phases, err := prepare(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, s := range phases[0] {
+		keys[s.key] = true
+	}
+	if len(keys) != 3 {
+		t.Errorf("%d distinct keys for 3 deletes, want 3", len(keys))
+	}
+	// A change that does not share its address keeps the key it always had.
+	if want := IdempotencyKey(PlanHash(p), addr(t, "api_key.y"), plan.Delete, StepDelete); !keys[want] {
+		t.Error("api_key.y's key changed")
+	}
+	r := &plan.Plan{Changes: []plan.Change{{Address: addr(t, "api_key.ci"), Action: plan.Replace, LiveID: "1"}}}
+	h := PlanHash(r)
+	r.Changes[0].RotateOverlap = "7d"
+	if PlanHash(r) == h {
+		t.Error("rotate_overlap does not change the plan hash")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
@@ -15,16 +16,32 @@ import (
 type Rails struct {
 	// AllowMassDelete approves every mass deletion (--allow-mass-delete).
 	AllowMassDelete bool
-	// AllowDelete approves mass deletions address by address
-	// (--allow-delete, repeatable). Each must be a delete in the plan.
+	// AllowDelete approves deletions address by address (--allow-delete,
+	// repeatable): those of a mass deletion, and those of keys used within
+	// policy.protect_used_within. Each must name a delete or replace of the
+	// plan by its unique address (plan.UniqueAddresses: NAME#ID when two
+	// changes share a name).
 	AllowDelete []plan.Address
 	// Protected are the names of keys declared `protect: true`; nil when the
 	// spec is not at hand (a plan file applied without its modelslab.yaml).
 	Protected []string
+	// ProtectedIDs are the live keys protect covers, by id, each with the
+	// name of the entry protecting it: plan.ProtectedKeyIDs of the spec and
+	// the live keys read right before applying. A delete or replace of one
+	// is refused whatever address the plan gives it.
+	ProtectedIDs map[remote.ID]string
 	// MinAdmins is policy.min_admins; 0 means no rail.
 	MinAdmins int
+	// ProtectUsedWithin is policy.protect_used_within (0: no rail), and
+	// ProtectUsedWithinText as written ("24h"): a key delete or replace
+	// whose live key (in Live) was used within it before Now is refused
+	// unless AllowDelete approves its address.
+	ProtectUsedWithin     time.Duration
+	ProtectUsedWithinText string
+	// Now is the clock of the protect_used_within rail.
+	Now time.Time
 	// Live is the live state the plan is applied to; nil skips the checks
-	// that need it (min_admins, the owner).
+	// that need it (min_admins, the owner, protect_used_within).
 	Live *remote.State
 }
 
@@ -61,55 +78,73 @@ type TokenLister interface {
 	ListTokens(ctx context.Context) ([]remote.AccessToken, error)
 }
 
-// CheckRails returns a *RefusedError naming every rail the plan breaks, a
-// plain error when the rails themselves are misused (an --allow-delete of an
-// address the plan does not delete) or the token list cannot be read, and
-// nil when the plan may run. It makes no change; it lists the tokens only
-// when the plan revokes one.
+// CheckRails returns a *RefusedError naming every rail the plan breaks
+// (protect by name and by live id, mass deletion, min_admins, the owner,
+// protect_used_within, the token in use), a plain error when the rails
+// themselves are misused (an --allow-delete of an address the plan does not
+// delete, or of an address two of its deletes share) or the token list
+// cannot be read, and nil when the plan may run. Changes are named by their
+// unique addresses (plan.UniqueAddresses). It makes no change; it lists the
+// tokens only when the plan revokes one.
 func CheckRails(ctx context.Context, p *plan.Plan, tokens TokenLister, r Rails) error {
-	deletes := map[string]plan.Change{}
-	for _, c := range p.Changes {
+	refs := p.UniqueAddresses()
+	deletes := map[string]bool{} // unique addresses of deletes and replaces
+	plainDeletes := map[string][]string{}
+	for i, c := range p.Changes {
 		if c.Action == plan.Delete || c.Action == plan.Replace {
-			deletes[c.Address.String()] = c
+			deletes[refs[i]] = true
+			plainDeletes[c.Address.String()] = append(plainDeletes[c.Address.String()], refs[i])
 		}
 	}
 	var misuse []string
 	for _, a := range r.AllowDelete {
-		if _, ok := deletes[a.String()]; !ok {
-			misuse = append(misuse, fmt.Sprintf("--allow-delete %s: the plan does not delete %s", a, a))
+		if deletes[a.String()] {
+			continue
 		}
+		if both := plainDeletes[a.String()]; len(both) > 1 {
+			misuse = append(misuse, fmt.Sprintf("--allow-delete %s: the plan deletes %d keys or members of that address; approve each by its own: %s", a, len(both), strings.Join(both, ", ")))
+			continue
+		}
+		misuse = append(misuse, fmt.Sprintf("--allow-delete %s: the plan does not delete %s", a, a))
 	}
 	if len(misuse) > 0 {
 		return &AllowDeleteError{Problems: sanitized(misuse)}
 	}
+	allowed := map[string]bool{}
+	for _, a := range r.AllowDelete {
+		allowed[a.String()] = true
+	}
 
 	var reasons []string
-	// protect
+	// protect, by name and by live id
 	protected := map[string]bool{}
 	for _, n := range r.Protected {
 		protected[n] = true
 	}
-	for _, c := range p.Changes {
-		if c.Address.Kind == plan.KindAPIKey && (c.Action == plan.Delete || c.Action == plan.Replace) && protected[c.Address.Name] {
+	for i, c := range p.Changes {
+		if c.Address.Kind != plan.KindAPIKey || (c.Action != plan.Delete && c.Action != plan.Replace) {
+			continue
+		}
+		by, byID := r.ProtectedIDs[remote.ID(c.LiveID)]
+		switch {
+		case protected[c.Address.Name]:
 			reasons = append(reasons, fmt.Sprintf("API key %q is protected and the plan would %s it; remove `protect: true` in modelslab.yaml to allow it", c.Address.Name, c.Action))
+		case byID:
+			reasons = append(reasons, fmt.Sprintf("%s would %s the live API key id %s, which %q protects (protect: true); remove `protect: true` in modelslab.yaml to allow it", refs[i], c.Action, c.LiveID, by))
 		}
 	}
 	// mass deletion
 	if !r.AllowMassDelete {
-		allowed := map[string]bool{}
-		for _, a := range r.AllowDelete {
-			allowed[a.String()] = true
-		}
 		for _, md := range p.MassDeletions {
 			var unapproved []string
-			for _, a := range md.Addresses {
-				if !allowed[a.String()] {
-					unapproved = append(unapproved, a.String())
+			for _, a := range p.MassDeletionAddresses(md) {
+				if !allowed[a] {
+					unapproved = append(unapproved, a)
 				}
 			}
 			if len(unapproved) > 0 {
 				reasons = append(reasons, fmt.Sprintf("the plan deletes %d of %d live %s (more than max_delete_percent %d%%); pass --allow-mass-delete, or approve each with --allow-delete: %s",
-					len(md.Addresses), md.Live, sectionNoun(md.Section), md.Percent, strings.Join(unapproved, ", ")))
+					max(md.Total, len(md.Addresses)), md.Live, sectionNoun(md.Section), md.Percent, strings.Join(unapproved, ", ")))
 			}
 		}
 	}
@@ -121,12 +156,20 @@ func CheckRails(ctx context.Context, p *plan.Plan, tokens TokenLister, r Rails) 
 				reasons = append(reasons, fmt.Sprintf("the plan leaves %d active or pending admins, fewer than policy.min_admins %d", n, r.MinAdmins))
 			}
 		}
+		// protect_used_within, on the keys read now: the plan's own record
+		// of recent use may be old, or edited.
+		for _, u := range plan.RecentlyUsed(p, r.Live.APIKeys, r.ProtectUsedWithin, r.ProtectUsedWithinText, r.Now) {
+			if !allowed[u.Address] {
+				reasons = append(reasons, fmt.Sprintf("%s (id %s) was last used at %s, within policy.protect_used_within %s; approve it with --allow-delete %s once nothing uses it",
+					u.Address, u.LiveID, u.LastUsedAt.UTC().Format(time.RFC3339), u.Within, u.Address))
+			}
+		}
 	}
 	// the token in use
-	revoked := map[string]plan.Address{}
-	for _, c := range p.Changes {
+	revoked := map[string]string{}
+	for i, c := range p.Changes {
 		if c.Address.Kind == plan.KindAccessToken {
-			revoked[liveID(c).String()] = c.Address
+			revoked[liveID(c).String()] = refs[i]
 		}
 	}
 	if len(revoked) > 0 {

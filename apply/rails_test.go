@@ -116,30 +116,38 @@ func TestCheckRails(t *testing.T) {
 			if err != nil && strings.ContainsFunc(err.Error(), func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
 				t.Errorf("the error holds a raw control character: %q", err.Error())
 			}
-			var refused *RefusedError
-			switch {
-			case tt.misuse != "":
-				var misuse *AllowDeleteError
-				if !errors.As(err, &misuse) || !strings.Contains(err.Error(), tt.misuse) {
-					t.Fatalf("err = %v, want an *AllowDeleteError containing %q", err, tt.misuse)
-				}
-			case tt.refused == nil:
-				if err != nil {
-					t.Fatalf("err = %v, want the plan allowed", err)
-				}
-			default:
-				if !errors.As(err, &refused) {
-					t.Fatalf("err = %v, want a RefusedError", err)
-				}
-				if refused.ExitCode() != 3 {
-					t.Errorf("exit %d, want 3", refused.ExitCode())
-				}
-				for _, want := range tt.refused {
-					if !strings.Contains(err.Error(), want) {
-						t.Errorf("%q lacks %q", err.Error(), want)
-					}
-				}
-			}
+			checkRailsOutcome(t, err, tt.refused, tt.misuse)
 		})
+	}
+}
+
+// checkRailsOutcome checks what CheckRails returned: an *AllowDeleteError
+// containing misuse when misuse is set, nil when refused is nil, else a
+// *RefusedError (exit 3) containing each of refused.
+func checkRailsOutcome(t *testing.T, err error, refused []string, misuse string) {
+	t.Helper()
+	var r *RefusedError
+	var m *AllowDeleteError
+	switch {
+	case misuse != "":
+		if !errors.As(err, &m) || !strings.Contains(err.Error(), misuse) {
+			t.Fatalf("err = %v, want an *AllowDeleteError containing %q", err, misuse)
+		}
+	case refused == nil:
+		if err != nil {
+			t.Fatalf("err = %v, want the plan allowed", err)
+		}
+	default:
+		if !errors.As(err, &r) {
+			t.Fatalf("err = %v, want a RefusedError", err)
+		}
+		if r.ExitCode() != 3 {
+			t.Errorf("exit %d, want 3", r.ExitCode())
+		}
+		for _, want := range refused {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%q lacks %q", err.Error(), want)
+			}
+		}
 	}
 }

@@ -187,9 +187,10 @@ func describe(s StepResult) string {
 	return a
 }
 
-// actionCounts renders "2 created, 3 updated, 1 deleted, 1 replaced" for the
-// changes whose steps are all done, counted like plan.Summary (a resend is
-// an update) so that the numbers match the plan's closing line.
+// actionCounts renders "2 created, 3 updated, 1 deleted, 1 replaced" (and
+// ", 1 resent" when invites were resent) for the changes whose steps are all
+// done, counted like plan.Summary so that the numbers match the plan's
+// closing line.
 func actionCounts(r *Result) string {
 	type key struct {
 		addr   string
@@ -210,18 +211,17 @@ func actionCounts(r *Result) string {
 	counts := map[plan.Action]int{}
 	for _, k := range order {
 		if complete[k] {
-			a := k.action
-			if a == plan.Resend {
-				a = plan.Update // as plan.Summary counts it
-			}
-			counts[a]++
+			counts[k.action]++
 		}
 	}
 	parts := []string{}
 	for _, a := range []struct {
 		action plan.Action
 		verb   string
-	}{{plan.Create, "created"}, {plan.Update, "updated"}, {plan.Delete, "deleted"}, {plan.Replace, "replaced"}} {
+	}{{plan.Create, "created"}, {plan.Update, "updated"}, {plan.Delete, "deleted"}, {plan.Replace, "replaced"}, {plan.Resend, "resent"}} {
+		if a.action == plan.Resend && counts[a.action] == 0 {
+			continue // as the plan's closing line leaves it out
+		}
 		parts = append(parts, fmt.Sprintf("%d %s", counts[a.action], a.verb))
 	}
 	return strings.Join(parts, ", ")

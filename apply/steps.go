@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
@@ -37,7 +38,10 @@ type step struct {
 	// resendKey is the Idempotency-Key of the resend that follows the
 	// update of an old pending invite (Change.Resend); empty otherwise.
 	resendKey string
-	req       any // the typed request body, nil for calls without one
+	// retire is the mark made before the create of a replace with
+	// rotate_overlap (retire.go); nil otherwise.
+	retire *retireRequest
+	req    any // the typed request body, nil for calls without one
 }
 
 // prepare expands the plan's changes into steps grouped by phase (phases in
@@ -45,9 +49,17 @@ type step struct {
 // built from Change.After and every id from Change.LiveID.
 func prepare(p *plan.Plan) ([][]*step, error) {
 	hash := PlanHash(p)
+	refs := p.UniqueAddresses()
 	byPhase := map[plan.Phase][]*step{}
 	var errs []error
 	for i, c := range p.Changes {
+		// Keyed by the unique address: two deletes of keys sharing a name
+		// are two calls, and never share an Idempotency-Key.
+		keyAddr := c.Address
+		keyAddr.Name = strings.TrimPrefix(refs[i], string(c.Address.Kind)+".")
+		if c.Address.Kind == plan.KindAccessToken {
+			keyAddr = c.Address // its address holds its id already
+		}
 		phases := plan.Phases(c)
 		steps := stepsOf(c)
 		if len(phases) == 0 || len(phases) != len(steps) {
@@ -55,13 +67,25 @@ func prepare(p *plan.Plan) ([][]*step, error) {
 			continue
 		}
 		for j, st := range steps {
-			s := &step{change: i, c: c, phase: phases[j], step: st, key: IdempotencyKey(hash, c.Address, c.Action, st)}
+			s := &step{change: i, c: c, phase: phases[j], step: st, key: IdempotencyKey(hash, keyAddr, c.Action, st)}
 			if c.Resend {
 				if c.Address.Kind != plan.KindTeamMember || c.Action != plan.Update {
 					errs = append(errs, fmt.Errorf("%s: only a team member update can also resend its invite", c.Address))
 					continue
 				}
-				s.resendKey = IdempotencyKey(hash, c.Address, c.Action, StepResend)
+				s.resendKey = IdempotencyKey(hash, keyAddr, c.Action, StepResend)
+			}
+			if c.RotateOverlap != "" {
+				if c.Address.Kind != plan.KindAPIKey || c.Action != plan.Replace {
+					errs = append(errs, fmt.Errorf("%s: only an API key replace can keep its old key (rotate_overlap)", c.Address))
+					continue
+				}
+				rr, err := newRetireRequest(c)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", c.Address, err))
+					continue
+				}
+				s.retire = rr
 			}
 			req, err := buildRequest(c, st)
 			if err != nil {
@@ -106,6 +130,9 @@ func stepsOf(c plan.Change) []Step {
 	case plan.Resend:
 		return []Step{StepResend}
 	case plan.Replace:
+		if c.RotateOverlap != "" {
+			return []Step{StepReplaceCreate} // the old key retires later (retire.go)
+		}
 		return []Step{StepReplaceCreate, StepReplaceDelete}
 	}
 	return nil

@@ -179,8 +179,8 @@ api_keys: []
 		{name: "parallelism 65", args: []string{"--auto-approve", "--parallelism", "65"}, wantCode: 1, want: []string{"--parallelism"}},
 		{name: "protected key", spec: `version: 1
 api_keys:
-  - {name: production, protect: true, rotate_after: 1d}
-ignore: {api_keys: ["*"]}
+  - {name: production, protect: true, id: 102}
+ignore: {api_keys: ["dashboard-*", "old-*"]}
 `, args: []string{"--auto-approve"}, wantCode: 3, want: []string{"protect"}},
 		{name: "min_admins", spec: `version: 1
 team:
@@ -456,8 +456,8 @@ func TestApplyReadmeDemo(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, want := range []string{
-		"Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.",
-		"Apply complete: 2 created, 6 updated, 3 deleted, 1 replaced.",
+		"Plan: 2 to create, 5 to update, 3 to delete, 1 to replace, 1 to resend.",
+		"Apply complete: 2 created, 5 updated, 3 deleted, 1 replaced, 1 resent.",
 		"Planning again against the same emulator",
 	} {
 		if !strings.Contains(res.Stdout, want) {
@@ -734,7 +734,7 @@ func TestApplyGitHubStepSummary(t *testing.T) {
 		{
 			name:     "complete",
 			wantCode: 0,
-			want:     []string{"### mlabctl apply: `acme-bot`", "**Apply complete**: 2 created, 6 updated, 3 deleted, 1 replaced."},
+			want:     []string{"### mlabctl apply: `acme-bot`", "**Apply complete**: 2 created, 5 updated, 3 deleted, 1 replaced, 1 resent."},
 		},
 		{
 			name:     "partial failure names each failed and skipped address with its error",

@@ -298,7 +298,7 @@ func TestContractTextOutput(t *testing.T) {
 		// Each wanted line is the start of one output line, trailing
 		// padding and notes aside.
 		wants := []string{
-			"Account acme-bot (" + em.URL + "): 2 to create, 6 to update, 3 to delete, 1 to replace.",
+			"Account acme-bot (" + em.URL + "): 2 to create, 5 to update, 3 to delete, 1 to replace, 1 to resend.",
 			"  ~ preferences",
 			"      nsfw_content:",
 			"  ~ profile",
@@ -313,7 +313,7 @@ func TestContractTextOutput(t *testing.T) {
 			"  - team_member.mallory@example.com",
 			"  - access_token.old-laptop#",
 			"  Unmanaged (matched by ignore): api_key.dashboard-playground",
-			"Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.",
+			"Plan: 2 to create, 5 to update, 3 to delete, 1 to replace, 1 to resend.",
 		}
 		var missing []string
 		for _, w := range wants {
@@ -333,7 +333,7 @@ func TestContractTextOutput(t *testing.T) {
 		if !strings.Contains(res.Stdout, "nsfw_content:                  true → false") {
 			t.Errorf("no field-level old → new for nsfw_content:\n%s", res.Stdout)
 		}
-		if !strings.HasSuffix(res.Stdout, "\nPlan: 2 to create, 6 to update, 3 to delete, 1 to replace.\n") {
+		if !strings.HasSuffix(res.Stdout, "\nPlan: 2 to create, 5 to update, 3 to delete, 1 to replace, 1 to resend.\n") {
 			t.Errorf("stdout does not end with the Plan line:\n%s", res.Stdout)
 		}
 		if strings.Contains(res.Stdout, "\x1b[") {
@@ -353,7 +353,7 @@ ignore: {api_keys: ["dashboard-*"]}
 		if res.Code != 0 {
 			t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
 		}
-		want := "Account acme-bot (" + em.URL + `): 2 to update.
+		want := "Account acme-bot (" + em.URL + `): 0 to create, 2 to update, 0 to delete, 0 to replace.
 
   ~ profile          (about_me differs from modelslab.yaml)
       about_me:
@@ -699,7 +699,7 @@ func TestContractNoColor(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s", code, tt.wantCode, out)
 			}
-			if !strings.Contains(out, "Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.") {
+			if !strings.Contains(out, "Plan: 2 to create, 5 to update, 3 to delete, 1 to replace, 1 to resend.") {
 				t.Errorf("no plan on the terminal:\n%s", out)
 			}
 			if got := strings.Contains(out, "\x1b["); got != tt.wantColor {
@@ -1048,7 +1048,7 @@ func TestContractMarkdownIsTheTextPlan(t *testing.T) {
 	if !strings.Contains(md.Stdout, "api_key.dashboard-playground") {
 		t.Errorf("markdown does not list the unmanaged key:\n%s", md.Stdout)
 	}
-	if !strings.HasSuffix(md.Stdout, "Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.\n") {
+	if !strings.HasSuffix(md.Stdout, "Plan: 2 to create, 5 to update, 3 to delete, 1 to replace, 1 to resend.\n") {
 		t.Errorf("markdown does not end with the Plan line:\n%s", md.Stdout)
 	}
 }
@@ -1144,9 +1144,10 @@ func TestContractSecretOnceOnATerminal(t *testing.T) {
 }
 
 // TestContractJSONShape: `-o json` is exactly one object of format_version,
-// summary and changes, whose before/after hold only the managed fields that
-// change (no ids, no protect or rotate_after, no secrets), and whose summary
-// counts its changes.
+// summary and changes (whose before/after hold only the managed fields that
+// change: no protect or rotate_after, no secrets; with each change's reason
+// and live id), and the plan's account, base URL, warnings and unmanaged
+// items; the summary counts its changes, resends apart.
 func TestContractJSONShape(t *testing.T) {
 	em := startEmulator(t)
 	file := writeSpecFile(t, `version: 1
@@ -1181,16 +1182,25 @@ access_tokens: {keep: [demo]}
 	}
 	var want any
 	if err := json.Unmarshal([]byte(`{"format_version": "1",
- "summary": {"create": 2, "update": 4, "delete": 1, "replace": 0},
+ "summary": {"create": 2, "update": 4, "delete": 1, "replace": 0, "resend": 0},
  "changes": [
-  {"address": "preferences", "action": "update", "before": {"nsfw_content": true}, "after": {"nsfw_content": false}},
-  {"address": "socials", "action": "update", "before": {"github": "acme-old"}, "after": {"github": "acme"}},
-  {"address": "api_key.fresh", "action": "create", "before": null, "after": {"name": "fresh"}},
-  {"address": "api_key.production", "action": "update", "before": {"notes": "Used by prod"}, "after": {"notes": "new notes"}},
+  {"address": "preferences", "action": "update", "before": {"nsfw_content": true}, "after": {"nsfw_content": false},
+   "reason": "nsfw_content differs from modelslab.yaml"},
+  {"address": "socials", "action": "update", "before": {"github": "acme-old"}, "after": {"github": "acme"},
+   "reason": "github differs from modelslab.yaml"},
+  {"address": "api_key.fresh", "action": "create", "before": null, "after": {"name": "fresh"},
+   "reason": "in modelslab.yaml, not in the live account"},
+  {"address": "api_key.production", "action": "update", "before": {"notes": "Used by prod"}, "after": {"notes": "new notes"},
+   "reason": "notes differ from modelslab.yaml", "live_id": "101"},
   {"address": "team_member.new@example.com", "action": "create", "before": null,
-   "after": {"email": "new@example.com", "permissions": ["billing"], "role": "viewer"}},
-  {"address": "team_member.carol@example.com", "action": "update", "before": {"role": "member"}, "after": {"role": "admin"}},
-  {"address": "access_token.old-laptop#2", "action": "delete", "before": {"name": "old-laptop"}, "after": null}]}`), &want); err != nil {
+   "after": {"email": "new@example.com", "permissions": ["billing"], "role": "viewer"},
+   "reason": "in modelslab.yaml, not in the live account"},
+  {"address": "team_member.carol@example.com", "action": "update", "before": {"role": "member"}, "after": {"role": "admin"},
+   "reason": "role of the pending invite differs from modelslab.yaml", "live_id": "3"},
+  {"address": "access_token.old-laptop#2", "action": "delete", "before": {"name": "old-laptop"}, "after": null,
+   "reason": "matches no access_tokens.keep glob", "live_id": "2"}],
+ "account": "acme-bot", "base_url": "`+em.URL+`", "partial": false,
+ "warnings": [], "unmanaged": ["api_key.ci", "api_key.dashboard-playground", "api_key.old-key"], "retiring": []}`), &want); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

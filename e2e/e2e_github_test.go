@@ -193,7 +193,7 @@ func TestGitHubPlanSummaryAndOutputs(t *testing.T) {
 				t.Fatalf("plan -o json under GitHub Actions is not JSON (%v):\n%s", err, js.Stdout)
 			}
 			want := map[string]string{"has_changes": strconv.FormatBool(tc.wantChanges)}
-			for _, k := range []string{"create", "update", "delete", "replace"} {
+			for _, k := range []string{"create", "update", "delete", "replace", "resend"} {
 				want[k] = strconv.Itoa(p.Summary[k])
 			}
 			if diff := cmp.Diff(want, readOutputs(t, r.Output)); diff != "" {

@@ -19,7 +19,7 @@ import (
 
 // planOutputs are the step outputs `mlabctl plan` writes under GitHub
 // Actions; action.yml passes each one on.
-var planOutputs = []string{"has_changes", "create", "update", "delete", "replace"}
+var planOutputs = []string{"has_changes", "create", "update", "delete", "replace", "resend"}
 
 // workflowFiles are the example workflows.
 func workflowFiles(t *testing.T) []string {

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strconv"
+
+	"github.com/mlabctl/mlabctl/internal/limits"
 )
 
 // Handlers of /api-keys.
@@ -43,10 +45,10 @@ func (c *call) decodeKey(nameRequired bool) (keyInput, *apiError) {
 		fe.add("name", "is required")
 	}
 	if in.Name != nil {
-		checkText(fe, "name", *in.Name, 1, 100)
+		checkText(fe, "name", *in.Name, 1, limits.NameMax)
 	}
 	if in.Notes != nil {
-		checkText(fe, "notes", *in.Notes, 0, 500)
+		checkText(fe, "notes", *in.Notes, 0, limits.NotesMax)
 	}
 	return in, fe.err()
 }

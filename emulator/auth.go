@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/mlabctl/mlabctl/internal/limits"
 )
 
 // Handlers of /auth: signup and verification, login, refresh, logout,
@@ -87,7 +89,7 @@ func (c *call) signup() reply {
 		fe.add("email", "is already registered; log in or reset the password")
 	}
 	checkNewPassword(fe, in.Password, in.Password)
-	checkText(fe, "name", in.Name, 1, 100)
+	checkText(fe, "name", in.Name, 1, limits.NameMax)
 	if e := fe.err(); e != nil {
 		return fail(e)
 	}
@@ -166,7 +168,7 @@ func (c *call) login() reply {
 	if in.Password == "" {
 		fe.add("password", "is required")
 	}
-	checkText(fe, "device_name", in.DeviceName, 1, 100)
+	checkText(fe, "device_name", in.DeviceName, 1, limits.DeviceNameMax)
 	expiry, ttl := checkExpiry(fe, in.TokenExpiry)
 	checkScopes(fe, "scopes", in.Scopes)
 	if e := fe.err(); e != nil {
@@ -204,7 +206,7 @@ func (c *call) refresh() reply {
 	expiry, ttl := checkExpiry(fe, in.TokenExpiry)
 	name := c.tok.Name
 	if in.DeviceName != "" {
-		checkText(fe, "device_name", in.DeviceName, 1, 100)
+		checkText(fe, "device_name", in.DeviceName, 1, limits.DeviceNameMax)
 		name = in.DeviceName
 	}
 	if e := fe.err(); e != nil {

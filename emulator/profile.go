@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mlabctl/mlabctl/internal/limits"
 )
 
 // Handlers of /me: the profile, its socials, preferences and password.
@@ -12,7 +14,7 @@ import (
 func (c *call) getMe() reply { return ok(profileOf(c.acct)) }
 
 // usernamePattern is what a username may look like.
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{2,39}$`)
+var usernamePattern = regexp.MustCompile(limits.UsernamePattern)
 
 func (c *call) patchMe() reply {
 	var in struct {
@@ -25,19 +27,19 @@ func (c *call) patchMe() reply {
 	}
 	fe := fieldErrors{}
 	if in.Name != nil {
-		checkText(fe, "name", *in.Name, 1, 100)
+		checkText(fe, "name", *in.Name, 1, limits.NameMax)
 	}
 	if in.Username != nil {
 		u := *in.Username
 		switch other := c.s.st.byUsername[strings.ToLower(u)]; {
-		case !usernamePattern.MatchString(u):
-			fe.add("username", fmt.Sprintf("must be 3 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit; %q is not", u))
+		case !validUsername(u):
+			fe.add("username", fmt.Sprintf("must be %d to %d letters, digits, '.', '_' or '-', starting with a letter or digit; %q is not", limits.UsernameMin, limits.UsernameMax, u))
 		case other != nil && other != c.acct:
 			fe.add("username", fmt.Sprintf("%q is already taken", u))
 		}
 	}
 	if in.AboutMe != nil {
-		checkText(fe, "about_me", *in.AboutMe, 0, 1000)
+		checkText(fe, "about_me", *in.AboutMe, 0, limits.AboutMeMax)
 	}
 	if e := fe.err(); e != nil {
 		return fail(e)
@@ -82,7 +84,7 @@ func (c *call) patchSocials() reply {
 	fe := fieldErrors{}
 	for name, v := range fields {
 		if v != nil {
-			checkText(fe, name, *v, 0, 255)
+			checkText(fe, name, *v, 0, limits.SocialMax)
 		}
 	}
 	if e := fe.err(); e != nil {
@@ -157,4 +159,11 @@ func (c *call) patchPassword() reply {
 	c.user.PasswordHash = hashPassword(in.Password)
 	c.dirty = true
 	return message("password changed")
+}
+
+// validUsername reports whether u is a username the API accepts: the shape
+// and the lengths of package limits, which the file format shares.
+func validUsername(u string) bool {
+	n := utf8.RuneCountInString(u)
+	return n >= limits.UsernameMin && n <= limits.UsernameMax && usernamePattern.MatchString(u)
 }

@@ -128,6 +128,9 @@ type Key struct {
 	Notes     string
 	Key       string
 	CreatedAt time.Time
+	// LastUsedAt is when the key was last used for generation; nil means
+	// never. The emulator serves no generation, so only seeding sets it.
+	LastUsedAt *time.Time
 }
 
 // AddAPIKey stores a key in the account; ID, Key and CreatedAt are filled
@@ -141,6 +144,10 @@ func (s *Server) AddAPIKey(username string, k Key) (out Key) {
 			k.CreatedAt = s.now()
 		}
 		stored := &apiKey{ID: k.ID, Name: k.Name, Notes: k.Notes, Secret: k.Key, CreatedAt: k.CreatedAt.UTC()}
+		if k.LastUsedAt != nil {
+			used := k.LastUsedAt.UTC()
+			stored.LastUsedAt = &used
+		}
 		s.st.addKey(a, stored)
 		out = keyOut(stored)
 	})
@@ -148,7 +155,12 @@ func (s *Server) AddAPIKey(username string, k Key) (out Key) {
 }
 
 func keyOut(k *apiKey) Key {
-	return Key{ID: k.ID, Name: k.Name, Notes: k.Notes, Key: k.Secret, CreatedAt: k.CreatedAt}
+	out := Key{ID: k.ID, Name: k.Name, Notes: k.Notes, Key: k.Secret, CreatedAt: k.CreatedAt}
+	if k.LastUsedAt != nil {
+		used := *k.LastUsedAt
+		out.LastUsedAt = &used
+	}
+	return out
 }
 
 // Member is a team member or pending invite as stored.

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/mlabctl/mlabctl/internal/limits"
 )
 
 // Handlers of /teams: members, invites, resend and accept.
@@ -16,7 +19,7 @@ var roles = []string{"admin", "member", "viewer"}
 
 // permissionPattern is what a permission name may look like (the API does
 // not publish a closed list).
-var permissionPattern = regexp.MustCompile(`^[a-z][a-z0-9:_-]{0,49}$`)
+var permissionPattern = regexp.MustCompile(limits.PermissionPattern)
 
 func (c *call) listTeam() reply {
 	ms := c.acct.Members
@@ -51,8 +54,8 @@ func checkRole(fe fieldErrors, role string) {
 func checkPermissions(fe fieldErrors, perms []string) []string {
 	out := []string{}
 	for _, p := range perms {
-		if !permissionPattern.MatchString(p) {
-			fe.add("permissions", fmt.Sprintf("has an invalid permission %q (lower-case letters, digits, ':', '_' or '-')", p))
+		if !permissionPattern.MatchString(p) || utf8.RuneCountInString(p) > limits.PermissionMax {
+			fe.add("permissions", fmt.Sprintf("has an invalid permission %q (at most %d lower-case letters, digits, ':', '_' or '-')", p, limits.PermissionMax))
 			continue
 		}
 		if !slices.Contains(out, p) {

@@ -6,31 +6,34 @@ import (
 	"slices"
 	"unicode/utf8"
 
+	"github.com/mlabctl/mlabctl/internal/limits"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 )
 
-// The limits of schema/modelslab.schema.json that a live value may exceed
-// (the API is not bound by the file format). A value past them cannot be
-// declared: export leaves it unmanaged, with a comment, rather than write a
-// file that spec.Parse rejects. Lengths are in characters, as JSON Schema
-// counts them. TestLimitsMatchSchema holds each to the schema's value.
+// The limits of the file format that a live value may exceed (the API is
+// not bound by them). A value past them cannot be declared: export leaves
+// it unmanaged, with a comment, rather than write a file that spec.Parse
+// rejects. They are package limits' constants, which the schema and the
+// emulator share (TestLimitsMatchSchema holds the schema to them too).
 const (
-	maxNameLen    = 100  // profile.name, api_keys[].name
-	maxTextLen    = 1000 // profile.about_me, api_keys[].notes
-	maxSocialLen  = 255  // socials.*
-	maxGlobLen    = 255  // ignore globs
-	maxUsername   = 64   // profile.username
-	maxEmailLen   = 254  // team[].email
-	minEmailLen   = 3    // team[].email
-	permissionsRe = `^[a-z][a-z0-9_-]*$`
+	maxNameLen    = limits.NameMax       // profile.name, api_keys[].name
+	maxTextLen    = limits.AboutMeMax    // profile.about_me
+	maxNotesLen   = limits.NotesMax      // api_keys[].notes
+	maxSocialLen  = limits.SocialMax     // socials.*
+	maxGlobLen    = limits.GlobMax       // ignore globs
+	minUsername   = limits.UsernameMin   // profile.username
+	maxUsername   = limits.UsernameMax   // profile.username
+	maxEmailLen   = limits.EmailMax      // team[].email
+	minEmailLen   = limits.EmailMin      // team[].email
+	maxPermission = limits.PermissionMax // team[].permissions[]
 )
 
 // usernamePattern is the schema's pattern for usernames.
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+var usernamePattern = regexp.MustCompile(limits.UsernamePattern)
 
 // permissionPattern is the schema's pattern for permission names.
-var permissionPattern = regexp.MustCompile(permissionsRe)
+var permissionPattern = regexp.MustCompile(limits.PermissionPattern)
 
 // roles are the schema's roles.
 var roles = []string{"admin", "member", "viewer"}
@@ -43,7 +46,7 @@ func declarableName(s string) bool { return s != "" && fits(s, maxNameLen) }
 
 // declarableUsername reports whether s can be profile.username.
 func declarableUsername(s string) bool {
-	return fits(s, maxUsername) && usernamePattern.MatchString(s)
+	return utf8.RuneCountInString(s) >= minUsername && fits(s, maxUsername) && usernamePattern.MatchString(s)
 }
 
 // declarableThreshold reports whether f can be wallet_notification_threshold.
@@ -60,7 +63,7 @@ func declarableMember(m remote.TeamMember) bool {
 	}
 	seen := map[string]bool{}
 	for _, p := range m.Permissions {
-		if !permissionPattern.MatchString(p) || seen[p] {
+		if !permissionPattern.MatchString(p) || !fits(p, maxPermission) || seen[p] {
 			return false
 		}
 		seen[p] = true

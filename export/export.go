@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlabctl/mlabctl/internal/retirement"
 	"github.com/mlabctl/mlabctl/remote"
 	"gopkg.in/yaml.v3"
 )
@@ -200,6 +201,7 @@ func (ig *ignored) write(root *yaml.Node) {
 // name the file cannot hold is ignored the same way; notes the file cannot
 // hold are left out (unmanaged).
 func apiKeys(root *yaml.Node, keys []remote.APIKey, ign *ignored) {
+	keys, retiringNotes := withoutRetiring(keys, ign)
 	sorted := slices.Clone(keys)
 	slices.SortStableFunc(sorted, func(a, b remote.APIKey) int {
 		return cmp.Or(strings.Compare(a.Name, b.Name), a.CreatedAt.Compare(b.CreatedAt), compareIDs(a.ID, b.ID))
@@ -241,17 +243,59 @@ func apiKeys(root *yaml.Node, keys []remote.APIKey, ign *ignored) {
 			}
 			ign.keyNotes = append(ign.keyNotes, fmt.Sprintf("%s: %s, which may appear once here; rename to manage.", commentText(k.Name), more))
 		}
-		if fits(k.Notes, maxTextLen) {
+		switch {
+		case retirement.IsReserved(k.Notes):
+			// Not a record this mlabctl wrote (Parse failed), and a file
+			// may not declare notes with mlabctl's prefix.
+			m.Content[1].LineComment = fmt.Sprintf("notes starting with %s are left unmanaged", retirement.Reserved)
+		case fits(k.Notes, maxNotesLen):
 			addPair(m, "notes", strNode(k.Notes), "")
-		} else {
-			m.Content[1].LineComment = fmt.Sprintf("notes longer than %d characters are left unmanaged", maxTextLen)
+		default:
+			m.Content[1].LineComment = fmt.Sprintf("notes longer than %d characters are left unmanaged", maxNotesLen)
 		}
 		seq.Content = append(seq.Content, m)
 	}
-	addList(root, "api_keys", seq,
-		"Generation API keys, matched by name. Their secret values are never exported.\n"+
-			"Add `protect: true` to refuse deleting a key, `rotate_after: 90d` to replace it when old.",
-		"The account has no API keys")
+	comment := "Generation API keys, matched by name. Their secret values are never exported.\n" +
+		"Add `protect: true` to refuse deleting a key, `rotate_after: 90d` to replace it when old."
+	if len(retiringNotes) > 0 {
+		comment += "\n" + strings.Join(retiringNotes, "\n")
+	}
+	addList(root, "api_keys", seq, comment, "The account has no API keys")
+}
+
+// withoutRetiring takes the retiring predecessors of rotations (keys whose
+// notes hold a retirement record) out of keys: they are mlabctl's own, and
+// declaring one would make its name a duplicate. A predecessor beside its
+// successor (a live key of its name) is only mentioned, in the returned
+// notes for the section's comment: plan deletes it once its time has come.
+// One without a successor (its rotation's create failed) is ignored by an
+// exact glob, so that plan leaves it alone until its name is declared again.
+func withoutRetiring(keys []remote.APIKey, ign *ignored) (rest []remote.APIKey, notes []string) {
+	active := map[string]bool{}
+	var retiring []remote.APIKey
+	for _, k := range keys {
+		if _, ok, _ := retirement.Parse(k.Notes); ok {
+			retiring = append(retiring, k)
+			continue
+		}
+		active[k.Name] = true
+		rest = append(rest, k)
+	}
+	slices.SortFunc(retiring, func(a, b remote.APIKey) int { return cmp.Or(strings.Compare(a.Name, b.Name), compareIDs(a.ID, b.ID)) })
+	for _, k := range retiring {
+		at, _, _ := retirement.Parse(k.Notes)
+		if active[k.Name] {
+			notes = append(notes, fmt.Sprintf("%s: predecessor id %s retires after %s (rotate_overlap); the first apply after that deletes it.",
+				commentText(k.Name), commentText(k.ID.String()), at.UTC().Format("2006-01-02 15:04 UTC")))
+			continue
+		}
+		if glob := ignoreGlob(k.Name); ignorable(glob) && !slices.Contains(ign.apiKeys, glob) {
+			ign.apiKeys = append(ign.apiKeys, glob)
+			ign.keyNotes = append(ign.keyNotes, fmt.Sprintf("%s: id %s is the retiring predecessor of a rotation whose new key was never created; declare the name to create it.",
+				commentText(k.Name), commentText(k.ID.String())))
+		}
+	}
+	return rest, notes
 }
 
 // team writes `team:` sorted by email, marking pending invites. A member

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/internal/golden"
+	"github.com/mlabctl/mlabctl/internal/retirement"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
@@ -85,6 +86,17 @@ func goldenScenarios() []struct {
 		remote.TeamMember{ID: "24", Email: "TWICE@example.com", Role: "viewer", Status: remote.StatusPending},
 	)
 
+	// A rotation with rotate_overlap in progress: ci's predecessor (101)
+	// beside its successor (105), and a predecessor whose successor was
+	// never created (orphan, 106).
+	rotating := demoState()
+	rotating.APIKeys = append(rotating.APIKeys,
+		remote.APIKey{ID: "105", Name: "ci", Notes: "Used by GitHub Actions", CreatedAt: t0.Add(-2 * day)},
+		remote.APIKey{ID: "106", Name: "orphan", Notes: retirement.Mark("", t0.Add(3*day), 500), CreatedAt: t0.Add(-200 * day)},
+	)
+	rotating.APIKeys[1].Notes = retirement.Mark(rotating.APIKeys[1].Notes, t0.Add(5*day), 500)
+	rotating.APIKeys[2].Notes = "[mlabctl:not a record]" // batch: kept unmanaged
+
 	empty := &remote.State{BaseURL: "http://127.0.0.1:8765", Profile: remote.Profile{Username: "new-user"}, APIKeys: []remote.APIKey{}, Team: []remote.TeamMember{}}
 	notFetched := &remote.State{BaseURL: "https://modelslab.com", Profile: demoState().Profile}
 
@@ -99,6 +111,7 @@ func goldenScenarios() []struct {
 		{"empty_account", empty, Options{}},
 		{"undeclarable_values", odd, Options{}},
 		{"sections_not_fetched", notFetched, Options{}},
+		{"rotation_in_progress", rotating, Options{}},
 	}
 }
 
@@ -156,7 +169,7 @@ func assertNoChanges(t *testing.T, data []byte, live *remote.State, o Options) {
 var oddStrings = []string{
 	"yes", "no", "on", "off", "y", "n", "true", "False", "null", "Null", "~", "", " ", "1e3", "0x1F", "0o17", "012",
 	"1_000", ".inf", "-.inf", ".nan", "+1", "-", "- a", "? q", ": c", "*alias", "&anchor", "!tag", "!!str", "%TAG",
-	"@at", "`tick`", "#hash", "a #b", "a: b", "{a}", "[a]", "|", ">", "'", "\"", "\\", "line\nbreak", "tail\n",
+	"@at", "`tick`", "#hash", "[mlabctl:", "[mlabctl:retire-after=2026-12-09T12:00:00Z] old", "a #b", "a: b", "{a}", "[a]", "|", ">", "'", "\"", "\\", "line\nbreak", "tail\n",
 	"\n\nlead", "trailing ", " leading", "tab\there", "crlf\r\nline", "ünïcödé", "日本語", "🔑", "\u2028", "\u0085",
 	"\ufeffbom", "\x00nul", "\x1b[31m", "---", "...", "<<", "=", "2026-11-25", "12:30:00",
 }

@@ -12,20 +12,46 @@ import (
 	"github.com/mlabctl/mlabctl/spec"
 )
 
-// Compute returns the plan that makes live equal to s at time now. It is
-// pure: it reads no clock and does no I/O, so the same inputs always give
-// the same plan.
+// Compute returns the plan that makes live equal to s at time now: the
+// whole plan, as ComputeWith with no Options.
+func Compute(s *spec.Spec, live *remote.State, now time.Time) (*Plan, error) {
+	return ComputeWith(s, live, now, Options{})
+}
+
+// Options are what a command line adds to a plan besides the file and the
+// live account. The zero value plans everything the file asks for.
+type Options struct {
+	// Replace are the addresses of API keys to replace now (--replace,
+	// e.g. a leaked key): "api_key.NAME", or "api_key.NAME#ID" when two
+	// live keys share the name. Each must name a declared key that is live
+	// and not protected. The old key is deleted in the same apply, after
+	// its successor exists, whatever rotate_overlap says: a leaked key must
+	// stop working now.
+	Replace []string
+	// Targets limit the plan to some addresses or sections (--target):
+	// "api_key.ci", "team_member.a@b.c", "profile", "api_keys", "team",
+	// "access_tokens", .... The rails still reason about the whole
+	// account: min_admins holds for the whole plan and for the partial one,
+	// and a deletion that is part of a mass deletion of the whole plan
+	// needs approval even when it is planned alone.
+	Targets []string
+}
+
+// ComputeWith returns the plan that makes live equal to s at time now,
+// with the options of the command line. It is pure: it reads no clock and
+// does no I/O, so the same inputs always give the same plan.
 //
 // Only the sections s declares are compared; an absent section produces no
 // change. Before and After of every change hold JSON-native values only
 // (string, bool, float64, []any of strings), so that a plan read back from a
 // plan file is equal to the one computed.
 //
-// When the plan breaks a safety rail (a protected key replaced, too few
-// admins left) or cannot be made safely (two live keys answer one declared
-// name, a pinned id that does not exist), Compute returns a *RailError with
-// every problem found and no plan.
-func Compute(s *spec.Spec, live *remote.State, now time.Time) (*Plan, error) {
+// When the plan breaks a safety rail (a protected key replaced or deleted,
+// too few admins left) or cannot be made safely (two live keys answer one
+// declared name, a pinned id that does not exist), ComputeWith returns a
+// *RailError with every problem found and no plan. An option that names
+// nothing it can act on is an *OptionError.
+func ComputeWith(s *spec.Spec, live *remote.State, now time.Time, o Options) (*Plan, error) {
 	if s == nil {
 		return nil, errors.New("plan: no spec to compute a plan from")
 	}
@@ -38,14 +64,25 @@ func Compute(s *spec.Spec, live *remote.State, now time.Time) (*Plan, error) {
 		now:  now,
 		plan: &Plan{
 			FormatVersion: FormatVersion,
+			ComputedAt:    now.UTC(),
 			Account:       live.Profile.Username,
 			SwitchTo:      s.Account,
 			BaseURL:       live.BaseURL,
 			Changes:       []Change{},
+			Replace:       slices.Clone(o.Replace),
 		},
+	}
+	if err := duplicateLiveIDs(live); err != nil {
+		return nil, err
+	}
+	if err := b.parseReplace(o.Replace); err != nil {
+		return nil, err
 	}
 	b.account()
 	if err := b.apiKeys(); err != nil {
+		return nil, err
+	}
+	if err := b.unusedReplace(); err != nil {
 		return nil, err
 	}
 	if err := b.team(); err != nil {
@@ -54,14 +91,47 @@ func Compute(s *spec.Spec, live *remote.State, now time.Time) (*Plan, error) {
 	if err := b.accessTokens(); err != nil {
 		return nil, err
 	}
-	b.minAdmins()
+	b.minAdmins(b.plan.Changes, "")
 	if len(b.problems) > 0 {
 		return nil, newRailError(b.problems)
 	}
-	b.massDeletions()
 	sortChanges(b.plan.Changes)
+	b.massDeletions()
 	slices.SortFunc(b.plan.Unmanaged, Address.Compare)
+	if err := b.target(o.Targets); err != nil {
+		return nil, err
+	}
+	if len(b.problems) > 0 {
+		return nil, newRailError(b.problems)
+	}
+	b.plan.RecentlyUsed = RecentlyUsed(b.plan, live.APIKeys, s.Policy.ProtectUsedWithin, s.Policy.ProtectUsedWithinText, now)
 	return b.plan, nil
+}
+
+// duplicateLiveIDs refuses a live list that holds one id twice (within a
+// page or across pages): a plan matching by id could act on the wrong
+// object (a delete of "junk" with the id of a protected key), so no plan is
+// made from it. It is an error of the answer, not a rail: exit 1.
+func duplicateLiveIDs(live *remote.State) error {
+	var problems []string
+	check := func(what string, n int, id func(i int) remote.ID, name func(i int) string) {
+		seen := make(map[remote.ID]int, n)
+		for i := range n {
+			if j, dup := seen[id(i)]; dup {
+				problems = append(problems, fmt.Sprintf("%s id %s twice (%q and %q)", what, id(i), name(j), name(i)))
+				continue
+			}
+			seen[id(i)] = i
+		}
+	}
+	check("API key", len(live.APIKeys), func(i int) remote.ID { return live.APIKeys[i].ID }, func(i int) string { return live.APIKeys[i].Name })
+	check("team member", len(live.Team), func(i int) remote.ID { return live.Team[i].ID }, func(i int) string { return live.Team[i].Email })
+	check("access token", len(live.Tokens), func(i int) remote.ID { return live.Tokens[i].ID }, func(i int) string { return live.Tokens[i].Name })
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the API listed %s; no plan is made from a list that names one object twice (run plan again; if it persists, report it to ModelsLab)",
+		SanitizeLine(strings.Join(problems, ", ")))
 }
 
 // FetchOptionsFor returns the list sections of the live account a plan of s
@@ -87,6 +157,8 @@ type builder struct {
 	// managedLive counts, per mass-deletion section, the live items the
 	// plan manages (declared or deleted; not ignored).
 	managedLive map[string]int
+	// replace are the --replace requests, each marked once it has matched.
+	replace []*replaceRequest
 }
 
 // add appends a change.
@@ -103,6 +175,12 @@ func (b *builder) problem(pos spec.Pos, format string, args ...any) {
 // warn records a warning for the reviewer.
 func (b *builder) warn(format string, args ...any) {
 	b.plan.Warnings = append(b.plan.Warnings, Warning{Message: fmt.Sprintf(format, args...)})
+}
+
+// warnServer records a warning about an answer of the API that its
+// documentation does not describe.
+func (b *builder) warnServer(format string, args ...any) {
+	b.plan.Warnings = append(b.plan.Warnings, Warning{Kind: WarningServer, Message: fmt.Sprintf(format, args...)})
 }
 
 // sortChanges orders changes by their first phase, then address, then live
@@ -206,6 +284,9 @@ func stringList(ss []string) []any {
 
 // day formats a time as the date a reviewer reads (UTC).
 func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// when formats a time to the minute, as a reviewer reads it (UTC).
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // durationText renders a duration as written in the file when known, else
 // in days or hours.

@@ -181,16 +181,16 @@ func memberFields(email, role string, permissions []string) map[string]any {
 }
 
 // minAdmins checks policy.min_admins against the admins the team has once
-// the plan's changes are applied to the live team (AdminsAfter, the count
-// apply checks again): in effect the declared admins plus unmanaged
-// (ignored) ones, active or pending. A spec without `team:` manages no
-// member, so the rail does not apply.
-func (b *builder) minAdmins() {
+// changes are applied to the live team (AdminsAfter, the count apply checks
+// again): in effect the declared admins plus unmanaged (ignored) ones,
+// active or pending. A spec without `team:` manages no member, so the rail
+// does not apply. what names the changes when they are not the whole plan.
+func (b *builder) minAdmins(changes []Change, what string) {
 	minAdmins := b.spec.Policy.MinAdmins
 	if minAdmins <= 0 || !b.spec.TeamSet {
 		return
 	}
-	admins := AdminsAfter(b.live.Team, b.plan.Changes)
+	admins := AdminsAfter(b.live.Team, changes)
 	n := len(admins)
 	if n >= minAdmins {
 		return
@@ -203,8 +203,11 @@ func (b *builder) minAdmins() {
 	if pos.Line == 0 {
 		pos = b.spec.TeamPos
 	}
-	b.problem(pos, "policy.min_admins is %d, but after this plan the team has %d admin%s (%s); declare more members with \"role: admin\" or lower min_admins",
-		minAdmins, n, plural(n), who)
+	if what == "" {
+		what = "this plan"
+	}
+	b.problem(pos, "policy.min_admins is %d, but after %s the team has %d admin%s (%s); declare more members with \"role: admin\" or lower min_admins",
+		minAdmins, what, n, plural(n), who)
 }
 
 // plural returns "s" unless n is 1.

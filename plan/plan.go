@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // FormatVersion is the version of the JSON plan format and of plan files.
@@ -136,10 +137,23 @@ type Change struct {
 	// resends it (POST /teams/{id}/resend-invite), both in the update
 	// phase. A resend without field changes is Action Resend instead.
 	Resend bool `json:"resend,omitempty"`
+	// LastUsedAt is when the live key of an API key delete or replace was
+	// last used (the API's last_used_at); nil when it never was, or the
+	// API does not say. The plan shows it on every key delete and replace.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// RotateOverlap, on an API key replace, is rotate_overlap as written
+	// ("7d"): apply marks the old key "retire after now+overlap" in its
+	// notes, then creates the new one, and does not delete the old key; a
+	// later plan deletes it once the overlap has passed. Empty: the old key
+	// is deleted in this apply, after the new one exists.
+	RotateOverlap string `json:"rotate_overlap,omitempty"`
 }
 
 // Warning is something a reviewer must see that does not fail the plan.
 type Warning struct {
+	// Kind is WarningServer for an answer of the API its documentation
+	// does not describe; empty (WarningPlan) otherwise.
+	Kind    string `json:"kind,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -151,12 +165,66 @@ type MassDeletion struct {
 	Addresses []Address `json:"addresses"`
 	Live      int       `json:"live"`    // live managed items of the section
 	Percent   int       `json:"percent"` // max_delete_percent in force
+	// Total is how many the whole plan deletes, when the plan is partial
+	// (--target) and Addresses are only those it kept; 0 otherwise.
+	Total int `json:"total,omitempty"`
+}
+
+// MassDeletionAddresses returns the unique addresses (UniqueAddresses) of
+// the deletions md counts: the plan's deletes whose address md lists, so
+// that two deleted keys of one name are named apart.
+func (p *Plan) MassDeletionAddresses(md MassDeletion) []string {
+	in := make(map[string]bool, len(md.Addresses))
+	for _, a := range md.Addresses {
+		in[a.String()] = true
+	}
+	refs := p.UniqueAddresses()
+	var out []string
+	for i, c := range p.Changes {
+		if c.Action == Delete && in[c.Address.String()] {
+			out = append(out, refs[i])
+		}
+	}
+	return out
+}
+
+// Retirement is the predecessor of a rotated key, marked to retire after
+// a time (rotate_overlap) and still valid: a later plan deletes it once
+// After has passed and its successor exists. It is not a change, but the
+// plan shows it: "api_key.ci: predecessor id 101 retires after …".
+type Retirement struct {
+	// Address is the address of the key it is the predecessor of.
+	Address Address `json:"address"`
+	// LiveID is the predecessor's id.
+	LiveID string `json:"live_id"`
+	// After is when it may be deleted (from its notes' record).
+	After time.Time `json:"retires_after"`
+	// SuccessorID is the live key that replaces it; empty while the
+	// successor does not exist yet (the plan creates it).
+	SuccessorID string `json:"successor_id,omitempty"`
+}
+
+// RecentUse is an API key delete or replace whose live key was used within
+// policy.protect_used_within: apply refuses it unless --allow-delete
+// approves its address.
+type RecentUse struct {
+	// Address is the change's unique address (UniqueAddresses).
+	Address string `json:"address"`
+	LiveID  string `json:"live_id"`
+	// LastUsedAt is the key's last_used_at.
+	LastUsedAt time.Time `json:"last_used_at"`
+	// Within is protect_used_within as written ("24h").
+	Within string `json:"within"`
 }
 
 // Plan is the complete, ordered set of changes, and everything a reviewer and
 // apply need to know about them. It is plain data.
 type Plan struct {
 	FormatVersion string `json:"format_version"`
+	// ComputedAt is the time the plan was computed for (Compute's now):
+	// renderers say "last used 2 hours ago" relative to it. Zero in a plan
+	// built by hand: they give dates instead.
+	ComputedAt time.Time `json:"computed_at,omitzero"`
 	// Account is the username of the account the plan is for; SwitchTo is the
 	// team account to switch into first (`account:`), empty if none.
 	Account  string `json:"account"`
@@ -168,15 +236,31 @@ type Plan struct {
 	Unmanaged     []Address      `json:"unmanaged,omitempty"`
 	Warnings      []Warning      `json:"warnings,omitempty"`
 	MassDeletions []MassDeletion `json:"mass_deletions,omitempty"`
+	// Retiring are the predecessors of rotated keys still in their overlap.
+	Retiring []Retirement `json:"retiring,omitempty"`
+	// RecentlyUsed are the key deletes and replaces that
+	// policy.protect_used_within holds back unless approved.
+	RecentlyUsed []RecentUse `json:"recently_used,omitempty"`
+	// Targets are the --target addresses and sections the plan is limited
+	// to; empty for a whole plan. Omitted counts the changes of the whole
+	// plan that the targets leave out.
+	Targets []string `json:"targets,omitempty"`
+	Omitted int      `json:"omitted,omitempty"`
+	// Replace are the --replace addresses the plan was computed with.
+	Replace []string `json:"replace,omitempty"`
 }
 
+// Partial reports whether the plan is limited by --target.
+func (p *Plan) Partial() bool { return len(p.Targets) > 0 }
+
 // Summary counts changes for the closing line and the JSON summary. A resend
-// counts as an update: it changes an existing invite.
+// has its own count: it changes no field of the invite.
 type Summary struct {
 	Create  int `json:"create"`
 	Update  int `json:"update"`
 	Delete  int `json:"delete"`
 	Replace int `json:"replace"`
+	Resend  int `json:"resend"`
 }
 
 // Summary counts the plan's changes by action.
@@ -186,8 +270,10 @@ func (p *Plan) Summary() Summary {
 		switch c.Action {
 		case Create:
 			s.Create++
-		case Update, Resend:
+		case Update:
 			s.Update++
+		case Resend:
+			s.Resend++
 		case Delete:
 			s.Delete++
 		case Replace:
@@ -232,6 +318,11 @@ func Phases(c Change) []Phase {
 		case Delete:
 			return []Phase{PhaseKeyDelete}
 		case Replace:
+			if c.RotateOverlap != "" {
+				// The old key is only marked to retire, before the new
+				// one is created; a later plan deletes it.
+				return []Phase{PhaseKeyCreate}
+			}
 			return []Phase{PhaseKeyCreate, PhaseKeyDelete}
 		}
 	case KindTeamMember:

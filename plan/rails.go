@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 )
 
@@ -103,4 +105,41 @@ func (b *builder) massDeletions() {
 			Percent:   percent,
 		})
 	}
+}
+
+// RecentlyUsed returns the API key deletes and replaces of p whose live key
+// (found by id in keys, the live list) was used within window before now:
+// those policy.protect_used_within holds back unless --allow-delete approves
+// them. It is the rail's one count: Compute records it in the plan, and
+// apply checks it again on the keys read right before applying, so that a
+// plan file cannot hide a key in use. within is the window as written
+// ("24h"). A replace that keeps the old key for rotate_overlap deletes
+// nothing now and is not counted (its later retirement is a delete that
+// is). A last_used_at after now (a clock ahead of ours) counts as recent.
+func RecentlyUsed(p *Plan, keys []remote.APIKey, window time.Duration, within string, now time.Time) []RecentUse {
+	if window <= 0 || p == nil {
+		return nil
+	}
+	used := make(map[remote.ID]time.Time, len(keys))
+	for _, k := range keys {
+		if k.LastUsedAt != nil {
+			used[k.ID] = *k.LastUsedAt
+		}
+	}
+	if within == "" {
+		within = spec.FormatDuration(window)
+	}
+	refs := p.UniqueAddresses()
+	var out []RecentUse
+	for i, c := range p.Changes {
+		if c.Address.Kind != KindAPIKey || !(c.Action == Delete || (c.Action == Replace && c.RotateOverlap == "")) {
+			continue
+		}
+		at, ok := used[remote.ID(c.LiveID)]
+		if !ok || now.Sub(at) > window {
+			continue
+		}
+		out = append(out, RecentUse{Address: refs[i], LiveID: c.LiveID, LastUsedAt: at.UTC(), Within: within})
+	}
+	return out
 }

@@ -52,9 +52,10 @@ func TestInviteBlock(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cw := changeWriter{fieldIndent: "    "}
-			cw.annotationColumn = annotationColumn([]Change{tt.change}, cw.indent)
+			it := item{c: tt.change, addr: tt.change.Address.String()}
+			cw.annotationColumn = annotationColumn([]item{it}, cw.indent, cw.now)
 			var b strings.Builder
-			cw.write(&b, tt.change, detailFull)
+			cw.write(&b, it, detailFull)
 			if diff := cmp.Diff(tt.want, b.String()); diff != "" {
 				t.Errorf("block (-want +got):\n%s", diff)
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -41,6 +42,9 @@ func RenderMarkdown(w io.Writer, p *Plan, o RenderOptions) error {
 	}
 	groups := markdownGroups(p)
 	total := len(p.Changes)
+	for _, g := range groups {
+		g.now = p.ComputedAt
+	}
 
 	var doc string
 	fits := func(l mdLayout) bool {
@@ -125,7 +129,9 @@ func isDestructive(a Action) bool { return a == Delete || a == Replace }
 type mdGroup struct {
 	title   string
 	open    bool
-	changes []Change
+	changes []item
+	// now is the plan's time, for "last used 2 hours ago".
+	now time.Time
 	// column is where notes start in this group's diff block: computed
 	// over all its changes, so that a change renders the same whatever
 	// else fits.
@@ -142,7 +148,7 @@ func (g *mdGroup) block(i int, d detail) string {
 	}
 	if g.blocks[d][i] == "" {
 		var b strings.Builder
-		cw := changeWriter{indent: "", fieldIndent: "    ", annotationColumn: g.column}
+		cw := changeWriter{indent: "", fieldIndent: "    ", annotationColumn: g.column, now: g.now}
 		cw.write(&b, g.changes[i], d)
 		g.blocks[d][i] = b.String()
 	}
@@ -160,7 +166,8 @@ func markdownGroups(p *Plan) []*mdGroup {
 		{title: "Team"},
 		{title: "Access tokens"},
 	}
-	for _, c := range p.Changes {
+	for _, it := range itemsOf(p) {
+		c := it.c
 		i := 0
 		if !isDestructive(c.Action) {
 			switch c.Address.Kind {
@@ -174,12 +181,12 @@ func markdownGroups(p *Plan) []*mdGroup {
 				i = 4
 			}
 		}
-		groups[i].changes = append(groups[i].changes, c)
+		groups[i].changes = append(groups[i].changes, it)
 	}
 	out := make([]*mdGroup, 0, len(groups))
 	for i := range groups {
 		if g := &groups[i]; len(g.changes) > 0 {
-			g.column = annotationColumn(g.changes, "")
+			g.column = annotationColumn(g.changes, "", p.ComputedAt)
 			out = append(out, g)
 		}
 	}
@@ -209,7 +216,7 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 	if l.cut != "" {
 		fmt.Fprintf(&b, "> [!NOTE]\n> This plan is too large for one comment (at most %d bytes here), so %s. %s\n\n", limit, l.cut, fullPlanHint)
 	}
-	if ws := warningLines(p); len(ws) > 0 {
+	if ws := warningsOf(p); len(ws) > 0 {
 		b.WriteString("> [!WARNING]\n")
 		shown := ws
 		if l.countsOnly && len(ws) > maxBriefWarnings {
@@ -231,7 +238,7 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 			}
 			// A mass deletion's continuation lists addresses, which the
 			// destructive section below already shows.
-			if wl.mass {
+			if wl.kind == WarningMassDeletion {
 				b.WriteString(" `apply` refuses it unless `--allow-mass-delete`, or `--allow-delete ADDRESS` for each deletion.")
 			} else if !l.countsOnly {
 				for _, r := range wl.rest {
@@ -250,8 +257,13 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 		b.WriteString(noChangesLine + "\n\n")
 	} else {
 		s := p.Summary()
-		b.WriteString("| Create | Update | Delete | Replace |\n|---:|---:|---:|---:|\n")
-		fmt.Fprintf(&b, "| %d | %d | %d | %d |\n\n", s.Create, s.Update, s.Delete, s.Replace)
+		if s.Resend > 0 {
+			b.WriteString("| Create | Update | Delete | Replace | Resend |\n|---:|---:|---:|---:|---:|\n")
+			fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n\n", s.Create, s.Update, s.Delete, s.Replace, s.Resend)
+		} else {
+			b.WriteString("| Create | Update | Delete | Replace |\n|---:|---:|---:|---:|\n")
+			fmt.Fprintf(&b, "| %d | %d | %d | %d |\n\n", s.Create, s.Update, s.Delete, s.Replace)
+		}
 		remaining := l.shown
 		for _, g := range groups {
 			n := min(remaining, len(g.changes))
@@ -264,6 +276,16 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 		}
 		if l.countsOnly || l.shown < len(p.Changes) {
 			b.WriteString("\n")
+		}
+	}
+
+	if lines := retiringLines(p); len(lines) > 0 {
+		if l.unmanaged && !l.countsOnly {
+			fmt.Fprintf(&b, "<details>\n<summary>Retiring predecessors (rotate_overlap): %d</summary>\n\n", len(lines))
+			writeFenced(&b, "", strings.Join(lines, "\n")+"\n")
+			b.WriteString("\n</details>\n\n")
+		} else {
+			fmt.Fprintf(&b, "Retiring predecessors (rotate_overlap): %d.\n\n", len(lines))
 		}
 	}
 
@@ -300,6 +322,13 @@ func markdownTitle(p *Plan) string {
 	default:
 		t += ", switching to team account " + MarkdownCode(p.SwitchTo) + " first"
 	}
+	if p.Partial() {
+		targets := make([]string, len(p.Targets))
+		for i, tg := range p.Targets {
+			targets[i] = MarkdownCode(tg)
+		}
+		t += ", partial: `--target` " + strings.Join(targets, ", ")
+	}
 	return t
 }
 
@@ -309,7 +338,10 @@ func markdownTitle(p *Plan) string {
 // It returns false, having written part of the group, as soon as the
 // comment is over limit bytes.
 func writeMarkdownGroup(b *strings.Builder, g *mdGroup, l mdLayout, n, limit int) bool {
-	sub := Plan{Changes: g.changes}
+	sub := Plan{Changes: make([]Change, len(g.changes))}
+	for i, it := range g.changes {
+		sub.Changes[i] = it.c
+	}
 	counts := countPhrase(sub.Summary())
 	if l.countsOnly || n == 0 {
 		// A bullet, not a block: there is nothing to expand.
@@ -322,8 +354,8 @@ func writeMarkdownGroup(b *strings.Builder, g *mdGroup, l mdLayout, n, limit int
 	}
 	fmt.Fprintf(b, "<details%s>\n<summary><strong>%s</strong>: %s</summary>\n\n", open, g.title, counts)
 	var body strings.Builder
-	for i, c := range g.changes[:n] {
-		body.WriteString(g.block(i, l.detail(c)))
+	for i, it := range g.changes[:n] {
+		body.WriteString(g.block(i, l.detail(it.c)))
 		if b.Len()+body.Len() > limit {
 			b.WriteString(body.String())
 			return false

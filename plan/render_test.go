@@ -215,10 +215,13 @@ func TestRenderTextClosingLine(t *testing.T) {
 		want string
 	}{
 		{name: "empty", plan: basePlan(), want: "No changes. The account matches modelslab.yaml."},
-		{name: "resend counts as update", plan: basePlan(
+		{name: "resend has its own count", plan: basePlan(
 			Change{Address: addr("team_member.a@b.c"), Action: Resend},
 			Change{Address: addr("api_key.x"), Action: Replace},
-		), want: "Plan: 0 to create, 1 to update, 0 to delete, 1 to replace."},
+		), want: "Plan: 0 to create, 0 to update, 0 to delete, 1 to replace, 1 to resend."},
+		{name: "no resend count without resends", plan: basePlan(
+			Change{Address: addr("api_key.x"), Action: Replace},
+		), want: "Plan: 0 to create, 0 to update, 0 to delete, 1 to replace."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -248,26 +251,43 @@ func TestRenderJSONShape(t *testing.T) {
 			if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 				t.Fatalf("output is not JSON: %v\n%s", err, b.String())
 			}
-			if diff := cmp.Diff([]string{"changes", "format_version", "summary"}, keysOf(doc)); diff != "" {
+			wantTop := []string{"account", "base_url", "changes", "format_version", "partial", "retiring", "summary", "unmanaged", "warnings"}
+			if sc.plan.SwitchTo != "" {
+				wantTop = append(wantTop, "switch_to")
+				sort.Strings(wantTop)
+			}
+			if diff := cmp.Diff(wantTop, keysOf(doc)); diff != "" {
 				t.Errorf("top-level keys (-want +got):\n%s", diff)
 			}
 			if doc["format_version"] != "1" {
 				t.Errorf("format_version = %v, want \"1\"", doc["format_version"])
 			}
-			if diff := cmp.Diff([]string{"create", "delete", "replace", "update"}, keysOf(doc["summary"].(map[string]any))); diff != "" {
+			if diff := cmp.Diff([]string{"create", "delete", "replace", "resend", "update"}, keysOf(doc["summary"].(map[string]any))); diff != "" {
 				t.Errorf("summary keys (-want +got):\n%s", diff)
 			}
 			changes := doc["changes"].([]any)
 			if len(changes) != len(sc.plan.Changes) {
 				t.Fatalf("%d changes, want %d", len(changes), len(sc.plan.Changes))
 			}
+			refs := sc.plan.UniqueAddresses()
 			for i, c := range changes {
 				m := c.(map[string]any)
-				if diff := cmp.Diff([]string{"action", "address", "after", "before"}, keysOf(m)); diff != "" {
+				wantKeys := []string{"action", "address", "after", "before", "reason"}
+				if sc.plan.Changes[i].LiveID != "" {
+					wantKeys = []string{"action", "address", "after", "before", "live_id", "reason"}
+				}
+				if sc.plan.Changes[i].LastUsedAt != nil {
+					wantKeys = append(wantKeys, "last_used_at")
+					sort.Strings(wantKeys)
+				}
+				if diff := cmp.Diff(wantKeys, keysOf(m)); diff != "" {
 					t.Errorf("change %d keys (-want +got):\n%s", i, diff)
 				}
-				if m["address"] != sc.plan.Changes[i].Address.String() || m["action"] != string(sc.plan.Changes[i].Action) {
-					t.Errorf("change %d = %v %v, want %v %v", i, m["address"], m["action"], sc.plan.Changes[i].Address, sc.plan.Changes[i].Action)
+				if m["address"] != refs[i] || m["action"] != string(sc.plan.Changes[i].Action) {
+					t.Errorf("change %d = %v %v, want %v %v", i, m["address"], m["action"], refs[i], sc.plan.Changes[i].Action)
+				}
+				if r := sc.plan.Changes[i].Reason; m["reason"] == "" || (r != "" && m["reason"] != r) {
+					t.Errorf("change %d reason = %v, want %q (or a default when empty)", i, m["reason"], r)
 				}
 			}
 		})
@@ -275,7 +295,9 @@ func TestRenderJSONShape(t *testing.T) {
 }
 
 // TestRenderJSONContractExample renders the plan of CONTRACT.md's JSON
-// example and compares it, decoded, with the example.
+// example and compares it, decoded, with the example: every field of the
+// first version is there with the same value (before and after exactly),
+// so the fields added since are backward compatible.
 func TestRenderJSONContractExample(t *testing.T) {
 	p := basePlan(
 		Change{Address: addr("api_key.ci"), Action: Create, After: map[string]any{"name": "ci", "notes": "Used by GitHub Actions"}},
@@ -300,14 +322,56 @@ func TestRenderJSONContractExample(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("JSON plan (-want +got):\n%s", diff)
+	if problems := jsonSubset("", want, got); len(problems) > 0 {
+		t.Errorf("JSON plan is not a superset of the contract's example:\n%s\n%s", strings.Join(problems, "\n"), b.String())
 	}
 	// The keys come in the contract's order.
-	wantPrefix := `{"format_version":"1","summary":{"create":1,"update":1,"delete":0,"replace":0},"changes":[{"address":"api_key.ci","action":"create","before":null,"after":`
+	wantPrefix := `{"format_version":"1","summary":{"create":1,"update":1,"delete":0,"replace":0,"resend":0},"changes":[{"address":"api_key.ci","action":"create","before":null,"after":`
 	if !strings.HasPrefix(b.String(), wantPrefix) {
 		t.Errorf("JSON plan does not start with %s:\n%s", wantPrefix, b.String())
 	}
+}
+
+// jsonSubset lists where got lacks or changes a value of want: objects may
+// have more keys in got (fields added to the format), except before and
+// after, which are compared exactly; lists have the same length.
+func jsonSubset(path string, want, got any) []string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: want an object, got %v", path, got)}
+		}
+		var out []string
+		for k, wv := range w {
+			gv, ok := g[k]
+			switch {
+			case !ok:
+				out = append(out, fmt.Sprintf("%s.%s: missing", path, k))
+			case k == "before" || k == "after":
+				if !cmp.Equal(wv, gv) {
+					out = append(out, fmt.Sprintf("%s.%s: %v, want %v", path, k, gv, wv))
+				}
+			default:
+				out = append(out, jsonSubset(path+"."+k, wv, gv)...)
+			}
+		}
+		return out
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return []string{fmt.Sprintf("%s: want %d items, got %v", path, len(w), got)}
+		}
+		var out []string
+		for i := range w {
+			out = append(out, jsonSubset(fmt.Sprintf("%s[%d]", path, i), w[i], g[i])...)
+		}
+		return out
+	}
+	if !cmp.Equal(want, got) {
+		return []string{fmt.Sprintf("%s: %v, want %v", path, got, want)}
+	}
+	return nil
 }
 
 func keysOf(m map[string]any) []string {

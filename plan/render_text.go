@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -59,18 +60,18 @@ const noChangesLine = "No changes. The account matches modelslab.yaml."
 
 // RenderText writes the plan as a reviewer reads it in a terminal or a log:
 // a header naming the account, warnings, one block per change with its
-// field-level differences, the unmanaged items and the closing line of
-// CONTRACT.md.
+// field-level differences, the retiring predecessors, the unmanaged items
+// and the closing line of CONTRACT.md.
 func RenderText(w io.Writer, p *Plan, o RenderOptions) error {
 	var b strings.Builder
-	cw := changeWriter{color: o.Color, indent: "  ", fieldIndent: "      "}
+	cw := changeWriter{color: o.Color, indent: "  ", fieldIndent: "      ", now: p.ComputedAt}
 
 	b.WriteString(headerLine(p))
 	b.WriteString("\n")
 
-	if lines := warningLines(p); len(lines) > 0 {
+	if ws := warningsOf(p); len(ws) > 0 {
 		b.WriteString("\n")
-		for _, l := range lines {
+		for _, l := range ws {
 			b.WriteString("  " + cw.paint(ansiYellow+ansiBold, "Warning:") + " " + l.first + "\n")
 			for _, more := range l.rest {
 				b.WriteString("           " + more + "\n")
@@ -80,9 +81,17 @@ func RenderText(w io.Writer, p *Plan, o RenderOptions) error {
 
 	if len(p.Changes) > 0 {
 		b.WriteString("\n")
-		cw.annotationColumn = annotationColumn(p.Changes, cw.indent)
-		for _, c := range p.Changes {
-			cw.write(&b, c, detailFull)
+		items := itemsOf(p)
+		cw.annotationColumn = annotationColumn(items, cw.indent, cw.now)
+		for _, it := range items {
+			cw.write(&b, it, detailFull)
+		}
+	}
+
+	if lines := retiringLines(p); len(lines) > 0 {
+		b.WriteString("\n")
+		for _, l := range lines {
+			b.WriteString("  Retiring: " + l + "\n")
 		}
 	}
 
@@ -98,7 +107,8 @@ func RenderText(w io.Writer, p *Plan, o RenderOptions) error {
 }
 
 // headerLine is the first line of a text plan: the account, where it lives,
-// the team account switched into, and the counts of what changes.
+// the team account switched into, whether the plan is partial, and the
+// counts of what changes, worded as the closing line words them.
 func headerLine(p *Plan) string {
 	account := p.Account
 	if account == "" {
@@ -112,21 +122,36 @@ func headerLine(p *Plan) string {
 	default:
 		where += ", switching to team account " + p.SwitchTo + " first"
 	}
-	counts := countPhrase(p.Summary())
-	if counts == "" {
-		counts = "no changes"
+	partial := ""
+	if p.Partial() {
+		partial = ", partial plan for --target " + strings.Join(p.Targets, ", ")
 	}
-	return SanitizeLine(fmt.Sprintf("Account %s (%s): %s.", account, where, counts))
+	counts := "no changes"
+	if !p.Empty() {
+		counts = summaryPhrase(p.Summary())
+	}
+	return SanitizeLine(fmt.Sprintf("Account %s (%s)%s: %s.", account, where, partial, counts))
+}
+
+// summaryPhrase is the one wording of a plan's counts, in its header and
+// its closing line: "2 to create, 0 to update, 1 to delete, 0 to replace",
+// and ", 1 to resend" when the plan resends invites.
+func summaryPhrase(s Summary) string {
+	out := fmt.Sprintf("%d to create, %d to update, %d to delete, %d to replace", s.Create, s.Update, s.Delete, s.Replace)
+	if s.Resend > 0 {
+		out += fmt.Sprintf(", %d to resend", s.Resend)
+	}
+	return out
 }
 
 // countPhrase lists the non-zero counts of a summary: "2 to create, 1 to
-// delete"; empty when nothing changes.
+// delete"; empty when nothing changes. Markdown's sections use it.
 func countPhrase(s Summary) string {
 	var parts []string
 	for _, c := range []struct {
 		n    int
 		verb string
-	}{{s.Create, "create"}, {s.Update, "update"}, {s.Delete, "delete"}, {s.Replace, "replace"}} {
+	}{{s.Create, "create"}, {s.Update, "update"}, {s.Delete, "delete"}, {s.Replace, "replace"}, {s.Resend, "resend"}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d to %s", c.n, c.verb))
 		}
@@ -135,22 +160,12 @@ func countPhrase(s Summary) string {
 }
 
 // closingLine is the last line of every human plan, exactly as CONTRACT.md
-// writes it.
+// writes it (with the resend count when there are resends).
 func closingLine(p *Plan) string {
 	if p.Empty() {
 		return noChangesLine
 	}
-	s := p.Summary()
-	return fmt.Sprintf("Plan: %d to create, %d to update, %d to delete, %d to replace.", s.Create, s.Update, s.Delete, s.Replace)
-}
-
-// warningLine is one warning: its first line and its continuation lines.
-type warningLine struct {
-	first string
-	rest  []string
-	// mass marks a mass-deletion warning, whose continuation lines list
-	// addresses.
-	mass bool
+	return "Plan: " + summaryPhrase(p.Summary()) + "."
 }
 
 // maxListedAddresses bounds the addresses a mass-deletion warning names;
@@ -159,11 +174,11 @@ const maxListedAddresses = 10
 
 // RenderWarnings writes the plan's warnings (mass deletions first) as plain
 // text, a "Warning: " block each. For output formats whose stdout must stay
-// machine-readable (-o json, which has no place for them), the command
+// machine-readable (-o json, whose object holds them too), the command
 // prints them on stderr, so a reviewer never misses one.
 func RenderWarnings(w io.Writer, p *Plan) error {
 	var b strings.Builder
-	for _, wl := range warningLines(p) {
+	for _, wl := range warningsOf(p) {
 		b.WriteString("Warning: " + wl.first + "\n")
 		for _, r := range wl.rest {
 			b.WriteString("  " + r + "\n")
@@ -173,29 +188,6 @@ func RenderWarnings(w io.Writer, p *Plan) error {
 	return err
 }
 
-// warningLines renders the plan's warnings, mass deletions first.
-func warningLines(p *Plan) []warningLine {
-	var out []warningLine
-	for _, md := range sortedMassDeletions(p) {
-		out = append(out, warningLine{
-			mass:  true,
-			first: massDeletionSentence(md),
-			rest: []string{
-				"apply refuses it unless --allow-mass-delete, or --allow-delete ADDRESS for each of:",
-				addressList(md.Addresses, maxListedAddresses),
-			},
-		})
-	}
-	for _, w := range p.Warnings {
-		lines := strings.Split(w.Message, "\n")
-		for i := range lines {
-			lines[i] = SanitizeLine(lines[i])
-		}
-		out = append(out, warningLine{first: lines[0], rest: lines[1:]})
-	}
-	return out
-}
-
 // sortedMassDeletions returns the plan's mass deletions ordered by section.
 func sortedMassDeletions(p *Plan) []MassDeletion {
 	mds := append([]MassDeletion(nil), p.MassDeletions...)
@@ -203,21 +195,31 @@ func sortedMassDeletions(p *Plan) []MassDeletion {
 	return mds
 }
 
-// massDeletionSentence says what a mass deletion is, in one sentence.
+// massDeletionSentence says what a mass deletion is, in one sentence; of a
+// partial plan, it counts the whole plan's deletions too.
 func massDeletionSentence(md MassDeletion) string {
+	n := len(md.Addresses)
+	if md.Total > 0 {
+		n = md.Total
+	}
 	pct := 0
 	if md.Live > 0 {
-		pct = len(md.Addresses) * 100 / md.Live
+		pct = n * 100 / md.Live
 	}
-	return fmt.Sprintf("mass deletion in %s: %d of %d live items (%d%%) would be deleted, more than max_delete_percent %d%%.",
-		SanitizeLine(md.Section), len(md.Addresses), md.Live, pct, md.Percent)
+	s := fmt.Sprintf("mass deletion in %s: %d of %d live items (%d%%) would be deleted, more than max_delete_percent %d%%.",
+		SanitizeLine(md.Section), n, md.Live, pct, md.Percent)
+	if md.Total > 0 {
+		s = fmt.Sprintf("mass deletion in %s: the whole plan deletes %d of %d live items (%d%%), more than max_delete_percent %d%%, and this partial plan deletes %d of them.",
+			SanitizeLine(md.Section), n, md.Live, pct, md.Percent, len(md.Addresses))
+	}
+	return s
 }
 
 // addressList joins sorted addresses, naming at most limit of them.
-func addressList(addrs []Address, limit int) string {
+func addressList(addrs []string, limit int) string {
 	names := make([]string, len(addrs))
 	for i, a := range addrs {
-		names[i] = SanitizeLine(a.String())
+		names[i] = SanitizeLine(a)
 	}
 	sort.Strings(names)
 	if len(names) > limit {
@@ -245,9 +247,28 @@ const (
 	detailAddress               // mark and address
 )
 
+// item is a change as the renderers show it: the change, and its unique
+// address (UniqueAddresses).
+type item struct {
+	c    Change
+	addr string
+}
+
+// itemsOf pairs the plan's changes with their unique addresses.
+func itemsOf(p *Plan) []item {
+	refs := p.UniqueAddresses()
+	out := make([]item, len(p.Changes))
+	for i, c := range p.Changes {
+		out[i] = item{c: c, addr: refs[i]}
+	}
+	return out
+}
+
 // changeWriter renders change blocks, shared by the text and markdown
 // renderers so that a PR comment reads exactly like the terminal.
 type changeWriter struct {
+	// now is the plan's time, for "last used 2 hours ago".
+	now   time.Time
 	color bool
 	// indent precedes the mark; fieldIndent precedes a field line.
 	indent, fieldIndent string
@@ -262,29 +283,39 @@ const maxAnnotationColumn = 56
 
 // annotationColumn is where notes start: two spaces after the longest
 // annotated "mark address", capped.
-func annotationColumn(changes []Change, indent string) int {
+func annotationColumn(items []item, indent string, now time.Time) int {
 	col := 0
-	for _, c := range changes {
-		if annotation(c) == "" {
+	for _, it := range items {
+		if annotation(it.c, now) == "" {
 			continue
 		}
-		n := utf8.RuneCountInString(indent + c.Action.Mark() + " " + SanitizeLine(c.Address.String()))
+		n := utf8.RuneCountInString(indent + it.c.Action.Mark() + " " + SanitizeLine(it.addr))
 		col = max(col, n)
 	}
 	return min(col+2, maxAnnotationColumn)
 }
 
-// annotation is the note and reason of a change, joined.
-func annotation(c Change) string {
+// annotation is the note and reason of a change, joined, and when its key
+// was last used (on an API key delete or replace).
+func annotation(c Change, now time.Time) string {
 	note, reason := shorten(strings.TrimSpace(c.Note)), shorten(strings.TrimSpace(c.Reason))
+	var out string
 	switch {
 	case reason == "" || strings.Contains(note, reason):
 		// Compute may already have put the reason in the note.
-		return SanitizeLine(note)
+		out = note
 	case note == "":
-		return SanitizeLine(reason)
+		out = reason
+	default:
+		out = note + ", " + reason
 	}
-	return SanitizeLine(note + ", " + reason)
+	if used := lastUsed(c, now); used != "" {
+		if out != "" {
+			out += ", "
+		}
+		out += used
+	}
+	return SanitizeLine(out)
 }
 
 // maxAnnotation bounds the bytes of a note or a reason: they are one-line
@@ -322,8 +353,9 @@ func (cw changeWriter) paint(style Style, s string) string {
 }
 
 // write renders one change at the given detail.
-func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
-	mark, address := c.Action.Mark(), SanitizeLine(c.Address.String())
+func (cw changeWriter) write(b *strings.Builder, it item, d detail) {
+	c := it.c
+	mark, address := c.Action.Mark(), SanitizeLine(it.addr)
 	b.WriteString(cw.indent)
 	b.WriteString(cw.paint(MarkStyle(c.Action), mark))
 	b.WriteByte(' ')
@@ -332,7 +364,7 @@ func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
 		b.WriteByte('\n')
 		return
 	}
-	if note := annotation(c); note != "" {
+	if note := annotation(c, cw.now); note != "" {
 		width := utf8.RuneCountInString(cw.indent) + utf8.RuneCountInString(mark) + 1 + utf8.RuneCountInString(address)
 		for range max(cw.annotationColumn-width, 2) {
 			b.WriteByte(' ')
@@ -347,7 +379,7 @@ func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
 	}
 	switch c.Action {
 	case Create:
-		if noteSaysAll(c) {
+		if noteSaysAll(c, cw.now) {
 			// "+ team_member.bob@example.com  (invite, role member)", as
 			// CONTRACT.md shows it: field lines would only repeat it.
 			return
@@ -364,11 +396,11 @@ func (cw changeWriter) write(b *strings.Builder, c Change, d detail) {
 // names the role and every permission (compute writes "invite, role
 // member, permissions api-keys, billing"). An email whose case differs from
 // the lower-cased address is not said, so it is shown.
-func noteSaysAll(c Change) bool {
+func noteSaysAll(c Change, now time.Time) bool {
 	if c.Address.Kind != KindTeamMember || c.Action != Create {
 		return false
 	}
-	note := annotation(c)
+	note := annotation(c, now)
 	if note == "" {
 		return false
 	}

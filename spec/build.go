@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/mlabctl/mlabctl/internal/retirement"
 )
 
 // build reads the Spec out of the node tree and runs the semantic checks as
@@ -49,6 +51,7 @@ func (l *loader) build(root *yaml.Node) *Spec {
 			l.buildPolicy(v, &s.Policy)
 		}
 	}
+	l.warnIgnoredDeclared(s)
 	return s
 }
 
@@ -138,6 +141,10 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 			case "notes":
 				if str, ok := l.str(f); ok {
 					k.Notes = &str
+					if retirement.IsReserved(str) {
+						l.report(f, fmt.Sprintf("%s: notes may not start with %q", l.pathOf(f), retirement.Reserved),
+							"that prefix marks the records mlabctl keeps in the notes of live keys (the retirement of a rotated key); reword the start of the notes")
+					}
 				}
 			case "protect":
 				if b, ok := l.boolean(f); ok {
@@ -146,6 +153,12 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 			case "rotate_after":
 				if str, ok := l.str(f); ok {
 					k.RotateAfter, k.RotateAfterText = l.duration(f, str)
+					k.RotateAfterPos = l.pos(f)
+				}
+			case "rotate_overlap":
+				if str, ok := l.str(f); ok {
+					k.RotateOverlap, k.RotateOverlapText = l.duration(f, str)
+					k.RotateOverlapPos = l.pos(f)
 				}
 			case "id":
 				id, ok := l.id(f)
@@ -157,9 +170,30 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 					"first used at %s; an id pins one entry to one live key")
 			}
 		})
+		l.checkRotation(item, k)
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// checkRotation refuses the combinations of protect, rotate_after and
+// rotate_overlap that plan could never carry out: a protected key is never
+// replaced, an overlap needs a rotation, and an overlap as long as the
+// rotation would keep two predecessors alive at once.
+func (l *loader) checkRotation(item *yaml.Node, k APIKey) {
+	path := l.pathOf(item)
+	if k.Protect && k.RotateAfter > 0 {
+		l.at(k.ProtectPos, fmt.Sprintf("%s: protect: true and rotate_after exclude each other", path),
+			fmt.Sprintf("a protected key is never replaced, so rotate_after (at %s) could never rotate it; remove one of them", k.RotateAfterPos))
+	}
+	switch {
+	case k.RotateOverlap > 0 && k.RotateAfter == 0:
+		l.at(k.RotateOverlapPos, fmt.Sprintf("%s.rotate_overlap: needs rotate_after", path),
+			"rotate_overlap is how long the old key of a rotation stays valid; add rotate_after (e.g. 90d), or remove rotate_overlap")
+	case k.RotateOverlap > 0 && k.RotateOverlap >= k.RotateAfter:
+		l.at(k.RotateOverlapPos, fmt.Sprintf("%s.rotate_overlap: %s must be shorter than rotate_after %s", path, k.RotateOverlapText, k.RotateAfterText),
+			"otherwise the successor would be due for rotation before its predecessor retires")
+	}
 }
 
 // buildTeam reads team, applies the default role and checks that emails are
@@ -220,11 +254,80 @@ func (l *loader) buildIgnore(v *yaml.Node) Ignore {
 		switch name {
 		case "api_keys":
 			ig.APIKeys = l.globs(f)
+			l.ignoreKeysAt = l.globPositions(f)
 		case "team":
 			ig.Team = l.globs(f)
+			l.ignoreTeamAt = l.globPositions(f)
 		}
 	})
 	return ig
+}
+
+// globPositions returns where each valid glob of list v is written, in the
+// order globs returns them.
+func (l *loader) globPositions(v *yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
+	for _, item := range l.items(v) {
+		if str, ok := l.str(item); ok && CheckGlob(str) == nil {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// warnIgnoredDeclared warns about each ignore glob that matches a name the
+// file declares: ignore applies only to undeclared live items, so the glob
+// can never affect that one, which is rarely what its author meant. A glob
+// of stars alone ("*": never delete, only add and update) means to match
+// everything and is not warned about.
+func (l *loader) warnIgnoredDeclared(s *Spec) {
+	keys := make([]string, len(s.APIKeys))
+	for i, k := range s.APIKeys {
+		keys[i] = k.Name
+	}
+	emails := make([]string, len(s.Team))
+	for i, m := range s.Team {
+		emails[i] = m.Email
+	}
+	for _, list := range []struct {
+		nodes    []*yaml.Node
+		declared []string
+		fold     bool
+		what     string
+	}{
+		{l.ignoreKeysAt, keys, false, "API key"},
+		{l.ignoreTeamAt, emails, true, "member"},
+	} {
+		for _, n := range list.nodes {
+			glob := deref(n).Value
+			if strings.Trim(glob, "*") == "" {
+				continue // "*": meant to match everything undeclared
+			}
+			pattern := glob
+			if list.fold {
+				pattern = strings.ToLower(glob)
+			}
+			var hits []string
+			for _, name := range list.declared {
+				subject := name
+				if list.fold {
+					subject = strings.ToLower(name)
+				}
+				if name != "" && MatchGlob(pattern, subject) {
+					hits = append(hits, strconv.Quote(name))
+				}
+			}
+			if len(hits) == 0 {
+				continue
+			}
+			which := hits[0]
+			if len(hits) > 1 {
+				which = fmt.Sprintf("%s and %d more", hits[0], len(hits)-1)
+			}
+			l.warn(n, fmt.Sprintf("%s: %q matches the declared %s %s", l.pathOf(n), glob, list.what, which),
+				"ignore applies only to live items the file does not declare, so it never affects a declared one; narrow the glob if it was meant for others")
+		}
+	}
 }
 
 func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
@@ -250,6 +353,11 @@ func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
 			if str, ok := l.str(f); ok {
 				p.ResendInvitesAfter, p.ResendInvitesAfterText = l.duration(f, str)
 				p.ResendInvitesAfterPos = l.pos(f)
+			}
+		case "protect_used_within":
+			if str, ok := l.str(f); ok {
+				p.ProtectUsedWithin, p.ProtectUsedWithinText = l.duration(f, str)
+				p.ProtectUsedWithinPos = l.pos(f)
 			}
 		}
 	})

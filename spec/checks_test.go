@@ -3,6 +3,8 @@ package spec
 import (
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestParseDuration(t *testing.T) {
@@ -119,5 +121,34 @@ func TestGlobs(t *testing.T) {
 				t.Errorf("MatchGlob(%q, %q) = %v, want %v", tt.pattern, tt.subject, got, tt.match)
 			}
 		})
+	}
+}
+
+// TestWarnings: an ignore glob matching a declared name is a warning at
+// the glob, printed FILE:LINE:COL: warning: …; the file stays valid, and a
+// glob of stars alone is not warned about.
+func TestWarnings(t *testing.T) {
+	s, err := Parse("m.yaml", []byte(`version: 1
+api_keys:
+  - name: dashboard-main
+ignore:
+  api_keys: ["*", "dashboard-*", "other-*"]
+  team: ["*@x.example"]
+team:
+  - email: Kim@X.Example
+`))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	var got []string
+	for _, w := range s.Warnings {
+		got = append(got, w.Warning())
+	}
+	want := []string{
+		`m.yaml:5:19: warning: ignore.api_keys[1]: "dashboard-*" matches the declared API key "dashboard-main": ignore applies only to live items the file does not declare, so it never affects a declared one; narrow the glob if it was meant for others`,
+		`m.yaml:6:10: warning: ignore.team[0]: "*@x.example" matches the declared member "Kim@X.Example": ignore applies only to live items the file does not declare, so it never affects a declared one; narrow the glob if it was meant for others`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }

@@ -30,6 +30,11 @@ func (d Diagnostic) Message() string {
 // command prints and editors and CI logs link to.
 func (d Diagnostic) String() string { return d.Pos.String() + ": " + d.Message() }
 
+// Warning renders the diagnostic as a warning: FILE:LINE:COL: warning:
+// message. A spec's Warnings are printed so (on stderr, and as ::warning
+// annotations under GitHub Actions); they never fail a command.
+func (d Diagnostic) Warning() string { return d.Pos.String() + ": warning: " + d.Message() }
+
 // Diagnostics is every problem found in one file, sorted by position. It is
 // the error Load and Parse return for an invalid file.
 type Diagnostics []Diagnostic

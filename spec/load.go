@@ -69,6 +69,10 @@ func Parse(name string, data []byte) (*Spec, error) {
 		return nil, l.diags.compact()
 	}
 	sum := sha256.Sum256(data)
+	if len(l.warns) > 0 {
+		l.warns.sort()
+		s.Warnings = l.warns.compact()
+	}
 	s.Path = name
 	s.Hash = hex.EncodeToString(sum[:])
 	return s, nil

@@ -17,6 +17,11 @@ type loader struct {
 	// pathOf, built on the first problem.
 	root    *yaml.Node
 	parents map[*yaml.Node]parentLink
+	// warns are the problems that leave the file valid (Spec.Warnings).
+	warns Diagnostics
+	// ignoreKeysAt and ignoreTeamAt are the glob nodes of ignore, for
+	// warnIgnoredDeclared.
+	ignoreKeysAt, ignoreTeamAt []*yaml.Node
 }
 
 // pos is the position of a node in the file.
@@ -34,6 +39,11 @@ func (l *loader) at(p Pos, summary, detail string) {
 
 // report records a problem at node n.
 func (l *loader) report(n *yaml.Node, summary, detail string) { l.at(l.pos(n), summary, detail) }
+
+// warn records a warning at node n.
+func (l *loader) warn(n *yaml.Node, summary, detail string) {
+	l.warns = append(l.warns, Diagnostic{Pos: l.pos(n), Summary: summary, Detail: detail})
+}
 
 // markBad remembers that n already has a diagnostic.
 func (l *loader) markBad(n *yaml.Node) {

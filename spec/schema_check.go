@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mlabctl/mlabctl/internal/suggest"
 	"github.com/mlabctl/mlabctl/schema"
 )
 
@@ -77,7 +78,14 @@ func (l *loader) schemaError(root *yaml.Node, ve *jsonschema.ValidationError) {
 				if path == "" && name == "version" {
 					summary, detail = `missing required field "version"`, `add "version: 1" at the top of the file`
 				}
-				l.report(node, summary, detail)
+				at := node
+				if typo := misspelt(val, name, sub); typo != nil {
+					// The unknown key is this field misspelt: say so at
+					// the key, once, rather than also "unknown field".
+					at, detail = typo, fmt.Sprintf("did you mean %q instead of %q?", name, typo.Value)
+					l.markBad(typo)
+				}
+				l.report(at, summary, detail)
 			}
 		}
 	case "uniqueItems":
@@ -152,12 +160,30 @@ func (l *loader) unknownFields(m *yaml.Node, path string, sub map[string]any) {
 			where = path
 		}
 		detail := fmt.Sprintf("%s takes %s", where, andList(known))
-		if best := closest(k.Value, known); best != "" {
+		if best := suggest.Closest(k.Value, known); best != "" {
 			detail = fmt.Sprintf("did you mean %q?", best)
 		}
 		l.report(k, fmt.Sprintf("%s: unknown field", join(path, k.Value)), detail)
 		l.markBad(k)
 	}
+}
+
+// misspelt returns the key of mapping m that is not a property of the
+// schema sub and is within a typo's distance of the missing required field
+// name ("emial" for "email"), or nil.
+func misspelt(m *yaml.Node, name string, sub map[string]any) *yaml.Node {
+	props, _ := sub["properties"].(map[string]any)
+	ps := pairs(m)
+	for i := 0; i+1 < len(ps); i += 2 {
+		k := ps[i]
+		if _, known := props[k.Value]; known || k.Kind != yaml.ScalarNode {
+			continue
+		}
+		if suggest.Closest(k.Value, []string{name}) == name {
+			return k
+		}
+	}
+	return nil
 }
 
 // duplicateItems reports each item of list n equal to an earlier one.
@@ -309,38 +335,4 @@ func joinLast(items []string, last string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
-}
-
-// closest returns the candidate within edit distance 2 of name (a likely
-// typo), or "".
-func closest(name string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(name), c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -49,6 +49,12 @@ type Spec struct {
 
 	Ignore Ignore
 	Policy Policy
+
+	// Warnings are problems that do not make the file invalid (an ignore
+	// glob that matches a declared name, which it can never affect),
+	// sorted by position. Commands print them (Diagnostic.Warning) and go
+	// on; validate still exits 0.
+	Warnings Diagnostics
 }
 
 // Profile is `profile:`; a nil field is not managed (left as it is).
@@ -92,11 +98,21 @@ type APIKey struct {
 	RotateAfter time.Duration
 	// RotateAfterText is RotateAfter as written ("90d").
 	RotateAfterText string
+	// RotateOverlap, when non-zero, keeps the old key of a rotation valid
+	// this long after its successor is created; a later apply deletes it.
+	// The loader allows it only beside a longer RotateAfter.
+	RotateOverlap time.Duration
+	// RotateOverlapText is RotateOverlap as written ("7d").
+	RotateOverlapText string
 	// ID, when non-empty, pins the entry to one live key.
 	ID string
-	// Pos is the position of the entry; ProtectPos of its `protect:` value.
-	Pos        Pos
-	ProtectPos Pos
+	// Pos is the position of the entry; ProtectPos, RotateAfterPos and
+	// RotateOverlapPos of its `protect:`, `rotate_after:` and
+	// `rotate_overlap:` values (zero when absent).
+	Pos              Pos
+	ProtectPos       Pos
+	RotateAfterPos   Pos
+	RotateOverlapPos Pos
 }
 
 // Member is one entry of `team:`.
@@ -143,4 +159,11 @@ type Policy struct {
 	ResendInvitesAfterText string
 	// ResendInvitesAfterPos is the position of its value; zero when absent.
 	ResendInvitesAfterPos Pos
+	// ProtectUsedWithin, when non-zero, refuses deleting or replacing a key
+	// whose last_used_at is within this window of the plan's time, unless
+	// approved with --allow-delete.
+	ProtectUsedWithin     time.Duration
+	ProtectUsedWithinText string
+	// ProtectUsedWithinPos is the position of its value; zero when absent.
+	ProtectUsedWithinPos Pos
 }

@@ -739,13 +739,14 @@ team:
     role: member
 `
 
-// authRefusedSpec makes plan and apply refuse: it would replace a protected key.
+// authRefusedSpec pins the protected entry to ci's id: the demo's live key
+// named production (id 101) would be deleted, and protection follows it, so
+// plan and apply refuse (exit 3).
 const authRefusedSpec = `version: 1
 api_keys:
   - name: production
     protect: true
-    rotate_after: 1d
-  - name: ci
+    id: 102
   - name: dashboard-playground
   - name: old-key
 `

@@ -263,6 +263,7 @@ func reportToGitHub(o Options, p *plan.Plan) {
 		{"update", strconv.Itoa(sum.Update)},
 		{"delete", strconv.Itoa(sum.Delete)},
 		{"replace", strconv.Itoa(sum.Replace)},
+		{"resend", strconv.Itoa(sum.Resend)}, // resends are not updates
 	})
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "Warning: writing the GitHub step outputs ($GITHUB_OUTPUT): %v\n", err)

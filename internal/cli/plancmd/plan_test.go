@@ -33,6 +33,18 @@ api_keys:
   - name: dashboard-playground
   - name: old-key
 `
+	// protectedPinnedAway pins the protected entry to ci's id: the demo's
+	// live key named production (id 101) would be deleted, and protection
+	// follows it, so the plan is refused (exit 3).
+	const protectedPinnedAway = `version: 1
+api_keys:
+  - name: production
+    protect: true
+    id: 102
+  - name: dashboard-playground
+  - name: old-key
+`
+
 	tests := []struct {
 		name       string
 		spec       string // file content; empty means examples/modelslab.yaml
@@ -47,14 +59,14 @@ api_keys:
 		{
 			name:         "changes pending",
 			wantCode:     0,
-			wantStdout:   []string{"Plan: 2 to create, 6 to update, 3 to delete, 1 to replace.", "api_key.dashboard-playground"},
+			wantStdout:   []string{"Plan: 2 to create, 5 to update, 3 to delete, 1 to replace, 1 to resend.", "api_key.dashboard-playground"},
 			wantRequests: []string{"GET /api-keys", "GET /auth/tokens", "GET /me", "GET /teams"},
 		},
 		{
 			name:         "changes pending with --detailed-exitcode",
 			args:         []string{"--detailed-exitcode"},
 			wantCode:     2,
-			wantStdout:   []string{"Plan: 2 to create, 6 to update, 3 to delete, 1 to replace."},
+			wantStdout:   []string{"Plan: 2 to create, 5 to update, 3 to delete, 1 to replace, 1 to resend."},
 			wantRequests: []string{"GET /api-keys", "GET /auth/tokens", "GET /me", "GET /teams"},
 		},
 		{
@@ -66,10 +78,17 @@ api_keys:
 			wantRequests: []string{"GET /me"}, // no list section is managed
 		},
 		{
-			name:         "protected key would be replaced",
-			spec:         protectedOld,
+			// validate refuses it now, at FILE:LINE, before any request.
+			name:       "protected key with rotate_after",
+			spec:       protectedOld,
+			wantCode:   1,
+			wantStderr: []string{`modelslab.yaml:4:14: api_keys[0]: protect: true and rotate_after exclude each other`},
+		},
+		{
+			name:         "protected key would be deleted",
+			spec:         protectedPinnedAway,
 			wantCode:     3,
-			wantStderr:   []string{`modelslab.yaml:4:14: API key "production" is protected; remove "protect: true" to allow replacing it`, "nothing was changed"},
+			wantStderr:   []string{`modelslab.yaml:4:14: the live API key id 101 is protected by "production" (protect: true), and the plan would delete it`, "nothing was changed"},
 			wantRequests: []string{"GET /api-keys", "GET /me"},
 		},
 		{
@@ -217,7 +236,7 @@ func TestPlanOutFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the plan file back: %v", err)
 	}
-	if got := f.Plan.Summary(); got != (plan.Summary{Create: 2, Update: 6, Delete: 3, Replace: 1}) {
+	if got := f.Plan.Summary(); got != (plan.Summary{Create: 2, Update: 5, Delete: 3, Replace: 1, Resend: 1}) {
 		t.Errorf("saved plan summary %+v", got)
 	}
 	if f.SpecHash == "" || f.MlabctlVersion == "" || f.CreatedAt.IsZero() {
@@ -261,7 +280,7 @@ func TestPlanJSON(t *testing.T) {
 	if doc.FormatVersion != "1" {
 		t.Errorf("format_version %q, want \"1\"", doc.FormatVersion)
 	}
-	if diff := cmp.Diff(map[string]int{"create": 2, "update": 6, "delete": 3, "replace": 1}, doc.Summary); diff != "" {
+	if diff := cmp.Diff(map[string]int{"create": 2, "update": 5, "delete": 3, "replace": 1, "resend": 1}, doc.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
 	type change struct {
@@ -311,8 +330,8 @@ func TestPlanGitHubActions(t *testing.T) {
 		spec        string
 		wantOutputs string
 	}{
-		{name: "changes", wantOutputs: "has_changes=true\ncreate=2\nupdate=6\ndelete=3\nreplace=1\n"},
-		{name: "no changes", spec: "version: 1\n", wantOutputs: "has_changes=false\ncreate=0\nupdate=0\ndelete=0\nreplace=0\n"},
+		{name: "changes", wantOutputs: "has_changes=true\ncreate=2\nupdate=5\ndelete=3\nreplace=1\nresend=1\n"},
+		{name: "no changes", spec: "version: 1\n", wantOutputs: "has_changes=false\ncreate=0\nupdate=0\ndelete=0\nreplace=0\nresend=0\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
