@@ -19,10 +19,6 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
 
-// exampleFile is the README's example, which plans changes of every kind
-// against the demo account (DEMO.md).
-const exampleFile = "../../../examples/modelslab.yaml"
-
 // confirmPrompt is what apply asks on a terminal.
 const confirmPrompt = "Do you want to apply these changes? Only 'yes' will be accepted: "
 
@@ -40,7 +36,7 @@ type terminalApply struct {
 // extra may change how (stdout piped, say).
 func inProcessApply(t *testing.T, em *emulatortest.Server, answer string, extra func(*terminalApply)) clitest.Result {
 	t.Helper()
-	o := terminalApply{StdinTerminal: true, StdoutTerminal: true, File: exampleFile}
+	o := terminalApply{StdinTerminal: true, StdoutTerminal: true, File: clitest.ExampleFile()}
 	if extra != nil {
 		extra(&o)
 	}
@@ -56,43 +52,10 @@ func inProcessApply(t *testing.T, em *emulatortest.Server, answer string, extra 
 	return clitest.Run(t, clitest.Invocation{Args: args, Env: env, Stdin: answer, StdinTTY: o.StdinTerminal, StdoutTTY: o.StdoutTerminal})
 }
 
-// mutations returns the emulator's logged requests that change something.
-func mutations(em *emulatortest.Server) []string {
-	var out []string
-	for _, r := range em.Requests() {
-		if r.Method != "GET" {
-			out = append(out, r.Method+" "+r.Path)
-		}
-	}
-	return out
-}
-
-// assertConverged plans file again against em and fails unless there is
-// nothing left to do.
-func assertConverged(t *testing.T, em *emulatortest.Server, file, after string) {
-	t.Helper()
-	res := clitest.Run(t, clitest.Invocation{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: clitest.DemoEnv(em)})
-	if res.Code != 0 {
-		t.Errorf("plan after %s: exit %d, want 0 (no changes)\n%s%s", after, res.Code, res.Stdout, res.Stderr)
-	}
-}
-
-// specOrExample writes spec into a fresh modelslab.yaml and returns its
-// path; an empty spec means the README's example file.
-func specOrExample(t *testing.T, spec string) string {
-	t.Helper()
-	if spec == "" {
-		return exampleFile
-	}
-	path := filepath.Join(t.TempDir(), "modelslab.yaml")
-	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestApplyOnATerminal(t *testing.T) {
+	t.Parallel()
 	t.Run("anything but yes declines", func(t *testing.T) {
+		t.Parallel()
 		for _, answer := range []string{"no\n", "y\n", "YES\n", ""} {
 			em := emulatortest.Start(t)
 			before, _ := em.Snapshot(em.Demo.Username)
@@ -109,7 +72,7 @@ func TestApplyOnATerminal(t *testing.T) {
 			if !strings.Contains(out, confirmPrompt) {
 				t.Errorf("answer %q: no prompt in\n%s", answer, out)
 			}
-			if m := mutations(em); len(m) != 0 {
+			if m := em.Mutations(); len(m) != 0 {
 				t.Errorf("answer %q: mutations %v", answer, m)
 			}
 			after, _ := em.Snapshot(em.Demo.Username)
@@ -119,6 +82,7 @@ func TestApplyOnATerminal(t *testing.T) {
 		}
 	})
 	t.Run("yes applies and shows each new secret once, marked", func(t *testing.T) {
+		t.Parallel()
 		em := emulatortest.Start(t)
 		res := inProcessApply(t, em, "yes\n", nil)
 		out := res.Stdout
@@ -150,6 +114,7 @@ func TestApplyOnATerminal(t *testing.T) {
 		}
 	})
 	t.Run("--auto-approve does not ask", func(t *testing.T) {
+		t.Parallel()
 		em := emulatortest.Start(t)
 		res := inProcessApply(t, em, "", func(o *terminalApply) { o.AutoApprove = true; o.SecretsOut = filepath.Join(t.TempDir(), "s.json") })
 		out := res.Stdout
@@ -163,6 +128,7 @@ func TestApplyOnATerminal(t *testing.T) {
 }
 
 func TestApplyTerminalSides(t *testing.T) {
+	t.Parallel()
 	// The prompt needs stdin to be a terminal; printing a secret needs
 	// stdout to be one (`mlabctl apply | tee apply.log` must still ask, and
 	// must never put a secret in the log).
@@ -199,8 +165,9 @@ func TestApplyTerminalSides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			em := emulatortest.Start(t)
-			file := specOrExample(t, tt.spec)
+			file := clitest.SpecOrExample(t, tt.spec)
 			secrets := filepath.Join(t.TempDir(), "s.json")
 			res := inProcessApply(t, em, tt.answer, func(o *terminalApply) {
 				o.StdinTerminal, o.StdoutTerminal, o.AutoApprove = tt.stdinTTY, tt.stdoutTTY, tt.autoApprove
@@ -224,11 +191,11 @@ func TestApplyTerminalSides(t *testing.T) {
 			if diff := cmp.Diff(want, prompts); diff != "" {
 				t.Errorf("prompts asked per stream (-want +got):\n%s", diff)
 			}
-			if applied := len(mutations(em)) > 0; applied != tt.wantApplied {
-				t.Errorf("applied: %v, want %v (%v)", applied, tt.wantApplied, mutations(em))
+			if applied := len(em.Mutations()) > 0; applied != tt.wantApplied {
+				t.Errorf("applied: %v, want %v (%v)", applied, tt.wantApplied, em.Mutations())
 			}
 			if tt.wantApplied {
-				assertConverged(t, em, file, "apply")
+				clitest.AssertConverged(t, em, file, "apply")
 			}
 			if live := strings.Contains(out, "\r\033[K"); live != tt.stdoutTTY && tt.wantApplied {
 				t.Errorf("progress line drawn: %v, want %v (stdout a terminal)", live, tt.stdoutTTY)
