@@ -26,6 +26,7 @@ package clitest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ type Result struct {
 // Run runs inv in-process and returns what it printed and its exit code.
 func Run(t testing.TB, inv Invocation) Result {
 	t.Helper()
-	f, stdout, stderr := Factory(inv)
+	f, stdout, stderr := factory(inv)
 	ctx := inv.Context
 	if ctx == nil {
 		var cancel context.CancelFunc
@@ -85,12 +86,65 @@ func Mlabctl(t testing.TB, env map[string]string, args ...string) Result {
 	return Run(t, Invocation{Args: args, Env: env})
 }
 
+// Running is a command line running in the background (Start).
+type Running struct {
+	stdout, stderr fmt.Stringer
+	interrupt      context.CancelFunc
+	done           chan struct{}
+	code           int
+}
+
+// Start runs inv in-process in the background, for a command that runs
+// until interrupted (`mlabctl emulator`) or a test that acts while it runs.
+// Its context is inv.Context (or a new one) made cancellable: Interrupt
+// plays the first Ctrl-C. The run is interrupted and waited for at the end
+// of the test if it still runs.
+func Start(t testing.TB, inv Invocation) *Running {
+	t.Helper()
+	f, stdout, stderr := factory(inv)
+	parent := inv.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, interrupt := context.WithTimeout(parent, 2*time.Minute)
+	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.code = cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
+	}()
+	t.Cleanup(func() {
+		interrupt()
+		<-r.done
+	})
+	return r
+}
+
+// Stdout is what the run printed on stdout so far.
+func (r *Running) Stdout() string { return r.stdout.String() }
+
+// Interrupt cancels the run's context, as the first Ctrl-C does
+// (cli.InterruptContext).
+func (r *Running) Interrupt() { r.interrupt() }
+
+// Wait waits for the run to end and returns what it printed and its exit
+// code.
+func (r *Running) Wait() Result {
+	<-r.done
+	return Result{Stdout: r.stdout.String(), Stderr: r.stderr.String(), Code: r.code}
+}
+
 // Factory is the factory Run uses for inv, with its stdout and stderr, for
 // a test that needs the command tree itself (NewApp).
-func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builder) {
-	stdout, stderr = &strings.Builder{}, &strings.Builder{}
+func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr fmt.Stringer) {
+	return factory(inv)
+}
+
+// factory is Factory with the writers themselves, safe to read while the
+// run writes.
+func factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *lockedWriter) {
+	stdout, stderr = &lockedWriter{w: &strings.Builder{}}, &lockedWriter{w: &strings.Builder{}}
 	ios, _, _ := iostreams.Test(inv.Stdin)
-	ios.Out, ios.ErrOut = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
+	ios.Out, ios.ErrOut = stdout, stderr
 	ios.SetStdinTTY(inv.StdinTTY)
 	ios.SetStdoutTTY(inv.StdoutTTY)
 	env := inv.Env
