@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
 
 func TestApplyReadmeDemo(t *testing.T) {
@@ -66,9 +68,9 @@ func TestApplyReadmeDemo(t *testing.T) {
 func TestApplyInterrupted(t *testing.T) {
 	t.Parallel()
 	// Slow calls, one at a time, so that Ctrl-C lands mid-apply.
-	em := startEmulator(t, func(s *emulator.Server) { s.Latency = 150 * time.Millisecond })
+	em := emulatortest.Start(t, func(s *emulator.Server) { s.Latency = 150 * time.Millisecond })
 	secrets := filepath.Join(t.TempDir(), "s.json")
-	p := startCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)})
+	p := startCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile}, Env: clitest.DemoEnv(em)})
 	var out strings.Builder
 	sc := bufio.NewScanner(p.Stdout)
 	for sc.Scan() {
@@ -83,7 +85,7 @@ func TestApplyInterrupted(t *testing.T) {
 		out.WriteString(sc.Text() + "\n")
 	}
 	code, stderr := p.Wait(t)
-	if code != exitPartial {
+	if code != cmdutil.ExitPartial {
 		t.Fatalf("exit %d, want 4\nstdout:\n%s\nstderr:\n%s", code, out.String(), stderr)
 	}
 	if !strings.Contains(out.String(), "Apply interrupted:") || !strings.Contains(out.String(), "not started: apply was interrupted") || strings.Contains(out.String(), "secrets were written") {
@@ -94,7 +96,7 @@ func TestApplyInterrupted(t *testing.T) {
 		t.Errorf("%d mutations after an interrupt during the third: %v", len(m), m)
 	}
 	// A re-run converges.
-	if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: demoEnv(em)}); res.Code != 0 {
+	if res := runCLI(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}, Env: clitest.DemoEnv(em)}); res.Code != 0 {
 		t.Fatalf("re-run: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	clitest.AssertConverged(t, em, exampleFile, "the re-run")

@@ -41,8 +41,8 @@ func TestSecondInterruptQuits(t *testing.T) {
 	p.Signal(t, syscall.SIGTERM)
 	io.Copy(io.Discard, p.Stdout)
 	code, stderr := p.Wait(t)
-	if code != exitForced {
-		t.Errorf("exit %d, want %d; stderr %q", code, exitForced, stderr)
+	if code != cmdutil.ExitForced {
+		t.Errorf("exit %d, want %d; stderr %q", code, cmdutil.ExitForced, stderr)
 	}
 	if !strings.Contains(stderr, "interrupted twice") {
 		t.Errorf("stderr %q does not say why mlabctl quit", stderr)

@@ -4,7 +4,9 @@ package e2e
 // run it against an emulator served by httptest, checking exit codes, output
 // and the emulator's final state. Each area has its own e2e_<area>_test.go.
 // The tests run in the repository's root (TestMain changes into it), where
-// the files they read live: README.md, docs/, examples/, action.yml.
+// the files they read live: README.md, docs/, examples/, action.yml. What
+// they check beyond the process (files, secrets, the emulator's requests)
+// is clitest's and emulatortest's, shared with the in-process tests.
 
 import (
 	"bytes"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	urfave "github.com/urfave/cli/v2"
 )
 
 // binPath is the mlabctl binary built by TestMain.
@@ -174,41 +177,22 @@ func (p *cliProcess) Wait(t testing.TB) (code int, stderr string) {
 	return code, p.stderr.String()
 }
 
-// mlabctl runs the binary with args and env against nothing in particular.
-func mlabctl(t testing.TB, env map[string]string, args ...string) cliResult {
-	t.Helper()
-	return runCLI(t, cliRun{Args: args, Env: env})
-}
-
 // exampleFile is the README's example, relative to the repository's root
 // where the tests run.
 const exampleFile = "examples/modelslab.yaml"
 
-// Helpers shared with the in-process tests, under the names this
-// package's files had before they moved to clitest.
+// Names the files shared with other work in progress use
+// (e2e_workflows_test.go, examples_test.go, e2e_github_test.go's action
+// tests) for helpers that moved to clitest.
 var (
-	demoEnv         = clitest.DemoEnv
-	writeSpecFile   = clitest.WriteSpec
 	assertNoSecrets = clitest.AssertNoSecrets
 	readOptional    = clitest.ReadOptional
-	// TRANSITIONAL
-	writeTestFile         = clitest.WriteFile
-	specOrExample         = clitest.SpecOrExample
-	accountSecrets        = clitest.AccountSecrets
-	assertRunHasNoSecrets = clitest.AssertRunHasNoSecrets
-	readFileWithMode      = clitest.ReadFileWithMode
-	readSecretsFile       = clitest.ReadSecretsFile
 )
 
 // requireTool skips a test that needs a program that is not installed,
 // unless CI requires it (see clitest.RequireTool).
 var requireTool = clitest.RequireTool
 
-// assertSameIdempotencyKey checks that the attempts of one mutation (the
-// first cut or failed, the retry) carried one non-empty Idempotency-Key.
-func assertSameIdempotencyKey(t testing.TB, keys []string) {
-	t.Helper()
-	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
-		t.Errorf("Idempotency-Keys of the POSTs %q, want two equal non-empty ones", keys)
-	}
-}
+// testApp is the real command tree, for checking documented command lines
+// against it (cmdline_check_test.go).
+func testApp() *urfave.App { return clitest.App() }

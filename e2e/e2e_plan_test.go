@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 )
 
 // BenchmarkPlanEndToEnd runs the built binary's plan against an emulator
@@ -21,7 +23,7 @@ import (
 // render. It reports the requests made per plan.
 func BenchmarkPlanEndToEnd(b *testing.B) {
 	const keys, members = 10_000, 2_000
-	em := startEmulator(b)
+	em := emulatortest.Start(b)
 	var spec strings.Builder
 	spec.WriteString("version: 1\napi_keys:\n")
 	acct, _ := em.Snapshot(em.Demo.Username)
@@ -50,7 +52,7 @@ func BenchmarkPlanEndToEnd(b *testing.B) {
 	em.ResetRequests()
 	b.ResetTimer()
 	for b.Loop() {
-		res := runCLI(b, cliRun{Args: []string{"plan", "-f", path, "--detailed-exitcode"}, Env: demoEnv(em)})
+		res := runCLI(b, cliRun{Args: []string{"plan", "-f", path, "--detailed-exitcode"}, Env: clitest.DemoEnv(em)})
 		if res.Code != 0 {
 			b.Fatalf("exit %d (want 0, no changes):\n%s%s", res.Code, res.Stderr, lastLines(res.Stdout, 5))
 		}
