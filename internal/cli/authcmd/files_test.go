@@ -7,6 +7,7 @@ import (
 )
 
 func TestCheckSecretDest(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name    string
@@ -18,6 +19,7 @@ func TestCheckSecretDest(t *testing.T) {
 		{name: "missing directory", path: filepath.Join(dir, "nope", "token"), wantErr: "cannot create files in"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			checkWantErr(t, checkSecretDest(tc.path), tc.wantErr)
 			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 				t.Errorf("the check left %d files behind", len(entries))

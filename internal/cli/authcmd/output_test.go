@@ -10,6 +10,7 @@ import (
 )
 
 func TestWriteTokenTable(t *testing.T) {
+	t.Parallel()
 	created := time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)
 	expires := created.Add(7 * 24 * time.Hour)
 	tokens := []remote.AccessToken{
@@ -33,6 +34,7 @@ func TestWriteTokenTable(t *testing.T) {
 		{name: "pipe, none", want: ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var b bytes.Buffer
 			if err := writeTokenTable(&b, tc.tokens, tc.terminal); err != nil {
 				t.Fatal(err)
@@ -45,6 +47,7 @@ func TestWriteTokenTable(t *testing.T) {
 }
 
 func TestTokenFacts(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 12, 2, 22, 0, 0, 0, time.FixedZone("CET", 3600))
 	for _, tc := range []struct {
 		name string
@@ -57,6 +60,7 @@ func TestTokenFacts(t *testing.T) {
 		{name: "never expires", in: tokenView{Expiry: "never"}, want: " (never expires)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := tokenFacts(tc.in); got != tc.want {
 				t.Errorf("tokenFacts = %q, want %q", got, tc.want)
 			}
@@ -65,6 +69,7 @@ func TestTokenFacts(t *testing.T) {
 }
 
 func TestShellQuote(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"token":            "token",
 		"./dir/t-1.txt":    "./dir/t-1.txt",

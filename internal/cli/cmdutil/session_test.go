@@ -43,6 +43,7 @@ func (f *sessionFixture) count(route string) int { return f.em.Count(route) }
 var demoTokens = []string{"demo *", "old-laptop *"}
 
 func TestOpenSessionWithToken(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	sess, err := OpenSession(context.Background(), f.base, Credentials{Token: remote.Secret(f.demo.Token)},
 		ConnectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
@@ -66,6 +67,7 @@ func TestOpenSessionWithToken(t *testing.T) {
 }
 
 func TestOpenSessionEphemeral(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	creds := Credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -89,6 +91,7 @@ func TestOpenSessionEphemeral(t *testing.T) {
 }
 
 func TestOpenSessionCancelledDuringLogin(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -107,6 +110,7 @@ func TestOpenSessionCancelledDuringLogin(t *testing.T) {
 }
 
 func TestOpenSessionSwitchesAccount(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
 	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
@@ -146,6 +150,7 @@ func TestOpenSessionSwitchesAccount(t *testing.T) {
 }
 
 func TestOpenSessionRefusals(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	for _, tc := range []struct {
 		name  string
@@ -170,6 +175,7 @@ func TestOpenSessionRefusals(t *testing.T) {
 }
 
 func TestSessionCloseWarnsWhenLogoutFails(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	f.srv.Faults = &emulator.Faults{Routes: []string{"POST /auth/logout"}, Statuses: []int{400}, FailFirst: 1}
 	var warnings bytes.Buffer
@@ -196,6 +202,7 @@ func TestSessionCloseWarnsWhenLogoutFails(t *testing.T) {
 // that no plan revokes it. Only a session that reads tokens lists them
 // before switching.
 func TestOpenSessionMarksTheTokensItStandsOn(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
 	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
@@ -266,6 +273,7 @@ func TestOpenSessionMarksTheTokensItStandsOn(t *testing.T) {
 // tokens before switching account says it was interrupted, and leaves no
 // token behind.
 func TestOpenSessionCancelledBeforeSwitch(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
 	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})

@@ -8,6 +8,7 @@ import (
 )
 
 func TestTestStreams(t *testing.T) {
+	t.Parallel()
 	s, stdout, stderr := Test("yes\nno\n")
 	if s.IsStdinTTY() || s.IsStdoutTTY() || s.ColorEnabled(false) {
 		t.Fatal("test streams start as terminals")
@@ -36,6 +37,7 @@ func TestTestStreams(t *testing.T) {
 }
 
 func TestReadLineGivesUpOnCancel(t *testing.T) {
+	t.Parallel()
 	r, w := io.Pipe()
 	defer w.Close()
 	s := &IOStreams{In: r}
@@ -47,6 +49,7 @@ func TestReadLineGivesUpOnCancel(t *testing.T) {
 }
 
 func TestReadHidden(t *testing.T) {
+	t.Parallel()
 	s, _, _ := Test("")
 	if s.CanReadHidden() {
 		t.Error("test streams without SetHiddenInput claim a terminal")
@@ -62,6 +65,7 @@ func TestReadHidden(t *testing.T) {
 }
 
 func TestSanitizeMessage(t *testing.T) {
+	t.Parallel()
 	got := SanitizeMessage("first \x1b[2K line\nsecond\rline")
 	if want := `first \u001b[2K line` + "\n" + `second\u000dline`; got != want {
 		t.Errorf("SanitizeMessage = %q, want %q", got, want)
