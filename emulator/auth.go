@@ -26,13 +26,17 @@ var tokenExpiries = map[string]time.Duration{
 // defaultExpiry is token_expiry when a login gives none.
 const defaultExpiry = "1_month"
 
-// checkExpiry validates token_expiry ("" means the default).
-func checkExpiry(fe fieldErrors, v string) (string, time.Duration) {
+// checkExpiry validates token_expiry ("" means the default); with
+// Variants.TokenExpiries "documented", 6_months and 1_year are refused.
+func (c *call) checkExpiry(fe fieldErrors, v string) (string, time.Duration) {
 	if v == "" {
 		v = defaultExpiry
 	}
 	ttl, ok := tokenExpiries[v]
-	if !ok {
+	switch {
+	case ok && c.s.TokenExpiries == "documented" && (v == "6_months" || v == "1_year"):
+		fe.add("token_expiry", fmt.Sprintf("must be one of 1_week, 1_month, 3_months, never; not %q", v))
+	case !ok:
 		fe.add("token_expiry", fmt.Sprintf("must be one of 1_week, 1_month, 3_months, 6_months, 1_year, never; not %q", v))
 	}
 	return v, ttl
@@ -169,7 +173,7 @@ func (c *call) login() reply {
 		fe.add("password", "is required")
 	}
 	checkText(fe, "device_name", in.DeviceName, 1, limits.DeviceNameMax)
-	expiry, ttl := checkExpiry(fe, in.TokenExpiry)
+	expiry, ttl := c.checkExpiry(fe, in.TokenExpiry)
 	checkScopes(fe, "scopes", in.Scopes)
 	if e := fe.err(); e != nil {
 		return fail(e)
@@ -203,7 +207,7 @@ func (c *call) refresh() reply {
 		return fail(e)
 	}
 	fe := fieldErrors{}
-	expiry, ttl := checkExpiry(fe, in.TokenExpiry)
+	expiry, ttl := c.checkExpiry(fe, in.TokenExpiry)
 	name := c.tok.Name
 	if in.DeviceName != "" {
 		checkText(fe, "device_name", in.DeviceName, 1, limits.DeviceNameMax)
@@ -284,8 +288,10 @@ func (c *call) listScopes() reply { return ok(allScopes) }
 
 func (c *call) switchAccount() reply {
 	var in struct {
-		Username string   `json:"account_username"`
-		Scopes   []string `json:"scopes"`
+		Username    string   `json:"account_username"`
+		Scopes      []string `json:"scopes"`
+		DeviceName  string   `json:"device_name"`
+		TokenExpiry string   `json:"token_expiry"`
 	}
 	if e := c.decode(&in); e != nil {
 		return fail(e)
@@ -295,6 +301,13 @@ func (c *call) switchAccount() reply {
 		fe.add("account_username", "is required")
 	}
 	checkScopes(fe, "scopes", in.Scopes)
+	if in.DeviceName != "" {
+		checkText(fe, "device_name", in.DeviceName, 1, limits.DeviceNameMax)
+	}
+	var ttl time.Duration
+	if in.TokenExpiry != "" {
+		_, ttl = c.checkExpiry(fe, in.TokenExpiry)
+	}
 	if e := fe.err(); e != nil {
 		return fail(e)
 	}
@@ -308,11 +321,19 @@ func (c *call) switchAccount() reply {
 			Message: fmt.Sprintf("no team account %q that you are an active member of", in.Username)})
 	}
 	scopes := intersectScopes(c.tok.Scopes, in.Scopes)
-	var ttl time.Duration
+	// The switched token lives as long as token_expiry says, and never
+	// longer than the caller's (without token_expiry, as long as it).
 	if c.tok.ExpiresAt != nil {
-		ttl = c.tok.ExpiresAt.Sub(c.now)
+		left := c.tok.ExpiresAt.Sub(c.now)
+		if in.TokenExpiry == "" || ttl == 0 || left < ttl {
+			ttl = left
+		}
 	}
-	t := c.s.st.issueToken(c.user, target, c.tok.Name+" → "+target.Username, scopes, c.now, ttl)
+	name := c.tok.Name + " → " + target.Username
+	if in.DeviceName != "" {
+		name = in.DeviceName
+	}
+	t := c.s.st.issueToken(c.user, target, name, scopes, c.now, ttl)
 	c.dirty = true
 	return ok(map[string]any{"access_token": t.Secret, "scopes": t.Scopes, "expires_at": tsPtr(t.ExpiresAt), "account": profileOf(target)})
 }

@@ -322,7 +322,7 @@ func TestProfileSocialsPreferences(t *testing.T) {
 	}
 
 	e.must(200, "PATCH", "/me/socials", tok, map[string]any{"github": "acme", "website": "https://acme.example"}).data(t, &p)
-	want := map[string]string{"github": "acme", "twitter": "", "discord": "", "website": "https://acme.example"}
+	want := map[string]string{"facebook": "", "github": "acme", "twitter": "", "instagram": "", "discord": "", "website": "https://acme.example"}
 	if diff := cmp.Diff(want, p.Socials); diff != "" {
 		t.Errorf("socials (-want +got):\n%s", diff)
 	}

@@ -15,5 +15,8 @@
 // (auth.go, tokens.go, profile.go, api_keys.go, teams.go); envelope.go and
 // wire.go are the JSON it sends, request_body.go and pagination.go what it
 // reads; state.go, seed.go and persist.go hold, seed, inspect and save the
-// state; outbox.go and requests.go are the test hooks.
+// state; outbox.go and requests.go are the test hooks. variants.go holds
+// Variants (embedded in Server): the readings of API.md's last section the
+// emulator can play, reshaping the default answers, with the documented
+// profile (Documented) and the test matrix (Matrix).
 package emulator

@@ -6,7 +6,8 @@ import (
 )
 
 // Pagination of the list endpoints (GET /api-keys, /teams, /auth/tokens):
-// ?page and ?per_page in, meta.pagination out.
+// ?page and ?per_page in, meta.pagination out (reshaped by
+// Variants.Pagination; "none" answers the whole list here).
 
 // maxPerPage bounds per_page.
 const maxPerPage = 100
@@ -42,6 +43,14 @@ func paginate[T any](c *call, n int, item func(i int) T) reply {
 	page, perPage, e := c.pageParams()
 	if e != nil {
 		return fail(e)
+	}
+	if c.s.Pagination == "none" {
+		// The whole list, whatever page is asked for, without pagination.
+		out := make([]T, n)
+		for i := range n {
+			out[i] = item(i)
+		}
+		return ok(out)
 	}
 	last := (n + perPage - 1) / perPage
 	if last < 1 {

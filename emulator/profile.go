@@ -72,15 +72,18 @@ func checkText(fe fieldErrors, field, v string, minLen, maxLen int) {
 
 func (c *call) patchSocials() reply {
 	var in struct {
-		GitHub  *string `json:"github"`
-		Twitter *string `json:"twitter"`
-		Discord *string `json:"discord"`
-		Website *string `json:"website"`
+		Facebook  *string `json:"facebook"`
+		GitHub    *string `json:"github"`
+		Twitter   *string `json:"twitter"`
+		Instagram *string `json:"instagram"`
+		Discord   *string `json:"discord"`
+		Website   *string `json:"website"`
 	}
 	if e := c.decode(&in); e != nil {
 		return fail(e)
 	}
-	fields := map[string]*string{"github": in.GitHub, "twitter": in.Twitter, "discord": in.Discord, "website": in.Website}
+	fields := map[string]*string{"facebook": in.Facebook, "github": in.GitHub, "twitter": in.Twitter,
+		"instagram": in.Instagram, "discord": in.Discord, "website": in.Website}
 	fe := fieldErrors{}
 	for name, v := range fields {
 		if v != nil {
@@ -89,6 +92,11 @@ func (c *call) patchSocials() reply {
 	}
 	if e := fe.err(); e != nil {
 		return fail(e)
+	}
+	if c.s.Socials == "documented" {
+		// A server without website drops it silently, as the public docs'
+		// PATCH does not list it.
+		delete(fields, "website")
 	}
 	for name, v := range fields {
 		if v != nil {

@@ -1,10 +1,12 @@
 package emulator
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,18 +31,10 @@ func (s *Server) clock() time.Time {
 
 // rateLimit spends one request of the caller's budget (per token, or per
 // client address without one) and returns the X-RateLimit-* headers and,
-// past the budget, the 429 to answer. s.mu is held.
+// past the budget, the 429 to answer. The fixed window (WindowLimit) wins
+// over the token bucket (RateLimit). s.mu is held.
 func (s *Server) rateLimit(c *call) (http.Header, *response) {
-	h := http.Header{}
 	now := s.clock()
-	if s.RateLimit <= 0 {
-		h.Set("X-RateLimit-Limit", strconv.Itoa(nominalLimit))
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(nominalLimit))
-		h.Set("X-RateLimit-Reset", strconv.FormatInt(now.Unix(), 10))
-		return h, nil
-	}
-	rate := s.RateLimit
-	capacity := math.Max(1, rate)
 	key := c.r.Header.Get("Authorization")
 	if key == "" {
 		host, _, err := net.SplitHostPort(c.r.RemoteAddr)
@@ -49,34 +43,94 @@ func (s *Server) rateLimit(c *call) (http.Header, *response) {
 		}
 		key = "addr:" + host
 	}
-	b := s.limiter[key]
-	if b == nil {
-		b = &bucket{tokens: capacity, last: now}
-		s.limiter[key] = b
+	var limit, remaining int
+	var reset time.Time
+	var wait time.Duration
+	var what string
+	allowed := true
+	switch {
+	case s.WindowLimit > 0:
+		limit = s.WindowLimit
+		if s.AuthWindowLimit > 0 && isAuthRoute(c.rel) {
+			limit, key = s.AuthWindowLimit, "auth:"+key
+		}
+		window := s.Window
+		if window <= 0 {
+			window = time.Minute
+		}
+		w := s.windows[key]
+		if w == nil || !now.Before(w.start.Add(window)) {
+			w = &fixedWindow{start: now}
+			s.windows[key] = w
+		}
+		reset = w.start.Add(window)
+		if w.used < limit {
+			w.used++
+		} else {
+			allowed = false
+		}
+		remaining = limit - w.used
+		wait = reset.Sub(now)
+		what = fmt.Sprintf("%d per %v", limit, window)
+	case s.RateLimit > 0:
+		rate := s.RateLimit
+		capacity := math.Max(1, rate)
+		b := s.limiter[key]
+		if b == nil {
+			b = &bucket{tokens: capacity, last: now}
+			s.limiter[key] = b
+		}
+		if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+			b.tokens = math.Min(capacity, b.tokens+elapsed*rate)
+		}
+		b.last = now
+		if b.tokens >= 1 {
+			b.tokens--
+		} else {
+			allowed = false
+		}
+		limit, remaining = int(math.Ceil(capacity)), int(math.Floor(b.tokens))
+		reset = now.Add(time.Duration((capacity - b.tokens) / rate * float64(time.Second)))
+		wait = time.Duration((1 - b.tokens) / rate * float64(time.Second))
+		what = strconv.FormatFloat(rate, 'g', -1, 64) + " per second"
+	default:
+		limit, remaining, reset = nominalLimit, nominalLimit, now
 	}
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = math.Min(capacity, b.tokens+elapsed*rate)
+	h := http.Header{}
+	if !s.OmitRateLimitHeaders {
+		if !s.OmitRateLimitLimit {
+			h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
+		}
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+		h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(reset.UnixNano())/1e9)), 10))
 	}
-	b.last = now
-	allowed := b.tokens >= 1
-	if allowed {
-		b.tokens--
-	}
-	full := now.Add(time.Duration((capacity - b.tokens) / rate * float64(time.Second)))
-	h.Set("X-RateLimit-Limit", strconv.Itoa(int(math.Ceil(capacity))))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(int(math.Floor(b.tokens))))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(full.UnixNano())/1e9)), 10))
 	if allowed {
 		return h, nil
 	}
-	wait := int(math.Ceil((1 - b.tokens) / rate))
-	if wait < 1 {
-		wait = 1
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
 	}
 	e := &apiError{
 		status: http.StatusTooManyRequests, Code: "rate_limited",
-		Message: "too many requests: the limit is " + strconv.FormatFloat(rate, 'g', -1, 64) + " per second; retry after " + strconv.Itoa(wait) + "s",
-		header:  http.Header{"Retry-After": {strconv.Itoa(wait)}},
+		Message: "too many requests: the limit is " + what + "; retry after " + strconv.Itoa(secs) + "s",
+	}
+	if !s.OmitRetryAfter {
+		e.header = http.Header{"Retry-After": {strconv.Itoa(secs)}}
 	}
 	return h, errorResponse(c.id, e)
+}
+
+// fixedWindow is one caller's count in the current window, which starts
+// with the first request after the last one ended (as Laravel's throttle
+// counts).
+type fixedWindow struct {
+	start time.Time
+	used  int
+}
+
+// isAuthRoute reports whether a path counts toward the auth limit: the
+// /auth endpoints but the token list, as the public docs group them.
+func isAuthRoute(rel string) bool {
+	return strings.HasPrefix(rel, "/auth/") && !strings.HasPrefix(rel, "/auth/tokens")
 }

@@ -99,6 +99,7 @@ func (s *Server) seed(username string, change func(a *account)) {
 	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.st.sanctum = s.SanctumTokens
 	change(s.mustAccount(username))
 }
 
@@ -227,7 +228,7 @@ type Account struct {
 	AboutMe       string
 	Verified      bool
 	WalletBalance float64
-	Socials       map[string]string // github, twitter, discord, website
+	Socials       map[string]string // facebook, github, twitter, instagram, discord, website
 	Preferences   Preferences
 	APIKeys       []Key
 	Team          []Member
@@ -305,6 +306,7 @@ func (s *Server) SeedDemo() Demo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	demo := Demo{Email: demoEmail, Password: demoPassword, Username: demoUsername}
+	s.st.sanctum = s.SanctumTokens
 	now := s.now()
 	day := 24 * time.Hour
 	if a := s.st.byEmail[demoEmail]; a != nil {

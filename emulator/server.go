@@ -23,6 +23,9 @@ const maxBodyBytes = 1 << 20
 // Server is the emulated control plane. Set the knobs before serving; the
 // zero value of each knob means "off". Use New to create one.
 type Server struct {
+	// Variants choose how the emulator answers where the public docs leave
+	// the API open (see Variants); the zero value is API.md's reading.
+	Variants
 	// Latency is added to every /api request before it is handled; 0 means
 	// none.
 	Latency time.Duration
@@ -31,7 +34,7 @@ type Server struct {
 	// RateLimit is the requests per second allowed per token (a token
 	// bucket holding at most max(1, RateLimit) requests); 0 means no limit.
 	// Past it the server answers 429 rate_limited with Retry-After.
-	RateLimit float64
+	RateLimit float64 // see also Variants.WindowLimit
 	// DefaultPageSize is per_page when a request gives none; 0 means 50.
 	DefaultPageSize int
 	// StatePath, when set, is where the state is saved atomically (a temp
@@ -57,6 +60,7 @@ type Server struct {
 	unknown []string
 	reqSeq  uint64
 	limiter map[string]*bucket
+	windows map[string]*fixedWindow
 	faults  faultState
 }
 
@@ -76,6 +80,7 @@ func (s *Server) init() {
 			s.st = newState()
 		}
 		s.limiter = map[string]*bucket{}
+		s.windows = map[string]*fixedWindow{}
 	})
 }
 
@@ -148,7 +153,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		id:      s.nextRequestID(),
 		idemKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
 	}
+	s.st.sanctum = s.SanctumTokens
 	resp, drop := s.handle(c, readErr)
+	resp = s.reshape(c, resp)
+	resp.date = s.clock()
 	s.reqs = append(s.reqs, Request{
 		Method:         r.Method,
 		Path:           logPath,
@@ -169,6 +177,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 // handle produces the response of one /api request; s.mu is held. drop
 // reports that the response must be dropped (the change is committed).
 func (s *Server) handle(c *call, readErr error) (resp *response, drop bool) {
+	if err := s.Variants.Check(); err != nil {
+		return errorResponse(c.id, &apiError{status: 500, Code: "server_error", Message: err.Error()}), false
+	}
 	headers, limited := s.rateLimit(c)
 	defer func() { resp.addHeaders(headers) }()
 	if limited != nil {
@@ -257,6 +268,9 @@ type response struct {
 	header   http.Header
 	body     []byte
 	replayed bool
+	// date is the Date header, from the server's clock (net/http would
+	// send the wall clock's, which a test's simulated clock is not).
+	date time.Time
 }
 
 // addHeaders sets h on the response (without replacing what it has).
@@ -277,6 +291,9 @@ func (r *response) write(w http.ResponseWriter) {
 		w.Header()[k] = v
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if !r.date.IsZero() {
+		w.Header().Set("Date", r.date.UTC().Format(http.TimeFormat))
+	}
 	w.WriteHeader(r.status)
 	io.Copy(w, bytes.NewReader(r.body))
 }

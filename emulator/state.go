@@ -27,6 +27,10 @@ type state struct {
 	byID       map[int64]*account
 	bySecret   map[string]*token
 	invites    map[string]*account // invite id → account whose team has it
+
+	// sanctum issues tokens as "<id>|<secret>" (Variants.SanctumTokens,
+	// copied here by the server before it handles or seeds).
+	sanctum bool
 }
 
 // stateVersion is the format version of the state file.
@@ -76,6 +80,11 @@ func (st *state) index(a *account) {
 	if a.Socials == nil {
 		a.Socials = emptySocials()
 	}
+	for _, n := range socialNames {
+		if _, ok := a.Socials[n]; !ok {
+			a.Socials[n] = "" // a state file of an older emulator
+		}
+	}
 }
 
 // account is a user, or a team account users can switch into.
@@ -102,8 +111,9 @@ type account struct {
 	memberByID map[int64]*member
 }
 
-// socialNames are the social links of a profile.
-var socialNames = []string{"github", "twitter", "discord", "website"}
+// socialNames are the social links of a profile: the five the public docs
+// list, then website, which they do not (Variants.Socials drops it).
+var socialNames = []string{"facebook", "github", "twitter", "instagram", "discord", "website"}
 
 func emptySocials() map[string]string {
 	m := make(map[string]string, len(socialNames))

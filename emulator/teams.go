@@ -90,6 +90,11 @@ func (c *call) invite() reply {
 		checkRole(fe, role)
 	}
 	perms := checkPermissions(fe, in.Permissions)
+	if c.s.InviteIgnoresRole {
+		// The MCP invite takes only an email: role and permissions are
+		// dropped, set them with an update.
+		role, perms = "member", []string{}
+	}
 	if e := fe.err(); e != nil {
 		return fail(e)
 	}

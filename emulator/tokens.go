@@ -39,6 +39,9 @@ func (st *state) issueToken(user, acct *account, name string, scopes []string, c
 		ID: st.NextTokenID, Secret: newSecret("mlt_", 24), UserID: user.ID, AccountID: acct.ID,
 		Name: name, Scopes: append([]string{}, scopes...), CreatedAt: created,
 	}
+	if st.sanctum {
+		t.Secret = newSecret(strconv.FormatInt(t.ID, 10)+"|", 20)
+	}
 	st.NextTokenID++
 	if ttl > 0 {
 		exp := created.Add(ttl)

@@ -136,17 +136,18 @@ func profile(root *yaml.Node, p remote.Profile) {
 // socials writes the social links that are set.
 func socials(root *yaml.Node, s remote.Socials) {
 	m := mapping()
-	comment := "Social links (github, twitter, discord, website). Only those set are listed; a link\n" +
-		"left out is not managed, and \"\" clears one."
-	for _, f := range []struct{ name, value string }{
-		{"github", s.GitHub}, {"twitter", s.Twitter}, {"discord", s.Discord}, {"website", s.Website},
-	} {
+	comment := "Social links (facebook, github, twitter, instagram, discord; website where the server\n" +
+		"has it). Only those set are listed; a link left out is not managed, and \"\" clears one."
+	for _, name := range remote.SocialNames {
+		value := s.Get(name)
 		switch {
-		case f.value == "":
-		case fits(f.value, maxSocialLen):
-			addPair(m, f.name, strNode(f.value), "")
+		case !s.Reported(name), value == "":
+			// Not set, or not reported by the server (which does not
+			// have it): nothing to declare.
+		case fits(value, maxSocialLen):
+			addPair(m, name, strNode(value), "")
 		default:
-			comment += fmt.Sprintf("\n%s is longer than %d characters, so it is left unmanaged.", f.name, maxSocialLen)
+			comment += fmt.Sprintf("\n%s is longer than %d characters, so it is left unmanaged.", name, maxSocialLen)
 		}
 	}
 	if len(m.Content) == 0 {
@@ -316,20 +317,27 @@ func team(root *yaml.Node, members []remote.TeamMember, ign *ignored) {
 			if glob := ignoreGlob(mb.Email); ignorable(glob) {
 				ign.team = append(ign.team, glob)
 				why := "its email, role or permissions are not ones this file accepts"
-				if twice {
+				switch {
+				case twice:
 					why = "the API lists this email more than once"
+				case !slices.Contains(roles, mb.Role):
+					why = "its role " + commentText(mb.Role) + " is not admin, member or viewer, which this file accepts"
 				}
 				ign.teamNotes = append(ign.teamNotes, commentText(mb.Email)+": "+why+".")
 			}
 			continue
 		}
 		m := mapping()
-		if mb.Status == remote.StatusPending {
+		switch mb.Status {
+		case remote.StatusPending:
 			sent := ""
 			if !mb.InvitedAt.IsZero() {
 				sent = ", sent " + mb.InvitedAt.UTC().Format(time.DateOnly)
 			}
 			m.HeadComment = "pending invite" + sent + ", not yet accepted"
+		case remote.StatusUnknown:
+			m.HeadComment = "status unknown to mlabctl (the API reports " + commentRaw(mb.RawStatus) +
+				"): plans never remove it or count it toward min_admins"
 		}
 		addPair(m, "email", strNode(mb.Email), "")
 		addPair(m, "role", strNode(mb.Role), "")
@@ -410,6 +418,21 @@ func commentText(s string) string {
 		return s // a plain name reads better without quotes
 	}
 	return q
+}
+
+// commentRaw makes text that is already quoted where needed (a member's
+// RawStatus) safe inside a YAML comment: control characters, line breaks
+// included, become spaces, and it is cut to maxCommentName characters.
+func commentRaw(s string) string {
+	if r := []rune(s); len(r) > maxCommentName {
+		s = string(r[:maxCommentName]) + "…"
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // Node constructors. Scalars carry explicit tags, so that yaml.v3 quotes a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,7 +201,8 @@ func randomState(r *rand.Rand) *remote.State {
 			Name:     nonEmpty(100),
 			Username: fmt.Sprintf("user-%d", r.Intn(1000)),
 			AboutMe:  pick(),
-			Socials:  remote.Socials{GitHub: pick(), Twitter: pick(), Discord: pick(), Website: pick()},
+			Socials: remote.Socials{Facebook: pick(), GitHub: pick(), Twitter: pick(), Instagram: pick(), Discord: pick(), Website: pick(),
+				Unreported: [][]string{nil, nil, {"website"}, {"facebook", "instagram"}}[r.Intn(4)]},
 			Preferences: remote.Preferences{
 				NSFWContent:                 r.Intn(2) == 0,
 				WalletNotificationEnabled:   r.Intn(2) == 0,
@@ -254,6 +256,9 @@ func randomState(r *rand.Rand) *remote.State {
 				m.Email = pick() // rarely an email at all
 			case 2:
 				m.Permissions = append(m.Permissions, "Not A Permission")
+			case 3:
+				// A status mlabctl does not know, with any text.
+				m.Status, m.RawStatus = remote.StatusUnknown, strconv.Quote(pick())
 			}
 			st.Team = append(st.Team, m)
 		}

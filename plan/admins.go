@@ -17,11 +17,34 @@ import (
 //
 // A member a plan does not touch (ignored by ignore.team, or already as
 // declared) keeps its live role; the account owner is never in the API's
-// team list, so it is never counted.
+// team list, so it is never counted; neither is a member whose live status
+// is unknown (see UnknownAdminsAfter).
 func AdminsAfter(team []remote.TeamMember, changes []Change) []string {
+	return adminsAfter(team, changes, false)
+}
+
+// UnknownAdminsAfter returns the emails (as AdminsAfter) of the admins the
+// team has once changes are applied whose live status is unknown
+// (remote.StatusUnknown): AdminsAfter leaves them out, since a member
+// whose status mlabctl cannot read may be suspended, and min_admins must
+// not rest on it; a plan that would meet min_admins only with them is
+// refused with their names.
+func UnknownAdminsAfter(team []remote.TeamMember, changes []Change) []string {
+	return adminsAfter(team, changes, true)
+}
+
+// adminsAfter counts the admins after changes among the members whose
+// live status is known (unknown false) or unknown (unknown true); a
+// member the changes create is known.
+func adminsAfter(team []remote.TeamMember, changes []Change, unknown bool) []string {
 	role := make(map[string]string, len(team))
+	unknownStatus := make(map[string]bool)
 	for _, m := range team {
-		role[strings.ToLower(m.Email)] = m.Role
+		email := strings.ToLower(m.Email)
+		role[email] = m.Role
+		if m.Status == remote.StatusUnknown {
+			unknownStatus[email] = true
+		}
 	}
 	for _, c := range changes {
 		if c.Address.Kind != KindTeamMember {
@@ -41,7 +64,7 @@ func AdminsAfter(team []remote.TeamMember, changes []Change) []string {
 	}
 	var admins []string
 	for email, r := range role {
-		if r == roleAdmin {
+		if r == roleAdmin && unknownStatus[email] == unknown {
 			admins = append(admins, email)
 		}
 	}

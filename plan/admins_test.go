@@ -51,3 +51,33 @@ func TestAdminsAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminsAfterUnknownStatus: an admin whose status is unknown is never
+// counted by AdminsAfter (it may be suspended), and UnknownAdminsAfter
+// names it, so that a plan resting on it is refused by name.
+func TestAdminsAfterUnknownStatus(t *testing.T) {
+	team := []remote.TeamMember{
+		{ID: "1", Email: "alice@example.com", Role: "admin", Status: remote.StatusActive},
+		{ID: "2", Email: "odd@example.com", Role: "admin", Status: remote.StatusUnknown, RawStatus: `"suspended"`},
+		{ID: "3", Email: "odd-member@example.com", Role: "member", Status: remote.StatusUnknown},
+	}
+	promote := Change{Address: Address{Kind: KindTeamMember, Name: "odd-member@example.com"}, Action: Update, After: map[string]any{"role": "admin"}}
+	tests := []struct {
+		name              string
+		changes           []Change
+		wantKnown, wantUn []string
+	}{
+		{name: "as live", wantKnown: []string{"alice@example.com"}, wantUn: []string{"odd@example.com"}},
+		{name: "an unknown member promoted is still unknown", changes: []Change{promote}, wantKnown: []string{"alice@example.com"}, wantUn: []string{"odd-member@example.com", "odd@example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.wantKnown, AdminsAfter(team, tt.changes)); diff != "" {
+				t.Errorf("AdminsAfter (-want +got)\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantUn, UnknownAdminsAfter(team, tt.changes)); diff != "" {
+				t.Errorf("UnknownAdminsAfter (-want +got)\n%s", diff)
+			}
+		})
+	}
+}

@@ -8,7 +8,8 @@ import (
 // account plans the three singleton sections: profile, socials and
 // preferences. Each compares only the fields the file sets and yields at most
 // one update, whose Before and After hold just the fields that differ (After
-// is exactly the PATCH apply sends).
+// is exactly the PATCH apply sends). A social link the live profile does not
+// report is not planned, with a warning.
 func (b *builder) account() {
 	live := b.live.Profile
 	if p := b.spec.Profile; p != nil {
@@ -20,10 +21,20 @@ func (b *builder) account() {
 	}
 	if s := b.spec.Socials; s != nil {
 		var have, want fieldSet
-		have.str("github", s.GitHub, live.Socials.GitHub, &want)
-		have.str("twitter", s.Twitter, live.Socials.Twitter, &want)
-		have.str("discord", s.Discord, live.Socials.Discord, &want)
-		have.str("website", s.Website, live.Socials.Website, &want)
+		for _, name := range remote.SocialNames {
+			declared := s.Field(name)
+			if declared == nil {
+				continue
+			}
+			if !live.Socials.Reported(name) {
+				// The server does not report the link (a server without
+				// website, say, drops it on update): planning it would
+				// plan it again after every apply.
+				b.warn("socials.%s is left alone: the API's profile does not report it (the server may not have this link, or leaves out links that are not set), so mlabctl can neither see nor set it; remove it from modelslab.yaml, or set it in the dashboard", name)
+				continue
+			}
+			have.str(name, declared, live.Socials.Get(name), &want)
+		}
 		b.singleton(KindSocials, have, want)
 	}
 	if p := b.spec.Preferences; p != nil {

@@ -58,6 +58,7 @@ func (b *builder) team() error {
 		case 1:
 			claimed[idx[0]] = true
 			managed++
+			b.warnOdd(members[idx[0]])
 			b.reconcileMember(want, role, members[idx[0]])
 		default:
 			ids := claimAll(claimed, idx, func(j int) remote.ID { return members[j].ID })
@@ -79,6 +80,14 @@ func (b *builder) team() error {
 			continue
 		}
 		managed++
+		b.warnOdd(m)
+		if m.Status == remote.StatusUnknown {
+			// Whether it is a member, an invite or neither is exactly
+			// what mlabctl cannot tell: it does not remove it.
+			b.problem(b.spec.TeamPos, "team_member.%s is not in modelslab.yaml, but the API reports its status as %s, which mlabctl does not know, so it will not remove it (id %s, role %s); declare it in team:, match it with ignore.team, or remove it in the dashboard",
+				email, m.RawStatus, m.ID, m.Role)
+			continue
+		}
 		note := fmt.Sprintf("remove, role %s, not in modelslab.yaml", m.Role)
 		if m.Status == remote.StatusPending {
 			note = fmt.Sprintf("cancel invite, role %s, pending since %s, not in modelslab.yaml", m.Role, day(m.InvitedAt))
@@ -94,6 +103,21 @@ func (b *builder) team() error {
 	}
 	b.countManaged(sectionTeam, managed)
 	return nil
+}
+
+// warnOdd warns about a live member the plan manages whose status or role
+// mlabctl does not know: shown as unknown, it is never counted toward
+// min_admins nor removed; an unknown role is kept as the API sent it.
+func (b *builder) warnOdd(m remote.TeamMember) {
+	email := strings.ToLower(m.Email)
+	if m.Status == remote.StatusUnknown {
+		b.warn("team_member.%s has a status mlabctl does not know (the API reports %s): it is shown as unknown, not counted toward policy.min_admins, never removed, and no invite is resent",
+			email, m.RawStatus)
+	}
+	if m.Role != "" && !remote.KnownRole(m.Role) {
+		b.warn("team_member.%s has the role %q, which is not admin, member or viewer (the public docs list no roles): it is accepted as the API sent it, and only admin counts toward policy.min_admins",
+			email, m.Role)
+	}
 }
 
 // invite plans an invitation of a declared member who is not in the team.
@@ -130,6 +154,9 @@ func (b *builder) reconcileMember(want spec.Member, role string, have remote.Tea
 		Address: Address{Kind: KindTeamMember, Name: strings.ToLower(want.Email)},
 		LiveID:  have.ID.String(),
 		Note:    "id " + have.ID.String(),
+	}
+	if have.Status == remote.StatusUnknown {
+		c.Note += ", status unknown (" + have.RawStatus + ")"
 	}
 	resendReason := fmt.Sprintf("invite pending since %s, older than resend_invites_after %s",
 		day(have.InvitedAt), durationText(b.spec.Policy.ResendInvitesAfterText, after))
@@ -205,6 +232,11 @@ func (b *builder) minAdmins(changes []Change, what string) {
 	}
 	if what == "" {
 		what = "this plan"
+	}
+	if unsure := UnknownAdminsAfter(b.live.Team, changes); n+len(unsure) >= minAdmins {
+		b.problem(pos, "policy.min_admins is %d: after %s the team has %d admin%s whose status mlabctl knows (%s), and %s, whose status the API reports in a way mlabctl does not know, so it cannot tell whether enough admins are left; check their status in the dashboard, declare more members with \"role: admin\", or lower min_admins",
+			minAdmins, what, n, plural(n), who, strings.Join(unsure, ", "))
+		return
 	}
 	b.problem(pos, "policy.min_admins is %d, but after %s the team has %d admin%s (%s); declare more members with \"role: admin\" or lower min_admins",
 		minAdmins, what, n, plural(n), who)

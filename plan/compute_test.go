@@ -386,7 +386,69 @@ func computeScenarios() []computeScenario {
 				liveMember("4", "y@example.com", "member", remote.StatusActive, daysAgo(2)),
 				liveMember("5", "a@example.com", "member", remote.StatusActive, daysAgo(2)),
 			}
-			l.Tokens = []remote.AccessToken{liveToken("6", "x", false)}
+			// The token in use is listed current: without one, no
+			// revocation could be planned (see no_current_token_*).
+			l.Tokens = []remote.AccessToken{liveToken("6", "x", false), liveToken("7", "in-use", true)}
+		}},
+		// API.md's last section: readings the public docs leave open.
+		{name: "no_current_token_refuses_revocation", spec: func(s *spec.Spec) {
+			s.AccessTokens = &spec.AccessTokens{Keep: []string{"laptop"}, Pos: at(41, 3)}
+		}, live: func(l *remote.State) {
+			// A server that sends no current flag: any token may be the
+			// one in use.
+			l.Tokens = []remote.AccessToken{liveToken("3", "laptop", false), liveToken("4", "ci", false), liveToken("5", "old", false)}
+		}},
+		{name: "no_current_token_nothing_to_revoke", spec: func(s *spec.Spec) {
+			s.AccessTokens = &spec.AccessTokens{Keep: []string{"*"}, Pos: at(41, 3)}
+		}, live: func(l *remote.State) {
+			l.Tokens = []remote.AccessToken{liveToken("3", "laptop", false), liveToken("4", "ci", false)}
+		}},
+		{name: "unknown_status_member_not_removed", spec: func(s *spec.Spec) {
+			s.TeamSet = true
+			s.TeamPos = at(30, 1)
+			s.Team = []spec.Member{declMember(31, "admin@example.com", "admin")}
+		}, live: func(l *remote.State) {
+			m := liveMember("7", "odd@example.com", "member", remote.StatusUnknown, daysAgo(3))
+			m.RawStatus = `"suspended"`
+			l.Team = []remote.TeamMember{liveMember("6", "admin@example.com", "admin", remote.StatusActive, daysAgo(9)), m}
+		}},
+		{name: "unknown_status_member_declared", spec: func(s *spec.Spec) {
+			s.TeamSet = true
+			s.Policy.MinAdmins = 1
+			s.Team = []spec.Member{declMember(31, "admin@example.com", "admin"), declMember(32, "odd@example.com", "viewer")}
+		}, live: func(l *remote.State) {
+			// Updated like any member; never resent, never counted.
+			m := liveMember("7", "odd@example.com", "member", remote.StatusUnknown, daysAgo(300))
+			m.RawStatus = `invite_status "revoked"`
+			l.Team = []remote.TeamMember{liveMember("6", "admin@example.com", "admin", remote.StatusActive, daysAgo(9)), m}
+		}},
+		{name: "min_admins_rests_on_an_unknown_status", spec: func(s *spec.Spec) {
+			s.TeamSet = true
+			s.Policy.MinAdmins = 2
+			s.Policy.MinAdminsPos = at(50, 3)
+			s.Team = []spec.Member{declMember(31, "admin@example.com", "admin"), declMember(32, "odd@example.com", "admin")}
+		}, live: func(l *remote.State) {
+			m := liveMember("7", "odd@example.com", "admin", remote.StatusUnknown, daysAgo(3))
+			m.RawStatus = `"suspended"`
+			l.Team = []remote.TeamMember{liveMember("6", "admin@example.com", "admin", remote.StatusActive, daysAgo(9)), m}
+		}},
+		{name: "unknown_live_role", spec: func(s *spec.Spec) {
+			s.TeamSet = true
+			s.Team = []spec.Member{declMember(31, "owner@example.com", "admin"), declMember(32, "billing@example.com", "member")}
+		}, live: func(l *remote.State) {
+			l.Team = []remote.TeamMember{
+				liveMember("6", "owner@example.com", "owner", remote.StatusActive, daysAgo(9)),
+				liveMember("7", "billing@example.com", "member", remote.StatusActive, daysAgo(9)),
+				liveMember("8", "gone@example.com", "billing-manager", remote.StatusActive, daysAgo(9)),
+			}
+		}},
+		{name: "documented_socials", spec: func(s *spec.Spec) {
+			s.Socials = &spec.Socials{Facebook: ptr("acme.inc"), Instagram: ptr("acme.ig"), GitHub: ptr("acme"), Website: ptr("https://acme.example")}
+		}, live: func(l *remote.State) {
+			// A server with the five documented links only: website is
+			// not reported, so it is left alone (with a warning) instead
+			// of being planned after every apply.
+			l.Profile.Socials = remote.Socials{GitHub: "acme", Unreported: []string{"website"}}
 		}},
 	}
 }

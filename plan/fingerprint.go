@@ -33,7 +33,7 @@ func Fingerprints(live *remote.State) map[string]string {
 	p := live.Profile
 	fp[Address{Kind: KindProfile}.String()] = h.sum(p.Name, p.Username, p.AboutMe)
 	s := p.Socials
-	fp[Address{Kind: KindSocials}.String()] = h.sum(s.GitHub, s.Twitter, s.Discord, s.Website)
+	fp[Address{Kind: KindSocials}.String()] = h.sum(s.Facebook, s.GitHub, s.Twitter, s.Instagram, s.Discord, s.Website, strings.Join(s.Unreported, ","))
 	pr := p.Preferences
 	fp[Address{Kind: KindPreferences}.String()] = h.sum(boolText(pr.NSFWContent), boolText(pr.WalletNotificationEnabled),
 		floatText(pr.WalletNotificationThreshold))

@@ -8,7 +8,7 @@ import (
 // ListAPIKeys returns every API key of the account (GET /api-keys, all
 // pages), with masked key values.
 func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
-	return listAll(ctx, c, "/api-keys", func(k *APIKey) ID { return k.ID })
+	return listAll[APIKey](ctx, c, "/api-keys")
 }
 
 // CreateAPIKey creates a key (POST /api-keys). The answer is the only one
@@ -37,14 +37,22 @@ func (c *Client) GetAPIKey(ctx context.Context, id ID) (*APIKey, error) {
 }
 
 // UpdateAPIKey changes the name and notes of u that are not nil (PUT
-// /api-keys/{id}).
+// /api-keys/{id}) and returns the key, read again when the answer does not
+// hold it.
 func (c *Client) UpdateAPIKey(ctx context.Context, id ID, u APIKeyUpdate) (*APIKey, error) {
 	path, err := apiPath("/api-keys", string(id))
 	if err != nil {
 		return nil, err
 	}
 	var out APIKey
-	if err := c.call(ctx, http.MethodPut, path, u, &out); err != nil {
+	reread := func(ctx context.Context) error {
+		k, err := c.GetAPIKey(ctx, id)
+		if err == nil {
+			out = *k
+		}
+		return err
+	}
+	if err := c.callUpdate(ctx, http.MethodPut, path, u, &out, []string{"id"}, reread); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -100,12 +100,3 @@ func (c *Client) ResetPassword(ctx context.Context, r ResetPasswordRequest) erro
 	_, err := c.callMessage(ctx, http.MethodPost, "/auth/reset-password", body, r.Token, r.Password)
 	return err
 }
-
-// Scopes lists the scopes a token can carry (GET /auth/scopes).
-func (c *Client) Scopes(ctx context.Context) ([]ScopeInfo, error) {
-	out := []ScopeInfo{}
-	if err := c.call(ctx, http.MethodGet, "/auth/scopes", nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,4 +110,100 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkPacing runs an apply-like workload (creates of API keys, four
+// at a time, as apply's default --parallelism) against the emulator's
+// fixed-window rate limit, on a simulated clock shared by the client and
+// the emulator: a window costs no wall time, and the figures are exactly
+// what the pacing decided. It reports the simulated time one workload
+// takes, that time over the window floor (the least the limit allows: one
+// window per limit's worth of requests after the first), and the 429s the
+// server answered. The goal (issue 12): within 1.25× the floor, with at
+// most a few 429s.
+//
+//	go test ./remote -run '^$' -bench BenchmarkPacing -benchtime 3x
+func BenchmarkPacing(b *testing.B) {
+	// offset starts the workload that far into a second: X-RateLimit-Reset
+	// is in whole seconds, so a window that starts mid-second is waited
+	// for up to a second too long (the client cannot know better, short
+	// of drawing 429s).
+	cases := []struct {
+		name      string
+		calls     int
+		limit     int
+		window    time.Duration
+		documents bool // only Remaining and Reset, as the public docs say
+		offset    time.Duration
+	}{
+		{"60-creates/20-per-2s/documented-headers", 60, 20, 2 * time.Second, true, 0},
+		{"60-creates/20-per-2s/all-headers", 60, 20, 2 * time.Second, false, 0},
+		{"60-creates/20-per-2s/documented-headers/start-mid-second", 60, 20, 2 * time.Second, true, 500 * time.Millisecond},
+		{"400-creates/120-per-minute/documented-headers", 400, 120, time.Minute, true, 0},
+		{"400-creates/120-per-minute/all-headers", 400, 120, time.Minute, false, 0},
+		{"400-creates/120-per-minute/documented-headers/start-mid-second", 400, 120, time.Minute, true, 500 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			floor := time.Duration((tc.calls+tc.limit-1)/tc.limit-1) * tc.window
+			var took time.Duration
+			var limited int
+			for b.Loop() {
+				d, n429 := pacedWorkload(b, tc.calls, tc.limit, tc.window, tc.documents, tc.offset)
+				took += d
+				limited += n429
+			}
+			runs := float64(b.N)
+			b.ReportMetric(took.Seconds()/runs, "sim-s/op")
+			b.ReportMetric(floor.Seconds(), "floor-s")
+			b.ReportMetric(took.Seconds()/runs/floor.Seconds(), "x-floor")
+			b.ReportMetric(float64(limited)/runs, "429s/op")
+		})
+	}
+}
+
+// pacedWorkload makes calls creates through a fresh emulator limited to
+// limit requests per window and returns the simulated time from the first
+// request to the last answer, and the number of 429s.
+func pacedWorkload(b *testing.B, calls, limit int, window time.Duration, documented bool, offset time.Duration) (time.Duration, int) {
+	start := t0.Add(offset)
+	clk := newSimClock(start)
+	srv := emulator.New()
+	srv.Now = clk.Now
+	demo := srv.SeedDemo()
+	srv.WindowLimit, srv.Window = limit, window
+	srv.OmitRetryAfter, srv.OmitRateLimitLimit = documented, documented
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	c, err := New(Options{BaseURL: ts.URL, Token: Secret(demo.Token), Clock: clk})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, calls)
+	for i := range calls {
+		next <- i
+	}
+	close(next)
+	var failed atomic.Pointer[error]
+	for range 4 {
+		clk.Go(&wg, func() {
+			for i := range next {
+				if _, err := c.CreateAPIKey(context.Background(), APIKeyCreate{Name: fmt.Sprintf("bench-%04d", i)}); err != nil {
+					failed.Store(&err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	limited := 0
+	for _, r := range srv.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	return clk.Now().Sub(start), limited
 }

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -31,6 +32,52 @@ func decodeData(rq *request, env *envelope, out any) error {
 		return fmt.Errorf("%s %s: decoding the answer: %w", rq.method, rq.display(), explainDecodeError(err))
 	}
 	return nil
+}
+
+// callUpdate sends a mutation whose answer is the object it changed. An
+// answer that does not hold it (data null, {message}, 204: API.md's last
+// section leaves update answers open) is still a success: the object is
+// then read again with reread, which fills out. An object is recognised
+// by any of the member names idKeys.
+func (c *Client) callUpdate(ctx context.Context, method, path string, body, out any, idKeys []string, reread func(ctx context.Context) error) error {
+	rq := request{method: method, path: path, body: body}
+	env, err := c.send(ctx, rq)
+	if err != nil {
+		return err
+	}
+	if !holdsObject(env.Data, idKeys) {
+		// The read is not the call: it must not overwrite what the
+		// caller's ResponseInfo says of the mutation (a replay, say).
+		if err := reread(WithResponseInfo(ctx, nil)); err != nil {
+			return fmt.Errorf("%s %s succeeded without returning the object, and reading it again failed: %w", rq.method, rq.display(), err)
+		}
+		return nil
+	}
+	return decodeData(&rq, env, out)
+}
+
+// holdsObject reports whether data is meant to be the object: anything
+// but null or an object without any of the members keys (a bare
+// {message}). Other shapes count as the object, for decodeData to refuse.
+func holdsObject(data json.RawMessage, keys []string) bool {
+	t := bytes.TrimSpace(data)
+	if isNull(t) {
+		return false
+	}
+	if t[0] != '{' {
+		return true
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(t, &obj) != nil {
+		// Not an object after all: decodeData reports it.
+		return true
+	}
+	for _, k := range keys {
+		if v, ok := obj[k]; ok && !isNull(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // message is the data of the endpoints that answer {message}.

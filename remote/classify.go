@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"errors"
 	"net/http"
 	"regexp"
 )
@@ -14,11 +15,19 @@ import (
 // network error, a timeout, a cut connection, a cancelled context), or the
 // answer was a server error (5xx), which says nothing about whether the
 // change was made before the failure. Any other answer (4xx) is a refusal:
-// the server did not make the change. A caller that gets true must settle
+// the server did not make the change, and so is a call refused for the
+// rate-limit wait budget before it was sent (unless an earlier attempt of
+// it was ambiguous). A caller that gets true must settle
 // the question by reading the live state, never by retrying blindly.
 func MayHaveCommitted(err error) bool {
 	if err == nil {
 		return false
+	}
+	var wb *WaitBudgetError
+	if errors.As(err, &wb) {
+		// Not sent for the wait budget: only an earlier attempt of the
+		// call can have made the change.
+		return wb.EarlierMayHaveCommitted
 	}
 	if e, ok := asAPIError(err); ok {
 		return e.Status >= http.StatusInternalServerError || e.Status == 0

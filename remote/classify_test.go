@@ -28,6 +28,9 @@ func TestMayHaveCommitted(t *testing.T) {
 		{"409", &APIError{Status: 409, Code: CodeIdempotencyConflict}, false},
 		{"422", &APIError{Status: 422, Code: CodeValidation}, false},
 		{"429", &APIError{Status: 429}, false},
+		{"not sent for the wait budget", &WaitBudgetError{Method: "POST", Path: "/api-keys"}, false},
+		{"not sent after a 429", fmt.Errorf("creating: %w", &WaitBudgetError{Err: &APIError{Status: 429}}), false},
+		{"not sent after a 503 and a 429", &WaitBudgetError{Err: &APIError{Status: 429}, EarlierMayHaveCommitted: true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := MayHaveCommitted(tc.err); got != tc.want {

@@ -68,9 +68,34 @@ type Options struct {
 	// to that bound). 0 means 250ms. Tests shorten it so that none waits
 	// through the real backoff.
 	RetryBackoff time.Duration
-	// Debug, when non-nil, receives one line per HTTP attempt (method, path,
-	// status, duration, request id, attempt), never a secret.
+	// Debug, when non-nil, receives one line per HTTP attempt (method, the
+	// whole path, status, duration, request id, attempt), never a secret.
 	Debug interface{ Write([]byte) (int, error) }
+
+	// Pacing (see ratelimit.go): the client paces every call by the
+	// server's X-RateLimit-* headers and waits out 429s; these bound and
+	// report the waits.
+
+	// MaxWait bounds the total time the client's calls wait for the rate
+	// limit (each pause counted once, however many calls it holds); a call
+	// that would wait past it fails with a *WaitBudgetError. 0 means 15
+	// minutes. It is separate from MaxRetryWait, which bounds the backoff
+	// between failed attempts of one call.
+	MaxWait time.Duration
+	// RateLimitWindow is how long a 429 that says nothing (no
+	// Retry-After, no X-RateLimit-Reset) holds calls back: the window the
+	// API counts in. 0 means one minute (API.md).
+	RateLimitWindow time.Duration
+	// OnRateLimitWait, when non-nil, is told of every pause of at least
+	// RateLimitReportAfter, once per pause (not per waiting call), from
+	// the goroutine of a call about to wait; RateLimitWait.String is the
+	// line to print. It must not block.
+	OnRateLimitWait func(RateLimitWait)
+	// RateLimitReportAfter is the shortest pause reported; 0 means 1s.
+	RateLimitReportAfter time.Duration
+	// Clock is the time pacing waits in; nil means the real clock. Tests
+	// inject a simulated one.
+	Clock Clock
 }
 
 // Client talks to the Agent Control Plane API. It is safe for concurrent use.
@@ -85,6 +110,9 @@ type Client struct {
 	retryBase, retryCap time.Duration
 	// now is the clock used to read Retry-After dates.
 	now func() time.Time
+	// limits paces the calls; shared by the copies WithToken and
+	// WithInUseTokens make, since the server counts per user.
+	limits *limiter
 	// inUse are the token ids ListTokens reports as Current besides the
 	// requesting one (WithInUseTokens).
 	inUse []ID
@@ -109,6 +137,12 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("remote: MaxRetryWait %v is negative", opts.MaxRetryWait)
 	case opts.PageConcurrency < 0:
 		return nil, fmt.Errorf("remote: PageConcurrency %d is negative", opts.PageConcurrency)
+	case opts.MaxWait < 0:
+		return nil, fmt.Errorf("remote: MaxWait %v is negative", opts.MaxWait)
+	case opts.RateLimitWindow < 0:
+		return nil, fmt.Errorf("remote: RateLimitWindow %v is negative", opts.RateLimitWindow)
+	case opts.RateLimitReportAfter < 0:
+		return nil, fmt.Errorf("remote: RateLimitReportAfter %v is negative", opts.RateLimitReportAfter)
 	case opts.RetryBackoff < 0:
 		return nil, fmt.Errorf("remote: RetryBackoff %v is negative", opts.RetryBackoff)
 	}
@@ -127,6 +161,15 @@ func New(opts Options) (*Client, error) {
 	if opts.PageConcurrency == 0 {
 		opts.PageConcurrency = defaultPageConcurrency
 	}
+	if opts.MaxWait == 0 {
+		opts.MaxWait = defaultMaxWait
+	}
+	if opts.RateLimitWindow == 0 {
+		opts.RateLimitWindow = defaultRateLimitWindow
+	}
+	if opts.RateLimitReportAfter == 0 {
+		opts.RateLimitReportAfter = defaultRateReportAfter
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = defaultHTTPClient(opts.PageConcurrency)
@@ -138,8 +181,9 @@ func New(opts Options) (*Client, error) {
 		http:      hc,
 		retryBase: defaultRetryBase,
 		retryCap:  defaultRetryCap,
-		now:       time.Now,
+		limits:    newLimiter(&opts),
 	}
+	c.now = c.limits.clock.Now
 	if opts.RetryBackoff > 0 {
 		c.retryBase, c.retryCap = opts.RetryBackoff, retryCapFactor*opts.RetryBackoff
 	}
@@ -157,6 +201,10 @@ func (c *Client) WithToken(tok Secret) *Client {
 	cp.opts.Token = Secret(strings.TrimSpace(tok.Reveal()))
 	return &cp
 }
+
+// RateLimitWaited returns how long the client's calls have waited for the
+// rate limit so far, for a summary.
+func (c *Client) RateLimitWaited() time.Duration { return c.limits.Waited() }
 
 // BaseURL returns the normalised site root the client talks to
 // ("https://modelslab.com", without the API prefix).

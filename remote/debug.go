@@ -12,9 +12,11 @@ import (
 
 // debugLog writes one line per HTTP attempt. Lines are written whole under
 // a lock, so concurrent page fetches never interleave. A line holds the
-// method, the path (built by the client from escaped ids and integer page
-// numbers only), the status, the duration, the request id and the attempt;
-// never a header, a body or a query the caller supplied.
+// method, the whole path under the site root (the /api/agents/v1 prefix
+// included, so that a user can repeat the call with curl; built by the
+// client from escaped ids and integer page numbers only), the status, the
+// duration, the request id and the attempt; never a header, a body or a
+// query the caller supplied.
 type debugLog struct {
 	mu sync.Mutex
 	w  interface{ Write([]byte) (int, error) }

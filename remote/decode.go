@@ -206,27 +206,69 @@ func (p *Preferences) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// wireSocials are the social links; null values mean "not set".
+// wireSocials are the social links; null values mean "not set", absent
+// ones are not reported (see Socials.Unreported).
 type wireSocials struct {
-	GitHub  *string `json:"github"`
-	Twitter *string `json:"twitter"`
-	Discord *string `json:"discord"`
-	Website *string `json:"website"`
+	Facebook  json.RawMessage `json:"facebook"`
+	GitHub    json.RawMessage `json:"github"`
+	Twitter   json.RawMessage `json:"twitter"`
+	Instagram json.RawMessage `json:"instagram"`
+	Discord   json.RawMessage `json:"discord"`
+	Website   json.RawMessage `json:"website"`
 }
 
-func (w *wireSocials) applyTo(s *Socials) {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
+// raw returns the member of the link called name.
+func (w *wireSocials) raw(name string) json.RawMessage {
+	switch name {
+	case "facebook":
+		return w.Facebook
+	case "github":
+		return w.GitHub
+	case "twitter":
+		return w.Twitter
+	case "instagram":
+		return w.Instagram
+	case "discord":
+		return w.Discord
+	case "website":
+		return w.Website
+	}
+	return nil
+}
+
+// applyTo sets the links w holds and marks them reported; it returns an
+// error for a link that is not a string or null.
+func (w *wireSocials) applyTo(s *Socials, reported map[string]bool) error {
+	for _, name := range SocialNames {
+		raw := w.raw(name)
+		if raw == nil {
+			continue
+		}
+		reported[name] = true
+		if isNull(raw) {
+			continue
+		}
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("socials: field %q is %s, want a string", name, oneLine(raw, 40))
+		}
+		*s.field(name) = v
+	}
+	return nil
+}
+
+// setUnreported records the links not in reported.
+func (s *Socials) setUnreported(reported map[string]bool) {
+	s.Unreported = nil
+	for _, name := range SocialNames {
+		if !reported[name] {
+			s.Unreported = append(s.Unreported, name)
 		}
 	}
-	set(&s.GitHub, w.GitHub)
-	set(&s.Twitter, w.Twitter)
-	set(&s.Discord, w.Discord)
-	set(&s.Website, w.Website)
 }
 
-// UnmarshalJSON accepts null values as "not set".
+// UnmarshalJSON accepts null values as "not set" and records the links
+// the object does not hold in Unreported.
 func (s *Socials) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
@@ -238,7 +280,11 @@ func (s *Socials) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("socials: %w", err)
 	}
-	w.applyTo(s)
+	reported := map[string]bool{}
+	if err := w.applyTo(s, reported); err != nil {
+		return err
+	}
+	s.setUnreported(reported)
 	return nil
 }
 
@@ -283,11 +329,26 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 	out.Username = str(w.Username)
 	out.Email = str(w.Email)
 	out.AboutMe = str(w.AboutMe, w.About)
-	w.wireSocials.applyTo(&out.Socials)
-	w.wirePreferences.applyTo(&out.Preferences)
-	if err := out.Socials.UnmarshalJSON(orNull(w.Socials)); err != nil {
+	// A link is reported when it is at the top level or in the nested
+	// object (which wins when both are sent).
+	reported := map[string]bool{}
+	if err := w.wireSocials.applyTo(&out.Socials, reported); err != nil {
 		return fmt.Errorf("profile: %w", err)
 	}
+	w.wirePreferences.applyTo(&out.Preferences)
+	if !isNull(w.Socials) {
+		if err := wantObject("socials", w.Socials); err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
+		var nested wireSocials
+		if err := json.Unmarshal(w.Socials, &nested); err != nil {
+			return fmt.Errorf("profile: socials: %w", err)
+		}
+		if err := nested.applyTo(&out.Socials, reported); err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
+	}
+	out.Socials.setUnreported(reported)
 	if err := out.Preferences.UnmarshalJSON(orNull(w.Preferences)); err != nil {
 		return fmt.Errorf("profile: %w", err)
 	}
@@ -319,12 +380,17 @@ func (r *AuthResult) UnmarshalJSON(b []byte) error {
 	type plain AuthResult
 	var w struct {
 		plain
-		APIKey json.RawMessage `json:"api_key"`
+		APIKey    json.RawMessage `json:"api_key"`
+		ExpiresAt flexTime        `json:"expires_at"`
+		Scopes    flexStrings     `json:"scopes"`
+		Abilities flexStrings     `json:"abilities"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("auth result: %w", err)
 	}
 	*r = AuthResult(w.plain)
+	r.ExpiresAt = w.ExpiresAt.ptr()
+	r.Scopes = firstStrings(w.Scopes, w.Abilities)
 	r.APIKey = ""
 	raw := bytes.TrimSpace(w.APIKey)
 	switch {
@@ -347,32 +413,200 @@ func (r *AuthResult) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// UnmarshalJSON decodes a team member and checks its status, which API.md
-// defines as active or pending (compared case-insensitively). Anything
-// else is refused rather than kept: callers treat every member that is not
-// StatusPending as StatusActive (an admin toward min_admins, say), so an
-// unknown status such as "suspended" must not pass as active.
+// UnmarshalJSON decodes a team member, normalising what API.md's last
+// section leaves open: the status as "active", "accepted" or "pending",
+// in "status" or "invite_status" (a member whose status is anything else,
+// or missing, or contradicts itself, is StatusUnknown: kept, so that one
+// odd member does not fail the whole list, but marked, so that nothing
+// that depends on its status is decided), permissions as a list, a string
+// or an object, a role as a string or an object with a name, and
+// timestamps in either format.
 func (m *TeamMember) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
+		// A null member (in a list) has no status anyone could rely on.
+		*m = TeamMember{Status: StatusUnknown, RawStatus: "none"}
 		return nil
 	}
 	type plain TeamMember
-	var w plain
+	var w struct {
+		plain
+		Role         flexName        `json:"role"`
+		Permissions  flexStrings     `json:"permissions"`
+		Status       json.RawMessage `json:"status"`
+		InviteStatus json.RawMessage `json:"invite_status"`
+		InviteID     flexName        `json:"invite_id"`
+		InvitedAt    flexTime        `json:"invited_at"`
+		RawStatus    json.RawMessage `json:"raw_status"`
+	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
+	out := TeamMember(w.plain)
+	out.Role = string(w.Role)
+	out.Permissions = w.Permissions.list
+	out.InviteID = string(w.InviteID)
+	out.InvitedAt = w.InvitedAt.t
+	out.Status, out.RawStatus = memberStatus(w.Status, w.InviteStatus)
+	*m = out
+	return nil
+}
+
+// memberStatus normalises a member's status and invite_status into one of
+// the Status* constants, with the raw text of an unknown one.
+func memberStatus(status, inviteStatus json.RawMessage) (string, string) {
+	s, sRaw := statusWord(status)
+	is, isRaw := statusWord(inviteStatus)
 	switch {
-	case strings.EqualFold(w.Status, StatusActive):
-		w.Status = StatusActive
-	case strings.EqualFold(w.Status, StatusPending):
-		w.Status = StatusPending
-	default:
-		who := "team member"
-		if w.ID != "" {
-			who += " " + string(w.ID)
-		}
-		return &decodeError{msg: fmt.Sprintf("%s: field %q is %q, want %q or %q", who, "status", w.Status, StatusActive, StatusPending)}
+	case s != "" && is != "" && s != is, s != "" && isRaw != "", is != "" && sRaw != "":
+		return StatusUnknown, fmt.Sprintf("status %s but invite_status %s", oneLine(status, 40), oneLine(inviteStatus, 40))
+	case s != "":
+		return s, ""
+	case is != "":
+		return is, ""
+	case sRaw != "":
+		return StatusUnknown, sRaw
+	case isRaw != "":
+		return StatusUnknown, "invite_status " + isRaw
 	}
-	*m = TeamMember(w)
+	return StatusUnknown, "none"
+}
+
+// statusWord reads one status member: the normalised status when it is
+// one the client knows, else "" and the member's text for messages ("" when
+// absent or empty).
+func statusWord(raw json.RawMessage) (status, text string) {
+	if isNull(raw) {
+		return "", ""
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", oneLine(raw, 40)
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "active", "accepted":
+		return StatusActive, ""
+	case "pending":
+		return StatusPending, ""
+	case "":
+		return "", ""
+	}
+	return "", strconv.Quote(oneLine([]byte(v), 40))
+}
+
+// UnmarshalJSON decodes an API key with timestamps in either format.
+func (k *APIKey) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil
+	}
+	type plain APIKey
+	var w struct {
+		plain
+		CreatedAt  flexTime `json:"created_at"`
+		LastUsedAt flexTime `json:"last_used_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*k = APIKey(w.plain)
+	k.CreatedAt = w.CreatedAt.t
+	k.LastUsedAt = w.LastUsedAt.ptr()
+	return nil
+}
+
+// UnmarshalJSON decodes an access token: "abilities" for "scopes" (as
+// Sanctum names them), "device_name" for "name", a current flag that may
+// be absent (then CurrentKnown is false) and timestamps in either format.
+func (t *AccessToken) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil
+	}
+	var w struct {
+		ID         ID              `json:"id"`
+		Name       *string         `json:"name"`
+		DeviceName *string         `json:"device_name"`
+		Scopes     flexStrings     `json:"scopes"`
+		Abilities  flexStrings     `json:"abilities"`
+		Current    json.RawMessage `json:"current"`
+		IsCurrent  json.RawMessage `json:"is_current"`
+		CreatedAt  flexTime        `json:"created_at"`
+		LastUsedAt flexTime        `json:"last_used_at"`
+		ExpiresAt  flexTime        `json:"expires_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	out := AccessToken{ID: w.ID, Scopes: firstStrings(w.Scopes, w.Abilities),
+		CreatedAt: w.CreatedAt.ptr(), LastUsedAt: w.LastUsedAt.ptr(), ExpiresAt: w.ExpiresAt.ptr()}
+	switch {
+	case w.Name != nil:
+		out.Name = *w.Name
+	case w.DeviceName != nil:
+		out.Name = *w.DeviceName
+	}
+	for _, raw := range []json.RawMessage{w.Current, w.IsCurrent} {
+		if isNull(raw) {
+			continue
+		}
+		var cur flexBool
+		if err := json.Unmarshal(raw, &cur); err != nil {
+			return &decodeError{msg: fmt.Sprintf("access token %s: field %q is %s, want a boolean", w.ID, "current", oneLine(raw, 40)), err: err}
+		}
+		out.Current, out.CurrentKnown = bool(cur), true
+		break
+	}
+	*t = out
+	return nil
+}
+
+// UnmarshalJSON decodes the switch-account answer with its expiry in
+// either timestamp format.
+func (r *SwitchResult) UnmarshalJSON(b []byte) error {
+	if isNull(b) {
+		return nil
+	}
+	type plain SwitchResult
+	var w struct {
+		plain
+		ExpiresAt flexTime    `json:"expires_at"`
+		Scopes    flexStrings `json:"scopes"`
+		Abilities flexStrings `json:"abilities"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("switch-account result: %w", err)
+	}
+	*r = SwitchResult(w.plain)
+	r.ExpiresAt = w.ExpiresAt.ptr()
+	r.Scopes = firstStrings(w.Scopes, w.Abilities)
+	return nil
+}
+
+// UnmarshalJSON accepts a scope as an object naming it under "scope" or
+// "name" (with an optional description), or as a bare string.
+func (s *ScopeInfo) UnmarshalJSON(b []byte) error {
+	t := bytes.TrimSpace(b)
+	if len(t) > 0 && t[0] == '"' {
+		var v string
+		if err := json.Unmarshal(t, &v); err != nil {
+			return err
+		}
+		*s = ScopeInfo{Scope: v}
+		return nil
+	}
+	var w struct {
+		Scope       *string `json:"scope"`
+		Name        *string `json:"name"`
+		ID          *string `json:"id"`
+		Description string  `json:"description"`
+	}
+	if err := json.Unmarshal(t, &w); err != nil {
+		return err
+	}
+	*s = ScopeInfo{Description: w.Description}
+	for _, v := range []*string{w.Scope, w.Name, w.ID} {
+		if v != nil {
+			s.Scope = *v
+			break
+		}
+	}
 	return nil
 }

@@ -283,13 +283,17 @@ func TestEmulatorApplyKeyNoDuplicate(t *testing.T) {
 }
 
 // TestEmulatorRateLimit runs a burst through the emulator's rate limiter:
-// the 429s are waited out (Retry-After) and every call succeeds.
+// the 429s are waited out (Retry-After) and every call succeeds. The
+// emulator sends no X-RateLimit-* header, so that the client cannot pace
+// itself and does draw the 429s (with the headers it avoids them: see
+// TestPacing*).
 func TestEmulatorRateLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for Retry-After")
 	}
 	e := startEmu(t)
 	e.srv.RateLimit = 5
+	e.srv.OmitRateLimitHeaders = true
 	c := e.client(t, e.demo.Token, func(o *Options) { o.MaxAttempts = 10 })
 	for i := range 8 {
 		if _, err := c.Me(context.Background()); err != nil {

@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"testing"
@@ -43,31 +44,37 @@ func TestEmulatorPagination(t *testing.T) {
 		{name: "250 keys", extra: 246, wantPages: 3},
 		{name: "301 keys", extra: 297, wantPages: 4},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := startEmu(t)
-			e.srv.DefaultPageSize = 7 // the client always asks for per_page=100
-			seedMany(e, tt.extra, 0)
-			e.srv.ResetRequests()
-			got, err := e.c.ListAPIKeys(context.Background())
-			if err != nil {
-				t.Fatalf("ListAPIKeys: %v", err)
-			}
-			var want, names []string
-			for _, k := range e.snapshot(t).APIKeys {
-				want = append(want, itoa(k.ID)+" "+k.Name)
-			}
-			for _, k := range got {
-				names = append(names, k.ID.String()+" "+k.Name)
-			}
-			if diff := cmp.Diff(want, names); diff != "" {
-				t.Errorf("keys (-want +got):\n%s", diff)
-			}
-			if n := pageRequests(e)["GET /api-keys"]; n != tt.wantPages {
-				t.Errorf("page requests = %d, want %d", n, tt.wantPages)
-			}
-		})
-	}
+	forEachVariantOnly(t, func(t *testing.T, v emulator.Variants) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e := startEmuWith(t, v)
+				e.srv.DefaultPageSize = 7 // the client always asks for per_page=100
+				seedMany(e, tt.extra, 0)
+				e.srv.ResetRequests()
+				got, err := e.c.ListAPIKeys(context.Background())
+				if err != nil {
+					t.Fatalf("ListAPIKeys: %v", err)
+				}
+				var want, names []string
+				for _, k := range e.snapshot(t).APIKeys {
+					want = append(want, itoa(k.ID)+" "+k.Name)
+				}
+				for _, k := range got {
+					names = append(names, k.ID.String()+" "+k.Name)
+				}
+				if diff := cmp.Diff(want, names); diff != "" {
+					t.Errorf("keys (-want +got):\n%s", diff)
+				}
+				wantPages := tt.wantPages
+				if v.Pagination == "none" {
+					wantPages = 1 // the whole list, whatever page is asked
+				}
+				if n := pageRequests(e)["GET /api-keys"]; n != wantPages {
+					t.Errorf("page requests = %d, want %d", n, wantPages)
+				}
+			})
+		}
+	})
 }
 
 func TestEmulatorFetch(t *testing.T) {
@@ -94,40 +101,54 @@ func TestEmulatorFetch(t *testing.T) {
 			wantRoutes: map[string]int{"GET /me": 1, "GET /api-keys": 4, "GET /teams": 3},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := startEmu(t)
-			seedMany(e, tt.keys, tt.people)
-			e.srv.ResetRequests()
-			st, err := e.c.Fetch(context.Background(), tt.opts)
-			if err != nil {
-				t.Fatalf("Fetch: %v", err)
-			}
-			if diff := cmp.Diff(tt.wantRoutes, pageRequests(e)); diff != "" {
-				t.Errorf("requests per route (-want +got):\n%s", diff)
-			}
-			snap := e.snapshot(t)
-			if st.BaseURL != e.ts.URL || st.Profile.Username != snap.Username {
-				t.Errorf("State base URL %q, profile %q; want %q, %q", st.BaseURL, st.Profile.Username, e.ts.URL, snap.Username)
-			}
-			checkSection(t, "api_keys", tt.opts.APIKeys, st.APIKeys == nil, len(st.APIKeys), len(snap.APIKeys))
-			checkSection(t, "team", tt.opts.Team, st.Team == nil, len(st.Team), len(snap.Team))
-			checkSection(t, "tokens", tt.opts.Tokens, st.Tokens == nil, len(st.Tokens), len(snap.Tokens))
-			if tt.opts.Team {
-				var want, got []string
-				for _, m := range snap.Team {
-					want = append(want, m.Email)
+	forEachVariantOnly(t, func(t *testing.T, v emulator.Variants) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e := startEmuWith(t, v)
+				seedMany(e, tt.keys, tt.people)
+				e.srv.ResetRequests()
+				st, err := e.c.Fetch(context.Background(), tt.opts)
+				if err != nil {
+					t.Fatalf("Fetch: %v", err)
 				}
-				for _, m := range st.Team {
-					got = append(got, m.Email)
+				wantRoutes := maps.Clone(tt.wantRoutes)
+				if v.Pagination == "none" {
+					for route := range wantRoutes {
+						wantRoutes[route] = 1 // each list whole at once
+					}
 				}
-				sort.Strings(want)
-				sort.Strings(got)
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("team (-want +got):\n%s", diff)
+				if diff := cmp.Diff(wantRoutes, pageRequests(e)); diff != "" {
+					t.Errorf("requests per route (-want +got):\n%s", diff)
 				}
-			}
-		})
+				checkFetched(t, e, st, tt.opts)
+			})
+		}
+	})
+}
+
+// checkFetched checks a fetched State against the emulator's.
+func checkFetched(t *testing.T, e *emu, st *State, opts FetchOptions) {
+	t.Helper()
+	snap := e.snapshot(t)
+	if st.BaseURL != e.ts.URL || st.Profile.Username != snap.Username {
+		t.Errorf("State base URL %q, profile %q; want %q, %q", st.BaseURL, st.Profile.Username, e.ts.URL, snap.Username)
+	}
+	checkSection(t, "api_keys", opts.APIKeys, st.APIKeys == nil, len(st.APIKeys), len(snap.APIKeys))
+	checkSection(t, "team", opts.Team, st.Team == nil, len(st.Team), len(snap.Team))
+	checkSection(t, "tokens", opts.Tokens, st.Tokens == nil, len(st.Tokens), len(snap.Tokens))
+	if opts.Team {
+		var want, got []string
+		for _, m := range snap.Team {
+			want = append(want, m.Email)
+		}
+		for _, m := range st.Team {
+			got = append(got, m.Email)
+		}
+		sort.Strings(want)
+		sort.Strings(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("team (-want +got):\n%s", diff)
+		}
 	}
 }
 

@@ -16,13 +16,44 @@ type emu struct {
 	ts   *httptest.Server
 	demo emulator.Demo
 	c    *Client
+	// v are the variants the emulator plays.
+	v emulator.Variants
 }
 
-// startEmu starts an emulator; set knobs on e.srv before the first call.
-// The test fails if the client called a route the API does not have.
-func startEmu(t testing.TB) *emu {
+// startEmu starts an emulator playing API.md's main reading; set knobs on
+// e.srv before the first call. The test fails if the client called a
+// route the API does not have.
+func startEmu(t testing.TB) *emu { return startEmuWith(t, emulator.Variants{}) }
+
+// forEachVariant runs test against an emulator playing each reading of
+// emulator.Matrix, in parallel subtests named after it: every knob of
+// the emulator is an axis of the client's test matrix.
+func forEachVariant(t *testing.T, test func(t *testing.T, e *emu)) {
+	for _, nv := range emulator.Matrix() {
+		t.Run(nv.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, startEmuWith(t, nv.Variants))
+		})
+	}
+}
+
+// forEachVariantOnly runs test for each reading of emulator.Matrix, in
+// parallel subtests, for tests that start their own emulators.
+func forEachVariantOnly(t *testing.T, test func(t *testing.T, v emulator.Variants)) {
+	for _, nv := range emulator.Matrix() {
+		t.Run(nv.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, nv.Variants)
+		})
+	}
+}
+
+// startEmuWith starts an emulator playing v (set before seeding, so that
+// the demo token has the variant's form).
+func startEmuWith(t testing.TB, v emulator.Variants) *emu {
 	t.Helper()
 	srv := emulator.New()
+	srv.Variants = v
 	demo := srv.SeedDemo()
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
@@ -32,7 +63,7 @@ func startEmu(t testing.TB) *emu {
 		}
 	})
 	c := fastClient(t, ts.URL, func(o *Options) { o.Token = Secret(demo.Token) })
-	return &emu{srv: srv, ts: ts, demo: demo, c: c}
+	return &emu{srv: srv, ts: ts, demo: demo, c: c, v: v}
 }
 
 // snapshot returns the demo account's state.

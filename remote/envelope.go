@@ -20,16 +20,19 @@ type envelope struct {
 	Data json.RawMessage
 	// RequestID is meta.request_id, else the X-Request-Id header.
 	RequestID string
-	// Pagination is meta.pagination; nil means the list is complete.
-	Pagination *pagination
-}
-
-// pagination is meta.pagination of a list response.
-type pagination struct {
-	Page     flexInt `json:"page"`
-	PerPage  flexInt `json:"per_page"`
-	Total    flexInt `json:"total"`
-	LastPage flexInt `json:"last_page"`
+	// Meta and Links are the raw "meta" and "links" members (nil when
+	// absent), which list answers read their pagination from (see
+	// list_page.go).
+	Meta, Links json.RawMessage
+	// Object is the whole body when it is a JSON object: a paginator may
+	// put its page numbers beside data at the top level.
+	Object json.RawMessage
+	// Header is the response's header (a Link header may page a list).
+	Header http.Header
+	// Replayed reports a replay flagged in the body (idempotency_replay:
+	// true at the top level, in meta or in data), as the public docs
+	// describe for billing; the header form is read in recordResponse.
+	Replayed bool
 }
 
 // wireEnvelope is the envelope as sent. Error is raw because it may be an
@@ -38,14 +41,17 @@ type pagination struct {
 type wireEnvelope struct {
 	Data    json.RawMessage `json:"data"`
 	Error   json.RawMessage `json:"error"`
-	Meta    *wireMeta       `json:"meta"`
+	Meta    json.RawMessage `json:"meta"`
+	Links   json.RawMessage `json:"links"`
 	Message *string         `json:"message"`
 	Errors  json.RawMessage `json:"errors"`
+	Replay  json.RawMessage `json:"idempotency_replay"`
 }
 
+// wireMeta is what the client reads of meta in every answer.
 type wireMeta struct {
-	RequestID  string      `json:"request_id"`
-	Pagination *pagination `json:"pagination"`
+	RequestID string          `json:"request_id"`
+	Replay    json.RawMessage `json:"idempotency_replay"`
 }
 
 type wireError struct {
@@ -64,7 +70,7 @@ const nonJSONSnippet = 120
 func decodeEnvelope(status int, h http.Header, body []byte, now time.Time) (*envelope, error) {
 	ok := status >= 200 && status < 300
 	trimmed := bytes.TrimSpace(body)
-	env := &envelope{RequestID: h.Get("X-Request-Id")}
+	env := &envelope{RequestID: h.Get("X-Request-Id"), Header: h}
 
 	if len(trimmed) == 0 {
 		if ok {
@@ -105,24 +111,62 @@ func decodeEnvelope(status int, h http.Header, body []byte, now time.Time) (*env
 		}
 		return nil, fmt.Errorf("%d %s: decoding the response envelope: %w", status, http.StatusText(status), err)
 	}
-	if w.Data == nil && w.Error == nil && w.Meta == nil && ok {
+	if w.Data == nil && w.Error == nil && isNull(w.Meta) && ok {
 		// A bare object without an envelope.
 		env.Data = trimmed
+		env.Replayed = truthy(w.Replay)
 		return env, nil
 	}
-	if w.Meta != nil {
-		if w.Meta.RequestID != "" {
-			env.RequestID = w.Meta.RequestID
+	if !isNull(w.Meta) {
+		env.Meta = w.Meta
+		var m wireMeta
+		// A meta that is not an object (or holds odd types) carries
+		// nothing the client needs; list answers look at it again.
+		if json.Unmarshal(w.Meta, &m) == nil {
+			if m.RequestID != "" {
+				env.RequestID = m.RequestID
+			}
+			env.Replayed = truthy(m.Replay)
 		}
-		env.Pagination = w.Meta.Pagination
 	}
 	if errorPresent(w.Error) || !ok {
 		return nil, buildAPIError(status, h, env.RequestID, &w, now)
 	}
+	if !isNull(w.Links) {
+		env.Links = w.Links
+	}
+	env.Object = trimmed
+	if truthy(w.Replay) {
+		env.Replayed = true
+	}
 	if !isNull(w.Data) {
 		env.Data = w.Data
+		if !env.Replayed {
+			env.Replayed = dataReplayFlag(w.Data)
+		}
 	}
 	return env, nil
+}
+
+// dataReplayFlag reads idempotency_replay: true inside an object data.
+func dataReplayFlag(data json.RawMessage) bool {
+	if t := bytes.TrimSpace(data); len(t) == 0 || t[0] != '{' || !bytes.Contains(t, []byte(`"idempotency_replay"`)) {
+		return false
+	}
+	var d struct {
+		Replay json.RawMessage `json:"idempotency_replay"`
+	}
+	return json.Unmarshal(data, &d) == nil && truthy(d.Replay)
+}
+
+// truthy reads a flag sent as true, 1 or their string forms; anything
+// else (absent, false, a value of another type) is false.
+func truthy(raw json.RawMessage) bool {
+	if isNull(raw) {
+		return false
+	}
+	var b flexBool
+	return json.Unmarshal(raw, &b) == nil && bool(b)
 }
 
 // notJSON reports a body that is not (valid) JSON: a plain error for a

@@ -12,7 +12,9 @@ import (
 // arbitrary statuses. It must never panic, must classify every answer as
 // exactly one of success or error, must keep an error's status, and the
 // decoded data of a success must be valid JSON that the typed decoders
-// (profile, list, auth result) either accept or reject with an error.
+// (profile, lists, auth and switch results, scopes) either accept or
+// reject with an error; a member's status is always one of the three, and
+// pagination the list reader accepts has no negative count.
 func FuzzDecodeEnvelope(f *testing.F) {
 	seeds := []struct {
 		status int
@@ -38,6 +40,17 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		{200, `"just a string"`},
 		{500, `{"error":{"details":[1,2,{"a":null}]}}`},
 		{200, `{"data":{"id":1e400}}`},
+		// The readings API.md's last section leaves open.
+		{200, `{"data":[{"id":1,"name":"a","created_at":"2026-01-02 03:04:05"}],"links":{"first":"x?page=1","last":"x?page=3","prev":null,"next":"http://h/api/agents/v1/x?page=2"},"meta":{"current_page":1,"from":1,"last_page":3,"links":[],"path":"x","per_page":1,"to":1,"total":3}}`},
+		{200, `{"data":{"items":[{"id":1,"name":"a"}],"pagination":{"page":1,"per_page":1,"total":2,"last_page":2}},"meta":{"request_id":"r"}}`},
+		{200, `{"data":[{"id":1}],"links":{"next":"?page=2&cursor=x"}}`},
+		{200, `{"current_page":1,"data":[{"id":1}],"last_page":1,"per_page":15,"total":1,"next_page_url":null}`},
+		{200, `{"data":[{"id":1}],"meta":{"pagination":{"page":1,"per_page":-1,"total":-5,"last_page":10000}}}`},
+		{200, `{"data":[{"id":1}],"meta":{"has_more":true,"next_cursor":"abc"}}`},
+		{200, `{"data":[{"id":7,"email":"a@example.com","role":{"name":"owner"},"permissions":{"api-keys":true,"billing":false},"invite_status":"accepted","invited_at":"2026-01-02 03:04:05"},{"id":8,"status":"suspended","permissions":"a, b"}]}`},
+		{200, `{"data":[{"id":5,"device_name":"ci","abilities":["*"],"is_current":"1","expires_at":1767225600}]}`},
+		{200, `{"data":null,"idempotency_replay":true}`},
+		{422, `{"message":"The given data was invalid.","errors":{"name":["required"]},"idempotency_replay":"yes"}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.status, []byte(s.body), "3")
@@ -82,14 +95,40 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		var p Profile
 		var keys []APIKey
 		var members []TeamMember
+		var tokens []AccessToken
 		var ar AuthResult
-		for _, v := range []any{&p, &keys, &members, &ar} {
+		var sw SwitchResult
+		var scopes []ScopeInfo
+		for _, v := range []any{&p, &keys, &tokens, &ar, &sw, &scopes} {
 			if err := json.Unmarshal(env.Data, v); err != nil {
 				_ = explainDecodeError(err).Error()
 			}
 		}
-		if env.Pagination != nil {
-			_ = checkPagination("/x", env.Pagination)
+		if err := json.Unmarshal(env.Data, &members); err != nil {
+			_ = explainDecodeError(err).Error()
+			members = nil
+		}
+		for _, m := range members {
+			switch m.Status {
+			case StatusActive, StatusPending, StatusUnknown:
+			default:
+				t.Fatalf("member status %q is none of active, pending, unknown", m.Status)
+			}
+		}
+		// The list reader, and the text of its errors, must not panic
+		// either, whatever the pagination members hold; what it accepts
+		// has no negative count.
+		if _, info, err := listPageData(env, "/x"); err != nil {
+			_ = err.Error()
+		} else if info != nil {
+			if info.page < -1 || info.perPage < -1 || info.total < -1 || info.lastPage < -1 || info.nextPage < 0 {
+				t.Fatalf("a negative count was accepted: %+v", info)
+			}
+			l := &lister[APIKey, *APIKey]{path: "/x", seen: map[ID]int{}}
+			if err := l.checkFirst(info, 1); err != nil {
+				_ = err.Error()
+			}
+			_ = l.complete(info, 1)
 		}
 	})
 }

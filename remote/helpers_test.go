@@ -12,7 +12,11 @@ import (
 // retry tests run in milliseconds.
 func fastClient(t testing.TB, baseURL string, mod func(*Options)) *Client {
 	t.Helper()
-	opts := Options{BaseURL: baseURL, Token: "tok-test-secret-123456", MaxAttempts: 4, MaxRetryWait: 5 * time.Second}
+	// A 429 that says nothing holds calls back for RateLimitWindow, a
+	// minute by default; a test waits 10 ms. MaxWait bounds what a test
+	// can spend waiting out rate limits.
+	opts := Options{BaseURL: baseURL, Token: "tok-test-secret-123456", MaxAttempts: 4, MaxRetryWait: 5 * time.Second,
+		RateLimitWindow: 10 * time.Millisecond, MaxWait: 5 * time.Second}
 	if mod != nil {
 		mod(&opts)
 	}

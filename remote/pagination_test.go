@@ -181,18 +181,25 @@ func TestPaginationRefusesLies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := fastClient(t, servePager(t, tt.p).URL, nil)
-			got, err := c.ListAPIKeys(context.Background())
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("ListAPIKeys = %d keys, error %v; want an error containing %q", len(got), err, tt.wantErr)
-			}
-			if !strings.HasPrefix(err.Error(), "GET /api-keys") {
-				t.Errorf("error %q does not name the call", err)
-			}
-			if tt.maxReqs > 0 && tt.p.n.Load() > tt.maxReqs {
-				t.Errorf("requests = %d, want at most %d", tt.p.n.Load(), tt.maxReqs)
-			}
+			assertListRefused(t, servePager(t, tt.p).URL, tt.wantErr, tt.maxReqs, &tt.p.n)
 		})
+	}
+}
+
+// assertListRefused lists the API keys of the server at url and requires
+// an error naming the call and holding wantErr, after at most maxReqs
+// requests (0: any number) as counted by n.
+func assertListRefused(t *testing.T, url, wantErr string, maxReqs int64, n *atomic.Int64) {
+	t.Helper()
+	got, err := fastClient(t, url, nil).ListAPIKeys(context.Background())
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Fatalf("ListAPIKeys = %d keys, error %v; want an error containing %q", len(got), err, wantErr)
+	}
+	if !strings.HasPrefix(err.Error(), "GET /api-keys") {
+		t.Errorf("error %q does not name the call", err)
+	}
+	if maxReqs > 0 && n.Load() > maxReqs {
+		t.Errorf("requests = %d, want at most %d", n.Load(), maxReqs)
 	}
 }
 

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"net/http"
 	"strings"
 )
 
@@ -18,7 +19,8 @@ import (
 // notices the replay and reads the live state.
 type ResponseInfo struct {
 	// Replayed reports that the server answered from its idempotency store
-	// (header Idempotent-Replayed: true): the call changed nothing now.
+	// (header Idempotent-Replayed: true, or idempotency_replay: true in
+	// the body): the call changed nothing now.
 	Replayed bool
 	// RequestID is the final attempt's meta.request_id, else its
 	// X-Request-Id header; empty when the attempt got no response.
@@ -56,6 +58,21 @@ func recordResponse(ctx context.Context, o outcome) {
 	if h == nil {
 		return
 	}
-	info.Replayed = strings.EqualFold(strings.TrimSpace(h.Get("Idempotent-Replayed")), "true")
+	info.Replayed = replayHeader(h) || (o.env != nil && o.env.Replayed)
 	info.RequestID = requestIDOf(o, h)
+}
+
+// replayHeaders are the names servers flag an idempotent replay under:
+// API.md's, and the spellings other APIs use.
+var replayHeaders = []string{"Idempotent-Replayed", "Idempotency-Replayed", "X-Idempotent-Replayed", "X-Idempotency-Replayed", "Idempotency-Replay"}
+
+// replayHeader reports a replay flagged in a header.
+func replayHeader(h http.Header) bool {
+	for _, name := range replayHeaders {
+		switch strings.ToLower(strings.TrimSpace(h.Get(name))) {
+		case "true", "1", "yes":
+			return true
+		}
+	}
+	return false
 }

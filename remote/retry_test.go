@@ -90,9 +90,14 @@ func TestRetryNetworkErrors(t *testing.T) {
 	}
 }
 
+// TestRetryAfterBeyondBudgetGivesUp: a 429 asking for more than the wait
+// budget left is not waited for. Waits for the rate limit are bounded by
+// MaxWait (the whole run's budget), not by MaxRetryWait, which bounds the
+// backoff after failures: a long apply must be able to wait out many
+// windows (API.md, last section).
 func TestRetryAfterBeyondBudgetGivesUp(t *testing.T) {
 	h, ts := serveCanned(t, answer{status: 429, body: `{"error":{"code":"rate_limited","message":"slow down"}}`, header: map[string]string{"Retry-After": "30"}}, answer{body: okProfile})
-	c := fastClient(t, ts.URL, func(o *Options) { o.MaxRetryWait = time.Second })
+	c := fastClient(t, ts.URL, func(o *Options) { o.MaxWait = time.Second })
 	_, err := c.Me(context.Background())
 	if !IsRateLimited(err) {
 		t.Fatalf("error = %v, want a rate limit", err)
@@ -101,7 +106,10 @@ func TestRetryAfterBeyondBudgetGivesUp(t *testing.T) {
 	if !errors.As(err, &e) || e.RetryAfter != 30*time.Second {
 		t.Fatalf("RetryAfter = %v, want 30s", e.RetryAfter)
 	}
-	for _, want := range []string{"retry after 30s", "more than the 1s left of MaxRetryWait"} {
+	if !IsWaitBudget(err) {
+		t.Errorf("error %v is not a WaitBudgetError", err)
+	}
+	for _, want := range []string{"retry after 30s", "more than the 1s left of MaxWait"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

@@ -146,8 +146,8 @@ func TestDebugLog(t *testing.T) {
 		got = append(got, strings.Join(f, " "))
 	}
 	want := []string{
-		"mlabctl: http GET /me 200 D request_id=req_000001 attempt=1",
-		"mlabctl: http GET /api-keys/424242 404 D request_id=req_000002 attempt=1",
+		"mlabctl: http GET /api/agents/v1/me 200 D request_id=req_000001 attempt=1",
+		"mlabctl: http GET /api/agents/v1/api-keys/424242 404 D request_id=req_000002 attempt=1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("debug log (-want +got):\n%s", diff)

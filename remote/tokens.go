@@ -9,7 +9,7 @@ import (
 // pages). The token making the request has Current set, and so have the
 // tokens named by WithInUseTokens.
 func (c *Client) ListTokens(ctx context.Context) ([]AccessToken, error) {
-	ts, err := listAll(ctx, c, "/auth/tokens", func(t *AccessToken) ID { return t.ID })
+	ts, err := listAll[AccessToken](ctx, c, "/auth/tokens")
 	if err != nil {
 		return nil, err
 	}
@@ -41,11 +41,26 @@ func (c *Client) RevokeOtherTokens(ctx context.Context) (int, error) {
 
 // SwitchAccount returns a token for the team account username (POST
 // /auth/switch-account). Its scopes are the intersection of scopes (nil =
-// all) with the caller's.
+// all) with the caller's. It sends no device name or expiry: see
+// SwitchAccountWith.
 func (c *Client) SwitchAccount(ctx context.Context, username string, scopes []string) (*SwitchResult, error) {
-	body := map[string]any{"account_username": username}
-	if scopes != nil {
-		body["scopes"] = scopes
+	return c.SwitchAccountWith(ctx, SwitchAccountRequest{AccountUsername: username, Scopes: scopes})
+}
+
+// SwitchAccountWith is SwitchAccount with the device_name and token_expiry
+// the public docs list for switch-account: without them the new token gets
+// the server's default life, so a caller that logs the token out at the
+// end should still ask for ShortestTokenExpiry, in case it cannot.
+func (c *Client) SwitchAccountWith(ctx context.Context, r SwitchAccountRequest) (*SwitchResult, error) {
+	body := map[string]any{"account_username": r.AccountUsername}
+	if r.Scopes != nil {
+		body["scopes"] = r.Scopes
+	}
+	if r.DeviceName != "" {
+		body["device_name"] = r.DeviceName
+	}
+	if r.TokenExpiry != "" {
+		body["token_expiry"] = r.TokenExpiry
 	}
 	var out SwitchResult
 	if err := c.call(ctx, http.MethodPost, "/auth/switch-account", body, &out); err != nil {

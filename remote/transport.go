@@ -62,7 +62,9 @@ type outcome struct {
 
 // send runs a call: it encodes the body once, picks the idempotency key of
 // a mutation once, and makes up to MaxAttempts attempts, waiting between
-// them (see backoff) no longer than MaxRetryWait in total.
+// them (see backoff) no longer than MaxRetryWait in total. Every request
+// first waits for the rate limit (see ratelimit.go); a 429 is waited out
+// there, without counting as an attempt.
 func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 	if err := checkToken(c.opts.Token); err != nil {
 		return nil, err
@@ -81,13 +83,44 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 	sc := newScrubber(append([]Secret{c.opts.Token}, rq.secrets...))
 
 	var waited time.Duration
-	for n := 1; ; n++ {
-		o := c.attempt(ctx, &rq, body, key, n, sc)
+	// limited is the last 429, which made the call wait again, and
+	// limitedRun how many came in a row. try numbers every request sent,
+	// n the attempts (a 429 waited out is not a failed attempt).
+	var limited error
+	limitedRun := 0
+	// ambiguous reports that an attempt got no answer or a 5xx: the call
+	// may have been carried out (see MayHaveCommitted).
+	ambiguous := false
+	for n, try := 1, 1; ; try++ {
+		if err := c.limits.acquire(ctx, rq.method, rq.display(), limited); err != nil {
+			var wb *WaitBudgetError
+			switch {
+			case errors.As(err, &wb):
+				wb.EarlierMayHaveCommitted = ambiguous
+				return nil, err
+			case limited != nil:
+				return nil, fmt.Errorf("%w (gave up: %w)", limited, err)
+			}
+			return nil, fmt.Errorf("%s %s: %w", rq.method, rq.display(), err)
+		}
+		o := c.attempt(ctx, &rq, body, key, try, sc)
+		c.limits.observe(rq.path, o.status, o.header, o.retryAfter)
+		ambiguous = ambiguous || o.transport || o.status >= http.StatusInternalServerError
 		recordResponse(ctx, o)
 		if o.err == nil {
 			return o.env, nil
 		}
 		err := c.callError(&rq, o.err, n)
+		if o.status == http.StatusTooManyRequests && ctx.Err() == nil {
+			if limitedRun++; limitedRun >= maxRateLimitedAnswers {
+				return nil, fmt.Errorf("%w (gave up after %d rate-limited answers in a row, each waited out as the server asked)", err, limitedRun)
+			}
+			// The limiter holds the next try back as long as the
+			// server says.
+			limited = err
+			continue
+		}
+		limited, limitedRun = nil, 0
 		if ctx.Err() != nil {
 			// ctx.Err, not context.Cause: the cause of an errgroup's
 			// cancel is a sibling call's error, which is not this call's
@@ -110,6 +143,7 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 			return nil, fmt.Errorf("%w (gave up: %w)", err, serr)
 		}
 		waited += wait
+		n++
 	}
 }
 
@@ -163,7 +197,7 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 	resp, err := c.http.Do(req)
 	if err != nil {
 		err = c.transportError(ctx, actx, err)
-		c.debug.attempt(rq.method, rq.display(), 0, errorClass(err), time.Since(start), "", n)
+		c.debug.attempt(rq.method, APIPrefix+rq.display(), 0, errorClass(err), time.Since(start), "", n)
 		return outcome{err: err, transport: true}
 	}
 	defer resp.Body.Close()
@@ -173,7 +207,7 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 		if !tooLarge {
 			err = c.transportError(ctx, actx, fmt.Errorf("reading the response: %w", err))
 		}
-		c.debug.attempt(rq.method, rq.display(), resp.StatusCode, "", time.Since(start), resp.Header.Get("X-Request-Id"), n)
+		c.debug.attempt(rq.method, APIPrefix+rq.display(), resp.StatusCode, "", time.Since(start), resp.Header.Get("X-Request-Id"), n)
 		return outcome{err: fmt.Errorf("%d %s: %w", resp.StatusCode, http.StatusText(resp.StatusCode), err), status: resp.StatusCode, transport: !tooLarge, header: resp.Header}
 	}
 
@@ -198,7 +232,7 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 			o.retryAfter = e.RetryAfter
 		}
 	}
-	c.debug.attempt(rq.method, rq.display(), resp.StatusCode, "", time.Since(start), requestIDOf(o, resp.Header), n)
+	c.debug.attempt(rq.method, APIPrefix+rq.display(), resp.StatusCode, "", time.Since(start), requestIDOf(o, resp.Header), n)
 	return o
 }
 

@@ -23,44 +23,143 @@ type APIKey struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
-// Team member statuses.
+// Team member statuses, as the client normalises them: the API may send
+// "active" or "accepted" (StatusActive), "pending" (StatusPending), in
+// "status" or in "invite_status" (API.md, last section). Any other value,
+// or none, is StatusUnknown, with the server's text in RawStatus.
 const (
 	StatusActive  = "active"
 	StatusPending = "pending"
+	StatusUnknown = "unknown"
 )
 
+// Known team roles. The API documents none; these are API.md's reading,
+// and the client accepts any other role as sent (see KnownRole).
+const (
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+	RoleViewer = "viewer"
+)
+
+// KnownRole reports whether role is one of admin, member and viewer.
+func KnownRole(role string) bool {
+	return role == RoleAdmin || role == RoleMember || role == RoleViewer
+}
+
 // TeamMember is a member of the account's team or a pending invite
-// (Status == StatusPending, with an InviteID).
+// (Status == StatusPending, with an InviteID). Status is always one of
+// StatusActive, StatusPending and StatusUnknown: a member whose status the
+// client cannot read is kept, marked unknown, rather than failing the
+// list, and callers must not decide anything that depends on its status
+// (counting it as an admin, removing it).
 type TeamMember struct {
-	ID          ID        `json:"id"`
-	Email       string    `json:"email"`
-	Name        string    `json:"name"`
-	Role        string    `json:"role"`
+	ID    ID     `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	// Role is as the server sent it, possibly not a KnownRole.
+	Role string `json:"role"`
+	// Permissions are sorted when the server sent them as a string or
+	// an object, else in the server's order.
 	Permissions []string  `json:"permissions"`
 	Status      string    `json:"status"`
 	InviteID    string    `json:"invite_id"`
 	InvitedAt   time.Time `json:"invited_at"`
+	// RawStatus is what the server sent for a StatusUnknown member
+	// (`"suspended"`, `invite_status "revoked"`, or "none"), for messages.
+	RawStatus string `json:"raw_status,omitempty"`
 }
 
 // AccessToken is a personal access token of the user (not its secret value,
 // which the API never lists). Name is the device_name given at login; Current
 // marks the token that made the request.
 type AccessToken struct {
-	ID         ID         `json:"id"`
-	Name       string     `json:"name"`
-	Scopes     []string   `json:"scopes"`
-	Current    bool       `json:"current"`
-	CreatedAt  *time.Time `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	ExpiresAt  *time.Time `json:"expires_at"`
+	ID ID `json:"id"`
+	// Name is "name" or, without one, "device_name".
+	Name string `json:"name"`
+	// Scopes are "scopes" or, as Sanctum names them, "abilities".
+	Scopes  []string `json:"scopes"`
+	Current bool     `json:"current"`
+	// CurrentKnown reports that Current is an answer, not a default: the
+	// server sent a current flag for the token, or the client proved
+	// which token is in use (WithInUseTokens, or the id a Sanctum token
+	// names; see SanctumTokenID). When no token of a list is Current,
+	// nothing tells which one the client runs with: see
+	// CurrentTokenKnown.
+	CurrentKnown bool       `json:"current_known"`
+	CreatedAt    *time.Time `json:"created_at"`
+	LastUsedAt   *time.Time `json:"last_used_at"`
+	ExpiresAt    *time.Time `json:"expires_at"`
 }
+
+// CurrentTokenKnown reports whether a token list names the token in use:
+// one of them is Current. A list in which none is (a server that sends no
+// current flag, and a token whose id the client cannot prove) must not be
+// used to revoke tokens, since any of them may be the one in use.
+func CurrentTokenKnown(ts []AccessToken) bool {
+	for _, t := range ts {
+		if t.Current {
+			return true
+		}
+	}
+	return false
+}
+
+// SocialNames are the profile's social links: the five the public docs
+// list (facebook, github, twitter, instagram, discord), then website,
+// which they do not list but servers may have.
+var SocialNames = []string{"facebook", "github", "twitter", "instagram", "discord", "website"}
 
 // Socials are the profile's social links. An empty string means "not set".
 type Socials struct {
-	GitHub  string `json:"github"`
-	Twitter string `json:"twitter"`
-	Discord string `json:"discord"`
-	Website string `json:"website"`
+	Facebook  string `json:"facebook"`
+	GitHub    string `json:"github"`
+	Twitter   string `json:"twitter"`
+	Instagram string `json:"instagram"`
+	Discord   string `json:"discord"`
+	Website   string `json:"website"`
+	// Unreported lists the links (of SocialNames, in that order) the
+	// server's answer did not hold at all (not even as null): the server
+	// does not manage them, so a plan must not try to set them, and their
+	// value here means nothing. Nil means every link was reported, as it
+	// is for Socials built in Go.
+	Unreported []string `json:"-"`
+}
+
+// Get returns the link called name (one of SocialNames), "" for another.
+func (s *Socials) Get(name string) string {
+	if p := s.field(name); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// Reported reports whether the server's answer held the link called name.
+func (s *Socials) Reported(name string) bool {
+	for _, n := range s.Unreported {
+		if n == name {
+			return false
+		}
+	}
+	return true
+}
+
+// field returns the field of the link called name, nil for another name.
+func (s *Socials) field(name string) *string {
+	switch name {
+	case "facebook":
+		return &s.Facebook
+	case "github":
+		return &s.GitHub
+	case "twitter":
+		return &s.Twitter
+	case "instagram":
+		return &s.Instagram
+	case "discord":
+		return &s.Discord
+	case "website":
+		return &s.Website
+	}
+	return nil
 }
 
 // Preferences are the account's preferences.
@@ -129,8 +228,8 @@ type SignupResult struct {
 }
 
 // LoginRequest is the body of POST /auth/login. TokenExpiry is one of
-// 1_week, 1_month, 3_months, 6_months, 1_year, never; Scopes nil asks for
-// every scope the user has.
+// TokenExpiries (see CheckTokenExpiry); Scopes nil asks for every scope the
+// user has.
 type LoginRequest struct {
 	Email       string   `json:"email"`
 	Password    Secret   `json:"-"`
@@ -164,10 +263,25 @@ type ResetPasswordRequest struct {
 	Password Secret `json:"-"`
 }
 
-// SwitchResult is the data of POST /auth/switch-account.
+// SwitchAccountRequest is the body of POST /auth/switch-account. Scopes
+// nil asks for every scope the caller has; DeviceName names the new token
+// (empty lets the server choose); TokenExpiry is one of TokenExpiries
+// (empty lets the server choose, which may be a long life: callers should
+// send ShortestTokenExpiry for a token they log out at the end).
+type SwitchAccountRequest struct {
+	AccountUsername string   `json:"account_username"`
+	Scopes          []string `json:"scopes,omitempty"`
+	DeviceName      string   `json:"device_name,omitempty"`
+	TokenExpiry     string   `json:"token_expiry,omitempty"`
+}
+
+// SwitchResult is the data of POST /auth/switch-account. ExpiresAt and
+// Scopes are zero when the server does not send them.
 type SwitchResult struct {
-	AccessToken Secret  `json:"access_token"`
-	Account     Profile `json:"account"`
+	AccessToken Secret     `json:"access_token"`
+	Account     Profile    `json:"account"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+	Scopes      []string   `json:"scopes"`
 }
 
 // ProfileUpdate is the body of PATCH /me.
@@ -179,10 +293,12 @@ type ProfileUpdate struct {
 
 // SocialsUpdate is the body of PATCH /me/socials.
 type SocialsUpdate struct {
-	GitHub  *string `json:"github,omitempty"`
-	Twitter *string `json:"twitter,omitempty"`
-	Discord *string `json:"discord,omitempty"`
-	Website *string `json:"website,omitempty"`
+	Facebook  *string `json:"facebook,omitempty"`
+	GitHub    *string `json:"github,omitempty"`
+	Twitter   *string `json:"twitter,omitempty"`
+	Instagram *string `json:"instagram,omitempty"`
+	Discord   *string `json:"discord,omitempty"`
+	Website   *string `json:"website,omitempty"`
 }
 
 // PreferencesUpdate is the body of PATCH /me/preferences.

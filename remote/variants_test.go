@@ -19,7 +19,8 @@ func TestProfileVariants(t *testing.T) {
 	full := Profile{
 		ID: "1", Name: "Acme Bot", Username: "acme-bot", Email: "bot@acme.example",
 		AboutMe: "hello", Verified: true, WalletBalance: 12.5,
-		Socials:     Socials{GitHub: "acme", Twitter: "acmetw", Discord: "acme#1", Website: "https://acme.example"},
+		// The bodies carry API.md's four links, not facebook and instagram.
+		Socials:     Socials{GitHub: "acme", Twitter: "acmetw", Discord: "acme#1", Website: "https://acme.example", Unreported: []string{"facebook", "instagram"}},
 		Preferences: Preferences{NSFWContent: true, WalletNotificationEnabled: true, WalletNotificationThreshold: 10},
 	}
 	tests := []struct {
@@ -65,17 +66,17 @@ func TestProfileVariants(t *testing.T) {
 		{
 			name: "nested wins over top level",
 			body: `{"data":{"id":1,"about_me":"nested","about":"alias","github":"top","socials":{"github":"nested"},"nsfw_enabled":false,"preferences":{"nsfw_content":true}}}`,
-			want: Profile{ID: "1", AboutMe: "nested", Socials: Socials{GitHub: "nested"}, Preferences: Preferences{NSFWContent: true}},
+			want: Profile{ID: "1", AboutMe: "nested", Socials: Socials{GitHub: "nested", Unreported: []string{"facebook", "twitter", "instagram", "discord", "website"}}, Preferences: Preferences{NSFWContent: true}},
 		},
 		{
 			name: "unset socials as null",
 			body: `{"data":{"id":1,"socials":{"github":null,"twitter":null,"discord":null,"website":null},"preferences":null}}`,
-			want: Profile{ID: "1"},
+			want: Profile{ID: "1", Socials: Socials{Unreported: []string{"facebook", "instagram"}}},
 		},
 		{
 			name: "bare object without envelope",
 			body: `{"id":7,"name":"Bare","username":"bare"}`,
-			want: Profile{ID: "7", Name: "Bare", Username: "bare"},
+			want: Profile{ID: "7", Name: "Bare", Username: "bare", Socials: Socials{Unreported: SocialNames}},
 		},
 	}
 	for _, tt := range tests {

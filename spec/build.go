@@ -68,10 +68,12 @@ func (l *loader) buildProfile(v *yaml.Node) *Profile {
 func (l *loader) buildSocials(v *yaml.Node) *Socials {
 	s := &Socials{Pos: l.pos(v)}
 	s.FieldPos = l.stringFields(v, map[string]**string{
-		"github":  &s.GitHub,
-		"twitter": &s.Twitter,
-		"discord": &s.Discord,
-		"website": &s.Website,
+		"facebook":  &s.Facebook,
+		"github":    &s.GitHub,
+		"twitter":   &s.Twitter,
+		"instagram": &s.Instagram,
+		"discord":   &s.Discord,
+		"website":   &s.Website,
 	})
 	return s
 }

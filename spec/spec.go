@@ -67,14 +67,38 @@ type Profile struct {
 	FieldPos map[string]Pos
 }
 
-// Socials is `socials:`; a nil field is not managed.
+// Socials is `socials:`; a nil field is not managed. Facebook, GitHub,
+// Twitter, Instagram and Discord are the links the public docs list;
+// Website is one they do not, which servers may have.
 type Socials struct {
-	GitHub   *string
-	Twitter  *string
-	Discord  *string
-	Website  *string
-	Pos      Pos
-	FieldPos map[string]Pos
+	Facebook  *string
+	GitHub    *string
+	Twitter   *string
+	Instagram *string
+	Discord   *string
+	Website   *string
+	Pos       Pos
+	FieldPos  map[string]Pos
+}
+
+// Field returns the field of the link called name (facebook, github,
+// twitter, instagram, discord, website), nil for another name.
+func (s *Socials) Field(name string) *string {
+	switch name {
+	case "facebook":
+		return s.Facebook
+	case "github":
+		return s.GitHub
+	case "twitter":
+		return s.Twitter
+	case "instagram":
+		return s.Instagram
+	case "discord":
+		return s.Discord
+	case "website":
+		return s.Website
+	}
+	return nil
 }
 
 // Preferences is `preferences:`; a nil field is not managed.

@@ -31,6 +31,8 @@ func TestSchemaAgrees(t *testing.T) {
 		{"/properties/profile/properties/username/maxLength", UsernameMax},
 		{"/properties/profile/properties/username/pattern", UsernamePattern},
 		{"/properties/profile/properties/about_me/maxLength", AboutMeMax},
+		{"/properties/socials/properties/facebook/maxLength", SocialMax},
+		{"/properties/socials/properties/instagram/maxLength", SocialMax},
 		{"/properties/socials/properties/github/maxLength", SocialMax},
 		{"/properties/socials/properties/twitter/maxLength", SocialMax},
 		{"/properties/socials/properties/discord/maxLength", SocialMax},
