@@ -187,6 +187,7 @@ const exampleFile = "examples/modelslab.yaml"
 var (
 	assertNoSecrets = clitest.AssertNoSecrets
 	readOptional    = clitest.ReadOptional
+	demoEnv         = clitest.DemoEnv
 )
 
 // requireTool skips a test that needs a program that is not installed,

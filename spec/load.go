@@ -75,5 +75,6 @@ func Parse(name string, data []byte) (*Spec, error) {
 	}
 	s.Path = name
 	s.Hash = hex.EncodeToString(sum[:])
+	s.Source = bytes.Clone(data) // the caller may reuse data
 	return s, nil
 }

@@ -20,7 +20,7 @@ import (
 // identity are pinned by the valid corpus goldens instead.
 var valuesOnly = cmp.Options{
 	cmpopts.IgnoreTypes(Pos{}),
-	cmpopts.IgnoreFields(Spec{}, "Path", "Hash"),
+	cmpopts.IgnoreFields(Spec{}, "Path", "Hash", "Source"),
 	cmpopts.IgnoreFields(Profile{}, "FieldPos"),
 	cmpopts.IgnoreFields(Socials{}, "FieldPos"),
 	cmpopts.IgnoreFields(Preferences{}, "FieldPos"),
@@ -210,6 +210,9 @@ func TestParseIdentity(t *testing.T) {
 	}
 	if want := hex.EncodeToString(sum[:]); s.Hash != want {
 		t.Errorf("Hash = %q, want the hex SHA-256 of the bytes, %q", s.Hash, want)
+	}
+	if string(s.Source) != string(data) {
+		t.Errorf("Source = %q, want the bytes as given, %q", s.Source, data)
 	}
 	s2, _ := Parse("other.yaml", []byte("version: 1 \n"))
 	if s2.Hash == s.Hash {

@@ -14,6 +14,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
 	"github.com/mlabctl/mlabctl/internal/cli/plancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/schemacmd"
+	"github.com/mlabctl/mlabctl/internal/cli/showcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/validatecmd"
 	"github.com/mlabctl/mlabctl/internal/cli/versioncmd"
 	urfave "github.com/urfave/cli/v2"
@@ -52,6 +53,7 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		validatecmd.New(f),
 		plancmd.New(f),
 		applycmd.New(f),
+		showcmd.New(f),
 		exportcmd.New(f),
 		schemacmd.New(f),
 		emulatorcmd.New(f),

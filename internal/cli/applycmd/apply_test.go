@@ -742,14 +742,19 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 		{name: "two plan files", args: []string{"PLAN", "PLAN", "--auto-approve"}, wantCode: 1,
 			want: []string{"apply takes at most one PLANFILE, got 2 arguments"}},
 		{name: "help after PLANFILE", args: []string{"PLAN", "--help"}, want: []string{"[PLANFILE]", "--auto-approve", "MODELSLAB_FILE is ignored"}},
-		{name: "-f and PLANFILE exclude each other", args: []string{"-f", clitest.ExampleFile(), "PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, wantCode: 1,
-			want: []string{"apply takes -f FILE or a PLANFILE, not both"}},
-		{name: "--file after PLANFILE", args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS", "--file", clitest.ExampleFile()}, wantCode: 1,
-			want: []string{"not both"}},
-		{name: "-f before the command", global: []string{"-f", clitest.ExampleFile()}, args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, wantCode: 1,
-			want: []string{"not both"}},
+		// -f FILE with PLANFILE binds the plan file to FILE (what a CI
+		// apply job runs): the plan was made from the example file, so it
+		// applies.
+		{name: "-f binds PLANFILE to the file it was made from", args: []string{"-f", clitest.ExampleFile(), "PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, changes: true,
+			want: []string{"Apply complete:"}},
+		{name: "--file after PLANFILE", args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS", "--file", clitest.ExampleFile()}, changes: true,
+			want: []string{"Apply complete:"}},
+		{name: "-f before the command", global: []string{"-f", clitest.ExampleFile()}, args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, changes: true,
+			want: []string{"Apply complete:"}},
 		{name: "-f before the command, MODELSLAB_FILE naming another file", global: []string{"-f", clitest.ExampleFile()}, args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"},
-			env: map[string]string{cmdutil.EnvFile: "elsewhere.yaml"}, wantCode: 1, want: []string{"not both"}},
+			env: map[string]string{cmdutil.EnvFile: "elsewhere.yaml"}, changes: true, want: []string{"Apply complete:"}},
+		{name: "-f naming another file than the plan's", args: []string{"-f", "OTHER", "PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, wantCode: cmdutil.ExitRefused,
+			want: []string{"was not made from", "differs from it at line"}},
 		{name: "MODELSLAB_FILE is ignored for a PLANFILE", args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"},
 			env: map[string]string{cmdutil.EnvFile: "no-such-dir/modelslab.yaml"}, changes: true, want: []string{"Apply complete:"}},
 	}
@@ -764,8 +769,10 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 			}
 			em.ResetRequests()
 			args := append(append([]string{}, tt.global...), "apply")
+			other := clitest.WriteFile(t, dir, "other.yaml", "version: 1\nsocials: {github: someone-else}\n")
 			for _, a := range tt.args {
 				a = strings.ReplaceAll(a, "PLAN", planPath)
+				a = strings.ReplaceAll(a, "OTHER", other)
 				args = append(args, strings.ReplaceAll(a, "SECRETS", secrets))
 			}
 			env := clitest.DemoEnv(em)

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/plan/planfile"
 )
 
 // repoRoot is the repository's root: the nearest directory above the
@@ -137,28 +140,28 @@ func DirContents(t testing.TB, dir string) map[string]string {
 	return out
 }
 
-// AddPlanChange appends change to the plan of the plan file at path, as a
-// careless (or hostile) hand would: apply must find it out.
+// AddPlanChange adds change to the plan of the plan file at path and
+// seals the file again, as an attacker who also computes the digest would:
+// only apply's recomputation and rails stand in the way.
 func AddPlanChange(t testing.TB, path string, change map[string]any) {
 	t.Helper()
 	if change == nil {
 		t.Fatal("no change to add")
 	}
-	b, err := os.ReadFile(path)
+	f, err := planfile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f map[string]any
-	if err := json.Unmarshal(b, &f); err != nil {
+	b, err := json.Marshal(change)
+	if err != nil {
 		t.Fatal(err)
 	}
-	p := f["plan"].(map[string]any)
-	changes, _ := p["changes"].([]any)
-	p["changes"] = append(changes, change)
-	if b, err = json.Marshal(f); err != nil {
+	var c plan.Change
+	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	f.Plan.Changes = append(f.Plan.Changes, c)
+	if err := planfile.Write(path, f); err != nil {
 		t.Fatal(err)
 	}
 }

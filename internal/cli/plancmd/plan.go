@@ -53,6 +53,10 @@ type Options struct {
 	Now func() time.Time
 	// Version is mlabctl's version, recorded in plan files.
 	Version string
+	// PlanOptions are the plan options of the command line (--replace,
+	// --target), recorded in the plan file so that apply re-derives the
+	// plan with the same ones.
+	PlanOptions plan.Options
 
 	// LoadSpec loads modelslab.yaml (-f); API opens the session.
 	LoadSpec func() (*spec.Spec, error)
@@ -69,9 +73,10 @@ and prints the changes apply would make, in the order it would make them. Nothin
 changed. Safety rails are checked now: a protected key that would be replaced, or a team
 left with fewer than policy.min_admins admins, refuses the plan (exit 3).
 
---out PLANFILE saves the plan with a fingerprint of the live state it was made from
-(mode 0600, no secrets); 'mlabctl apply PLANFILE' applies exactly that plan, or refuses
-if the account changed since. PLANFILE may replace an earlier plan file, never
+--out PLANFILE saves the plan with the modelslab.yaml it was made from and a fingerprint
+of the live state (mode 0600, no secrets), sealed by a digest; 'mlabctl apply PLANFILE'
+applies exactly that plan, or refuses if the account changed since, and 'mlabctl show
+PLANFILE' prints it again. PLANFILE may replace an earlier plan file, never
 modelslab.yaml or any other file; --out does not go with --emulator, whose plans
 cannot be applied later. Under GitHub Actions the markdown plan is appended to the
 step summary and the outputs has_changes, create, update, delete and replace are set.
@@ -146,15 +151,7 @@ func run(ctx context.Context, o Options) error {
 	}
 
 	if o.Out != "" {
-		f := &planfile.File{
-			FormatVersion:  plan.FormatVersion,
-			MlabctlVersion: o.Version,
-			SpecHash:       s.Hash,
-			CreatedAt:      o.Now().UTC(),
-			Sections:       planfile.SectionsOf(plan.FetchOptionsFor(s)),
-			Plan:           p,
-			Fingerprints:   plan.Fingerprints(live),
-		}
+		f := planfile.New(p, planfile.Made{Spec: s, Live: live, Options: o.PlanOptions, Version: o.Version, Now: o.Now()})
 		if err := planfile.Write(o.Out, f); err != nil {
 			return err
 		}
@@ -225,7 +222,7 @@ func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *rem
 	if live.BaseURL == "" {
 		live.BaseURL = sess.BaseURL
 	}
-	p, err := plan.Compute(s, live, o.Now())
+	p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
 	var rail *plan.RailError
 	if errors.As(err, &rail) {
 		for _, pr := range rail.Problems {
