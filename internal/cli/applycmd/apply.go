@@ -86,6 +86,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			&cli.BoolFlag{Name: flagAllowMassDelete, Usage: "allow deleting more than policy.max_delete_percent of a section"},
 			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion of a mass deletion by `ADDRESS` (repeatable), e.g. api_key.old"},
 			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
+			cmdutil.MaxWaitFlag("apply starts no new call and stops cleanly (exit 4 with the summary; 1 if nothing changed)"),
 			cmdutil.EmulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {

@@ -34,6 +34,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/remote"
 	urfave "github.com/urfave/cli/v2"
 )
 
@@ -54,6 +55,10 @@ type Invocation struct {
 	Now func() time.Time
 	// RetryBackoff is the API client's first retry wait; 0 means 1ms.
 	RetryBackoff time.Duration
+	// Clock is the time the API clients wait for the rate limit in; nil
+	// means the real clock. Give an emulatortest.Clock (and its Now to the
+	// emulator) to run a minute's window in no time.
+	Clock remote.Clock
 	// Context is the run's context (cancel it to play Ctrl-C); nil means
 	// one that ends with the test, or after two minutes.
 	Context context.Context
@@ -108,6 +113,7 @@ func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builde
 		Now:          now,
 		Build:        cmdutil.ReadBuild(""),
 		RetryBackoff: backoff,
+		Clock:        inv.Clock,
 	}, stdout, stderr
 }
 

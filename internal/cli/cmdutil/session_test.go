@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
@@ -282,4 +285,98 @@ func TestOpenSessionCancelledBeforeSwitch(t *testing.T) {
 	if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
 		t.Errorf("tokens after the interrupted connect (-want +got):\n%s", diff)
 	}
+}
+
+// TestOpenSessionSwitchNamesAndBoundsItsToken: the token switch-account
+// makes for a run carries the run's device name and the shortest
+// documented expiry (without token_expiry the server would give it the
+// caller's whole life, or its own default).
+func TestOpenSessionSwitchNamesAndBoundsItsToken(t *testing.T) {
+	f := newSessionFixture(t)
+	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
+	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
+	for _, tc := range []struct {
+		name  string
+		creds Credentials
+	}{
+		{name: "with a token", creds: Credentials{Token: remote.Secret(f.demo.Token)}},
+		{name: "ephemeral", creds: Credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sess, err := OpenSession(context.Background(), f.base, tc.creds,
+				ConnectOptions{Command: "apply", Scopes: []string{"profile:read"}, Account: "acme-team"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.Close()
+			var switched []emulator.Token
+			for _, tok := range f.em.Tokens(t, f.demo.Username) {
+				if tok.Account == "acme-team" {
+					switched = append(switched, tok)
+				}
+			}
+			if len(switched) != 1 {
+				t.Fatalf("%d tokens act in acme-team, want the one switched token: %+v", len(switched), switched)
+			}
+			tok := switched[0]
+			if tok.Name != "mlabctl-apply" {
+				t.Errorf("switched token named %q, want the run's device name mlabctl-apply", tok.Name)
+			}
+			week := 7 * 24 * time.Hour
+			if tok.ExpiresAt == nil || tok.ExpiresAt.Sub(tok.CreatedAt) > week+time.Minute {
+				t.Errorf("switched token expires at %v (created %v), want within %s (token_expiry %s)", tok.ExpiresAt, tok.CreatedAt, week, remote.ShortestTokenExpiry)
+			}
+		})
+	}
+}
+
+// TestOpenSessionChecksScopesFirst: an ephemeral login asks only for
+// scopes GET /auth/scopes lists, and says which one it does not; a server
+// without the list is not an error.
+func TestOpenSessionChecksScopesFirst(t *testing.T) {
+	t.Run("unknown scope", func(t *testing.T) {
+		f := newSessionFixture(t)
+		_, err := OpenSession(context.Background(), f.base, Credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
+			ConnectOptions{Command: "plan", Scopes: []string{"profile:read", "widgets:read"}}, nil)
+		var unknown *remote.UnknownScopesError
+		if !errors.As(err, &unknown) || !slices.Equal(unknown.Unknown, []string{"widgets:read"}) {
+			t.Fatalf("error %v, want one naming the unknown scope widgets:read", err)
+		}
+		for _, want := range []string{`logging in as "` + f.demo.Email + `"`, `"widgets:read"`, "GET /auth/scopes lists", EnvToken} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+		}
+		if n := f.count("POST /auth/login"); n != 0 {
+			t.Errorf("%d logins with an unknown scope, want none", n)
+		}
+	})
+	t.Run("no scope list", func(t *testing.T) {
+		em := emulatortest.Start(t)
+		noList := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == remote.APIPrefix+"/auth/scopes" {
+				http.NotFound(w, r)
+				return
+			}
+			em.ServeHTTP(w, r)
+		}))
+		defer noList.Close()
+		base, err := remote.New(remote.Options{BaseURL: noList.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var warnings bytes.Buffer
+		sess, err := OpenSession(context.Background(), base, Credentials{Email: em.Demo.Email, Password: remote.Secret(em.Demo.Password)},
+			ConnectOptions{Command: "plan", Scopes: []string{"profile:read", "widgets:read"}}, &warnings)
+		if err == nil {
+			sess.Close()
+			t.Fatal("the login with an unknown scope succeeded; the emulator refuses it")
+		}
+		if em.Count("POST /auth/login") != 1 {
+			t.Errorf("%d logins, want 1: without a scope list the login itself decides", em.Count("POST /auth/login"))
+		}
+		if warnings.Len() != 0 {
+			t.Errorf("warnings %q for a server without a scope list, want none", warnings.String())
+		}
+	})
 }

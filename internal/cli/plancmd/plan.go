@@ -82,6 +82,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 			&cli.StringFlag{Name: flagPlanOut, TakesFile: true, Usage: "save the plan to `PLANFILE` for 'mlabctl apply PLANFILE' (mode 0600)"},
 			&cli.BoolFlag{Name: flagDetailedExitCode, Usage: "exit 2 when changes are pending, 0 when there are none"},
 			cmdutil.OutputFlag("print the plan as `FORMAT`: text, markdown (a PR comment) or json"),
+			cmdutil.MaxWaitFlag("plan fails (exit 1)"),
 			cmdutil.EmulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
