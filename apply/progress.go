@@ -21,12 +21,13 @@ type printer struct {
 	total   int
 	done    int
 	running map[string]time.Time
+	now     func() time.Time
+	stop    chan struct{}
+	stopped sync.WaitGroup
+
 	// waitEnds is when the calls held back by the API's rate limit go
 	// again (showWait); zero when none is.
 	waitEnds time.Time
-	now      func() time.Time
-	stop     chan struct{}
-	stopped  sync.WaitGroup
 }
 
 // liveWidth bounds the progress line so that it never wraps on an 80-column
