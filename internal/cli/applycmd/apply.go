@@ -251,6 +251,12 @@ func run(ctx context.Context, o Options) error {
 		// A 403 or 401 says what to do on the step's line and in the
 		// summary, as it does when plan or a read fails.
 		ExplainError: cmdutil.ExplainAPIError,
+		// The client's pauses for the rate limit: a line on stderr, drawn
+		// clear of the progress line, which shows the wait too.
+		RateLimitWaits: func(show func(string, time.Duration)) func() {
+			return sess.RateLimits.Redirect(func(w remote.RateLimitWait) { show(cmdutil.RateLimitLine(w), w.Wait) })
+		},
+		Notices: o.IO.ErrOut,
 	}
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
@@ -260,6 +266,9 @@ func run(ctx context.Context, o Options) error {
 		return runErr
 	}
 	res.WriteSummary(o.IO.Out)
+	if waited := sess.Client.RateLimitWaited(); waited >= time.Second {
+		fmt.Fprintf(o.IO.Out, "Waited %v in all for the API's rate limit.\n", waited.Round(time.Second))
+	}
 	writeApplyStepSummary(o, p, res)
 	if sink != nil && res.KeysCreated() > 0 {
 		fmt.Fprintf(o.IO.Out, "New API key secrets were written to %s (mode 0600).\n", o.SecretsOut)
