@@ -272,5 +272,7 @@ func TestCommandsOnEveryVariant(t *testing.T) {
 			mustContain(t, "plan with the owner listed", m.run(0, "plan", "-f", spec, "--detailed-exitcode").Stdout, "No changes.")
 		})
 	}
-	t.Cleanup(func() { t.Logf("%d readings of the API (emulator.Matrix), %v", len(variants), time.Since(start).Round(time.Millisecond)) })
+	t.Cleanup(func() {
+		t.Logf("%d readings of the API (emulator.Matrix), %v", len(variants), time.Since(start).Round(time.Millisecond))
+	})
 }
