@@ -31,7 +31,7 @@ func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, version 
 func Run(ctx context.Context, args []string, f *cmdutil.Factory) int {
 	err := f.CheckEnv()
 	if err == nil {
-		err = NewApp(f).RunContext(ctx, args)
+		err = runApp(ctx, NewApp(f), args)
 	}
 	if err == nil {
 		return cmdutil.ExitOK
