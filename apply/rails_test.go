@@ -112,7 +112,7 @@ func TestCheckRails(t *testing.T) {
 				return &plan.Plan{Changes: []plan.Change{{Address: addr(t, "access_token.evil\x1b[2K\rFAKE: ok#5"), Action: plan.Delete, LiveID: "5"}}}
 			},
 			tokens:  []remote.AccessToken{{ID: "5", Name: "evil\x1b[2K\rFAKE: ok", Current: true}},
-			refused: []string{`access_token.evil\u001b[2K\u000dFAKE: ok#5 is the token`},
+			refused: []string{`access_token.evil\u001b[2K\rFAKE: ok#5 is the token`},
 		},
 		{
 			name:   "a hostile --allow-delete is escaped",

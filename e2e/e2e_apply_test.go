@@ -21,6 +21,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/plan"
+	"github.com/mlabctl/mlabctl/plan/planfile"
 	"github.com/mlabctl/mlabctl/remote"
 )
 
@@ -320,7 +322,7 @@ func TestApplyStalePlanSaysHowToReplanIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
-	want := fmt.Sprintf("Error: plan file %s is stale: the live state of api_key.surprise\\u001b[2K\\u000dFAKE changed since it was made; "+
+	want := fmt.Sprintf("Error: plan file %s is stale: the live state of api_key.surprise\\u001b[2K\\rFAKE changed since it was made; "+
 		"make a new plan from the same modelslab.yaml with `mlabctl plan -f <your modelslab.yaml> --out %s`, review it, and apply that "+
 		"(the stale plan was made from a file whose SHA-256 starts %s); nothing was changed\n", planPath, planPath, hex.EncodeToString(sum[:])[:12])
 	if diff := cmp.Diff(want, res.Stderr); diff != "" {
@@ -519,26 +521,28 @@ func TestApplyInterrupted(t *testing.T) {
 }
 
 // addChange appends a change to a plan file, as a careless hand would.
+// addChange adds change to the plan of the plan file at path and seals the
+// file again, as an attacker who also computes the digest would: only
+// apply's recomputation and rails stand in the way.
 func addChange(t *testing.T, path string, change map[string]any) {
 	t.Helper()
 	if change == nil {
 		t.Fatal("no change to add")
 	}
-	b, err := os.ReadFile(path)
+	f, err := planfile.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f map[string]any
-	if err := json.Unmarshal(b, &f); err != nil {
+	b, err := json.Marshal(change)
+	if err != nil {
 		t.Fatal(err)
 	}
-	p := f["plan"].(map[string]any)
-	changes, _ := p["changes"].([]any)
-	p["changes"] = append(changes, change)
-	if b, err = json.Marshal(f); err != nil {
+	var c plan.Change
+	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	f.Plan.Changes = append(f.Plan.Changes, c)
+	if err := planfile.Write(path, f); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -796,7 +800,7 @@ func TestApplyEscapesHostileLiveNames(t *testing.T) {
 	if res.Code != 4 {
 		t.Fatalf("exit %d, want 4\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	escaped := `api_key.evil\u001b[2K\u000dFAKE: all good` + "`" + ` <img src=x onerror=alert(1)> @acme/admins`
+	escaped := `api_key.evil\u001b[2K\rFAKE: all good` + "`" + ` <img src=x onerror=alert(1)> @acme/admins`
 	for _, want := range []string{"- " + escaped + ": FAILED", "    - " + escaped + ": DELETE /api-keys/777: 422"} {
 		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, res.Stdout)
@@ -847,14 +851,18 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 		{name: "two plan files", args: []string{"PLAN", "PLAN", "--auto-approve"}, wantCode: 1,
 			want: []string{"apply takes at most one PLANFILE, got 2 arguments"}},
 		{name: "help after PLANFILE", args: []string{"PLAN", "--help"}, want: []string{"[PLANFILE]", "--auto-approve", "MODELSLAB_FILE is ignored"}},
-		{name: "-f and PLANFILE exclude each other", args: []string{"-f", exampleFile, "PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, wantCode: 1,
-			want: []string{"apply takes -f FILE or a PLANFILE, not both"}},
-		{name: "--file after PLANFILE", args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS", "--file", exampleFile}, wantCode: 1,
-			want: []string{"not both"}},
-		{name: "-f before the command", global: []string{"-f", exampleFile}, args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, wantCode: 1,
-			want: []string{"not both"}},
+		// -f FILE with PLANFILE binds the plan file to FILE (what a CI
+		// apply job runs): the plan was made from exampleFile, so it applies.
+		{name: "-f binds PLANFILE to the file it was made from", args: []string{"-f", exampleFile, "PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, changes: true,
+			want: []string{"Apply complete:"}},
+		{name: "--file after PLANFILE", args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS", "--file", exampleFile}, changes: true,
+			want: []string{"Apply complete:"}},
+		{name: "-f before the command", global: []string{"-f", exampleFile}, args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, changes: true,
+			want: []string{"Apply complete:"}},
 		{name: "-f before the command, MODELSLAB_FILE naming another file", global: []string{"-f", exampleFile}, args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"},
-			env: map[string]string{envFile: "elsewhere.yaml"}, wantCode: 1, want: []string{"not both"}},
+			env: map[string]string{envFile: "elsewhere.yaml"}, changes: true, want: []string{"Apply complete:"}},
+		{name: "-f naming another file than the plan's", args: []string{"-f", "OTHER", "PLAN", "--auto-approve", "--secrets-out", "SECRETS"}, wantCode: exitRefused,
+			want: []string{"was not made from", "differs from it at line"}},
 		{name: "MODELSLAB_FILE is ignored for a PLANFILE", args: []string{"PLAN", "--auto-approve", "--secrets-out", "SECRETS"},
 			env: map[string]string{envFile: "no-such-dir/modelslab.yaml"}, changes: true, want: []string{"Apply complete:"}},
 	}
@@ -868,8 +876,10 @@ func TestApplyFlagsAfterPlanFile(t *testing.T) {
 			}
 			em.ResetRequests()
 			args := append(append([]string{}, tt.global...), "apply")
+			other := writeTestFile(t, dir, "other.yaml", "version: 1\nsocials: {github: someone-else}\n")
 			for _, a := range tt.args {
 				a = strings.ReplaceAll(a, "PLAN", planPath)
+				a = strings.ReplaceAll(a, "OTHER", other)
 				args = append(args, strings.ReplaceAll(a, "SECRETS", secrets))
 			}
 			env := demoEnv(em)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -181,15 +182,7 @@ func TestRunScriptsParse(t *testing.T) {
 	requireTool(t, "bash")
 	files := append(workflowFiles(t), "action.yml")
 	for _, path := range files {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var root yaml.Node
-		if err := yaml.Unmarshal(data, &root); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		scripts := runScripts(&root)
+		scripts := fileRunScripts(t, path)
 		if len(scripts) == 0 {
 			t.Errorf("%s: no run scripts found; every workflow and the action run mlabctl from a script", path)
 		}
@@ -201,6 +194,20 @@ func TestRunScriptsParse(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fileRunScripts returns the `run:` scripts of the YAML file at path.
+func fileRunScripts(t *testing.T, path string) []*yaml.Node {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return runScripts(&root)
 }
 
 // runScripts returns the scalar values of every `run:` key.
@@ -306,5 +313,63 @@ func TestExamplesUseTheirCommands(t *testing.T) {
 	}
 	if len(extractMarkdownCommands("README.md", string(readme))) == 0 {
 		t.Error("README.md: the checker found no mlabctl command line")
+	}
+}
+
+// pinnedUses is a `uses:` pinned by commit SHA with its version in a
+// comment: "owner/repo@<40 hex> # v1.2.3".
+var pinnedUses = regexp.MustCompile(`^\s*(?:- )?uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$`)
+
+// TestWorkflowActionsArePinned: every third-party action of the example
+// workflows is pinned by commit SHA, its version in a comment. mlabctl's
+// own action is the one exception: the examples cannot know which release
+// a user picks; each use says to pin it (docs/github-actions.md).
+func TestWorkflowActionsArePinned(t *testing.T) {
+	uses := regexp.MustCompile(`^\s*(?:- )?uses:\s*(\S+)`)
+	for _, path := range workflowFiles(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			m := uses.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			if strings.HasPrefix(m[1], "mlabctl/mlabctl@") {
+				if !strings.Contains(line, "# pin the commit SHA") {
+					t.Errorf("%s:%d: mlabctl's action without the advice to pin it: %s", path, i+1, strings.TrimSpace(line))
+				}
+				continue
+			}
+			if !pinnedUses.MatchString(line) {
+				t.Errorf("%s:%d: %s is not pinned by commit SHA with its version in a comment", path, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+// TestWorkflowsPassActionlintAndShellcheck runs actionlint over the example
+// workflows (with shellcheck on every run: script, as actionlint does when
+// shellcheck is on PATH) and shellcheck itself over every script of the
+// workflows, as bash. Both are installed by .ci/run; with
+// MLABCTL_REQUIRE_TOOLS set, a missing one fails the test.
+func TestWorkflowsPassActionlintAndShellcheck(t *testing.T) {
+	requireTool(t, "shellcheck")
+	requireTool(t, "actionlint")
+	files := workflowFiles(t)
+	cmd := exec.Command("actionlint", append([]string{"-shellcheck", "shellcheck", "-no-color"}, files...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("actionlint: %v\n%s", err, out)
+	}
+	for _, path := range files {
+		for _, s := range fileRunScripts(t, path) {
+			// As the runner runs it: bash -e -o pipefail.
+			cmd := exec.Command("shellcheck", "--shell=bash", "--severity=style", "-")
+			cmd.Stdin = strings.NewReader("set -eo pipefail\n" + s.Value)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s:%d: shellcheck: %v\n%s", path, s.Line, err, out)
+			}
+		}
 	}
 }

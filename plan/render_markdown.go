@@ -12,11 +12,14 @@ import (
 // pull-request comment, in characters.
 const githubCommentLimit = 65536
 
-// defaultMarkdownMax is RenderOptions.MaxBytes when zero: GitHub's limit
-// less a margin for what a workflow adds around the plan (a marker comment
-// to find and update its previous comment, a heading, a link to the run).
-// Bytes are counted, which is never fewer than GitHub's characters.
-const defaultMarkdownMax = githubCommentLimit - 4096
+// MarkdownMaxBytes is RenderOptions.MaxBytes when zero: GitHub's limit
+// less a margin of 4,096 bytes for what a workflow adds around the plan (a
+// marker comment to find and update its previous comment, a heading, a
+// link to the run). Bytes are counted, which is never fewer than GitHub's
+// characters. The example workflows budget their comments with this very
+// number (a test holds them to it): a plan rendered within it is posted
+// whole, never cut inside a <details> block or a code fence.
+const MarkdownMaxBytes = githubCommentLimit - 4096
 
 // maxBriefWarnings and maxBriefWarning bound the warnings of a counts-only
 // comment: how many are shown, and the bytes of each.
@@ -38,7 +41,7 @@ const fullPlanHint = "The full plan is in the job log (`mlabctl plan`) and in th
 func RenderMarkdown(w io.Writer, p *Plan, o RenderOptions) error {
 	limit := o.MaxBytes
 	if limit <= 0 {
-		limit = defaultMarkdownMax
+		limit = MarkdownMaxBytes
 	}
 	groups := markdownGroups(p)
 	total := len(p.Changes)

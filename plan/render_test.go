@@ -437,13 +437,13 @@ func TestRenderMarkdownLimit(t *testing.T) {
 			}
 			limit := tt.max
 			if limit == 0 {
-				limit = defaultMarkdownMax
+				limit = MarkdownMaxBytes
 			}
 			out := b.String()
 			if len(out) > limit {
 				t.Errorf("markdown is %d bytes, over the limit of %d", len(out), limit)
 			}
-			if limit == defaultMarkdownMax && len(out) > githubCommentLimit {
+			if limit == MarkdownMaxBytes && len(out) > githubCommentLimit {
 				t.Errorf("markdown is %d bytes, over GitHub's limit", len(out))
 			}
 			if !utf8.ValidString(out) {
@@ -655,7 +655,7 @@ func FuzzRenderMarkdown(f *testing.F) {
 		}
 		limit := maxBytes
 		if limit == 0 {
-			limit = defaultMarkdownMax
+			limit = MarkdownMaxBytes
 		}
 		out := b.String()
 		if len(out) > limit {

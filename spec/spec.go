@@ -22,7 +22,11 @@ type Spec struct {
 	// Path is the file the spec was loaded from.
 	Path string
 	// Hash is the hex SHA-256 of the file's bytes (recorded in plan files).
-	Hash    string
+	Hash string
+	// Source is the file's bytes exactly as read: a plan file embeds them,
+	// so that `apply PLANFILE` re-derives the plan from the very file it
+	// was made from. Never shown in the Spec's JSON (the corpus goldens).
+	Source  []byte `json:"-"`
 	Version int
 	// Account, when non-empty, names the team account to switch into before
 	// anything else (`account:`).

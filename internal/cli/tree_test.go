@@ -79,6 +79,7 @@ func usageProblem(usage string) string {
 func quoteUsage(s string) string { return "\"" + s + "\"" }
 
 func TestUsageProblem(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		usage string
 		bad   bool
@@ -100,6 +101,7 @@ func TestUsageProblem(t *testing.T) {
 }
 
 func TestCommandUsages(t *testing.T) {
+	t.Parallel()
 	app := testApp()
 	if p := usageProblem(app.Usage); p != "" {
 		t.Errorf("mlabctl: %s", p)
@@ -149,6 +151,7 @@ func envInUsage(usage string) []string {
 }
 
 func TestFlagUsages(t *testing.T) {
+	t.Parallel()
 	app := testApp()
 	globalsEnv := globalEnvVars(app)
 	check := func(where string, flags []cli.Flag, commandLevel bool) {
@@ -191,6 +194,7 @@ func runHelp(t *testing.T, args ...string) (int, string, string) {
 // TestHelpEverywhere runs --help (and the help command) on every command:
 // it exits 0, prints the usage, every flag and every environment variable.
 func TestHelpEverywhere(t *testing.T) {
+	t.Parallel()
 	app := testApp()
 	code, out, errOut := runHelp(t, "--help")
 	if code != 0 {
@@ -203,6 +207,7 @@ func TestHelpEverywhere(t *testing.T) {
 	}
 	for _, c := range walkCommands(app) {
 		t.Run(c.String(), func(t *testing.T) {
+			t.Parallel()
 			forms := [][]string{append(append([]string{}, c.Path...), "--help")}
 			// `mlabctl help plan`, `mlabctl auth help login`.
 			parent, leaf := c.Path[:len(c.Path)-1], c.Path[len(c.Path)-1]
@@ -247,6 +252,7 @@ func TestHelpEverywhere(t *testing.T) {
 // TestCommandTreeShape pins the commands CONTRACT.md promises, so a
 // renamed or lost command fails here and not in a user's workflow.
 func TestCommandTreeShape(t *testing.T) {
+	t.Parallel()
 	have := map[string]bool{}
 	for _, c := range walkCommands(testApp()) {
 		have[strings.Join(c.Path, " ")] = true

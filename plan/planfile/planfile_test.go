@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -54,15 +55,39 @@ func demoFile(t testing.TB) *File {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &File{
-		FormatVersion:  plan.FormatVersion,
-		MlabctlVersion: "v1.2.3",
-		SpecHash:       strings.Repeat("ab", 32),
-		CreatedAt:      demoNow,
-		Sections:       SectionsOf(plan.FetchOptionsFor(s)),
-		Plan:           p,
-		Fingerprints:   plan.Fingerprints(live),
+	return New(p, Made{Spec: s, Live: live, Version: "v1.2.3", Now: demoNow})
+}
+
+// sealed returns f sealed as Write seals it, encoded as Write encodes it
+// (compact: whitespace does not matter to Read).
+func sealed(t testing.TB, f *File) []byte {
+	t.Helper()
+	if err := f.seal(); err != nil {
+		t.Fatal(err)
 	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// resealed returns f encoded with a digest recomputed over whatever it
+// holds now, skipping every check: what an attacker who edits a plan file
+// and computes its digest again writes.
+func resealed(t testing.TB, f *File) []byte {
+	t.Helper()
+	f.Digest = ""
+	body, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Digest = digestOf(body)
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // roundTrip writes f to a new plan file and reads it back; it returns the
@@ -156,10 +181,9 @@ func TestWriteFileFailsCleanly(t *testing.T) {
 }
 
 func TestReadFileErrors(t *testing.T) {
-	valid, err := json.Marshal(demoFile(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	valid := sealed(t, demoFile(t))
+	// mutate edits the file as JSON and seals it again when it still
+	// decodes, so that each check below is reached past the digest.
 	mutate := func(f func(m map[string]any)) string {
 		var m map[string]any
 		if err := json.Unmarshal(valid, &m); err != nil {
@@ -167,7 +191,35 @@ func TestReadFileErrors(t *testing.T) {
 		}
 		f(m)
 		b, _ := json.Marshal(m)
+		var pf File
+		if json.Unmarshal(b, &pf) != nil {
+			return string(b)
+		}
+		return string(resealed(t, &pf))
+	}
+	// unsealed edits the file as JSON and leaves the digest as it was.
+	unsealed := func(f func(m map[string]any)) string {
+		var m map[string]any
+		if err := json.Unmarshal(valid, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		b, _ := json.Marshal(m)
 		return string(b)
+	}
+	// edit changes the decoded file and seals it again.
+	edit := func(f func(pf *File)) string {
+		pf := demoFile(t)
+		sealed(t, pf)
+		f(pf)
+		return string(resealed(t, pf))
+	}
+	// raw edits the bytes of the valid file, leaving its digest as it is.
+	raw := func(old, new string) string {
+		if !strings.Contains(string(valid), old) {
+			t.Fatalf("the plan file holds no %q", old)
+		}
+		return strings.Replace(string(valid), old, new, 1)
 	}
 	tests := []struct {
 		name, data, want string
@@ -179,7 +231,8 @@ func TestReadFileErrors(t *testing.T) {
 		{"truncated", string(valid[:len(valid)/2]), "is truncated"},
 		{"invalid json", `{"format_version": "1",,}`, "invalid JSON at byte"},
 		{"other json object", `{"name": "x"}`, "is not a plan file (no format_version or plan)"},
-		{"newer format", mutate(func(m map[string]any) { m["format_version"] = "2" }), `has plan format_version "2", and this mlabctl reads only "1"`},
+		{"newer format", mutate(func(m map[string]any) { m["format_version"] = "3" }), `has plan format_version "3", and this mlabctl reads only "2"`},
+		{"format 1, without its modelslab.yaml", mutate(func(m map[string]any) { m["format_version"] = "1" }), `format_version "1", written by an older mlabctl`},
 		{"format version of wrong type", mutate(func(m map[string]any) { m["format_version"] = 1 }), "is not a plan file"},
 		{"null plan", mutate(func(m map[string]any) { m["plan"] = nil }), "plan is null"},
 		{"bad address", mutate(func(m map[string]any) {
@@ -194,6 +247,23 @@ func TestReadFileErrors(t *testing.T) {
 		}), `change 4 (api_key.ci): action "resend" is not valid`},
 		{"no fingerprints", mutate(func(m map[string]any) { delete(m, "fingerprints") }), "no fingerprints"},
 		{"trailing data", string(valid) + "{}", "data after the JSON object"},
+		{"a change edited, digest left", raw(`"notes":"Used by the production backend"`, `"notes":"by hand"`), "its digest does not match its content"},
+		{"a delete added, digest left", raw(`"changes":[`, `"changes":[{"address":"api_key.production","action":"delete","before":{"name":"production"},"after":null,"live_id":"101"},`),
+			"its digest does not match its content"},
+		{"no digest", regexp.MustCompile(`"digest":"[^"]*"`).ReplaceAllString(string(valid), `"digest":""`), "its digest does not match its content"},
+		{"digest of another file", raw(`"digest":"sha256:`, `"digest":"sha256:0`), "its digest does not match its content"},
+		{"an unknown field", unsealed(func(m map[string]any) { m["apply_to"] = "https://evil.example" }), `unknown field "apply_to"`},
+		{"an unknown change field", unsealed(func(m map[string]any) {
+			m["plan"].(map[string]any)["changes"].([]any)[0].(map[string]any)["url"] = "x"
+		}), `unknown field "url"`},
+		{"a key twice", raw(`{"format_version":"2",`, `{"format_version":"2","account":"someone-else",`), "not in the form mlabctl writes"},
+		{"a key in another case", raw(`"plan":{`, `"Plan":{`), "not in the form mlabctl writes"},
+		{"a value spelt otherwise", raw(`"format_version":"2"`, `"format_version":"\u0032"`), "not in the form mlabctl writes"},
+		{"embedded file edited", edit(func(pf *File) { pf.Source.Content += "# more\n" }), "spec_hash is not the SHA-256 of the embedded modelslab.yaml"},
+		{"embedded file too large", edit(func(pf *File) { pf.Source.Content = strings.Repeat("#\n", spec.MaxFileSize) }), "larger than 4 MiB"},
+		{"another account than the plan's", edit(func(pf *File) { pf.Account = "other" }), `account is "other", but the plan's is "acme-bot"`},
+		{"another API than the plan's", edit(func(pf *File) { pf.BaseURL = "https://evil.example" }), `base_url is "https://evil.example"`},
+		{"options the plan was not made with", edit(func(pf *File) { pf.Options.Replace = []string{"api_key.ci"} }), "options.replace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,10 +291,7 @@ func TestReadFileErrors(t *testing.T) {
 // FuzzReadPlanFile: whatever the bytes, decodeFile returns a checked file
 // or an error, and never panics.
 func FuzzReadPlanFile(f *testing.F) {
-	valid, err := json.Marshal(demoFile(f))
-	if err != nil {
-		f.Fatal(err)
-	}
+	valid := sealed(f, demoFile(f))
 	f.Add(valid)
 	f.Add([]byte(`{"format_version":"1","plan":{"format_version":"1","changes":[]},"fingerprints":{}}`))
 	f.Add([]byte(`{"format_version":"1","plan":{"format_version":"1","changes":[{"address":"access_token.a#","action":"delete"}]},"fingerprints":{}}`))
@@ -236,8 +303,11 @@ func FuzzReadPlanFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if pf.Plan == nil || pf.FormatVersion != plan.FormatVersion {
-			t.Fatalf("decodeFile accepted a file without a plan of format %s: %+v", plan.FormatVersion, pf)
+		if pf.Plan == nil || pf.FormatVersion != FormatVersion || pf.Plan.FormatVersion != plan.FormatVersion {
+			t.Fatalf("decodeFile accepted a file without a plan of format %s: %+v", FormatVersion, pf)
+		}
+		if err := pf.check(); err != nil {
+			t.Fatalf("decodeFile accepted a file whose parts disagree: %v", err)
 		}
 		for _, c := range pf.Plan.Changes {
 			if !validAction(c) || len(plan.Phases(c)) == 0 {
@@ -296,5 +366,70 @@ func TestIs(t *testing.T) {
 	}
 	if _, err := Is(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
 		t.Errorf("a missing file: error %v, want not-exist", err)
+	}
+}
+
+// TestEmbeddedSpecRoundTrips: the modelslab.yaml a plan file embeds reads
+// back byte for byte, and parses to a spec of the same hash.
+func TestEmbeddedSpecRoundTrips(t *testing.T) {
+	s, _ := demoScenario()
+	_, got := roundTrip(t, demoFile(t))
+	if got.Source.Content != string(s.Source) || got.SpecHash != s.Hash {
+		t.Fatalf("the embedded file differs from %s", s.Path)
+	}
+	back, err := got.Spec("embedded.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Hash != s.Hash || back.Path != "embedded.yaml" {
+		t.Errorf("parsed back: hash %s, path %q; want %s, embedded.yaml", back.Hash, back.Path, s.Hash)
+	}
+	if diff := cmp.Diff(OptionsOf(plan.Options{}), got.Options); diff != "" {
+		t.Errorf("options (-want +got):\n%s", diff)
+	}
+}
+
+// TestWriteRefusesWhatReadRefuses: a file whose parts disagree is never
+// written, so no plan file mlabctl writes is one it cannot read.
+func TestWriteRefusesWhatReadRefuses(t *testing.T) {
+	for name, edit := range map[string]func(f *File){
+		"another account": func(f *File) { f.Account = "other" },
+		"spec hash":       func(f *File) { f.SpecHash = strings.Repeat("0", 64) },
+		"options":         func(f *File) { f.Options.Targets = []string{"team"} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := demoFile(t)
+			edit(f)
+			path := filepath.Join(t.TempDir(), "x.plan")
+			if err := Write(path, f); err == nil {
+				t.Fatal("Write succeeded")
+			}
+			if _, err := os.Stat(path); !os.IsNotExist(err) {
+				t.Errorf("a refused plan file was written (stat: %v)", err)
+			}
+		})
+	}
+}
+
+func TestReadRefusesWhatIsNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("Read of a directory: %v, want not a regular file", err)
+	}
+}
+
+// TestOptionsRoundTrip: the options that shaped a plan are recorded and
+// given back, for apply to compute the plan again with.
+func TestOptionsRoundTrip(t *testing.T) {
+	o := plan.Options{Replace: []string{"api_key.ci"}, Targets: []string{"api_keys", "profile"}}
+	rec := OptionsOf(o)
+	if diff := cmp.Diff(o, rec.Plan()); diff != "" {
+		t.Errorf("options (-want +got):\n%s", diff)
+	}
+	if got, want := rec.Flags(), "--replace api_key.ci --target api_keys --target profile"; got != want {
+		t.Errorf("Flags() = %q, want %q", got, want)
+	}
+	if rec.Empty() || !OptionsOf(plan.Options{}).Empty() {
+		t.Error("Empty() is wrong")
 	}
 }

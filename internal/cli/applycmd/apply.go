@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -16,7 +17,6 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
 	"github.com/mlabctl/mlabctl/plan"
-	"github.com/mlabctl/mlabctl/plan/planfile"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
@@ -37,7 +37,15 @@ const confirmPrompt = "Do you want to apply these changes? Only 'yes' will be ac
 // Options are the resolved flags of one `mlabctl apply`.
 type Options struct {
 	// PlanFile is the positional PLANFILE; empty means plan from the spec.
-	PlanFile        string
+	PlanFile string
+	// BindFile is -f FILE given with PLANFILE: the plan file applies only
+	// if it was made from exactly FILE (LoadSpec loads it) and with the
+	// options of this command line (PlanOptions).
+	BindFile bool
+	// PlanOptions are the plan options of the command line (--replace,
+	// --target): those of the plan computed from -f FILE, and those a
+	// bound PLANFILE must have been made with.
+	PlanOptions     plan.Options
 	AutoApprove     bool
 	SecretsOut      string
 	AllowMassDelete bool
@@ -55,9 +63,12 @@ type Options struct {
 	GitHub ghactions.Runner
 	// Now is the clock of the plan (rotation, resends).
 	Now func() time.Time
+	// Version is mlabctl's version, named when a plan file made by
+	// another one differs from the plan computed now.
+	Version string
 
 	// API opens the session; LoadSpec loads modelslab.yaml (-f), and is
-	// not called for a PLANFILE.
+	// called for a PLANFILE only to bind it (BindFile).
 	API      cmdutil.API
 	LoadSpec func() (*spec.Spec, error)
 }
@@ -71,12 +82,20 @@ func New(f *cmdutil.Factory) *cli.Command {
 		Description: `Plans like 'mlabctl plan' (or loads PLANFILE, refusing it if the live account
 changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
 makes the changes in ordered, idempotent API calls. The question needs stdin to be a
-terminal; with stdout piped (apply | tee apply.log) it is asked on stderr. Safety rails
+terminal; it follows the plan on stdout, piped too (apply | tee apply.log), and is asked
+on stderr only when stdout is redirected to a file. Safety rails
 refuse protected keys, too few admins and mass deletions (exit 3, nothing changed). New
 API key secrets go only to --secrets-out FILE (0600, merged), or are shown once when
 stdout is a terminal; with stdout piped, a plan creating keys needs --secrets-out. Flags may come
-before or after PLANFILE. -f FILE and PLANFILE exclude each other (exit 1); with PLANFILE,
-MODELSLAB_FILE is ignored: the plan file holds the plan, and no modelslab.yaml is read.
+before or after PLANFILE.
+
+A PLANFILE (plan --out) carries the modelslab.yaml it was made from: apply re-derives the
+plan from that file, the same options and the live account, refuses (exit 3, nothing
+changed) unless it equals the saved plan exactly, naming what differs, and runs every rail
+again. A file edited after plan wrote it (its digest) is refused whole (exit 1). With
+-f FILE PLANFILE, FILE must also be the very file the plan was made from, byte for byte:
+what a CI apply job runs. With PLANFILE and no -f, MODELSLAB_FILE is ignored: the plan
+file holds its own modelslab.yaml.
 
 Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 4 changed some things and then failed or was interrupted (re-run to converge).`,
@@ -91,7 +110,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 		),
 		Action: func(c *cli.Context) error {
 			planFile, err := planFileArg(c)
-			if errors.Is(err, errHelpShown) {
+			if errors.Is(err, cmdutil.ErrHelpShown) {
 				return nil
 			}
 			if err != nil {
@@ -105,13 +124,9 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				}
 				allow = append(allow, a)
 			}
-			if planFile != "" && cmdutil.FileGiven(c) {
-				file := f.Globals(c).File
-				return cmdutil.UsageErrorf("apply takes -f FILE or a PLANFILE, not both: %s already holds the plan made from a modelslab.yaml; drop -f %s to apply the plan file, or drop %s to plan from %s again",
-					planFile, file, planFile, file)
-			}
 			o := Options{
 				PlanFile:        planFile,
+				BindFile:        planFile != "" && cmdutil.FileGiven(c),
 				AutoApprove:     c.Bool(flagAutoApprove),
 				SecretsOut:      c.String(flagApplySecretsOut),
 				AllowMassDelete: c.Bool(flagAllowMassDelete),
@@ -122,6 +137,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				IO:              f.IO,
 				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log
 				Now:             f.Now,
+				Version:         f.Build.Version,
 				API:             f.API(c),
 				LoadSpec:        func() (*spec.Spec, error) { return f.LoadSpec(c) },
 			}
@@ -130,55 +146,13 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 	}
 }
 
-// errHelpShown is planFileArg's answer to a --help after PLANFILE, once the
-// help is printed.
-var errHelpShown = errors.New("help shown")
-
 // planFileArg returns the PLANFILE of `mlabctl apply` ("" for none) after
-// applying the flags that follow it. urfave/cli, like Go's flag package,
-// stops parsing flags at the first positional argument, so
-// `mlabctl apply plan.bin --auto-approve` would leave --auto-approve as a
-// second argument; CONTRACT.md's synopsis puts the flags after PLANFILE, and
-// users type them there. Each one is set on the command's own flag set, so
-// it behaves exactly as it would before PLANFILE. After a "--" that follows
-// PLANFILE everything is an argument (a "--" before PLANFILE is consumed by
-// urfave/cli and cannot be seen here).
+// applying the flags that follow it (cmdutil.ArgsAndFlags): CONTRACT.md's
+// synopsis puts the flags after PLANFILE, and users type them there.
 func planFileArg(c *cli.Context) (string, error) {
-	args := c.Args().Slice()
-	var positional []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			positional = append(positional, args[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			positional = append(positional, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if name == "h" || name == "help" {
-			_ = cli.ShowCommandHelp(c.Lineage()[1], c.Command.Name)
-			return "", errHelpShown
-		}
-		f := cmdutil.FindFlag(c.Command.Flags, name)
-		if f == nil {
-			return "", cmdutil.UsageErrorf("flag provided but not defined: %s (after PLANFILE); see mlabctl apply --help", a)
-		}
-		if _, isBool := f.(*cli.BoolFlag); isBool {
-			if !hasValue {
-				value = "true"
-			}
-		} else if !hasValue {
-			if i+1 == len(args) {
-				return "", cmdutil.UsageErrorf("flag needs an argument: %s", a)
-			}
-			i++
-			value = args[i]
-		}
-		if err := c.Set(name, value); err != nil {
-			return "", cmdutil.UsageErrorf("invalid value %q for flag %s: %w", value, a, err)
-		}
+	positional, err := cmdutil.ArgsAndFlags(c)
+	if err != nil {
+		return "", err
 	}
 	switch len(positional) {
 	case 0:
@@ -186,15 +160,7 @@ func planFileArg(c *cli.Context) (string, error) {
 	case 1:
 		return positional[0], nil
 	}
-	return "", cmdutil.UsageErrorf("apply takes at most one PLANFILE, got %d arguments: %s", len(positional), strings.Join(quoteAll(positional), " "))
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
+	return "", cmdutil.UsageErrorf("apply takes at most one PLANFILE, got %d arguments: %s", len(positional), strings.Join(cmdutil.QuoteAll(positional), " "))
 }
 
 // run is `mlabctl apply`.
@@ -273,7 +239,7 @@ func run(ctx context.Context, o Options) error {
 	if sink != nil && res.KeysCreated() > 0 {
 		fmt.Fprintf(o.IO.Out, "New API key secrets were written to %s (mode 0600).\n", o.SecretsOut)
 	}
-	if o.Emulator && res.OK() && s != nil {
+	if o.Emulator && res.OK() {
 		if err := replanDemo(ctx, o, sess, s); err != nil {
 			return err
 		}
@@ -301,9 +267,9 @@ func writeApplyStepSummary(o Options, p *plan.Plan, res *apply.Result) {
 	}
 }
 
-// applyPlan returns the session, the spec (nil for a plan file made without
-// one at hand), the plan and the live state it applies to: computed from
-// modelslab.yaml, or read from PLANFILE and checked against the live state.
+// applyPlan returns the session, the spec, the plan and the live state it
+// applies to: computed from modelslab.yaml, or re-derived from the
+// modelslab.yaml of PLANFILE and checked to equal its saved plan.
 func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
 	if o.PlanFile == "" {
 		s, err := o.LoadSpec()
@@ -319,111 +285,20 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 			sess.Close()
 			return nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
 		}
-		p, err := plan.Compute(s, live, o.Now())
+		p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
 		}
 		return sess, s, p, live, nil
 	}
 
-	f, err := planfile.Read(o.PlanFile)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	p := f.Plan
-	sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "apply", Scopes: planFileScopes(f), Account: p.SwitchTo})
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	fail := func(err error) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
-		sess.Close()
-		return nil, nil, nil, nil, err
-	}
-	live, err := sess.Client.Fetch(ctx, f.Sections.FetchOptions())
-	if err != nil {
-		return fail(fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err)))
-	}
-	// Both URLs normalised, so that spelling (a trailing slash) does not
-	// matter.
-	here := live.BaseURL
-	if here == "" {
-		here = sess.BaseURL
-	}
-	if !remote.SameBaseURL(p.BaseURL, here) {
-		return fail(cmdutil.Refused("plan file %s was made against %s, not %s; make a new plan against this API; nothing was changed", o.PlanFile, p.BaseURL, here))
-	}
-	if live.Profile.Username != p.Account {
-		return fail(cmdutil.Refused("plan file %s is for account %q, but the token acts on %q; nothing was changed", o.PlanFile, p.Account, live.Profile.Username))
-	}
-	if stale := plan.StaleAddresses(f.Fingerprints, plan.Fingerprints(live)); len(stale) > 0 {
-		return fail(cmdutil.Refused("plan file %s is stale: the live state of %s changed since it was made; %s; nothing was changed",
-			o.PlanFile, plan.SanitizeLine(strings.Join(stale, ", ")), replanAdvice(o.PlanFile, f.SpecHash)))
-	}
-	// No modelslab.yaml is read for a plan file (CONTRACT.md: -f FILE or
-	// PLANFILE). The rails that need the spec (protect, min_admins) held
-	// when plan wrote the file, which it refuses to do otherwise, against
-	// this very live state (the fingerprints match); the rails that need
-	// only the live state (the owner, the token in use) run again.
-	return sess, nil, p, live, nil
-}
-
-// replanAdvice says how to replace a stale plan file. The plan file does
-// not record which modelslab.yaml it was made from (plan -f may have named
-// any), so the command names the file by its role, not by a guess that
-// could plan the wrong one, and the spec's hash lets the user check which
-// file it was (sha256sum).
-func replanAdvice(planFile, specHash string) string {
-	advice := fmt.Sprintf("make a new plan from the same modelslab.yaml with `mlabctl plan -f <your modelslab.yaml> --out %s`, review it, and apply that", planFile)
-	if len(specHash) >= 12 {
-		advice += fmt.Sprintf(" (the stale plan was made from a file whose SHA-256 starts %s)", specHash[:12])
-	}
-	return advice
-}
-
-// planFileScopes are the scopes applying a plan file needs: read the
-// sections it was made from, write what it changes.
-func planFileScopes(f *planfile.File) []string {
-	scopes := []string{remote.ScopeProfileRead}
-	write := map[plan.Kind]bool{}
-	for _, c := range f.Plan.Changes {
-		write[c.Address.Kind] = true
-	}
-	if write[plan.KindProfile] || write[plan.KindSocials] || write[plan.KindPreferences] {
-		scopes = append(scopes, remote.ScopeProfileWrite)
-	}
-	for _, sec := range []struct {
-		read       bool
-		kind       plan.Kind
-		readScope  string
-		writeScope string
-	}{
-		{f.Sections.APIKeys, plan.KindAPIKey, remote.ScopeAPIKeysRead, remote.ScopeAPIKeysWrite},
-		{f.Sections.Team, plan.KindTeamMember, remote.ScopeTeamsRead, remote.ScopeTeamsWrite},
-		{f.Sections.Tokens, plan.KindAccessToken, remote.ScopeTokensRead, remote.ScopeTokensWrite},
-	} {
-		if sec.read {
-			scopes = append(scopes, sec.readScope)
-		}
-		if write[sec.kind] {
-			scopes = append(scopes, sec.writeScope)
-		}
-	}
-	return scopes
+	return applyPlanFile(ctx, o)
 }
 
 // checkApplyRails runs the rails again right before any change.
 func checkApplyRails(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec, p *plan.Plan, live *remote.State) error {
-	r := apply.Rails{AllowMassDelete: o.AllowMassDelete, AllowDelete: o.AllowDelete, Live: live}
-	if s != nil {
-		for _, k := range s.APIKeys {
-			if k.Protect {
-				r.Protected = append(r.Protected, k.Name)
-			}
-		}
-		r.MinAdmins = s.Policy.MinAdmins
-	}
-	err := apply.CheckRails(ctx, p, sess.Client, r)
+	err := apply.CheckRails(ctx, p, sess.Client, railsFor(o, s, live))
 	var ref *apply.RefusedError
 	if errors.As(err, &ref) {
 		return err
@@ -437,20 +312,48 @@ func checkApplyRails(ctx context.Context, o Options, sess *cmdutil.Session, s *s
 	return cmdutil.ExplainAPIError(err)
 }
 
+// railsFor are the rails of spec s on the live state read right before
+// applying: protect by name and by live id, min_admins,
+// protect_used_within, and the approvals of the command line.
+func railsFor(o Options, s *spec.Spec, live *remote.State) apply.Rails {
+	r := apply.Rails{
+		AllowMassDelete:       o.AllowMassDelete,
+		AllowDelete:           o.AllowDelete,
+		Live:                  live,
+		ProtectedIDs:          plan.ProtectedKeyIDs(s, live.APIKeys),
+		MinAdmins:             s.Policy.MinAdmins,
+		ProtectUsedWithin:     s.Policy.ProtectUsedWithin,
+		ProtectUsedWithinText: s.Policy.ProtectUsedWithinText,
+		Now:                   o.Now(),
+	}
+	for _, k := range s.APIKeys {
+		if k.Protect {
+			r.Protected = append(r.Protected, k.Name)
+		}
+	}
+	return r
+}
+
 // confirm asks for an explicit "yes" read from stdin, a terminal, unless
 // --auto-approve (with stdin not a terminal run has already required
-// --auto-approve). The prompt goes to stdout when that is the terminal too,
-// and to stderr when stdout is piped (`apply | tee log`), so that the user
-// sees the question the terminal waits on.
+// --auto-approve). The question is asked after the plan, on the stream the
+// plan went to (flushed first), so that it comes after the plan whatever
+// stdout is: on a terminal, and through a pipe too (`apply | tee
+// apply.log`, where tee shows both in order; on stderr the question would
+// reach the screen before tee had shown the plan, and scroll away above
+// it). Only when stdout is redirected to a file, which nobody watches, is
+// it asked on stderr.
 func confirm(ctx context.Context, o Options) error {
 	if o.AutoApprove {
 		return nil
 	}
 	prompt := o.IO.Out
-	if !o.IO.IsStdoutTTY() {
+	if o.IO.IsStdoutFile() {
 		prompt = o.IO.ErrOut
 	}
+	flush(o.IO.Out)
 	fmt.Fprintf(prompt, "\n%s", confirmPrompt)
+	flush(prompt)
 	answer, err := o.IO.ReadLine(ctx)
 	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
 		fmt.Fprintln(prompt)
@@ -460,6 +363,15 @@ func confirm(ctx context.Context, o Options) error {
 		return cmdutil.Refused("apply cancelled (the answer was not 'yes'); nothing was changed")
 	}
 	return nil
+}
+
+// flush writes out what w holds, when it buffers (a bufio.Writer, the
+// GitHub Actions guard). An *os.File writes through and has nothing to
+// flush.
+func flush(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
 }
 
 // replanDemo plans again against the demo emulator after an apply, to show

@@ -1,6 +1,7 @@
 package authcmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -89,12 +91,19 @@ func outputOf(c *cli.Context) (string, error) {
 	return o, cmdutil.CheckOutput(o, cmdutil.OutputText, cmdutil.OutputJSON)
 }
 
-// writeJSON prints v as indented JSON and a newline.
+// writeJSON prints v as indented JSON and a newline, with what a terminal
+// or a CI log would act on escaped inside its strings (safetext.JSON): the
+// names and emails in it come from the server.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }
 
 // tokenDest is where a new token goes: --print-token, --token-file, or
@@ -245,10 +254,11 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	case rep.Email != "":
 		who = " as " + rep.Email
 	}
+	// The account and email come from the server: one line each.
 	if in.Headline != "" {
-		fmt.Fprintf(w, "%s.\n", in.Headline)
+		fmt.Fprintf(w, "%s.\n", safetext.Line(in.Headline))
 	} else {
-		fmt.Fprintf(w, "%s%s.\n", in.Action, who)
+		fmt.Fprintf(w, "%s%s.\n", in.Action, safetext.Line(who))
 	}
 	name := ""
 	if rep.Token.Name != "" {
@@ -257,20 +267,23 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	fmt.Fprintf(w, "Access token%s %s%s.\n", name, rep.Token.Masked, tokenFacts(rep.Token))
 	switch {
 	case dest.File != "":
-		fmt.Fprintf(w, "Saved to %s (mode 0600); use it with: export %s=\"$(cat %s)\"\n", dest.File, cmdutil.EnvToken, shellQuote(dest.File))
+		fmt.Fprintf(w, "Saved to %s (mode 0600); use it with: export %s=\"$(cat %s)\"\n", dest.File, cmdutil.EnvToken, cmdutil.ShellQuote(dest.File))
 	case dest.Print:
 		fmt.Fprintln(w, "Printed on stdout.")
 	default:
 		fmt.Fprintf(w, "The token was not saved (pass --%s FILE or --%s to keep it); it stays valid until it expires or is revoked (mlabctl auth tokens list).\n", flagTokenFile, flagPrintToken)
 	}
+	// A command without --secrets-out (login) reports no API key in text:
+	// the one its answer carries is an existing key of the account,
+	// unnamed, and apply manages keys by name; a bare "API key ml-…" line
+	// would only raise the question of what to do with it. The JSON report
+	// still has its masked form.
 	if rep.APIKey != nil {
 		switch {
 		case rep.APIKey.File != "":
 			fmt.Fprintf(w, "API key %s saved to %s as %q (mode 0600).\n", rep.APIKey.Masked, rep.APIKey.File, rep.APIKey.Name)
 		case offerSecretsOut:
 			fmt.Fprintf(w, "API key %s (pass --%s FILE to save it).\n", rep.APIKey.Masked, flagSecretsOut)
-		default:
-			fmt.Fprintf(w, "API key %s.\n", rep.APIKey.Masked)
 		}
 	}
 	return nil
@@ -292,14 +305,6 @@ func tokenFacts(t tokenView) string {
 		return ""
 	}
 	return " (" + strings.Join(facts, "; ") + ")"
-}
-
-// shellQuote quotes a path for a POSIX shell when it needs quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // formatTime renders an optional time for a table; "-" when absent.

@@ -29,6 +29,8 @@ func TestWriteTokenTable(t *testing.T) {
 		{name: "pipe", tokens: tokens, want: "" +
 			"5\tdemo\t*\ttrue\t2026-11-01 09:30\t-\tnever\n" +
 			"12\tmlabctl-plan\tapi-keys:read,profile:read\tfalse\t2026-11-01 09:30\t2026-11-01 09:30\t2026-11-08 09:30\n"},
+		{name: "hostile names stay in their cell", tokens: []remote.AccessToken{{ID: "7", Name: "a\tb\n::error::x\x1b[2K", Scopes: []string{"*"}}}, want: "" +
+			"7\ta\\tb\\n::error::x\\u001b[2K\t*\tfalse\t-\t-\tnever\n"},
 		{name: "terminal, none", terminal: true, want: "No access tokens.\n"},
 		{name: "pipe, none", want: ""},
 	} {
@@ -61,21 +63,5 @@ func TestTokenFacts(t *testing.T) {
 				t.Errorf("tokenFacts = %q, want %q", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"token":            "token",
-		"./dir/t-1.txt":    "./dir/t-1.txt",
-		"my token":         "'my token'",
-		"it's":             `'it'\''s'`,
-		"":                 "''",
-		"$(rm -rf ~)":      "'$(rm -rf ~)'",
-		"/home/a/.mlab/tk": "/home/a/.mlab/tk",
-	} {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -93,7 +94,7 @@ func runTokensList(ctx context.Context, o sessionOptions, terminal bool) error {
 func writeTokenTable(w io.Writer, tokens []remote.AccessToken, terminal bool) error {
 	if !terminal {
 		for _, t := range tokens {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, ","), t.Current,
+			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\t%s\t%s\n", cell(string(t.ID)), cell(t.Name), cell(strings.Join(t.Scopes, ",")), t.Current,
 				formatTime(t.CreatedAt), formatTime(t.LastUsedAt), expiresText(t.ExpiresAt))
 		}
 		return nil
@@ -105,15 +106,19 @@ func writeTokenTable(w io.Writer, tokens []remote.AccessToken, terminal bool) er
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tEXPIRES\t")
 	for _, t := range tokens {
-		name := t.Name
+		name := cell(t.Name)
 		if t.Current {
 			name += " (current)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", t.ID, name, strings.Join(t.Scopes, ","),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", cell(string(t.ID)), name, cell(strings.Join(t.Scopes, ",")),
 			formatTime(t.CreatedAt), formatTime(t.LastUsedAt), expiresText(t.ExpiresAt))
 	}
 	return tw.Flush()
 }
+
+// cell is live text as one cell of a table: one line (safetext.Line), with
+// a tab shown as \t so that it cannot split the cell.
+func cell(s string) string { return strings.ReplaceAll(safetext.Line(s), "\t", `\t`) }
 
 // expiresText renders a token's expiry; a token without one never expires.
 func expiresText(t *time.Time) string {

@@ -51,6 +51,12 @@ type Invocation struct {
 	// terminals (prompts, progress lines, secrets shown once). Colour
 	// follows StdoutTTY unless Env sets NO_COLOR.
 	StdinTTY, StdoutTTY bool
+	// StdoutFile makes stdout pretend to be redirected to a file
+	// (`> apply.log`) rather than a pipe, which it is otherwise.
+	StdoutFile bool
+	// Password answers a no-echo prompt (a password typed at the
+	// terminal); nil means there is none. It needs StdinTTY.
+	Password func() ([]byte, error)
 	// Now is the run's clock; nil means time.Now.
 	Now func() time.Time
 	// RetryBackoff is the API client's first retry wait; 0 means 1ms.
@@ -98,6 +104,10 @@ func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builde
 	ios.Out, ios.ErrOut = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	ios.SetStdinTTY(inv.StdinTTY)
 	ios.SetStdoutTTY(inv.StdoutTTY)
+	ios.SetStdoutFile(inv.StdoutFile)
+	if inv.Password != nil {
+		ios.SetHiddenInput(inv.Password)
+	}
 	env := inv.Env
 	now := inv.Now
 	if now == nil {

@@ -1,9 +1,7 @@
 package cmdutil
 
 import (
-	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,7 +90,7 @@ func (f *Factory) Globals(c *cli.Context) Globals {
 }
 
 // CheckEnv refuses, before any command runs, an environment variable the
-// run cannot read: MLABCTL_DEBUG must be a boolean (1, true, 0, false, …).
+// run cannot read: MLABCTL_DEBUG must be a boolean (see ParseBool).
 func (f *Factory) CheckEnv() error {
 	_, err := f.envBool(EnvDebug)
 	return err
@@ -101,14 +99,25 @@ func (f *Factory) CheckEnv() error {
 // envBool reads a boolean variable; unset or empty is false.
 func (f *Factory) envBool(name string) (bool, error) {
 	v := f.Getenv(name)
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("could not parse %q as bool value from environment variable %q for flag %s: %w", v, name, FlagDebug, err)
+	b, ok := ParseBool(v)
+	if !ok {
+		return false, UsageErrorf("%s=%q is not a boolean: use 1, true, yes or on to turn it on, and 0, false, no, off or nothing to turn it off", name, v)
 	}
 	return b, nil
+}
+
+// ParseBool reads a boolean environment variable the way people write
+// them: 1, true, yes, on and 0, false, no, off, in any case, around spaces
+// (t and f too, which strconv.ParseBool took before);
+// empty is false. ok is false for anything else.
+func ParseBool(v string) (b, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on", "t":
+		return true, true
+	case "", "0", "false", "no", "off", "f":
+		return false, true
+	}
+	return false, false
 }
 
 // FileGiven reports whether -f/--file was given on the command line (after
@@ -129,6 +138,32 @@ func (f *Factory) ColorEnabled(c *cli.Context) bool {
 // ::add-mask:: line (and the value it masks) into a PR comment.
 func (f *Factory) GitHub() ghactions.Runner {
 	return ghactions.New(f.Getenv, f.IO.ErrOut)
+}
+
+// GuardStreams puts a ghactions.Guard on the streams the GitHub Actions
+// runner reads as mlabctl writes them: stderr, and stdout unless it is
+// redirected to a file, where a workflow command is inert and the output
+// must stay byte for byte what was rendered. Outside GitHub Actions it does
+// nothing. Live text is escaped where it is printed (safetext); the guard
+// is the backstop for whatever is left, so that nothing mlabctl prints
+// becomes a workflow command it did not mean. The Runner of GitHub writes
+// its own commands through the guard, on lines of their own. flush writes
+// what the guards hold at the end of the run.
+func (f *Factory) GuardStreams() (flush func()) {
+	if !f.GitHub().Enabled() {
+		return func() {}
+	}
+	errGuard := ghactions.NewGuard(f.IO.ErrOut)
+	f.IO.ErrOut = errGuard
+	if f.IO.IsStdoutFile() {
+		return func() { _ = errGuard.Flush() }
+	}
+	outGuard := ghactions.NewGuard(f.IO.Out)
+	f.IO.Out = outGuard
+	return func() {
+		_ = outGuard.Flush()
+		_ = errGuard.Flush()
+	}
 }
 
 // UserAgent is the User-Agent of every request.

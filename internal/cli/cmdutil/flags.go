@@ -55,6 +55,23 @@ func WithGlobals(flags ...cli.Flag) []cli.Flag {
 	return append(flags, GlobalFlags()...)
 }
 
+// networkFlags are the global flags that only matter to a command that
+// talks to the API.
+var networkFlags = map[string]bool{FlagBaseURL: true, FlagToken: true, FlagDebug: true}
+
+// WithFileGlobals appends to an offline command's own flags (validate,
+// fmt, show) the global flags that concern it, -f/--file and --no-color,
+// and not --base-url, --token or --debug: listed in its help, they would
+// say the command reaches the network, which it never does.
+func WithFileGlobals(flags ...cli.Flag) []cli.Flag {
+	for _, f := range GlobalFlags() {
+		if !networkFlags[f.Names()[0]] {
+			flags = append(flags, f)
+		}
+	}
+	return flags
+}
+
 // SetOn is the one place that looks a flag up across a command line. It
 // returns the innermost context of c's lineage (c's own command first, the
 // app last) whose command defines the flag name (or has it as an alias)

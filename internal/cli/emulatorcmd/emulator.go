@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -36,6 +38,9 @@ type Options struct {
 	VariantsNote string
 	Stdout       io.Writer
 	ShutdownWait time.Duration
+	// Dir is the directory the banner's "Try it" looks in for a file to
+	// plan; "" is the working directory.
+	Dir string
 }
 
 // defaultEmulatorListen is where the emulator listens unless told.
@@ -197,7 +202,7 @@ func run(ctx context.Context, o Options) error {
 		return fmt.Errorf("listening on %q: %w", o.Listen, err)
 	}
 	base := "http://" + ln.Addr().String()
-	printEmulatorBanner(o.Stdout, base, stateNote, o.VariantsNote, demo)
+	printEmulatorBanner(o.Stdout, base, stateNote, o.VariantsNote, demo, tryIt(o.Dir))
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -218,8 +223,10 @@ func run(ctx context.Context, o Options) error {
 
 // printEmulatorBanner prints where the emulator is and the demo account.
 // The token is printed on purpose: it is a throwaway that only works on
-// this local emulator, and the demo needs it.
-func printEmulatorBanner(w io.Writer, base, stateNote, variantsNote string, demo emulator.Demo) {
+// this local emulator, and the demo needs it. variantsNote names the
+// reading of the API played; try are the commands that plan a file
+// (tryIt).
+func printEmulatorBanner(w io.Writer, base, stateNote, variantsNote string, demo emulator.Demo, try []string) {
 	if variantsNote == "" {
 		variantsNote = "API.md's main reading"
 	}
@@ -239,7 +246,34 @@ token:    %[5]s
 Try it:
   export %[6]s=%[1]s
   export %[7]s=%[5]s
-  mlabctl plan -f examples/modelslab.yaml
-  curl -H "Authorization: Bearer $%[7]s" %[1]s/api/agents/v1/me
 `, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken, variantsNote)
+	for _, l := range try {
+		fmt.Fprintln(w, "  "+l)
+	}
+	// By hand: the API root is the base URL's /api/agents/v1.
+	fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $%s\" %s/api/agents/v1/me\n", cmdutil.EnvToken, base)
+}
+
+// tryIt returns the banner's commands that plan a file, naming only a file
+// that exists: the repository's example (run from a checkout) or a
+// modelslab.yaml in dir, by absolute path, so that the line works in any
+// other terminal too; with neither, the demo account exported into a new
+// modelslab.yaml first. dir "" is the working directory.
+func tryIt(dir string) []string {
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	for _, rel := range []string{filepath.Join("examples", "modelslab.yaml"), cmdutil.DefaultFile} {
+		path, err := filepath.Abs(filepath.Join(dir, rel))
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			return []string{"mlabctl plan -f " + cmdutil.ShellQuote(path)}
+		}
+	}
+	return []string{
+		"mlabctl export > modelslab.yaml   # the demo account as a file; edit it, then:",
+		"mlabctl plan -f modelslab.yaml",
+	}
 }

@@ -53,6 +53,10 @@ type Options struct {
 	Now func() time.Time
 	// Version is mlabctl's version, recorded in plan files.
 	Version string
+	// PlanOptions are the plan options of the command line (--replace,
+	// --target), recorded in the plan file so that apply re-derives the
+	// plan with the same ones.
+	PlanOptions plan.Options
 
 	// LoadSpec loads modelslab.yaml (-f); API opens the session.
 	LoadSpec func() (*spec.Spec, error)
@@ -69,9 +73,10 @@ and prints the changes apply would make, in the order it would make them. Nothin
 changed. Safety rails are checked now: a protected key that would be replaced, or a team
 left with fewer than policy.min_admins admins, refuses the plan (exit 3).
 
---out PLANFILE saves the plan with a fingerprint of the live state it was made from
-(mode 0600, no secrets); 'mlabctl apply PLANFILE' applies exactly that plan, or refuses
-if the account changed since. PLANFILE may replace an earlier plan file, never
+--out PLANFILE saves the plan with the modelslab.yaml it was made from and a fingerprint
+of the live state (mode 0600, no secrets), sealed by a digest; 'mlabctl apply PLANFILE'
+applies exactly that plan, or refuses if the account changed since, and 'mlabctl show
+PLANFILE' prints it again. PLANFILE may replace an earlier plan file, never
 modelslab.yaml or any other file; --out does not go with --emulator, whose plans
 cannot be applied later. Under GitHub Actions the markdown plan is appended to the
 step summary and the outputs has_changes, create, update, delete and replace are set.
@@ -147,15 +152,7 @@ func run(ctx context.Context, o Options) error {
 	}
 
 	if o.Out != "" {
-		f := &planfile.File{
-			FormatVersion:  plan.FormatVersion,
-			MlabctlVersion: o.Version,
-			SpecHash:       s.Hash,
-			CreatedAt:      o.Now().UTC(),
-			Sections:       planfile.SectionsOf(plan.FetchOptionsFor(s)),
-			Plan:           p,
-			Fingerprints:   plan.Fingerprints(live),
-		}
+		f := planfile.New(p, planfile.Made{Spec: s, Live: live, Options: o.PlanOptions, Version: o.Version, Now: o.Now()})
 		if err := planfile.Write(o.Out, f); err != nil {
 			return err
 		}
@@ -226,18 +223,9 @@ func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *rem
 	if live.BaseURL == "" {
 		live.BaseURL = sess.BaseURL
 	}
-	p, err := plan.Compute(s, live, o.Now())
-	var rail *plan.RailError
-	if errors.As(err, &rail) {
-		for _, pr := range rail.Problems {
-			fmt.Fprintln(o.IO.ErrOut, pr.String())
-			o.GitHub.Error(pr.Pos.File, pr.Pos.Line, pr.Pos.Col, pr.Message)
-		}
-		fmt.Fprintf(o.IO.ErrOut, "Error: the plan is refused by %s; nothing was changed.\n", problemsPhrase(len(rail.Problems)))
-		return nil, nil, cmdutil.Reported(cmdutil.ExitRefused)
-	}
+	p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
 	}
 	return p, live, nil
 }
@@ -269,11 +257,4 @@ func reportToGitHub(o Options, p *plan.Plan) {
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "Warning: writing the GitHub step outputs ($GITHUB_OUTPUT): %v\n", err)
 	}
-}
-
-func problemsPhrase(n int) string {
-	if n == 1 {
-		return "a safety rail (1 problem above)"
-	}
-	return fmt.Sprintf("safety rails (%d problems above)", n)
 }

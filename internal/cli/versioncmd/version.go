@@ -4,6 +4,7 @@ package versioncmd
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/urfave/cli/v2"
@@ -15,13 +16,20 @@ func New(f *cmdutil.Factory) *cli.Command {
 		Name:  "version",
 		Usage: "Print mlabctl's version, VCS commit and Go version",
 		Action: func(c *cli.Context) error {
-			v := f.Build
-			commit := v.Commit
-			if v.Modified {
-				commit += " (modified)"
+			if c.NArg() > 0 {
+				return cmdutil.UsageErrorf("version takes no arguments, got %q", c.Args().First())
 			}
-			_, err := fmt.Fprintf(f.IO.Out, "mlabctl %s\ncommit: %s\ngo: %s\n", v.Version, commit, v.GoVersion)
-			return err
+			return Write(f.IO.Out, f.Build)
 		},
 	}
+}
+
+// Write prints v as `mlabctl version` and `mlabctl --version` do.
+func Write(w io.Writer, v cmdutil.Build) error {
+	commit := v.Commit
+	if v.Modified {
+		commit += " (modified)"
+	}
+	_, err := fmt.Fprintf(w, "mlabctl %s\ncommit: %s\ngo: %s\n", v.Version, commit, v.GoVersion)
+	return err
 }
