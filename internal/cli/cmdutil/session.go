@@ -224,8 +224,9 @@ func tokensInUse(ctx context.Context, client *remote.Client, scopes []string) ([
 		}
 	}
 	if len(ids) == 0 {
-		// Without it, the plan could revoke the caller's own token.
-		return nil, errors.New("listing access tokens to find the one this run uses: the API marked none of them current, so mlabctl cannot make sure it never revokes it")
+		// Without it, the plan could revoke the caller's own token: a
+		// rail, as plan's own refusal to revoke blind (exit 3).
+		return nil, Refused("access_tokens: the API's token list does not say which token this run uses (no token is marked current), so mlabctl cannot make sure it never revokes it: run with a token whose id it can read (a Sanctum token \"<id>|<secret>\"), or remove access_tokens from modelslab.yaml and revoke tokens by id with `mlabctl auth tokens revoke`; nothing was changed")
 	}
 	return ids, nil
 }

@@ -380,3 +380,24 @@ func TestOpenSessionChecksScopesFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenSessionRefusesBlindTokenLists: switching into a team account
+// with tokens to manage needs to know the token it switches from; a list
+// that marks none current is a refusal (exit 3), before any switch.
+func TestOpenSessionRefusesBlindTokenLists(t *testing.T) {
+	em := emulatortest.StartVariants(t, emulator.Variants{OmitTokenCurrent: true})
+	em.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
+	em.AddMember("acme-team", emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
+	base, err := remote.New(remote.Options{BaseURL: em.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenSession(context.Background(), base, Credentials{Token: remote.Secret(em.Demo.Token)},
+		ConnectOptions{Command: "plan", Scopes: []string{remote.ScopeProfileRead, remote.ScopeTokensRead}, Account: "acme-team"}, nil)
+	if ExitCode(err) != ExitRefused || !strings.Contains(err.Error(), "does not say which token this run uses") {
+		t.Fatalf("error %v (exit %d), want a refusal (exit 3) saying the list names no current token", err, ExitCode(err))
+	}
+	if n := em.Count("POST /auth/switch-account"); n != 0 {
+		t.Errorf("%d switches, want none", n)
+	}
+}
