@@ -74,7 +74,7 @@ func TestRowEnvelope(t *testing.T) {
 			m := startMatrixRun(t, v)
 			m.env[cmdutil.EnvToken] = "not-a-token-of-this-server"
 			res := m.run(1, "plan", "-f", m.file("modelslab.yaml", "version: 1\nprofile:\n  name: x\n"))
-			mustContain(t, "plan with a rejected token", res.Stderr, "the access token was rejected (401", "mlabctl auth login")
+			requireAll(t, "plan with a rejected token", res.Stderr, "the access token was rejected (401", "mlabctl auth login")
 		})
 	}
 }
@@ -100,7 +100,7 @@ func TestRowReplayInTheBody(t *testing.T) {
 	if !replayed {
 		t.Fatalf("the second apply was not replayed by the server; the test no longer tests anything:\n%s", res.Stdout)
 	}
-	mustContain(t, "plan after the replayed apply", m.run(0, "plan", "-f", spec, "--detailed-exitcode").Stdout, "No changes.")
+	requireAll(t, "plan after the replayed apply", m.run(0, "plan", "-f", spec, "--detailed-exitcode").Stdout, "No changes.")
 }
 
 // rateLimitSpec declares the demo's keys and n new ones: an apply of n
@@ -136,7 +136,9 @@ func TestRowRateLimits(t *testing.T) {
 	}{
 		{name: "Remaining and Reset only", variants: window, code: 0, max429: 0,
 			stdout: []string{"Apply complete: 60 created", "Waited "}, stderr: []string{"rate limited by the API: waiting 2s for the window to reset"}},
-		{name: "no rate-limit header", variants: noHeaders, code: 0, max429: 3,
+		// Each window ends with a 429 for every call then in flight
+		// (up to --parallelism 4).
+		{name: "no rate-limit header", variants: noHeaders, code: 0, max429: 3 * 4,
 			stdout: []string{"Apply complete: 60 created"}, stderr: []string{"rate limited by the API: waiting 1m0s after a 429 that said nothing"}},
 		{name: "--max-wait runs out", variants: window, maxWait: "3s", code: 4,
 			stdout: []string{"Apply stopped: the API's rate limit outlasted the wait budget (--max-wait)", "not started: the rate-limit wait budget (--max-wait) is spent", "Run the same command again"},
@@ -151,8 +153,8 @@ func TestRowRateLimits(t *testing.T) {
 			}
 			started := time.Now()
 			res := m.run(tc.code, args...)
-			mustContain(t, "apply", res.Stdout, tc.stdout...)
-			mustContain(t, "apply's stderr", res.Stderr, tc.stderr...)
+			requireAll(t, "apply", res.Stdout, tc.stdout...)
+			requireAll(t, "apply's stderr", res.Stderr, tc.stderr...)
 			if n := m.count429(); n > tc.max429 && tc.code == 0 {
 				t.Errorf("%d answers of 429, want at most %d", n, tc.max429)
 			}
@@ -194,7 +196,7 @@ func TestRowPagination(t *testing.T) {
 			body["links"] = map[string]any{"next": m.em.URL + remote.APIPrefix + "/api-keys?cursor=eyJpZCI6MTAwfQ"}
 		})
 		res := m.run(1, "plan", "-f", spec(m))
-		mustContain(t, "plan of a list with a cursor", res.Stderr, "reading the live account", "cursor")
+		requireAll(t, "plan of a list with a cursor", res.Stderr, "reading the live account", "cursor")
 	})
 }
 
@@ -214,7 +216,7 @@ func TestRowUnknownMemberStatus(t *testing.T) {
 	})
 	spec := m.file("modelslab.yaml", "version: 1\nteam:\n  - email: alice@example.com\n    role: admin\n    permissions: [api-keys, billing]\n  - email: bob@example.com\n    role: viewer\n  - email: carol@example.com\n    role: member\n")
 	res := m.run(3, "plan", "-f", spec)
-	mustContain(t, "plan removing a member of unknown status", res.Stdout+res.Stderr, "mallory@example.com", "suspended")
+	requireAll(t, "plan removing a member of unknown status", res.Stdout+res.Stderr, "mallory@example.com", "suspended")
 	m.run(3, "apply", "-f", spec, "--auto-approve")
 	acct, _ := m.em.Snapshot(m.em.Demo.Username)
 	if !slices.ContainsFunc(acct.Team, func(mem emulator.Member) bool { return mem.Email == "mallory@example.com" }) {
@@ -233,16 +235,16 @@ func TestRowRoles(t *testing.T) {
 		m := startMatrixRun(t, emulator.Variants{})
 		m.em.AddMember(m.em.Demo.Username, emulator.Member{Email: "olga@example.com", Role: "billing-manager", Status: "active"})
 		res := m.run(0, "plan", "-f", m.file("modelslab.yaml", matrixSpec(t)))
-		mustContain(t, "plan with an unknown role", res.Stdout+res.Stderr, "olga@example.com", "billing-manager")
+		requireAll(t, "plan with an unknown role", res.Stdout+res.Stderr, "olga@example.com", "billing-manager")
 		exported := m.run(0, "export").Stdout
-		mustContain(t, "export", exported, "olga@example.com")
+		requireAll(t, "export", exported, "olga@example.com")
 	})
 	t.Run("invite ignores role", func(t *testing.T) {
 		t.Parallel()
 		m := startMatrixRun(t, emulator.Variants{InviteIgnoresRole: true})
 		spec := m.file("modelslab.yaml", "version: 1\nteam:\n  - email: alice@example.com\n    role: admin\n    permissions: [api-keys, billing]\n  - email: bob@example.com\n    role: viewer\n  - email: carol@example.com\n    role: member\n  - email: mallory@example.com\n    role: member\n  - email: zoe@example.com\n    role: admin\n    permissions: [billing]\n")
 		res := m.run(0, "apply", "-f", spec, "--auto-approve")
-		mustContain(t, "apply", res.Stdout, "+ team_member.zoe@example.com: invited", "role and permissions set by an update")
+		requireAll(t, "apply", res.Stdout, "+ team_member.zoe@example.com: invited", "role and permissions set by an update")
 		acct, _ := m.em.Snapshot(m.em.Demo.Username)
 		if !slices.ContainsFunc(acct.Team, func(mem emulator.Member) bool {
 			return mem.Email == "zoe@example.com" && mem.Role == "admin" && slices.Equal(mem.Permissions, []string{"billing"})
@@ -264,7 +266,7 @@ func TestRowTokensWithoutCurrent(t *testing.T) {
 		m := startMatrixRun(t, emulator.Variants{OmitTokenCurrent: true, TokenAbilities: true})
 		f := m.file("modelslab.yaml", spec)
 		res := m.run(3, "plan", "-f", f)
-		mustContain(t, "plan", res.Stderr, "does not say which token this run uses", "access_token.old-laptop#2")
+		requireAll(t, "plan", res.Stderr, "does not say which token this run uses", "access_token.old-laptop#2")
 		m.run(3, "apply", "-f", f, "--auto-approve")
 		if names := m.em.TokenNames(t, m.em.Demo.Username); !slices.Equal(names, []string{"demo", "old-laptop"}) {
 			t.Errorf("tokens %v after the refused apply, want both", names)
@@ -279,7 +281,7 @@ func TestRowTokensWithoutCurrent(t *testing.T) {
 		// A keep that matches nothing: only the token in use survives.
 		f := m.file("modelslab.yaml", "version: 1\naccess_tokens:\n  keep: []\n")
 		res := m.run(0, "apply", "-f", f, "--auto-approve")
-		mustContain(t, "apply", res.Stdout, "access_token.old-laptop#", "revoked")
+		requireAll(t, "apply", res.Stdout, "access_token.old-laptop#", "revoked")
 		if names := m.em.TokenNames(t, m.em.Demo.Username); !slices.Equal(names, []string{"demo"}) {
 			t.Errorf("tokens %v, want the one in use only", names)
 		}
@@ -294,9 +296,9 @@ func TestRowSocials(t *testing.T) {
 	m := startMatrixRun(t, emulator.Variants{Socials: "documented"})
 	spec := m.file("modelslab.yaml", "version: 1\nsocials:\n  github: acme\n  facebook: acme.inc\n  instagram: acme\n  discord: acme#1\n  twitter: acme\n  website: https://acme.example\n")
 	res := m.run(0, "apply", "-f", spec, "--auto-approve")
-	mustContain(t, "apply", res.Stdout+res.Stderr, "website")
+	requireAll(t, "apply", res.Stdout+res.Stderr, "website")
 	res = m.run(0, "plan", "-f", spec, "--detailed-exitcode")
-	mustContain(t, "plan after apply", res.Stdout, "No changes.")
+	requireAll(t, "plan after apply", res.Stdout, "No changes.")
 	acct, _ := m.em.Snapshot(m.em.Demo.Username)
 	if acct.Socials["facebook"] != "acme.inc" || acct.Socials["discord"] != "acme#1" {
 		t.Errorf("socials after apply: %v", acct.Socials)
@@ -322,7 +324,7 @@ func TestRowEphemeralLogin(t *testing.T) {
 		login(m)
 		before := m.em.TokenNames(t, m.em.Demo.Username)
 		res := m.run(0, "plan", "-f", m.file("modelslab.yaml", "version: 1\naccount: acme-team\napi_keys: []\n"))
-		mustContain(t, "plan in a team account", res.Stdout, "acme-team")
+		requireAll(t, "plan in a team account", res.Stdout, "acme-team")
 		if after := m.em.TokenNames(t, m.em.Demo.Username); !slices.Equal(after, before) {
 			t.Errorf("tokens %v after the plan, want %v: the login and the switched token are logged out", after, before)
 		}
@@ -344,7 +346,7 @@ func TestRowEphemeralLogin(t *testing.T) {
 		})
 		login(m)
 		res := m.run(1, "plan", "-f", m.file("modelslab.yaml", "version: 1\nteam: []\n"))
-		mustContain(t, "plan", res.Stderr, `the API does not know the scope "teams:read"`, "GET /auth/scopes lists")
+		requireAll(t, "plan", res.Stderr, `the API does not know the scope "teams:read"`, "GET /auth/scopes lists")
 		if n := m.em.Count("POST /auth/login"); n != 0 {
 			t.Errorf("%d logins, want none", n)
 		}
@@ -361,8 +363,8 @@ func TestRowUpdateAnswers(t *testing.T) {
 			m := startMatrixRun(t, emulator.Variants{UpdateAnswers: answer})
 			spec := m.file("modelslab.yaml", "version: 1\nprofile:\n  name: Acme Automation\npreferences:\n  nsfw_content: false\napi_keys:\n  - name: production\n    notes: new notes\n  - name: ci\n  - name: dashboard-playground\n  - name: old-key\nteam:\n  - email: alice@example.com\n    role: admin\n  - email: bob@example.com\n    role: member\n  - email: carol@example.com\n    role: member\n  - email: mallory@example.com\n    role: member\n")
 			res := m.run(0, "apply", "-f", spec, "--auto-approve")
-			mustContain(t, "apply", res.Stdout, "~ profile: updated", "~ api_key.production: updated", "~ team_member.bob@example.com: updated", "Apply complete")
-			mustContain(t, "plan after apply", m.run(0, "plan", "-f", spec, "--detailed-exitcode").Stdout, "No changes.")
+			requireAll(t, "apply", res.Stdout, "~ profile: updated", "~ api_key.production: updated", "~ team_member.bob@example.com: updated", "Apply complete")
+			requireAll(t, "plan after apply", m.run(0, "plan", "-f", spec, "--detailed-exitcode").Stdout, "No changes.")
 		})
 	}
 }
@@ -375,7 +377,7 @@ func TestRowTimestamps(t *testing.T) {
 	for _, format := range []string{"", "sql"} {
 		m := startMatrixRun(t, emulator.Variants{Timestamps: format})
 		res := m.run(0, "plan", "-f", m.file("modelslab.yaml", "version: 1\napi_keys:\n  - name: production\n  - name: ci\n    rotate_after: 90d\n  - name: dashboard-playground\n"))
-		mustContain(t, "plan", res.Stdout, "-/+ api_key.ci", "older than rotate_after 90d (created ", "- api_key.old-key")
+		requireAll(t, "plan", res.Stdout, "-/+ api_key.ci", "older than rotate_after 90d (created ", "- api_key.old-key")
 		plans[format] = strings.ReplaceAll(res.Stdout, m.em.URL, "URL")
 	}
 	if plans[""] != plans["sql"] {
@@ -397,8 +399,8 @@ func TestProgressLineShowsRateLimitWaits(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
 	}
-	mustContain(t, "apply's terminal", res.Stdout, "for the API's rate limit: api_key.new-")
-	mustContain(t, "apply's stderr", res.Stderr, "mlabctl: rate limited by the API: waiting ")
+	requireAll(t, "apply's terminal", res.Stdout, "for the API's rate limit: api_key.new-")
+	requireAll(t, "apply's stderr", res.Stderr, "mlabctl: rate limited by the API: waiting ")
 }
 
 // --debug prints every request with its whole path, the API prefix
@@ -407,5 +409,5 @@ func TestDebugShowsTheWholePath(t *testing.T) {
 	t.Parallel()
 	m := startMatrixRun(t, emulator.Variants{})
 	res := m.run(0, "plan", "--debug", "-f", m.file("modelslab.yaml", "version: 1\napi_keys: []\n"))
-	mustContain(t, "plan --debug", res.Stderr, "mlabctl: http GET /api/agents/v1/me 200 ", "mlabctl: http GET /api/agents/v1/api-keys?page=1&per_page=100 200 ")
+	requireAll(t, "plan --debug", res.Stderr, "mlabctl: http GET /api/agents/v1/me 200 ", "mlabctl: http GET /api/agents/v1/api-keys?page=1&per_page=100 200 ")
 }

@@ -133,16 +133,6 @@ func (m *matrixRun) run(code int, args ...string) clitest.Result {
 	return res
 }
 
-// mustContain fails the test for each want out lacks.
-func mustContain(t *testing.T, what, out string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(out, w) {
-			t.Errorf("%s lacks %q:\n%s", what, w, out)
-		}
-	}
-}
-
 // planChanges runs `plan -o json` on spec and returns its changes as
 // "action address", sorted.
 func (m *matrixRun) planChanges(spec string) []string {
@@ -203,9 +193,9 @@ func TestCommandsOnEveryVariant(t *testing.T) {
 			}
 			secrets := filepath.Join(m.dir, "secrets.json")
 			res := m.run(0, "apply", "-f", spec, "--auto-approve", "--secrets-out", secrets)
-			mustContain(t, "apply", res.Stdout, "Apply complete: 2 created, 5 updated, 3 deleted, 1 replaced, 1 resent.")
+			requireAll(t, "apply", res.Stdout, "Apply complete: 2 created, 5 updated, 3 deleted, 1 replaced, 1 resent.")
 			if nv.Variants.InviteIgnoresRole {
-				mustContain(t, "apply", res.Stdout, "role and permissions set by an update")
+				requireAll(t, "apply", res.Stdout, "role and permissions set by an update")
 			}
 			b, err := os.ReadFile(secrets)
 			if err != nil {
@@ -223,31 +213,31 @@ func TestCommandsOnEveryVariant(t *testing.T) {
 
 			// Convergence.
 			res = m.run(0, "plan", "-f", spec, "--detailed-exitcode")
-			mustContain(t, "plan after apply", res.Stdout, "No changes.")
+			requireAll(t, "plan after apply", res.Stdout, "No changes.")
 
 			// The export round trip.
 			exported := filepath.Join(m.dir, "exported.yaml")
 			m.run(0, "export", "--out", exported)
 			res = m.run(0, "plan", "-f", exported, "--detailed-exitcode")
-			mustContain(t, "plan of the export", res.Stdout, "No changes.")
+			requireAll(t, "plan of the export", res.Stdout, "No changes.")
 
 			// protect: pinned to another key's id, the protected entry
 			// would delete the live production key, which protection
 			// follows.
 			protect := m.file("protect.yaml", matrixSpec(t, replaceOnce(t, "    protect: true", fmt.Sprintf("    protect: true\n    id: %d", m.keyID("dashboard-playground")))))
 			keysBefore := m.keyCount()
-			mustContain(t, "plan deleting a protected key", m.run(3, "plan", "-f", protect).Stderr, `is protected by "production"`)
+			requireAll(t, "plan deleting a protected key", m.run(3, "plan", "-f", protect).Stderr, `is protected by "production"`)
 
 			// min_admins: the one admin is not enough for 2 (apply refuses
 			// as plan does).
 			admins := m.file("admins.yaml", matrixSpec(t, replaceOnce(t, "min_admins: 1", "min_admins: 2")))
-			mustContain(t, "apply below min_admins", m.run(3, "apply", "-f", admins, "--auto-approve").Stderr, "policy.min_admins is 2, but after this plan the team has 1 admin")
+			requireAll(t, "apply below min_admins", m.run(3, "apply", "-f", admins, "--auto-approve").Stderr, "policy.min_admins is 2, but after this plan the team has 1 admin")
 
 			// Mass deletion: dropping the bulk keys deletes 101 of 104.
 			mass := m.file("mass.yaml", strings.Replace(matrixSpec(t), "  - name: bulk-", "  - name: gone-", bulkKeys))
 			res = m.run(0, "plan", "-f", mass)
-			mustContain(t, "plan of a mass deletion", res.Stdout+res.Stderr, "max_delete_percent")
-			mustContain(t, "apply of a mass deletion", m.run(3, "apply", "-f", mass, "--auto-approve", "--secrets-out", secrets).Stderr,
+			requireAll(t, "plan of a mass deletion", res.Stdout+res.Stderr, "max_delete_percent")
+			requireAll(t, "apply of a mass deletion", m.run(3, "apply", "-f", mass, "--auto-approve", "--secrets-out", secrets).Stderr,
 				"--allow-mass-delete")
 			if n := m.keyCount(); n != keysBefore {
 				t.Errorf("%d keys after the refused applies, want %d: nothing may change", n, keysBefore)
@@ -257,7 +247,7 @@ func TestCommandsOnEveryVariant(t *testing.T) {
 			// apply runs with, which still works afterwards.
 			m.em.IssueToken(m.em.Demo.Username, "stray", []string{"*"}, 0)
 			res = m.run(0, "apply", "-f", spec, "--auto-approve")
-			mustContain(t, "apply revoking a stray token", res.Stdout, "access_token.stray#", "revoked", "Apply complete: 0 created, 0 updated, 1 deleted")
+			requireAll(t, "apply revoking a stray token", res.Stdout, "access_token.stray#", "revoked", "Apply complete: 0 created, 0 updated, 1 deleted")
 			if names := m.em.TokenNames(t, m.em.Demo.Username); !slices.Contains(names, "demo") || slices.Contains(names, "stray") {
 				t.Errorf("tokens after apply: %v, want demo kept and stray revoked", names)
 			}
@@ -266,9 +256,9 @@ func TestCommandsOnEveryVariant(t *testing.T) {
 			// warning; listed by the server, it is never removed.
 			owner := m.file("owner.yaml", matrixSpec(t, replaceOnce(t, "\nteam:\n", "\nteam:\n  - email: "+m.em.Demo.Email+"\n    role: admin\n")))
 			res = m.run(0, "plan", "-f", owner, "--detailed-exitcode")
-			mustContain(t, "plan declaring the owner", res.Stdout+res.Stderr, "is the account owner", "No changes.")
+			requireAll(t, "plan declaring the owner", res.Stdout+res.Stderr, "is the account owner", "No changes.")
 			m.em.AddMember(m.em.Demo.Username, emulator.Member{Email: m.em.Demo.Email, Role: "admin", Status: "active"})
-			mustContain(t, "plan with the owner listed", m.run(0, "plan", "-f", spec, "--detailed-exitcode").Stdout, "No changes.")
+			requireAll(t, "plan with the owner listed", m.run(0, "plan", "-f", spec, "--detailed-exitcode").Stdout, "No changes.")
 		})
 	}
 	t.Cleanup(func() {

@@ -130,6 +130,7 @@ func TestOpenSessionSwitchesAccount(t *testing.T) {
 			if err != nil || me.Username != "acme-team" {
 				t.Fatalf("Me in the session: %v, %+v", err, me)
 			}
+			checkSwitchedToken(t, f, "acme-team", "mlabctl-plan")
 			sess.Close()
 			if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
 				t.Errorf("tokens after Close (-want +got):\n%s", diff)
@@ -146,6 +147,31 @@ func TestOpenSessionSwitchesAccount(t *testing.T) {
 			t.Errorf("the login must be logged out after a failed switch (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// checkSwitchedToken checks the one token acting in account: made for the
+// run by switch-account, it carries the run's device name and the
+// shortest documented expiry (without token_expiry the server would give
+// it the caller's whole life, or its own default).
+func checkSwitchedToken(t *testing.T, f *sessionFixture, account, device string) {
+	t.Helper()
+	var switched []emulator.Token
+	for _, tok := range f.em.Tokens(t, f.demo.Username) {
+		if tok.Account == account {
+			switched = append(switched, tok)
+		}
+	}
+	if len(switched) != 1 {
+		t.Fatalf("%d tokens act in %s, want the one switched token: %+v", len(switched), account, switched)
+	}
+	tok := switched[0]
+	if tok.Name != device {
+		t.Errorf("switched token named %q, want the run's device name %s", tok.Name, device)
+	}
+	week := 7 * 24 * time.Hour
+	if tok.ExpiresAt == nil || tok.ExpiresAt.Sub(tok.CreatedAt) > week+time.Minute {
+		t.Errorf("switched token expires at %v (created %v), want within %s (token_expiry %s)", tok.ExpiresAt, tok.CreatedAt, week, remote.ShortestTokenExpiry)
+	}
 }
 
 func TestOpenSessionRefusals(t *testing.T) {
@@ -284,49 +310,6 @@ func TestOpenSessionCancelledBeforeSwitch(t *testing.T) {
 	}
 	if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
 		t.Errorf("tokens after the interrupted connect (-want +got):\n%s", diff)
-	}
-}
-
-// TestOpenSessionSwitchNamesAndBoundsItsToken: the token switch-account
-// makes for a run carries the run's device name and the shortest
-// documented expiry (without token_expiry the server would give it the
-// caller's whole life, or its own default).
-func TestOpenSessionSwitchNamesAndBoundsItsToken(t *testing.T) {
-	f := newSessionFixture(t)
-	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
-	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
-	for _, tc := range []struct {
-		name  string
-		creds Credentials
-	}{
-		{name: "with a token", creds: Credentials{Token: remote.Secret(f.demo.Token)}},
-		{name: "ephemeral", creds: Credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			sess, err := OpenSession(context.Background(), f.base, tc.creds,
-				ConnectOptions{Command: "apply", Scopes: []string{"profile:read"}, Account: "acme-team"}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sess.Close()
-			var switched []emulator.Token
-			for _, tok := range f.em.Tokens(t, f.demo.Username) {
-				if tok.Account == "acme-team" {
-					switched = append(switched, tok)
-				}
-			}
-			if len(switched) != 1 {
-				t.Fatalf("%d tokens act in acme-team, want the one switched token: %+v", len(switched), switched)
-			}
-			tok := switched[0]
-			if tok.Name != "mlabctl-apply" {
-				t.Errorf("switched token named %q, want the run's device name mlabctl-apply", tok.Name)
-			}
-			week := 7 * 24 * time.Hour
-			if tok.ExpiresAt == nil || tok.ExpiresAt.Sub(tok.CreatedAt) > week+time.Minute {
-				t.Errorf("switched token expires at %v (created %v), want within %s (token_expiry %s)", tok.ExpiresAt, tok.CreatedAt, week, remote.ShortestTokenExpiry)
-			}
-		})
 	}
 }
 
