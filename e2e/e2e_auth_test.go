@@ -409,7 +409,7 @@ func TestAuthLoginRefusals(t *testing.T) {
 		{name: "bad output", args: []string{"auth", "tokens", "list", "-o", "yaml"}, env: map[string]string{envToken: em.Demo.Token},
 			wants: []string{`invalid --output "yaml"`}},
 		{name: "token file in a missing directory", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", "/no/such/dir/token"},
-			stdin: em.Demo.Password + "\n", wants: []string{"--token-file: cannot create files in \"/no/such/dir\""}},
+			stdin: em.Demo.Password + "\n", wants: []string{"--token-file: writing \"/no/such/dir/token\"", "cannot create files in \"/no/such/dir\""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := em.env()

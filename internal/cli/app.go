@@ -13,6 +13,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/emulatorcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/exportcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/cli/mancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/plancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/schemacmd"
 	"github.com/mlabctl/mlabctl/internal/cli/showcmd"
@@ -25,10 +26,9 @@ import (
 )
 
 // Main runs one invocation of mlabctl as a process, on the process's
-// environment and clock, and returns its exit code. version is the version
-// linked into the binary, or "".
-func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, version string) int {
-	return Run(ctx, args, cmdutil.System(ios, version))
+// environment, clock and build information, and returns its exit code.
+func Main(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
+	return Run(ctx, args, cmdutil.System(ios))
 }
 
 // Run executes one invocation of mlabctl (args[0] is the program name) with
@@ -91,19 +91,23 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		emulatorcmd.New(f),
 		authcmd.New(f),
 		completioncmd.New(f),
+		mancmd.New(f),
 		versioncmd.New(f),
 	}
 	setUsageErrors(commands)
 	setUnknownCommands(commands)
 	app := &urfave.App{
-		Name:      "mlabctl",
-		Usage:     "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
-		Version:   f.Build.Version,
+		Name:    "mlabctl",
+		Usage:   "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
+		Version: f.Build.Version,
+		// --version is versionFlag, printed by Action: urfave's own flag
+		// and printer are package variables, shared by every app.
 		Reader:    f.IO.In,
 		Writer:    f.IO.Out,
 		ErrWriter: f.IO.ErrOut,
-		Flags:     append(cmdutil.GlobalFlags(), &urfave.BoolFlag{Name: flagVersion, Usage: "print the version (as `mlabctl version`)"}),
+		Flags:     append(cmdutil.GlobalFlags(), newVersionFlag()),
 		Commands:  commands,
+		Before:    refuseVersionWithCommand,
 		Action: func(c *urfave.Context) error {
 			if c.Bool(flagVersion) {
 				return versioncmd.Write(f.IO.Out, f.Build)
@@ -121,10 +125,6 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 	withPrivateHelp(app)
 	return app
 }
-
-// flagVersion is `mlabctl --version`. urfave/cli's own version flag is
-// hidden (HideVersion): it would also take -v and print another format.
-const flagVersion = "version"
 
 // unknownCommand is the action of the app and of every command that only
 // groups subcommands (auth, auth tokens): without an argument it shows the
@@ -205,4 +205,23 @@ func setUsageErrors(commands []*urfave.Command) {
 		}
 		setUsageErrors(c.Subcommands)
 	}
+}
+
+// flagVersion is `mlabctl --version`, which prints what `mlabctl version`
+// prints.
+const flagVersion = "version"
+
+// newVersionFlag returns the --version flag, a new one for every app: a
+// flag holds its parsed value, so one shared by apps would be shared state.
+func newVersionFlag() urfave.Flag {
+	return &urfave.BoolFlag{Name: flagVersion, Usage: "print the version, VCS commit and Go version (as mlabctl version does)"}
+}
+
+// refuseVersionWithCommand refuses --version before a command: urfave would
+// run the command and drop the flag silently.
+func refuseVersionWithCommand(c *urfave.Context) error {
+	if c.Bool(flagVersion) && c.Args().Present() {
+		return cmdutil.UsageErrorf("--%s takes no command (got %q); run `mlabctl version`", flagVersion, c.Args().First())
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/apply"
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
@@ -167,6 +168,15 @@ func planFileArg(c *cli.Context) (string, error) {
 func run(ctx context.Context, o Options) error {
 	if o.Parallelism < 1 || o.Parallelism > apply.MaxParallelism {
 		return cmdutil.UsageErrorf("--%s %d is out of range: use 1 to %d", flagParallelism, o.Parallelism, apply.MaxParallelism)
+	}
+	// What stands at --secrets-out is checked before anything (a login
+	// included): a device, FIFO, directory or dangling link can never
+	// receive a secret. Whether a file can be created there is checked once
+	// the plan is known to create keys (SecretsFile.Check below).
+	if o.SecretsOut != "" {
+		if _, err := atomicfile.Resolve(o.SecretsOut); err != nil {
+			return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
+		}
 	}
 	sess, s, p, live, err := applyPlan(ctx, o)
 	if err != nil {

@@ -19,9 +19,9 @@ const (
 	flagDeviceName = "device-name"
 )
 
-// tokenExpiries are the token_expiry values mlabctl knows, shortest first
-// (remote.TokenExpiries), as the flags' usage lists them.
-var tokenExpiries = strings.Join(remote.TokenExpiries, ", ")
+// tokenExpiries are the token_expiry values the client knows, shortest
+// first (remote's one list).
+var tokenExpiries = remote.TokenExpiries
 
 // expiryOf returns --expiry, refusing values the API does not know, and
 // warning on warn about 6_months and 1_year, which only the official CLI
@@ -30,7 +30,7 @@ func expiryOf(c *cli.Context, warn io.Writer) (string, error) {
 	e := strings.TrimSpace(c.String(flagExpiry))
 	undocumented, err := remote.CheckTokenExpiry(e)
 	if err != nil {
-		return "", fmt.Errorf("invalid --%s %q: use one of %s", flagExpiry, e, tokenExpiries)
+		return "", fmt.Errorf("invalid --%s %q: use one of %s", flagExpiry, e, strings.Join(tokenExpiries, ", "))
 	}
 	if undocumented {
 		fmt.Fprintf(warn, "Warning: --%s %s: %s\n", flagExpiry, e, remote.UndocumentedExpiryWarning(e))
@@ -39,11 +39,12 @@ func expiryOf(c *cli.Context, warn io.Writer) (string, error) {
 }
 
 func expiryFlag(def string) cli.Flag {
-	return &cli.StringFlag{Name: flagExpiry, Value: def, Usage: "token lifetime `EXPIRY`: " + tokenExpiries + " (6_months and 1_year are not in the public API docs)"}
+	return cmdutil.WithValues(&cli.StringFlag{Name: flagExpiry, Value: def, Usage: "token lifetime `EXPIRY`: " + strings.Join(tokenExpiries, ", ") + " (6_months and 1_year are not in the public API docs)"}, tokenExpiries...)
 }
 
+// scopesFlag is --scopes LIST; completion offers the scopes API.md names.
 func scopesFlag(usage string) cli.Flag {
-	return &cli.StringFlag{Name: flagScopes, Usage: usage}
+	return cmdutil.WithListValues(&cli.StringFlag{Name: flagScopes, Usage: usage}, remote.NamedScopes()...)
 }
 
 // scopesOf parses --scopes; see parseScopes.
@@ -204,7 +205,7 @@ func refreshCommand(f *cmdutil.Factory) *cli.Command {
 			"--expiry is required: without it the API gives the new token " + refreshDefaultExpiry + ", whatever the\n" +
 			"old one had, so a 1_year CI token would quietly become a " + refreshDefaultExpiry + " one.",
 		Flags: cmdutil.WithGlobals(
-			&cli.StringFlag{Name: flagExpiry, Usage: "lifetime `EXPIRY` of the new token (required): " + tokenExpiries},
+			cmdutil.WithValues(&cli.StringFlag{Name: flagExpiry, Usage: "lifetime `EXPIRY` of the new token (required): " + strings.Join(tokenExpiries, ", ")}, tokenExpiries...),
 			&cli.StringFlag{Name: flagDeviceName, Usage: "new `NAME` of the token (default: unchanged)"},
 			tokenFileFlag(),
 			printTokenFlag(),

@@ -25,12 +25,19 @@ const (
 	flagSecretsOut = "secrets-out"
 )
 
+// secretFileMode is the mode of a --token-file (the --secrets-out file is
+// apply.SecretsFile's, also 0600).
+const secretFileMode = 0o600
+
 // DefaultKeyName is the name under which --secrets-out stores the API key
 // that verify-email returns: the key the account gets at sign-up, which the
 // API names "default" (the response itself does not name it).
 const DefaultKeyName = "default"
 
-func outputFlag() cli.Flag { return cmdutil.OutputFlag("print `FORMAT`: text or json") }
+// authFormats are the formats of -o.
+var authFormats = []string{cmdutil.OutputText, cmdutil.OutputJSON}
+
+func outputFlag() cli.Flag { return cmdutil.OutputFlag("print `FORMAT`: text or json", authFormats...) }
 
 // printTokenFlag and tokenFileFlag are the flags of the subcommands that
 // receive a new token (see tokenDest).
@@ -88,7 +95,7 @@ type messageReport struct {
 // outputOf returns the -o format, refusing unknown ones.
 func outputOf(c *cli.Context) (string, error) {
 	o := c.String(cmdutil.FlagOutput)
-	return o, cmdutil.CheckOutput(o, cmdutil.OutputText, cmdutil.OutputJSON)
+	return o, cmdutil.CheckOutput(o, authFormats...)
 }
 
 // writeJSON prints v as indented JSON and a newline, with what a terminal
@@ -114,11 +121,13 @@ type tokenDest struct {
 }
 
 // tokenDestOf reads --print-token and --token-file, checking the file can
-// be written before any network call.
+// be written before any network call: a token the API issued and mlabctl
+// could not store would be lost (and after refresh, the old one is revoked
+// too).
 func tokenDestOf(c *cli.Context) (tokenDest, error) {
 	d := tokenDest{Print: c.Bool(flagPrintToken), File: strings.TrimSpace(c.String(flagTokenFile))}
 	if d.File != "" {
-		if err := checkSecretDest(d.File); err != nil {
+		if err := atomicfile.Check(d.File); err != nil {
 			return d, fmt.Errorf("--%s: %w", flagTokenFile, err)
 		}
 	}
@@ -132,7 +141,7 @@ func secretsOutOf(c *cli.Context) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	if err := checkSecretDest(path); err != nil {
+	if err := atomicfile.Check(path); err != nil {
 		return "", fmt.Errorf("--%s: %w", flagSecretsOut, err)
 	}
 	if err := apply.NewSecretsFile(path).CheckMergeable(); err != nil {

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/buildinfo"
 	"github.com/mlabctl/mlabctl/internal/cli"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
@@ -65,6 +66,10 @@ type Invocation struct {
 	// means the real clock. Give an emulatortest.Clock (and its Now to the
 	// emulator) to run a minute's window in no time.
 	Clock remote.Clock
+	// Build is which mlabctl the run is (`version`, plan files, the
+	// User-Agent); the zero value means the test binary's own,
+	// buildinfo.Read().
+	Build buildinfo.Info
 	// Context is the run's context (cancel it to play Ctrl-C); nil means
 	// one that ends with the test, or after two minutes.
 	Context context.Context
@@ -117,11 +122,15 @@ func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builde
 	if backoff == 0 {
 		backoff = time.Millisecond
 	}
+	build := inv.Build
+	if build == (buildinfo.Info{}) {
+		build = buildinfo.Read()
+	}
 	return &cmdutil.Factory{
 		IO:           ios,
 		LookupEnv:    func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Now:          now,
-		Build:        cmdutil.ReadBuild(""),
+		Build:        build,
 		RetryBackoff: backoff,
 		Clock:        inv.Clock,
 	}, stdout, stderr

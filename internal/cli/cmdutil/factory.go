@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlabctl/mlabctl/internal/buildinfo"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
 	"github.com/mlabctl/mlabctl/remote"
@@ -25,8 +26,10 @@ type Factory struct {
 	LookupEnv func(key string) (string, bool)
 	// Now is the clock of plans, plan files and exports.
 	Now func() time.Time
-	// Build is mlabctl's version, commit and Go version.
-	Build Build
+	// Build is which mlabctl this is (version, commit, Go version), as
+	// `mlabctl version` prints it and plan files and the User-Agent record
+	// it: buildinfo.Read() in a real run.
+	Build buildinfo.Info
 	// RetryBackoff is remote.Options.RetryBackoff for every client the
 	// run makes; 0 keeps remote's default (250ms). Tests shorten it.
 	RetryBackoff time.Duration
@@ -37,11 +40,10 @@ type Factory struct {
 	Clock remote.Clock
 }
 
-// System returns the Factory of a real run: the process's environment and
-// clock, streams ios, and the version linked into the binary (linked may
-// be "").
-func System(ios *iostreams.IOStreams, linked string) *Factory {
-	return &Factory{IO: ios, LookupEnv: os.LookupEnv, Now: time.Now, Build: ReadBuild(linked)}
+// System returns the Factory of a real run: the process's environment,
+// clock and build information, and streams ios.
+func System(ios *iostreams.IOStreams) *Factory {
+	return &Factory{IO: ios, LookupEnv: os.LookupEnv, Now: time.Now, Build: buildinfo.Read()}
 }
 
 // Getenv returns the environment variable name, or "" when unset.
@@ -167,7 +169,7 @@ func (f *Factory) GuardStreams() (flush func()) {
 }
 
 // UserAgent is the User-Agent of every request.
-func (f *Factory) UserAgent() string { return "mlabctl/" + f.Build.Version }
+func (f *Factory) UserAgent() string { return f.Build.UserAgent() }
 
 // remoteOptions are the client options of the command line c for baseURL
 // and token: --debug, --max-wait, and the factory's retry backoff and

@@ -117,10 +117,15 @@ const (
 )
 
 // OutputFlag is -o/--output FORMAT, text by default; usage lists the
-// formats the command prints.
-func OutputFlag(usage string) cli.Flag {
-	return &cli.StringFlag{Name: FlagOutput, Aliases: []string{"o"}, Value: OutputText, Usage: usage}
+// formats the command prints, and formats are those formats, which shell
+// completion offers (the command checks them with CheckOutput).
+func OutputFlag(usage string, formats ...string) cli.Flag {
+	return WithValues(&cli.StringFlag{Name: FlagOutput, Aliases: []string{"o"}, Value: OutputText, Usage: usage}, formats...)
 }
+
+// PlanFormats are the -o formats of the commands that print a plan (plan,
+// show).
+func PlanFormats() []string { return []string{OutputText, OutputMarkdown, OutputJSON} }
 
 // CheckOutput refuses a -o format that is not one of formats, naming them
 // ("use text, markdown or json").

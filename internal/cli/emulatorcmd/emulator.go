@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/urfave/cli/v2"
 )
@@ -177,6 +178,12 @@ func run(ctx context.Context, o Options) error {
 	}
 	stateNote := "in memory only (use --state FILE to keep it)"
 	if o.StatePath != "" {
+		// Before Load: a state file is replaced after every change, so
+		// what cannot be (a device, FIFO, directory, dangling link, a
+		// directory without write access) is refused, untouched, at start.
+		if err := atomicfile.Check(o.StatePath); err != nil {
+			return fmt.Errorf("--state: %w", err)
+		}
 		switch err := srv.Load(o.StatePath); {
 		case err == nil:
 			stateNote = fmt.Sprintf("loaded from %s, saved after every change", o.StatePath)

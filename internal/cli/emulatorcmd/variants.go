@@ -32,7 +32,9 @@ type variantFlag struct {
 func choice(field, usage string, set func(v *emulator.Variants, s string)) variantFlag {
 	return variantFlag{
 		field: field,
-		flag:  func(name string) cli.Flag { return &cli.StringFlag{Name: name, Usage: usage} },
+		flag: func(name string) cli.Flag {
+			return cmdutil.WithValues(&cli.StringFlag{Name: name, Usage: usage}, append(emulator.VariantValues(field), defaultValue)...)
+		},
 		set: func(c *cli.Context, name string, v *emulator.Variants) {
 			s := c.String(name)
 			if s == defaultValue {
@@ -135,10 +137,10 @@ func kebab(field string) string {
 
 // variantCLIFlags are --api-profile and the flags of variantFlags.
 func variantCLIFlags() []cli.Flag {
-	flags := []cli.Flag{&cli.StringFlag{
+	flags := []cli.Flag{cmdutil.WithValues(&cli.StringFlag{
 		Name:  flagAPIProfile,
 		Usage: "play a whole reading of the API at once: `PROFILE` " + strings.Join(emulator.ProfileNames(), " or ") + " (the strictest reading of the public docs; see docs/api-variants.md); the flags below change it further",
-	}}
+	}, emulator.ProfileNames()...)}
 	for _, vf := range variantFlags {
 		flags = append(flags, vf.flag(vf.name))
 	}

@@ -1,11 +1,12 @@
-// Package versioncmd is `mlabctl version`: the version, VCS commit and Go
-// version of the binary (cmdutil.Build).
+// Package versioncmd is `mlabctl version` (and `mlabctl --version`, which
+// prints the same text): the version, VCS commit and Go version of the
+// binary, as internal/buildinfo reads them.
 package versioncmd
 
 import (
-	"fmt"
 	"io"
 
+	"github.com/mlabctl/mlabctl/internal/buildinfo"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/urfave/cli/v2"
 )
@@ -13,8 +14,9 @@ import (
 // New returns the command.
 func New(f *cmdutil.Factory) *cli.Command {
 	return &cli.Command{
-		Name:  "version",
-		Usage: "Print mlabctl's version, VCS commit and Go version",
+		Name:      "version",
+		Usage:     "Print mlabctl's version, VCS commit and Go version",
+		UsageText: "mlabctl version",
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return cmdutil.UsageErrorf("version takes no arguments, got %q", c.Args().First())
@@ -24,12 +26,8 @@ func New(f *cmdutil.Factory) *cli.Command {
 	}
 }
 
-// Write prints v as `mlabctl version` and `mlabctl --version` do.
-func Write(w io.Writer, v cmdutil.Build) error {
-	commit := v.Commit
-	if v.Modified {
-		commit += " (modified)"
-	}
-	_, err := fmt.Fprintf(w, "mlabctl %s\ncommit: %s\ngo: %s\n", v.Version, commit, v.GoVersion)
+// Write prints b as `mlabctl version` and `mlabctl --version` do.
+func Write(w io.Writer, b buildinfo.Info) error {
+	_, err := io.WriteString(w, b.String())
 	return err
 }
