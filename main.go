@@ -6,7 +6,8 @@
 // main only turns signals into a context and exits with the code cli.Main
 // returns (CONTRACT.md's exit codes). It stays at the repository root so
 // that `go install github.com/mlabctl/mlabctl@VERSION` and action.yml's
-// `go install .` build the binary.
+// `go install .` build the binary; which version it is comes from
+// internal/buildinfo (stamped by release builds, else the build info).
 package main
 
 import (
@@ -16,15 +17,10 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
 )
 
-// version is set at link time by release builds
-// (-ldflags "-X main.version=v1.2.3"); otherwise the module version from the
-// build info is used, or "dev".
-var version = ""
-
 func main() {
 	ios := iostreams.System()
 	ctx, stop := cli.InterruptContext(ios)
-	code := cli.Main(ctx, os.Args, ios, version)
+	code := cli.Main(ctx, os.Args, ios)
 	stop()
 	os.Exit(code)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 )
@@ -23,8 +24,13 @@ func (r *runner) exec(ctx context.Context, s *step) (StepResult, remote.Secret) 
 	callCtx = remote.WithIdempotencyKey(callCtx, s.key)
 
 	res := StepResult{Address: s.c.Address, Action: s.c.Action, Step: s.step, Phase: s.phase, IdempotencyKey: s.key}
-	note, secret, err := r.call(callCtx, s)
+	note, secret, panicked, err := r.recoveredCall(callCtx, s)
 	res.Duration = r.opts.Now().Sub(start)
+	if panicked {
+		// Whether the call reached the server is unknown: count the step
+		// as a change, so that the run exits 4 and the next plan says.
+		res.Changed = true
+	}
 	if err == nil && !secret.IsZero() {
 		err = r.keep(s, secret)
 		if err != nil {
@@ -45,6 +51,20 @@ func (r *runner) exec(ctx context.Context, s *step) (StepResult, remote.Secret) 
 		res.Outcome, res.Err = Failed, r.explain(err)
 	}
 	return res, secret
+}
+
+// recoveredCall is call with a panic (a bug in mlabctl) turned into the
+// step's failure, saying where and how to report it: the other steps still
+// run, and the summary still says what was done.
+func (r *runner) recoveredCall(ctx context.Context, s *step) (note string, secret remote.Secret, panicked bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			bug := crash.Recovered(v)
+			note, secret, panicked, err = "", "", true, fmt.Errorf("%w; %s", bug, bug.Hint())
+		}
+	}()
+	note, secret, err = r.call(ctx, s)
+	return note, secret, false, err
 }
 
 // explain applies Options.ExplainError. Every failed step's error passes
@@ -218,18 +238,22 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 // before deciding.
 func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, error) {
 	req := *s.req.(*remote.InviteRequest)
+	var answer *remote.TeamMember
 	id, note, err := r.createConfirmed(ctx, s, func(ctx context.Context) (remote.ID, error) {
 		m, err := r.client.InviteMember(ctx, req)
 		if err != nil {
 			return "", err
 		}
+		answer = m
 		return m.ID, nil
 	}, gone(r.client.GetMember))
 	if err == nil {
+		// A server may drop role and permissions from an invite.
+		followUp, err := r.settleInviteRole(ctx, s, req, answer, id)
 		if id == "" {
-			return note, "", nil
+			return joinNotes(note, followUp), "", err
 		}
-		return joinNotes("id "+id.String(), note), "", nil
+		return joinNotes("id "+id.String(), note, followUp), "", err
 	}
 	sent, err := whenAnswerLost(ctx, err, "reading the team to see whether the invite was sent", "the team shows no invite was sent",
 		func(ctx context.Context) (bool, error) {

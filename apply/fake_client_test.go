@@ -19,6 +19,9 @@ type fakeClient struct {
 	calls []string
 	// fail maps "Method arg" to the error that call returns.
 	fail map[string]error
+	// panics maps "Method arg" to the value that call panics with (a bug
+	// below apply, in the client).
+	panics map[string]any
 	// delay is how long each call takes.
 	delay time.Duration
 	// gate, when non-nil, holds every call until it is closed.
@@ -54,6 +57,7 @@ func (f *fakeClient) do(ctx context.Context, call string) error {
 		f.maxInflight = f.inflight
 	}
 	gate, started, delay, err := f.gate, f.started, f.delay, f.fail[call]
+	p, panics := f.panics[call]
 	if info := remote.ResponseInfoFrom(ctx); info != nil {
 		*info = remote.ResponseInfo{Replayed: f.replayed[call] > 0}
 	}
@@ -77,6 +81,9 @@ func (f *fakeClient) do(ctx context.Context, call string) error {
 		f.cancelledInside++
 	}
 	f.mu.Unlock()
+	if panics {
+		panic(p)
+	}
 	return err
 }
 

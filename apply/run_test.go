@@ -267,6 +267,38 @@ func TestRunFailureSummary(t *testing.T) {
 	golden.Check(t, filepath.Join("testdata", "partial_failure.txt"), []byte(durations.ReplaceAllString(out.String(), "(D)")))
 }
 
+// TestRunStepPanicFailsThatStepOnly: a panic inside one step's call (a
+// bug) fails that step, saying where and how to report it; the other steps
+// still run, and the run exits 4, since the call may have reached the
+// server.
+func TestRunStepPanicFailsThatStepOnly(t *testing.T) {
+	f := &fakeClient{panics: map[string]any{"CreateAPIKey ci": "boom"}}
+	var out bytes.Buffer
+	res, err := Run(context.Background(), demoPlan(t), f, Options{Out: &out, Secrets: &memSink{}})
+	var fe *FailedError
+	if !errors.As(err, &fe) || fe.ExitCode() != 4 {
+		t.Fatalf("err = %v, want a FailedError exiting 4", err)
+	}
+	if got := res.Count(Failed); got != 1 {
+		t.Errorf("%d failed steps, want 1\n%s", got, out.String())
+	}
+	if res.Count(Done) == 0 {
+		t.Errorf("no other step ran\n%s", out.String())
+	}
+	for _, s := range res.Steps {
+		if s.Outcome != Failed {
+			continue
+		}
+		if msg := s.Err.Error(); !strings.HasPrefix(msg, "internal error: boom (in apply.(*fakeClient).do (fake_client_test.go:") ||
+			!strings.Contains(msg, "please report it at https://github.com/mlabctl/mlabctl/issues") {
+			t.Errorf("the failed step says %q", msg)
+		}
+		if !s.Changed {
+			t.Error("the panicked step does not count as a possible change")
+		}
+	}
+}
+
 func TestRunNothingChangedExitsOne(t *testing.T) {
 	pl := &plan.Plan{Changes: []plan.Change{{Address: addr(t, "profile"), Action: plan.Update, After: map[string]any{"name": "x"}}}}
 	f := &fakeClient{fail: map[string]error{`UpdateProfile {"name":"x"}`: errBoom}}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"sync"
 
@@ -31,7 +30,8 @@ const secretsFileMode = 0o600
 // replaces it atomically (a temporary file in the same directory, then a
 // rename), so earlier entries survive and a crash never leaves half a file.
 // Each read-merge-write holds an in-process mutex and, on Unix, an advisory
-// lock on Path+".lock" (removed once released), so that two processes
+// lock on the file's ".lock" (beside a symlink's target; removed once
+// released), so that two processes
 // saving into the same file at once both keep their entries.
 type SecretsFile struct {
 	Path string
@@ -41,10 +41,15 @@ type SecretsFile struct {
 // NewSecretsFile returns the sink for path.
 func NewSecretsFile(path string) *SecretsFile { return &SecretsFile{Path: path} }
 
-// Check makes sure the file can be written before any change: it reads what
-// is there (which must be a JSON object of strings) and rewrites it 0600. An
-// apply that could not save a secret must not create the key.
+// Check makes sure the file can be written before any change: a regular
+// file, a symlink to one, or nothing (atomicfile.Check; a device or a FIFO
+// is refused before its lock file could be created beside it), holding a
+// JSON object of strings, which it rewrites 0600. An apply that could not
+// save a secret must not create the key.
 func (f *SecretsFile) Check() error {
+	if err := atomicfile.Check(f.Path); err != nil {
+		return fmt.Errorf("secrets file: %w", err)
+	}
 	return f.update(func(map[string]string) bool { return true })
 }
 
@@ -89,7 +94,14 @@ func (f *SecretsFile) Forget(name string) error {
 func (f *SecretsFile) update(change func(map[string]string) bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	unlock, err := lockFile(f.Path + ".lock")
+	// The lock belongs to the file written, so two symlinks to one secrets
+	// file share it; Resolve refuses what may not be written, before a lock
+	// file appears beside it.
+	real, err := atomicfile.Resolve(f.Path)
+	if err != nil {
+		return fmt.Errorf("secrets file: %w", err)
+	}
+	unlock, err := lockFile(real + ".lock")
 	if err != nil {
 		return fmt.Errorf("secrets file: %w", err)
 	}
@@ -106,7 +118,8 @@ func (f *SecretsFile) update(change func(map[string]string) bool) error {
 
 func (f *SecretsFile) read() (map[string]string, error) {
 	m := map[string]string{}
-	b, err := os.ReadFile(f.Path)
+	// Not os.ReadFile: opening a FIFO would block until a writer came.
+	b, err := atomicfile.ReadFile(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
 	}

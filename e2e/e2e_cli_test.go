@@ -84,7 +84,7 @@ func TestBinaryExitCodes(t *testing.T) {
 		wantOut, wantErr string
 	}{
 		{name: "success", args: []string{"version"}, want: cmdutil.ExitOK, wantOut: "mlabctl "},
-		{name: "usage error", args: []string{"frobnicate"}, want: cmdutil.ExitError, wantErr: "Error: No help topic for 'frobnicate'"},
+		{name: "usage error", args: []string{"frobnicate"}, want: cmdutil.ExitError, wantErr: `Error: unknown command "frobnicate"`},
 		{name: "bad environment", args: []string{"version"}, want: cmdutil.ExitError, wantErr: "MLABCTL_DEBUG"},
 		{name: "changes pending", args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, want: cmdutil.ExitChanges, wantOut: "Plan: "},
 		{name: "refused by a rail", args: []string{"plan"}, spec: refused, want: cmdutil.ExitRefused, wantErr: "min_admins is 1"},

@@ -3,7 +3,6 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/mlabctl/mlabctl/internal/atomicfile"
 )
@@ -42,7 +41,9 @@ func (s *Server) Save() error {
 // fs.ErrNotExist (so a caller can seed a new state instead).
 func (s *Server) Load(path string) error {
 	s.init()
-	data, err := os.ReadFile(path)
+	// Not os.ReadFile: a FIFO would block until a writer came; what Save
+	// could not replace is refused here the same way.
+	data, err := atomicfile.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("reading emulator state: %w", err)
 	}

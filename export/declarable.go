@@ -1,12 +1,14 @@
 package export
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
 	"unicode/utf8"
 
 	"github.com/mlabctl/mlabctl/internal/limits"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 )
@@ -43,6 +45,23 @@ func fits(s string, max int) bool { return utf8.RuneCountInString(s) <= max }
 
 // declarableName reports whether s can be a profile or key name.
 func declarableName(s string) bool { return s != "" && fits(s, maxNameLen) }
+
+// whyNotKeyName says why s cannot be an API key's name, or "" when it can:
+// a profile name's limits, and one line of printable text (spec refuses a
+// key name holding a line break or a control character, which would be an
+// address on a line of every plan).
+func whyNotKeyName(s string) string {
+	if r, bad := safetext.Unprintable(s); bad {
+		return fmt.Sprintf("holds %U, which a name here may not", r)
+	}
+	switch {
+	case s == "":
+		return "empty, which a name here may not be"
+	case !declarableName(s):
+		return fmt.Sprintf("longer than %d characters, which a name here may not be", maxNameLen)
+	}
+	return ""
+}
 
 // declarableUsername reports whether s can be profile.username.
 func declarableUsername(s string) bool {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/internal/retirement"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/remote"
 	"gopkg.in/yaml.v3"
 )
@@ -61,7 +62,9 @@ func Render(w io.Writer, live *remote.State, o Options) error {
 	if err := enc.Close(); err != nil {
 		return fmt.Errorf("export: encoding YAML: %w", err)
 	}
-	_, err := w.Write(separateSections(buf.Bytes()))
+	// Strings holding what a terminal or a CI log would act on are
+	// double-quoted (strNode), where safetext.YAML escapes the rest.
+	_, err := w.Write(safetext.YAML(separateSections(buf.Bytes())))
 	return err
 }
 
@@ -216,10 +219,10 @@ func apiKeys(root *yaml.Node, keys []remote.APIKey, ign *ignored) {
 		if i > 0 && sorted[i-1].Name == k.Name {
 			continue // a younger key of a repeated name: ignored with the first
 		}
-		if !declarableName(k.Name) {
+		if why := whyNotKeyName(k.Name); why != "" {
 			if glob := ignoreGlob(k.Name); ignorable(glob) {
 				ign.apiKeys = append(ign.apiKeys, glob)
-				ign.keyNotes = append(ign.keyNotes, fmt.Sprintf("%s: longer than %d characters, which a name here may not be.", commentText(k.Name), maxNameLen))
+				ign.keyNotes = append(ign.keyNotes, fmt.Sprintf("%s: %s.", commentText(k.Name), why))
 			}
 			continue
 		}
@@ -444,6 +447,12 @@ func sequence() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!
 func strNode(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 	switch {
+	case !lineSafe(s):
+		// A control or invisible character, a line a CI runner reads as a
+		// workflow command, or "##[": only a double-quoted scalar can show
+		// it escaped (yaml.v3 escapes the controls, safetext.YAML the
+		// rest), on one line.
+		n.Style = yaml.DoubleQuotedStyle
 	case strings.Contains(s, "\n") && literalSafe(s):
 		n.Style = yaml.LiteralStyle
 	case strings.Contains(s, "\n"):
@@ -462,6 +471,16 @@ func strNode(s string) *yaml.Node {
 // but not to every reader of the file.
 var yaml11Special = map[string]bool{
 	"<<": true, "y": true, "n": true, "yes": true, "no": true, "on": true, "off": true,
+}
+
+// lineSafe reports whether each line of s prints as it is (safetext.Line).
+func lineSafe(s string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		if safetext.Line(l) != l {
+			return false
+		}
+	}
+	return true
 }
 
 // literalSafe reports whether a multi-line string survives a literal block

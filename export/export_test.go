@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/internal/golden"
 	"github.com/mlabctl/mlabctl/internal/retirement"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
@@ -165,6 +166,18 @@ func assertNoChanges(t *testing.T, data []byte, live *remote.State, o Options) {
 	}
 }
 
+// assertPrintable fails if an export holds what a terminal or a CI log
+// would act on: a raw control or invisible character, a line a GitHub
+// Actions runner reads as a workflow command, or "##[".
+func assertPrintable(t *testing.T, out string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if safetext.Line(line) != line {
+			t.Errorf("the export prints %q raw", line)
+		}
+	}
+}
+
 // oddStrings are values that YAML reads as something else, or that need
 // care in every quoting style.
 var oddStrings = []string{
@@ -173,6 +186,8 @@ var oddStrings = []string{
 	"@at", "`tick`", "#hash", "[mlabctl:", "[mlabctl:retire-after=2026-12-09T12:00:00Z] old", "a #b", "a: b", "{a}", "[a]", "|", ">", "'", "\"", "\\", "line\nbreak", "tail\n",
 	"\n\nlead", "trailing ", " leading", "tab\there", "crlf\r\nline", "ünïcödé", "日本語", "🔑", "\u2028", "\u0085",
 	"\ufeffbom", "\x00nul", "\x1b[31m", "---", "...", "<<", "=", "2026-11-25", "12:30:00",
+	// What a terminal or a CI log would act on (safetext).
+	"##[stop-commands]tok", "::error::forged", "notes\n  ::warning::forged", "bidi\u202eevil", "tag\U000E0001", "del\x7f",
 }
 
 // randomState builds a live state from a seeded generator: odd names,
@@ -283,7 +298,10 @@ func TestRoundTripRandom(t *testing.T) {
 		if strings.Contains(b.String(), "ml-SECRET-") {
 			t.Fatalf("seed %d: export contains a key secret:\n%s", seed, b.String())
 		}
-		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { assertNoChanges(t, b.Bytes(), live, opts) })
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			assertNoChanges(t, b.Bytes(), live, opts)
+			assertPrintable(t, b.String())
+		})
 	}
 }
 
@@ -306,6 +324,7 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatal(err)
 		}
 		assertNoChanges(t, b.Bytes(), live, Options{})
+		assertPrintable(t, b.String())
 	})
 }
 

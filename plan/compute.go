@@ -172,6 +172,13 @@ func (b *builder) problem(pos spec.Pos, format string, args ...any) {
 	b.problems = append(b.problems, Problem{Pos: pos, Message: fmt.Sprintf(format, args...)})
 }
 
+// fileProblem records an error in the file that the live account reveals
+// (see Problem.FileError).
+func (b *builder) fileProblem(pos spec.Pos, format string, args ...any) {
+	b.problem(pos, format, args...)
+	b.problems[len(b.problems)-1].FileError = true
+}
+
 // warn records a warning for the reviewer.
 func (b *builder) warn(format string, args ...any) {
 	b.plan.Warnings = append(b.plan.Warnings, Warning{Message: fmt.Sprintf(format, args...)})

@@ -21,6 +21,10 @@ type Problem struct {
 	Pos spec.Pos `json:"pos"`
 	// Message says what is wrong and what to do.
 	Message string `json:"message"`
+	// FileError marks a mistake in modelslab.yaml itself that only the live
+	// account reveals (an `id:` naming no live key), rather than a plan a
+	// safety rail refuses: it exits 1, like an invalid file.
+	FileError bool `json:"file_error,omitempty"`
 }
 
 // String renders the problem as FILE:LINE:COL: message (or just the message
@@ -33,8 +37,10 @@ func (p Problem) String() string {
 }
 
 // RailError refuses a plan: a protected key would be replaced, too few
-// admins would be left, or live keys cannot be matched to the file safely.
-// It carries every problem found, sorted by position, and exits 3.
+// admins would be left, or live keys cannot be matched to the file safely
+// (an `id:` pin naming no live key is an error in the file). It carries
+// every problem found, sorted by position, and exits 3 (1 with an error in
+// the file).
 type RailError struct {
 	Problems []Problem
 }
@@ -62,8 +68,25 @@ func (e *RailError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// ExitCode is 3: refused by a safety rail, nothing changed.
-func (e *RailError) ExitCode() int { return ExitRefused }
+// ExitCode is 3, refused by a safety rail (nothing changed), or 1 when a
+// problem is an error in the file: the file is fixed first.
+func (e *RailError) ExitCode() int {
+	if e.FileErrors() > 0 {
+		return 1
+	}
+	return ExitRefused
+}
+
+// FileErrors counts the problems that are errors in modelslab.yaml.
+func (e *RailError) FileErrors() int {
+	n := 0
+	for _, p := range e.Problems {
+		if p.FileError {
+			n++
+		}
+	}
+	return n
+}
 
 // massDeleteMinimum is the fewest deletions that count as a mass deletion,
 // whatever the percentage (CONTRACT.md: "and at least 4 of them").

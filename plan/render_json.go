@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mlabctl/mlabctl/internal/safetext"
 )
 
 // jsonPlan is CONTRACT.md's JSON object. Its fields are declared in the
@@ -119,7 +121,9 @@ func RenderJSON(w io.Writer, p *Plan) error {
 	if err := enc.Encode(out); err != nil {
 		return fmt.Errorf("encoding the plan as JSON: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	// Live names may hold what encoding/json leaves raw (a bidirectional
+	// override, "##["): escaped inside their strings, same JSON.
+	_, err := w.Write(safetext.JSON(buf.Bytes()))
 	return err
 }
 

@@ -5,9 +5,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
@@ -125,58 +125,12 @@ func isMultiline(v any) bool {
 	return ok && strings.Contains(s, "\n")
 }
 
-// SanitizeLine makes text from the account safe to print raw on a terminal
-// or in a log: control characters (which could move the cursor or recolour
-// the screen), invisible format characters and bidirectional overrides
-// (which could make a line read differently than it is) are escaped as \u
-// sequences. Tabs are kept. Everything printed from live data (names,
-// server messages) goes through it, in plan's renderers and in apply's
-// step lines and summaries.
-func SanitizeLine(s string) string {
-	// Fast path: printable ASCII, the common case of names and notes.
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\t' || c >= 0x7f {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return s
-	}
-	clean := true
-	for _, r := range s {
-		if unsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean && utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			b.WriteString(`\x`)
-			writeHex(&b, uint32(s[i]), 2)
-		case unsafeRune(r):
-			b.WriteString(`\u`)
-			writeHex(&b, uint32(r), 4)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// unsafeRune reports whether r must not be printed raw.
-func unsafeRune(r rune) bool {
-	if r == '\t' {
-		return false
-	}
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
-}
+// SanitizeLine makes text from the account safe to print inside one line
+// of a terminal or a CI log: it is safetext.Line (line breaks shown as \n,
+// control and invisible characters escaped, CI log commands defused).
+// Everything printed from live data (names, server messages) goes through
+// it, in plan's renderers and in apply's step lines and summaries.
+func SanitizeLine(s string) string { return safetext.Line(s) }
 
 // lineOp is the kind of one line of a line diff.
 type lineOp byte
@@ -265,15 +219,6 @@ func elideContext(all []diffLine) []diffLine {
 		i = j
 	}
 	return out
-}
-
-// writeHex writes v in lower-case hex, zero-padded to at least digits.
-func writeHex(b *strings.Builder, v uint32, digits int) {
-	h := strconv.FormatUint(uint64(v), 16)
-	for range digits - len(h) {
-		b.WriteByte('0')
-	}
-	b.WriteString(h)
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a character.

@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mlabctl/mlabctl/internal/safetext"
 )
 
 // debugLog writes one line per HTTP attempt. Lines are written whole under
@@ -35,6 +37,9 @@ func (d *debugLog) attempt(method, path string, status int, errClass string, dur
 	if requestID == "" {
 		requestID = "-"
 	}
+	// The request id may come from the body (meta.request_id): the
+	// server's text, kept on this line.
+	requestID = safetext.Line(safetext.Clip(requestID, 100))
 	line := fmt.Sprintf("mlabctl: http %s %s %s %s request_id=%s attempt=%d\n",
 		method, path, st, dur.Round(time.Millisecond), requestID, attempt)
 	d.mu.Lock()

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mlabctl/mlabctl/internal/safetext"
 )
 
 // Error codes of the API (API.md, "Envelope").
@@ -64,6 +66,12 @@ type APIError struct {
 // Error reads like
 //
 //	POST /api-keys: 422 validation_error: The given data was invalid (name: has already been taken) [request_id req-1]
+//
+// It is one line whatever the server sent: its message, details, code and
+// request id are escaped with safetext.Line, so that a line break in them
+// stays inside the message (shown as \n) and cannot start a line of its own
+// in a terminal or a CI log (a `::error::` workflow command), and clipped
+// to maxMessageChars.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	if e.Method != "" || e.Path != "" {
@@ -78,7 +86,7 @@ func (e *APIError) Error() string {
 		}
 		b.WriteString(e.Code)
 	}
-	msg := e.Message
+	msg := safetext.Clip(e.Message, maxMessageChars)
 	if msg == "" && e.Status != 0 {
 		msg = http.StatusText(e.Status)
 	}
@@ -88,7 +96,7 @@ func (e *APIError) Error() string {
 	}
 	var extra []string
 	if fe := e.detailText(); fe != "" {
-		extra = append(extra, fe)
+		extra = append(extra, safetext.Clip(fe, maxMessageChars))
 	}
 	if e.RequiredScope != "" {
 		extra = append(extra, fmt.Sprintf("required scope %q", e.RequiredScope))
@@ -100,10 +108,15 @@ func (e *APIError) Error() string {
 		b.WriteString(" (" + strings.Join(extra, "; ") + ")")
 	}
 	if e.RequestID != "" {
-		b.WriteString(" [request_id " + e.RequestID + "]")
+		b.WriteString(" [request_id " + safetext.Clip(e.RequestID, 100) + "]")
 	}
-	return b.String()
+	return safetext.Line(b.String())
 }
+
+// maxMessageChars bounds the server's message, and its field errors, in
+// Error: a server can send megabytes, which would flood the terminal and
+// the CI log and bury the point. Message keeps it all.
+const maxMessageChars = 1000
 
 // detailText renders the details worth a user's eye: field errors of a
 // validation error, sorted by field. Other details (required_scope, which has

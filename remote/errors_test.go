@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -67,5 +68,45 @@ func TestErrorsIsAndHelpers(t *testing.T) {
 	}
 	if _, ok := InsufficientScope(nil); ok {
 		t.Error("InsufficientScope(nil) is true")
+	}
+}
+
+// TestAPIErrorIsOneLine: whatever the server puts in its message, details,
+// code or request id, the error is one line, with the server's line breaks
+// shown escaped, so that no part of it can start a line of a CI log.
+func TestAPIErrorIsOneLine(t *testing.T) {
+	e := &APIError{
+		Status:    422,
+		Code:      "validation_error\n::warning::code",
+		Message:   "bad\n::error file=modelslab.yaml,line=1::forged\r::stop-commands::tok",
+		Details:   map[string]any{"name": []any{"taken\n##[add-mask]x"}},
+		RequestID: "req-1\n::endgroup::",
+		Method:    "POST", Path: "/api-keys",
+	}
+	got := e.Error()
+	want := `POST /api-keys: 422 validation_error\n::warning::code: bad\n::error file=modelslab.yaml,line=1::forged\r::stop-commands::tok` +
+		` (name: taken\n##\u005badd-mask]x) [request_id req-1\n::endgroup::]`
+	if got != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+	}
+	wrapped := fmt.Errorf("reading the live account: %w", e).Error()
+	if strings.ContainsAny(wrapped, "\r\n") {
+		t.Errorf("a wrapped APIError holds a line break: %q", wrapped)
+	}
+	if e.Message != "bad\n::error file=modelslab.yaml,line=1::forged\r::stop-commands::tok" {
+		t.Errorf("Message was changed: %q", e.Message)
+	}
+}
+
+// TestAPIErrorClipsAHugeMessage: megabytes of server message are not
+// printed whole.
+func TestAPIErrorClipsAHugeMessage(t *testing.T) {
+	e := &APIError{Status: 503, Code: CodeServerError, Message: strings.Repeat("x", 3<<20), Details: map[string]any{"f": strings.Repeat("y", 5000)}}
+	got := e.Error()
+	if len(got) > 2*maxMessageChars+200 || !strings.Contains(got, "… (3,144,728 more characters)") || !strings.Contains(got, "(f: yyy") {
+		t.Errorf("Error() holds %d bytes: %.300q…", len(got), got)
+	}
+	if len(e.Message) != 3<<20 {
+		t.Error("Message was clipped")
 	}
 }

@@ -26,6 +26,17 @@ const (
 	ScopeAll          = "*"
 )
 
+// NamedScopes returns the scopes above other than ScopeAll, in API.md's
+// order: what a token may be limited to (shell completion offers them).
+func NamedScopes() []string {
+	return []string{
+		ScopeProfileRead, ScopeProfileWrite,
+		ScopeTokensRead, ScopeTokensWrite,
+		ScopeAPIKeysRead, ScopeAPIKeysWrite,
+		ScopeTeamsRead, ScopeTeamsWrite,
+	}
+}
+
 // Scopes lists the scopes a token can carry (GET /auth/scopes, which needs
 // no token). It reads a list of {scope, description} (or {name, ...}), a
 // list of names, or an object mapping each name to its description.

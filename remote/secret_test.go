@@ -154,6 +154,18 @@ func TestDebugLog(t *testing.T) {
 	}
 }
 
+// TestDebugLogKeepsTheServersRequestIDOnItsLine: a request id from the
+// body is the server's text; it cannot break the log line.
+func TestDebugLogKeepsTheServersRequestIDOnItsLine(t *testing.T) {
+	var log strings.Builder
+	d := &debugLog{w: &log}
+	d.attempt("GET", "/me", 500, "", time.Millisecond, "req\n::error::forged"+strings.Repeat("x", 500), 1)
+	got := log.String()
+	if strings.Count(got, "\n") != 1 || !strings.Contains(got, `request_id=req\n::error::forged`) || len(got) > 300 {
+		t.Errorf("debug line %q", got)
+	}
+}
+
 // TestMasked pins how much of a secret its hint shows: 7 characters, and
 // only of a secret of at least 16, so that the hint never gives away most
 // of a short secret.

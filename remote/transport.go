@@ -91,6 +91,10 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 	// ambiguous reports that an attempt got no answer or a 5xx: the call
 	// may have been carried out (see MayHaveCommitted).
 	ambiguous := false
+	// prev is the error of the last attempt that failed on its own, for an
+	// attempt cut short by the cancel: the user learns what the server last
+	// said, not only that they stopped waiting.
+	var prev error
 	for n, try := 1, 1; ; try++ {
 		if err := c.limits.acquire(ctx, rq.method, rq.display(), limited); err != nil {
 			var wb *WaitBudgetError
@@ -127,6 +131,9 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 			// and is reported by the group itself.
 			if o.transport {
 				// The attempt failed because of the cancel itself.
+				if prev != nil {
+					return nil, fmt.Errorf("%w (gave up: %w)", prev, ctx.Err())
+				}
 				return nil, fmt.Errorf("%s %s: %w", rq.method, rq.display(), ctx.Err())
 			}
 			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
@@ -138,6 +145,7 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 		if o.retryAfter > left {
 			return nil, fmt.Errorf("%w (not retried: the server asks for a wait of %v, more than the %v left of MaxRetryWait)", err, o.retryAfter, left.Round(time.Millisecond))
 		}
+		prev = err
 		wait := min(c.backoff(n, o.retryAfter), left)
 		if serr := sleep(ctx, wait); serr != nil {
 			return nil, fmt.Errorf("%w (gave up: %w)", err, serr)

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mlabctl/mlabctl/internal/retirement"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 )
 
 // build reads the Spec out of the node tree and runs the semantic checks as
@@ -137,6 +138,7 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 			case "name":
 				if str, ok := l.str(f); ok {
 					k.Name = str
+					l.printable(f, str, "an API key name")
 					l.unique(names, str, f, item, fmt.Sprintf("API key name %q", str),
 						"first defined at %s; names identify keys, so each may appear once")
 				}
@@ -363,6 +365,16 @@ func (l *loader) buildPolicy(v *yaml.Node, p *Policy) {
 			}
 		}
 	})
+}
+
+// printable reports a name that holds a line break, a control or an
+// invisible character: it is an address (api_key.NAME) on a line of every
+// plan, log and PR comment, where it could only be shown escaped.
+func (l *loader) printable(f *yaml.Node, s, what string) {
+	if r, bad := safetext.Unprintable(s); bad {
+		l.report(f, fmt.Sprintf("%s: %s must be one line of printable text; it holds %U", l.pathOf(f), what, r),
+			"remove the line break or control character")
+	}
 }
 
 // unique records f, the value key of list entry item, as the first in seen,

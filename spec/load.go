@@ -37,10 +37,7 @@ func Load(path string) (*Spec, error) {
 func readCapped(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("reading %q: no such file (give another with -f or MODELSLAB_FILE)", path)
-		}
-		return nil, fmt.Errorf("reading %q: %w", path, err)
+		return nil, openError(path, err)
 	}
 	defer f.Close()
 	size := int64(0)
@@ -54,10 +51,37 @@ func readCapped(path string) ([]byte, error) {
 	// buffer starts at the file's size (when known) to read it in one go.
 	buf := bytes.NewBuffer(make([]byte, 0, min(size, MaxFileSize)+512))
 	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
-		return nil, fmt.Errorf("reading %q: %w", path, err)
+		return nil, openError(path, err)
 	}
 	return buf.Bytes(), nil
 }
+
+// openError says why path cannot be opened or read, naming it once (an
+// *fs.PathError names it again) and saying what to do.
+func openError(path string, err error) error {
+	var pe *fs.PathError
+	cause := err
+	if errors.As(err, &pe) {
+		cause = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("reading %q: no such file (give another with -f or MODELSLAB_FILE)", path)
+	case errors.Is(err, fs.ErrPermission):
+		return &readError{msg: fmt.Sprintf("reading %q: permission denied (mlabctl needs to read it: check the file's owner and mode with ls -l, or run as a user who may read it)", path), err: err}
+	}
+	return &readError{msg: fmt.Sprintf("reading %q: %v", path, cause), err: err}
+}
+
+// readError is a file that cannot be read, in words, still unwrapping to
+// the system's error (errors.Is(err, fs.ErrPermission)).
+type readError struct {
+	msg string
+	err error
+}
+
+func (e *readError) Error() string { return e.msg }
+func (e *readError) Unwrap() error { return e.err }
 
 // Parse is Load for bytes already read; name is the file name used in
 // positions and Spec.Path.

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -259,6 +261,37 @@ func TestLoadUnreadable(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) {
 				t.Errorf("Load error %q does not say %q about %q", err, tt.want, tt.path)
+			}
+		})
+	}
+}
+
+// TestOpenErrorNamesThePathOnce: a file mlabctl may not read is reported
+// in plain words with a hint, naming the path once (an *fs.PathError's text
+// would name it again). Built by hand, since the tests may run as root,
+// whom no file mode stops.
+func TestOpenErrorNamesThePathOnce(t *testing.T) {
+	path := "accounts/acme/modelslab.yaml"
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"permission denied", &fs.PathError{Op: "open", Path: path, Err: syscall.EACCES},
+			`reading "accounts/acme/modelslab.yaml": permission denied (mlabctl needs to read it: check the file's owner and mode with ls -l, or run as a user who may read it)`},
+		{"another error", &fs.PathError{Op: "read", Path: path, Err: syscall.EIO},
+			`reading "accounts/acme/modelslab.yaml": input/output error`},
+		{"missing", &fs.PathError{Op: "open", Path: path, Err: syscall.ENOENT},
+			`reading "accounts/acme/modelslab.yaml": no such file (give another with -f or MODELSLAB_FILE)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := openError(path, tt.err)
+			if err.Error() != tt.want {
+				t.Errorf("openError = %q, want %q", err, tt.want)
+			}
+			if tt.name == "permission denied" && !errors.Is(err, fs.ErrPermission) {
+				t.Error("the error does not unwrap to fs.ErrPermission")
 			}
 		})
 	}

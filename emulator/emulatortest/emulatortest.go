@@ -30,7 +30,20 @@ type Server struct {
 // serves: the emulator's knobs must not change while it serves.
 func Start(t testing.TB, configure ...func(*emulator.Server)) *Server {
 	t.Helper()
+	return StartVariants(t, emulator.Variants{}, configure...)
+}
+
+// StartVariants is Start with the emulator playing the reading v of the
+// API (emulator.Variants), set before the demo account is seeded: some
+// variants (SanctumTokens) shape the demo's own token. A v that names no
+// variant fails the test.
+func StartVariants(t testing.TB, v emulator.Variants, configure ...func(*emulator.Server)) *Server {
+	t.Helper()
+	if err := v.Check(); err != nil {
+		t.Fatal(err)
+	}
 	srv := emulator.New()
+	srv.Variants = v
 	demo := srv.SeedDemo()
 	for _, c := range configure {
 		c(srv)

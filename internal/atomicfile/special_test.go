@@ -9,65 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/atomicfile/atomicfiletest"
 )
-
-// tree is what a directory holds, by name: "file:CONTENT:MODE", "dir",
-// "fifo", "socket", "symlink:TARGET".
-type tree map[string]string
-
-func describe(t *testing.T, dir string) tree {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := tree{}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		fi, err := os.Lstat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch m := fi.Mode(); {
-		case m&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[e.Name()] = "symlink:" + link
-		case m.IsDir():
-			out[e.Name()] = "dir"
-		case m&fs.ModeNamedPipe != 0:
-			out[e.Name()] = "fifo"
-		case m&fs.ModeSocket != 0:
-			out[e.Name()] = "socket"
-		case m.IsRegular():
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[e.Name()] = "file:" + string(b) + ":" + m.Perm().String()
-		default:
-			out[e.Name()] = m.String()
-		}
-	}
-	return out
-}
 
 // dirs are the two directories of a case: the one holding the output path
 // and another one that symlinks point into.
 type dirs struct{ out, other string }
-
-func mkfifo(t *testing.T, path string) {
-	t.Helper()
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Skipf("no FIFOs here: %v", err)
-	}
-}
 
 func listenUnix(t *testing.T, path string) {
 	t.Helper()
@@ -78,23 +28,6 @@ func listenUnix(t *testing.T, path string) {
 	// Closing a listener removes its socket file; the test needs it to stay
 	// until the end, so it is closed by Cleanup, after the checks.
 	t.Cleanup(func() { l.Close() })
-}
-
-func symlink(t *testing.T, target, link string) {
-	t.Helper()
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func writeFile(t *testing.T, path, content string, perm os.FileMode) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), perm); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, perm); err != nil { // the umask may have narrowed it
-		t.Fatal(err)
-	}
 }
 
 // TestSpecialFiles runs Check, ReadFile and Write on every kind of thing
@@ -110,19 +43,19 @@ func TestSpecialFiles(t *testing.T) {
 		wantLink    func(d dirs) string        // NotRegularError.Link
 		wantRead    string                     // ReadFile's content when accepted and existing
 		wantResolve string                     // Resolve's answer when not the path itself
-		wantOut     tree                       // d.out afterwards, when accepted
-		wantOther   tree                       // d.other afterwards, when accepted
+		wantOut     atomicfiletest.Tree        // d.out afterwards, when accepted
+		wantOther   atomicfiletest.Tree        // d.other afterwards, when accepted
 	}{
 		{
 			name:    "nothing there",
 			setup:   func(t *testing.T, d dirs) {},
-			wantOut: tree{"p": "file:new\n:-rw-------"}, wantOther: tree{},
+			wantOut: atomicfiletest.Tree{"p": "file:new\n:-rw-------"}, wantOther: atomicfiletest.Tree{},
 		},
 		{
 			name:     "a regular file, world-readable",
-			setup:    func(t *testing.T, d dirs) { writeFile(t, filepath.Join(d.out, "p"), "old", 0o644) },
+			setup:    func(t *testing.T, d dirs) { atomicfiletest.WriteFile(t, filepath.Join(d.out, "p"), "old", 0o644) },
 			wantRead: "old",
-			wantOut:  tree{"p": "file:new\n:-rw-------"}, wantOther: tree{},
+			wantOut:  atomicfiletest.Tree{"p": "file:new\n:-rw-------"}, wantOther: atomicfiletest.Tree{},
 		},
 		{
 			name: "a directory",
@@ -135,7 +68,7 @@ func TestSpecialFiles(t *testing.T) {
 		},
 		{
 			name:     "a FIFO",
-			setup:    func(t *testing.T, d dirs) { mkfifo(t, filepath.Join(d.out, "p")) },
+			setup:    func(t *testing.T, d dirs) { atomicfiletest.Mkfifo(t, filepath.Join(d.out, "p")) },
 			wantKind: "a named pipe (FIFO)",
 		},
 		{
@@ -146,37 +79,39 @@ func TestSpecialFiles(t *testing.T) {
 		{
 			name: "a symlink to a regular file: the target is replaced, the link kept",
 			setup: func(t *testing.T, d dirs) {
-				writeFile(t, filepath.Join(d.other, "secrets.json"), "old", 0o644)
-				symlink(t, filepath.Join(d.other, "secrets.json"), filepath.Join(d.out, "p"))
+				atomicfiletest.WriteFile(t, filepath.Join(d.other, "secrets.json"), "old", 0o644)
+				atomicfiletest.Symlink(t, filepath.Join(d.other, "secrets.json"), filepath.Join(d.out, "p"))
 			},
 			wantRead:    "old",
 			wantResolve: "OTHER/secrets.json",
-			wantOut:     tree{"p": "symlink:OTHER/secrets.json"},
-			wantOther:   tree{"secrets.json": "file:new\n:-rw-------"},
+			wantOut:     atomicfiletest.Tree{"p": "symlink:OTHER/secrets.json"},
+			wantOther:   atomicfiletest.Tree{"secrets.json": "file:new\n:-rw-------"},
 		},
 		{
 			name: "a relative symlink to a symlink to a regular file",
 			setup: func(t *testing.T, d dirs) {
-				writeFile(t, filepath.Join(d.other, "real"), "old", 0o600)
-				symlink(t, filepath.Join(d.other, "real"), filepath.Join(d.out, "hop"))
-				symlink(t, "hop", filepath.Join(d.out, "p"))
+				atomicfiletest.WriteFile(t, filepath.Join(d.other, "real"), "old", 0o600)
+				atomicfiletest.Symlink(t, filepath.Join(d.other, "real"), filepath.Join(d.out, "hop"))
+				atomicfiletest.Symlink(t, "hop", filepath.Join(d.out, "p"))
 			},
 			wantRead:    "old",
 			wantResolve: "OTHER/real",
-			wantOut:     tree{"p": "symlink:hop", "hop": "symlink:OTHER/real"},
-			wantOther:   tree{"real": "file:new\n:-rw-------"},
+			wantOut:     atomicfiletest.Tree{"p": "symlink:hop", "hop": "symlink:OTHER/real"},
+			wantOther:   atomicfiletest.Tree{"real": "file:new\n:-rw-------"},
 		},
 		{
-			name:     "a dangling symlink",
-			setup:    func(t *testing.T, d dirs) { symlink(t, filepath.Join(d.other, "gone"), filepath.Join(d.out, "p")) },
+			name: "a dangling symlink",
+			setup: func(t *testing.T, d dirs) {
+				atomicfiletest.Symlink(t, filepath.Join(d.other, "gone"), filepath.Join(d.out, "p"))
+			},
 			wantKind: kindMissing,
 			wantLink: func(d dirs) string { return filepath.Join(d.other, "gone") },
 		},
 		{
 			name: "a symlink to a FIFO",
 			setup: func(t *testing.T, d dirs) {
-				mkfifo(t, filepath.Join(d.other, "fifo"))
-				symlink(t, filepath.Join(d.other, "fifo"), filepath.Join(d.out, "p"))
+				atomicfiletest.Mkfifo(t, filepath.Join(d.other, "fifo"))
+				atomicfiletest.Symlink(t, filepath.Join(d.other, "fifo"), filepath.Join(d.out, "p"))
 			},
 			wantKind: "a named pipe (FIFO)",
 			wantLink: func(d dirs) string { return filepath.Join(d.other, "fifo") },
@@ -184,7 +119,7 @@ func TestSpecialFiles(t *testing.T) {
 		{
 			name: "a symlink to a directory",
 			setup: func(t *testing.T, d dirs) {
-				symlink(t, d.other, filepath.Join(d.out, "p"))
+				atomicfiletest.Symlink(t, d.other, filepath.Join(d.out, "p"))
 			},
 			wantKind: "a directory",
 			wantLink: func(d dirs) string { return d.other },
@@ -192,8 +127,8 @@ func TestSpecialFiles(t *testing.T) {
 		{
 			name: "a symlink loop",
 			setup: func(t *testing.T, d dirs) {
-				symlink(t, "q", filepath.Join(d.out, "p"))
-				symlink(t, "p", filepath.Join(d.out, "q"))
+				atomicfiletest.Symlink(t, "q", filepath.Join(d.out, "p"))
+				atomicfiletest.Symlink(t, "p", filepath.Join(d.out, "q"))
 			},
 			wantKind: "loop", // not a NotRegularError: an error naming the path
 		},
@@ -204,7 +139,7 @@ func TestSpecialFiles(t *testing.T) {
 			d := dirs{out: shortTempDir(t), other: shortTempDir(t)}
 			tc.setup(t, d)
 			path := filepath.Join(d.out, "p")
-			beforeOut, beforeOther := describe(t, d.out), describe(t, d.other)
+			beforeOut, beforeOther := atomicfiletest.Describe(t, d.out), atomicfiletest.Describe(t, d.other)
 
 			checkErr := Check(path)
 			real, resolveErr := Resolve(path)
@@ -241,10 +176,10 @@ func TestSpecialFiles(t *testing.T) {
 				}
 				// Nothing changed, in either directory: no temporary file,
 				// the special file still what it was.
-				if diff := cmp.Diff(beforeOut, describe(t, d.out)); diff != "" {
+				if diff := cmp.Diff(beforeOut, atomicfiletest.Describe(t, d.out)); diff != "" {
 					t.Errorf("output directory changed (-before +after):\n%s", diff)
 				}
-				if diff := cmp.Diff(beforeOther, describe(t, d.other)); diff != "" {
+				if diff := cmp.Diff(beforeOther, atomicfiletest.Describe(t, d.other)); diff != "" {
 					t.Errorf("other directory changed (-before +after):\n%s", diff)
 				}
 				return
@@ -268,17 +203,17 @@ func TestSpecialFiles(t *testing.T) {
 			case tc.wantRead != "" && (readErr != nil || string(read) != tc.wantRead):
 				t.Errorf("ReadFile = %q, %v; want %q", read, readErr, tc.wantRead)
 			}
-			fill := func(tr tree) tree {
-				out := tree{}
+			fill := func(tr atomicfiletest.Tree) atomicfiletest.Tree {
+				out := atomicfiletest.Tree{}
 				for k, v := range tr {
 					out[k] = strings.ReplaceAll(v, "OTHER", d.other)
 				}
 				return out
 			}
-			if diff := cmp.Diff(fill(tc.wantOut), describe(t, d.out)); diff != "" {
+			if diff := cmp.Diff(fill(tc.wantOut), atomicfiletest.Describe(t, d.out)); diff != "" {
 				t.Errorf("output directory (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(fill(tc.wantOther), describe(t, d.other)); diff != "" {
+			if diff := cmp.Diff(fill(tc.wantOther), atomicfiletest.Describe(t, d.other)); diff != "" {
 				t.Errorf("other directory (-want +got):\n%s", diff)
 			}
 		})
@@ -312,7 +247,7 @@ func TestDevice(t *testing.T) {
 		t.Skipf("%s is not a character device here", os.DevNull)
 	}
 	link := filepath.Join(t.TempDir(), "token")
-	symlink(t, os.DevNull, link)
+	atomicfiletest.Symlink(t, os.DevNull, link)
 	for _, tc := range []struct {
 		path string
 		want NotRegularError

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mlabctl/mlabctl/internal/cli/applycmd"
 	"github.com/mlabctl/mlabctl/internal/cli/authcmd"
@@ -12,24 +13,37 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/emulatorcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/exportcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/cli/mancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/plancmd"
 	"github.com/mlabctl/mlabctl/internal/cli/schemacmd"
 	"github.com/mlabctl/mlabctl/internal/cli/showcmd"
 	"github.com/mlabctl/mlabctl/internal/cli/validatecmd"
 	"github.com/mlabctl/mlabctl/internal/cli/versioncmd"
+	"github.com/mlabctl/mlabctl/internal/crash"
+	"github.com/mlabctl/mlabctl/internal/safetext"
+	"github.com/mlabctl/mlabctl/internal/suggest"
 	urfave "github.com/urfave/cli/v2"
 )
 
 // Main runs one invocation of mlabctl as a process, on the process's
-// environment and clock, and returns its exit code. version is the version
-// linked into the binary, or "".
-func Main(ctx context.Context, args []string, ios *iostreams.IOStreams, version string) int {
-	return Run(ctx, args, cmdutil.System(ios, version))
+// environment, clock and build information, and returns its exit code.
+func Main(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
+	return Run(ctx, args, cmdutil.System(ios))
 }
 
 // Run executes one invocation of mlabctl (args[0] is the program name) with
 // f, and returns its exit code. Errors are printed here, once, on stderr.
-func Run(ctx context.Context, args []string, f *cmdutil.Factory) int {
+// A panic (a bug) does not escape: it is reported as an internal error with
+// where it happened and how to report it, and exits 1, never Go's 2, which
+// `plan --detailed-exitcode` means as "changes pending".
+func Run(ctx context.Context, args []string, f *cmdutil.Factory) (code int) {
+	flush := f.GuardStreams()
+	defer flush()
+	defer func() {
+		if v := recover(); v != nil {
+			code = reportCrash(f, crash.Recovered(v))
+		}
+	}()
 	err := f.CheckEnv()
 	if err == nil {
 		err = NewApp(f).RunContext(ctx, args)
@@ -37,13 +51,31 @@ func Run(ctx context.Context, args []string, f *cmdutil.Factory) int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	code := cmdutil.ExitCode(err)
+	code = cmdutil.ExitCode(err)
 	// Errors that were already reported (diagnostics, a refused plan that
 	// printed its reasons) carry no further message.
+	// The message is escaped here, whatever it quotes: each line with
+	// safetext.Line, every line after the first indented, so that a line
+	// break from live text can never start a line of its own (a workflow
+	// command under GitHub Actions).
 	if msg := err.Error(); msg != "" && !errors.Is(err, cmdutil.ErrReported) {
-		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", iostreams.SanitizeMessage(msg))
+		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", safetext.Message(msg))
 	}
 	return code
+}
+
+// reportCrash prints a recovered panic: one Error line saying where, what
+// to do about it, and the stack with MLABCTL_DEBUG (or --debug, which
+// cannot be read once a command has panicked, so only the variable counts).
+// If apply was running, some changes may have been made: the hint says how
+// to see them.
+func reportCrash(f *cmdutil.Factory, e *crash.Error) int {
+	fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", e.Error())
+	fmt.Fprintf(f.IO.ErrOut, "  %s;\n  if this was apply, run `mlabctl plan` to see what it changed before it stopped.\n", e.Hint())
+	if debug, ok := cmdutil.ParseBool(f.Getenv(cmdutil.EnvDebug)); ok && debug {
+		fmt.Fprintf(f.IO.ErrOut, "\n%s", safetext.Message(string(e.Stack)))
+	}
+	return cmdutil.ExitError
 }
 
 // NewApp builds the command tree: one constructor per command package,
@@ -59,18 +91,29 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 		emulatorcmd.New(f),
 		authcmd.New(f),
 		completioncmd.New(f),
+		mancmd.New(f),
 		versioncmd.New(f),
 	}
 	setUsageErrors(commands)
+	setUnknownCommands(commands)
 	app := &urfave.App{
-		Name:      "mlabctl",
-		Usage:     "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
-		Version:   f.Build.Version,
+		Name:    "mlabctl",
+		Usage:   "Manage a ModelsLab account as code: plan and apply modelslab.yaml",
+		Version: f.Build.Version,
+		// --version is versionFlag, printed by Action: urfave's own flag
+		// and printer are package variables, shared by every app.
 		Reader:    f.IO.In,
 		Writer:    f.IO.Out,
 		ErrWriter: f.IO.ErrOut,
-		Flags:     cmdutil.GlobalFlags(),
+		Flags:     append(cmdutil.GlobalFlags(), newVersionFlag()),
 		Commands:  commands,
+		Before:    refuseVersionWithCommand,
+		Action: func(c *urfave.Context) error {
+			if c.Bool(flagVersion) {
+				return versioncmd.Write(f.IO.Out, f.Build)
+			}
+			return unknownCommand(c)
+		},
 		// Errors are returned to Run, which owns exit codes; urfave must
 		// not call os.Exit itself.
 		ExitErrHandler:         func(*urfave.Context, error) {},
@@ -81,6 +124,71 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 	}
 	withPrivateHelp(app)
 	return app
+}
+
+// unknownCommand is the action of the app and of every command that only
+// groups subcommands (auth, auth tokens): without an argument it shows the
+// help, as before; with one, the argument names no command, which is a
+// usage error worded like the others: `unknown command "bogus"; did you
+// mean "plan"?` (see --help), exit 1. urfave/cli would say "No help topic
+// for 'bogus'".
+func unknownCommand(c *urfave.Context) error {
+	path := commandPath(c)
+	if !c.Args().Present() {
+		if len(path) == 0 {
+			return urfave.ShowAppHelp(c)
+		}
+		return urfave.ShowSubcommandHelp(c)
+	}
+	name := c.Args().First()
+	commands := c.App.Commands
+	where := ""
+	if len(path) > 0 {
+		commands = c.Command.Subcommands
+		where = fmt.Sprintf(" for %q", strings.Join(append([]string{"mlabctl"}, path...), " "))
+	}
+	var names, listed []string
+	for _, cmd := range commands {
+		if !cmd.Hidden {
+			names = append(names, cmd.Names()...)
+			if cmd.Name != "help" {
+				listed = append(listed, cmd.Name)
+			}
+		}
+	}
+	if s := suggest.Closest(name, names); s != "" {
+		return cmdutil.UsageErrorf("unknown command %q%s; did you mean %q?", name, where, s)
+	}
+	return cmdutil.UsageErrorf("unknown command %q%s; the commands are %s", name, where, strings.Join(listed, ", "))
+}
+
+// commandPath is the names of the commands c runs in, from the root's
+// child down ("auth", "tokens"); empty for the app itself.
+func commandPath(c *urfave.Context) []string {
+	var path []string
+	for _, ctx := range c.Lineage() {
+		if ctx.Command != nil && ctx.Command.Name != "" {
+			path = append([]string{ctx.Command.Name}, path...)
+		}
+	}
+	// The outermost command is the app's own root command.
+	if len(path) > 0 && path[0] == c.App.Name {
+		path = path[1:]
+	}
+	return path
+}
+
+// setUnknownCommands gives every command that only groups subcommands the
+// unknownCommand action.
+func setUnknownCommands(commands []*urfave.Command) {
+	for _, c := range commands {
+		if len(c.Subcommands) > 0 {
+			if c.Action == nil {
+				c.Action = unknownCommand
+			}
+			setUnknownCommands(c.Subcommands)
+		}
+	}
 }
 
 // onUsageError turns a malformed command line into an error for Run to
@@ -97,4 +205,23 @@ func setUsageErrors(commands []*urfave.Command) {
 		}
 		setUsageErrors(c.Subcommands)
 	}
+}
+
+// flagVersion is `mlabctl --version`, which prints what `mlabctl version`
+// prints.
+const flagVersion = "version"
+
+// newVersionFlag returns the --version flag, a new one for every app: a
+// flag holds its parsed value, so one shared by apps would be shared state.
+func newVersionFlag() urfave.Flag {
+	return &urfave.BoolFlag{Name: flagVersion, Usage: "print the version, VCS commit and Go version (as mlabctl version does)"}
+}
+
+// refuseVersionWithCommand refuses --version before a command: urfave would
+// run the command and drop the flag silently.
+func refuseVersionWithCommand(c *urfave.Context) error {
+	if c.Bool(flagVersion) && c.Args().Present() {
+		return cmdutil.UsageErrorf("--%s takes no command (got %q); run `mlabctl version`", flagVersion, c.Args().First())
+	}
+	return nil
 }

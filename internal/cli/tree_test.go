@@ -258,7 +258,7 @@ func TestCommandTreeShape(t *testing.T) {
 		have[strings.Join(c.Path, " ")] = true
 	}
 	for _, want := range []string{
-		"validate", "plan", "apply", "export", "schema", "emulator", "auth", "completion", "version",
+		"validate", "plan", "apply", "export", "schema", "emulator", "auth", "completion", "man", "version",
 		"auth signup", "auth verify-email", "auth resend-verification", "auth login", "auth refresh",
 		"auth logout", "auth logout-all", "auth forgot-password", "auth reset-password",
 		"auth tokens", "auth tokens list", "auth tokens revoke", "auth tokens revoke-others",

@@ -24,9 +24,10 @@ func TestUsageErrorsExitOneOnStderr(t *testing.T) {
 		args []string
 		want string
 	}{
-		{name: "unknown command", args: []string{"frobnicate"}, want: `No help topic for 'frobnicate'`},
-		{name: "unknown subcommand", args: []string{"auth", "frobnicate"}, want: `No help topic for 'frobnicate'`},
-		{name: "unknown nested subcommand", args: []string{"auth", "tokens", "frob"}, want: `No help topic for 'frob'`},
+		{name: "unknown command", args: []string{"frobnicate"}, want: `unknown command "frobnicate"; the commands are validate, plan, apply`},
+		{name: "misspelt command", args: []string{"plna"}, want: `unknown command "plna"; did you mean "plan"? (see --help)`},
+		{name: "unknown subcommand", args: []string{"auth", "frobnicate"}, want: `unknown command "frobnicate" for "mlabctl auth"; the commands are signup`},
+		{name: "unknown nested subcommand", args: []string{"auth", "tokens", "frob"}, want: `unknown command "frob" for "mlabctl auth tokens"; the commands are list`},
 		{name: "unknown flag of a command", args: []string{"plan", "--bogus"}, want: "flag provided but not defined: -bogus"},
 		{name: "flag without its value", args: []string{"plan", "--out"}, want: "flag needs an argument: -out"},
 		{name: "unknown flag of a subcommand", args: []string{"auth", "login", "--bogus"}, want: "flag provided but not defined: -bogus"},
@@ -61,7 +62,7 @@ func TestErrorMessagesAreSanitized(t *testing.T) {
 	if strings.ContainsAny(res.Stderr, "\x1b\r") {
 		t.Errorf("stderr carries raw control characters: %q", res.Stderr)
 	}
-	if !strings.Contains(res.Stderr, `evil\u001b[2K\u000dFAKE`) {
+	if !strings.Contains(res.Stderr, `evil\x1b[2K\rFAKE`) {
 		t.Errorf("stderr %q does not show the escaped name", res.Stderr)
 	}
 }

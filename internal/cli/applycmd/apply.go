@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/mlabctl/mlabctl/apply"
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
@@ -81,7 +83,8 @@ func New(f *cmdutil.Factory) *cli.Command {
 		Description: `Plans like 'mlabctl plan' (or loads PLANFILE, refusing it if the live account
 changed since), shows the plan, asks for 'yes' on a terminal unless --auto-approve, then
 makes the changes in ordered, idempotent API calls. The question needs stdin to be a
-terminal; with stdout piped (apply | tee apply.log) it is asked on stderr. Safety rails
+terminal; it follows the plan on stdout, piped too (apply | tee apply.log), and is asked
+on stderr only when stdout is redirected to a file. Safety rails
 refuse protected keys, too few admins and mass deletions (exit 3, nothing changed). New
 API key secrets go only to --secrets-out FILE (0600, merged), or are shown once when
 stdout is a terminal; with stdout piped, a plan creating keys needs --secrets-out. Flags may come
@@ -103,6 +106,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			&cli.BoolFlag{Name: flagAllowMassDelete, Usage: "allow deleting more than policy.max_delete_percent of a section"},
 			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion of a mass deletion by `ADDRESS` (repeatable), e.g. api_key.old"},
 			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
+			cmdutil.MaxWaitFlag("apply starts no new call and stops cleanly (exit 4 with the summary; 1 if nothing changed)"),
 			cmdutil.EmulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
@@ -165,6 +169,15 @@ func run(ctx context.Context, o Options) error {
 	if o.Parallelism < 1 || o.Parallelism > apply.MaxParallelism {
 		return cmdutil.UsageErrorf("--%s %d is out of range: use 1 to %d", flagParallelism, o.Parallelism, apply.MaxParallelism)
 	}
+	// What stands at --secrets-out is checked before anything (a login
+	// included): a device, FIFO, directory or dangling link can never
+	// receive a secret. Whether a file can be created there is checked once
+	// the plan is known to create keys (SecretsFile.Check below).
+	if o.SecretsOut != "" {
+		if _, err := atomicfile.Resolve(o.SecretsOut); err != nil {
+			return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
+		}
+	}
 	sess, s, p, live, err := applyPlan(ctx, o)
 	if err != nil {
 		return err
@@ -214,6 +227,12 @@ func run(ctx context.Context, o Options) error {
 		// A 403 or 401 says what to do on the step's line and in the
 		// summary, as it does when plan or a read fails.
 		ExplainError: cmdutil.ExplainAPIError,
+		// The client's pauses for the rate limit: a line on stderr, drawn
+		// clear of the progress line, which shows the wait too.
+		RateLimitWaits: func(show func(string, time.Duration)) func() {
+			return sess.RateLimits.Redirect(func(w remote.RateLimitWait) { show(cmdutil.RateLimitLine(w), w.Wait) })
+		},
+		Notices: o.IO.ErrOut,
 	}
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
@@ -223,6 +242,9 @@ func run(ctx context.Context, o Options) error {
 		return runErr
 	}
 	res.WriteSummary(o.IO.Out)
+	if waited := sess.Client.RateLimitWaited(); waited >= time.Second {
+		fmt.Fprintf(o.IO.Out, "Waited %v in all for the API's rate limit.\n", waited.Round(time.Second))
+	}
 	writeApplyStepSummary(o, p, res)
 	if sink != nil && res.KeysCreated() > 0 {
 		fmt.Fprintf(o.IO.Out, "New API key secrets were written to %s (mode 0600).\n", o.SecretsOut)
@@ -276,7 +298,7 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 		p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
 		}
 		return sess, s, p, live, nil
 	}
@@ -324,18 +346,24 @@ func railsFor(o Options, s *spec.Spec, live *remote.State) apply.Rails {
 
 // confirm asks for an explicit "yes" read from stdin, a terminal, unless
 // --auto-approve (with stdin not a terminal run has already required
-// --auto-approve). The prompt goes to stdout when that is the terminal too,
-// and to stderr when stdout is piped (`apply | tee log`), so that the user
-// sees the question the terminal waits on.
+// --auto-approve). The question is asked after the plan, on the stream the
+// plan went to (flushed first), so that it comes after the plan whatever
+// stdout is: on a terminal, and through a pipe too (`apply | tee
+// apply.log`, where tee shows both in order; on stderr the question would
+// reach the screen before tee had shown the plan, and scroll away above
+// it). Only when stdout is redirected to a file, which nobody watches, is
+// it asked on stderr.
 func confirm(ctx context.Context, o Options) error {
 	if o.AutoApprove {
 		return nil
 	}
 	prompt := o.IO.Out
-	if !o.IO.IsStdoutTTY() {
+	if o.IO.IsStdoutFile() {
 		prompt = o.IO.ErrOut
 	}
+	flush(o.IO.Out)
 	fmt.Fprintf(prompt, "\n%s", confirmPrompt)
+	flush(prompt)
 	answer, err := o.IO.ReadLine(ctx)
 	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
 		fmt.Fprintln(prompt)
@@ -345,6 +373,15 @@ func confirm(ctx context.Context, o Options) error {
 		return cmdutil.Refused("apply cancelled (the answer was not 'yes'); nothing was changed")
 	}
 	return nil
+}
+
+// flush writes out what w holds, when it buffers (a bufio.Writer, the
+// GitHub Actions guard). An *os.File writes through and has nothing to
+// flush.
+func flush(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
 }
 
 // replanDemo plans again against the demo emulator after an apply, to show

@@ -308,7 +308,7 @@ func TestApplyStalePlanSaysHowToReplanIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
-	want := fmt.Sprintf("Error: plan file %s is stale: the live state of api_key.surprise\\u001b[2K\\u000dFAKE changed since it was made; "+
+	want := fmt.Sprintf("Error: plan file %s is stale: the live state of api_key.surprise\\u001b[2K\\rFAKE changed since it was made; "+
 		"make a new plan from the same modelslab.yaml with `mlabctl plan -f <your modelslab.yaml> --out %s`, review it, and apply that "+
 		"(the stale plan was made from a file whose SHA-256 starts %s); nothing was changed\n", planPath, planPath, hex.EncodeToString(sum[:])[:12])
 	if diff := cmp.Diff(want, res.Stderr); diff != "" {
@@ -690,7 +690,7 @@ func TestApplyEscapesHostileLiveNames(t *testing.T) {
 	if res.Code != 4 {
 		t.Fatalf("exit %d, want 4\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	escaped := `api_key.evil\u001b[2K\u000dFAKE: all good` + "`" + ` <img src=x onerror=alert(1)> @acme/admins`
+	escaped := `api_key.evil\u001b[2K\rFAKE: all good` + "`" + ` <img src=x onerror=alert(1)> @acme/admins`
 	for _, want := range []string{"- " + escaped + ": FAILED", "    - " + escaped + ": DELETE /api-keys/777: 422"} {
 		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, res.Stdout)

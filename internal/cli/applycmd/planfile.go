@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/mlabctl/mlabctl/plan/planfile"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
+	"gopkg.in/yaml.v3"
 )
 
 // applyPlanFile is applyPlan for a PLANFILE. The file is untrusted input
@@ -37,6 +40,10 @@ import (
 func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
 	f, err := planfile.Read(o.PlanFile)
 	if err != nil {
+		if looksLikeSpec(o.PlanFile) {
+			return nil, nil, nil, nil, cmdutil.UsageErrorf("%s is a modelslab.yaml, not a plan file: to plan and apply it, run `mlabctl apply -f %s`; a PLANFILE is what `mlabctl plan --out FILE` saved",
+				o.PlanFile, cmdutil.ShellQuote(o.PlanFile))
+		}
 		return nil, nil, nil, nil, err
 	}
 	s, err := planFileSpec(o, f)
@@ -209,4 +216,24 @@ func planFileScopes(s *spec.Spec, p *plan.Plan) []string {
 		}
 	}
 	return cmdutil.NormalizeScopes(scopes)
+}
+
+// looksLikeSpec reports whether path, given as PLANFILE, is rather a
+// modelslab.yaml: named .yaml or .yml, or a YAML mapping with a version.
+// It is asked only once the file proved not to be a plan file.
+func looksLikeSpec(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+		return true
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > spec.MaxFileSize {
+		return false
+	}
+	var doc map[string]any
+	if yaml.Unmarshal(data, &doc) != nil {
+		return false
+	}
+	_, ok := doc["version"]
+	return ok
 }

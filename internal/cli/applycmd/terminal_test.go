@@ -26,7 +26,10 @@ const confirmPrompt = "Do you want to apply these changes? Only 'yes' will be ac
 // and stdout) unless a test says otherwise.
 type terminalApply struct {
 	StdinTerminal, StdoutTerminal bool
-	AutoApprove                   bool
+	// StdoutFile: stdout is redirected to a file (otherwise, when it is no
+	// terminal, a pipe).
+	StdoutFile  bool
+	AutoApprove bool
 	// SecretsOut is --secrets-out ("" for none); File is -f.
 	SecretsOut, File string
 }
@@ -49,7 +52,7 @@ func inProcessApply(t *testing.T, em *emulatortest.Server, answer string, extra 
 	}
 	env := clitest.DemoEnv(em)
 	env[cmdutil.EnvNoColor] = "1"
-	return clitest.Run(t, clitest.Invocation{Args: args, Env: env, Stdin: answer, StdinTTY: o.StdinTerminal, StdoutTTY: o.StdoutTerminal})
+	return clitest.Run(t, clitest.Invocation{Args: args, Env: env, Stdin: answer, StdinTTY: o.StdinTerminal, StdoutTTY: o.StdoutTerminal, StdoutFile: o.StdoutFile})
 }
 
 func TestApplyOnATerminal(t *testing.T) {
@@ -130,11 +133,12 @@ func TestApplyOnATerminal(t *testing.T) {
 func TestApplyTerminalSides(t *testing.T) {
 	t.Parallel()
 	// The prompt needs stdin to be a terminal; printing a secret needs
-	// stdout to be one (`mlabctl apply | tee apply.log` must still ask, and
-	// must never put a secret in the log).
+	// stdout to be one (`mlabctl apply | tee apply.log` must still ask,
+	// after the plan, and must never put a secret in the log).
 	tests := []struct {
 		name                string
 		stdinTTY, stdoutTTY bool
+		stdoutFile          bool
 		autoApprove         bool
 		secretsOut          bool
 		spec                string // "" = the example file, which creates keys
@@ -148,14 +152,16 @@ func TestApplyTerminalSides(t *testing.T) {
 		// wantSecretsShown: the new keys' secrets are printed once on stdout.
 		wantSecretsShown bool
 	}{
-		{name: "stdin a terminal, stdout piped: asks on stderr and applies on yes", stdinTTY: true, secretsOut: true, answer: "yes\n",
+		{name: "stdin a terminal, stdout piped: asks on stdout after the plan and applies on yes", stdinTTY: true, secretsOut: true, answer: "yes\n",
+			wantPromptOn: "stdout", wantApplied: true},
+		{name: "stdin a terminal, stdout piped: asks on stdout and a no declines", stdinTTY: true, secretsOut: true, answer: "no\n",
+			wantPromptOn: "stdout", wantCode: cmdutil.ExitRefused, wantErr: "answer was not 'yes'"},
+		{name: "stdin a terminal, stdout a file: asks on stderr, which the user sees", stdinTTY: true, stdoutFile: true, secretsOut: true, answer: "yes\n",
 			wantPromptOn: "stderr", wantApplied: true},
-		{name: "stdin a terminal, stdout piped: asks on stderr and a no declines", stdinTTY: true, secretsOut: true, answer: "no\n",
-			wantPromptOn: "stderr", wantCode: cmdutil.ExitRefused, wantErr: "answer was not 'yes'"},
 		{name: "stdin a terminal, stdout piped, new keys without --secrets-out: refused before asking", stdinTTY: true, answer: "yes\n",
 			wantCode: cmdutil.ExitRefused, wantErr: "pass --secrets-out FILE to keep them (stdout is not a terminal"},
 		{name: "stdin a terminal, stdout piped, no new keys: no --secrets-out needed", stdinTTY: true, answer: "yes\n",
-			spec: "version: 1\nsocials: {github: acme}\n", wantPromptOn: "stderr", wantApplied: true},
+			spec: "version: 1\nsocials: {github: acme}\n", wantPromptOn: "stdout", wantApplied: true},
 		{name: "both terminals: asks on stdout and shows the secrets once", stdinTTY: true, stdoutTTY: true, answer: "yes\n",
 			wantPromptOn: "stdout", wantApplied: true, wantSecretsShown: true},
 		{name: "stdin piped, stdout a terminal, --auto-approve: shows the secrets once", stdoutTTY: true, autoApprove: true,
@@ -171,6 +177,7 @@ func TestApplyTerminalSides(t *testing.T) {
 			secrets := filepath.Join(t.TempDir(), "s.json")
 			res := inProcessApply(t, em, tt.answer, func(o *terminalApply) {
 				o.StdinTerminal, o.StdoutTerminal, o.AutoApprove = tt.stdinTTY, tt.stdoutTTY, tt.autoApprove
+				o.StdoutFile = tt.stdoutFile
 				o.File = file
 				if tt.secretsOut {
 					o.SecretsOut = secrets
@@ -215,5 +222,36 @@ func TestApplyTerminalSides(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestApplyPromptFollowsThePlan: with stdout piped (`apply | tee
+// apply.log`) and stdin a terminal, the question comes after the whole
+// plan, on the same stream, so that tee shows it last and the screen does
+// not end in a bare cursor under a plan whose question scrolled away; the
+// changes are applied after it.
+func TestApplyPromptFollowsThePlan(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t)
+	secrets := filepath.Join(t.TempDir(), "s.json")
+	res := inProcessApply(t, em, "yes\n", func(o *terminalApply) {
+		o.StdoutTerminal = false
+		o.SecretsOut = secrets
+	})
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
+	out := res.Stdout
+	closing := strings.Index(out, "\nPlan: ")
+	prompt := strings.Index(out, confirmPrompt)
+	applying := strings.Index(out, "\nApplying ")
+	if closing < 0 || prompt < 0 || applying < 0 || !(closing < prompt && prompt < applying) {
+		t.Errorf("want the plan's closing line, then the question, then the changes; got them at %d, %d, %d:\n%s", closing, prompt, applying, out)
+	}
+	if before := out[:prompt]; !strings.HasSuffix(before, ".\n\n") {
+		t.Errorf("the question does not follow the plan's last line:\n%q", before[max(0, len(before)-80):])
+	}
+	if strings.Contains(res.Stderr, confirmPrompt) {
+		t.Errorf("the question is asked on stderr too:\n%s", res.Stderr)
 	}
 }

@@ -415,7 +415,7 @@ func TestAuthLoginRefusals(t *testing.T) {
 		{name: "bad output", args: []string{"auth", "tokens", "list", "-o", "yaml"}, env: map[string]string{cmdutil.EnvToken: em.Demo.Token},
 			wants: []string{`invalid --output "yaml"`}},
 		{name: "token file in a missing directory", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", "/no/such/dir/token"},
-			stdin: em.Demo.Password + "\n", wants: []string{"--token-file: cannot create files in \"/no/such/dir\""}},
+			stdin: em.Demo.Password + "\n", wants: []string{"--token-file: writing \"/no/such/dir/token\"", "cannot create files in \"/no/such/dir\""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := em.env()
@@ -920,7 +920,10 @@ func TestEphemeralTokenSwitchesAccount(t *testing.T) {
 	if diff := cmp.Diff([]any{"api-keys:read", "profile:read", "tokens:write"}, logins[0].Request["scopes"]); diff != "" {
 		t.Errorf("login scopes (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]any{"account_username": "acme-team", "scopes": []any{"api-keys:read", "profile:read"}}, switches[0].Request); diff != "" {
+	// The switched token is named and bounded like the login: the run's
+	// device name, the shortest documented expiry.
+	if diff := cmp.Diff(map[string]any{"account_username": "acme-team", "scopes": []any{"api-keys:read", "profile:read"},
+		"device_name": "mlabctl-plan", "token_expiry": "1_week"}, switches[0].Request); diff != "" {
 		t.Errorf("switch request (-want +got):\n%s", diff)
 	}
 	// Both the login and the switched token were logged out.

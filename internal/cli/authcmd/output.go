@@ -1,6 +1,7 @@
 package authcmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -23,12 +25,19 @@ const (
 	flagSecretsOut = "secrets-out"
 )
 
+// secretFileMode is the mode of a --token-file (the --secrets-out file is
+// apply.SecretsFile's, also 0600).
+const secretFileMode = 0o600
+
 // DefaultKeyName is the name under which --secrets-out stores the API key
 // that verify-email returns: the key the account gets at sign-up, which the
 // API names "default" (the response itself does not name it).
 const DefaultKeyName = "default"
 
-func outputFlag() cli.Flag { return cmdutil.OutputFlag("print `FORMAT`: text or json") }
+// authFormats are the formats of -o.
+var authFormats = []string{cmdutil.OutputText, cmdutil.OutputJSON}
+
+func outputFlag() cli.Flag { return cmdutil.OutputFlag("print `FORMAT`: text or json", authFormats...) }
 
 // printTokenFlag and tokenFileFlag are the flags of the subcommands that
 // receive a new token (see tokenDest).
@@ -86,15 +95,22 @@ type messageReport struct {
 // outputOf returns the -o format, refusing unknown ones.
 func outputOf(c *cli.Context) (string, error) {
 	o := c.String(cmdutil.FlagOutput)
-	return o, cmdutil.CheckOutput(o, cmdutil.OutputText, cmdutil.OutputJSON)
+	return o, cmdutil.CheckOutput(o, authFormats...)
 }
 
-// writeJSON prints v as indented JSON and a newline.
+// writeJSON prints v as indented JSON and a newline, with what a terminal
+// or a CI log would act on escaped inside its strings (safetext.JSON): the
+// names and emails in it come from the server.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
 }
 
 // tokenDest is where a new token goes: --print-token, --token-file, or
@@ -105,11 +121,13 @@ type tokenDest struct {
 }
 
 // tokenDestOf reads --print-token and --token-file, checking the file can
-// be written before any network call.
+// be written before any network call: a token the API issued and mlabctl
+// could not store would be lost (and after refresh, the old one is revoked
+// too).
 func tokenDestOf(c *cli.Context) (tokenDest, error) {
 	d := tokenDest{Print: c.Bool(flagPrintToken), File: strings.TrimSpace(c.String(flagTokenFile))}
 	if d.File != "" {
-		if err := checkSecretDest(d.File); err != nil {
+		if err := atomicfile.Check(d.File); err != nil {
 			return d, fmt.Errorf("--%s: %w", flagTokenFile, err)
 		}
 	}
@@ -123,7 +141,7 @@ func secretsOutOf(c *cli.Context) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	if err := checkSecretDest(path); err != nil {
+	if err := atomicfile.Check(path); err != nil {
 		return "", fmt.Errorf("--%s: %w", flagSecretsOut, err)
 	}
 	if err := apply.NewSecretsFile(path).CheckMergeable(); err != nil {
@@ -245,10 +263,11 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	case rep.Email != "":
 		who = " as " + rep.Email
 	}
+	// The account and email come from the server: one line each.
 	if in.Headline != "" {
-		fmt.Fprintf(w, "%s.\n", in.Headline)
+		fmt.Fprintf(w, "%s.\n", safetext.Line(in.Headline))
 	} else {
-		fmt.Fprintf(w, "%s%s.\n", in.Action, who)
+		fmt.Fprintf(w, "%s%s.\n", in.Action, safetext.Line(who))
 	}
 	name := ""
 	if rep.Token.Name != "" {
@@ -257,20 +276,23 @@ func deliverIssued(out authIO, dest tokenDest, secretsOut string, offerSecretsOu
 	fmt.Fprintf(w, "Access token%s %s%s.\n", name, rep.Token.Masked, tokenFacts(rep.Token))
 	switch {
 	case dest.File != "":
-		fmt.Fprintf(w, "Saved to %s (mode 0600); use it with: export %s=\"$(cat %s)\"\n", dest.File, cmdutil.EnvToken, shellQuote(dest.File))
+		fmt.Fprintf(w, "Saved to %s (mode 0600); use it with: export %s=\"$(cat %s)\"\n", dest.File, cmdutil.EnvToken, cmdutil.ShellQuote(dest.File))
 	case dest.Print:
 		fmt.Fprintln(w, "Printed on stdout.")
 	default:
 		fmt.Fprintf(w, "The token was not saved (pass --%s FILE or --%s to keep it); it stays valid until it expires or is revoked (mlabctl auth tokens list).\n", flagTokenFile, flagPrintToken)
 	}
+	// A command without --secrets-out (login) reports no API key in text:
+	// the one its answer carries is an existing key of the account,
+	// unnamed, and apply manages keys by name; a bare "API key ml-…" line
+	// would only raise the question of what to do with it. The JSON report
+	// still has its masked form.
 	if rep.APIKey != nil {
 		switch {
 		case rep.APIKey.File != "":
 			fmt.Fprintf(w, "API key %s saved to %s as %q (mode 0600).\n", rep.APIKey.Masked, rep.APIKey.File, rep.APIKey.Name)
 		case offerSecretsOut:
 			fmt.Fprintf(w, "API key %s (pass --%s FILE to save it).\n", rep.APIKey.Masked, flagSecretsOut)
-		default:
-			fmt.Fprintf(w, "API key %s.\n", rep.APIKey.Masked)
 		}
 	}
 	return nil
@@ -292,14 +314,6 @@ func tokenFacts(t tokenView) string {
 		return ""
 	}
 	return " (" + strings.Join(facts, "; ") + ")"
-}
-
-// shellQuote quotes a path for a POSIX shell when it needs quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // formatTime renders an optional time for a table; "-" when absent.

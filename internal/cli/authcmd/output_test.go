@@ -30,6 +30,15 @@ func TestWriteTokenTable(t *testing.T) {
 		{name: "pipe", tokens: tokens, want: "" +
 			"5\tdemo\t*\ttrue\t2026-11-01 09:30\t-\tnever\n" +
 			"12\tmlabctl-plan\tapi-keys:read,profile:read\tfalse\t2026-11-01 09:30\t2026-11-01 09:30\t2026-11-08 09:30\n"},
+		{name: "hostile names stay in their cell", tokens: []remote.AccessToken{{ID: "7", Name: "a\tb\n::error::x\x1b[2K", Scopes: []string{"*"}}}, want: "" +
+			"7\ta\\tb\\n::error::x\\u001b[2K\t*\t?\t-\t-\tnever\n"},
+		{name: "no token known current, pipe", tokens: []remote.AccessToken{{ID: "5", Name: "demo"}, {ID: "6", Name: "ci"}}, want: "" +
+			"5\tdemo\t\t?\t-\t-\tnever\n" +
+			"6\tci\t\t?\t-\t-\tnever\n"},
+		{name: "no token known current, terminal", terminal: true, tokens: []remote.AccessToken{{ID: "5", Name: "demo"}}, want: "" +
+			"ID  NAME  SCOPES  CREATED  LAST USED  EXPIRES  \n" +
+			"5   demo          -        -          never    \n" +
+			"(The API does not say which of these tokens is the one in use.)\n"},
 		{name: "terminal, none", terminal: true, want: "No access tokens.\n"},
 		{name: "pipe, none", want: ""},
 	} {
@@ -65,22 +74,5 @@ func TestTokenFacts(t *testing.T) {
 				t.Errorf("tokenFacts = %q, want %q", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"token":            "token",
-		"./dir/t-1.txt":    "./dir/t-1.txt",
-		"my token":         "'my token'",
-		"it's":             `'it'\''s'`,
-		"":                 "''",
-		"$(rm -rf ~)":      "'$(rm -rf ~)'",
-		"/home/a/.mlab/tk": "/home/a/.mlab/tk",
-	} {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -93,6 +94,10 @@ func (s *secretInput) hidden(prompt string) (remote.Secret, error) {
 	fmt.Fprint(s.prompts, prompt+": ")
 	b, err := s.readHidden()
 	fmt.Fprintln(s.prompts) // the user's Enter was not echoed
+	var interrupted *iostreams.InterruptedError
+	if errors.As(err, &interrupted) {
+		return "", fmt.Errorf("%w; nothing was sent", err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("reading the password from the terminal: %w", err)
 	}

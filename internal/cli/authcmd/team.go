@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -125,6 +126,6 @@ func runAcceptInvite(ctx context.Context, o sessionOptions, invite string) error
 	if len(m.Permissions) > 0 {
 		perms = ", permissions " + strings.Join(m.Permissions, ", ")
 	}
-	_, err = fmt.Fprintf(o.IO.Stdout, "Joined the team as %s (role %s%s).\n", m.Email, m.Role, perms)
+	_, err = fmt.Fprintln(o.IO.Stdout, safetext.Line(fmt.Sprintf("Joined the team as %s (role %s%s).", m.Email, m.Role, perms)))
 	return err
 }

@@ -32,9 +32,11 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/buildinfo"
 	"github.com/mlabctl/mlabctl/internal/cli"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/remote"
 	urfave "github.com/urfave/cli/v2"
 )
 
@@ -51,10 +53,24 @@ type Invocation struct {
 	// terminals (prompts, progress lines, secrets shown once). Colour
 	// follows StdoutTTY unless Env sets NO_COLOR.
 	StdinTTY, StdoutTTY bool
+	// StdoutFile makes stdout pretend to be redirected to a file
+	// (`> apply.log`) rather than a pipe, which it is otherwise.
+	StdoutFile bool
+	// Password answers a no-echo prompt (a password typed at the
+	// terminal); nil means there is none. It needs StdinTTY.
+	Password func() ([]byte, error)
 	// Now is the run's clock; nil means time.Now.
 	Now func() time.Time
 	// RetryBackoff is the API client's first retry wait; 0 means 1ms.
 	RetryBackoff time.Duration
+	// Clock is the time the API clients wait for the rate limit in; nil
+	// means the real clock. Give an emulatortest.Clock (and its Now to the
+	// emulator) to run a minute's window in no time.
+	Clock remote.Clock
+	// Build is which mlabctl the run is (`version`, plan files, the
+	// User-Agent); the zero value means the test binary's own,
+	// buildinfo.Read().
+	Build buildinfo.Info
 	// Context is the run's context (cancel it to play Ctrl-C); nil means
 	// one that ends with the test, or after two minutes.
 	Context context.Context
@@ -147,6 +163,10 @@ func factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *lockedWriter) 
 	ios.Out, ios.ErrOut = stdout, stderr
 	ios.SetStdinTTY(inv.StdinTTY)
 	ios.SetStdoutTTY(inv.StdoutTTY)
+	ios.SetStdoutFile(inv.StdoutFile)
+	if inv.Password != nil {
+		ios.SetHiddenInput(inv.Password)
+	}
 	env := inv.Env
 	now := inv.Now
 	if now == nil {
@@ -156,12 +176,17 @@ func factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *lockedWriter) 
 	if backoff == 0 {
 		backoff = time.Millisecond
 	}
+	build := inv.Build
+	if build == (buildinfo.Info{}) {
+		build = buildinfo.Read()
+	}
 	return &cmdutil.Factory{
 		IO:           ios,
 		LookupEnv:    func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Now:          now,
-		Build:        cmdutil.ReadBuild(""),
+		Build:        build,
 		RetryBackoff: backoff,
+		Clock:        inv.Clock,
 	}, stdout, stderr
 }
 

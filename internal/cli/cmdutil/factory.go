@@ -1,12 +1,11 @@
 package cmdutil
 
 import (
-	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mlabctl/mlabctl/internal/buildinfo"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
 	"github.com/mlabctl/mlabctl/remote"
@@ -27,18 +26,24 @@ type Factory struct {
 	LookupEnv func(key string) (string, bool)
 	// Now is the clock of plans, plan files and exports.
 	Now func() time.Time
-	// Build is mlabctl's version, commit and Go version.
-	Build Build
+	// Build is which mlabctl this is (version, commit, Go version), as
+	// `mlabctl version` prints it and plan files and the User-Agent record
+	// it: buildinfo.Read() in a real run.
+	Build buildinfo.Info
 	// RetryBackoff is remote.Options.RetryBackoff for every client the
 	// run makes; 0 keeps remote's default (250ms). Tests shorten it.
 	RetryBackoff time.Duration
+	// Clock is the time every client waits for the API's rate limit in
+	// (remote.Options.Clock); nil means the real clock. Tests give a
+	// simulated one, shared with the emulator, so that a minute's window
+	// costs no time.
+	Clock remote.Clock
 }
 
-// System returns the Factory of a real run: the process's environment and
-// clock, streams ios, and the version linked into the binary (linked may
-// be "").
-func System(ios *iostreams.IOStreams, linked string) *Factory {
-	return &Factory{IO: ios, LookupEnv: os.LookupEnv, Now: time.Now, Build: ReadBuild(linked)}
+// System returns the Factory of a real run: the process's environment,
+// clock and build information, and streams ios.
+func System(ios *iostreams.IOStreams) *Factory {
+	return &Factory{IO: ios, LookupEnv: os.LookupEnv, Now: time.Now, Build: buildinfo.Read()}
 }
 
 // Getenv returns the environment variable name, or "" when unset.
@@ -87,7 +92,7 @@ func (f *Factory) Globals(c *cli.Context) Globals {
 }
 
 // CheckEnv refuses, before any command runs, an environment variable the
-// run cannot read: MLABCTL_DEBUG must be a boolean (1, true, 0, false, …).
+// run cannot read: MLABCTL_DEBUG must be a boolean (see ParseBool).
 func (f *Factory) CheckEnv() error {
 	_, err := f.envBool(EnvDebug)
 	return err
@@ -96,14 +101,25 @@ func (f *Factory) CheckEnv() error {
 // envBool reads a boolean variable; unset or empty is false.
 func (f *Factory) envBool(name string) (bool, error) {
 	v := f.Getenv(name)
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("could not parse %q as bool value from environment variable %q for flag %s: %w", v, name, FlagDebug, err)
+	b, ok := ParseBool(v)
+	if !ok {
+		return false, UsageErrorf("%s=%q is not a boolean: use 1, true, yes or on to turn it on, and 0, false, no, off or nothing to turn it off", name, v)
 	}
 	return b, nil
+}
+
+// ParseBool reads a boolean environment variable the way people write
+// them: 1, true, yes, on and 0, false, no, off, in any case, around spaces
+// (t and f too, which strconv.ParseBool took before);
+// empty is false. ok is false for anything else.
+func ParseBool(v string) (b, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on", "t":
+		return true, true
+	case "", "0", "false", "no", "off", "f":
+		return false, true
+	}
+	return false, false
 }
 
 // FileGiven reports whether -f/--file was given on the command line (after
@@ -126,24 +142,67 @@ func (f *Factory) GitHub() ghactions.Runner {
 	return ghactions.New(f.Getenv, f.IO.ErrOut)
 }
 
-// UserAgent is the User-Agent of every request.
-func (f *Factory) UserAgent() string { return "mlabctl/" + f.Build.Version }
+// GuardStreams puts a ghactions.Guard on the streams the GitHub Actions
+// runner reads as mlabctl writes them: stderr, and stdout unless it is
+// redirected to a file, where a workflow command is inert and the output
+// must stay byte for byte what was rendered. Outside GitHub Actions it does
+// nothing. Live text is escaped where it is printed (safetext); the guard
+// is the backstop for whatever is left, so that nothing mlabctl prints
+// becomes a workflow command it did not mean. The Runner of GitHub writes
+// its own commands through the guard, on lines of their own. flush writes
+// what the guards hold at the end of the run.
+func (f *Factory) GuardStreams() (flush func()) {
+	if !f.GitHub().Enabled() {
+		return func() {}
+	}
+	errGuard := ghactions.NewGuard(f.IO.ErrOut)
+	f.IO.ErrOut = errGuard
+	if f.IO.IsStdoutFile() {
+		return func() { _ = errGuard.Flush() }
+	}
+	outGuard := ghactions.NewGuard(f.IO.Out)
+	f.IO.Out = outGuard
+	return func() {
+		_ = outGuard.Flush()
+		_ = errGuard.Flush()
+	}
+}
 
-// remoteOptions are the client options of the global flags, for baseURL
-// and token.
-func (f *Factory) remoteOptions(g Globals, baseURL string, token remote.Secret) remote.Options {
-	opts := remote.Options{BaseURL: baseURL, Token: token, UserAgent: f.UserAgent(), RetryBackoff: f.RetryBackoff}
-	if g.Debug {
+// UserAgent is the User-Agent of every request.
+func (f *Factory) UserAgent() string { return f.Build.UserAgent() }
+
+// remoteOptions are the client options of the command line c for baseURL
+// and token: --debug, --max-wait, and the factory's retry backoff and
+// clock. Pauses for the rate limit are reported to notices.
+func (f *Factory) remoteOptions(c *cli.Context, baseURL string, token remote.Secret, notices *RateLimitNotices) (remote.Options, error) {
+	maxWait, err := maxWaitOf(c)
+	if err != nil {
+		return remote.Options{}, err
+	}
+	opts := remote.Options{
+		BaseURL: baseURL, Token: token, UserAgent: f.UserAgent(), RetryBackoff: f.RetryBackoff,
+		MaxWait: maxWait, Clock: f.Clock, OnRateLimitWait: notices.Notify,
+	}
+	if f.Globals(c).Debug {
 		opts.Debug = f.IO.ErrOut
 	}
-	return opts
+	return opts, nil
 }
 
 // Client returns a client of the global flags: --base-url, and --token (or
-// MODELSLAB_TOKEN) when given.
+// MODELSLAB_TOKEN) when given. Its rate-limit pauses are lines on stderr.
 func (f *Factory) Client(c *cli.Context) (*remote.Client, error) {
+	return f.client(c, NewRateLimitNotices(f.IO.ErrOut))
+}
+
+// client is Client reporting its pauses to notices.
+func (f *Factory) client(c *cli.Context, notices *RateLimitNotices) (*remote.Client, error) {
 	g := f.Globals(c)
-	return remote.New(f.remoteOptions(g, g.BaseURL, remote.Secret(g.Token)))
+	opts, err := f.remoteOptions(c, g.BaseURL, remote.Secret(g.Token), notices)
+	if err != nil {
+		return nil, err
+	}
+	return remote.New(opts)
 }
 
 // API is how a command reaches the control plane: closures the factory

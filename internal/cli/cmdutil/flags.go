@@ -56,6 +56,23 @@ func WithGlobals(flags ...cli.Flag) []cli.Flag {
 	return append(flags, GlobalFlags()...)
 }
 
+// networkFlags are the global flags that only matter to a command that
+// talks to the API.
+var networkFlags = map[string]bool{FlagBaseURL: true, FlagToken: true, FlagDebug: true}
+
+// WithFileGlobals appends to an offline command's own flags (validate,
+// fmt, show) the global flags that concern it, -f/--file and --no-color,
+// and not --base-url, --token or --debug: listed in its help, they would
+// say the command reaches the network, which it never does.
+func WithFileGlobals(flags ...cli.Flag) []cli.Flag {
+	for _, f := range GlobalFlags() {
+		if !networkFlags[f.Names()[0]] {
+			flags = append(flags, f)
+		}
+	}
+	return flags
+}
+
 // SetOn is the one place that looks a flag up across a command line. It
 // returns the innermost context of c's lineage (c's own command first, the
 // app last) whose command defines the flag name (or has it as an alias)
@@ -117,10 +134,15 @@ const (
 )
 
 // OutputFlag is -o/--output FORMAT, text by default; usage lists the
-// formats the command prints.
-func OutputFlag(usage string) cli.Flag {
-	return &cli.StringFlag{Name: FlagOutput, Aliases: []string{"o"}, Value: OutputText, Usage: usage}
+// formats the command prints, and formats are those formats, which shell
+// completion offers (the command checks them with CheckOutput).
+func OutputFlag(usage string, formats ...string) cli.Flag {
+	return WithValues(&cli.StringFlag{Name: FlagOutput, Aliases: []string{"o"}, Value: OutputText, Usage: usage}, formats...)
 }
+
+// PlanFormats are the -o formats of the commands that print a plan (plan,
+// show).
+func PlanFormats() []string { return []string{OutputText, OutputMarkdown, OutputJSON} }
 
 // CheckOutput refuses a -o format that is not one of formats, naming them
 // ("use text, markdown or json").

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -89,12 +90,26 @@ func TestGlobals(t *testing.T) {
 
 func TestCheckEnv(t *testing.T) {
 	t.Parallel()
-	if err := testFactory(map[string]string{EnvDebug: "yes please"}).CheckEnv(); err == nil || !strings.Contains(err.Error(), `could not parse "yes please" as bool value from environment variable "MLABCTL_DEBUG"`) {
-		t.Errorf("CheckEnv: %v", err)
+	for _, bad := range []string{"yes please", "2", "enabled", "tru"} {
+		err := testFactory(map[string]string{EnvDebug: bad}).CheckEnv()
+		want := fmt.Sprintf(`MLABCTL_DEBUG=%q is not a boolean: use 1, true, yes or on to turn it on, and 0, false, no, off or nothing to turn it off (see --help)`, bad)
+		if err == nil || err.Error() != want || ExitCode(err) != ExitError {
+			t.Errorf("MLABCTL_DEBUG=%q: %v, want %q (exit 1)", bad, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "strconv") {
+			t.Errorf("MLABCTL_DEBUG=%q: a strconv error: %v", bad, err)
+		}
 	}
-	for _, ok := range []string{"", "0", "1", "true", "FALSE"} {
-		if err := testFactory(map[string]string{EnvDebug: ok}).CheckEnv(); err != nil {
-			t.Errorf("MLABCTL_DEBUG=%q: %v", ok, err)
+	for v, want := range map[string]bool{
+		"": false, "0": false, "false": false, "FALSE": false, "no": false, "No": false, "off": false, "OFF": false,
+		"1": true, "true": true, "True": true, "yes": true, "YES": true, "on": true, " On ": true,
+	} {
+		f := testFactory(map[string]string{EnvDebug: v})
+		if err := f.CheckEnv(); err != nil {
+			t.Errorf("MLABCTL_DEBUG=%q: %v", v, err)
+		}
+		if got, _ := f.envBool(EnvDebug); got != want {
+			t.Errorf("MLABCTL_DEBUG=%q reads %v, want %v", v, got, want)
 		}
 	}
 }

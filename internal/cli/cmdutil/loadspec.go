@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
+	"github.com/mlabctl/mlabctl/internal/safetext"
 	"github.com/mlabctl/mlabctl/spec"
 	"github.com/urfave/cli/v2"
 )
@@ -13,7 +14,8 @@ import (
 // LoadSpec loads the file named by -f/--file (MODELSLAB_FILE). On invalid
 // input it prints every diagnostic as FILE:LINE:COL: message on stderr (and
 // as ::error annotations under GitHub Actions) and returns an error that
-// exits 1 without printing more. Every command that reads modelslab.yaml
+// exits 1 without printing more; a valid file's warnings are printed as
+// FILE:LINE:COL: warning: message (and ::warning annotations). Every command that reads modelslab.yaml
 // goes through here.
 func (f *Factory) LoadSpec(c *cli.Context) (*spec.Spec, error) {
 	return LoadSpecFile(f.Globals(c).File, f.IO.ErrOut, f.GitHub())
@@ -29,12 +31,19 @@ func LoadSpecFile(path string, stderr io.Writer, gh ghactions.Runner) (*spec.Spe
 	switch {
 	case errors.As(err, &diags):
 		for _, d := range diags {
-			fmt.Fprintln(stderr, d.String())
+			// A diagnostic may quote the file's text: one line each.
+			fmt.Fprintln(stderr, safetext.Line(d.String()))
 			gh.Error(d.Pos.File, d.Pos.Line, d.Pos.Col, d.Message())
 		}
 		return nil, Reported(ExitError)
 	case err != nil:
 		return nil, err
+	}
+	// Warnings (an ignore glob that matches a declared name) do not fail
+	// the command: printed FILE:LINE:COL: warning: message, and annotated.
+	for _, w := range s.Warnings {
+		fmt.Fprintln(stderr, safetext.Line(w.Warning()))
+		gh.Warning(w.Pos.File, w.Pos.Line, w.Pos.Col, w.Message())
 	}
 	return s, nil
 }

@@ -10,6 +10,11 @@
 // `--flag=value` is one word, and a word naming a subcommand of the current
 // command descends into it, so nested commands (`auth tokens revoke`) complete
 // correctly.
+//
+// Values are completed where they are known: a flag's values when the flag
+// is a cmdutil.ValuesFlag (-o's formats, --expiry's lifetimes, --scopes'
+// names, element by element), the first argument of `completion` (the
+// shells), and file names where a flag or command takes a file.
 package completioncmd
 
 import (
@@ -60,7 +65,7 @@ func New(f *cmdutil.Factory) *cli.Command {
 			if !ok {
 				return fmt.Errorf("unsupported shell %q: mlabctl writes completion scripts for %s", shell, strings.Join(supportedShells(), ", "))
 			}
-			tree, err := completionTree(c.App)
+			tree, err := completionTree(c.App, map[string][]string{c.Command.Name: supportedShells()})
 			if err != nil {
 				return err
 			}
@@ -80,6 +85,9 @@ type completionNode struct {
 	Flags []completionFlag
 	// Files is true when the command takes file arguments (apply PLANFILE).
 	Files bool
+	// Args are the values of the command's first argument, when known
+	// (`completion bash`).
+	Args []string
 }
 
 // completionCommandName is a subcommand with every name it answers to.
@@ -94,22 +102,37 @@ type completionFlag struct {
 	Usage      string
 	TakesValue bool
 	TakesFile  bool
+	// Values are the flag's known values (cmdutil.ValuesFlag); List is true
+	// when the value is a comma-separated list of them.
+	Values []string
+	List   bool
 }
 
 // completionWord is what a command or flag name may look like: anything else
 // would need quoting in the scripts, which generated code must never get wrong.
 var completionWord = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 
+// completionValue is what a completed value may look like (a scope name
+// has a colon); the same reason: no quoting, no glob characters ("*").
+var completionValue = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+
 // completionTree flattens the app's visible commands into nodes, the root
 // first, then depth first in declaration order. Every node with subcommands
-// gets urfave's `help` subcommand and every node the --help flag, whether or
-// not the app has been set up yet, so the output does not depend on when it
-// is computed.
-func completionTree(app *cli.App) ([]completionNode, error) {
+// gets urfave's `help` subcommand (by that name only: its alias `h` is no
+// word to offer) and every node the --help flag, whether or not the app has
+// been set up yet, so the output does not depend on when it is computed.
+// args are the known values of commands' first arguments, by command path.
+func completionTree(app *cli.App, args map[string][]string) ([]completionNode, error) {
 	var nodes []completionNode
 	var walk func(path string, commands []*cli.Command, flags []cli.Flag, files, hideHelp, hideHelpCommand bool) error
 	walk = func(path string, commands []*cli.Command, flags []cli.Flag, files, hideHelp, hideHelpCommand bool) error {
-		node := completionNode{Path: path, Files: files}
+		// A command whose argument values are known takes those, not files.
+		node := completionNode{Path: path, Files: files && args[path] == nil, Args: args[path]}
+		for _, v := range node.Args {
+			if !completionValue.MatchString(v) {
+				return fmt.Errorf("argument value %q of %q cannot be completed safely", v, "mlabctl "+path)
+			}
+		}
 		seen := map[string]bool{}
 		for _, f := range flags {
 			cf, ok, err := toCompletionFlag(path, f)
@@ -138,7 +161,7 @@ func completionTree(app *cli.App) ([]completionNode, error) {
 			node.Commands = append(node.Commands, completionCommandName{Names: cmd.Names(), Usage: cmd.Usage})
 		}
 		if len(children) > 0 && !hideHelpCommand {
-			node.Commands = append(node.Commands, completionCommandName{Names: []string{"help", "h"}, Usage: "Shows a list of commands or help for one command"})
+			node.Commands = append(node.Commands, completionCommandName{Names: []string{"help"}, Usage: "Shows a list of commands or help for one command"})
 		}
 		nodes = append(nodes, node)
 		for _, cmd := range children {
@@ -180,6 +203,14 @@ func toCompletionFlag(path string, f cli.Flag) (completionFlag, bool, error) {
 		cf.Usage = d.GetUsage()
 	}
 	switch t := f.(type) {
+	case *cmdutil.ValuesFlag:
+		cf.TakesFile = t.TakesFile
+		cf.Values, cf.List = t.Values, t.List
+		for _, v := range cf.Values {
+			if !completionValue.MatchString(v) {
+				return cf, false, fmt.Errorf("value %q of flag %q of %q cannot be completed safely", v, cf.Names[0], "mlabctl "+path)
+			}
+		}
 	case *cli.StringFlag:
 		cf.TakesFile = t.TakesFile
 	case *cli.PathFlag:
@@ -240,6 +271,38 @@ func completionDescription(s string) string {
 	return strings.TrimSpace(strings.ReplaceAll(s, "`", ""))
 }
 
+// shellBool is b as the scripts' flags hold it: 1 or 0.
+func shellBool(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// completionValueFlag is one spelling of a flag with known values, at
+// the command path where it is accepted.
+type completionValueFlag struct {
+	Path, Name string
+	Flag       completionFlag
+}
+
+// completionValueFlags returns the table the scripts look values up in:
+// every spelling of every flag with known values, by command path.
+func completionValueFlags(tree []completionNode) []completionValueFlag {
+	var out []completionValueFlag
+	for _, n := range tree {
+		for _, f := range n.Flags {
+			if len(f.Values) == 0 {
+				continue
+			}
+			for _, name := range f.Names {
+				out = append(out, completionValueFlag{n.Path, name, f})
+			}
+		}
+	}
+	return out
+}
+
 func writeBashCompletion(w io.Writer, prog string, tree []completionNode) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, `# bash completion for %[1]s.
@@ -259,46 +322,57 @@ __%[1]s_child() {
 }
 
 # __%[1]s_node sets what may follow the command at path $1: its subcommands,
-# flags, flags taking a value, flags taking a file, and whether it takes files.
+# flags, flags taking a value, flags taking a file, whether it takes files,
+# and the values of its first argument.
 __%[1]s_node() {
   case "$1" in
 `, prog)
 	for _, n := range tree {
-		files := 0
-		if n.Files {
-			files = 1
-		}
-		fmt.Fprintf(&b, "    %q)\n      commands=%q\n      flags=%q\n      valueflags=%q\n      fileflags=%q\n      files=%d ;;\n",
+		files := shellBool(n.Files)
+		fmt.Fprintf(&b, "    %q)\n      commands=%q\n      flags=%q\n      valueflags=%q\n      fileflags=%q\n      files=%d\n      args=%q ;;\n",
 			n.Path,
 			strings.Join(completionCommandNames(n), " "),
 			strings.Join(completionFlagNames(n.Flags, anyCompletionFlag), " "),
 			" "+strings.Join(completionFlagNames(n.Flags, valueCompletionFlag), " ")+" ",
 			" "+strings.Join(completionFlagNames(n.Flags, fileCompletionFlag), " ")+" ",
-			files)
+			files,
+			strings.Join(n.Args, " "))
 	}
 	fmt.Fprintf(&b, `  esac
 }
 
+# __%[1]s_values sets values to the known values of flag $2 of the command
+# at path $1, and list to 1 when the flag takes a comma-separated list of them.
+__%[1]s_values() {
+  case "$1 $2" in
+`, prog)
+	for _, v := range completionValueFlags(tree) {
+		fmt.Fprintf(&b, "    %q) values=%q list=%d ;;\n", v.Path+" "+v.Name, strings.Join(v.Flag.Values, " "), shellBool(v.Flag.List))
+	}
+	fmt.Fprintf(&b, `    *) return 1 ;;
+  esac
+}
+
 _%[1]s() {
-  local cur prev word cmdpath="" commands flags valueflags fileflags files
-  local skip=0 i cword
+  local cur prev word cmdpath="" commands flags valueflags fileflags files args
+  local values list line typed val head full cut c
+  local skip=0 nargs=0 i cword
   local -a words
   COMPREPLY=()
-  if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
-    # bash-completion keeps --flag=value in one word.
-    _get_comp_words_by_ref -n = cur prev words cword
-  else
-    words=("${COMP_WORDS[@]}")
-    cword=$COMP_CWORD
-    cur="${COMP_WORDS[COMP_CWORD]}"
-    prev="${COMP_WORDS[COMP_CWORD-1]}"
-  fi
+  # The words typed so far, split at blanks only: bash's own COMP_WORDS is
+  # also split at COMP_WORDBREAKS ("=", ":"), and scope names have a colon.
+  line=${COMP_LINE:0:COMP_POINT}
+  read -ra words <<<"$line"
+  [[ -z "$line" || "$line" == *[[:blank:]] ]] && words+=("")
+  cword=$((${#words[@]} - 1))
+  ((cword >= 1)) || return 0
+  cur=${words[cword]}
+  prev=${words[cword-1]}
   __%[1]s_node ""
   for ((i = 1; i < cword; i++)); do
     word="${words[i]}"
     if ((skip)); then
-      # Plain bash splits --flag=value into "--flag" "=" "value".
-      [[ "$word" == "=" ]] || skip=0
+      skip=0
       continue
     fi
     case "$word" in
@@ -309,31 +383,50 @@ _%[1]s() {
     esac
     if word=$(__%[1]s_child "$cmdpath" "$word"); then
       cmdpath="$word"
+      nargs=0
       __%[1]s_node "$cmdpath"
+    else
+      nargs=$((nargs + 1))
     fi
   done
+  typed=$cur
   if [[ "$cur" == --*=* ]]; then
     prev="${cur%%%%=*}"
     cur="${cur#*=}"
     skip=1
-  elif [[ "$cur" == "=" ]]; then
-    cur=""
-  elif [[ "$prev" == "=" ]] && ((cword >= 2)); then
-    prev="${words[cword-2]}"
   fi
   if ((skip)); then
-    # Completing a flag's value: only files are known values.
+    # Completing a flag's value: files, or the flag's known values.
+    val=$cur
     if [[ "$fileflags" == *" $prev "* ]]; then
       compopt -o filenames 2>/dev/null
       COMPREPLY=($(compgen -f -- "$cur"))
+    elif __%[1]s_values "$cmdpath" "$prev"; then
+      head=""
+      if ((list)); then
+        [[ "$cur" == *,* ]] && head="${cur%%,*},"
+        cur="${cur##*,}"
+        compopt -o nospace 2>/dev/null
+      fi
+      COMPREPLY=($(compgen -P "$head" -W "$values" -- "$cur"))
     fi
+    # bash replaces only the text after the word's last COMP_WORDBREAKS
+    # character ("--out=", "tokens:"): each candidate is cut to match.
+    full=${typed%%"$val"}
+    cut=$typed
+    while [[ -n "$cut" && "${COMP_WORDBREAKS- }" != *"${cut: -1}"* ]]; do cut=${cut%%?}; done
+    for i in "${!COMPREPLY[@]}"; do
+      c=$full${COMPREPLY[i]}
+      COMPREPLY[i]=${c#"$cut"}
+    done
     return 0
   fi
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$flags" -- "$cur"))
     return 0
   fi
-  COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+  ((nargs == 0)) || args=""
+  COMPREPLY=($(compgen -W "$commands $args" -- "$cur"))
   if ((files)); then
     compopt -o filenames 2>/dev/null
     COMPREPLY+=($(compgen -f -- "$cur"))
@@ -373,7 +466,7 @@ __%[1]s_child() {
 
 # __%[1]s_node sets what may follow the command at path $1: its subcommands
 # and flags as name:description, flags taking a value, flags taking a file,
-# and whether it takes files.
+# whether it takes files, and the values of its first argument.
 __%[1]s_node() {
   case "$1" in
 `, prog)
@@ -398,19 +491,32 @@ __%[1]s_node() {
 		for _, name := range completionFlagNames(n.Flags, fileCompletionFlag) {
 			fmt.Fprintf(&b, " %s", name)
 		}
-		files := 0
-		if n.Files {
-			files = 1
+		files := shellBool(n.Files)
+		fmt.Fprintf(&b, " )\n      files=%d\n      args=(", files)
+		for _, a := range n.Args {
+			fmt.Fprintf(&b, " %s", a)
 		}
-		fmt.Fprintf(&b, " )\n      files=%d ;;\n", files)
+		b.WriteString(" ) ;;\n")
 	}
 	fmt.Fprintf(&b, `  esac
 }
 
+# __%[1]s_values sets values to the known values of flag $2 of the command
+# at path $1, and list to 1 when the flag takes a comma-separated list of them.
+__%[1]s_values() {
+  case "$1 $2" in
+`, prog)
+	for _, v := range completionValueFlags(tree) {
+		fmt.Fprintf(&b, "    %s) values=( %s ) list=%d ;;\n", zshQuote(v.Path+" "+v.Name), strings.Join(v.Flag.Values, " "), shellBool(v.Flag.List))
+	}
+	fmt.Fprintf(&b, `    *) return 1 ;;
+  esac
+}
+
 _%[1]s() {
   local cmdpath="" word cur prev REPLY
-  local -a commands flags valueflags fileflags
-  local -i files=0 skip=0 i
+  local -a commands flags valueflags fileflags args values
+  local -i files=0 skip=0 nargs=0 list=0 i
   __%[1]s_node ""
   for ((i = 2; i < CURRENT; i++)); do
     word=${words[i]}
@@ -426,7 +532,10 @@ _%[1]s() {
     esac
     if __%[1]s_child "$cmdpath" "$word"; then
       cmdpath=$REPLY
+      nargs=0
       __%[1]s_node "$cmdpath"
+    else
+      nargs+=1
     fi
   done
   cur=${words[CURRENT]}
@@ -437,8 +546,17 @@ _%[1]s() {
     skip=1
   fi
   if ((skip)); then
-    # Completing a flag's value: only files are known values.
-    (( ${fileflags[(Ie)$prev]} )) && _files
+    # Completing a flag's value: files, or the flag's known values.
+    if (( ${fileflags[(Ie)$prev]} )); then
+      _files
+    elif __%[1]s_values "$cmdpath" "$prev"; then
+      if ((list)); then
+        compset -P '*,'
+        compadd -S '' -- $values
+      else
+        compadd -- $values
+      fi
+    fi
     return
   fi
   if [[ $cur == -* ]]; then
@@ -447,6 +565,7 @@ _%[1]s() {
   fi
   local ret=1
   (( ${#commands} )) && _describe -t commands '%[1]s command' commands && ret=0
+  (( nargs == 0 && ${#args} )) && compadd -- $args && ret=0
   (( files )) && _files && ret=0
   return ret
 }
@@ -500,12 +619,14 @@ function __%[1]s_valueflags
 	fmt.Fprintf(&b, `    end
 end
 
-# __%[1]s_path prints the command path of the command line being completed.
+# __%[1]s_path prints the command path of the command line being completed,
+# then how many arguments follow that command.
 function __%[1]s_path
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l cmdpath ''
     set -l skip 0
+    set -l nargs 0
     set -l child
     for word in $tokens
         if test $skip -eq 1
@@ -523,15 +644,35 @@ function __%[1]s_path
         end
         if set child (__%[1]s_child $cmdpath $word)
             set cmdpath $child
+            set nargs 0
+        else
+            set nargs (math $nargs + 1)
         end
     end
-    echo $cmdpath
+    printf '%%s\n' "$cmdpath" $nargs
 end
 
 # __%[1]s_at succeeds when the command line being completed is at path $argv[1].
 function __%[1]s_at
     set -l p (__%[1]s_path)
-    test "$p" = "$argv[1]"
+    test "$p[1]" = "$argv[1]"
+end
+
+# __%[1]s_first_arg succeeds when the command line being completed is at
+# path $argv[1], before its first argument.
+function __%[1]s_first_arg
+    set -l p (__%[1]s_path)
+    test "$p[1]" = "$argv[1]"; and test "$p[2]" = 0
+end
+
+# __%[1]s_list prints the completions of a comma-separated list of $argv:
+# the elements typed so far, then each value.
+function __%[1]s_list
+    set -l value (string replace -r -- '^-[^=]*=' '' (commandline -ct))
+    set -l head (string replace -r -- '[^,]*$' '' "$value")
+    for v in $argv
+        echo $head$v
+    end
 end
 
 # Files are completed only where a command or flag takes one.
@@ -556,6 +697,10 @@ complete -c %[1]s -f
 			switch {
 			case f.TakesValue && f.TakesFile:
 				b.WriteString(" -r -F") // a value, completed as a file
+			case f.TakesValue && f.List:
+				fmt.Fprintf(&b, " -x -a %s", fishQuote("(__"+prog+"_list "+strings.Join(f.Values, " ")+")"))
+			case f.TakesValue && len(f.Values) > 0:
+				fmt.Fprintf(&b, " -x -a %s", fishQuote(strings.Join(f.Values, " ")))
 			case f.TakesValue:
 				b.WriteString(" -x") // a value, but no file
 			}
@@ -563,6 +708,10 @@ complete -c %[1]s -f
 		}
 		if n.Files {
 			fmt.Fprintf(&b, "complete -c %s -n %s -F\n", prog, cond)
+		}
+		if len(n.Args) > 0 {
+			first := fishQuote("__" + prog + "_first_arg " + fishQuote(n.Path))
+			fmt.Fprintf(&b, "complete -c %s -n %s -a %s\n", prog, first, fishQuote(strings.Join(n.Args, " ")))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/urfave/cli/v2"
 )
 
@@ -20,7 +21,9 @@ var updateCompletion = flag.Bool("update-completion", false, "rewrite testdata/c
 
 // completionTestApp is a small tree shaped like mlabctl's, with the cases
 // the scripts must get right: nested subcommands, an alias, value flags,
-// file flags, a short flag and a command taking file arguments. It does not
+// file flags, a short flag, a command taking file arguments, flags with
+// known values (one a comma-separated list of names with colons) and a
+// command whose first argument has known values (testArgs). It does not
 // depend on which real commands have landed.
 func completionTestApp() *cli.App {
 	noop := func(*cli.Context) error { return nil }
@@ -34,7 +37,7 @@ func completionTestApp() *cli.App {
 		Commands: []*cli.Command{
 			{Name: "plan", Usage: "Show what would change", Action: noop, Flags: []cli.Flag{
 				&cli.StringFlag{Name: "out", Usage: "write the plan to `PLANFILE`", TakesFile: true},
-				&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "text, markdown or json"},
+				cmdutil.WithValues(&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "text, markdown or json"}, "text", "markdown", "json"),
 				&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when changes are pending"},
 			}},
 			{Name: "apply", Usage: "Apply the changes", ArgsUsage: "[PLANFILE]", Action: noop, Flags: []cli.Flag{
@@ -43,6 +46,8 @@ func completionTestApp() *cli.App {
 			{Name: "auth", Usage: "Manage the account's lifecycle", Subcommands: []*cli.Command{
 				{Name: "login", Usage: "Log in", Action: noop, Flags: []cli.Flag{
 					&cli.StringFlag{Name: "email", Usage: "the account's email"},
+					cmdutil.WithValues(&cli.StringFlag{Name: "expiry", Usage: "token lifetime"}, "1_week", "1_month", "1_year", "never"),
+					cmdutil.WithListValues(&cli.StringFlag{Name: "scopes", Usage: "comma-separated scopes"}, "profile:read", "tokens:read", "tokens:write", "api-keys:read", "api-keys:write"),
 				}},
 				{Name: "tokens", Usage: "List and revoke access tokens", Subcommands: []*cli.Command{
 					{Name: "list", Aliases: []string{"ls"}, Usage: "List the access tokens", Action: noop},
@@ -52,14 +57,18 @@ func completionTestApp() *cli.App {
 				}},
 			}},
 			{Name: "secret", Usage: "Do something hidden", Hidden: true, Action: noop},
+			{Name: "completion", Usage: "Print a completion script", ArgsUsage: "bash|fish|zsh", Action: noop},
 		},
 	}
 }
 
-// completionScript renders the script for shell from app.
+// testArgs are the known first arguments of the test tree's commands.
+var testArgs = map[string][]string{"completion": {"bash", "fish", "zsh"}}
+
+// completionScript renders the script for shell from app (with testArgs).
 func completionScript(t *testing.T, app *cli.App, shell string) string {
 	t.Helper()
-	tree, err := completionTree(app)
+	tree, err := completionTree(app, testArgs)
 	if err != nil {
 		t.Fatalf("completionTree: %v", err)
 	}
@@ -72,15 +81,20 @@ func completionScript(t *testing.T, app *cli.App, shell string) string {
 
 // bashComplete sources script in a fresh bash and returns the sorted
 // candidates bash would offer for line (the cursor at its end; a trailing
-// space starts a new word). Words are split like readline does: on blanks
-// and "=".
+// space starts a new word), as bash sets up a completion function: COMP_LINE
+// and COMP_POINT, and COMP_WORDS split like readline does, on blanks and
+// COMP_WORDBREAKS characters. Bash replaces only the text after the last
+// such character of the word under the cursor, so each candidate is given
+// back that text (and, in --flag=value, without "--flag="), as the other
+// shells' candidates are.
 func bashComplete(t *testing.T, script, line string) []string {
 	t.Helper()
+	const wordbreaks = " \t\n\"'@><=;|&(:"
 	var words []string
-	for _, w := range strings.Fields(strings.ReplaceAll(line, "=", " = ")) {
+	for _, w := range strings.Fields(strings.NewReplacer("=", " = ", ":", " : ").Replace(line)) {
 		words = append(words, w)
 	}
-	if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "=") {
+	if strings.HasSuffix(line, " ") {
 		words = append(words, "")
 	}
 	var quoted []string
@@ -93,6 +107,8 @@ func bashComplete(t *testing.T, script, line string) []string {
 		t.Fatal(err)
 	}
 	prog := "source '" + path + "'\n" +
+		"COMP_LINE='" + line + "'\n" +
+		"COMP_POINT=${#COMP_LINE}\n" +
 		"COMP_WORDS=(" + strings.Join(quoted, " ") + ")\n" +
 		"COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n" +
 		"_mlabctl\n" +
@@ -105,7 +121,20 @@ func bashComplete(t *testing.T, script, line string) []string {
 	if err != nil || stderr.Len() > 0 {
 		t.Fatalf("bash completing %q: %v\n%s", line, err, stderr.String())
 	}
-	return sortedLines(string(out))
+	word := line[strings.LastIndex(line, " ")+1:]
+	cut := word[:strings.LastIndexAny(word, wordbreaks)+1]
+	got := []string{}
+	for _, r := range sortedLines(string(out)) {
+		full := cut + r
+		if strings.HasPrefix(full, "-") {
+			if _, v, ok := strings.Cut(full, "="); ok {
+				full = v
+			}
+		}
+		got = append(got, full)
+	}
+	sort.Strings(got)
+	return got
 }
 
 // completionWorkDir is the directory completions run in: it holds one file,
@@ -143,24 +172,37 @@ var completionCases = []struct {
 	line string
 	want []string
 }{
-	{"root commands", "mlabctl ", sorted("plan", "apply", "auth", "help", "h")},
+	{"root commands", "mlabctl ", sorted("plan", "apply", "auth", "completion", "help")},
 	{"root prefix", "mlabctl a", sorted("apply", "auth")},
+	{"help is offered by its name, h never", "mlabctl h", []string{"help"}},
 	{"hidden commands are not offered", "mlabctl se", []string{}},
 	{"root flags", "mlabctl --", sorted("--file", "--token", "--no-color", "--help")},
 	{"command flags", "mlabctl plan --o", sorted("--out", "--output")},
-	{"nested subcommands", "mlabctl auth ", sorted("login", "tokens", "help", "h")},
-	{"doubly nested subcommands", "mlabctl auth tokens ", sorted("list", "ls", "revoke", "help", "h")},
+	{"nested subcommands", "mlabctl auth ", sorted("login", "tokens", "help")},
+	{"doubly nested subcommands", "mlabctl auth tokens ", sorted("list", "ls", "revoke", "help")},
 	{"flags of a doubly nested command", "mlabctl auth tokens revoke --", sorted("--all", "--help")},
 	{"an alias descends like its name", "mlabctl auth tokens ls --", sorted("--help")},
-	{"global value flag before the command is skipped", "mlabctl --token auth ", sorted("plan", "apply", "auth", "help", "h")},
-	{"global value flag with = before the command", "mlabctl --token=x auth ", sorted("login", "tokens", "help", "h")},
-	{"a value that names a command is not a command", "mlabctl -f auth tokens ", sorted("plan", "apply", "auth", "help", "h")},
+	{"global value flag before the command is skipped", "mlabctl --token auth ", sorted("plan", "apply", "auth", "completion", "help")},
+	{"global value flag with = before the command", "mlabctl --token=x auth ", sorted("login", "tokens", "help")},
+	{"a value that names a command is not a command", "mlabctl -f auth tokens ", sorted("plan", "apply", "auth", "completion", "help")},
 	{"file flag completes files", "mlabctl plan --out ", []string{"plan.bin"}},
 	{"file flag with = completes files", "mlabctl plan --out=pl", []string{"plan.bin"}},
 	{"short file flag completes files", "mlabctl -f ", []string{"plan.bin"}},
 	{"other value flags complete nothing", "mlabctl auth login --email ", []string{}},
 	{"a command taking files offers them", "mlabctl apply ", []string{"plan.bin"}},
 	{"a leaf command offers nothing", "mlabctl plan ", []string{}},
+	{"a flag's values", "mlabctl plan --output ", sorted("text", "markdown", "json")},
+	{"a short flag's values", "mlabctl plan -o j", []string{"json"}},
+	{"a flag's values after =", "mlabctl plan --output=m", []string{"markdown"}},
+	{"values are the command's own", "mlabctl auth login --expiry 1_", sorted("1_week", "1_month", "1_year")},
+	{"a value taken, the command goes on", "mlabctl plan -o json --", sorted("--out", "--output", "--detailed-exitcode", "--help")},
+	{"a list's values", "mlabctl auth login --scopes ", sorted("profile:read", "tokens:read", "tokens:write", "api-keys:read", "api-keys:write")},
+	{"a list value with a colon", "mlabctl auth login --scopes tokens:", sorted("tokens:read", "tokens:write")},
+	{"a list's next element", "mlabctl auth login --scopes tokens:read,api", sorted("tokens:read,api-keys:read", "tokens:read,api-keys:write")},
+	{"a list's next element after =", "mlabctl auth login --scopes=profile:read,tokens:w", []string{"profile:read,tokens:write"}},
+	{"a first argument's values", "mlabctl completion ", sorted("bash", "fish", "zsh")},
+	{"a first argument's values by prefix", "mlabctl completion z", []string{"zsh"}},
+	{"no second argument", "mlabctl completion bash ", []string{}},
 }
 
 func TestBashCompletion(t *testing.T) {
@@ -244,7 +286,12 @@ func zshComplete(t *testing.T, script, line string) []string {
 	prog := `compdef() { : }
 _describe() { local arr=${@[-1]}; print -rl -- ${${(P)arr}%%:*} }
 _files() { print -r -- plan.bin }
-compset() { print -r -- COMPSET }
+compset() { print -r -- "COMPSET $2" }
+compadd() {
+  while [[ $1 == -* && $1 != -- ]]; do [[ $1 == -S ]] && shift; shift; done
+  [[ $1 == -- ]] && shift
+  print -rl -- "$@"
+}
 source '` + path + `'
 
 words=(` + strings.Join(quoted, " ") + `)
@@ -259,16 +306,20 @@ _mlabctl
 	if stderr.Len() > 0 {
 		t.Fatalf("zsh completing %q: %v\n%s", line, err, stderr.String())
 	}
-	prefix := cur
+	// The stubs' lines in order: compset -P cuts what follows from the
+	// word, and the candidates after it are matched against the rest.
+	prefix, head := cur, ""
 	got := []string{}
-	for _, l := range sortedLines(string(out)) {
-		if l == "COMPSET" {
-			// compset -P '*=' strips "--flag=" from the word.
-			_, prefix, _ = strings.Cut(cur, "=")
-			continue
-		}
-		if strings.HasPrefix(l, prefix) || l == "plan.bin" {
-			got = append(got, l)
+	for _, l := range strings.Split(string(out), "\n") {
+		switch l = strings.TrimSpace(l); {
+		case l == "":
+		case l == "COMPSET *=":
+			_, prefix, _ = strings.Cut(prefix, "=")
+		case l == "COMPSET *,":
+			i := strings.LastIndex(prefix, ",") + 1
+			head, prefix = prefix[:i], prefix[i:]
+		case strings.HasPrefix(l, prefix) || l == "plan.bin":
+			got = append(got, head+l)
 		}
 	}
 	sort.Strings(got)
@@ -289,20 +340,21 @@ func TestZshCompletion(t *testing.T) {
 }
 
 // TestCompletionRealTree completes, in bash, every command path of the real
-// app: each offers exactly its subcommands and its long flags. It covers
+// app: each offers exactly its subcommands (and its first argument's known
+// values) and its long flags. It covers
 // nested commands (auth, auth tokens) as they land.
 func TestCompletionRealTree(t *testing.T) {
 	requireTool(t, "bash")
 	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
 	script := completionScript(t, app, "bash")
-	tree, err := completionTree(app)
+	tree, err := completionTree(app, map[string][]string{"completion": supportedShells()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range tree {
 		line := strings.TrimSpace("mlabctl "+n.Path) + " "
 		t.Run(line+"(commands)", func(t *testing.T) {
-			want := []string{}
+			want := append([]string{}, n.Args...)
 			for _, c := range n.Commands {
 				want = append(want, c.Names...)
 			}
@@ -423,7 +475,7 @@ func TestCompletionScriptsParse(t *testing.T) {
 // names a `FILE` or `PLANFILE` placeholder, or it is one of the known path
 // flags) must set it.
 func TestCompletionOffersFilesForPathFlags(t *testing.T) {
-	tree, err := completionTree(newApp(strings.NewReader(""), io.Discard, io.Discard))
+	tree, err := completionTree(newApp(strings.NewReader(""), io.Discard, io.Discard), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,27 +11,37 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/urfave/cli/v2"
 )
 
 // Options are the flags of `mlabctl emulator`.
 type Options struct {
-	Listen       string
-	StatePath    string
-	Latency      time.Duration
-	FaultRate    float64
-	FaultStatus  []int
-	FaultRoutes  []string
-	DropRate     float64
-	RateLimit    float64
-	PageSize     int
+	Listen      string
+	StatePath   string
+	Latency     time.Duration
+	FaultRate   float64
+	FaultStatus []int
+	FaultRoutes []string
+	DropRate    float64
+	RateLimit   float64
+	PageSize    int
+	// Variants is the reading of the API played (--api-profile and the
+	// variant flags); VariantsNote describes it for the banner.
+	Variants     emulator.Variants
+	VariantsNote string
 	Stdout       io.Writer
 	ShutdownWait time.Duration
+	// Dir is the directory the banner's "Try it" looks in for a file to
+	// plan; "" is the working directory.
+	Dir string
 }
 
 // defaultEmulatorListen is where the emulator listens unless told.
@@ -45,10 +55,23 @@ func New(f *cmdutil.Factory) *cli.Command {
 		Description: "Serves the ModelsLab Agent Control Plane API on a loopback address, seeded with a demo\n" +
 			"account, until Ctrl-C. Point mlabctl at it with MODELSLAB_BASE_URL and the printed token.\n" +
 			"Nothing it does reaches modelslab.com. The knobs inject latency, failures and rate limits\n" +
-			"to see how mlabctl behaves under them.",
+			"to see how mlabctl behaves under them.\n\n" +
+			"The public ModelsLab docs leave much of the API open (pagination, member status, token\n" +
+			"lists, error bodies, rate-limit headers, …). By default the emulator plays the reading of\n" +
+			"mlabctl's API.md; each variant flag below (named after a field of emulator.Variants) plays\n" +
+			"another, and --api-profile documented turns on the strictest reading of the docs at once:\n" +
+			"Laravel pagination and errors, invite_status, tokens as <id>|<secret> listed without\n" +
+			"current, update answers of data null, Y-m-d H:i:s timestamps, replays flagged in the body,\n" +
+			"the five documented socials, 120 requests a minute (20 for auth) with only\n" +
+			"X-RateLimit-Remaining/Reset, invites that drop role and permissions, and only the\n" +
+			"documented token expiries. Variant flags given with it change it further\n" +
+			"(--api-profile documented --window 1s). A string flag takes default for the main\n" +
+			"reading. docs/api-variants.md says what mlabctl does on each.\n\n" +
+			"Call it by hand with curl (the API lives under /api/agents/v1):\n" +
+			"  curl -H \"Authorization: Bearer $MODELSLAB_TOKEN\" http://127.0.0.1:8765/api/agents/v1/me",
 		// The global flags (--base-url, --token, -f) are about talking to a
 		// server; this command is the server, so it takes none of them.
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: defaultEmulatorListen, Usage: "loopback `HOST:PORT` to listen on (port 0 picks a free port)"},
 			&cli.StringFlag{Name: "state", TakesFile: true, Usage: "keep the state in `FILE`: loaded at start (seeded with the demo account when new) and saved after every change"},
 			&cli.DurationFlag{Name: "latency", Usage: "add `DURATION` to every API request (e.g. 20ms)"},
@@ -58,12 +81,18 @@ func New(f *cmdutil.Factory) *cli.Command {
 			&cli.Float64Flag{Name: "drop-rate", Usage: "drop the response of this `FRACTION` (0 to 1) of changes after committing them (the connection closes)"},
 			&cli.Float64Flag{Name: "rate-limit", Usage: "allow `N` requests per second per token, then answer 429 with Retry-After (0: no limit)"},
 			&cli.IntFlag{Name: "page-size", Usage: "default per_page of list endpoints, `N` from 1 to 100 (0: 50)"},
-		},
+		}, variantCLIFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return cmdutil.UsageErrorf("emulator takes no arguments, got %q", c.Args().Slice())
 			}
+			variants, err := variantsOf(c)
+			if err != nil {
+				return err
+			}
 			return run(c.Context, Options{
+				Variants:     variants,
+				VariantsNote: describeVariants(c),
 				Listen:       c.String("listen"),
 				StatePath:    c.String("state"),
 				Latency:      c.Duration("latency"),
@@ -139,6 +168,8 @@ func run(ctx context.Context, o Options) error {
 		return err
 	}
 	srv := emulator.New()
+	// Before seeding: SanctumTokens shapes the demo's token.
+	srv.Variants = o.Variants
 	srv.Latency = o.Latency
 	srv.RateLimit = o.RateLimit
 	srv.DefaultPageSize = o.PageSize
@@ -147,6 +178,12 @@ func run(ctx context.Context, o Options) error {
 	}
 	stateNote := "in memory only (use --state FILE to keep it)"
 	if o.StatePath != "" {
+		// Before Load: a state file is replaced after every change, so
+		// what cannot be (a device, FIFO, directory, dangling link, a
+		// directory without write access) is refused, untouched, at start.
+		if err := atomicfile.Check(o.StatePath); err != nil {
+			return fmt.Errorf("--state: %w", err)
+		}
 		switch err := srv.Load(o.StatePath); {
 		case err == nil:
 			stateNote = fmt.Sprintf("loaded from %s, saved after every change", o.StatePath)
@@ -172,7 +209,7 @@ func run(ctx context.Context, o Options) error {
 		return fmt.Errorf("listening on %q: %w", o.Listen, err)
 	}
 	base := "http://" + ln.Addr().String()
-	printEmulatorBanner(o.Stdout, base, stateNote, demo)
+	printEmulatorBanner(o.Stdout, base, stateNote, o.VariantsNote, demo, tryIt(o.Dir))
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -193,13 +230,20 @@ func run(ctx context.Context, o Options) error {
 
 // printEmulatorBanner prints where the emulator is and the demo account.
 // The token is printed on purpose: it is a throwaway that only works on
-// this local emulator, and the demo needs it.
-func printEmulatorBanner(w io.Writer, base, stateNote string, demo emulator.Demo) {
+// this local emulator, and the demo needs it. variantsNote names the
+// reading of the API played; try are the commands that plan a file
+// (tryIt).
+func printEmulatorBanner(w io.Writer, base, stateNote, variantsNote string, demo emulator.Demo, try []string) {
+	if variantsNote == "" {
+		variantsNote = "API.md's main reading"
+	}
 	fmt.Fprintf(w, `mlabctl emulator: the ModelsLab control-plane API, locally (Ctrl-C stops it)
 
 base URL: %[1]s
+API root: %[1]s/api/agents/v1
 outbox:   %[1]s/_emulator/outbox
 state:    %[2]s
+reading:  %[8]s
 
 Demo account (a local throwaway: its token only works on this emulator):
 email:    %[3]s
@@ -209,6 +253,34 @@ token:    %[5]s
 Try it:
   export %[6]s=%[1]s
   export %[7]s=%[5]s
-  mlabctl plan -f examples/modelslab.yaml
-`, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken)
+`, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken, variantsNote)
+	for _, l := range try {
+		fmt.Fprintln(w, "  "+l)
+	}
+	// By hand: the API root is the base URL's /api/agents/v1.
+	fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $%s\" %s/api/agents/v1/me\n", cmdutil.EnvToken, base)
+}
+
+// tryIt returns the banner's commands that plan a file, naming only a file
+// that exists: the repository's example (run from a checkout) or a
+// modelslab.yaml in dir, by absolute path, so that the line works in any
+// other terminal too; with neither, the demo account exported into a new
+// modelslab.yaml first. dir "" is the working directory.
+func tryIt(dir string) []string {
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	for _, rel := range []string{filepath.Join("examples", "modelslab.yaml"), cmdutil.DefaultFile} {
+		path, err := filepath.Abs(filepath.Join(dir, rel))
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			return []string{"mlabctl plan -f " + cmdutil.ShellQuote(path)}
+		}
+	}
+	return []string{
+		"mlabctl export > modelslab.yaml   # the demo account as a file; edit it, then:",
+		"mlabctl plan -f modelslab.yaml",
+	}
 }

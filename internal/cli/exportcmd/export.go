@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/mlabctl/mlabctl/export"
@@ -77,6 +76,7 @@ Compare a managed account with its live state with:
 			&cli.StringFlag{Name: flagExportOut, TakesFile: true, Usage: "write the export to `FILE` instead of stdout; an existing FILE only with --force"},
 			&cli.BoolFlag{Name: flagExportForce, Usage: "let --out replace an existing file (atomically)"},
 			&cli.StringFlag{Name: flagExportShortO, Hidden: true, Usage: "not a flag of export: refused, naming --out FILE"},
+			cmdutil.MaxWaitFlag("export fails (exit 1)"),
 			cmdutil.EmulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
@@ -140,21 +140,25 @@ func run(ctx context.Context, o Options) error {
 	return nil
 }
 
-// checkExportOut refuses, before any request, an --out that names an
-// existing file without --force. An export replaces the whole file: over a
-// managed modelslab.yaml it silently drops protect, policy and ignore.
+// checkExportOut refuses, before any request, an --out that can never be
+// written (a device, FIFO, directory or dangling link: atomicfile.Check,
+// --force or not) and one that names an existing file without --force. An
+// export replaces the whole file: over a managed modelslab.yaml it silently
+// drops protect, policy and ignore.
 func checkExportOut(o Options) error {
-	if o.Out == "" || o.Force {
+	if o.Out == "" {
 		return nil
 	}
-	fi, err := os.Stat(o.Out)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	if err := atomicfile.Check(o.Out); err != nil {
+		return fmt.Errorf("--%s: %w", flagExportOut, err)
+	}
+	if o.Force {
 		return nil
-	case err != nil:
+	}
+	if _, err := os.Stat(o.Out); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("--%s %q: %w", flagExportOut, o.Out, err)
-	case fi.IsDir():
-		return fmt.Errorf("--%s %q is a directory; name a file, such as %q", flagExportOut, o.Out, filepath.Join(o.Out, "modelslab.yaml"))
 	}
 	return fmt.Errorf("--%s %q exists; refusing to replace it (an export has no protect, policy or ignore): pass --%s to replace it, or export to a new file and compare", flagExportOut, o.Out, flagExportForce)
 }

@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mlabctl/mlabctl/internal/safetext"
 )
 
 // Runner is the GitHub Actions runner of the step mlabctl runs in, as
@@ -52,18 +54,44 @@ func (g Runner) Mask(secret string) {
 	if !g.enabled || secret == "" {
 		return
 	}
-	fmt.Fprintf(g.commands, "::add-mask::%s\n", EscapeData(secret))
+	g.command("::add-mask::" + EscapeData(secret))
 }
 
-// Error prints an error annotation attached to file:line:col. GitHub
-// attaches annotations to paths relative to the repository root, so a file
-// under $GITHUB_WORKSPACE is named relative to it, whatever directory
+// commandWriter is a stream that writes workflow commands on a line of their
+// own (Guard).
+type commandWriter interface {
+	WriteCommand(line string) error
+}
+
+// command writes one workflow command line.
+func (g Runner) command(line string) {
+	if cw, ok := g.commands.(commandWriter); ok {
+		_ = cw.WriteCommand(line)
+		return
+	}
+	fmt.Fprintln(g.commands, line)
+}
+
+// Error prints an error annotation attached to file:line:col. msg is one
+// line: a line break in it (from live text) is shown escaped, as on stderr.
+// GitHub attaches annotations to paths relative to the repository root, so
+// a file under $GITHUB_WORKSPACE is named relative to it, whatever directory
 // mlabctl runs in (a matrix job in accounts/<name>/, say).
 func (g Runner) Error(file string, line, col int, msg string) {
+	g.annotate("error", file, line, col, msg)
+}
+
+// Warning prints a warning annotation attached to file:line:col, like Error.
+func (g Runner) Warning(file string, line, col int, msg string) {
+	g.annotate("warning", file, line, col, msg)
+}
+
+// annotate prints an annotation of kind (error, warning).
+func (g Runner) annotate(kind, file string, line, col int, msg string) {
 	if !g.enabled {
 		return
 	}
-	fmt.Fprintf(g.commands, "::error file=%s,line=%d,col=%d::%s\n", escapeProperty(g.annotationPath(file)), line, col, EscapeData(msg))
+	g.command(fmt.Sprintf("::%s file=%s,line=%d,col=%d::%s", kind, escapeProperty(g.annotationPath(file)), line, col, EscapeData(safetext.Line(msg))))
 }
 
 // annotationPath names file relative to the workspace when it lies inside it,

@@ -103,8 +103,8 @@ func TestGitHubActionsError(t *testing.T) {
 			want: "::error file=C%3A\\a%2Cb.yaml,line=1,col=1::bad\n",
 		},
 		{
-			name: "multi-line messages stay one command", enabled: true, file: "m.yaml", line: 2, col: 1, msg: "first\nsecond 100%",
-			want: "::error file=m.yaml,line=2,col=1::first%0Asecond 100%25\n",
+			name: "a line break is shown escaped, as on stderr", enabled: true, file: "m.yaml", line: 2, col: 1, msg: "first\nsecond 100%",
+			want: "::error file=m.yaml,line=2,col=1::first\\nsecond 100%25\n",
 		},
 		{
 			name: "relative to the workspace", enabled: true, workspace: ws, file: filepath.Join(ws, "accounts", "acme", "modelslab.yaml"), line: 1, col: 2, msg: "bad",

@@ -1,7 +1,7 @@
 // Package iostreams owns what mlabctl knows about its standard streams:
 // which of them is a terminal, whether output may be coloured, reading a
 // line or a password from the terminal (giving up on Ctrl-C and restoring
-// echo), and making a message safe to print on a terminal or in a CI log.
+// echo). Making text safe to print is package safetext's.
 //
 // Every command reads and writes through one *IOStreams that the factory
 // hands it: System for a real run, Test for an in-process test, where a

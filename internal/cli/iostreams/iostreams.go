@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -22,6 +21,9 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdinTTY, stdoutTTY bool
+	// stdoutFile: stdout is redirected to a file or a device that is not a
+	// terminal (see IsStdoutFile).
+	stdoutFile bool
 	// stdinFile is In when it is a terminal of this process (System); nil
 	// in tests.
 	stdinFile *os.File
@@ -37,6 +39,7 @@ func System() *IOStreams {
 	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	s.stdinTTY = isTerminal(os.Stdin)
 	s.stdoutTTY = isTerminal(os.Stdout)
+	s.stdoutFile = !s.stdoutTTY && isFile(os.Stdout)
 	if s.stdinTTY {
 		s.stdinFile = os.Stdin
 	}
@@ -53,6 +56,16 @@ func Test(in string) (s *IOStreams, stdout, stderr *bytes.Buffer) {
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
+// isFile reports whether f is a regular file or a device (such as
+// /dev/null), not a pipe or a socket.
+func isFile(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	return fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0
+}
+
 // IsStdinTTY reports whether stdin is a terminal: a command may ask there.
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
 
@@ -60,6 +73,16 @@ func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
 // progress lines and colours are welcome, and a piped stdout (a log, another
 // program) gets neither.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// IsStdoutFile reports whether stdout is redirected to a file (or a device
+// such as /dev/null) rather than a terminal or a pipe: what is written there
+// is read later, if ever, and not as it is written, by a person (through
+// `| tee`) or a CI runner. Tests' stdout is a pipe unless SetStdoutFile.
+func (s *IOStreams) IsStdoutFile() bool { return s.stdoutFile && !s.stdoutTTY }
+
+// SetStdoutFile makes a test's stdout pretend to be a redirected file (or
+// not); a terminal stdout is never a file.
+func (s *IOStreams) SetStdoutFile(file bool) { s.stdoutFile = file }
 
 // SetStdinTTY makes a test's stdin pretend to be a terminal (or not).
 func (s *IOStreams) SetStdinTTY(tty bool) { s.stdinTTY = tty }
@@ -85,34 +108,48 @@ var errNoTerminal = errors.New("stdin is not a terminal")
 // ReadHidden reads one line typed at the terminal without echo (a
 // password), and gives up when ctx is cancelled (Ctrl-C): the terminal is
 // then restored and the blocked read abandoned, since the process is about
-// to exit. term.ReadPassword itself never returns on a signal, and leaves
-// echo off if the process just dies.
+// to exit, and the error says "interrupted at the password prompt" (it
+// wraps ctx's error). term.ReadPassword itself never returns on a signal,
+// and leaves echo off if the process just dies.
 func (s *IOStreams) ReadHidden(ctx context.Context) ([]byte, error) {
-	if s.hidden != nil {
-		return s.hidden()
+	read, restore := s.hidden, func() {}
+	if read == nil {
+		if s.stdinFile == nil {
+			return nil, errNoTerminal
+		}
+		f := s.stdinFile
+		restore = saveTerminal(f)
+		read = func() ([]byte, error) { return term.ReadPassword(int(f.Fd())) }
 	}
-	if s.stdinFile == nil {
-		return nil, errNoTerminal
-	}
-	f := s.stdinFile
-	restore := saveTerminal(f)
 	type result struct {
 		line []byte
 		err  error
 	}
-	read := make(chan result, 1)
+	done := make(chan result, 1)
 	go func() {
-		line, err := term.ReadPassword(int(f.Fd()))
-		read <- result{line, err}
+		line, err := read()
+		done <- result{line, err}
 	}()
 	select {
-	case r := <-read:
+	case r := <-done:
 		return r.line, r.err
 	case <-ctx.Done():
 		restore()
-		return nil, fmt.Errorf("interrupted at the password prompt: %w", ctx.Err())
+		return nil, &InterruptedError{At: "the password prompt", Cause: ctx.Err()}
 	}
 }
+
+// InterruptedError is a prompt given up on Ctrl-C (or SIGTERM): its message
+// says so in words, not "context canceled", and it wraps the context's
+// error for errors.Is.
+type InterruptedError struct {
+	// At is where the user was ("the password prompt").
+	At    string
+	Cause error
+}
+
+func (e *InterruptedError) Error() string { return "interrupted at " + e.At }
+func (e *InterruptedError) Unwrap() error { return e.Cause }
 
 // ReadLine reads one line from stdin (an answer to a prompt) without its
 // line ending, or gives up with ctx's error when ctx is done first; the

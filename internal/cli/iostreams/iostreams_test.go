@@ -64,10 +64,33 @@ func TestReadHidden(t *testing.T) {
 	s.SaveTerminal()() // no terminal: a no-op
 }
 
-func TestSanitizeMessage(t *testing.T) {
+func TestReadHiddenGivesUpOnCancel(t *testing.T) {
 	t.Parallel()
-	got := SanitizeMessage("first \x1b[2K line\nsecond\rline")
-	if want := `first \u001b[2K line` + "\n" + `second\u000dline`; got != want {
-		t.Errorf("SanitizeMessage = %q, want %q", got, want)
+	s, _, _ := Test("")
+	never := make(chan struct{})
+	defer close(never)
+	s.SetHiddenInput(func() ([]byte, error) { <-never; return nil, nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.ReadHidden(ctx)
+	if err == nil || err.Error() != "interrupted at the password prompt" || !errors.Is(err, context.Canceled) {
+		t.Errorf("ReadHidden on Ctrl-C: %v", err)
+	}
+}
+
+func TestStdoutFile(t *testing.T) {
+	t.Parallel()
+	s, _, _ := Test("")
+	if s.IsStdoutFile() {
+		t.Error("a test's stdout starts as a file; it is a pipe")
+	}
+	s.SetStdoutFile(true)
+	if !s.IsStdoutFile() {
+		t.Error("SetStdoutFile did not stick")
+	}
+	s.SetStdoutTTY(true)
+	s.SetStdoutFile(true)
+	if s.IsStdoutFile() {
+		t.Error("a terminal is a file")
 	}
 }

@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
@@ -86,7 +86,8 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 		Flags: cmdutil.WithGlobals(
 			&cli.StringFlag{Name: flagPlanOut, TakesFile: true, Usage: "save the plan to `PLANFILE` for 'mlabctl apply PLANFILE' (mode 0600)"},
 			&cli.BoolFlag{Name: flagDetailedExitCode, Usage: "exit 2 when changes are pending, 0 when there are none"},
-			cmdutil.OutputFlag("print the plan as `FORMAT`: text, markdown (a PR comment) or json"),
+			cmdutil.OutputFlag("print the plan as `FORMAT`: text, markdown (a PR comment) or json", cmdutil.PlanFormats()...),
+			cmdutil.MaxWaitFlag("plan fails (exit 1)"),
 			cmdutil.EmulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
@@ -114,7 +115,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 
 // run is `mlabctl plan`: load, read live state, compute, print, save.
 func run(ctx context.Context, o Options) error {
-	if err := cmdutil.CheckOutput(o.Format, cmdutil.OutputText, cmdutil.OutputMarkdown, cmdutil.OutputJSON); err != nil {
+	if err := cmdutil.CheckOutput(o.Format, cmdutil.PlanFormats()...); err != nil {
 		return err
 	}
 	if err := checkPlanOut(o); err != nil {
@@ -168,9 +169,11 @@ func run(ctx context.Context, o Options) error {
 }
 
 // checkPlanOut refuses, before anything is read or written, an --out that
-// could never be applied (--emulator) or would destroy a file that is not
-// a plan: modelslab.yaml itself (by any path: os.SameFile) or anything else
-// already there. An earlier plan file may be replaced, as terraform does.
+// could never be applied (--emulator), can never be written (a device,
+// FIFO, directory or dangling link: atomicfile.Check) or would destroy a
+// file that is not a plan: modelslab.yaml itself (by any path:
+// os.SameFile) or anything else already there. An earlier plan file may be
+// replaced, as terraform does; through a symlink, its target is.
 func checkPlanOut(o Options) error {
 	if o.Out == "" {
 		return nil
@@ -178,6 +181,9 @@ func checkPlanOut(o Options) error {
 	if o.Emulator {
 		return cmdutil.UsageErrorf("--%s cannot be used with --%s: each --%s run starts a new throwaway emulator, so no later 'mlabctl apply' could apply the saved plan; leave out --%s",
 			flagPlanOut, cmdutil.FlagEmulator, cmdutil.FlagEmulator, flagPlanOut)
+	}
+	if err := atomicfile.Check(o.Out); err != nil {
+		return fmt.Errorf("--%s: %w", flagPlanOut, err)
 	}
 	fi, err := os.Stat(o.Out)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -190,14 +196,9 @@ func checkPlanOut(o Options) error {
 		return fmt.Errorf("--%s %q is the file the plan is made from (-f %q): the plan would replace it; name another file, such as %q",
 			flagPlanOut, o.Out, o.SpecPath, "modelslab.plan")
 	}
-	if fi.IsDir() {
-		return fmt.Errorf("--%s %q is a directory; name a file, such as %q", flagPlanOut, o.Out, filepath.Join(o.Out, "modelslab.plan"))
-	}
-	ok := false
-	if fi.Mode().IsRegular() {
-		if ok, err = planfile.Is(o.Out); err != nil {
-			return fmt.Errorf("--%s %q: %w", flagPlanOut, o.Out, err)
-		}
+	ok, err := planfile.Is(o.Out)
+	if err != nil {
+		return fmt.Errorf("--%s %q: %w", flagPlanOut, o.Out, err)
 	}
 	if !ok {
 		return fmt.Errorf("--%s %q exists and is not an mlabctl plan file; refusing to overwrite it: remove it or name another file", flagPlanOut, o.Out)
@@ -223,17 +224,8 @@ func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *rem
 		live.BaseURL = sess.BaseURL
 	}
 	p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
-	var rail *plan.RailError
-	if errors.As(err, &rail) {
-		for _, pr := range rail.Problems {
-			fmt.Fprintln(o.IO.ErrOut, pr.String())
-			o.GitHub.Error(pr.Pos.File, pr.Pos.Line, pr.Pos.Col, pr.Message)
-		}
-		fmt.Fprintf(o.IO.ErrOut, "Error: the plan is refused by %s; nothing was changed.\n", problemsPhrase(len(rail.Problems)))
-		return nil, nil, cmdutil.Reported(cmdutil.ExitRefused)
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
 	}
 	return p, live, nil
 }
@@ -265,11 +257,4 @@ func reportToGitHub(o Options, p *plan.Plan) {
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "Warning: writing the GitHub step outputs ($GITHUB_OUTPUT): %v\n", err)
 	}
-}
-
-func problemsPhrase(n int) string {
-	if n == 1 {
-		return "a safety rail (1 problem above)"
-	}
-	return fmt.Sprintf("safety rails (%d problems above)", n)
 }

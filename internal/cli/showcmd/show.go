@@ -46,7 +46,7 @@ warnings go to stderr.
 
 Exit codes: 0 shown, 1 the file is missing, not a plan file, or was changed since.`,
 		Flags: []cli.Flag{
-			cmdutil.OutputFlag("print the plan as `FORMAT`: text, markdown (a PR comment) or json"),
+			cmdutil.OutputFlag("print the plan as `FORMAT`: text, markdown (a PR comment) or json", cmdutil.PlanFormats()...),
 			noColorFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -83,7 +83,7 @@ func noColorFlag() cli.Flag {
 
 // run reads, verifies and renders the plan file.
 func run(o Options) error {
-	if err := cmdutil.CheckOutput(o.Format, cmdutil.OutputText, cmdutil.OutputMarkdown, cmdutil.OutputJSON); err != nil {
+	if err := cmdutil.CheckOutput(o.Format, cmdutil.PlanFormats()...); err != nil {
 		return err
 	}
 	f, err := planfile.Read(o.PlanFile)

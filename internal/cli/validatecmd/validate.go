@@ -29,7 +29,7 @@ func New(f *cmdutil.Factory) *cli.Command {
 		UsageText: "mlabctl validate [-f FILE]",
 		Description: "Every problem is printed on stderr as FILE:LINE:COL: message (and as an ::error annotation\n" +
 			"under GitHub Actions). Nothing is read from the network: no token is needed.",
-		Flags: cmdutil.WithGlobals(),
+		Flags: cmdutil.WithFileGlobals(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return cmdutil.UsageErrorf("validate takes no arguments, got %q; name the file with -f", c.Args().First())

@@ -1,10 +1,12 @@
-// Package versioncmd is `mlabctl version`: the version, VCS commit and Go
-// version of the binary (cmdutil.Build).
+// Package versioncmd is `mlabctl version` (and `mlabctl --version`, which
+// prints the same text): the version, VCS commit and Go version of the
+// binary, as internal/buildinfo reads them.
 package versioncmd
 
 import (
-	"fmt"
+	"io"
 
+	"github.com/mlabctl/mlabctl/internal/buildinfo"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/urfave/cli/v2"
 )
@@ -12,16 +14,20 @@ import (
 // New returns the command.
 func New(f *cmdutil.Factory) *cli.Command {
 	return &cli.Command{
-		Name:  "version",
-		Usage: "Print mlabctl's version, VCS commit and Go version",
+		Name:      "version",
+		Usage:     "Print mlabctl's version, VCS commit and Go version",
+		UsageText: "mlabctl version",
 		Action: func(c *cli.Context) error {
-			v := f.Build
-			commit := v.Commit
-			if v.Modified {
-				commit += " (modified)"
+			if c.NArg() > 0 {
+				return cmdutil.UsageErrorf("version takes no arguments, got %q", c.Args().First())
 			}
-			_, err := fmt.Fprintf(f.IO.Out, "mlabctl %s\ncommit: %s\ngo: %s\n", v.Version, commit, v.GoVersion)
-			return err
+			return Write(f.IO.Out, f.Build)
 		},
 	}
+}
+
+// Write prints b as `mlabctl version` and `mlabctl --version` do.
+func Write(w io.Writer, b buildinfo.Info) error {
+	_, err := io.WriteString(w, b.String())
+	return err
 }

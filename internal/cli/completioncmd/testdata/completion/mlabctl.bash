@@ -9,6 +9,7 @@ __mlabctl_child() {
     "/plan") echo "plan" ;;
     "/apply") echo "apply" ;;
     "/auth") echo "auth" ;;
+    "/completion") echo "completion" ;;
     "auth/login") echo "auth login" ;;
     "auth/tokens") echo "auth tokens" ;;
     "auth tokens/list") echo "auth tokens list" ;;
@@ -19,80 +20,108 @@ __mlabctl_child() {
 }
 
 # __mlabctl_node sets what may follow the command at path $1: its subcommands,
-# flags, flags taking a value, flags taking a file, and whether it takes files.
+# flags, flags taking a value, flags taking a file, whether it takes files,
+# and the values of its first argument.
 __mlabctl_node() {
   case "$1" in
     "")
-      commands="plan apply auth help h"
+      commands="plan apply auth completion help"
       flags="--file -f --token --no-color --help -h"
       valueflags=" --file -f --token "
       fileflags=" --file -f "
-      files=0 ;;
+      files=0
+      args="" ;;
     "plan")
       commands=""
       flags="--out --output -o --detailed-exitcode --help -h"
       valueflags=" --out --output -o "
       fileflags=" --out "
-      files=0 ;;
+      files=0
+      args="" ;;
     "apply")
       commands=""
       flags="--auto-approve --help -h"
       valueflags="  "
       fileflags="  "
-      files=1 ;;
+      files=1
+      args="" ;;
     "auth")
-      commands="login tokens help h"
+      commands="login tokens help"
       flags="--help -h"
       valueflags="  "
       fileflags="  "
-      files=0 ;;
+      files=0
+      args="" ;;
     "auth login")
       commands=""
-      flags="--email --help -h"
-      valueflags=" --email "
+      flags="--email --expiry --scopes --help -h"
+      valueflags=" --email --expiry --scopes "
       fileflags="  "
-      files=0 ;;
+      files=0
+      args="" ;;
     "auth tokens")
-      commands="list ls revoke help h"
+      commands="list ls revoke help"
       flags="--help -h"
       valueflags="  "
       fileflags="  "
-      files=0 ;;
+      files=0
+      args="" ;;
     "auth tokens list")
       commands=""
       flags="--help -h"
       valueflags="  "
       fileflags="  "
-      files=0 ;;
+      files=0
+      args="" ;;
     "auth tokens revoke")
       commands=""
       flags="--all --help -h"
       valueflags="  "
       fileflags="  "
-      files=0 ;;
+      files=0
+      args="" ;;
+    "completion")
+      commands=""
+      flags="--help -h"
+      valueflags="  "
+      fileflags="  "
+      files=0
+      args="bash fish zsh" ;;
+  esac
+}
+
+# __mlabctl_values sets values to the known values of flag $2 of the command
+# at path $1, and list to 1 when the flag takes a comma-separated list of them.
+__mlabctl_values() {
+  case "$1 $2" in
+    "plan --output") values="text markdown json" list=0 ;;
+    "plan -o") values="text markdown json" list=0 ;;
+    "auth login --expiry") values="1_week 1_month 1_year never" list=0 ;;
+    "auth login --scopes") values="profile:read tokens:read tokens:write api-keys:read api-keys:write" list=1 ;;
+    *) return 1 ;;
   esac
 }
 
 _mlabctl() {
-  local cur prev word cmdpath="" commands flags valueflags fileflags files
-  local skip=0 i cword
+  local cur prev word cmdpath="" commands flags valueflags fileflags files args
+  local values list line typed val head full cut c
+  local skip=0 nargs=0 i cword
   local -a words
   COMPREPLY=()
-  if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
-    # bash-completion keeps --flag=value in one word.
-    _get_comp_words_by_ref -n = cur prev words cword
-  else
-    words=("${COMP_WORDS[@]}")
-    cword=$COMP_CWORD
-    cur="${COMP_WORDS[COMP_CWORD]}"
-    prev="${COMP_WORDS[COMP_CWORD-1]}"
-  fi
+  # The words typed so far, split at blanks only: bash's own COMP_WORDS is
+  # also split at COMP_WORDBREAKS ("=", ":"), and scope names have a colon.
+  line=${COMP_LINE:0:COMP_POINT}
+  read -ra words <<<"$line"
+  [[ -z "$line" || "$line" == *[[:blank:]] ]] && words+=("")
+  cword=$((${#words[@]} - 1))
+  ((cword >= 1)) || return 0
+  cur=${words[cword]}
+  prev=${words[cword-1]}
   __mlabctl_node ""
   for ((i = 1; i < cword; i++)); do
     word="${words[i]}"
     if ((skip)); then
-      # Plain bash splits --flag=value into "--flag" "=" "value".
-      [[ "$word" == "=" ]] || skip=0
+      skip=0
       continue
     fi
     case "$word" in
@@ -103,31 +132,50 @@ _mlabctl() {
     esac
     if word=$(__mlabctl_child "$cmdpath" "$word"); then
       cmdpath="$word"
+      nargs=0
       __mlabctl_node "$cmdpath"
+    else
+      nargs=$((nargs + 1))
     fi
   done
+  typed=$cur
   if [[ "$cur" == --*=* ]]; then
     prev="${cur%%=*}"
     cur="${cur#*=}"
     skip=1
-  elif [[ "$cur" == "=" ]]; then
-    cur=""
-  elif [[ "$prev" == "=" ]] && ((cword >= 2)); then
-    prev="${words[cword-2]}"
   fi
   if ((skip)); then
-    # Completing a flag's value: only files are known values.
+    # Completing a flag's value: files, or the flag's known values.
+    val=$cur
     if [[ "$fileflags" == *" $prev "* ]]; then
       compopt -o filenames 2>/dev/null
       COMPREPLY=($(compgen -f -- "$cur"))
+    elif __mlabctl_values "$cmdpath" "$prev"; then
+      head=""
+      if ((list)); then
+        [[ "$cur" == *,* ]] && head="${cur%,*},"
+        cur="${cur##*,}"
+        compopt -o nospace 2>/dev/null
+      fi
+      COMPREPLY=($(compgen -P "$head" -W "$values" -- "$cur"))
     fi
+    # bash replaces only the text after the word's last COMP_WORDBREAKS
+    # character ("--out=", "tokens:"): each candidate is cut to match.
+    full=${typed%"$val"}
+    cut=$typed
+    while [[ -n "$cut" && "${COMP_WORDBREAKS- }" != *"${cut: -1}"* ]]; do cut=${cut%?}; done
+    for i in "${!COMPREPLY[@]}"; do
+      c=$full${COMPREPLY[i]}
+      COMPREPLY[i]=${c#"$cut"}
+    done
     return 0
   fi
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$flags" -- "$cur"))
     return 0
   fi
-  COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+  ((nargs == 0)) || args=""
+  COMPREPLY=($(compgen -W "$commands $args" -- "$cur"))
   if ((files)); then
     compopt -o filenames 2>/dev/null
     COMPREPLY+=($(compgen -f -- "$cur"))

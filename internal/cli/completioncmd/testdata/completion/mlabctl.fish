@@ -12,6 +12,8 @@ function __mlabctl_child
             echo 'apply'
         case '/auth'
             echo 'auth'
+        case '/completion'
+            echo 'completion'
         case 'auth/login'
             echo 'auth login'
         case 'auth/tokens'
@@ -35,16 +37,18 @@ function __mlabctl_valueflags
         case 'plan'
             printf '%s\n' --out --output -o
         case 'auth login'
-            printf '%s\n' --email
+            printf '%s\n' --email --expiry --scopes
     end
 end
 
-# __mlabctl_path prints the command path of the command line being completed.
+# __mlabctl_path prints the command path of the command line being completed,
+# then how many arguments follow that command.
 function __mlabctl_path
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l cmdpath ''
     set -l skip 0
+    set -l nargs 0
     set -l child
     for word in $tokens
         if test $skip -eq 1
@@ -62,15 +66,35 @@ function __mlabctl_path
         end
         if set child (__mlabctl_child $cmdpath $word)
             set cmdpath $child
+            set nargs 0
+        else
+            set nargs (math $nargs + 1)
         end
     end
-    echo $cmdpath
+    printf '%s\n' "$cmdpath" $nargs
 end
 
 # __mlabctl_at succeeds when the command line being completed is at path $argv[1].
 function __mlabctl_at
     set -l p (__mlabctl_path)
-    test "$p" = "$argv[1]"
+    test "$p[1]" = "$argv[1]"
+end
+
+# __mlabctl_first_arg succeeds when the command line being completed is at
+# path $argv[1], before its first argument.
+function __mlabctl_first_arg
+    set -l p (__mlabctl_path)
+    test "$p[1]" = "$argv[1]"; and test "$p[2]" = 0
+end
+
+# __mlabctl_list prints the completions of a comma-separated list of $argv:
+# the elements typed so far, then each value.
+function __mlabctl_list
+    set -l value (string replace -r -- '^-[^=]*=' '' (commandline -ct))
+    set -l head (string replace -r -- '[^,]*$' '' "$value")
+    for v in $argv
+        echo $head$v
+    end
 end
 
 # Files are completed only where a command or flag takes one.
@@ -80,7 +104,8 @@ complete -c mlabctl -f
 complete -c mlabctl -n '__mlabctl_at \'\'' -a 'plan' -d 'Show what would change'
 complete -c mlabctl -n '__mlabctl_at \'\'' -a 'apply' -d 'Apply the changes'
 complete -c mlabctl -n '__mlabctl_at \'\'' -a 'auth' -d 'Manage the account\'s lifecycle'
-complete -c mlabctl -n '__mlabctl_at \'\'' -a 'help h' -d 'Shows a list of commands or help for one command'
+complete -c mlabctl -n '__mlabctl_at \'\'' -a 'completion' -d 'Print a completion script'
+complete -c mlabctl -n '__mlabctl_at \'\'' -a 'help' -d 'Shows a list of commands or help for one command'
 complete -c mlabctl -n '__mlabctl_at \'\'' -l file -s f -r -F -d 'path of modelslab.yaml'
 complete -c mlabctl -n '__mlabctl_at \'\'' -l token -x -d 'access token'
 complete -c mlabctl -n '__mlabctl_at \'\'' -l no-color -d 'never colour the output'
@@ -88,7 +113,7 @@ complete -c mlabctl -n '__mlabctl_at \'\'' -l help -s h -d 'show help'
 
 # mlabctl plan
 complete -c mlabctl -n '__mlabctl_at \'plan\'' -l out -r -F -d 'write the plan to PLANFILE'
-complete -c mlabctl -n '__mlabctl_at \'plan\'' -l output -s o -x -d 'text, markdown or json'
+complete -c mlabctl -n '__mlabctl_at \'plan\'' -l output -s o -x -a 'text markdown json' -d 'text, markdown or json'
 complete -c mlabctl -n '__mlabctl_at \'plan\'' -l detailed-exitcode -d 'exit 2 when changes are pending'
 complete -c mlabctl -n '__mlabctl_at \'plan\'' -l help -s h -d 'show help'
 
@@ -100,17 +125,19 @@ complete -c mlabctl -n '__mlabctl_at \'apply\'' -F
 # mlabctl auth
 complete -c mlabctl -n '__mlabctl_at \'auth\'' -a 'login' -d 'Log in'
 complete -c mlabctl -n '__mlabctl_at \'auth\'' -a 'tokens' -d 'List and revoke access tokens'
-complete -c mlabctl -n '__mlabctl_at \'auth\'' -a 'help h' -d 'Shows a list of commands or help for one command'
+complete -c mlabctl -n '__mlabctl_at \'auth\'' -a 'help' -d 'Shows a list of commands or help for one command'
 complete -c mlabctl -n '__mlabctl_at \'auth\'' -l help -s h -d 'show help'
 
 # mlabctl auth login
 complete -c mlabctl -n '__mlabctl_at \'auth login\'' -l email -x -d 'the account\'s email'
+complete -c mlabctl -n '__mlabctl_at \'auth login\'' -l expiry -x -a '1_week 1_month 1_year never' -d 'token lifetime'
+complete -c mlabctl -n '__mlabctl_at \'auth login\'' -l scopes -x -a '(__mlabctl_list profile:read tokens:read tokens:write api-keys:read api-keys:write)' -d 'comma-separated scopes'
 complete -c mlabctl -n '__mlabctl_at \'auth login\'' -l help -s h -d 'show help'
 
 # mlabctl auth tokens
 complete -c mlabctl -n '__mlabctl_at \'auth tokens\'' -a 'list ls' -d 'List the access tokens'
 complete -c mlabctl -n '__mlabctl_at \'auth tokens\'' -a 'revoke' -d 'Revoke one token'
-complete -c mlabctl -n '__mlabctl_at \'auth tokens\'' -a 'help h' -d 'Shows a list of commands or help for one command'
+complete -c mlabctl -n '__mlabctl_at \'auth tokens\'' -a 'help' -d 'Shows a list of commands or help for one command'
 complete -c mlabctl -n '__mlabctl_at \'auth tokens\'' -l help -s h -d 'show help'
 
 # mlabctl auth tokens list
@@ -119,3 +146,7 @@ complete -c mlabctl -n '__mlabctl_at \'auth tokens list\'' -l help -s h -d 'show
 # mlabctl auth tokens revoke
 complete -c mlabctl -n '__mlabctl_at \'auth tokens revoke\'' -l all -d 'revoke all'
 complete -c mlabctl -n '__mlabctl_at \'auth tokens revoke\'' -l help -s h -d 'show help'
+
+# mlabctl completion
+complete -c mlabctl -n '__mlabctl_at \'completion\'' -l help -s h -d 'show help'
+complete -c mlabctl -n '__mlabctl_first_arg \'completion\'' -a 'bash fish zsh'

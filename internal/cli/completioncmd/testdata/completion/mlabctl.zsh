@@ -12,6 +12,7 @@ __mlabctl_child() {
     '/plan') REPLY='plan' ;;
     '/apply') REPLY='apply' ;;
     '/auth') REPLY='auth' ;;
+    '/completion') REPLY='completion' ;;
     'auth/login') REPLY='auth login' ;;
     'auth/tokens') REPLY='auth tokens' ;;
     'auth tokens/list') REPLY='auth tokens list' ;;
@@ -23,64 +24,91 @@ __mlabctl_child() {
 
 # __mlabctl_node sets what may follow the command at path $1: its subcommands
 # and flags as name:description, flags taking a value, flags taking a file,
-# and whether it takes files.
+# whether it takes files, and the values of its first argument.
 __mlabctl_node() {
   case "$1" in
     '')
-      commands=( 'plan:Show what would change' 'apply:Apply the changes' 'auth:Manage the account'\''s lifecycle' 'help:Shows a list of commands or help for one command' 'h:Shows a list of commands or help for one command' )
+      commands=( 'plan:Show what would change' 'apply:Apply the changes' 'auth:Manage the account'\''s lifecycle' 'completion:Print a completion script' 'help:Shows a list of commands or help for one command' )
       flags=( '--file:path of modelslab.yaml' '-f:path of modelslab.yaml' '--token:access token' '--no-color:never colour the output' '--help:show help' '-h:show help' )
       valueflags=( --file -f --token )
       fileflags=( --file -f )
-      files=0 ;;
+      files=0
+      args=( ) ;;
     'plan')
       commands=( )
       flags=( '--out:write the plan to PLANFILE' '--output:text, markdown or json' '-o:text, markdown or json' '--detailed-exitcode:exit 2 when changes are pending' '--help:show help' '-h:show help' )
       valueflags=( --out --output -o )
       fileflags=( --out )
-      files=0 ;;
+      files=0
+      args=( ) ;;
     'apply')
       commands=( )
       flags=( '--auto-approve:do not ask' '--help:show help' '-h:show help' )
       valueflags=( )
       fileflags=( )
-      files=1 ;;
+      files=1
+      args=( ) ;;
     'auth')
-      commands=( 'login:Log in' 'tokens:List and revoke access tokens' 'help:Shows a list of commands or help for one command' 'h:Shows a list of commands or help for one command' )
+      commands=( 'login:Log in' 'tokens:List and revoke access tokens' 'help:Shows a list of commands or help for one command' )
       flags=( '--help:show help' '-h:show help' )
       valueflags=( )
       fileflags=( )
-      files=0 ;;
+      files=0
+      args=( ) ;;
     'auth login')
       commands=( )
-      flags=( '--email:the account'\''s email' '--help:show help' '-h:show help' )
-      valueflags=( --email )
+      flags=( '--email:the account'\''s email' '--expiry:token lifetime' '--scopes:comma-separated scopes' '--help:show help' '-h:show help' )
+      valueflags=( --email --expiry --scopes )
       fileflags=( )
-      files=0 ;;
+      files=0
+      args=( ) ;;
     'auth tokens')
-      commands=( 'list:List the access tokens' 'ls:List the access tokens' 'revoke:Revoke one token' 'help:Shows a list of commands or help for one command' 'h:Shows a list of commands or help for one command' )
+      commands=( 'list:List the access tokens' 'ls:List the access tokens' 'revoke:Revoke one token' 'help:Shows a list of commands or help for one command' )
       flags=( '--help:show help' '-h:show help' )
       valueflags=( )
       fileflags=( )
-      files=0 ;;
+      files=0
+      args=( ) ;;
     'auth tokens list')
       commands=( )
       flags=( '--help:show help' '-h:show help' )
       valueflags=( )
       fileflags=( )
-      files=0 ;;
+      files=0
+      args=( ) ;;
     'auth tokens revoke')
       commands=( )
       flags=( '--all:revoke all' '--help:show help' '-h:show help' )
       valueflags=( )
       fileflags=( )
-      files=0 ;;
+      files=0
+      args=( ) ;;
+    'completion')
+      commands=( )
+      flags=( '--help:show help' '-h:show help' )
+      valueflags=( )
+      fileflags=( )
+      files=0
+      args=( bash fish zsh ) ;;
+  esac
+}
+
+# __mlabctl_values sets values to the known values of flag $2 of the command
+# at path $1, and list to 1 when the flag takes a comma-separated list of them.
+__mlabctl_values() {
+  case "$1 $2" in
+    'plan --output') values=( text markdown json ) list=0 ;;
+    'plan -o') values=( text markdown json ) list=0 ;;
+    'auth login --expiry') values=( 1_week 1_month 1_year never ) list=0 ;;
+    'auth login --scopes') values=( profile:read tokens:read tokens:write api-keys:read api-keys:write ) list=1 ;;
+    *) return 1 ;;
   esac
 }
 
 _mlabctl() {
   local cmdpath="" word cur prev REPLY
-  local -a commands flags valueflags fileflags
-  local -i files=0 skip=0 i
+  local -a commands flags valueflags fileflags args values
+  local -i files=0 skip=0 nargs=0 list=0 i
   __mlabctl_node ""
   for ((i = 2; i < CURRENT; i++)); do
     word=${words[i]}
@@ -96,7 +124,10 @@ _mlabctl() {
     esac
     if __mlabctl_child "$cmdpath" "$word"; then
       cmdpath=$REPLY
+      nargs=0
       __mlabctl_node "$cmdpath"
+    else
+      nargs+=1
     fi
   done
   cur=${words[CURRENT]}
@@ -107,8 +138,17 @@ _mlabctl() {
     skip=1
   fi
   if ((skip)); then
-    # Completing a flag's value: only files are known values.
-    (( ${fileflags[(Ie)$prev]} )) && _files
+    # Completing a flag's value: files, or the flag's known values.
+    if (( ${fileflags[(Ie)$prev]} )); then
+      _files
+    elif __mlabctl_values "$cmdpath" "$prev"; then
+      if ((list)); then
+        compset -P '*,'
+        compadd -S '' -- $values
+      else
+        compadd -- $values
+      fi
+    fi
     return
   fi
   if [[ $cur == -* ]]; then
@@ -117,6 +157,7 @@ _mlabctl() {
   fi
   local ret=1
   (( ${#commands} )) && _describe -t commands 'mlabctl command' commands && ret=0
+  (( nargs == 0 && ${#args} )) && compadd -- $args && ret=0
   (( files )) && _files && ret=0
   return ret
 }
