@@ -35,7 +35,8 @@ func newWorld(t testing.TB, faults *emulator.Faults) *world {
 	srv.Faults = faults
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	client, err := remote.New(remote.Options{BaseURL: ts.URL, Token: remote.Secret(demo.Token), MaxRetryWait: 10 * time.Second})
+	// Retries wait 1ms, not the real 250ms backoff.
+	client, err := remote.New(remote.Options{BaseURL: ts.URL, Token: remote.Secret(demo.Token), MaxRetryWait: 10 * time.Second, RetryBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -238,18 +238,22 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 // before deciding.
 func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, error) {
 	req := *s.req.(*remote.InviteRequest)
+	var answer *remote.TeamMember
 	id, note, err := r.createConfirmed(ctx, s, func(ctx context.Context) (remote.ID, error) {
 		m, err := r.client.InviteMember(ctx, req)
 		if err != nil {
 			return "", err
 		}
+		answer = m
 		return m.ID, nil
 	}, gone(r.client.GetMember))
 	if err == nil {
+		// A server may drop role and permissions from an invite.
+		followUp, err := r.settleInviteRole(ctx, s, req, answer, id)
 		if id == "" {
-			return note, "", nil
+			return joinNotes(note, followUp), "", err
 		}
-		return joinNotes("id "+id.String(), note), "", nil
+		return joinNotes("id "+id.String(), note, followUp), "", err
 	}
 	sent, err := whenAnswerLost(ctx, err, "reading the team to see whether the invite was sent", "the team shows no invite was sent",
 		func(ctx context.Context) (bool, error) {

@@ -47,7 +47,7 @@ func (w *clockWorld) advance(d time.Duration) { w.time.Advance(d) }
 // would make.
 func (w *clockWorld) client(t *testing.T) *remote.Client {
 	t.Helper()
-	c, err := remote.New(remote.Options{BaseURL: w.url, Token: remote.Secret(w.token), MaxRetryWait: time.Second})
+	c, err := remote.New(remote.Options{BaseURL: w.url, Token: remote.Secret(w.token), MaxRetryWait: time.Second, RetryBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,10 @@ type printer struct {
 	now     func() time.Time
 	stop    chan struct{}
 	stopped sync.WaitGroup
+
+	// waitEnds is when the calls held back by the API's rate limit go
+	// again (showWait); zero when none is.
+	waitEnds time.Time
 }
 
 // liveWidth bounds the progress line so that it never wraps on an 80-column
@@ -128,6 +132,9 @@ func (p *printer) redraw() {
 	}
 	sort.Strings(names)
 	line := fmt.Sprintf("[%d/%d] %s… %s: %s", p.done, p.total, "applying", p.now().Sub(oldest).Round(100*time.Millisecond), strings.Join(names, ", "))
+	if left := p.waitEnds.Sub(p.now()); left > 0 {
+		line = fmt.Sprintf("[%d/%d] waiting %s for the API's rate limit: %s", p.done, p.total, left.Round(time.Second), strings.Join(names, ", "))
+	}
 	if r := []rune(line); len(r) > liveWidth {
 		line = string(r[:liveWidth-1]) + "…"
 	}

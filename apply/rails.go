@@ -177,11 +177,7 @@ func CheckRails(ctx context.Context, p *plan.Plan, tokens TokenLister, r Rails) 
 		if err != nil {
 			return fmt.Errorf("listing access tokens to make sure the plan does not revoke the one in use: %w", err)
 		}
-		for _, t := range live {
-			if a, ok := revoked[t.ID.String()]; ok && t.Current {
-				reasons = append(reasons, fmt.Sprintf("%s is the token this apply runs with; mlabctl never revokes it (keep it in access_tokens.keep, or run with another token)", a))
-			}
-		}
+		reasons = append(reasons, tokenInUseReasons(live, revoked)...)
 	}
 	if len(reasons) > 0 {
 		sort.Strings(reasons)
@@ -226,6 +222,30 @@ func ownerReasons(p *plan.Plan, live *remote.State) []string {
 	for _, c := range p.Changes {
 		if c.Address.Kind == plan.KindTeamMember && c.Action != plan.Create && strings.ToLower(c.Address.Name) == owner {
 			out = append(out, fmt.Sprintf("%s is the account owner; mlabctl never changes or removes the owner", c.Address))
+		}
+	}
+	return out
+}
+
+// tokenInUseReasons refuses the revocations (revoked: unique address by
+// live id) that could take away the token this apply runs with: the one
+// the list marks current, and every one when the list marks none (a
+// server that does not say, and a token whose id the client cannot
+// prove): any of them may be it, and mlabctl never revokes blind.
+func tokenInUseReasons(live []remote.AccessToken, revoked map[string]string) []string {
+	var out []string
+	if !remote.CurrentTokenKnown(live) {
+		addrs := make([]string, 0, len(revoked))
+		for _, a := range revoked {
+			addrs = append(addrs, a)
+		}
+		sort.Strings(addrs)
+		return []string{fmt.Sprintf("the API's token list does not say which token this apply runs with (no token is marked current), so mlabctl revokes none: any of %s may be it; run with a token whose id mlabctl can read (a Sanctum token \"<id>|<secret>\"), or revoke them by id with `mlabctl auth tokens revoke`",
+			strings.Join(addrs, ", "))}
+	}
+	for _, t := range live {
+		if a, ok := revoked[t.ID.String()]; ok && t.Current {
+			out = append(out, fmt.Sprintf("%s is the token this apply runs with; mlabctl never revokes it (keep it in access_tokens.keep, or run with another token)", a))
 		}
 	}
 	return out

@@ -96,6 +96,17 @@ func TestCheckRails(t *testing.T) {
 			tokens: []remote.AccessToken{{ID: "5", Name: "ci", Current: true}, {ID: "6", Name: "old"}},
 		},
 		{
+			name: "no token known current: nothing is revoked",
+			plan: func(t testing.TB) *plan.Plan {
+				return &plan.Plan{Changes: []plan.Change{
+					{Address: addr(t, "access_token.old#6"), Action: plan.Delete, LiveID: "6"},
+					{Address: addr(t, "access_token.ci#5"), Action: plan.Delete, LiveID: "5"},
+				}}
+			},
+			tokens:  []remote.AccessToken{{ID: "5", Name: "ci"}, {ID: "6", Name: "old"}},
+			refused: []string{"does not say which token this apply runs with", "any of access_token.ci#5, access_token.old#6 may be it", "mlabctl auth tokens revoke"},
+		},
+		{
 			name: "a hostile token name is escaped",
 			plan: func(t testing.TB) *plan.Plan {
 				return &plan.Plan{Changes: []plan.Change{{Address: addr(t, "access_token.evil\x1b[2K\rFAKE: ok#5"), Action: plan.Delete, LiveID: "5"}}}

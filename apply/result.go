@@ -64,6 +64,10 @@ type Result struct {
 	// Interrupted reports that the context was cancelled (Ctrl-C) before
 	// every step had started.
 	Interrupted bool
+	// WaitBudgetSpent reports that a call was refused because waiting for
+	// the API's rate limit would have taken the run past its wait budget
+	// (--max-wait), and that apply then started nothing new.
+	WaitBudgetSpent bool
 }
 
 // Changed reports whether any step changed the account.
@@ -100,7 +104,9 @@ func (r *Result) Count(o Outcome) int {
 }
 
 // OK reports whether every step is done.
-func (r *Result) OK() bool { return r.Count(Done) == len(r.Steps) && !r.Interrupted }
+func (r *Result) OK() bool {
+	return r.Count(Done) == len(r.Steps) && !r.Interrupted && !r.WaitBudgetSpent
+}
 
 // WriteSummary writes the closing summary: on success one line of counts by
 // action; otherwise what was done, what failed (with each error) and what
@@ -127,6 +133,8 @@ func (r *Result) headline() (head, counts string) {
 		return "Apply complete", actionCounts(r)
 	case r.Interrupted:
 		head = "Apply interrupted"
+	case r.WaitBudgetSpent:
+		head = "Apply stopped: the API's rate limit outlasted the wait budget (--max-wait)"
 	default:
 		head = "Apply failed"
 	}
@@ -237,8 +245,11 @@ type FailedError struct {
 // Error is a one-line pointer to the summary, which holds the details.
 func (e *FailedError) Error() string {
 	what := "failed"
-	if e.Result.Interrupted {
+	switch {
+	case e.Result.Interrupted:
 		what = "was interrupted"
+	case e.Result.WaitBudgetSpent:
+		what = "stopped for the rate limit (--max-wait)"
 	}
 	if e.Result.Changed() {
 		return fmt.Sprintf("apply %s after changing the account (%d done, %d failed, %d skipped); see the summary above", what, e.Result.Count(Done), e.Result.Count(Failed), e.Result.Count(Skipped))

@@ -72,6 +72,14 @@ type Options struct {
 	CallTimeout time.Duration
 	// Now is the clock for durations; nil means time.Now.
 	Now func() time.Time
+	// RateLimitWaits, when non-nil, hands apply the client's pauses for
+	// the API's rate limit while Run runs: Run calls it once with show
+	// and calls the returned restore when it ends. show prints line (the
+	// pause, said in words) on Notices with the progress line erased, and
+	// the progress line says that calls wait, for wait.
+	RateLimitWaits func(show func(line string, wait time.Duration)) (restore func())
+	// Notices receives the lines of the pauses (stderr); nil means Out.
+	Notices io.Writer
 	// ExplainError rewrites the error of a failed step before it is shown
 	// on the step's line, in the summary and in the Result (the command
 	// says what to do about a 403 or a 401 there); nil, or a nil answer,
@@ -118,6 +126,14 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		total += len(ph)
 	}
 	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}, knownKeys: knownKeys(p)}
+	if opts.RateLimitWaits != nil {
+		notices := opts.Notices
+		if notices == nil {
+			notices = opts.Out
+		}
+		restore := opts.RateLimitWaits(func(line string, wait time.Duration) { r.out.showWait(notices, line, wait) })
+		defer restore()
+	}
 	res := &Result{}
 	for _, steps := range phases {
 		results := r.phase(ctx, steps)
@@ -125,6 +141,7 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	}
 	r.out.close()
 	res.Interrupted = r.interrupted
+	res.WaitBudgetSpent = r.budgetSpent
 	if !res.OK() {
 		return res, &FailedError{Result: res}
 	}
@@ -153,6 +170,9 @@ type runner struct {
 	mu          sync.Mutex
 	byChange    map[int]*StepResult // the replace-create step of each change, once finished
 	interrupted bool
+	// budgetSpent: a call was refused for the rate-limit wait budget;
+	// nothing new starts (ratelimit.go).
+	budgetSpent bool
 }
 
 // phase runs one phase's steps, up to Parallelism at once, and prints their
@@ -203,6 +223,11 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 			finish(i, skipped(s, errInterrupted), "")
 			continue
 		}
+		if why := r.stopped(); why != nil {
+			<-sem
+			finish(i, skipped(s, why), "")
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -211,6 +236,7 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 			name := plan.SanitizeLine(s.c.Address.String())
 			r.out.start(name)
 			res, secret := r.exec(ctx, s)
+			r.stopForWaitBudget(res)
 			r.out.finish(name)
 			if s.step == StepReplaceCreate {
 				r.mu.Lock()

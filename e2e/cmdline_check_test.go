@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
 )
@@ -349,7 +350,7 @@ func checkCommandLine(app *cli.App, words []string) error {
 			if seenArg {
 				return fmt.Errorf("flag %s after an argument of %q: urfave/cli stops reading flags at the first argument, so it would be taken as an argument; put flags first", w, path)
 			}
-			f := findFlag(flags, name)
+			f := cmdutil.FindFlag(flags, name)
 			if f == nil {
 				return fmt.Errorf("%q has no flag %s%s", path, dashes(name), suggestFlag(flags, name))
 			}
@@ -395,17 +396,6 @@ func isDynamicWord(w string) bool {
 // isPlaceholder reports a synopsis placeholder like COMMAND.
 func isPlaceholder(w string) bool {
 	return w == strings.ToUpper(w) && strings.ToUpper(w) != strings.ToLower(w)
-}
-
-func findFlag(flags []cli.Flag, name string) cli.Flag {
-	for _, f := range flags {
-		for _, n := range f.Names() {
-			if n == name {
-				return f
-			}
-		}
-	}
-	return nil
 }
 
 func findCommand(cmds []*cli.Command, name string) *cli.Command {

@@ -1,7 +1,9 @@
 package e2e
 
-// End-to-end tests of what every command shares: usage errors, unknown
-// commands and interrupts.
+// End-to-end tests of what only the real binary shows for every command:
+// its exit codes (CONTRACT.md), one representative run per code, and
+// interrupts. Usage errors and error messages are tested in-process in
+// internal/cli/usage_test.go.
 
 import (
 	"errors"
@@ -12,47 +14,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// TestUsageErrorsExitOneOnStderr: a malformed command line is exit 1 (never
-// urfave's 3, which here means "refused by a safety rail"), with one line on
-// stderr naming the problem and nothing on stdout, where a redirected plan
-// would otherwise receive "Incorrect Usage" and the help.
-func TestUsageErrorsExitOneOnStderr(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{name: "unknown command", args: []string{"frobnicate"}, want: `unknown command "frobnicate"; the commands are validate, plan, apply`},
-		{name: "misspelt command", args: []string{"plna"}, want: `unknown command "plna"; did you mean "plan"? (see --help)`},
-		{name: "unknown subcommand", args: []string{"auth", "frobnicate"}, want: `unknown command "frobnicate" for "mlabctl auth"; the commands are signup`},
-		{name: "unknown nested subcommand", args: []string{"auth", "tokens", "frob"}, want: `unknown command "frob" for "mlabctl auth tokens"; the commands are list`},
-		{name: "unknown flag of a command", args: []string{"plan", "--bogus"}, want: "flag provided but not defined: -bogus"},
-		{name: "flag without its value", args: []string{"plan", "--out"}, want: "flag needs an argument: -out"},
-		{name: "unknown flag of a subcommand", args: []string{"auth", "login", "--bogus"}, want: "flag provided but not defined: -bogus"},
-		{name: "unknown global flag", args: []string{"--bogus", "plan"}, want: "flag provided but not defined: -bogus"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res := mlabctl(t, nil, tt.args...)
-			if res.Code != exitError {
-				t.Errorf("exit %d, want %d", res.Code, exitError)
-			}
-			if res.Stdout != "" {
-				t.Errorf("stdout %q, want nothing", res.Stdout)
-			}
-			if !strings.HasPrefix(res.Stderr, "Error: ") || !strings.Contains(res.Stderr, tt.want) || strings.Count(res.Stderr, "\n") != 1 {
-				t.Errorf("stderr %q, want one Error: line containing %q", res.Stderr, tt.want)
-			}
-		})
-	}
-}
+	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+)
 
 // TestSecondInterruptQuits: the first interrupt cancels the command's
 // context; something that blocks without watching it (here: a FIFO given as
 // -f that nobody writes) must still yield to a second interrupt.
 func TestSecondInterruptQuits(t *testing.T) {
+	t.Parallel()
 	fifo := filepath.Join(t.TempDir(), "modelslab.yaml")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skipf("no FIFOs here: %v", err)
@@ -68,8 +41,8 @@ func TestSecondInterruptQuits(t *testing.T) {
 	p.Signal(t, syscall.SIGTERM)
 	io.Copy(io.Discard, p.Stdout)
 	code, stderr := p.Wait(t)
-	if code != exitForced {
-		t.Errorf("exit %d, want %d; stderr %q", code, exitForced, stderr)
+	if code != cmdutil.ExitForced {
+		t.Errorf("exit %d, want %d; stderr %q", code, cmdutil.ExitForced, stderr)
 	}
 	if !strings.Contains(stderr, "interrupted twice") {
 		t.Errorf("stderr %q does not say why mlabctl quit", stderr)
@@ -93,18 +66,54 @@ func openFIFOWriter(t *testing.T, fifo string) *os.File {
 	}
 }
 
-// TestErrorMessagesAreSanitized: an error quoting hostile text (here the
-// name of an unknown command, standing for any live name or server message)
-// never reaches the terminal with its control characters.
-func TestErrorMessagesAreSanitized(t *testing.T) {
-	res := mlabctl(t, nil, "evil\x1b[2K\rFAKE: all good")
-	if res.Code != exitError {
-		t.Fatalf("exit %d, want %d", res.Code, exitError)
+// TestBinaryExitCodes: the exit code the process ends with is CONTRACT.md's,
+// one representative run per code; the in-process tests check every
+// command's codes through cli.Run, which main hands to os.Exit. 130 is
+// TestSecondInterruptQuits's.
+func TestBinaryExitCodes(t *testing.T) {
+	t.Parallel()
+	refused := "version: 1\nteam:\n  - email: bob@example.com\npolicy:\n  min_admins: 1\n"
+	tests := []struct {
+		name string
+		args []string
+		// spec is the -f file's content, appended as -f; "" = none.
+		spec   string
+		faults *emulator.Faults
+		want   int
+		// wantOut is in stdout, wantErr in stderr.
+		wantOut, wantErr string
+	}{
+		{name: "success", args: []string{"version"}, want: cmdutil.ExitOK, wantOut: "mlabctl "},
+		{name: "usage error", args: []string{"frobnicate"}, want: cmdutil.ExitError, wantErr: `Error: unknown command "frobnicate"`},
+		{name: "bad environment", args: []string{"version"}, want: cmdutil.ExitError, wantErr: "MLABCTL_DEBUG"},
+		{name: "changes pending", args: []string{"plan", "--detailed-exitcode", "-f", exampleFile}, want: cmdutil.ExitChanges, wantOut: "Plan: "},
+		{name: "refused by a rail", args: []string{"plan"}, spec: refused, want: cmdutil.ExitRefused, wantErr: "min_admins is 1"},
+		{name: "partly applied", args: []string{"apply", "--auto-approve", "--secrets-out", "SECRETS", "-f", exampleFile},
+			faults: &emulator.Faults{FailFirst: 2, Statuses: []int{422}, Routes: []string{"POST /api-keys"}},
+			want:   cmdutil.ExitPartial, wantOut: "Apply failed: 10 done, 2 failed, 1 skipped."},
 	}
-	if strings.ContainsAny(res.Stderr, "\x1b\r") {
-		t.Errorf("stderr carries raw control characters: %q", res.Stderr)
-	}
-	if !strings.Contains(res.Stderr, `evil\x1b[2K\rFAKE`) {
-		t.Errorf("stderr %q does not show the escaped name", res.Stderr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			em := emulatortest.Start(t, func(s *emulator.Server) { s.Faults = tt.faults })
+			env := clitest.DemoEnv(em)
+			if tt.name == "bad environment" {
+				env["MLABCTL_DEBUG"] = "sometimes"
+			}
+			var args []string
+			for _, a := range tt.args {
+				args = append(args, strings.ReplaceAll(a, "SECRETS", filepath.Join(t.TempDir(), "s.json")))
+			}
+			if tt.spec != "" {
+				args = append(args, "-f", clitest.WriteSpec(t, tt.spec))
+			}
+			res := runCLI(t, cliRun{Args: args, Env: env})
+			if res.Code != tt.want {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.Code, tt.want, res.Stdout, res.Stderr)
+			}
+			if !strings.Contains(res.Stdout, tt.wantOut) || !strings.Contains(res.Stderr, tt.wantErr) {
+				t.Errorf("stdout lacks %q or stderr lacks %q\nstdout:\n%s\nstderr:\n%s", tt.wantOut, tt.wantErr, res.Stdout, res.Stderr)
+			}
+		})
 	}
 }

@@ -57,7 +57,7 @@ func TestEdgesPromptFollowsThePlanThroughAPipe(t *testing.T) {
 	if !strings.Contains(string(logged), "\nPlan: ") || strings.Count(out, edgesConfirmPrompt) != 1 {
 		t.Errorf("the log lacks the plan, or the question is asked %d times:\nlog:\n%s\nterminal:\n%s", strings.Count(out, edgesConfirmPrompt), logged, out)
 	}
-	if n := len(mutations(em)); n != 0 {
+	if n := len(em.Mutations()); n != 0 {
 		t.Errorf("a declined apply made %d changes", n)
 	}
 }
@@ -79,7 +79,7 @@ func TestEdgesPromptOnStderrWhenStdoutIsAFile(t *testing.T) {
 	if !strings.Contains(string(logged), "\nPlan: ") || strings.Contains(string(logged), edgesConfirmPrompt) {
 		t.Errorf("the file should hold the plan and not the question:\n%s", logged)
 	}
-	if n := len(mutations(em)); n != 0 {
+	if n := len(em.Mutations()); n != 0 {
 		t.Errorf("a declined apply made %d changes", n)
 	}
 }

@@ -1,22 +1,21 @@
 package e2e
 
-// End-to-end tests of mlabctl under GitHub Actions: the built binary with
-// GITHUB_ACTIONS=true and temporary GITHUB_STEP_SUMMARY and GITHUB_OUTPUT
-// files, against the emulator; and the scripts of action.yml run by bash the
-// way the runner runs them.
+// End-to-end tests of mlabctl under GitHub Actions with the built binary:
+// the step outputs plan sets, which action.yml passes on, and the scripts
+// of action.yml run by bash the way the runner runs them. The other GitHub
+// Actions tests run in-process in internal/cli/github_test.go.
 
 import (
 	"encoding/json"
-	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -25,49 +24,25 @@ import (
 // keys).
 var githubExample, _ = filepath.Abs(filepath.Join(repoRoot, "examples", "modelslab.yaml"))
 
-// githubRun is a GitHub Actions environment for one run of the binary.
+// githubRun is a GitHub Actions step (clitest.GitHubStep) for runs of the
+// binary in its workspace.
 type githubRun struct {
-	Env     map[string]string
-	Summary string // path of $GITHUB_STEP_SUMMARY
-	Output  string // path of $GITHUB_OUTPUT
-	Dir     string // $GITHUB_WORKSPACE, where the run happens
+	clitest.GitHubStep
+	Dir string // $GITHUB_WORKSPACE, where the run happens
 }
 
 // newGitHubRun prepares the files and environment of one step; em may be nil
 // for offline commands.
 func newGitHubRun(t *testing.T, em *testEmulator) githubRun {
 	t.Helper()
-	files := t.TempDir()
-	r := githubRun{
-		Summary: filepath.Join(files, "summary.md"),
-		Output:  filepath.Join(files, "output"),
-		Dir:     t.TempDir(),
-	}
-	r.Env = map[string]string{
-		"GITHUB_ACTIONS":      "true",
-		"GITHUB_STEP_SUMMARY": r.Summary,
-		"GITHUB_OUTPUT":       r.Output,
-		"GITHUB_WORKSPACE":    r.Dir,
-		"RUNNER_TEMP":         files,
-	}
-	if em != nil {
-		r.Env["MODELSLAB_BASE_URL"] = em.URL
-		r.Env["MODELSLAB_TOKEN"] = em.Demo.Token
-	}
-	return r
+	step := clitest.NewGitHubStep(t, em)
+	return githubRun{GitHubStep: step, Dir: step.Workspace}
 }
 
 // writeFile writes content to name under r.Dir and returns the path.
 func (r githubRun) writeFile(t *testing.T, name, content string) string {
 	t.Helper()
-	path := filepath.Join(r.Dir, name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return r.WriteFile(t, name, content)
 }
 
 func (r githubRun) run(t *testing.T, args ...string) cliResult {
@@ -76,77 +51,16 @@ func (r githubRun) run(t *testing.T, args ...string) cliResult {
 }
 
 // readOutputs parses a $GITHUB_OUTPUT file of name=value lines.
-func readOutputs(t *testing.T, path string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, l := range strings.Split(strings.TrimSpace(readOptional(t, path)), "\n") {
-		if l == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(l, "=")
-		if !ok {
-			t.Fatalf("%s: line %q is not name=value", path, l)
-		}
-		out[k] = v
-	}
-	return out
-}
+var readOutputs = clitest.ReadOutputs
 
 // workflowCommand is a line the runner takes as a command.
-var workflowCommand = regexp.MustCompile(`(?m)^::[a-z-]+`)
-
-// diagnosticLine is one FILE:LINE:COL: message line of stderr.
-var diagnosticLine = regexp.MustCompile(`(?m)^([^\s:]+):(\d+):(\d+): (.+)$`)
-
-// TestGitHubValidateAnnotations: every diagnostic is also an ::error
-// annotation with its file (relative to the workspace, where GitHub shows
-// it), line and column.
-func TestGitHubValidateAnnotations(t *testing.T) {
-	r := newGitHubRun(t, nil)
-	r.writeFile(t, "accounts/acme/modelslab.yaml", `version: 1
-profile:
-  nmae: Acme
-api_keys:
-  - name: ci
-  - name: ci
-team:
-  - email: not-an-email
-    role: admin
-`)
-	res := r.run(t, "validate", "-f", "accounts/acme/modelslab.yaml")
-	if res.Code != 1 {
-		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
-	}
-	both := res.Stdout + res.Stderr
-	var want []string
-	for _, m := range diagnosticLine.FindAllStringSubmatch(res.Stderr, -1) {
-		want = append(want, "::error file=accounts/acme/modelslab.yaml,line="+m[2]+",col="+m[3]+"::"+ghactions.EscapeData(m[4]))
-	}
-	if len(want) < 3 {
-		t.Fatalf("want at least 3 diagnostics (unknown field, duplicate key, bad email) on stderr, got:\n%s", res.Stderr)
-	}
-	var got []string
-	for _, l := range strings.Split(both, "\n") {
-		if strings.HasPrefix(l, "::error ") {
-			got = append(got, l)
-		}
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("annotations, one per diagnostic (-want +got):\n%s", diff)
-	}
-
-	// Outside GitHub Actions the same run prints no workflow command.
-	delete(r.Env, "GITHUB_ACTIONS")
-	plain := r.run(t, "validate", "-f", "accounts/acme/modelslab.yaml")
-	if workflowCommand.MatchString(plain.Stdout + plain.Stderr) {
-		t.Errorf("workflow commands outside GitHub Actions:\n%s%s", plain.Stdout, plain.Stderr)
-	}
-}
+var workflowCommand = clitest.WorkflowCommand
 
 // TestGitHubPlanSummaryAndOutputs: plan appends the markdown plan to the
 // step summary (after what earlier steps wrote) and sets has_changes and
 // the counts, equal to the JSON plan's summary.
 func TestGitHubPlanSummaryAndOutputs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		spec        string // "" means the example file
@@ -201,62 +115,6 @@ func TestGitHubPlanSummaryAndOutputs(t *testing.T) {
 			}
 			if got := len(readOutputs(t, r.Output)); got != len(planOutputs) {
 				t.Errorf("%d outputs, want the %d that action.yml passes on (%v)", got, len(planOutputs), planOutputs)
-			}
-		})
-	}
-}
-
-// TestGitHubApplyMasksNewKeys: every new key is masked with ::add-mask::,
-// and no other line of the output mentions it.
-func TestGitHubApplyMasksNewKeys(t *testing.T) {
-	em := startEmulator(t)
-	r := newGitHubRun(t, em)
-	secretsFile := filepath.Join(t.TempDir(), "secrets.json")
-	res := r.run(t, "apply", "--auto-approve", "--secrets-out", secretsFile, "-f", githubExample)
-	if res.Code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
-	}
-	keys := readSecretsFile(t, secretsFile)
-	if len(keys) == 0 {
-		t.Fatal("applying the example created no key; the test proves nothing")
-	}
-	for name, key := range keys {
-		for _, stream := range []struct{ name, text string }{{"stdout", res.Stdout}, {"stderr", res.Stderr}} {
-			for _, l := range strings.Split(stream.text, "\n") {
-				if strings.Contains(l, key) && l != "::add-mask::"+key {
-					t.Errorf("%s mentions the new key %q outside its mask: %q", stream.name, name, strings.ReplaceAll(l, key, "<key>"))
-				}
-			}
-		}
-		if n := strings.Count(res.Stdout+res.Stderr, "::add-mask::"+key+"\n"); n != 1 {
-			t.Errorf("the new key %q is masked %d times, want once", name, n)
-		}
-	}
-}
-
-// TestGitHubStdoutStaysClean: what workflows redirect (`plan -o markdown >
-// plan.md`, `plan -o json`, `export > live.yaml`) carries no workflow
-// command: one there would end up in a PR comment or a file, and the runner
-// would never see it. Workflow commands belong on stderr.
-func TestGitHubStdoutStaysClean(t *testing.T) {
-	em := startEmulator(t)
-	r := newGitHubRun(t, em)
-	bad := r.writeFile(t, "bad.yaml", "version: 1\nprofile:\n  nmae: x\n")
-	rail := r.writeFile(t, "rail.yaml", "version: 1\nteam:\n  - email: bob@example.com\npolicy:\n  min_admins: 1\n")
-	for _, tc := range []struct {
-		name string
-		args []string
-	}{
-		{"plan markdown", []string{"plan", "-f", githubExample, "-o", "markdown"}},
-		{"plan json", []string{"plan", "-f", githubExample, "-o", "json"}},
-		{"plan of an invalid file", []string{"plan", "-f", bad, "-o", "markdown"}},
-		{"plan refused by a rail", []string{"plan", "-f", rail, "-o", "markdown"}},
-		{"export", []string{"export"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res := r.run(t, tc.args...)
-			if workflowCommand.MatchString(res.Stdout) {
-				t.Errorf("mlabctl %s (exit %d) printed workflow commands on stdout:\n%s", strings.Join(tc.args, " "), res.Code, res.Stdout)
 			}
 		})
 	}

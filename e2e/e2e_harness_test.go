@@ -4,12 +4,13 @@ package e2e
 // run it against an emulator served by httptest, checking exit codes, output
 // and the emulator's final state. Each area has its own e2e_<area>_test.go.
 // The tests run in the repository's root (TestMain changes into it), where
-// the files they read live: README.md, docs/, examples/, action.yml.
+// the files they read live: README.md, docs/, examples/, action.yml. What
+// they check beyond the process (files, secrets, the emulator's requests)
+// is clitest's and emulatortest's, shared with the in-process tests.
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,9 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mlabctl/mlabctl/emulator"
 	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	urfave "github.com/urfave/cli/v2"
 )
 
 // binPath is the mlabctl binary built by TestMain.
@@ -65,55 +66,15 @@ func TestMain(m *testing.M) {
 }
 
 // testEmulator is an emulator served on loopback for one test.
-type testEmulator struct {
-	*emulator.Server
-	URL  string
-	Demo emulator.Demo
-}
+type testEmulator = emulatortest.Server
 
-// demoKeysNamed returns the demo account's live API keys named name, in
-// the emulator's order.
-func (em *testEmulator) demoKeysNamed(name string) []emulator.Key {
-	acct, _ := em.Snapshot(em.Demo.Username)
-	var keys []emulator.Key
-	for _, k := range acct.APIKeys {
-		if k.Name == name {
-			keys = append(keys, k)
-		}
-	}
-	return keys
-}
+// startEmulator serves a fresh emulator seeded with the demo account
+// (emulatortest.Start).
+var startEmulator = emulatortest.Start
 
-// liveTokenNames returns the names of the account's live access tokens,
-// sorted.
-func liveTokenNames(t testing.TB, srv *emulator.Server, username string) []string {
-	t.Helper()
-	return (&emulatortest.Server{Server: srv}).TokenNames(t, username)
-}
-
-// assertSameIdempotencyKey checks that the attempts of one mutation (the
-// first cut or failed, the retry) carried one non-empty Idempotency-Key.
-func assertSameIdempotencyKey(t testing.TB, keys []string) {
-	t.Helper()
-	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
-		t.Errorf("Idempotency-Keys of the POSTs %q, want two equal non-empty ones", keys)
-	}
-}
-
-// startEmulator serves a fresh emulator seeded with the demo account.
-// Each configure sets knobs (faults, latency) before the server serves: the
-// emulator's knobs must not change while it serves.
-func startEmulator(t testing.TB, configure ...func(*emulator.Server)) *testEmulator {
-	t.Helper()
-	em := emulatortest.Start(t, configure...)
-	return &testEmulator{Server: em.Server, URL: em.URL, Demo: em.Demo}
-}
-
-// cliResult is what one run of the binary produced.
-type cliResult struct {
-	Stdout, Stderr string
-	Code           int
-}
+// cliResult is what one run of the binary produced: what an in-process
+// run (clitest.Run) returns, so that the clitest assertions take either.
+type cliResult = clitest.Result
 
 // cliRun describes one run of the binary.
 type cliRun struct {
@@ -156,87 +117,6 @@ func childEnv(t testing.TB, env map[string]string) []string {
 		out = append(out, k+"="+v)
 	}
 	return out
-}
-
-// demoEnv points the binary at em with the demo account's token.
-func demoEnv(em *testEmulator) map[string]string {
-	return map[string]string{envBaseURL: em.URL, envToken: em.Demo.Token}
-}
-
-// writeTestFile writes content to dir/name and returns the path.
-func writeTestFile(t testing.TB, dir, name, content string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// writeSpecFile writes a modelslab.yaml into a fresh directory and returns
-// its path.
-func writeSpecFile(t testing.TB, content string) string {
-	t.Helper()
-	return writeTestFile(t, t.TempDir(), "modelslab.yaml", content)
-}
-
-// accountSecrets are the values no output may hold: the demo's token and
-// password, and every API key value of the account username.
-func accountSecrets(t testing.TB, em *testEmulator, username string) []string {
-	t.Helper()
-	acct, ok := em.Snapshot(username)
-	if !ok {
-		t.Fatalf("no account %q in the emulator", username)
-	}
-	secrets := []string{em.Demo.Token, em.Demo.Password}
-	for _, k := range acct.APIKeys {
-		secrets = append(secrets, k.Key)
-	}
-	return secrets
-}
-
-// assertNoSecrets fails the test when text (named by where) holds any of
-// secrets; the message gives only the secret's length.
-func assertNoSecrets(t testing.TB, where, text string, secrets []string) {
-	t.Helper()
-	for _, s := range secrets {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("%s holds a secret (%d chars)", where, len(s))
-		}
-	}
-}
-
-// readFileWithMode returns the content of a file mlabctl wrote, failing
-// the test unless the file has mode perm.
-func readFileWithMode(t testing.TB, path string, perm os.FileMode) []byte {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fi.Mode().Perm(); got != perm {
-		t.Errorf("%s has mode %o, want %o", path, got, perm)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// readSecretsFile reads a --secrets-out file: a JSON object of key name to
-// key.
-func readSecretsFile(t testing.TB, path string) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var secrets map[string]string
-	if err := json.Unmarshal(b, &secrets); err != nil {
-		t.Fatalf("secrets file %s: %v", path, err)
-	}
-	return secrets
 }
 
 // cliProcess is a run of the binary that a test watches while it runs.
@@ -297,60 +177,23 @@ func (p *cliProcess) Wait(t testing.TB) (code int, stderr string) {
 	return code, p.stderr.String()
 }
 
-// exampleFile is the README's example, which plans changes of every kind
-// against the demo account (DEMO.md).
+// exampleFile is the README's example, relative to the repository's root
+// where the tests run.
 const exampleFile = "examples/modelslab.yaml"
 
-// specOrExample writes spec into a fresh modelslab.yaml and returns its
-// path; an empty spec means the README's example file.
-func specOrExample(t testing.TB, spec string) string {
-	t.Helper()
-	if spec == "" {
-		return exampleFile
-	}
-	return writeSpecFile(t, spec)
-}
-
-// assertRunHasNoSecrets fails the test when the stdout or the stderr of res
-// holds a secret of the demo account (accountSecrets, read now).
-func assertRunHasNoSecrets(t testing.TB, em *testEmulator, res cliResult) {
-	t.Helper()
-	secrets := accountSecrets(t, em, em.Demo.Username)
-	assertNoSecrets(t, "stdout", res.Stdout, secrets)
-	assertNoSecrets(t, "stderr", res.Stderr, secrets)
-}
-
-// mlabctl runs the binary with args and env against nothing in particular.
-func mlabctl(t testing.TB, env map[string]string, args ...string) cliResult {
-	t.Helper()
-	return runCLI(t, cliRun{Args: args, Env: env})
-}
-
-func TestVersionCommand(t *testing.T) {
-	res := mlabctl(t, nil, "version")
-	if res.Code != 0 {
-		t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
-	}
-	for _, want := range []string{"mlabctl ", "commit: ", "go: go1."} {
-		if !strings.Contains(res.Stdout, want) {
-			t.Errorf("version output %q lacks %q", res.Stdout, want)
-		}
-	}
-}
+// Names the files shared with other work in progress use
+// (e2e_workflows_test.go, examples_test.go, e2e_github_test.go's action
+// tests) for helpers that moved to clitest.
+var (
+	assertNoSecrets = clitest.AssertNoSecrets
+	readOptional    = clitest.ReadOptional
+	demoEnv         = clitest.DemoEnv
+)
 
 // requireTool skips a test that needs a program that is not installed,
 // unless CI requires it (see clitest.RequireTool).
 var requireTool = clitest.RequireTool
 
-// readOptional returns a file's contents, or "" when it does not exist.
-func readOptional(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// testApp is the real command tree, for checking documented command lines
+// against it (cmdline_check_test.go).
+func testApp() *urfave.App { return clitest.App() }

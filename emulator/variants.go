@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -389,36 +390,49 @@ func toInt(v any) (int, bool) {
 	return i, err == nil
 }
 
+// stringKnobs are the string fields of Variants and the values each takes,
+// "" (API.md's reading) first.
+var stringKnobs = []struct {
+	name   string
+	values []string
+	value  func(*Variants) string
+}{
+	{"Pagination", []string{"", "laravel", "links", "items", "none"}, func(v *Variants) string { return v.Pagination }},
+	{"MemberStatus", []string{"", "accepted", "invite_status"}, func(v *Variants) string { return v.MemberStatus }},
+	{"Permissions", []string{"", "string", "object"}, func(v *Variants) string { return v.Permissions }},
+	{"UpdateAnswers", []string{"", "null", "message"}, func(v *Variants) string { return v.UpdateAnswers }},
+	{"Errors", []string{"", "laravel", "string"}, func(v *Variants) string { return v.Errors }},
+	{"Timestamps", []string{"", "sql"}, func(v *Variants) string { return v.Timestamps }},
+	{"Replays", []string{"", "body"}, func(v *Variants) string { return v.Replays }},
+	{"Socials", []string{"", "documented"}, func(v *Variants) string { return v.Socials }},
+	{"TokenExpiries", []string{"", "documented"}, func(v *Variants) string { return v.TokenExpiries }},
+}
+
+// VariantValues returns the values the string field of Variants named
+// field takes besides "" (API.md's reading), in the order the field's doc
+// lists them; nil when field is not a string field of Variants.
+func VariantValues(field string) []string {
+	for _, k := range stringKnobs {
+		if k.name == field {
+			return slices.Clone(k.values[1:])
+		}
+	}
+	return nil
+}
+
 // Check refuses values of the string knobs that name no variant, so that
 // a typo in a flag or a test fails loudly instead of playing the default.
 // The server answers every request with a 500 naming the knob while it is
 // wrong.
 func (v *Variants) Check() error {
-	for _, k := range []struct {
-		name, value string
-		allowed     []string
-	}{
-		{"Pagination", v.Pagination, []string{"", "laravel", "links", "items", "none"}},
-		{"MemberStatus", v.MemberStatus, []string{"", "accepted", "invite_status"}},
-		{"Permissions", v.Permissions, []string{"", "string", "object"}},
-		{"UpdateAnswers", v.UpdateAnswers, []string{"", "null", "message"}},
-		{"Errors", v.Errors, []string{"", "laravel", "string"}},
-		{"Timestamps", v.Timestamps, []string{"", "sql"}},
-		{"Replays", v.Replays, []string{"", "body"}},
-		{"Socials", v.Socials, []string{"", "documented"}},
-		{"TokenExpiries", v.TokenExpiries, []string{"", "documented"}},
-	} {
-		ok := false
-		for _, a := range k.allowed {
-			ok = ok || a == k.value
-		}
-		if !ok {
-			quoted := make([]string, 0, len(k.allowed))
-			for _, a := range k.allowed[1:] {
+	for _, k := range stringKnobs {
+		if value := k.value(v); !slices.Contains(k.values, value) {
+			quoted := make([]string, 0, len(k.values))
+			for _, a := range k.values[1:] {
 				quoted = append(quoted, strconv.Quote(a))
 			}
 			sort.Strings(quoted)
-			return fmt.Errorf("emulator: %s %q is not a variant; use \"\" (API.md's reading) or one of %s", k.name, k.value, strings.Join(quoted, ", "))
+			return fmt.Errorf("emulator: %s %q is not a variant; use \"\" (API.md's reading) or one of %s", k.name, value, strings.Join(quoted, ", "))
 		}
 	}
 	if v.WindowLimit < 0 || v.AuthWindowLimit < 0 || v.Window < 0 {
@@ -426,3 +440,6 @@ func (v *Variants) Check() error {
 	}
 	return nil
 }
+
+// ProfileNames are the names ProfileVariants knows.
+func ProfileNames() []string { return []string{ProfileDefault, ProfileDocumented} }

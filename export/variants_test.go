@@ -36,7 +36,7 @@ func TestRoundTripEmulatorVariants(t *testing.T) {
 			}
 			ts := httptest.NewServer(srv)
 			defer ts.Close()
-			c, err := remote.New(remote.Options{BaseURL: ts.URL, Token: remote.Secret(demo.Token), MaxWait: time.Minute})
+			c, err := remote.New(remote.Options{BaseURL: ts.URL, Token: remote.Secret(demo.Token), MaxWait: time.Minute, RetryBackoff: time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}

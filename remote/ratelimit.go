@@ -263,10 +263,26 @@ func (l *limiter) acquire(ctx context.Context, method, path string, cause error)
 		if report != nil && l.onWait != nil {
 			l.onWait(*report)
 		}
-		if err := l.clock.Sleep(ctx, wait); err != nil {
+		if err := l.sleepUntil(ctx, until, wait); err != nil {
 			return err
 		}
 	}
+}
+
+// UntilSleeper is a Clock that can also sleep until an instant. The
+// limiter uses SleepUntil when the clock has it: a simulated clock can
+// then jump exactly to the end of a pause however late a waiting call
+// gets to sleep, where Sleep(d) would count d from its own now.
+type UntilSleeper interface {
+	SleepUntil(ctx context.Context, t time.Time) error
+}
+
+// sleepUntil waits until until, which was wait from the limiter's now.
+func (l *limiter) sleepUntil(ctx context.Context, until time.Time, wait time.Duration) error {
+	if us, ok := l.clock.(UntilSleeper); ok {
+		return us.SleepUntil(ctx, until)
+	}
+	return l.clock.Sleep(ctx, wait)
 }
 
 // chargeLocked counts a pause until until against the budget and returns

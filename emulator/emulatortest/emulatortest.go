@@ -31,7 +31,16 @@ type Server struct {
 // serves: the emulator's knobs must not change while it serves.
 func Start(t testing.TB, configure ...func(*emulator.Server)) *Server {
 	t.Helper()
-	return start(t, nil, configure)
+	return StartVariants(t, emulator.Variants{}, configure...)
+}
+
+// StartVariants is Start with the emulator playing the reading v of the
+// API (emulator.Variants), set before the demo account is seeded: some
+// variants (SanctumTokens) shape the demo's own token. A v that names no
+// variant fails the test.
+func StartVariants(t testing.TB, v emulator.Variants, configure ...func(*emulator.Server)) *Server {
+	t.Helper()
+	return start(t, v, nil, configure)
 }
 
 // StartAt is Start on clock: the demo account is seeded at its time (keys
@@ -40,13 +49,18 @@ func Start(t testing.TB, configure ...func(*emulator.Server)) *Server {
 // days by advancing the clock, and gives mlabctl the same time.
 func StartAt(t testing.TB, clock *Clock, configure ...func(*emulator.Server)) *Server {
 	t.Helper()
-	return start(t, clock.Now, configure)
+	return start(t, emulator.Variants{}, clock.Now, configure)
 }
 
-func start(t testing.TB, now func() time.Time, configure []func(*emulator.Server)) *Server {
+// start serves the emulator of v on the clock now (nil: the real one).
+func start(t testing.TB, v emulator.Variants, now func() time.Time, configure []func(*emulator.Server)) *Server {
 	t.Helper()
+	if err := v.Check(); err != nil {
+		t.Fatal(err)
+	}
 	srv := emulator.New()
 	srv.Now = now
+	srv.Variants = v
 	demo := srv.SeedDemo()
 	for _, c := range configure {
 		c(srv)
@@ -66,19 +80,6 @@ func (s *Server) Count(route string) int {
 		}
 	}
 	return n
-}
-
-// Mutations returns "METHOD /path" of every logged request that could have
-// changed the account (anything but GET and HEAD), in order: a test that
-// expects nothing changed wants none.
-func (s *Server) Mutations() []string {
-	var out []string
-	for _, r := range s.Requests() {
-		if r.Method != "GET" && r.Method != "HEAD" {
-			out = append(out, r.Method+" "+r.Path)
-		}
-	}
-	return out
 }
 
 // Tokens returns the live access tokens of the account username, failing
@@ -113,4 +114,40 @@ func (s *Server) TokenNames(t testing.TB, username string) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Routes renders the request log as "METHOD /path" with the query left
+// out, in the order served.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.Requests() {
+		path, _, _ := strings.Cut(r.Path, "?")
+		out = append(out, r.Method+" "+path)
+	}
+	return out
+}
+
+// Mutations returns the logged requests that change something (all but
+// GET), as "METHOD /path?query".
+func (s *Server) Mutations() []string {
+	var out []string
+	for _, r := range s.Requests() {
+		if r.Method != "GET" {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+// KeysNamed returns the live API keys of the account username named name,
+// in the emulator's order.
+func (s *Server) KeysNamed(username, name string) []emulator.Key {
+	acct, _ := s.Snapshot(username)
+	var keys []emulator.Key
+	for _, k := range acct.APIKeys {
+		if k.Name == name {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }

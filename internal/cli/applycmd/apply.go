@@ -109,6 +109,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			&cli.BoolFlag{Name: flagAllowMassDelete, Usage: "allow deleting more than policy.max_delete_percent of a section"},
 			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion by `ADDRESS`, of a mass deletion or of a key used within policy.protect_used_within (repeatable), e.g. api_key.old"},
 			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
+			cmdutil.MaxWaitFlag("apply starts no new call and stops cleanly (exit 4 with the summary; 1 if nothing changed)"),
 			cmdutil.EmulatorFlag(),
 		}, cmdutil.PlanOptionFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -145,7 +146,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				Color:           f.ColorEnabled(c),
 				IO:              f.IO,
 				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log
-				Now:             f.Clock(),
+				Now:             f.NowFunc(),
 				Version:         f.Build.Version,
 				API:             f.API(c),
 				LoadSpec:        func() (*spec.Spec, error) { return f.LoadSpec(c) },
@@ -238,6 +239,12 @@ func run(ctx context.Context, o Options) error {
 		// A 403 or 401 says what to do on the step's line and in the
 		// summary, as it does when plan or a read fails.
 		ExplainError: cmdutil.ExplainAPIError,
+		// The client's pauses for the rate limit: a line on stderr, drawn
+		// clear of the progress line, which shows the wait too.
+		RateLimitWaits: func(show func(string, time.Duration)) func() {
+			return sess.RateLimits.Redirect(func(w remote.RateLimitWait) { show(cmdutil.RateLimitLine(w), w.Wait) })
+		},
+		Notices: o.IO.ErrOut,
 	}
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
@@ -247,6 +254,9 @@ func run(ctx context.Context, o Options) error {
 		return runErr
 	}
 	res.WriteSummary(o.IO.Out)
+	if waited := sess.Client.RateLimitWaited(); waited >= time.Second {
+		fmt.Fprintf(o.IO.Out, "Waited %v in all for the API's rate limit.\n", waited.Round(time.Second))
+	}
 	writeApplyStepSummary(o, p, res)
 	if sink != nil && res.KeysCreated() > 0 {
 		fmt.Fprintf(o.IO.Out, "New API key secrets were written to %s (mode 0600).\n", o.SecretsOut)

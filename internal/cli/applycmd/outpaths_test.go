@@ -16,10 +16,12 @@ import (
 // --secrets-out naming what can never hold a secret: exit 1 naming the
 // path, nothing changed in the account, the path untouched.
 func TestSecretsOutRefused(t *testing.T) {
+	t.Parallel()
 	for _, sp := range atomicfiletest.Specials(t) {
 		t.Run(sp.Name, func(t *testing.T) {
+			t.Parallel()
 			em := emulatortest.Start(t)
-			res := clitest.Mlabctl(t, clitest.DemoEnv(em), "apply", "-f", exampleFile, "--auto-approve", "--secrets-out", sp.Path)
+			res := clitest.Mlabctl(t, clitest.DemoEnv(em), "apply", "-f", clitest.ExampleFile(), "--auto-approve", "--secrets-out", sp.Path)
 			if res.Code != cmdutil.ExitError {
 				t.Errorf("exit %d, want %d\nstdout %q\nstderr %q", res.Code, cmdutil.ExitError, res.Stdout, res.Stderr)
 			}
@@ -35,9 +37,10 @@ func TestSecretsOutRefused(t *testing.T) {
 // TestSecretsOutThroughSymlink checks that a symlinked --secrets-out
 // merges the new secrets into the link's target and keeps the link.
 func TestSecretsOutThroughSymlink(t *testing.T) {
+	t.Parallel()
 	em := emulatortest.Start(t)
 	l := atomicfiletest.SymlinkToFile(t, `{"earlier": "ml-kept"}`)
-	res := clitest.Mlabctl(t, clitest.DemoEnv(em), "apply", "-f", exampleFile, "--auto-approve", "--secrets-out", l.Path)
+	res := clitest.Mlabctl(t, clitest.DemoEnv(em), "apply", "-f", clitest.ExampleFile(), "--auto-approve", "--secrets-out", l.Path)
 	if res.Code != 0 {
 		t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
 	}

@@ -157,7 +157,7 @@ func TestApplyPlanFileUntamperedApplies(t *testing.T) {
 			fx := newPlanFileFixture(t)
 			res := fx.apply(t, 0, tt.args...)
 			requireAll(t, "stdout", res.Stdout, "Apply complete:")
-			assertConverged(t, fx.em, fx.specPath, tt.name)
+			clitest.AssertConverged(t, fx.em, fx.specPath, tt.name)
 		})
 	}
 }

@@ -19,10 +19,6 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
 
-// exampleFile is the README's example, which plans changes of every kind
-// against the demo account (DEMO.md).
-const exampleFile = "../../../examples/modelslab.yaml"
-
 // confirmPrompt is what apply asks on a terminal.
 const confirmPrompt = "Do you want to apply these changes? Only 'yes' will be accepted: "
 
@@ -43,7 +39,7 @@ type terminalApply struct {
 // extra may change how (stdout piped, say).
 func inProcessApply(t *testing.T, em *emulatortest.Server, answer string, extra func(*terminalApply)) clitest.Result {
 	t.Helper()
-	o := terminalApply{StdinTerminal: true, StdoutTerminal: true, File: exampleFile}
+	o := terminalApply{StdinTerminal: true, StdoutTerminal: true, File: clitest.ExampleFile()}
 	if extra != nil {
 		extra(&o)
 	}
@@ -59,32 +55,10 @@ func inProcessApply(t *testing.T, em *emulatortest.Server, answer string, extra 
 	return clitest.Run(t, clitest.Invocation{Args: args, Env: env, Stdin: answer, StdinTTY: o.StdinTerminal, StdoutTTY: o.StdoutTerminal, StdoutFile: o.StdoutFile})
 }
 
-// assertConverged plans file again against em and fails unless there is
-// nothing left to do.
-func assertConverged(t *testing.T, em *emulatortest.Server, file, after string) {
-	t.Helper()
-	res := clitest.Run(t, clitest.Invocation{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: clitest.DemoEnv(em)})
-	if res.Code != 0 {
-		t.Errorf("plan after %s: exit %d, want 0 (no changes)\n%s%s", after, res.Code, res.Stdout, res.Stderr)
-	}
-}
-
-// specOrExample writes spec into a fresh modelslab.yaml and returns its
-// path; an empty spec means the README's example file.
-func specOrExample(t *testing.T, spec string) string {
-	t.Helper()
-	if spec == "" {
-		return exampleFile
-	}
-	path := filepath.Join(t.TempDir(), "modelslab.yaml")
-	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestApplyOnATerminal(t *testing.T) {
+	t.Parallel()
 	t.Run("anything but yes declines", func(t *testing.T) {
+		t.Parallel()
 		for _, answer := range []string{"no\n", "y\n", "YES\n", ""} {
 			em := emulatortest.Start(t)
 			before, _ := em.Snapshot(em.Demo.Username)
@@ -111,6 +85,7 @@ func TestApplyOnATerminal(t *testing.T) {
 		}
 	})
 	t.Run("yes applies and shows each new secret once, marked", func(t *testing.T) {
+		t.Parallel()
 		em := emulatortest.Start(t)
 		res := inProcessApply(t, em, "yes\n", nil)
 		out := res.Stdout
@@ -142,6 +117,7 @@ func TestApplyOnATerminal(t *testing.T) {
 		}
 	})
 	t.Run("--auto-approve does not ask", func(t *testing.T) {
+		t.Parallel()
 		em := emulatortest.Start(t)
 		res := inProcessApply(t, em, "", func(o *terminalApply) { o.AutoApprove = true; o.SecretsOut = filepath.Join(t.TempDir(), "s.json") })
 		out := res.Stdout
@@ -155,6 +131,7 @@ func TestApplyOnATerminal(t *testing.T) {
 }
 
 func TestApplyTerminalSides(t *testing.T) {
+	t.Parallel()
 	// The prompt needs stdin to be a terminal; printing a secret needs
 	// stdout to be one (`mlabctl apply | tee apply.log` must still ask,
 	// after the plan, and must never put a secret in the log).
@@ -194,8 +171,9 @@ func TestApplyTerminalSides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			em := emulatortest.Start(t)
-			file := specOrExample(t, tt.spec)
+			file := clitest.SpecOrExample(t, tt.spec)
 			secrets := filepath.Join(t.TempDir(), "s.json")
 			res := inProcessApply(t, em, tt.answer, func(o *terminalApply) {
 				o.StdinTerminal, o.StdoutTerminal, o.AutoApprove = tt.stdinTTY, tt.stdoutTTY, tt.autoApprove
@@ -224,7 +202,7 @@ func TestApplyTerminalSides(t *testing.T) {
 				t.Errorf("applied: %v, want %v (%v)", applied, tt.wantApplied, em.Mutations())
 			}
 			if tt.wantApplied {
-				assertConverged(t, em, file, "apply")
+				clitest.AssertConverged(t, em, file, "apply")
 			}
 			if live := strings.Contains(out, "\r\033[K"); live != tt.stdoutTTY && tt.wantApplied {
 				t.Errorf("progress line drawn: %v, want %v (stdout a terminal)", live, tt.stdoutTTY)

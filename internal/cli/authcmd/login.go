@@ -3,7 +3,7 @@ package authcmd
 import (
 	"context"
 	"fmt"
-	"slices"
+	"io"
 	"strings"
 
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
@@ -23,17 +23,23 @@ const (
 // first (remote's one list).
 var tokenExpiries = remote.TokenExpiries
 
-// expiryOf returns --expiry, refusing values the API does not know.
-func expiryOf(c *cli.Context) (string, error) {
+// expiryOf returns --expiry, refusing values the API does not know, and
+// warning on warn about 6_months and 1_year, which only the official CLI
+// uses (the public docs do not list them: a server may refuse them).
+func expiryOf(c *cli.Context, warn io.Writer) (string, error) {
 	e := strings.TrimSpace(c.String(flagExpiry))
-	if e == "" || slices.Contains(tokenExpiries, e) {
-		return e, nil
+	undocumented, err := remote.CheckTokenExpiry(e)
+	if err != nil {
+		return "", fmt.Errorf("invalid --%s %q: use one of %s", flagExpiry, e, strings.Join(tokenExpiries, ", "))
 	}
-	return "", fmt.Errorf("invalid --%s %q: use one of %s", flagExpiry, e, strings.Join(tokenExpiries, ", "))
+	if undocumented {
+		fmt.Fprintf(warn, "Warning: --%s %s: %s\n", flagExpiry, e, remote.UndocumentedExpiryWarning(e))
+	}
+	return e, nil
 }
 
 func expiryFlag(def string) cli.Flag {
-	return cmdutil.WithValues(&cli.StringFlag{Name: flagExpiry, Value: def, Usage: "token lifetime `EXPIRY`: " + strings.Join(tokenExpiries, ", ")}, tokenExpiries...)
+	return cmdutil.WithValues(&cli.StringFlag{Name: flagExpiry, Value: def, Usage: "token lifetime `EXPIRY`: " + strings.Join(tokenExpiries, ", ") + " (6_months and 1_year are not in the public API docs)"}, tokenExpiries...)
 }
 
 // scopesFlag is --scopes LIST; completion offers the scopes API.md names.
@@ -102,7 +108,7 @@ func loginCommand(f *cmdutil.Factory) *cli.Command {
 				return err
 			}
 			o := loginOptions{emailOptions: e, Device: strings.TrimSpace(c.String(flagDeviceName))}
-			if o.Expiry, err = expiryOf(c); err != nil {
+			if o.Expiry, err = expiryOf(c, f.IO.ErrOut); err != nil {
 				return err
 			}
 			if o.Scopes, err = scopesOf(c); err != nil {
@@ -127,6 +133,9 @@ func runLogin(ctx context.Context, o loginOptions) error {
 	client, err := o.API.Anonymous()
 	if err != nil {
 		return err
+	}
+	if err := cmdutil.CheckScopes(ctx, client, o.Scopes, o.IO.Stderr); err != nil {
+		return fmt.Errorf("invalid --%s: %w", flagScopes, err)
 	}
 	res, err := client.Login(ctx, remote.LoginRequest{
 		Email:       o.Email,
@@ -207,7 +216,7 @@ func refreshCommand(f *cmdutil.Factory) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if o.Expiry, err = expiryOf(c); err != nil {
+			if o.Expiry, err = expiryOf(c, f.IO.ErrOut); err != nil {
 				return err
 			}
 			if o.Dest, err = tokenDestOf(c); err != nil {
@@ -232,7 +241,7 @@ func runRefresh(ctx context.Context, o tokenOptions) error {
 		// Refusing beats a silent downgrade: the API cannot keep the old
 		// lifetime, and mlabctl cannot always read it (tokens:read).
 		return fmt.Errorf("refresh needs --%s EXPIRY (one of %s): without it the API gives the new token %s, whatever the old one had",
-			flagExpiry, strings.Join(tokenExpiries, ", "), refreshDefaultExpiry)
+			flagExpiry, tokenExpiries, refreshDefaultExpiry)
 	}
 	client, err := o.API.Client()
 	if err != nil {

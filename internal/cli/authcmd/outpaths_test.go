@@ -68,10 +68,12 @@ var outputCommands = []outputCommand{
 // revoked the old one), the path untouched and the account's tokens as
 // they were.
 func TestOutputPathsRefused(t *testing.T) {
+	t.Parallel()
 	for _, oc := range outputCommands {
 		t.Run(oc.name, func(t *testing.T) {
 			for _, sp := range atomicfiletest.Specials(t) {
 				t.Run(sp.Name, func(t *testing.T) {
+					t.Parallel()
 					em := emulatortest.Start(t)
 					tokens := em.TokenNames(t, em.Demo.Username)
 					inv := clitest.Invocation{Args: oc.args(em, sp.Path), Env: clitest.DemoEnv(em)}
@@ -100,6 +102,7 @@ func TestOutputPathsRefused(t *testing.T) {
 // to a regular file (a secrets mount, say) puts the token in the target and
 // keeps the link.
 func TestTokenFileThroughSymlink(t *testing.T) {
+	t.Parallel()
 	em := emulatortest.Start(t)
 	l := atomicfiletest.SymlinkToFile(t, "an old token\n")
 	oc := outputCommands[0]

@@ -23,6 +23,7 @@ func fakeTerminal(lines ...string) func() ([]byte, error) {
 }
 
 func TestSecretInputPassword(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		in        secretInput
@@ -49,6 +50,7 @@ func TestSecretInputPassword(t *testing.T) {
 		{name: "terminal closed", in: secretInput{terminal: true, readHidden: fakeTerminal()}, wantErr: "reading the password from the terminal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var prompts bytes.Buffer
 			in := tc.in
 			in.lines = bufio.NewReader(strings.NewReader(tc.stdin))
@@ -68,6 +70,7 @@ func TestSecretInputPassword(t *testing.T) {
 }
 
 func TestSecretInputCode(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		in      secretInput
@@ -84,6 +87,7 @@ func TestSecretInputCode(t *testing.T) {
 		{name: "empty answer", in: secretInput{terminal: true}, stdin: "\n", wantErr: "the reset code is empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			in := tc.in
 			in.lines = bufio.NewReader(strings.NewReader(tc.stdin))
 			in.prompts = io.Discard
@@ -99,6 +103,7 @@ func TestSecretInputCode(t *testing.T) {
 }
 
 func TestNoPasswordSourceSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	for _, want := range []string{"--password-stdin", "never taken from a flag"} {
 		if !strings.Contains(errNoPasswordSource.Error(), want) {
 			t.Errorf("%q lacks %q", errNoPasswordSource, want)

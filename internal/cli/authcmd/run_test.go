@@ -58,6 +58,7 @@ func (f *sessionFixture) api() cmdutil.API {
 }
 
 func TestRunSignupPromptsTwice(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	for _, tc := range []struct {
 		name    string
@@ -90,6 +91,7 @@ func TestRunSignupPromptsTwice(t *testing.T) {
 }
 
 func TestRunLoginFromTerminal(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	var stdout, stderr bytes.Buffer
 	err := runLogin(context.Background(), loginOptions{Expiry: "1_week", Scopes: []string{"profile:read"}, Device: "laptop",

@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseScopes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		raw     string
@@ -22,6 +23,7 @@ func TestParseScopes(t *testing.T) {
 		{name: "only commas", raw: ", ,", wantErr: "names no scope"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := parseScopes(tc.raw)
 			if checkWantErr(t, err, tc.wantErr) {
 				return

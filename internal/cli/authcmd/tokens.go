@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -91,10 +92,19 @@ func runTokensList(ctx context.Context, o sessionOptions, terminal bool) error {
 // writeTokenTable prints tokens as an aligned table with a header on a
 // terminal, or as tab-separated lines without a header for scripts (like
 // `gh`), one token per line in the API's order.
+//
+// When the list marks no token current (a server that does not say, and a
+// token whose id mlabctl cannot read), the current column of the lines is
+// "?" rather than a false it does not know, and the table says so.
 func writeTokenTable(w io.Writer, tokens []remote.AccessToken, terminal bool) error {
+	known := remote.CurrentTokenKnown(tokens)
 	if !terminal {
 		for _, t := range tokens {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\t%s\t%s\n", cell(string(t.ID)), cell(t.Name), cell(strings.Join(t.Scopes, ",")), t.Current,
+			current := strconv.FormatBool(t.Current)
+			if !known && !t.CurrentKnown {
+				current = "?"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(string(t.ID)), cell(t.Name), cell(strings.Join(t.Scopes, ",")), current,
 				formatTime(t.CreatedAt), formatTime(t.LastUsedAt), expiresText(t.ExpiresAt))
 		}
 		return nil
@@ -113,7 +123,14 @@ func writeTokenTable(w io.Writer, tokens []remote.AccessToken, terminal bool) er
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", cell(string(t.ID)), name, cell(strings.Join(t.Scopes, ",")),
 			formatTime(t.CreatedAt), formatTime(t.LastUsedAt), expiresText(t.ExpiresAt))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !known {
+		_, err := fmt.Fprintln(w, "(The API does not say which of these tokens is the one in use.)")
+		return err
+	}
+	return nil
 }
 
 // cell is live text as one cell of a table: one line (safetext.Line), with

@@ -26,6 +26,7 @@ package clitest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/remote"
 	urfave "github.com/urfave/cli/v2"
 )
 
@@ -61,6 +63,10 @@ type Invocation struct {
 	Now func() time.Time
 	// RetryBackoff is the API client's first retry wait; 0 means 1ms.
 	RetryBackoff time.Duration
+	// Clock is the time the API clients wait for the rate limit in; nil
+	// means the real clock. Give an emulatortest.Clock (and its Now to the
+	// emulator) to run a minute's window in no time.
+	Clock remote.Clock
 	// Build is which mlabctl the run is (`version`, plan files, the
 	// User-Agent); the zero value means the test binary's own,
 	// buildinfo.Read().
@@ -79,7 +85,7 @@ type Result struct {
 // Run runs inv in-process and returns what it printed and its exit code.
 func Run(t testing.TB, inv Invocation) Result {
 	t.Helper()
-	f, stdout, stderr := Factory(inv)
+	f, stdout, stderr := factory(inv)
 	ctx := inv.Context
 	if ctx == nil {
 		var cancel context.CancelFunc
@@ -96,12 +102,65 @@ func Mlabctl(t testing.TB, env map[string]string, args ...string) Result {
 	return Run(t, Invocation{Args: args, Env: env})
 }
 
+// Running is a command line running in the background (Start).
+type Running struct {
+	stdout, stderr fmt.Stringer
+	interrupt      context.CancelFunc
+	done           chan struct{}
+	code           int
+}
+
+// Start runs inv in-process in the background, for a command that runs
+// until interrupted (`mlabctl emulator`) or a test that acts while it runs.
+// Its context is inv.Context (or a new one) made cancellable: Interrupt
+// plays the first Ctrl-C. The run is interrupted and waited for at the end
+// of the test if it still runs.
+func Start(t testing.TB, inv Invocation) *Running {
+	t.Helper()
+	f, stdout, stderr := factory(inv)
+	parent := inv.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, interrupt := context.WithTimeout(parent, 2*time.Minute)
+	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.code = cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
+	}()
+	t.Cleanup(func() {
+		interrupt()
+		<-r.done
+	})
+	return r
+}
+
+// Stdout is what the run printed on stdout so far.
+func (r *Running) Stdout() string { return r.stdout.String() }
+
+// Interrupt cancels the run's context, as the first Ctrl-C does
+// (cli.InterruptContext).
+func (r *Running) Interrupt() { r.interrupt() }
+
+// Wait waits for the run to end and returns what it printed and its exit
+// code.
+func (r *Running) Wait() Result {
+	<-r.done
+	return Result{Stdout: r.stdout.String(), Stderr: r.stderr.String(), Code: r.code}
+}
+
 // Factory is the factory Run uses for inv, with its stdout and stderr, for
 // a test that needs the command tree itself (NewApp).
-func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builder) {
-	stdout, stderr = &strings.Builder{}, &strings.Builder{}
+func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr fmt.Stringer) {
+	return factory(inv)
+}
+
+// factory is Factory with the writers themselves, safe to read while the
+// run writes.
+func factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *lockedWriter) {
+	stdout, stderr = &lockedWriter{w: &strings.Builder{}}, &lockedWriter{w: &strings.Builder{}}
 	ios, _, _ := iostreams.Test(inv.Stdin)
-	ios.Out, ios.ErrOut = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
+	ios.Out, ios.ErrOut = stdout, stderr
 	ios.SetStdinTTY(inv.StdinTTY)
 	ios.SetStdoutTTY(inv.StdoutTTY)
 	ios.SetStdoutFile(inv.StdoutFile)
@@ -127,6 +186,7 @@ func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *strings.Builde
 		Now:          now,
 		Build:        build,
 		RetryBackoff: backoff,
+		Clock:        inv.Clock,
 	}, stdout, stderr
 }
 
@@ -152,4 +212,15 @@ func ClockEnv(env map[string]string, now time.Time) map[string]string {
 // DemoEnv points a run at em with the demo account's token.
 func DemoEnv(em *emulatortest.Server) map[string]string {
 	return map[string]string{cmdutil.EnvBaseURL: em.URL, cmdutil.EnvToken: em.Demo.Token}
+}
+
+// AssertConverged fails the test unless planning file against em finds no
+// changes (exit 0 under --detailed-exitcode) after what the test ran
+// (after names it in the message).
+func AssertConverged(t testing.TB, em *emulatortest.Server, file, after string) {
+	t.Helper()
+	res := Mlabctl(t, DemoEnv(em), "plan", "--detailed-exitcode", "-f", file)
+	if res.Code != 0 {
+		t.Errorf("plan after %s: exit %d, want 0 (no changes)\n%s%s", after, res.Code, res.Stdout, res.Stderr)
+	}
 }

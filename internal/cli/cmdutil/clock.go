@@ -31,10 +31,12 @@ func (f *Factory) testNow() (t time.Time, ok bool, err error) {
 	return t, true, nil
 }
 
-// Clock returns the clock of the run: Now, or the time MLABCTL_TEST_NOW
-// sets (CheckEnv has refused a malformed one before any command ran). The
-// first call under MLABCTL_TEST_NOW prints a warning on stderr, once.
-func (f *Factory) Clock() func() time.Time {
+// NowFunc returns the clock of the run's plans, plan files, exports and
+// retirement records: Now, or the time MLABCTL_TEST_NOW sets (CheckEnv has
+// refused a malformed one before any command ran). The first call under
+// MLABCTL_TEST_NOW prints a warning on stderr, once. (Clock, the field, is
+// the other clock: the one rate-limit waits are measured in.)
+func (f *Factory) NowFunc() func() time.Time {
 	t, ok, err := f.testNow()
 	if !ok || err != nil {
 		return f.Now

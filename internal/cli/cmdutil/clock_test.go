@@ -46,11 +46,11 @@ func TestClock(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CheckEnv: %v", err)
 			}
-			clock := f.Clock()
+			clock := f.NowFunc()
 			if got := clock(); !got.Equal(tc.want) {
 				t.Errorf("clock() = %v, want %v", got, tc.want)
 			}
-			f.Clock()() // a second command reading the clock prints nothing more
+			f.NowFunc()() // a second command reading the clock prints nothing more
 			notes := strings.Count(stderr.String(), "MLABCTL_TEST_NOW is set")
 			if want := map[bool]int{true: 1, false: 0}[tc.noted]; notes != want {
 				t.Errorf("stderr %q says MLABCTL_TEST_NOW is set %d times, want %d", stderr.String(), notes, want)

@@ -30,9 +30,14 @@ func EmulatorFlag() cli.Flag {
 // (DEMO.md) on a loopback port and returns a session on it with the demo's
 // full-scope token. The emulator lives until Close; its state is lost then,
 // which is the point: nothing real is ever touched.
-func (f *Factory) DemoSession(g Globals) (*Session, error) {
+func (f *Factory) DemoSession(c *cli.Context) (*Session, error) {
 	srv := emulator.New()
-	srv.Now = f.Clock()
+	if f.Clock != nil {
+		srv.Now = f.Clock.Now // its rate-limit headers in the clients' time
+	}
+	if _, ok, _ := f.testNow(); ok {
+		srv.Now = f.NowFunc() // MLABCTL_TEST_NOW: the account's times too
+	}
 	demo := srv.SeedDemo()
 	if demo.Token == "" {
 		return nil, errors.New("--emulator: the emulator did not seed its demo account")
@@ -45,7 +50,13 @@ func (f *Factory) DemoSession(g Globals) (*Session, error) {
 	go hs.Serve(ln) // returns http.ErrServerClosed on Close
 	baseURL := "http://" + ln.Addr().String()
 
-	client, err := remote.New(f.remoteOptions(g, baseURL, remote.Secret(demo.Token)))
+	notices := NewRateLimitNotices(f.IO.ErrOut)
+	opts, err := f.remoteOptions(c, baseURL, remote.Secret(demo.Token), notices)
+	if err != nil {
+		hs.Close()
+		return nil, err
+	}
+	client, err := remote.New(opts)
 	if err != nil {
 		hs.Close()
 		return nil, fmt.Errorf("--emulator: %w", err)
@@ -54,8 +65,9 @@ func (f *Factory) DemoSession(g Globals) (*Session, error) {
 		baseURL, demo.Username)
 	closed := false
 	return &Session{
-		Client:  client,
-		BaseURL: baseURL,
+		Client:     client,
+		BaseURL:    baseURL,
+		RateLimits: notices,
 		Close: func() {
 			if closed {
 				return

@@ -8,7 +8,7 @@ import (
 )
 
 // ExplainAPIError turns the API errors a user can act on (a missing scope,
-// a rejected token) into a message that says what to do, keeping the
+// a rejected token, a rate limit that outlasts --max-wait) into a message that says what to do, keeping the
 // original error wrapped (errors.As still finds the *remote.APIError).
 // Other errors, nil, and errors explained already are returned unchanged.
 //
@@ -21,13 +21,16 @@ import (
 // text, and the explanation follows it. The result exits 1 (CONTRACT.md:
 // auth and API errors), unless err already carried another exit code.
 func ExplainAPIError(err error) error {
-	var apiErr *remote.APIError
-	if err == nil || !errors.As(err, &apiErr) {
-		return err
-	}
 	var explained *explainedError
-	if errors.As(err, &explained) {
-		return err // already explained further down
+	if err == nil || errors.As(err, &explained) {
+		return err // nothing to explain, or explained already further down
+	}
+	if e := explainWaitBudget(err); e != nil {
+		return e
+	}
+	var apiErr *remote.APIError
+	if !errors.As(err, &apiErr) {
+		return err
 	}
 	var what string
 	switch scope, ok := remote.RequiredScope(err); {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestExplainAPIError(t *testing.T) {
+	t.Parallel()
 	scopeErr := &remote.APIError{Status: 403, Code: "insufficient_scope", Message: "missing scope", RequiredScope: "api-keys:write",
 		Method: "POST", Path: "/api-keys", RequestID: "req-9"}
 	scopeInMsg := &remote.APIError{Status: 403, Code: "insufficient_scope", Message: "this needs teams:write"}
@@ -43,6 +44,7 @@ func TestExplainAPIError(t *testing.T) {
 			want: []string{"updated, but resending the invite failed: POST /api-keys: 403 insufficient_scope", "[request_id req-9]: the access token lacks scope \"api-keys:write\""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := ExplainAPIError(tc.err)
 			if tc.same {
 				if got != tc.err {
@@ -70,6 +72,7 @@ func TestExplainAPIError(t *testing.T) {
 }
 
 func TestExplainAPIErrorKeepsExitCode(t *testing.T) {
+	t.Parallel()
 	inner := WithCode(ExitPartial, &remote.APIError{Status: 401, Code: "unauthenticated"})
 	if code := ExitCode(ExplainAPIError(inner)); code != ExitPartial {
 		t.Errorf("exit code %d, want %d (the wrapped error's)", code, ExitPartial)
@@ -77,6 +80,7 @@ func TestExplainAPIErrorKeepsExitCode(t *testing.T) {
 }
 
 func TestExplainLoginError(t *testing.T) {
+	t.Parallel()
 	err := fmt.Errorf("logging in as %q: %w", "a@b.c", ExplainLoginError(&remote.APIError{Status: 401, Code: "unauthenticated", Message: "invalid email or password"}))
 	if want := `logging in as "a@b.c": the email or password is wrong`; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("%q does not start with %q", err, want)

@@ -27,7 +27,7 @@ type Factory struct {
 	// in tests. Nothing in the CLI calls os.Getenv.
 	LookupEnv func(key string) (string, bool)
 	// Now is the clock of plans, plan files and exports. Commands read it
-	// through Clock, which honours MLABCTL_TEST_NOW.
+	// through NowFunc, which honours MLABCTL_TEST_NOW.
 	Now func() time.Time
 	// Build is which mlabctl this is (version, commit, Go version), as
 	// `mlabctl version` prints it and plan files and the User-Agent record
@@ -37,8 +37,14 @@ type Factory struct {
 	// run makes; 0 keeps remote's default (250ms). Tests shorten it.
 	RetryBackoff time.Duration
 
-	// testClockNoted prints Clock's warning about MLABCTL_TEST_NOW once.
+	// testClockNoted prints NowFunc's warning about MLABCTL_TEST_NOW once.
 	testClockNoted sync.Once
+
+	// Clock is the time every client waits for the API's rate limit in
+	// (remote.Options.Clock); nil means the real clock. Tests give a
+	// simulated one, shared with the emulator, so that a minute's window
+	// costs no time.
+	Clock remote.Clock
 }
 
 // System returns the Factory of a real run: the process's environment,
@@ -174,21 +180,38 @@ func (f *Factory) GuardStreams() (flush func()) {
 // UserAgent is the User-Agent of every request.
 func (f *Factory) UserAgent() string { return f.Build.UserAgent() }
 
-// remoteOptions are the client options of the global flags, for baseURL
-// and token.
-func (f *Factory) remoteOptions(g Globals, baseURL string, token remote.Secret) remote.Options {
-	opts := remote.Options{BaseURL: baseURL, Token: token, UserAgent: f.UserAgent(), RetryBackoff: f.RetryBackoff}
-	if g.Debug {
+// remoteOptions are the client options of the command line c for baseURL
+// and token: --debug, --max-wait, and the factory's retry backoff and
+// clock. Pauses for the rate limit are reported to notices.
+func (f *Factory) remoteOptions(c *cli.Context, baseURL string, token remote.Secret, notices *RateLimitNotices) (remote.Options, error) {
+	maxWait, err := maxWaitOf(c)
+	if err != nil {
+		return remote.Options{}, err
+	}
+	opts := remote.Options{
+		BaseURL: baseURL, Token: token, UserAgent: f.UserAgent(), RetryBackoff: f.RetryBackoff,
+		MaxWait: maxWait, Clock: f.Clock, OnRateLimitWait: notices.Notify,
+	}
+	if f.Globals(c).Debug {
 		opts.Debug = f.IO.ErrOut
 	}
-	return opts
+	return opts, nil
 }
 
 // Client returns a client of the global flags: --base-url, and --token (or
-// MODELSLAB_TOKEN) when given.
+// MODELSLAB_TOKEN) when given. Its rate-limit pauses are lines on stderr.
 func (f *Factory) Client(c *cli.Context) (*remote.Client, error) {
+	return f.client(c, NewRateLimitNotices(f.IO.ErrOut))
+}
+
+// client is Client reporting its pauses to notices.
+func (f *Factory) client(c *cli.Context, notices *RateLimitNotices) (*remote.Client, error) {
 	g := f.Globals(c)
-	return remote.New(f.remoteOptions(g, g.BaseURL, remote.Secret(g.Token)))
+	opts, err := f.remoteOptions(c, g.BaseURL, remote.Secret(g.Token), notices)
+	if err != nil {
+		return nil, err
+	}
+	return remote.New(opts)
 }
 
 // API is how a command reaches the control plane: closures the factory

@@ -21,15 +21,21 @@ func testFactory(env map[string]string) *Factory {
 // on `auth` and on `auth login`) and returns the globals `login` resolves.
 func globalsOf(t *testing.T, f *Factory, args ...string) (got Globals, fileGiven bool) {
 	t.Helper()
+	// No help: urfave/cli's help flag and command are shared by every
+	// app (package cli gives its apps private ones), and these tests run
+	// in parallel.
 	app := &cli.App{
-		Name:  "mlabctl",
-		Flags: GlobalFlags(),
+		Name:     "mlabctl",
+		Flags:    GlobalFlags(),
+		HideHelp: true,
 		Commands: []*cli.Command{{
-			Name:  "auth",
-			Flags: WithGlobals(),
+			Name:     "auth",
+			Flags:    WithGlobals(),
+			HideHelp: true,
 			Subcommands: []*cli.Command{{
-				Name:  "login",
-				Flags: WithGlobals(),
+				Name:     "login",
+				Flags:    WithGlobals(),
+				HideHelp: true,
 				Action: func(c *cli.Context) error {
 					got, fileGiven = f.Globals(c), FileGiven(c)
 					return nil
@@ -44,6 +50,7 @@ func globalsOf(t *testing.T, f *Factory, args ...string) (got Globals, fileGiven
 }
 
 func TestGlobals(t *testing.T) {
+	t.Parallel()
 	defaults := Globals{BaseURL: DefaultBaseURL, File: DefaultFile}
 	for _, tc := range []struct {
 		name      string
@@ -69,6 +76,7 @@ func TestGlobals(t *testing.T) {
 		{name: "--no-color or NO_COLOR", args: []string{"--no-color", "auth", "login"}, want: Globals{BaseURL: DefaultBaseURL, File: DefaultFile, NoColor: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, fileGiven := globalsOf(t, testFactory(tc.env), tc.args...)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Globals (-want +got):\n%s", diff)
@@ -81,6 +89,7 @@ func TestGlobals(t *testing.T) {
 }
 
 func TestCheckEnv(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{"yes please", "2", "enabled", "tru"} {
 		err := testFactory(map[string]string{EnvDebug: bad}).CheckEnv()
 		want := fmt.Sprintf(`MLABCTL_DEBUG=%q is not a boolean: use 1, true, yes or on to turn it on, and 0, false, no, off or nothing to turn it off (see --help)`, bad)
@@ -106,6 +115,7 @@ func TestCheckEnv(t *testing.T) {
 }
 
 func TestCheckOutput(t *testing.T) {
+	t.Parallel()
 	if err := CheckOutput("json", OutputText, OutputJSON); err != nil {
 		t.Error(err)
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestRequiredScopes(t *testing.T) {
+	t.Parallel()
 	name := "x"
 	for _, tc := range []struct {
 		name       string
@@ -34,6 +35,7 @@ func TestRequiredScopes(t *testing.T) {
 			both: []string{"api-keys:read", "api-keys:write", "profile:read", "profile:write", "teams:read", "teams:write", "tokens:read", "tokens:write"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tc.read, RequiredScopes(&tc.spec, false)); diff != "" {
 				t.Errorf("read scopes (-want +got):\n%s", diff)
 			}
@@ -45,6 +47,7 @@ func TestRequiredScopes(t *testing.T) {
 }
 
 func TestLoginScopes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		inAccount []string
@@ -59,6 +62,7 @@ func TestLoginScopes(t *testing.T) {
 		{name: "nil means every scope", inAccount: nil, want: nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			in := slices.Clone(tc.inAccount)
 			if diff := cmp.Diff(tc.want, LoginScopes(tc.inAccount, tc.account)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)

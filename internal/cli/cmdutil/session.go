@@ -14,10 +14,10 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// ephemeralExpiry is the token_expiry of a login made by Connect: the
-// shortest the API offers, so that a token whose logout failed (a crash, a
-// network error at the end) does not outlive the week.
-const ephemeralExpiry = "1_week"
+// ephemeralExpiry is the token_expiry of a login or switch-account made by
+// Connect: the shortest the API documents, so that a token whose logout
+// failed (a crash, a network error at the end) does not outlive the week.
+const ephemeralExpiry = remote.ShortestTokenExpiry
 
 // createTimeout bounds a login or switch-account made by Connect. Those
 // calls do not follow the command's cancellation: a Ctrl-C that arrives
@@ -39,6 +39,10 @@ type Session struct {
 	// BaseURL is the site root the client talks to.
 	BaseURL string
 	Close   func()
+	// RateLimits are where the session's clients report their pauses for
+	// the API's rate limit (lines on stderr unless redirected); nil for a
+	// session made without a factory.
+	RateLimits *RateLimitNotices
 }
 
 // ConnectOptions say what a command needs from its connection.
@@ -64,10 +68,13 @@ var ErrNoCredentials = errors.New("no credentials: set " + EnvToken + " (or pass
 //
 // Credentials, first match wins: --token or MODELSLAB_TOKEN is used as it
 // is; else MODELSLAB_EMAIL and MODELSLAB_PASSWORD log in for this run only,
-// asking for exactly o.Scopes (plus tokens:write to switch account),
-// token_expiry=1_week and device name "mlabctl-<command>"; else
-// ErrNoCredentials. With o.Account, the session then switches into that
-// team account and every call of the returned client happens there. With
+// asking for exactly o.Scopes (plus tokens:write to switch account, and
+// checked first against the scopes GET /auth/scopes lists, when the server
+// offers the list), token_expiry=1_week and device name
+// "mlabctl-<command>"; else ErrNoCredentials. With o.Account, the session
+// then switches into that team account (the switched token with the same
+// device name and expiry) and every call of the returned client happens
+// there. With
 // --emulator (plan, apply, export), the session is on a throwaway emulator
 // instead (DemoSession).
 //
@@ -76,10 +83,11 @@ var ErrNoCredentials = errors.New("no credentials: set " + EnvToken + " (or pass
 // uses its own short-lived context, so it works after Ctrl-C too.
 func (f *Factory) Connect(c *cli.Context, o ConnectOptions) (*Session, error) {
 	if ctx := SetOn(c, FlagEmulator); ctx != nil && ctx.Bool(FlagEmulator) {
-		return f.DemoSession(f.Globals(c))
+		return f.DemoSession(c)
 	}
 	g := f.Globals(c)
-	base, err := f.Client(c)
+	notices := NewRateLimitNotices(f.IO.ErrOut)
+	base, err := f.client(c, notices)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +96,12 @@ func (f *Factory) Connect(c *cli.Context, o ConnectOptions) (*Session, error) {
 		Email:    strings.TrimSpace(f.Getenv(EnvEmail)),
 		Password: remote.Secret(f.Getenv(EnvPassword)),
 	}
-	return OpenSession(c.Context, base, creds, o, f.IO.ErrOut)
+	sess, err := OpenSession(c.Context, base, creds, o, f.IO.ErrOut)
+	if err != nil {
+		return nil, err
+	}
+	sess.RateLimits = notices
+	return sess, nil
 }
 
 // Credentials are what a session may authenticate with.
@@ -107,18 +120,25 @@ type Credentials struct {
 func OpenSession(ctx context.Context, base *remote.Client, creds Credentials, o ConnectOptions, errw io.Writer) (*Session, error) {
 	s := &cleanup{errw: errw}
 	client := base
+	device := "mlabctl-" + o.Command
 	switch {
 	case !creds.Token.IsZero():
 		client = base.WithToken(creds.Token)
 	case creds.Email != "" && !creds.Password.IsZero():
-		device := "mlabctl-" + o.Command
+		scopes := LoginScopes(o.Scopes, o.Account)
+		if err := CheckScopes(ctx, base, scopes, errw); err != nil {
+			if ctx.Err() != nil {
+				return nil, Interrupted(fmt.Sprintf("logging in as %q", creds.Email), ctx.Err())
+			}
+			return nil, fmt.Errorf("logging in as %q: %w; mlabctl asks for the scopes the sections of modelslab.yaml need: create a token with the scopes this API names (mlabctl auth login --scopes LIST --token-file FILE) and set %s", creds.Email, err, EnvToken)
+		}
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 		res, err := base.Login(lctx, remote.LoginRequest{
 			Email:       creds.Email,
 			Password:    creds.Password,
 			DeviceName:  device,
 			TokenExpiry: ephemeralExpiry,
-			Scopes:      LoginScopes(o.Scopes, o.Account),
+			Scopes:      scopes,
 		})
 		cancel()
 		if err != nil {
@@ -149,7 +169,12 @@ func OpenSession(ctx context.Context, base *remote.Client, creds Credentials, o 
 			return nil, err
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
-		sw, err := client.SwitchAccount(sctx, o.Account, NormalizeScopes(o.Scopes))
+		sw, err := client.SwitchAccountWith(sctx, remote.SwitchAccountRequest{
+			AccountUsername: o.Account,
+			Scopes:          NormalizeScopes(o.Scopes),
+			DeviceName:      device,
+			TokenExpiry:     ephemeralExpiry,
+		})
 		cancel()
 		if err != nil {
 			s.close()
@@ -199,8 +224,9 @@ func tokensInUse(ctx context.Context, client *remote.Client, scopes []string) ([
 		}
 	}
 	if len(ids) == 0 {
-		// Without it, the plan could revoke the caller's own token.
-		return nil, errors.New("listing access tokens to find the one this run uses: the API marked none of them current, so mlabctl cannot make sure it never revokes it")
+		// Without it, the plan could revoke the caller's own token: a
+		// rail, as plan's own refusal to revoke blind (exit 3).
+		return nil, Refused("access_tokens: the API's token list does not say which token this run uses (no token is marked current), so mlabctl cannot make sure it never revokes it: run with a token whose id it can read (a Sanctum token \"<id>|<secret>\"), or remove access_tokens from modelslab.yaml and revoke tokens by id with `mlabctl auth tokens revoke`; nothing was changed")
 	}
 	return ids, nil
 }
@@ -242,4 +268,31 @@ func (s *cleanup) close() {
 			}
 		}
 	})
+}
+
+// CheckScopes checks scopes a login is about to ask for against the list
+// of GET /auth/scopes (remote.Client.CheckScopes): the public docs confirm
+// only a few scope names, and a login refused for an unknown one names it
+// less clearly. It returns the *remote.UnknownScopesError naming every
+// unknown scope. Nothing is checked for nil scopes (every scope the user
+// has), nor when the server offers no list; a list that cannot be read is
+// a warning on errw, not an error: the login itself is what decides.
+func CheckScopes(ctx context.Context, client *remote.Client, scopes []string, errw io.Writer) error {
+	if len(scopes) == 0 {
+		return nil
+	}
+	_, err := client.CheckScopes(ctx, scopes)
+	var unknown *remote.UnknownScopesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &unknown):
+		return err
+	case ctx.Err() != nil:
+		return Interrupted("reading the API's scope names", ctx.Err())
+	}
+	if errw != nil {
+		fmt.Fprintf(errw, "Warning: could not read the API's scope names to check %s before logging in: %v\n", strings.Join(scopes, ","), err)
+	}
+	return nil
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
@@ -43,6 +46,7 @@ func (f *sessionFixture) count(route string) int { return f.em.Count(route) }
 var demoTokens = []string{"demo *", "old-laptop *"}
 
 func TestOpenSessionWithToken(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	sess, err := OpenSession(context.Background(), f.base, Credentials{Token: remote.Secret(f.demo.Token)},
 		ConnectOptions{Command: "plan", Scopes: []string{"profile:read"}}, nil)
@@ -66,6 +70,7 @@ func TestOpenSessionWithToken(t *testing.T) {
 }
 
 func TestOpenSessionEphemeral(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	creds := Credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -89,6 +94,7 @@ func TestOpenSessionEphemeral(t *testing.T) {
 }
 
 func TestOpenSessionCancelledDuringLogin(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -107,6 +113,7 @@ func TestOpenSessionCancelledDuringLogin(t *testing.T) {
 }
 
 func TestOpenSessionSwitchesAccount(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
 	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
@@ -127,6 +134,7 @@ func TestOpenSessionSwitchesAccount(t *testing.T) {
 			if err != nil || me.Username != "acme-team" {
 				t.Fatalf("Me in the session: %v, %+v", err, me)
 			}
+			checkSwitchedToken(t, f, "acme-team", "mlabctl-plan")
 			sess.Close()
 			if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
 				t.Errorf("tokens after Close (-want +got):\n%s", diff)
@@ -145,7 +153,33 @@ func TestOpenSessionSwitchesAccount(t *testing.T) {
 	})
 }
 
+// checkSwitchedToken checks the one token acting in account: made for the
+// run by switch-account, it carries the run's device name and the
+// shortest documented expiry (without token_expiry the server would give
+// it the caller's whole life, or its own default).
+func checkSwitchedToken(t *testing.T, f *sessionFixture, account, device string) {
+	t.Helper()
+	var switched []emulator.Token
+	for _, tok := range f.em.Tokens(t, f.demo.Username) {
+		if tok.Account == account {
+			switched = append(switched, tok)
+		}
+	}
+	if len(switched) != 1 {
+		t.Fatalf("%d tokens act in %s, want the one switched token: %+v", len(switched), account, switched)
+	}
+	tok := switched[0]
+	if tok.Name != device {
+		t.Errorf("switched token named %q, want the run's device name %s", tok.Name, device)
+	}
+	week := 7 * 24 * time.Hour
+	if tok.ExpiresAt == nil || tok.ExpiresAt.Sub(tok.CreatedAt) > week+time.Minute {
+		t.Errorf("switched token expires at %v (created %v), want within %s (token_expiry %s)", tok.ExpiresAt, tok.CreatedAt, week, remote.ShortestTokenExpiry)
+	}
+}
+
 func TestOpenSessionRefusals(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	for _, tc := range []struct {
 		name  string
@@ -170,6 +204,7 @@ func TestOpenSessionRefusals(t *testing.T) {
 }
 
 func TestSessionCloseWarnsWhenLogoutFails(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	f.srv.Faults = &emulator.Faults{Routes: []string{"POST /auth/logout"}, Statuses: []int{400}, FailFirst: 1}
 	var warnings bytes.Buffer
@@ -196,6 +231,7 @@ func TestSessionCloseWarnsWhenLogoutFails(t *testing.T) {
 // that no plan revokes it. Only a session that reads tokens lists them
 // before switching.
 func TestOpenSessionMarksTheTokensItStandsOn(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
 	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
@@ -266,6 +302,7 @@ func TestOpenSessionMarksTheTokensItStandsOn(t *testing.T) {
 // tokens before switching account says it was interrupted, and leaves no
 // token behind.
 func TestOpenSessionCancelledBeforeSwitch(t *testing.T) {
+	t.Parallel()
 	f := newSessionFixture(t)
 	f.srv.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
 	f.srv.AddMember("acme-team", emulator.Member{Email: f.demo.Email, Role: "admin", Status: "active"})
@@ -281,5 +318,77 @@ func TestOpenSessionCancelledBeforeSwitch(t *testing.T) {
 	}
 	if diff := cmp.Diff(demoTokens, f.tokens(t)); diff != "" {
 		t.Errorf("tokens after the interrupted connect (-want +got):\n%s", diff)
+	}
+}
+
+// TestOpenSessionChecksScopesFirst: an ephemeral login asks only for
+// scopes GET /auth/scopes lists, and says which one it does not; a server
+// without the list is not an error.
+func TestOpenSessionChecksScopesFirst(t *testing.T) {
+	t.Run("unknown scope", func(t *testing.T) {
+		f := newSessionFixture(t)
+		_, err := OpenSession(context.Background(), f.base, Credentials{Email: f.demo.Email, Password: remote.Secret(f.demo.Password)},
+			ConnectOptions{Command: "plan", Scopes: []string{"profile:read", "widgets:read"}}, nil)
+		var unknown *remote.UnknownScopesError
+		if !errors.As(err, &unknown) || !slices.Equal(unknown.Unknown, []string{"widgets:read"}) {
+			t.Fatalf("error %v, want one naming the unknown scope widgets:read", err)
+		}
+		for _, want := range []string{`logging in as "` + f.demo.Email + `"`, `"widgets:read"`, "GET /auth/scopes lists", EnvToken} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+		}
+		if n := f.count("POST /auth/login"); n != 0 {
+			t.Errorf("%d logins with an unknown scope, want none", n)
+		}
+	})
+	t.Run("no scope list", func(t *testing.T) {
+		em := emulatortest.Start(t)
+		noList := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == remote.APIPrefix+"/auth/scopes" {
+				http.NotFound(w, r)
+				return
+			}
+			em.ServeHTTP(w, r)
+		}))
+		defer noList.Close()
+		base, err := remote.New(remote.Options{BaseURL: noList.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var warnings bytes.Buffer
+		sess, err := OpenSession(context.Background(), base, Credentials{Email: em.Demo.Email, Password: remote.Secret(em.Demo.Password)},
+			ConnectOptions{Command: "plan", Scopes: []string{"profile:read", "widgets:read"}}, &warnings)
+		if err == nil {
+			sess.Close()
+			t.Fatal("the login with an unknown scope succeeded; the emulator refuses it")
+		}
+		if em.Count("POST /auth/login") != 1 {
+			t.Errorf("%d logins, want 1: without a scope list the login itself decides", em.Count("POST /auth/login"))
+		}
+		if warnings.Len() != 0 {
+			t.Errorf("warnings %q for a server without a scope list, want none", warnings.String())
+		}
+	})
+}
+
+// TestOpenSessionRefusesBlindTokenLists: switching into a team account
+// with tokens to manage needs to know the token it switches from; a list
+// that marks none current is a refusal (exit 3), before any switch.
+func TestOpenSessionRefusesBlindTokenLists(t *testing.T) {
+	em := emulatortest.StartVariants(t, emulator.Variants{OmitTokenCurrent: true})
+	em.AddUser(emulator.UserSeed{Username: "acme-team", Verified: true, Team: true})
+	em.AddMember("acme-team", emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
+	base, err := remote.New(remote.Options{BaseURL: em.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenSession(context.Background(), base, Credentials{Token: remote.Secret(em.Demo.Token)},
+		ConnectOptions{Command: "plan", Scopes: []string{remote.ScopeProfileRead, remote.ScopeTokensRead}, Account: "acme-team"}, nil)
+	if ExitCode(err) != ExitRefused || !strings.Contains(err.Error(), "does not say which token this run uses") {
+		t.Fatalf("error %v (exit %d), want a refusal (exit 3) saying the list names no current token", err, ExitCode(err))
+	}
+	if n := em.Count("POST /auth/switch-account"); n != 0 {
+		t.Errorf("%d switches, want none", n)
 	}
 }

@@ -3,6 +3,7 @@ package cmdutil
 import "testing"
 
 func TestShellQuote(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"token":            "token",
 		"./dir/t-1.txt":    "./dir/t-1.txt",

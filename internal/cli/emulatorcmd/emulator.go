@@ -24,15 +24,19 @@ import (
 
 // Options are the flags of `mlabctl emulator`.
 type Options struct {
-	Listen       string
-	StatePath    string
-	Latency      time.Duration
-	FaultRate    float64
-	FaultStatus  []int
-	FaultRoutes  []string
-	DropRate     float64
-	RateLimit    float64
-	PageSize     int
+	Listen      string
+	StatePath   string
+	Latency     time.Duration
+	FaultRate   float64
+	FaultStatus []int
+	FaultRoutes []string
+	DropRate    float64
+	RateLimit   float64
+	PageSize    int
+	// Variants is the reading of the API played (--api-profile and the
+	// variant flags); VariantsNote describes it for the banner.
+	Variants     emulator.Variants
+	VariantsNote string
 	Stdout       io.Writer
 	ShutdownWait time.Duration
 	// Now is the emulator's clock (created_at, expiry, last_used_at);
@@ -54,10 +58,23 @@ func New(f *cmdutil.Factory) *cli.Command {
 		Description: "Serves the ModelsLab Agent Control Plane API on a loopback address, seeded with a demo\n" +
 			"account, until Ctrl-C. Point mlabctl at it with MODELSLAB_BASE_URL and the printed token.\n" +
 			"Nothing it does reaches modelslab.com. The knobs inject latency, failures and rate limits\n" +
-			"to see how mlabctl behaves under them.",
+			"to see how mlabctl behaves under them.\n\n" +
+			"The public ModelsLab docs leave much of the API open (pagination, member status, token\n" +
+			"lists, error bodies, rate-limit headers, …). By default the emulator plays the reading of\n" +
+			"mlabctl's API.md; each variant flag below (named after a field of emulator.Variants) plays\n" +
+			"another, and --api-profile documented turns on the strictest reading of the docs at once:\n" +
+			"Laravel pagination and errors, invite_status, tokens as <id>|<secret> listed without\n" +
+			"current, update answers of data null, Y-m-d H:i:s timestamps, replays flagged in the body,\n" +
+			"the five documented socials, 120 requests a minute (20 for auth) with only\n" +
+			"X-RateLimit-Remaining/Reset, invites that drop role and permissions, and only the\n" +
+			"documented token expiries. Variant flags given with it change it further\n" +
+			"(--api-profile documented --window 1s). A string flag takes default for the main\n" +
+			"reading. docs/api-variants.md says what mlabctl does on each.\n\n" +
+			"Call it by hand with curl (the API lives under /api/agents/v1):\n" +
+			"  curl -H \"Authorization: Bearer $MODELSLAB_TOKEN\" http://127.0.0.1:8765/api/agents/v1/me",
 		// The global flags (--base-url, --token, -f) are about talking to a
 		// server; this command is the server, so it takes none of them.
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: defaultEmulatorListen, Usage: "loopback `HOST:PORT` to listen on (port 0 picks a free port)"},
 			&cli.StringFlag{Name: "state", TakesFile: true, Usage: "keep the state in `FILE`: loaded at start (seeded with the demo account when new) and saved after every change"},
 			&cli.DurationFlag{Name: "latency", Usage: "add `DURATION` to every API request (e.g. 20ms)"},
@@ -67,12 +84,18 @@ func New(f *cmdutil.Factory) *cli.Command {
 			&cli.Float64Flag{Name: "drop-rate", Usage: "drop the response of this `FRACTION` (0 to 1) of changes after committing them (the connection closes)"},
 			&cli.Float64Flag{Name: "rate-limit", Usage: "allow `N` requests per second per token, then answer 429 with Retry-After (0: no limit)"},
 			&cli.IntFlag{Name: "page-size", Usage: "default per_page of list endpoints, `N` from 1 to 100 (0: 50)"},
-		},
+		}, variantCLIFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return cmdutil.UsageErrorf("emulator takes no arguments, got %q", c.Args().Slice())
 			}
+			variants, err := variantsOf(c)
+			if err != nil {
+				return err
+			}
 			return run(c.Context, Options{
+				Variants:     variants,
+				VariantsNote: describeVariants(c),
 				Listen:       c.String("listen"),
 				StatePath:    c.String("state"),
 				Latency:      c.Duration("latency"),
@@ -84,7 +107,7 @@ func New(f *cmdutil.Factory) *cli.Command {
 				PageSize:     c.Int("page-size"),
 				Stdout:       f.IO.Out,
 				ShutdownWait: 5 * time.Second,
-				Now:          f.Clock(),
+				Now:          f.NowFunc(),
 			})
 		},
 	}
@@ -150,6 +173,8 @@ func run(ctx context.Context, o Options) error {
 	}
 	srv := emulator.New()
 	srv.Now = o.Now
+	// Before seeding: SanctumTokens shapes the demo's token.
+	srv.Variants = o.Variants
 	srv.Latency = o.Latency
 	srv.RateLimit = o.RateLimit
 	srv.DefaultPageSize = o.PageSize
@@ -189,7 +214,7 @@ func run(ctx context.Context, o Options) error {
 		return fmt.Errorf("listening on %q: %w", o.Listen, err)
 	}
 	base := "http://" + ln.Addr().String()
-	printEmulatorBanner(o.Stdout, base, stateNote, demo, tryIt(o.Dir))
+	printEmulatorBanner(o.Stdout, base, stateNote, o.VariantsNote, demo, tryIt(o.Dir))
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -210,14 +235,20 @@ func run(ctx context.Context, o Options) error {
 
 // printEmulatorBanner prints where the emulator is and the demo account.
 // The token is printed on purpose: it is a throwaway that only works on
-// this local emulator, and the demo needs it. try are the commands that
-// plan a file (tryIt).
-func printEmulatorBanner(w io.Writer, base, stateNote string, demo emulator.Demo, try []string) {
+// this local emulator, and the demo needs it. variantsNote names the
+// reading of the API played; try are the commands that plan a file
+// (tryIt).
+func printEmulatorBanner(w io.Writer, base, stateNote, variantsNote string, demo emulator.Demo, try []string) {
+	if variantsNote == "" {
+		variantsNote = "API.md's main reading"
+	}
 	fmt.Fprintf(w, `mlabctl emulator: the ModelsLab control-plane API, locally (Ctrl-C stops it)
 
 base URL: %[1]s
+API root: %[1]s/api/agents/v1
 outbox:   %[1]s/_emulator/outbox
 state:    %[2]s
+reading:  %[8]s
 
 Demo account (a local throwaway: its token only works on this emulator):
 email:    %[3]s
@@ -227,10 +258,12 @@ token:    %[5]s
 Try it:
   export %[6]s=%[1]s
   export %[7]s=%[5]s
-`, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken)
+`, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken, variantsNote)
 	for _, l := range try {
 		fmt.Fprintln(w, "  "+l)
 	}
+	// By hand: the API root is the base URL's /api/agents/v1.
+	fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $%s\" %s/api/agents/v1/me\n", cmdutil.EnvToken, base)
 }
 
 // tryIt returns the banner's commands that plan a file, naming only a file

@@ -12,6 +12,7 @@ import (
 // relative examples/modelslab.yaml that may not exist where the user
 // stands; it names an absolute path it checked, or says how to make one.
 func TestTryItNamesAFileThatExists(t *testing.T) {
+	t.Parallel()
 	write := func(t *testing.T, path string) {
 		t.Helper()
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

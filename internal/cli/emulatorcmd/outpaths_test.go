@@ -20,6 +20,7 @@ import (
 // TestStateRefused starts the emulator with --state naming what it could
 // never save to: exit 1 naming the path at start, the path untouched.
 func TestStateRefused(t *testing.T) {
+	t.Parallel()
 	for _, sp := range atomicfiletest.Specials(t) {
 		t.Run(sp.Name, func(t *testing.T) {
 			res := clitest.Mlabctl(t, nil, "emulator", "--listen", "127.0.0.1:0", "--state", sp.Path)
@@ -36,6 +37,7 @@ func TestStateRefused(t *testing.T) {
 // from the link's target, every change is saved into the target, and the
 // link stays.
 func TestStateThroughSymlink(t *testing.T) {
+	t.Parallel()
 	// A state file as an earlier run left it.
 	seeded := emulator.New()
 	demo := seeded.SeedDemo()

@@ -76,6 +76,7 @@ Compare a managed account with its live state with:
 			&cli.StringFlag{Name: flagExportOut, TakesFile: true, Usage: "write the export to `FILE` instead of stdout; an existing FILE only with --force"},
 			&cli.BoolFlag{Name: flagExportForce, Usage: "let --out replace an existing file (atomically)"},
 			&cli.StringFlag{Name: flagExportShortO, Hidden: true, Usage: "not a flag of export: refused, naming --out FILE"},
+			cmdutil.MaxWaitFlag("export fails (exit 1)"),
 			cmdutil.EmulatorFlag(),
 		),
 		Action: func(c *cli.Context) error {
@@ -93,7 +94,7 @@ Compare a managed account with its live state with:
 				Out:     c.String(flagExportOut),
 				Force:   c.Bool(flagExportForce),
 				IO:      f.IO,
-				Now:     f.Clock(),
+				Now:     f.NowFunc(),
 				API:     f.API(c),
 			})
 		},

@@ -16,6 +16,7 @@ import (
 // never be written: exit 1 naming the path before any request, the path
 // untouched. --force only allows replacing a regular file.
 func TestOutRefused(t *testing.T) {
+	t.Parallel()
 	for _, force := range []bool{false, true} {
 		for _, sp := range atomicfiletest.Specials(t) {
 			name := sp.Name
@@ -23,6 +24,7 @@ func TestOutRefused(t *testing.T) {
 				name += " with --force"
 			}
 			t.Run(name, func(t *testing.T) {
+				t.Parallel()
 				em := emulatortest.Start(t)
 				args := []string{"export", "--out", sp.Path}
 				if force {
@@ -46,6 +48,7 @@ func TestOutRefused(t *testing.T) {
 // existing target is kept (it exists); with --force the export replaces
 // the target and the link stays.
 func TestOutThroughSymlink(t *testing.T) {
+	t.Parallel()
 	em := emulatortest.Start(t)
 	l := atomicfiletest.SymlinkToFile(t, "version: 1\n# managed by hand\n")
 	res := clitest.Mlabctl(t, clitest.DemoEnv(em), "export", "--out", l.Path)

@@ -1,4 +1,4 @@
-package ghactions
+package ghactions_test
 
 import (
 	"bytes"
@@ -9,43 +9,32 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
 )
 
-// newGitHubActions is a Runner on the test's environment (t.Setenv).
-func newGitHubActions(w io.Writer) Runner { return New(os.Getenv, w) }
-
-// githubEnv sets a GitHub Actions environment for one test and returns the
-// paths of its step summary and output files (not created yet).
-func githubEnv(t *testing.T, enabled bool) (summary, output string) {
+// stepEnv is the environment of one GitHub Actions step: GITHUB_ACTIONS
+// set when enabled, and a step summary and an output file (not created
+// yet), whose paths it returns too.
+func stepEnv(t *testing.T, enabled bool) (env map[string]string, summary, output string) {
 	t.Helper()
 	dir := t.TempDir()
 	summary = filepath.Join(dir, "summary.md")
 	output = filepath.Join(dir, "output.txt")
+	env = map[string]string{"GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output}
 	if enabled {
-		t.Setenv("GITHUB_ACTIONS", "true")
-	} else {
-		t.Setenv("GITHUB_ACTIONS", "")
+		env["GITHUB_ACTIONS"] = "true"
 	}
-	t.Setenv("GITHUB_STEP_SUMMARY", summary)
-	t.Setenv("GITHUB_OUTPUT", output)
-	t.Setenv("GITHUB_WORKSPACE", "")
-	return summary, output
+	return env, summary, output
 }
 
-// readOptional returns a file's contents, or "" when it does not exist.
-func readOptional(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+// runner is a Runner on env, writing its commands to w.
+func runner(env map[string]string, w io.Writer) ghactions.Runner {
+	return ghactions.New(func(k string) string { return env[k] }, w)
 }
 
 func TestGitHubActionsEnabled(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		value string
@@ -58,8 +47,8 @@ func TestGitHubActionsEnabled(t *testing.T) {
 		{"TRUE", "TRUE", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("GITHUB_ACTIONS", tc.value)
-			if got := newGitHubActions(&bytes.Buffer{}).Enabled(); got != tc.want {
+			t.Parallel()
+			if got := runner(map[string]string{"GITHUB_ACTIONS": tc.value}, &bytes.Buffer{}).Enabled(); got != tc.want {
 				t.Errorf("GITHUB_ACTIONS=%q: Enabled() = %v, want %v", tc.value, got, tc.want)
 			}
 		})
@@ -67,6 +56,7 @@ func TestGitHubActionsEnabled(t *testing.T) {
 }
 
 func TestGitHubActionsMask(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		enabled bool
@@ -80,9 +70,10 @@ func TestGitHubActionsMask(t *testing.T) {
 		{"outside GitHub Actions", false, "ml-abc123", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			githubEnv(t, tc.enabled)
+			t.Parallel()
+			env, _, _ := stepEnv(t, tc.enabled)
 			var w bytes.Buffer
-			newGitHubActions(&w).Mask(tc.secret)
+			runner(env, &w).Mask(tc.secret)
 			if diff := cmp.Diff(tc.want, w.String()); diff != "" {
 				t.Errorf("Mask(%q) (-want +got):\n%s", tc.secret, diff)
 			}
@@ -91,6 +82,7 @@ func TestGitHubActionsMask(t *testing.T) {
 }
 
 func TestGitHubActionsError(t *testing.T) {
+	t.Parallel()
 	ws := t.TempDir()
 	other := t.TempDir()
 	for _, tc := range []struct {
@@ -120,7 +112,7 @@ func TestGitHubActionsError(t *testing.T) {
 		},
 		{
 			name: "outside the workspace unchanged", enabled: true, workspace: ws, file: filepath.Join(other, "m.yaml"), line: 1, col: 2, msg: "bad",
-			want: "::error file=" + escapeProperty(filepath.Join(other, "m.yaml")) + ",line=1,col=2::bad\n",
+			want: "::error file=" + ghactions.EscapeProperty(filepath.Join(other, "m.yaml")) + ",line=1,col=2::bad\n",
 		},
 		{
 			name: "no place", enabled: true, msg: "two live keys are named ci",
@@ -132,10 +124,11 @@ func TestGitHubActionsError(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			githubEnv(t, tc.enabled)
-			t.Setenv("GITHUB_WORKSPACE", tc.workspace)
+			t.Parallel()
+			env, _, _ := stepEnv(t, tc.enabled)
+			env["GITHUB_WORKSPACE"] = tc.workspace
 			var w bytes.Buffer
-			newGitHubActions(&w).Error(tc.file, tc.line, tc.col, tc.msg)
+			runner(env, &w).Error(tc.file, tc.line, tc.col, tc.msg)
 			if diff := cmp.Diff(tc.want, w.String()); diff != "" {
 				t.Errorf("Error (-want +got):\n%s", diff)
 			}
@@ -146,6 +139,7 @@ func TestGitHubActionsError(t *testing.T) {
 // TestGitHubActionsWarning prints a warning annotation, escaped, kept on
 // one line and named as Error's are.
 func TestGitHubActionsWarning(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		enabled bool
@@ -155,9 +149,10 @@ func TestGitHubActionsWarning(t *testing.T) {
 		{"outside GitHub Actions", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			githubEnv(t, tc.enabled)
+			t.Parallel()
+			env, _, _ := stepEnv(t, tc.enabled)
 			var w bytes.Buffer
-			newGitHubActions(&w).Warning("a,b.yaml", 7, 3, "ignore glob \"ci*\" matches\nci 100%")
+			runner(env, &w).Warning("a,b.yaml", 7, 3, "ignore glob \"ci*\" matches\nci 100%")
 			if diff := cmp.Diff(tc.want, w.String()); diff != "" {
 				t.Errorf("Warning (-want +got):\n%s", diff)
 			}
@@ -167,65 +162,72 @@ func TestGitHubActionsWarning(t *testing.T) {
 
 // TestGitHubActionsErrorRelativeFile names a relative file from a
 // subdirectory of the workspace, as a matrix job's working-directory does.
+// It changes the working directory, so it cannot run in parallel.
 func TestGitHubActionsErrorRelativeFile(t *testing.T) {
-	githubEnv(t, true)
+	env, _, _ := stepEnv(t, true)
 	ws := t.TempDir()
 	sub := filepath.Join(ws, "accounts", "acme")
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("GITHUB_WORKSPACE", ws)
+	env["GITHUB_WORKSPACE"] = ws
 	t.Chdir(sub)
 	var w bytes.Buffer
-	newGitHubActions(&w).Error("modelslab.yaml", 4, 1, "bad")
+	runner(env, &w).Error("modelslab.yaml", 4, 1, "bad")
 	if diff := cmp.Diff("::error file=accounts/acme/modelslab.yaml,line=4,col=1::bad\n", w.String()); diff != "" {
 		t.Errorf("Error (-want +got):\n%s", diff)
 	}
 }
 
 func TestGitHubActionsAppendSummary(t *testing.T) {
+	t.Parallel()
 	t.Run("appends", func(t *testing.T) {
-		summary, _ := githubEnv(t, true)
+		t.Parallel()
+		env, summary, _ := stepEnv(t, true)
 		if err := os.WriteFile(summary, []byte("# earlier step\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		g := newGitHubActions(&bytes.Buffer{})
+		g := runner(env, &bytes.Buffer{})
 		for _, md := range []string{"## Plan\n\n+ api_key.ci", "No changes."} {
 			if err := g.AppendSummary(md); err != nil {
 				t.Fatal(err)
 			}
 		}
 		want := "# earlier step\n## Plan\n\n+ api_key.ci\nNo changes.\n"
-		if diff := cmp.Diff(want, readOptional(t, summary)); diff != "" {
+		if diff := cmp.Diff(want, clitest.ReadOptional(t, summary)); diff != "" {
 			t.Errorf("summary (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("outside GitHub Actions", func(t *testing.T) {
-		summary, _ := githubEnv(t, false)
-		if err := newGitHubActions(&bytes.Buffer{}).AppendSummary("x"); err != nil {
+		t.Parallel()
+		env, summary, _ := stepEnv(t, false)
+		if err := runner(env, &bytes.Buffer{}).AppendSummary("x"); err != nil {
 			t.Fatal(err)
 		}
-		if got := readOptional(t, summary); got != "" {
+		if got := clitest.ReadOptional(t, summary); got != "" {
 			t.Errorf("summary written outside GitHub Actions: %q", got)
 		}
 	})
 	t.Run("no summary file configured", func(t *testing.T) {
-		githubEnv(t, true)
-		t.Setenv("GITHUB_STEP_SUMMARY", "")
-		if err := newGitHubActions(&bytes.Buffer{}).AppendSummary("x"); err != nil {
+		t.Parallel()
+		env, _, _ := stepEnv(t, true)
+		env["GITHUB_STEP_SUMMARY"] = ""
+		if err := runner(env, &bytes.Buffer{}).AppendSummary("x"); err != nil {
 			t.Errorf("AppendSummary without GITHUB_STEP_SUMMARY: %v", err)
 		}
 	})
 	t.Run("unwritable summary is an error", func(t *testing.T) {
-		githubEnv(t, true)
-		t.Setenv("GITHUB_STEP_SUMMARY", filepath.Join(t.TempDir(), "missing-dir", "summary.md"))
-		if err := newGitHubActions(&bytes.Buffer{}).AppendSummary("x"); err == nil {
+		t.Parallel()
+		env, _, _ := stepEnv(t, true)
+		env["GITHUB_STEP_SUMMARY"] = filepath.Join(t.TempDir(), "missing-dir", "summary.md")
+		if err := runner(env, &bytes.Buffer{}).AppendSummary("x"); err == nil {
 			t.Error("AppendSummary into a missing directory succeeded")
 		}
 	})
 }
 
 func TestGitHubActionsSetOutputs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		enabled  bool
@@ -265,18 +267,19 @@ func TestGitHubActionsSetOutputs(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, output := githubEnv(t, tc.enabled)
+			t.Parallel()
+			env, _, output := stepEnv(t, tc.enabled)
 			if tc.existing != "" {
 				if err := os.WriteFile(output, []byte(tc.existing), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			err := newGitHubActions(&bytes.Buffer{}).SetOutputs(tc.outputs)
+			err := runner(env, &bytes.Buffer{}).SetOutputs(tc.outputs)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("SetOutputs error = %v, want one containing %q", err, tc.wantErr)
 				}
-				if got := readOptional(t, output); got != tc.existing {
+				if got := clitest.ReadOptional(t, output); got != tc.existing {
 					t.Errorf("a failed SetOutputs changed the file: %q", got)
 				}
 				return
@@ -285,7 +288,7 @@ func TestGitHubActionsSetOutputs(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := tc.existing + tc.want
-			if diff := cmp.Diff(want, readOptional(t, output)); diff != "" {
+			if diff := cmp.Diff(want, clitest.ReadOptional(t, output)); diff != "" {
 				t.Errorf("outputs (-want +got):\n%s", diff)
 			}
 		})
@@ -297,7 +300,7 @@ func FuzzEscapeProperty(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := escapeProperty(s)
+		got := ghactions.EscapeProperty(s)
 		// An escaped property can neither end the property list nor the line.
 		if strings.ContainsAny(got, ",:\r\n") {
 			t.Fatalf("escapeProperty(%q) = %q keeps a separator", s, got)
@@ -305,7 +308,7 @@ func FuzzEscapeProperty(f *testing.F) {
 		if unescapeCommand(got) != s {
 			t.Fatalf("escapeProperty(%q) = %q does not round-trip", s, got)
 		}
-		data := EscapeData(s)
+		data := ghactions.EscapeData(s)
 		if strings.ContainsAny(data, "\r\n") || unescapeCommand(data) != s {
 			t.Fatalf("EscapeData(%q) = %q", s, data)
 		}

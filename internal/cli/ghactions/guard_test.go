@@ -8,6 +8,7 @@ import (
 )
 
 func TestGuard(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -56,6 +57,7 @@ func guarded(in []byte, n int) string {
 }
 
 func TestGuardWriteCommand(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	g := NewGuard(&b)
 	g.Write([]byte("creating api_key.ci ..."))

@@ -8,6 +8,7 @@ import (
 )
 
 func TestTestStreams(t *testing.T) {
+	t.Parallel()
 	s, stdout, stderr := Test("yes\nno\n")
 	if s.IsStdinTTY() || s.IsStdoutTTY() || s.ColorEnabled(false) {
 		t.Fatal("test streams start as terminals")
@@ -36,6 +37,7 @@ func TestTestStreams(t *testing.T) {
 }
 
 func TestReadLineGivesUpOnCancel(t *testing.T) {
+	t.Parallel()
 	r, w := io.Pipe()
 	defer w.Close()
 	s := &IOStreams{In: r}
@@ -47,6 +49,7 @@ func TestReadLineGivesUpOnCancel(t *testing.T) {
 }
 
 func TestReadHidden(t *testing.T) {
+	t.Parallel()
 	s, _, _ := Test("")
 	if s.CanReadHidden() {
 		t.Error("test streams without SetHiddenInput claim a terminal")
@@ -62,6 +65,7 @@ func TestReadHidden(t *testing.T) {
 }
 
 func TestReadHiddenGivesUpOnCancel(t *testing.T) {
+	t.Parallel()
 	s, _, _ := Test("")
 	never := make(chan struct{})
 	defer close(never)
@@ -75,6 +79,7 @@ func TestReadHiddenGivesUpOnCancel(t *testing.T) {
 }
 
 func TestStdoutFile(t *testing.T) {
+	t.Parallel()
 	s, _, _ := Test("")
 	if s.IsStdoutFile() {
 		t.Error("a test's stdout starts as a file; it is a pipe")

@@ -25,6 +25,7 @@ func manPage(t *testing.T) string {
 // a command or flag added without regenerating it fails here. Regenerate
 // with `go generate ./internal/cli/mancmd` (or go test -update).
 func TestManPageIsCurrent(t *testing.T) {
+	t.Parallel()
 	golden.Check(t, "../../../docs/mlabctl.1", []byte(manPage(t)))
 }
 
@@ -32,6 +33,7 @@ func TestManPageIsCurrent(t *testing.T) {
 // command has a heading named by its path, every visible flag is listed
 // under it, the help command is not, and the page's own sections are there.
 func TestManPageCoversTheTree(t *testing.T) {
+	t.Parallel()
 	page := manPage(t)
 	lines := strings.Split(page, "\n")
 	headings := map[string]int{}
@@ -95,6 +97,7 @@ func TestManPageCoversTheTree(t *testing.T) {
 // TestManPageRenders runs the page through groff with every warning on:
 // it must render without one (no stray requests, no unescaped characters).
 func TestManPageRenders(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("groff"); err != nil {
 		clitest.RequireTool(t, "groff")
 	}

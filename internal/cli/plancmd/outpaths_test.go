@@ -28,9 +28,11 @@ func writeSpec(t *testing.T) string {
 // TestOutRefused runs plan --out on what can never be written: exit 1
 // naming the path before any request, the path untouched.
 func TestOutRefused(t *testing.T) {
+	t.Parallel()
 	specPath := writeSpec(t)
 	for _, sp := range atomicfiletest.Specials(t) {
 		t.Run(sp.Name, func(t *testing.T) {
+			t.Parallel()
 			em := emulatortest.Start(t)
 			res := clitest.Mlabctl(t, clitest.DemoEnv(em), "plan", "-f", specPath, "--out", sp.Path)
 			if res.Code != cmdutil.ExitError {
@@ -49,6 +51,7 @@ func TestOutRefused(t *testing.T) {
 // earlier plan file replaces the target, keeps the link, and that apply
 // reads the plan through the link.
 func TestOutThroughSymlink(t *testing.T) {
+	t.Parallel()
 	em := emulatortest.Start(t)
 	specPath := writeSpec(t)
 	first := filepath.Join(t.TempDir(), "first.plan")

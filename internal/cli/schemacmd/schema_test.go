@@ -2,36 +2,44 @@ package schemacmd_test
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 	"github.com/mlabctl/mlabctl/schema"
 )
 
-// TestSchema prints the embedded schemas exactly as shipped: modelslab.yaml's
-// by default, the JSON plan's with --plan; each is one JSON document.
-func TestSchema(t *testing.T) {
+func TestSchemaCommand(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"schema"}, schema.JSON()},
-		{[]string{"schema", "--plan"}, schema.PlanJSON()},
-	} {
-		res := clitest.Mlabctl(t, nil, tc.args...)
-		if res.Code != 0 || res.Stderr != "" {
-			t.Fatalf("%v: exit %d, stderr %q", tc.args, res.Code, res.Stderr)
-		}
-		if res.Stdout != tc.want {
-			t.Errorf("%v printed something other than the embedded schema", tc.args)
-		}
-		var doc map[string]any
-		if err := json.Unmarshal([]byte(res.Stdout), &doc); err != nil || doc["$schema"] == nil {
-			t.Errorf("%v: not a JSON Schema document: %v", tc.args, err)
-		}
+	want, err := os.ReadFile(clitest.RepoPath("schema/modelslab.schema.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if res := clitest.Mlabctl(t, nil, "schema", "plan"); res.Code != 1 || res.Stdout != "" {
-		t.Errorf("schema plan (an argument): exit %d, stdout %q; want 1 and nothing printed", res.Code, res.Stdout)
+	res := clitest.Mlabctl(t, nil, "schema")
+	if res.Code != 0 || res.Stderr != "" {
+		t.Fatalf("exit %d, stderr %q; want 0 and nothing", res.Code, res.Stderr)
+	}
+	if res.Stdout != string(want) {
+		t.Errorf("mlabctl schema printed %d bytes that differ from schema/modelslab.schema.json (%d bytes)", len(res.Stdout), len(want))
+	}
+	if res := clitest.Mlabctl(t, nil, "schema", "extra"); res.Code != 1 {
+		t.Errorf("mlabctl schema extra: exit %d, want 1", res.Code)
+	}
+}
+
+// TestSchemaPlan prints the JSON plan's schema exactly as embedded
+// (schema/plan.schema.json), one JSON Schema document.
+func TestSchemaPlan(t *testing.T) {
+	t.Parallel()
+	res := clitest.Mlabctl(t, nil, "schema", "--plan")
+	if res.Code != 0 || res.Stderr != "" {
+		t.Fatalf("exit %d, stderr %q; want 0 and nothing", res.Code, res.Stderr)
+	}
+	if res.Stdout != schema.PlanJSON() {
+		t.Error("mlabctl schema --plan printed something other than schema/plan.schema.json")
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(res.Stdout), &doc); err != nil || doc["$schema"] == nil {
+		t.Errorf("not a JSON Schema document: %v", err)
 	}
 }

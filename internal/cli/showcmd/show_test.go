@@ -60,8 +60,10 @@ func writeShowPlan(t *testing.T) string {
 }
 
 func TestShowGoldens(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"text", "markdown", "json"} {
 		t.Run(format, func(t *testing.T) {
+			t.Parallel()
 			path := writeShowPlan(t)
 			res := clitest.Mlabctl(t, map[string]string{cmdutil.EnvNoColor: "1"}, "show", path, "-o", format)
 			if res.Code != 0 {
@@ -100,6 +102,7 @@ func TestShowGoldens(t *testing.T) {
 // TestShowMatchesPlan: show prints the plan exactly as plan printed it,
 // under its note.
 func TestShowMatchesPlan(t *testing.T) {
+	t.Parallel()
 	path := writeShowPlan(t)
 	f, err := planfile.Read(path)
 	if err != nil {
@@ -117,6 +120,7 @@ func TestShowMatchesPlan(t *testing.T) {
 
 // TestShowRefusesWhatApplyRefuses: show verifies the file as apply does.
 func TestShowRefusesWhatApplyRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		edit func(data []byte) []byte // nil: no file at all
@@ -133,6 +137,7 @@ func TestShowRefusesWhatApplyRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			path := writeShowPlan(t)
 			if tt.edit == nil {
 				path += ".missing"
@@ -152,6 +157,7 @@ func TestShowRefusesWhatApplyRefuses(t *testing.T) {
 		})
 	}
 	t.Run("no PLANFILE", func(t *testing.T) {
+		t.Parallel()
 		res := clitest.Mlabctl(t, nil, "show")
 		if res.Code != cmdutil.ExitError || !strings.Contains(res.Stderr, "show takes one PLANFILE") {
 			t.Errorf("exit %d, stderr %q", res.Code, res.Stderr)
@@ -163,6 +169,7 @@ func TestShowRefusesWhatApplyRefuses(t *testing.T) {
 // is shortened by the renderer so that the note and the plan together fit
 // plan.MarkdownMaxBytes, the budget the example workflows post whole.
 func TestShowMarkdownStaysWithinTheBudget(t *testing.T) {
+	t.Parallel()
 	s, err := spec.Parse("modelslab.yaml", []byte("version: 1\napi_keys: []\n"))
 	if err != nil {
 		t.Fatal(err)

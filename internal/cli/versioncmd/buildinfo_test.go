@@ -23,6 +23,7 @@ var release = buildinfo.Info{Version: "v1.2.3", Commit: "0123456789abcdef0123456
 // TestVersionText checks that `mlabctl version` and `mlabctl --version`
 // print one text, buildinfo's, and refuse what they cannot mean.
 func TestVersionText(t *testing.T) {
+	t.Parallel()
 	const want = "mlabctl v1.2.3\ncommit: 0123456789abcdef0123456789abcdef01234567\ngo: go1.26.8\n"
 	for _, tc := range []struct {
 		name       string
@@ -55,6 +56,7 @@ func TestVersionText(t *testing.T) {
 // TestVersionIsRecorded checks the other places a build names itself: the
 // plan file's mlabctl_version and the User-Agent of every request.
 func TestVersionIsRecorded(t *testing.T) {
+	t.Parallel()
 	em := emulatortest.Start(t)
 	var mu sync.Mutex
 	agents := map[string]int{}

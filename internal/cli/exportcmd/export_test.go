@@ -1,8 +1,7 @@
-package e2e
+package exportcmd_test
 
-// End-to-end tests of `mlabctl export`: the built binary against the
-// emulator. An export must plan to no changes, read only, and never print a
-// secret.
+// In-process tests of `mlabctl export` against the emulator. An export must
+// plan to no changes, read only, and never print a secret.
 
 import (
 	"os"
@@ -12,10 +11,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
 
+// exportFileMode is the mode of a file `export --out` writes: it holds no
+// secret and is meant to be committed.
+const exportFileMode = 0o644
+
 func TestExportThenPlanHasNoChanges(t *testing.T) {
-	em := startEmulator(t)
+	t.Parallel()
+	em := emulatortest.Start(t)
 	// A repeated key name and YAML-hostile values make the round trip
 	// harder than the demo alone.
 	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "ci", Notes: "a second key named ci"})
@@ -23,10 +30,11 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 	em.AddAPIKey(em.Demo.Username, emulator.Key{Name: "*star", Notes: "null"})
 	em.AddMember(em.Demo.Username, emulator.Member{Email: "Dora@Example.com", Role: "viewer", Status: "pending", Permissions: []string{"billing"}})
 	dir := t.TempDir()
-	env := demoEnv(em)
+	env := clitest.DemoEnv(em)
 	em.ResetRequests()
 
-	res := runCLI(t, cliRun{Args: []string{"export", "--out", "exported.yaml"}, Env: env, Dir: dir})
+	exported := filepath.Join(dir, "exported.yaml")
+	res := clitest.Mlabctl(t, env, "export", "--out", exported)
 	if res.Code != 0 {
 		t.Fatalf("export: exit %d, stderr:\n%s", res.Code, res.Stderr)
 	}
@@ -40,10 +48,10 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 			t.Errorf("export made the request %s %s; want only GET /me, /api-keys and /teams", r.Method, r.Path)
 		}
 	}
-	data := readFileWithMode(t, filepath.Join(dir, "exported.yaml"), exportFileMode)
-	secrets := accountSecrets(t, em, em.Demo.Username)
-	assertNoSecrets(t, "the export", string(data), secrets)
-	assertNoSecrets(t, "export's stderr", res.Stderr, secrets)
+	data := clitest.ReadFileWithMode(t, exported, exportFileMode)
+	secrets := clitest.AccountSecrets(t, em, em.Demo.Username)
+	clitest.AssertNoSecrets(t, "the export", string(data), secrets)
+	clitest.AssertNoSecrets(t, "export's stderr", res.Stderr, secrets)
 	for _, want := range []string{"version: 1", "api_keys:", "team:", "pending invite", "Dora@Example.com", "ignore:"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("export lacks %q:\n%s", want, data)
@@ -53,7 +61,7 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 		t.Errorf("export declares access_tokens:\n%s", data)
 	}
 
-	res = runCLI(t, cliRun{Args: []string{"plan", "-f", "exported.yaml", "--detailed-exitcode", "--no-color"}, Env: env, Dir: dir})
+	res = clitest.Mlabctl(t, env, "plan", "-f", exported, "--detailed-exitcode", "--no-color")
 	if res.Code != 0 {
 		t.Fatalf("plan on the export: exit %d (want 0: no changes)\nstdout:\n%s\nstderr:\n%s\nexport:\n%s", res.Code, res.Stdout, res.Stderr, data)
 	}
@@ -63,33 +71,36 @@ func TestExportThenPlanHasNoChanges(t *testing.T) {
 }
 
 func TestExportToStdoutHasNoSecrets(t *testing.T) {
-	em := startEmulator(t)
-	res := runCLI(t, cliRun{Args: []string{"export"}, Env: demoEnv(em)})
+	t.Parallel()
+	em := emulatortest.Start(t)
+	res := clitest.Run(t, clitest.Invocation{Args: []string{"export"}, Env: clitest.DemoEnv(em)})
 	if res.Code != 0 {
 		t.Fatalf("export: exit %d, stderr:\n%s", res.Code, res.Stderr)
 	}
 	if !strings.HasPrefix(res.Stdout, "# modelslab.yaml exported by `mlabctl export` from account "+em.Demo.Username) {
 		t.Errorf("export does not start with its header:\n%s", res.Stdout)
 	}
-	secrets := accountSecrets(t, em, em.Demo.Username)
-	assertNoSecrets(t, "stdout", res.Stdout, secrets)
-	assertNoSecrets(t, "stderr", res.Stderr, secrets)
+	secrets := clitest.AccountSecrets(t, em, em.Demo.Username)
+	clitest.AssertNoSecrets(t, "stdout", res.Stdout, secrets)
+	clitest.AssertNoSecrets(t, "stderr", res.Stderr, secrets)
 }
 
 func TestExportTeamAccount(t *testing.T) {
-	em := startEmulator(t)
+	t.Parallel()
+	em := emulatortest.Start(t)
 	const team = "acme-team"
 	em.AddUser(emulator.UserSeed{Username: team, Email: team + "@teams.example", Verified: true, Team: true})
 	em.AddMember(team, emulator.Member{Email: em.Demo.Email, Role: "admin", Status: "active"})
 	em.AddAPIKey(team, emulator.Key{Name: "team-key", Notes: "shared"})
 	dir := t.TempDir()
-	env := demoEnv(em)
+	env := clitest.DemoEnv(em)
 
-	res := runCLI(t, cliRun{Args: []string{"export", "--account", team, "--out", "team.yaml"}, Env: env, Dir: dir})
+	out := filepath.Join(dir, "team.yaml")
+	res := clitest.Mlabctl(t, env, "export", "--account", team, "--out", out)
 	if res.Code != 0 {
 		t.Fatalf("export --account: exit %d, stderr:\n%s", res.Code, res.Stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "team.yaml"))
+	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,15 +109,16 @@ func TestExportTeamAccount(t *testing.T) {
 			t.Errorf("team export lacks %q:\n%s", want, data)
 		}
 	}
-	assertNoSecrets(t, "the team export", string(data), accountSecrets(t, em, team))
-	res = runCLI(t, cliRun{Args: []string{"plan", "-f", "team.yaml", "--detailed-exitcode"}, Env: env, Dir: dir})
+	clitest.AssertNoSecrets(t, "the team export", string(data), clitest.AccountSecrets(t, em, team))
+	res = clitest.Mlabctl(t, env, "plan", "-f", out, "--detailed-exitcode")
 	if res.Code != 0 {
 		t.Fatalf("plan on the team export: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
 }
 
 func TestExportErrors(t *testing.T) {
-	em := startEmulator(t)
+	t.Parallel()
+	em := emulatortest.Start(t)
 	tests := []struct {
 		name     string
 		args     []string
@@ -114,14 +126,15 @@ func TestExportErrors(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{name: "an argument", args: []string{"export", "modelslab.yaml"}, env: demoEnv(em), wantCode: 1, wantErr: "--out FILE"},
-		{name: "no credentials", args: []string{"export"}, env: map[string]string{envBaseURL: em.URL}, wantCode: 1, wantErr: "no credentials"},
-		{name: "unknown team account", args: []string{"export", "--account", "no-such-team"}, env: demoEnv(em), wantCode: 1, wantErr: "no-such-team"},
-		{name: "output is a directory", args: []string{"export", "--out", os.TempDir(), "--force"}, env: demoEnv(em), wantCode: 1, wantErr: "is a directory"},
+		{name: "an argument", args: []string{"export", "modelslab.yaml"}, env: clitest.DemoEnv(em), wantCode: 1, wantErr: "--out FILE"},
+		{name: "no credentials", args: []string{"export"}, env: map[string]string{cmdutil.EnvBaseURL: em.URL}, wantCode: 1, wantErr: "no credentials"},
+		{name: "unknown team account", args: []string{"export", "--account", "no-such-team"}, env: clitest.DemoEnv(em), wantCode: 1, wantErr: "no-such-team"},
+		{name: "output is a directory", args: []string{"export", "--out", os.TempDir(), "--force"}, env: clitest.DemoEnv(em), wantCode: 1, wantErr: "is a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := runCLI(t, cliRun{Args: tt.args, Env: tt.env})
+			t.Parallel()
+			res := clitest.Run(t, clitest.Invocation{Args: tt.args, Env: tt.env})
 			if res.Code != tt.wantCode {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", res.Code, tt.wantCode, res.Stderr)
 			}
@@ -138,15 +151,16 @@ func TestExportErrors(t *testing.T) {
 // TestExportEmulatorDemo: --emulator seeds the same demo account on every
 // run, so an export of it plans to no changes on the next run.
 func TestExportEmulatorDemo(t *testing.T) {
-	dir := t.TempDir()
-	res := runCLI(t, cliRun{Args: []string{"export", "--emulator", "--out", "demo.yaml"}, Dir: dir})
+	t.Parallel()
+	demo := filepath.Join(t.TempDir(), "demo.yaml")
+	res := clitest.Mlabctl(t, nil, "export", "--emulator", "--out", demo)
 	if res.Code != 0 {
 		t.Fatalf("export --emulator: exit %d, stderr:\n%s", res.Code, res.Stderr)
 	}
 	if !strings.Contains(res.Stderr, "Exported account") {
 		t.Errorf("stderr does not confirm the export:\n%s", res.Stderr)
 	}
-	res = runCLI(t, cliRun{Args: []string{"plan", "--emulator", "-f", "demo.yaml", "--detailed-exitcode"}, Dir: dir})
+	res = clitest.Mlabctl(t, nil, "plan", "--emulator", "-f", demo, "--detailed-exitcode")
 	if res.Code != 0 {
 		t.Fatalf("plan --emulator on the demo export: exit %d\nstdout:\n%s\nstderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
@@ -158,6 +172,7 @@ func TestExportEmulatorDemo(t *testing.T) {
 // modelslab.yaml it would drop protect, policy and ignore. A refusal exits
 // 1 before any request, with the directory as it was.
 func TestExportOutFile(t *testing.T) {
+	t.Parallel()
 	const existing = "version: 1\napi_keys:\n  - {name: production, protect: true}\npolicy: {min_admins: 1}\n"
 	tests := []struct {
 		name     string
@@ -181,17 +196,26 @@ func TestExportOutFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			em := startEmulator(t)
+			t.Parallel()
+			em := emulatortest.Start(t)
 			dir := t.TempDir()
-			writeTestFile(t, dir, "modelslab.yaml", existing)
-			res := runCLI(t, cliRun{Args: tt.args, Env: demoEnv(em), Dir: dir})
+			clitest.WriteFile(t, dir, "modelslab.yaml", existing)
+			// --out names a file of dir.
+			var args []string
+			for i, a := range tt.args {
+				if i > 0 && tt.args[i-1] == "--out" {
+					a = filepath.Join(dir, a)
+				}
+				args = append(args, a)
+			}
+			res := clitest.Mlabctl(t, clitest.DemoEnv(em), args...)
 			if res.Code != tt.wantCode {
 				t.Fatalf("exit %d, want %d:\n%s%s", res.Code, tt.wantCode, res.Stdout, res.Stderr)
 			}
 			if !strings.Contains(res.Stderr, tt.want) {
 				t.Errorf("stderr lacks %q:\n%s", tt.want, res.Stderr)
 			}
-			got := dirContents(t, dir)
+			got := clitest.DirContents(t, dir)
 			for name, content := range got {
 				if strings.HasPrefix(content, "# modelslab.yaml exported by `mlabctl export`") {
 					got[name] = "EXPORT"
@@ -201,7 +225,7 @@ func TestExportOutFile(t *testing.T) {
 				t.Errorf("files after the run (-want +got):\n%s", diff)
 			}
 			if tt.wantCode != 0 && len(em.Requests()) > 0 {
-				t.Errorf("a refused export made requests: %v", planRequestLines(em))
+				t.Errorf("a refused export made requests: %v", em.Routes())
 			}
 		})
 	}

@@ -1,88 +1,66 @@
-package e2e
+package emulatorcmd_test
 
-// End-to-end tests of `mlabctl emulator`: the built binary serves on a free
-// loopback port, prints its base URL and demo token, answers the API, keeps
-// its state file, and stops cleanly on an interrupt.
+// In-process tests of `mlabctl emulator`: it serves on a free loopback
+// port, prints its base URL and demo token, answers the API, keeps its
+// state file, and stops cleanly on an interrupt (its context cancelled, as
+// the first Ctrl-C does).
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 )
 
-// runningEmulator is a `mlabctl emulator` process.
+// runningEmulator is a `mlabctl emulator` run in the background.
 type runningEmulator struct {
-	cmd    *exec.Cmd
+	run    *clitest.Running
 	banner map[string]string // "base URL", "token", "email", ... from the banner
-	rest   chan string       // stdout lines after the banner
+	// bannerLen is the length of stdout up to the banner's end.
+	bannerLen int
 }
 
-// startEmulatorBinary runs the binary with args and waits for its banner.
-func startEmulatorBinary(t *testing.T, args ...string) *runningEmulator {
+// startEmulatorCommand runs `mlabctl emulator` with args and waits for its
+// banner, which ends with the token line.
+func startEmulatorCommand(t *testing.T, args ...string) *runningEmulator {
 	t.Helper()
-	return startEmulatorBinaryEnv(t, nil, args...)
+	return startEmulatorCommandEnv(t, nil, args...)
 }
 
-// startEmulatorBinaryEnv is startEmulatorBinary with env added to the
-// process's environment (MLABCTL_TEST_NOW, say).
-func startEmulatorBinaryEnv(t *testing.T, env map[string]string, args ...string) *runningEmulator {
+// startEmulatorCommandEnv is startEmulatorCommand with the environment env
+// (MLABCTL_TEST_NOW, say).
+func startEmulatorCommandEnv(t *testing.T, env map[string]string, args ...string) *runningEmulator {
 	t.Helper()
-	cmd := exec.Command(binPath, append([]string{"emulator", "--listen", "127.0.0.1:0"}, args...)...)
-	cmd.Env = childEnv(t, env)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	e := &runningEmulator{cmd: cmd, banner: map[string]string{}, rest: make(chan string, 100)}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		inBanner := true
-		for sc.Scan() {
-			line := sc.Text()
-			if inBanner {
-				if k, v, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, " ") {
-					e.banner[k] = strings.TrimSpace(v)
-				}
-				if strings.HasPrefix(line, "token:") {
-					inBanner = false
-					close(ready)
-				}
-				continue
+	run := clitest.Start(t, clitest.Invocation{Args: append([]string{"emulator", "--listen", "127.0.0.1:0"}, args...), Env: env})
+	e := &runningEmulator{run: run, banner: map[string]string{}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out := run.Stdout()
+		if i := strings.Index(out, "\ntoken:"); i >= 0 {
+			if j := strings.Index(out[i+1:], "\n"); j >= 0 {
+				e.bannerLen = i + 1 + j + 1
+				break
 			}
-			e.rest <- line
 		}
-		close(e.rest)
-		if inBanner {
-			close(ready)
+		if time.Now().After(deadline) {
+			run.Interrupt()
+			t.Fatalf("no banner from mlabctl emulator within 30s; stderr %q", run.Wait().Stderr)
 		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no banner from mlabctl emulator within 30s; stderr %q", stderr.String())
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, line := range strings.Split(run.Stdout()[:e.bannerLen], "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, " ") {
+			e.banner[k] = strings.TrimSpace(v)
+		}
 	}
 	if e.banner["base URL"] == "" || e.banner["token"] == "" {
-		cmd.Wait()
-		t.Fatalf("banner lacks base URL or token: %v; stderr %q", e.banner, stderr.String())
+		t.Fatalf("banner lacks base URL or token: %v", e.banner)
 	}
 	return e
 }
@@ -90,22 +68,17 @@ func startEmulatorBinaryEnv(t *testing.T, env map[string]string, args ...string)
 // stop interrupts the emulator and checks it exits 0 saying so.
 func (e *runningEmulator) stop(t *testing.T) {
 	t.Helper()
-	if err := e.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
+	e.run.Interrupt()
+	res := e.run.Wait()
+	if res.Code != 0 {
+		t.Fatalf("mlabctl emulator exited %d after an interrupt; stderr %q", res.Code, res.Stderr)
 	}
-	var after []string
-	for line := range e.rest {
-		after = append(after, line)
-	}
-	if err := e.cmd.Wait(); err != nil {
-		t.Fatalf("mlabctl emulator exited with %v after an interrupt", err)
-	}
-	if !strings.Contains(strings.Join(after, "\n"), "emulator stopped") {
+	if after := res.Stdout[e.bannerLen:]; !strings.Contains(after, "emulator stopped") {
 		t.Errorf("output after the banner %q lacks \"emulator stopped\"", after)
 	}
 }
 
-// get calls an API path with the demo token and returns status and data.
+// call calls an API path with the demo token and returns status and data.
 func (e *runningEmulator) call(t *testing.T, method, path, body string) (int, json.RawMessage) {
 	t.Helper()
 	var rd io.Reader
@@ -132,7 +105,8 @@ func (e *runningEmulator) call(t *testing.T, method, path, body string) (int, js
 }
 
 func TestEmulatorCommandServesTheDemoAccount(t *testing.T) {
-	e := startEmulatorBinary(t)
+	t.Parallel()
+	e := startEmulatorCommand(t)
 	if !strings.HasPrefix(e.banner["base URL"], "http://127.0.0.1:") {
 		t.Errorf("base URL %q is not on 127.0.0.1", e.banner["base URL"])
 	}
@@ -153,8 +127,9 @@ func TestEmulatorCommandServesTheDemoAccount(t *testing.T) {
 }
 
 func TestEmulatorCommandKeepsItsStateFile(t *testing.T) {
+	t.Parallel()
 	state := filepath.Join(t.TempDir(), "emulator.json")
-	first := startEmulatorBinary(t, "--state", state)
+	first := startEmulatorCommand(t, "--state", state)
 	if !strings.HasPrefix(first.banner["state"], "new") {
 		t.Errorf("state line %q, want it to say the state is new", first.banner["state"])
 	}
@@ -163,7 +138,7 @@ func TestEmulatorCommandKeepsItsStateFile(t *testing.T) {
 	}
 	first.stop(t)
 
-	second := startEmulatorBinary(t, "--state", state)
+	second := startEmulatorCommand(t, "--state", state)
 	if !strings.HasPrefix(second.banner["state"], "loaded") {
 		t.Errorf("state line %q, want it to say the state was loaded", second.banner["state"])
 	}
@@ -178,6 +153,7 @@ func TestEmulatorCommandKeepsItsStateFile(t *testing.T) {
 }
 
 func TestEmulatorCommandRefusesBadFlags(t *testing.T) {
+	t.Parallel()
 	corrupt := filepath.Join(t.TempDir(), "corrupt.json")
 	if err := os.WriteFile(corrupt, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
@@ -200,7 +176,8 @@ func TestEmulatorCommandRefusesBadFlags(t *testing.T) {
 		{"unwritable state", []string{"--state", filepath.Join(t.TempDir(), "no-such-dir", "state.json")}, "no-such-dir"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := mlabctl(t, nil, append([]string{"emulator"}, tc.args...)...)
+			t.Parallel()
+			res := clitest.Mlabctl(t, nil, append([]string{"emulator"}, tc.args...)...)
 			if res.Code != 1 {
 				t.Fatalf("exit %d, want 1; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
 			}
@@ -212,7 +189,8 @@ func TestEmulatorCommandRefusesBadFlags(t *testing.T) {
 }
 
 func TestEmulatorCommandKnobs(t *testing.T) {
-	e := startEmulatorBinary(t, "--page-size", "3", "--fault-rate", "1", "--fault-status", "502", "--fault-route", "GET /teams")
+	t.Parallel()
+	e := startEmulatorCommand(t, "--page-size", "3", "--fault-rate", "1", "--fault-status", "502", "--fault-route", "GET /teams")
 	if status, _ := e.call(t, "GET", "/teams", ""); status != http.StatusBadGateway {
 		t.Errorf("GET /teams: status %d, want the injected 502", status)
 	}
@@ -223,7 +201,7 @@ func TestEmulatorCommandKnobs(t *testing.T) {
 	}
 	e.stop(t)
 
-	limited := startEmulatorBinary(t, "--rate-limit", "1")
+	limited := startEmulatorCommand(t, "--rate-limit", "1")
 	var statuses []int
 	for range 3 {
 		status, _ := limited.call(t, "GET", "/me", "")

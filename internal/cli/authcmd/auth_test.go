@@ -1,20 +1,20 @@
-package e2e
+package authcmd_test
 
-// End-to-end tests of `mlabctl auth` and of connect's credentials (ephemeral
-// least-privilege tokens, team accounts): the built binary against an
-// emulator wrapped in a recorder that keeps every request body and every
+// In-process tests of `mlabctl auth` and of connect's credentials (ephemeral
+// least-privilege tokens, team accounts, interrupts): command lines against
+// an emulator wrapped in a recorder that keeps every request body and every
 // secret the server handed out, so that a test can check what was asked for
 // and that no secret reached the output.
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -26,6 +26,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
+	"github.com/mlabctl/mlabctl/internal/cli/authcmd"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
 
 // authEmulator is an emulator seeded with the demo account, served through
@@ -168,29 +172,29 @@ func (em *authEmulator) lastResponse(t *testing.T, method, path string) map[stri
 // tokenNames returns the names of the demo user's live tokens, sorted.
 func (em *authEmulator) tokenNames(t *testing.T) []string {
 	t.Helper()
-	return liveTokenNames(t, em.Server, em.Demo.Username)
+	return (&emulatortest.Server{Server: em.Server}).TokenNames(t, em.Demo.Username)
 }
 
 // env returns the environment of a run against the emulator, plus extra
 // pairs (k1, v1, k2, v2, ...).
 func (em *authEmulator) env(kv ...string) map[string]string {
-	env := map[string]string{envBaseURL: em.URL}
+	env := map[string]string{cmdutil.EnvBaseURL: em.URL}
 	for i := 0; i+1 < len(kv); i += 2 {
 		env[kv[i]] = kv[i+1]
 	}
 	return env
 }
 
-// run runs the binary against the emulator and fails the test if any
+// run runs a command line against the emulator and fails the test if any
 // secret the emulator saw appears in the output, except those in allowed.
-func (em *authEmulator) run(t *testing.T, r cliRun, allowed ...string) cliResult {
+func (em *authEmulator) run(t *testing.T, r clitest.Invocation, allowed ...string) clitest.Result {
 	t.Helper()
-	res := runCLI(t, r)
+	res := clitest.Run(t, r)
 	em.checkNoSecrets(t, r.Args, res, allowed...)
 	return res
 }
 
-func (em *authEmulator) checkNoSecrets(t *testing.T, args []string, res cliResult, allowed ...string) {
+func (em *authEmulator) checkNoSecrets(t *testing.T, args []string, res clitest.Result, allowed ...string) {
 	t.Helper()
 	em.mu.Lock()
 	defer em.mu.Unlock()
@@ -205,7 +209,7 @@ func (em *authEmulator) checkNoSecrets(t *testing.T, args []string, res cliResul
 }
 
 // authRequireOK fails the test unless the run exited 0.
-func authRequireOK(t *testing.T, res cliResult) {
+func authRequireOK(t *testing.T, res clitest.Result) {
 	t.Helper()
 	if res.Code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", res.Code, res.Stdout, res.Stderr)
@@ -214,7 +218,7 @@ func authRequireOK(t *testing.T, res cliResult) {
 
 // authRequireFail fails the test unless the run exited code with stderr
 // containing every one of wants.
-func authRequireFail(t *testing.T, res cliResult, code int, wants ...string) {
+func authRequireFail(t *testing.T, res clitest.Result, code int, wants ...string) {
 	t.Helper()
 	if res.Code != code {
 		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.Code, code, res.Stdout, res.Stderr)
@@ -242,7 +246,7 @@ func authLatestCode(t *testing.T, em *authEmulator, to, kind string) string {
 // authReadTokenFile reads a token file written by --token-file, checking its mode.
 func authReadTokenFile(t *testing.T, path string) string {
 	t.Helper()
-	b := readFileWithMode(t, path, 0o600)
+	b := clitest.ReadFileWithMode(t, path, 0o600)
 	tok := strings.TrimSpace(string(b))
 	if tok == "" || strings.Contains(tok, "\n") {
 		t.Fatalf("%s holds %d bytes, want one token line", path, len(b))
@@ -255,11 +259,12 @@ func authLoginWithFile(t *testing.T, em *authEmulator, dir, file string, extra .
 	t.Helper()
 	path := filepath.Join(dir, file)
 	args := append([]string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", path}, extra...)
-	authRequireOK(t, em.run(t, cliRun{Args: args, Env: em.env(), Stdin: em.Demo.Password + "\n"}))
+	authRequireOK(t, em.run(t, clitest.Invocation{Args: args, Env: em.env(), Stdin: em.Demo.Password + "\n"}))
 	return authReadTokenFile(t, path)
 }
 
 func TestAuthLoginTokenDestinations(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	dir := t.TempDir()
 	stale := filepath.Join(dir, "stale")
@@ -269,7 +274,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 	masked := regexp.MustCompile(`Access token ("[^"]+" )?\S+…\S+`)
 
 	t.Run("masked by default", func(t *testing.T) {
-		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
+		res := em.run(t, clitest.Invocation{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
 		authRequireOK(t, res)
 		if !masked.MatchString(res.Stdout) || !strings.Contains(res.Stdout, "was not saved") {
 			t.Errorf("stdout does not show the masked token and that it was not saved:\n%s", res.Stdout)
@@ -280,7 +285,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 		}
 	})
 	t.Run("print-token", func(t *testing.T) {
-		res := runCLI(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--print-token", "--device-name", "ci-runner"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
+		res := clitest.Run(t, clitest.Invocation{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--print-token", "--device-name", "ci-runner"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
 		authRequireOK(t, res)
 		tok := em.lastResponse(t, "POST", "/auth/login")["access_token"].(string)
 		em.checkNoSecrets(t, []string{"auth", "login", "--print-token"}, res, tok)
@@ -295,7 +300,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 		}
 	})
 	t.Run("token-file replaces an existing file with mode 0600", func(t *testing.T) {
-		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", stale, "--expiry", "1_week", "--scopes", "profile:read, tokens:read"}, Env: em.env(), Stdin: em.Demo.Password + "\r\n"})
+		res := em.run(t, clitest.Invocation{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", stale, "--expiry", "1_week", "--scopes", "profile:read, tokens:read"}, Env: em.env(), Stdin: em.Demo.Password + "\r\n"})
 		authRequireOK(t, res)
 		tok := authReadTokenFile(t, stale)
 		login := em.lastResponse(t, "POST", "/auth/login")
@@ -304,13 +309,13 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 		}
 		req := em.callsTo("POST", "/auth/login")
 		got := req[len(req)-1].Request
-		want := map[string]any{"email": em.Demo.Email, "password": em.Demo.Password, "device_name": hostDeviceName(),
+		want := map[string]any{"email": em.Demo.Email, "password": em.Demo.Password, "device_name": authcmd.HostDeviceName(),
 			"token_expiry": "1_week", "scopes": []any{"profile:read", "tokens:read"}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("login request (-want +got):\n%s", diff)
 		}
 		// The token works and has what was asked for.
-		res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list", "-o", "json"}, Env: em.env(envToken, tok)})
+		res = em.run(t, clitest.Invocation{Args: []string{"auth", "tokens", "list", "-o", "json"}, Env: em.env(cmdutil.EnvToken, tok)})
 		authRequireOK(t, res)
 		var tokens []struct {
 			Name    string   `json:"name"`
@@ -326,13 +331,13 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 				current = append(current, tk.Name+" "+strings.Join(tk.Scopes, ","))
 			}
 		}
-		if diff := cmp.Diff([]string{hostDeviceName() + " profile:read,tokens:read"}, current); diff != "" {
+		if diff := cmp.Diff([]string{authcmd.HostDeviceName() + " profile:read,tokens:read"}, current); diff != "" {
 			t.Errorf("current token (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("json", func(t *testing.T) {
 		// A token in the environment is not sent to an endpoint that needs none.
-		res := em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json"}, Env: em.env(envToken, em.Demo.Token), Stdin: em.Demo.Password + "\n"})
+		res := em.run(t, clitest.Invocation{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json"}, Env: em.env(cmdutil.EnvToken, em.Demo.Token), Stdin: em.Demo.Password + "\n"})
 		authRequireOK(t, res)
 		if logins := em.callsTo("POST", "/auth/login"); logins[len(logins)-1].Authorized {
 			t.Error("login sent MODELSLAB_TOKEN along")
@@ -358,7 +363,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 		}
 	})
 	t.Run("json with print-token", func(t *testing.T) {
-		res := runCLI(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json", "--print-token"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
+		res := clitest.Run(t, clitest.Invocation{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "-o", "json", "--print-token"}, Env: em.env(), Stdin: em.Demo.Password + "\n"})
 		authRequireOK(t, res)
 		tok := em.lastResponse(t, "POST", "/auth/login")["access_token"].(string)
 		em.checkNoSecrets(t, []string{"auth", "login", "-o", "json", "--print-token"}, res, tok)
@@ -374,6 +379,7 @@ func TestAuthLoginTokenDestinations(t *testing.T) {
 }
 
 func TestAuthLoginRefusals(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	for _, tc := range []struct {
 		name  string
@@ -389,24 +395,24 @@ func TestAuthLoginRefusals(t *testing.T) {
 		{name: "wrong password", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"},
 			stdin: "not-the-password\n", wants: []string{"the email or password is wrong"}},
 		{name: "no email", args: []string{"auth", "login", "--password-stdin"}, stdin: "x\n",
-			wants: []string{"no email", envEmail}},
+			wants: []string{"no email", cmdutil.EnvEmail}},
 		{name: "bad expiry", args: []string{"auth", "login", "--email", em.Demo.Email, "--expiry", "2_weeks", "--password-stdin"},
 			stdin: "x\n", wants: []string{`invalid --expiry "2_weeks"`, "1_week"}},
 		{name: "unknown scope", args: []string{"auth", "login", "--email", em.Demo.Email, "--scopes", "api-keys:delete", "--password-stdin"},
 			stdin: em.Demo.Password + "\n", wants: []string{"scopes", "api-keys:delete"}},
 		{name: "flag after argument", args: []string{"auth", "tokens", "revoke", "5", "-o", "json"},
-			env: map[string]string{envToken: em.Demo.Token}, wants: []string{`flag "-o" after an argument`}},
-		{name: "no credentials", args: []string{"auth", "tokens", "list"}, wants: []string{"no credentials", envToken, envEmail}},
-		{name: "email without password", args: []string{"auth", "tokens", "list"}, env: map[string]string{envEmail: em.Demo.Email},
-			wants: []string{envEmail + " is set but " + envPassword + " is not"}},
-		{name: "refresh without destination", args: []string{"auth", "refresh"}, env: map[string]string{envToken: em.Demo.Token},
+			env: map[string]string{cmdutil.EnvToken: em.Demo.Token}, wants: []string{`flag "-o" after an argument`}},
+		{name: "no credentials", args: []string{"auth", "tokens", "list"}, wants: []string{"no credentials", cmdutil.EnvToken, cmdutil.EnvEmail}},
+		{name: "email without password", args: []string{"auth", "tokens", "list"}, env: map[string]string{cmdutil.EnvEmail: em.Demo.Email},
+			wants: []string{cmdutil.EnvEmail + " is set but " + cmdutil.EnvPassword + " is not"}},
+		{name: "refresh without destination", args: []string{"auth", "refresh"}, env: map[string]string{cmdutil.EnvToken: em.Demo.Token},
 			wants: []string{"--token-file FILE or --print-token"}},
 		// Without --expiry the API would give the new token 1_month,
 		// shortening a longer-lived one without a word.
-		{name: "refresh without expiry", args: []string{"auth", "refresh", "--print-token"}, env: map[string]string{envToken: em.Demo.Token},
+		{name: "refresh without expiry", args: []string{"auth", "refresh", "--print-token"}, env: map[string]string{cmdutil.EnvToken: em.Demo.Token},
 			wants: []string{"refresh needs --expiry EXPIRY", "1_year", "gives the new token 1_month"}},
-		{name: "logout without token", args: []string{"auth", "logout"}, wants: []string{"logout needs the access token", envToken}},
-		{name: "bad output", args: []string{"auth", "tokens", "list", "-o", "yaml"}, env: map[string]string{envToken: em.Demo.Token},
+		{name: "logout without token", args: []string{"auth", "logout"}, wants: []string{"logout needs the access token", cmdutil.EnvToken}},
+		{name: "bad output", args: []string{"auth", "tokens", "list", "-o", "yaml"}, env: map[string]string{cmdutil.EnvToken: em.Demo.Token},
 			wants: []string{`invalid --output "yaml"`}},
 		{name: "token file in a missing directory", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--token-file", "/no/such/dir/token"},
 			stdin: em.Demo.Password + "\n", wants: []string{"--token-file: writing \"/no/such/dir/token\"", "cannot create files in \"/no/such/dir\""}},
@@ -416,7 +422,7 @@ func TestAuthLoginRefusals(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			res := em.run(t, cliRun{Args: tc.args, Env: env, Stdin: tc.stdin})
+			res := em.run(t, clitest.Invocation{Args: tc.args, Env: env, Stdin: tc.stdin})
 			authRequireFail(t, res, 1, tc.wants...)
 		})
 	}
@@ -430,19 +436,20 @@ func TestAuthLoginRefusals(t *testing.T) {
 }
 
 func TestAuthRefreshRotates(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	dir := t.TempDir()
 	old := authLoginWithFile(t, em, dir, "old", "--device-name", "laptop")
 	newPath := filepath.Join(dir, "new")
-	res := em.run(t, cliRun{Args: []string{"auth", "refresh", "--expiry", "3_months", "--token-file", newPath}, Env: em.env(envToken, old)})
+	res := em.run(t, clitest.Invocation{Args: []string{"auth", "refresh", "--expiry", "3_months", "--token-file", newPath}, Env: em.env(cmdutil.EnvToken, old)})
 	authRequireOK(t, res)
 	fresh := authReadTokenFile(t, newPath)
 	if fresh == old {
 		t.Fatal("refresh returned the same token")
 	}
-	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, old)})
+	res = em.run(t, clitest.Invocation{Args: []string{"auth", "tokens", "list"}, Env: em.env(cmdutil.EnvToken, old)})
 	authRequireFail(t, res, 1, "the access token was rejected", "401")
-	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: em.env(envToken, fresh)})
+	res = em.run(t, clitest.Invocation{Args: []string{"auth", "tokens", "list"}, Env: em.env(cmdutil.EnvToken, fresh)})
 	authRequireOK(t, res)
 	if !strings.Contains(res.Stdout, "laptop\t") {
 		t.Errorf("the refreshed token keeps its name; tokens list:\n%s", res.Stdout)
@@ -456,10 +463,11 @@ func TestAuthRefreshRotates(t *testing.T) {
 }
 
 func TestAuthLogout(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	dir := t.TempDir()
 	tok := authLoginWithFile(t, em, dir, "t", "--device-name", "to-log-out")
-	res := em.run(t, cliRun{Args: []string{"auth", "logout"}, Env: em.env(envToken, tok)})
+	res := em.run(t, clitest.Invocation{Args: []string{"auth", "logout"}, Env: em.env(cmdutil.EnvToken, tok)})
 	authRequireOK(t, res)
 	if !strings.Contains(res.Stdout, "Logged out") {
 		t.Errorf("stdout: %s", res.Stdout)
@@ -467,12 +475,13 @@ func TestAuthLogout(t *testing.T) {
 	if slices.Contains(em.tokenNames(t), "to-log-out") {
 		t.Error("the token is still live after logout")
 	}
-	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "logout"}, Env: em.env(envToken, tok)}), 1, "rejected")
+	authRequireFail(t, em.run(t, clitest.Invocation{Args: []string{"auth", "logout"}, Env: em.env(cmdutil.EnvToken, tok)}), 1, "rejected")
 }
 
 func TestAuthLogoutAll(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
-	res := em.run(t, cliRun{Args: []string{"auth", "logout-all", "-o", "json"}, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
+	res := em.run(t, clitest.Invocation{Args: []string{"auth", "logout-all", "-o", "json"}, Env: em.env(cmdutil.EnvEmail, em.Demo.Email, cmdutil.EnvPassword, em.Demo.Password)})
 	authRequireOK(t, res)
 	if names := em.tokenNames(t); len(names) != 0 {
 		t.Errorf("tokens left after logout-all: %q", names)
@@ -486,8 +495,9 @@ func TestAuthLogoutAll(t *testing.T) {
 }
 
 func TestAuthTokensListAndRevoke(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
-	env := em.env(envToken, em.Demo.Token)
+	env := em.env(cmdutil.EnvToken, em.Demo.Token)
 	snap, _ := em.Snapshot(em.Demo.Username)
 	var oldLaptop string
 	for _, tok := range snap.Tokens {
@@ -495,7 +505,7 @@ func TestAuthTokensListAndRevoke(t *testing.T) {
 			oldLaptop = strconv.FormatInt(tok.ID, 10)
 		}
 	}
-	res := em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: env})
+	res := em.run(t, clitest.Invocation{Args: []string{"auth", "tokens", "list"}, Env: env})
 	authRequireOK(t, res)
 	lines := strings.Split(strings.TrimSpace(res.Stdout), "\n")
 	var rows []string
@@ -510,15 +520,15 @@ func TestAuthTokensListAndRevoke(t *testing.T) {
 		t.Errorf("tokens list (name scopes current) (-want +got):\n%s", diff)
 	}
 
-	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}))
+	authRequireOK(t, em.run(t, clitest.Invocation{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}))
 	if diff := cmp.Diff([]string{"demo"}, em.tokenNames(t)); diff != "" {
 		t.Errorf("after revoke (-want +got):\n%s", diff)
 	}
-	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}), 1, "404")
+	authRequireFail(t, em.run(t, clitest.Invocation{Args: []string{"auth", "tokens", "revoke", oldLaptop}, Env: env}), 1, "404")
 
 	em.IssueToken(em.Demo.Username, "other-1", []string{"*"}, 0)
 	em.IssueToken(em.Demo.Username, "other-2", []string{"profile:read"}, time.Hour)
-	res = em.run(t, cliRun{Args: []string{"auth", "tokens", "revoke-others", "-o", "json"}, Env: env})
+	res = em.run(t, clitest.Invocation{Args: []string{"auth", "tokens", "revoke-others", "-o", "json"}, Env: env})
 	authRequireOK(t, res)
 	if diff := cmp.Diff("{\n  \"revoked\": 2\n}\n", res.Stdout); diff != "" {
 		t.Errorf("revoke-others -o json (-want +got):\n%s", diff)
@@ -532,6 +542,7 @@ func TestAuthTokensListAndRevoke(t *testing.T) {
 // token the command runs with is refused (exit 1, nothing revoked), pointing
 // at `auth logout`, which is the command that does that on purpose.
 func TestAuthTokensRevokeRefusesTheTokenInUse(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	snap, _ := em.Snapshot(em.Demo.Username)
 	var current string
@@ -544,7 +555,7 @@ func TestAuthTokensRevokeRefusesTheTokenInUse(t *testing.T) {
 		{"auth", "tokens", "revoke", current},
 		{"auth", "tokens", "revoke", "-o", "json", current},
 	} {
-		res := em.run(t, cliRun{Args: args, Env: em.env(envToken, em.Demo.Token)})
+		res := em.run(t, clitest.Invocation{Args: args, Env: em.env(cmdutil.EnvToken, em.Demo.Token)})
 		authRequireFail(t, res, 1, "in use", "mlabctl auth logout")
 		if len(em.callsTo("DELETE", "/auth/tokens/"+current)) > 0 {
 			t.Errorf("%v sent the revocation", args)
@@ -556,10 +567,11 @@ func TestAuthTokensRevokeRefusesTheTokenInUse(t *testing.T) {
 }
 
 func TestAuthInsufficientScopeNamesTheScope(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	narrow := em.IssueToken(em.Demo.Username, "narrow", []string{"profile:read"}, time.Hour)
 	em.secrets[narrow] = true
-	file := writeTestFile(t, t.TempDir(), "modelslab.yaml", "version: 1\napi_keys: []\n")
+	file := clitest.WriteFile(t, t.TempDir(), "modelslab.yaml", "version: 1\napi_keys: []\n")
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -571,8 +583,8 @@ func TestAuthInsufficientScopeNamesTheScope(t *testing.T) {
 		{name: "export", args: []string{"export"}, scope: "(api-keys|teams):read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := em.run(t, cliRun{Args: tc.args, Env: em.env(envToken, narrow)})
-			authRequireFail(t, res, 1, envEmail)
+			res := em.run(t, clitest.Invocation{Args: tc.args, Env: em.env(cmdutil.EnvToken, narrow)})
+			authRequireFail(t, res, 1, cmdutil.EnvEmail)
 			want := regexp.MustCompile(fmt.Sprintf(`the access token lacks scope "(%s)": create a token with it \(mlabctl auth login --scopes (%s),`, tc.scope, tc.scope))
 			if !want.MatchString(res.Stderr) {
 				t.Errorf("stderr does not match %s:\n%s", want, res.Stderr)
@@ -582,57 +594,59 @@ func TestAuthInsufficientScopeNamesTheScope(t *testing.T) {
 }
 
 func TestAuthSignupVerifyResend(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	dir := t.TempDir()
 	const email, password = "new@acme.example", "a-long-enough-passphrase"
-	res := em.run(t, cliRun{Args: []string{"auth", "signup", "--email", email, "--name", "New User", "--password-stdin"}, Env: em.env(), Stdin: password + "\n"})
+	res := em.run(t, clitest.Invocation{Args: []string{"auth", "signup", "--email", email, "--name", "New User", "--password-stdin"}, Env: em.env(), Stdin: password + "\n"})
 	authRequireOK(t, res)
 	em.secrets[password] = true
 	if !strings.Contains(res.Stdout, "verify-email") {
 		t.Errorf("signup does not say what comes next:\n%s", res.Stdout)
 	}
 	first := authLatestCode(t, em, email, "verification")
-	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "resend-verification", "--email", email}, Env: em.env()}))
+	authRequireOK(t, em.run(t, clitest.Invocation{Args: []string{"auth", "resend-verification", "--email", email}, Env: em.env()}))
 	second := authLatestCode(t, em, email, "verification")
 	// The first code no longer works (unless the random codes collided);
 	// the second does, given as --code.
 	if first != second {
-		authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", first}, Env: em.env()}), 1, "verification_code")
+		authRequireFail(t, em.run(t, clitest.Invocation{Args: []string{"auth", "verify-email", first}, Env: em.env()}), 1, "verification_code")
 	}
 	tokPath, secretsPath := filepath.Join(dir, "token"), filepath.Join(dir, "secrets.json")
 	// A secrets file that cannot be merged into is refused before the code
 	// is spent.
-	notJSON := writeTestFile(t, dir, "notes.txt", "production=abc\n")
-	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--secrets-out", notJSON}, Env: em.env()})
+	notJSON := clitest.WriteFile(t, dir, "notes.txt", "production=abc\n")
+	res = em.run(t, clitest.Invocation{Args: []string{"auth", "verify-email", "--code", second, "--secrets-out", notJSON}, Env: em.env()})
 	authRequireFail(t, res, 1, "--secrets-out", "is not a JSON object")
-	res = em.run(t, cliRun{Args: []string{"auth", "verify-email", "--code", second, "--token-file", tokPath, "--secrets-out", secretsPath}, Env: em.env()})
+	res = em.run(t, clitest.Invocation{Args: []string{"auth", "verify-email", "--code", second, "--token-file", tokPath, "--secrets-out", secretsPath}, Env: em.env()})
 	authRequireOK(t, res)
 	authReadTokenFile(t, tokPath)
 	var secrets map[string]string
-	b := readFileWithMode(t, secretsPath, 0o600)
-	if err := json.Unmarshal(b, &secrets); err != nil || secrets[defaultKeyName] != em.lastResponse(t, "POST", "/auth/verify-email")["api_key"] {
-		t.Errorf("secrets file does not hold the sign-up API key under %q (err %v)", defaultKeyName, err)
+	b := clitest.ReadFileWithMode(t, secretsPath, 0o600)
+	if err := json.Unmarshal(b, &secrets); err != nil || secrets[authcmd.DefaultKeyName] != em.lastResponse(t, "POST", "/auth/verify-email")["api_key"] {
+		t.Errorf("secrets file does not hold the sign-up API key under %q (err %v)", authcmd.DefaultKeyName, err)
 	}
 }
 
 func TestAuthForgotAndResetPassword(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	const newPassword = "another-long-passphrase"
 	em.secrets[newPassword] = true
-	res := em.run(t, cliRun{Args: []string{"auth", "forgot-password", "--email", em.Demo.Email, "-o", "json"}, Env: em.env()})
+	res := em.run(t, clitest.Invocation{Args: []string{"auth", "forgot-password", "--email", em.Demo.Email, "-o", "json"}, Env: em.env()})
 	authRequireOK(t, res)
 	if !json.Valid([]byte(res.Stdout)) {
 		t.Errorf("forgot-password -o json printed %q", res.Stdout)
 	}
 	code := authLatestCode(t, em, em.Demo.Email, "password_reset")
 	em.secrets[code] = true
-	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code}, Env: em.env()}), 1, "no password")
-	res = em.run(t, cliRun{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"})
+	authRequireFail(t, em.run(t, clitest.Invocation{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code}, Env: em.env()}), 1, "no password")
+	res = em.run(t, clitest.Invocation{Args: []string{"auth", "reset-password", "--email", em.Demo.Email, "--code", code, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"})
 	authRequireOK(t, res)
-	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"}), 1, "wrong")
-	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"}))
+	authRequireFail(t, em.run(t, clitest.Invocation{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: em.Demo.Password + "\n"}), 1, "wrong")
+	authRequireOK(t, em.run(t, clitest.Invocation{Args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin"}, Env: em.env(), Stdin: newPassword + "\n"}))
 	// The forgot-password answer is the same for an unknown email.
-	res = em.run(t, cliRun{Args: []string{"auth", "forgot-password", "--email", "nobody@acme.example"}, Env: em.env()})
+	res = em.run(t, clitest.Invocation{Args: []string{"auth", "forgot-password", "--email", "nobody@acme.example"}, Env: em.env()})
 	authRequireOK(t, res)
 	if !strings.Contains(res.Stdout, "If an account exists") {
 		t.Errorf("stdout: %s", res.Stdout)
@@ -646,10 +660,11 @@ func authAddTeam(em *authEmulator, name string) {
 }
 
 func TestAuthSwitchAccount(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	authAddTeam(em, "acme-team")
-	res := runCLI(t, cliRun{Args: []string{"auth", "switch-account", "--scopes", "profile:read,api-keys:read", "--print-token", "acme-team"},
-		Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
+	res := clitest.Run(t, clitest.Invocation{Args: []string{"auth", "switch-account", "--scopes", "profile:read,api-keys:read", "--print-token", "acme-team"},
+		Env: em.env(cmdutil.EnvEmail, em.Demo.Email, cmdutil.EnvPassword, em.Demo.Password)})
 	authRequireOK(t, res)
 	tok := em.lastResponse(t, "POST", "/auth/switch-account")["access_token"].(string)
 	em.checkNoSecrets(t, []string{"auth", "switch-account"}, res, tok)
@@ -670,18 +685,19 @@ func TestAuthSwitchAccount(t *testing.T) {
 	if diff := cmp.Diff([]string{"demo", "mlabctl-auth-switch-account → acme-team", "old-laptop"}, em.tokenNames(t)); diff != "" {
 		t.Errorf("tokens after switch-account (-want +got):\n%s", diff)
 	}
-	authRequireFail(t, em.run(t, cliRun{Args: []string{"auth", "switch-account", "no-such-team"}, Env: em.env(envToken, em.Demo.Token)}), 1,
+	authRequireFail(t, em.run(t, clitest.Invocation{Args: []string{"auth", "switch-account", "no-such-team"}, Env: em.env(cmdutil.EnvToken, em.Demo.Token)}), 1,
 		`switching to account "no-such-team"`, "only active members")
 }
 
 func TestAuthAcceptInvite(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	authAddTeam(em, "acme-team")
 	const email, password = "eve@acme.example", "eves-long-passphrase"
 	em.secrets[password] = true
 	eve := em.AddUser(emulator.UserSeed{Email: email, Password: password, Verified: true})
 	invite := em.AddMember("acme-team", emulator.Member{Email: email, Role: "viewer", Status: "pending"})
-	res := em.run(t, cliRun{Args: []string{"auth", "accept-invite", invite.InviteID}, Env: em.env(envEmail, email, envPassword, password)})
+	res := em.run(t, clitest.Invocation{Args: []string{"auth", "accept-invite", invite.InviteID}, Env: em.env(cmdutil.EnvEmail, email, cmdutil.EnvPassword, password)})
 	authRequireOK(t, res)
 	if !strings.Contains(res.Stdout, "role viewer") {
 		t.Errorf("stdout: %s", res.Stdout)
@@ -782,6 +798,7 @@ func checkEphemeralLogin(t *testing.T, em *authEmulator, command string, scopes 
 }
 
 func TestEphemeralTokenLeastPrivilege(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		command string
@@ -807,16 +824,17 @@ func TestEphemeralTokenLeastPrivilege(t *testing.T) {
 			scopes: []string{"api-keys:read", "api-keys:write", "profile:read", "profile:write", "teams:read", "teams:write"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			em := startAuthEmulator(t)
 			em.Faults = tc.faults
 			dir := t.TempDir()
-			file := writeTestFile(t, dir, "modelslab.yaml", tc.spec)
+			file := clitest.WriteFile(t, dir, "modelslab.yaml", tc.spec)
 			var args []string
 			for _, a := range tc.args {
 				args = append(args, strings.ReplaceAll(a, "SECRETS", filepath.Join(dir, "secrets.json")))
 			}
 			args = append(args, "-f", file)
-			res := em.run(t, cliRun{Args: args, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
+			res := em.run(t, clitest.Invocation{Args: args, Env: em.env(cmdutil.EnvEmail, em.Demo.Email, cmdutil.EnvPassword, em.Demo.Password)})
 			if res.Code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.Code, tc.code, res.Stdout, res.Stderr)
 			}
@@ -826,6 +844,7 @@ func TestEphemeralTokenLeastPrivilege(t *testing.T) {
 }
 
 func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		// when is the request whose arrival triggers the interrupt.
@@ -841,41 +860,41 @@ func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
 		{name: "while reading the account", when: "GET /me"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			em := startAuthEmulator(t)
 			// Every request takes a while, so that the interrupt lands
 			// while the request that triggered it is in flight.
 			em.Latency = 300 * time.Millisecond
 			dir := t.TempDir()
-			file := writeTestFile(t, dir, "modelslab.yaml", authEphemeralSpec)
-			cmd := exec.Command(binPath, "plan", "-f", file)
-			cmd.Env = childEnv(t, map[string]string{envBaseURL: em.URL, envEmail: em.Demo.Email, envPassword: em.Demo.Password})
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(30 * time.Second)
-			for !em.hasArrived(tc.when) {
-				if time.Now().After(deadline) {
-					cmd.Process.Kill()
-					t.Fatalf("plan never sent %s", tc.when)
+			file := clitest.WriteFile(t, dir, "modelslab.yaml", authEphemeralSpec)
+			// Ctrl-C cancels the run's context (cli.InterruptContext; the
+			// signal itself is e2e's TestSecondInterruptQuits's).
+			ctx, interrupt := context.WithCancel(context.Background())
+			defer interrupt()
+			go func() {
+				deadline := time.Now().Add(30 * time.Second)
+				for !em.hasArrived(tc.when) && time.Now().Before(deadline) {
+					time.Sleep(5 * time.Millisecond)
 				}
-				time.Sleep(5 * time.Millisecond)
+				interrupt()
+			}()
+			res := clitest.Run(t, clitest.Invocation{Args: []string{"plan", "-f", file}, Context: ctx,
+				Env: map[string]string{cmdutil.EnvBaseURL: em.URL, cmdutil.EnvEmail: em.Demo.Email, cmdutil.EnvPassword: em.Demo.Password}})
+			if !em.hasArrived(tc.when) {
+				t.Fatalf("plan never sent %s", tc.when)
 			}
-			if err := cmd.Process.Signal(os.Interrupt); err != nil {
-				t.Fatal(err)
+			if res.Code == 0 {
+				t.Errorf("plan exited 0 after an interrupt; stdout: %s", res.Stdout)
 			}
-			if err := cmd.Wait(); err == nil {
-				t.Errorf("plan exited 0 after an interrupt; stdout: %s", stdout.String())
-			}
-			em.checkNoSecrets(t, []string{"plan", "(interrupted)"}, cliResult{Stdout: stdout.String(), Stderr: stderr.String()})
+			em.checkNoSecrets(t, []string{"plan", "(interrupted)"}, res)
+			stderr := res.Stderr
 			if tc.stderr != "" {
-				if diff := cmp.Diff(strings.ReplaceAll(tc.stderr, "EMAIL", em.Demo.Email), stderr.String()); diff != "" {
+				if diff := cmp.Diff(strings.ReplaceAll(tc.stderr, "EMAIL", em.Demo.Email), stderr); diff != "" {
 					t.Errorf("stderr (-want +got):\n%s", diff)
 				}
 			}
 			if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
-				t.Errorf("tokens after an interrupted plan (-want +got):\n%s\nstderr: %s", diff, stderr.String())
+				t.Errorf("tokens after an interrupted plan (-want +got):\n%s\nstderr: %s", diff, stderr)
 			}
 			if n := len(em.callsTo("POST", "/auth/logout")); n != 1 {
 				t.Errorf("%d logouts, want 1", n)
@@ -885,12 +904,13 @@ func TestEphemeralTokenGoneAfterInterrupt(t *testing.T) {
 }
 
 func TestEphemeralTokenSwitchesAccount(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	authAddTeam(em, "acme-team")
 	em.AddAPIKey("acme-team", emulator.Key{Name: "team-key"})
 	dir := t.TempDir()
-	file := writeTestFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n")
-	res := em.run(t, cliRun{Args: []string{"plan", "-f", file}, Env: em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)})
+	file := clitest.WriteFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\napi_keys:\n  - name: team-key\n")
+	res := em.run(t, clitest.Invocation{Args: []string{"plan", "-f", file}, Env: em.env(cmdutil.EnvEmail, em.Demo.Email, cmdutil.EnvPassword, em.Demo.Password)})
 	authRequireOK(t, res)
 	logins := em.callsTo("POST", "/auth/login")
 	switches := em.callsTo("POST", "/auth/switch-account")
@@ -900,7 +920,10 @@ func TestEphemeralTokenSwitchesAccount(t *testing.T) {
 	if diff := cmp.Diff([]any{"api-keys:read", "profile:read", "tokens:write"}, logins[0].Request["scopes"]); diff != "" {
 		t.Errorf("login scopes (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]any{"account_username": "acme-team", "scopes": []any{"api-keys:read", "profile:read"}}, switches[0].Request); diff != "" {
+	// The switched token is named and bounded like the login: the run's
+	// device name, the shortest documented expiry.
+	if diff := cmp.Diff(map[string]any{"account_username": "acme-team", "scopes": []any{"api-keys:read", "profile:read"},
+		"device_name": "mlabctl-plan", "token_expiry": "1_week"}, switches[0].Request); diff != "" {
 		t.Errorf("switch request (-want +got):\n%s", diff)
 	}
 	// Both the login and the switched token were logged out.
@@ -919,12 +942,13 @@ func TestEphemeralTokenSwitchesAccount(t *testing.T) {
 // code from the outbox, verify with --token-file, apply the account's API
 // keys with MODELSLAB_TOKEN from that file, and plan again to no changes.
 func TestHeadlessBootstrap(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	dir := t.TempDir()
 	const email, password = "bot@newco.example", "bootstrap-passphrase-42"
 	em.secrets[password] = true
 
-	res := em.run(t, cliRun{Args: []string{"auth", "signup", "--email", email, "--name", "NewCo Bot", "--password-stdin", "-o", "json"}, Env: em.env(), Stdin: password + "\n"})
+	res := em.run(t, clitest.Invocation{Args: []string{"auth", "signup", "--email", email, "--name", "NewCo Bot", "--password-stdin", "-o", "json"}, Env: em.env(), Stdin: password + "\n"})
 	authRequireOK(t, res)
 	var signup struct {
 		Account string `json:"account"`
@@ -955,10 +979,10 @@ func TestHeadlessBootstrap(t *testing.T) {
 	}
 
 	tokenPath, secretsPath := filepath.Join(dir, "token"), filepath.Join(dir, "secrets.json")
-	authRequireOK(t, em.run(t, cliRun{Args: []string{"auth", "verify-email", "--token-file", tokenPath, "--secrets-out", secretsPath, code}, Env: em.env()}))
+	authRequireOK(t, em.run(t, clitest.Invocation{Args: []string{"auth", "verify-email", "--token-file", tokenPath, "--secrets-out", secretsPath, code}, Env: em.env()}))
 	token := authReadTokenFile(t, tokenPath)
 
-	file := writeTestFile(t, dir, "modelslab.yaml", `version: 1
+	file := clitest.WriteFile(t, dir, "modelslab.yaml", `version: 1
 profile:
   about_me: NewCo's automation account.
 api_keys:
@@ -969,21 +993,21 @@ api_keys:
   - name: ci
     notes: Used by GitHub Actions
 `)
-	env := em.env(envToken, token)
-	authRequireOK(t, em.run(t, cliRun{Args: []string{"apply", "--auto-approve", "--secrets-out", secretsPath, "-f", file}, Env: env}))
+	env := em.env(cmdutil.EnvToken, token)
+	authRequireOK(t, em.run(t, clitest.Invocation{Args: []string{"apply", "--auto-approve", "--secrets-out", secretsPath, "-f", file}, Env: env}))
 
 	snap, _ := em.Snapshot(signup.Account)
 	live := map[string]string{}
 	for _, k := range snap.APIKeys {
 		live[k.Name] = k.Key
 	}
-	if diff := cmp.Diff(live, readSecretsFile(t, secretsPath)); diff != "" {
+	if diff := cmp.Diff(live, clitest.ReadSecretsFile(t, secretsPath)); diff != "" {
 		t.Errorf("secrets file vs the live keys (-want +got):\n%s", diff)
 	}
 	if snap.AboutMe != "NewCo's automation account." {
 		t.Errorf("about_me = %q", snap.AboutMe)
 	}
-	res = em.run(t, cliRun{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: env})
+	res = em.run(t, clitest.Invocation{Args: []string{"plan", "--detailed-exitcode", "-f", file}, Env: env})
 	if res.Code != 0 {
 		t.Errorf("plan after the bootstrap: exit %d, want 0 (no changes)\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
@@ -993,15 +1017,16 @@ api_keys:
 // --debug, whose log goes to stderr): stdout must be one JSON value, and
 // neither stream may hold a secret.
 func TestAuthJSONEverywhere(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	authAddTeam(em, "acme-team")
 	dir := t.TempDir()
 	const email, password, newPassword = "json@acme.example", "json-passphrase-1", "json-passphrase-2"
 	em.secrets[password], em.secrets[newPassword] = true, true
 	invite := em.AddMember("acme-team", emulator.Member{Email: email, Role: "member", Status: "pending"})
-	login := em.env(envEmail, email, envPassword, password)
+	login := em.env(cmdutil.EnvEmail, email, cmdutil.EnvPassword, password)
 	tokenFile := filepath.Join(dir, "token")
-	fromFile := func() map[string]string { return em.env(envToken, authReadTokenFile(t, tokenFile)) }
+	fromFile := func() map[string]string { return em.env(cmdutil.EnvToken, authReadTokenFile(t, tokenFile)) }
 	noToken := func() map[string]string { return em.env() }
 	victim := em.IssueToken(em.Demo.Username, "victim", []string{"*"}, time.Hour)
 	em.secrets[victim] = true
@@ -1024,13 +1049,13 @@ func TestAuthJSONEverywhere(t *testing.T) {
 		{args: []string{"auth", "refresh", "--expiry", "1_month", "--token-file", tokenFile}, env: fromFile},
 		{args: []string{"auth", "tokens", "list"}, env: fromFile},
 		{args: []string{"auth", "accept-invite", invite.InviteID}, env: func() map[string]string { return login }},
-		{args: []string{"auth", "tokens", "revoke", victimID}, env: func() map[string]string { return em.env(envToken, em.Demo.Token) }},
-		{args: []string{"auth", "switch-account", "--scopes", "profile:read", "acme-team"}, env: func() map[string]string { return em.env(envToken, em.Demo.Token) }},
+		{args: []string{"auth", "tokens", "revoke", victimID}, env: func() map[string]string { return em.env(cmdutil.EnvToken, em.Demo.Token) }},
+		{args: []string{"auth", "switch-account", "--scopes", "profile:read", "acme-team"}, env: func() map[string]string { return em.env(cmdutil.EnvToken, em.Demo.Token) }},
 		{args: []string{"auth", "tokens", "revoke-others"}, env: fromFile},
 		{args: []string{"auth", "logout"}, env: fromFile},
 		{args: []string{"auth", "forgot-password", "--email", email}, env: noToken},
 		{args: []string{"auth", "reset-password", "--email", email, "--code", "RESET", "--password-stdin"}, env: noToken, stdin: newPassword + "\n"},
-		{args: []string{"auth", "logout-all"}, env: func() map[string]string { return em.env(envEmail, email, envPassword, newPassword) }},
+		{args: []string{"auth", "logout-all"}, env: func() map[string]string { return em.env(cmdutil.EnvEmail, email, cmdutil.EnvPassword, newPassword) }},
 	}
 	for _, st := range steps {
 		name := strings.Join(st.args[:2], " ")
@@ -1054,7 +1079,7 @@ func TestAuthJSONEverywhere(t *testing.T) {
 				at = 3
 			}
 			args = slices.Insert(args, at, "-o", "json", "--debug")
-			res := em.run(t, cliRun{Args: args, Env: st.env(), Stdin: st.stdin})
+			res := em.run(t, clitest.Invocation{Args: args, Env: st.env(), Stdin: st.stdin})
 			authRequireOK(t, res)
 			var v any
 			if err := json.Unmarshal([]byte(res.Stdout), &v); err != nil {
@@ -1072,6 +1097,7 @@ func TestAuthJSONEverywhere(t *testing.T) {
 // ::add-mask:: on stderr, so the runner hides it in every later log line,
 // while stdout stays the token alone for $(...) capture.
 func TestAuthPrintTokenMaskedOnGitHub(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	authAddTeam(em, "acme-team")
 	tests := []struct {
@@ -1088,17 +1114,17 @@ func TestAuthPrintTokenMaskedOnGitHub(t *testing.T) {
 		{name: "login -o json", args: []string{"auth", "login", "--email", em.Demo.Email, "--password-stdin", "--print-token", "-o", "json"},
 			env: func() map[string]string { return em.env() }, stdin: em.Demo.Password + "\n", route: "/auth/login", json: true},
 		{name: "switch-account", args: []string{"auth", "switch-account", "--scopes", "profile:read", "--print-token", "acme-team"},
-			env: func() map[string]string { return em.env(envToken, em.Demo.Token) }, route: "/auth/switch-account"},
+			env: func() map[string]string { return em.env(cmdutil.EnvToken, em.Demo.Token) }, route: "/auth/switch-account"},
 		{name: "refresh", args: []string{"auth", "refresh", "--expiry", "1_week", "--print-token"},
 			env: func() map[string]string {
-				return em.env(envToken, em.IssueToken(em.Demo.Username, "to-refresh", []string{"*"}, time.Hour))
+				return em.env(cmdutil.EnvToken, em.IssueToken(em.Demo.Username, "to-refresh", []string{"*"}, time.Hour))
 			}, route: "/auth/refresh"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := tt.env()
 			env["GITHUB_ACTIONS"] = "true"
-			res := runCLI(t, cliRun{Args: tt.args, Env: env, Stdin: tt.stdin})
+			res := clitest.Run(t, clitest.Invocation{Args: tt.args, Env: env, Stdin: tt.stdin})
 			authRequireOK(t, res)
 			tok, _ := em.lastResponse(t, "POST", tt.route)["access_token"].(string)
 			if tok == "" {

@@ -1,10 +1,9 @@
-package e2e
+package emulatorcmd_test
 
-// The test clock of the real binary: MLABCTL_TEST_NOW read from the
-// process environment by mlabctl and by `mlabctl emulator`, so that a
-// rotation with rotate_overlap runs across two days as docs/rotation.md
-// describes it: an emulator with a state file restarted at a later time,
-// and mlabctl told the same time.
+// MLABCTL_TEST_NOW drives `mlabctl emulator` and mlabctl together, as
+// docs/rotation.md describes it: a rotation with rotate_overlap across two
+// days, the emulator restarted from its state file eight days later and
+// mlabctl told the same time.
 
 import (
 	"encoding/json"
@@ -12,10 +11,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
 
-// keyNames lists the names of the emulator's live keys, via the API.
-func (e *runningEmulator) keyNames(t *testing.T) []string {
+// keyCount counts the emulator's live keys named name, through the API.
+func (e *runningEmulator) keyCount(t *testing.T, name string) int {
 	t.Helper()
 	status, data := e.call(t, "GET", "/api-keys", "")
 	if status != 200 {
@@ -27,46 +29,36 @@ func (e *runningEmulator) keyNames(t *testing.T) []string {
 	if err := json.Unmarshal(data, &keys); err != nil {
 		t.Fatalf("GET /api-keys: %v: %s", err, data)
 	}
-	var names []string
-	for _, k := range keys {
-		names = append(names, k.Name)
-	}
-	return names
-}
-
-func count(names []string, name string) int {
 	n := 0
-	for _, x := range names {
-		if x == name {
+	for _, k := range keys {
+		if k.Name == name {
 			n++
 		}
 	}
 	return n
 }
 
-// TestClockDrivesARotationAcrossDays rotates the demo's ci key with
+// TestEmulatorCommandFollowsTheTestClock rotates the demo's ci key with
 // rotate_overlap: on day 0 (emulator and mlabctl at one MLABCTL_TEST_NOW)
 // apply creates the successor and keeps the old key; after the emulator
 // restarts from its state file eight days later, with mlabctl told the
 // same, apply deletes the predecessor and the account converges. Between
 // the steps a key named ci always exists.
-func TestClockDrivesARotationAcrossDays(t *testing.T) {
+func TestEmulatorCommandFollowsTheTestClock(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	state := filepath.Join(dir, "emulator.json")
 	secrets := filepath.Join(dir, "secrets.json")
-	spec := "internal/cli/applycmd/testdata/rotation.yaml" // the in-process rotation test's file
+	spec := clitest.RepoPath("internal/cli/applycmd/testdata/rotation.yaml")
 	day0 := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	at := func(tm time.Time) map[string]string {
-		return map[string]string{"MLABCTL_TEST_NOW": tm.Format(time.RFC3339)}
-	}
-	run := func(e *runningEmulator, tm time.Time, args ...string) cliResult {
+	day8 := day0.Add(8 * 24 * time.Hour)
+	run := func(e *runningEmulator, at time.Time, args ...string) clitest.Result {
 		t.Helper()
-		env := at(tm)
-		env[envBaseURL], env[envToken] = e.banner["base URL"], e.banner["token"]
-		return runCLI(t, cliRun{Args: args, Env: env})
+		env := clitest.ClockEnv(map[string]string{cmdutil.EnvBaseURL: e.banner["base URL"], cmdutil.EnvToken: e.banner["token"]}, at)
+		return clitest.Mlabctl(t, env, args...)
 	}
 
-	first := startEmulatorBinaryEnv(t, at(day0), "--state", state)
+	first := startEmulatorCommandEnv(t, clitest.ClockEnv(nil, day0), "--state", state)
 	res := run(first, day0, "apply", "-f", spec, "--auto-approve", "--secrets-out", secrets)
 	if res.Code != 0 || !strings.Contains(res.Stdout, "retires after 2026-12-09 09:00 UTC") {
 		t.Fatalf("day 0 apply: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
@@ -74,14 +66,13 @@ func TestClockDrivesARotationAcrossDays(t *testing.T) {
 	if !strings.Contains(res.Stderr, "MLABCTL_TEST_NOW is set") {
 		t.Errorf("a run with MLABCTL_TEST_NOW does not say so on stderr: %q", res.Stderr)
 	}
-	if n := count(first.keyNames(t), "ci"); n != 2 {
+	if n := first.keyCount(t, "ci"); n != 2 {
 		t.Fatalf("after day 0: %d keys named ci, want the old one and its successor", n)
 	}
 	first.stop(t)
 
-	day8 := day0.Add(8 * 24 * time.Hour)
-	second := startEmulatorBinaryEnv(t, at(day8), "--state", state)
-	if n := count(second.keyNames(t), "ci"); n != 2 {
+	second := startEmulatorCommandEnv(t, clitest.ClockEnv(nil, day8), "--state", state)
+	if n := second.keyCount(t, "ci"); n != 2 {
 		t.Fatalf("after the restart: %d keys named ci, want 2", n)
 	}
 	res = run(second, day8, "plan", "-f", spec, "--detailed-exitcode")
@@ -92,10 +83,10 @@ func TestClockDrivesARotationAcrossDays(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("day 8 apply: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	if n := count(second.keyNames(t), "ci"); n != 1 {
+	if n := second.keyCount(t, "ci"); n != 1 {
 		t.Fatalf("after day 8: %d keys named ci, want only the successor", n)
 	}
-	if got := readSecretsFile(t, secrets)["ci"]; got == "" {
+	if clitest.ReadSecretsFile(t, secrets)["ci"] == "" {
 		t.Error("the successor's secret is not in the secrets file")
 	}
 	if res := run(second, day8, "plan", "-f", spec, "--detailed-exitcode"); res.Code != 0 {

@@ -1,6 +1,6 @@
-package e2e
+package authcmd_test
 
-// End-to-end tests of a spec that manages a team account (`account:`):
+// In-process tests of a spec that manages a team account (`account:`):
 // the run switches into the team account, and every token it stands on
 // must survive, however the user authenticated.
 
@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/internal/cli/clitest"
+	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
 
 // teamTokensSpec manages the access tokens of the team account's members'
@@ -49,6 +51,7 @@ func planRevokedTokens(t *testing.T, stdout string) []string {
 // mlabctl logged in with) must still count as in use: plan never proposes
 // to revoke it and apply leaves it, while the other unkept tokens go.
 func TestTeamAccountKeepsTheRunsTokens(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		// ephemeral logs in with MODELSLAB_EMAIL/MODELSLAB_PASSWORD instead
@@ -94,13 +97,14 @@ func TestTeamAccountKeepsTheRunsTokens(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			em := startAuthEmulator(t)
 			authAddTeam(em, "acme-team")
 			dir := t.TempDir()
-			file := writeTestFile(t, dir, "modelslab.yaml", teamTokensSpec)
-			env := em.env(envToken, em.Demo.Token)
+			file := clitest.WriteFile(t, dir, "modelslab.yaml", teamTokensSpec)
+			env := em.env(cmdutil.EnvToken, em.Demo.Token)
 			if tc.ephemeral {
-				env = em.env(envEmail, em.Demo.Email, envPassword, em.Demo.Password)
+				env = em.env(cmdutil.EnvEmail, em.Demo.Email, cmdutil.EnvPassword, em.Demo.Password)
 			}
 
 			planArgs := []string{"plan", "-f", file, "-o", "json"}
@@ -108,7 +112,7 @@ func TestTeamAccountKeepsTheRunsTokens(t *testing.T) {
 			if tc.saved {
 				planArgs = append(planArgs, "--out", planFile)
 			}
-			res := em.run(t, cliRun{Args: planArgs, Env: env})
+			res := em.run(t, clitest.Invocation{Args: planArgs, Env: env})
 			authRequireOK(t, res)
 			if diff := cmp.Diff(tc.planRevokes, planRevokedTokens(t, res.Stdout)); diff != "" {
 				t.Errorf("plan's token changes (-want +got):\n%s", diff)
@@ -119,7 +123,7 @@ func TestTeamAccountKeepsTheRunsTokens(t *testing.T) {
 			if tc.saved {
 				applyArgs = []string{"apply", "--auto-approve", planFile}
 			}
-			res = em.run(t, cliRun{Args: applyArgs, Env: env})
+			res = em.run(t, clitest.Invocation{Args: applyArgs, Env: env})
 			authRequireOK(t, res)
 			if diff := cmp.Diff(tc.left, em.tokenNames(t)); diff != "" {
 				t.Errorf("the user's tokens after apply (-want +got):\n%s\nstdout: %s\nstderr: %s", diff, res.Stdout, res.Stderr)
@@ -141,7 +145,7 @@ func TestTeamAccountKeepsTheRunsTokens(t *testing.T) {
 
 			if !tc.ephemeral {
 				// The user's token still works.
-				res = em.run(t, cliRun{Args: []string{"auth", "tokens", "list"}, Env: env})
+				res = em.run(t, clitest.Invocation{Args: []string{"auth", "tokens", "list"}, Env: env})
 				authRequireOK(t, res)
 			}
 		})
@@ -152,13 +156,14 @@ func TestTeamAccountKeepsTheRunsTokens(t *testing.T) {
 // revokes the token the user gave is refused in a team account too (exit
 // 3, nothing revoked), by apply's last check rather than by the plan.
 func TestTeamAccountApplyRefusesTheTokenInUse(t *testing.T) {
+	t.Parallel()
 	em := startAuthEmulator(t)
 	authAddTeam(em, "acme-team")
 	dir := t.TempDir()
-	file := writeTestFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\naccess_tokens:\n  keep: [\"*\"]\n")
+	file := clitest.WriteFile(t, dir, "modelslab.yaml", "version: 1\naccount: acme-team\naccess_tokens:\n  keep: [\"*\"]\n")
 	planFile := filepath.Join(dir, "tokens.plan")
-	env := em.env(envToken, em.Demo.Token)
-	authRequireOK(t, em.run(t, cliRun{Args: []string{"plan", "-f", file, "--out", planFile}, Env: env}))
+	env := em.env(cmdutil.EnvToken, em.Demo.Token)
+	authRequireOK(t, em.run(t, clitest.Invocation{Args: []string{"plan", "-f", file, "--out", planFile}, Env: env}))
 	snap, _ := em.Snapshot(em.Demo.Username)
 	var change map[string]any
 	for _, tok := range snap.Tokens {
@@ -167,8 +172,8 @@ func TestTeamAccountApplyRefusesTheTokenInUse(t *testing.T) {
 			change = map[string]any{"address": "access_token.demo#" + id, "action": "delete", "live_id": id, "before": map[string]any{"name": "demo"}}
 		}
 	}
-	addChange(t, planFile, change)
-	res := em.run(t, cliRun{Args: []string{"apply", "--auto-approve", planFile}, Env: env})
+	clitest.AddPlanChange(t, planFile, change)
+	res := em.run(t, clitest.Invocation{Args: []string{"apply", "--auto-approve", planFile}, Env: env})
 	authRequireFail(t, res, 3, "access_token.demo#", "is the token this apply runs with")
 	if diff := cmp.Diff([]string{"demo", "old-laptop"}, em.tokenNames(t)); diff != "" {
 		t.Errorf("the user's tokens after the refused apply (-want +got):\n%s", diff)
