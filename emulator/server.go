@@ -44,6 +44,13 @@ type Server struct {
 	StatePath string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// IgnoreIdempotency plays a server that ignores the Idempotency-Key
+	// header (the public docs promise replays for billing calls only):
+	// a repeated key is neither replayed nor refused, every request is
+	// handled afresh, and nothing is remembered. false means API.md's
+	// reading: a repeated key replays the first answer (or is refused
+	// with 409 when the request differs).
+	IgnoreIdempotency bool
 
 	// wait sleeps for d and reports whether it did, or returns false as
 	// soon as ctx is done; nil means sleepCtx. Tests replace it so that
@@ -210,14 +217,15 @@ func (s *Server) handle(c *call, readErr error) (resp *response, drop bool) {
 		}
 	}
 	mutation := isMutation(c.r.Method)
-	if mutation && c.idemKey != "" {
+	idempotent := mutation && c.idemKey != "" && !s.IgnoreIdempotency
+	if idempotent {
 		if resp := s.replay(c); resp != nil {
 			return resp, false
 		}
 	}
 	rep := rt.h(c)
 	resp = rep.response(c.id)
-	if mutation && c.idemKey != "" && resp.status < 500 {
+	if idempotent && resp.status < 500 {
 		s.remember(c, resp)
 	}
 	if c.dirty && s.StatePath != "" {

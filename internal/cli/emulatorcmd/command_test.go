@@ -81,6 +81,12 @@ func (e *runningEmulator) stop(t *testing.T) {
 // call calls an API path with the demo token and returns status and data.
 func (e *runningEmulator) call(t *testing.T, method, path, body string) (int, json.RawMessage) {
 	t.Helper()
+	return e.callWith(t, method, path, body, nil)
+}
+
+// callWith is call with extra request headers (an Idempotency-Key, say).
+func (e *runningEmulator) callWith(t *testing.T, method, path, body string, header http.Header) (int, json.RawMessage) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -88,6 +94,9 @@ func (e *runningEmulator) call(t *testing.T, method, path, body string) (int, js
 	req, err := http.NewRequest(method, e.banner["base URL"]+"/api/agents/v1"+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+e.banner["token"])
 	resp, err := http.DefaultClient.Do(req)
@@ -213,4 +222,32 @@ func TestEmulatorCommandKnobs(t *testing.T) {
 		t.Errorf("statuses %v at --rate-limit 1, want 200 then a 429", statuses)
 	}
 	limited.stop(t)
+}
+
+// TestEmulatorCommandIgnoreIdempotency: the same create sent twice under
+// one Idempotency-Key makes one key by default (the second is a replay)
+// and two with --ignore-idempotency.
+func TestEmulatorCommandIgnoreIdempotency(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 1},
+		{[]string{"--ignore-idempotency"}, 2},
+	} {
+		t.Run(strings.Join(append([]string{"flags"}, tc.args...), " "), func(t *testing.T) {
+			t.Parallel()
+			e := startEmulatorCommand(t, tc.args...)
+			for range 2 {
+				if status, data := e.callWith(t, "POST", "/api-keys", `{"name":"twice"}`, http.Header{"Idempotency-Key": {"same-key"}}); status != http.StatusCreated {
+					t.Fatalf("POST /api-keys: status %d, data %s", status, data)
+				}
+			}
+			if got := e.keyCount(t, "twice"); got != tc.want {
+				t.Errorf("%d keys named twice, want %d", got, tc.want)
+			}
+			e.stop(t)
+		})
+	}
 }

@@ -31,8 +31,11 @@ type Options struct {
 	FaultStatus []int
 	FaultRoutes []string
 	DropRate    float64
-	RateLimit   float64
-	PageSize    int
+	// IgnoreIdempotency plays a server that ignores Idempotency-Key
+	// (emulator.Server.IgnoreIdempotency).
+	IgnoreIdempotency bool
+	RateLimit         float64
+	PageSize          int
 	// Variants is the reading of the API played (--api-profile and the
 	// variant flags); VariantsNote describes it for the banner.
 	Variants     emulator.Variants
@@ -82,6 +85,7 @@ func New(f *cmdutil.Factory) *cli.Command {
 			&cli.IntSliceFlag{Name: "fault-status", Usage: "HTTP `STATUS` of injected failures, used in turn (repeatable; default 503)"},
 			&cli.StringSliceFlag{Name: "fault-route", Usage: "inject failures and drops only into requests whose \"METHOD /path\" starts with `ROUTE` (e.g. \"POST /api-keys\"; repeatable; default all)"},
 			&cli.Float64Flag{Name: "drop-rate", Usage: "drop the response of this `FRACTION` (0 to 1) of changes after committing them (the connection closes)"},
+			&cli.BoolFlag{Name: "ignore-idempotency", Usage: "ignore the Idempotency-Key header, as a server that does not honour it would: a repeated key is neither replayed nor refused, every request is handled afresh"},
 			&cli.Float64Flag{Name: "rate-limit", Usage: "allow `N` requests per second per token, then answer 429 with Retry-After (0: no limit)"},
 			&cli.IntFlag{Name: "page-size", Usage: "default per_page of list endpoints, `N` from 1 to 100 (0: 50)"},
 		}, variantCLIFlags()...),
@@ -94,20 +98,21 @@ func New(f *cmdutil.Factory) *cli.Command {
 				return err
 			}
 			return run(c.Context, Options{
-				Variants:     variants,
-				VariantsNote: describeVariants(c),
-				Listen:       c.String("listen"),
-				StatePath:    c.String("state"),
-				Latency:      c.Duration("latency"),
-				FaultRate:    c.Float64("fault-rate"),
-				FaultStatus:  c.IntSlice("fault-status"),
-				FaultRoutes:  c.StringSlice("fault-route"),
-				DropRate:     c.Float64("drop-rate"),
-				RateLimit:    c.Float64("rate-limit"),
-				PageSize:     c.Int("page-size"),
-				Stdout:       f.IO.Out,
-				ShutdownWait: 5 * time.Second,
-				Now:          f.NowFunc(),
+				Variants:          variants,
+				VariantsNote:      describeVariants(c),
+				Listen:            c.String("listen"),
+				StatePath:         c.String("state"),
+				Latency:           c.Duration("latency"),
+				FaultRate:         c.Float64("fault-rate"),
+				FaultStatus:       c.IntSlice("fault-status"),
+				FaultRoutes:       c.StringSlice("fault-route"),
+				DropRate:          c.Float64("drop-rate"),
+				IgnoreIdempotency: c.Bool("ignore-idempotency"),
+				RateLimit:         c.Float64("rate-limit"),
+				PageSize:          c.Int("page-size"),
+				Stdout:            f.IO.Out,
+				ShutdownWait:      5 * time.Second,
+				Now:               f.NowFunc(),
 			})
 		},
 	}
@@ -176,6 +181,7 @@ func run(ctx context.Context, o Options) error {
 	// Before seeding: SanctumTokens shapes the demo's token.
 	srv.Variants = o.Variants
 	srv.Latency = o.Latency
+	srv.IgnoreIdempotency = o.IgnoreIdempotency
 	srv.RateLimit = o.RateLimit
 	srv.DefaultPageSize = o.PageSize
 	if o.FaultRate > 0 || o.DropRate > 0 {
