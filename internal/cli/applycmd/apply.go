@@ -68,6 +68,14 @@ type Options struct {
 	// another one differs from the plan computed now.
 	Version string
 
+	// StateDir is the state directory's root as the command line gives it
+	// (empty: beside --secrets-out, else the XDG state directory; see
+	// apply.StateRoot). The account's journal lives under it.
+	StateDir string
+	// Forced closes on a forced stop (a second Ctrl-C): apply waits a
+	// moment for the answers arriving, then stops (apply.Options.Forced).
+	Forced <-chan struct{}
+
 	// API opens the session; LoadSpec loads modelslab.yaml (-f), and is
 	// called for a PLANFILE only to bind it (BindFile).
 	API      cmdutil.API
@@ -148,6 +156,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log
 				Now:             f.NowFunc(),
 				Version:         f.Build.Version,
+				StateDir:        f.Getenv("MLABCTL_STATE_DIR"),
 				API:             f.API(c),
 				LoadSpec:        func() (*spec.Spec, error) { return f.LoadSpec(c) },
 			}
@@ -187,11 +196,12 @@ func run(ctx context.Context, o Options) error {
 			return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
 		}
 	}
-	sess, s, p, live, err := applyPlan(ctx, o)
+	sess, s, p, live, journal, err := applyPlan(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
+	defer journal.Close()
 
 	if err := plan.RenderText(o.IO.Out, p, plan.RenderOptions{Color: o.Color}); err != nil {
 		return err
@@ -245,6 +255,10 @@ func run(ctx context.Context, o Options) error {
 			return sess.RateLimits.Redirect(func(w remote.RateLimitWait) { show(cmdutil.RateLimitLine(w), w.Wait) })
 		},
 		Notices: o.IO.ErrOut,
+		// Every create is journaled before it is sent: a run that dies
+		// leaves what the next one settles (settle.go).
+		Journal: journal,
+		Forced:  o.Forced,
 	}
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
@@ -292,30 +306,94 @@ func writeApplyStepSummary(o Options, p *plan.Plan, res *apply.Result) {
 // applyPlan returns the session, the spec, the plan and the live state it
 // applies to: computed from modelslab.yaml, or re-derived from the
 // modelslab.yaml of PLANFILE and checked to equal its saved plan.
-func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
+func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, *apply.Journal, error) {
 	if o.PlanFile == "" {
 		s, err := o.LoadSpec()
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, nil, err
 		}
 		sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "apply", Scopes: cmdutil.RequiredScopes(s, true), Account: s.Account})
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, nil, err
 		}
 		live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
+			return nil, nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
 		}
-		p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
+		journal, live, settled, err := settleJournal(ctx, o, sess, s, live)
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
+			return nil, nil, nil, nil, nil, err
 		}
-		return sess, s, p, live, nil
+		opts := o.PlanOptions
+		opts.Settled = settled
+		p, err := plan.ComputeWith(s, live, o.Now(), opts)
+		if err != nil {
+			journal.Close()
+			sess.Close()
+			return nil, nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
+		}
+		return sess, s, p, live, journal, nil
 	}
 
 	return applyPlanFile(ctx, o)
+}
+
+// settleJournal opens the journal of the session's account (in its state
+// directory, apply.AccountStateDir) and settles what earlier applies left
+// open (apply.Settle), before the plan is computed: its facts go to the
+// plan (plan.Options.Settled) and its report lines to stdout, above the
+// plan they explain. When settling recovered a secret (a create sent again)
+// the live state is read again. The journal stays open for Run.
+func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec, live *remote.State) (*apply.Journal, *remote.State, []plan.SettledKey, error) {
+	baseURL := live.BaseURL
+	if baseURL == "" {
+		baseURL = sess.BaseURL
+	}
+	account := live.Profile.Username
+	root, err := apply.StateRoot(o.SecretsOut, o.StateDir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("apply journal: %w; nothing was changed", err)
+	}
+	dir, err := apply.MakeAccountStateDir(root, baseURL, account)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("apply journal: %w; nothing was changed", err)
+	}
+	journal, err := apply.OpenJournal(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w; nothing was changed", err)
+	}
+	opts := apply.SettleOptions{BaseURL: baseURL, Account: account, Now: o.Now}
+	if o.SecretsOut != "" {
+		opts.Secrets = apply.NewSecretsFile(o.SecretsOut)
+	}
+	if o.GitHub.Enabled() {
+		opts.Mask = o.GitHub.Mask
+	}
+	st, err := apply.Settle(ctx, journal, sess.Client, opts)
+	if err != nil {
+		journal.Close()
+		return nil, nil, nil, fmt.Errorf("%w; the journal is kept for the next apply", cmdutil.ExplainAPIError(err))
+	}
+	for _, line := range st.Report {
+		fmt.Fprintln(o.IO.Out, line)
+	}
+	if len(st.Report) > 0 {
+		fmt.Fprintln(o.IO.Out)
+	}
+	if st.Recovered > 0 {
+		again, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
+		if err != nil {
+			journal.Close()
+			return nil, nil, nil, fmt.Errorf("reading the live account again after settling the journal: %w", cmdutil.ExplainAPIError(err))
+		}
+		if again.BaseURL == "" {
+			again.BaseURL = live.BaseURL
+		}
+		live = again
+	}
+	return journal, live, st.Keys, nil
 }
 
 // checkApplyRails runs the rails again right before any change.

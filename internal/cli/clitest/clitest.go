@@ -28,6 +28,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,6 +86,7 @@ type Result struct {
 // Run runs inv in-process and returns what it printed and its exit code.
 func Run(t testing.TB, inv Invocation) Result {
 	t.Helper()
+	inv.Env = withStateDir(t, inv.Env)
 	f, stdout, stderr := factory(inv)
 	ctx := inv.Context
 	if ctx == nil {
@@ -117,6 +119,7 @@ type Running struct {
 // of the test if it still runs.
 func Start(t testing.TB, inv Invocation) *Running {
 	t.Helper()
+	inv.Env = withStateDir(t, inv.Env)
 	f, stdout, stderr := factory(inv)
 	parent := inv.Context
 	if parent == nil {
@@ -157,6 +160,38 @@ func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr fmt.Stringer) {
 
 // factory is Factory with the writers themselves, safe to read while the
 // run writes.
+// EnvStateDir is the environment variable naming apply's state directory
+// (its journal and lock; apply.StateRoot).
+const EnvStateDir = "MLABCTL_STATE_DIR"
+
+// stateDirs are the state directories of the tests running, one per test.
+var stateDirs sync.Map // testing.TB → string
+
+// withStateDir returns env with EnvStateDir set to a temporary directory of
+// the test (the same for every command line it runs, so that a second
+// apply settles the first one's journal), unless env sets it (even empty):
+// a test never writes apply's state into the real home directory.
+func withStateDir(t testing.TB, env map[string]string) map[string]string {
+	if _, ok := env[EnvStateDir]; ok {
+		return env
+	}
+	dir, ok := stateDirs.Load(t)
+	if !ok {
+		d := t.TempDir()
+		var loaded bool
+		dir, loaded = stateDirs.LoadOrStore(t, d)
+		if !loaded {
+			t.Cleanup(func() { stateDirs.Delete(t) })
+		}
+	}
+	out := make(map[string]string, len(env)+1)
+	for k, v := range env {
+		out[k] = v
+	}
+	out[EnvStateDir] = dir.(string)
+	return out
+}
+
 func factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *lockedWriter) {
 	stdout, stderr = &lockedWriter{w: &strings.Builder{}}, &lockedWriter{w: &strings.Builder{}}
 	ios, _, _ := iostreams.Test(inv.Stdin)
