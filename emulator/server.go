@@ -29,6 +29,11 @@ type Server struct {
 	// Latency is added to every /api request before it is handled; 0 means
 	// none.
 	Latency time.Duration
+	// LatencyJitter adds a uniform extra in [0, LatencyJitter] to each
+	// request's Latency, drawn from a generator seeded by Faults.Seed (a
+	// fixed default without Faults), so that answers overtake each other;
+	// 0 means none.
+	LatencyJitter time.Duration
 	// Faults injects errors and dropped responses; nil means none.
 	Faults *Faults
 	// RateLimit is the requests per second allowed per token (a token
@@ -127,12 +132,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // routing, authentication, scopes, idempotency, the handler, persistence
 // and finally drops, then logs it.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	if s.Latency > 0 {
+	if d := s.latency(); d > 0 {
 		wait := s.wait
 		if wait == nil {
 			wait = sleepCtx
 		}
-		if !wait(r.Context(), s.Latency) {
+		if !wait(r.Context(), d) {
 			return
 		}
 	}
@@ -185,6 +190,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 // reports that the response must be dropped (the change is committed).
 func (s *Server) handle(c *call, readErr error) (resp *response, drop bool) {
 	if err := s.Variants.Check(); err != nil {
+		return errorResponse(c.id, &apiError{status: 500, Code: "server_error", Message: err.Error()}), false
+	}
+	if err := s.Faults.Check(); err != nil {
 		return errorResponse(c.id, &apiError{status: 500, Code: "server_error", Message: err.Error()}), false
 	}
 	headers, limited := s.rateLimit(c)
