@@ -45,7 +45,12 @@ type Invocation struct {
 	// Args are the arguments after "mlabctl".
 	Args []string
 	// Env is the whole environment of the run: nothing of the test
-	// process's MODELSLAB_* or GITHUB_* variables leaks in.
+	// process's MODELSLAB_* or GITHUB_* variables leaks in. Unless it
+	// names MLABCTL_STATE_DIR, Run and Start set it to a directory of the
+	// test's own, so that apply's state (journal, account lock) never
+	// lands in the home of whoever runs the tests; set it to "" for
+	// apply's default (beside --secrets-out), or to one directory for
+	// runs that must share a lock.
 	Env map[string]string
 	// Stdin is what the command reads on stdin.
 	Stdin string
@@ -85,7 +90,7 @@ type Result struct {
 // Run runs inv in-process and returns what it printed and its exit code.
 func Run(t testing.TB, inv Invocation) Result {
 	t.Helper()
-	f, stdout, stderr := factory(inv)
+	f, stdout, stderr := factory(withStateDir(t, inv))
 	ctx := inv.Context
 	if ctx == nil {
 		var cancel context.CancelFunc
@@ -94,6 +99,25 @@ func Run(t testing.TB, inv Invocation) Result {
 	}
 	code := cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
 	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+}
+
+// envStateDir is applycmd.EnvStateDir (clitest does not import the
+// command packages by name).
+const envStateDir = "MLABCTL_STATE_DIR"
+
+// withStateDir returns inv with MLABCTL_STATE_DIR set to a directory of
+// t's when Env does not name it (see Invocation.Env).
+func withStateDir(t testing.TB, inv Invocation) Invocation {
+	if _, ok := inv.Env[envStateDir]; ok {
+		return inv
+	}
+	env := make(map[string]string, len(inv.Env)+1)
+	for k, v := range inv.Env {
+		env[k] = v
+	}
+	env[envStateDir] = t.TempDir()
+	inv.Env = env
+	return inv
 }
 
 // Mlabctl runs args with env and no stdin.
@@ -117,7 +141,7 @@ type Running struct {
 // of the test if it still runs.
 func Start(t testing.TB, inv Invocation) *Running {
 	t.Helper()
-	f, stdout, stderr := factory(inv)
+	f, stdout, stderr := factory(withStateDir(t, inv))
 	parent := inv.Context
 	if parent == nil {
 		parent = context.Background()
@@ -137,6 +161,9 @@ func Start(t testing.TB, inv Invocation) *Running {
 
 // Stdout is what the run printed on stdout so far.
 func (r *Running) Stdout() string { return r.stdout.String() }
+
+// Stderr is what the run printed on stderr so far.
+func (r *Running) Stderr() string { return r.stderr.String() }
 
 // Interrupt cancels the run's context, as the first Ctrl-C does
 // (cli.InterruptContext).
