@@ -272,7 +272,13 @@ func run(ctx context.Context, o Options) error {
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
 	}
+	// While apply changes the account, a second Ctrl-C is apply's to
+	// handle (interruptNotice), not an immediate exit.
+	forced, release := cmdutil.InterruptsOf(ctx).Hold()
+	defer release()
+	runOpts.InterruptNotice = interruptNotice(forced != nil)
 	res, runErr := apply.Run(ctx, p, sess.Client, runOpts)
+	release()
 	if res == nil {
 		return runErr
 	}
@@ -290,6 +296,17 @@ func run(ctx context.Context, o Options) error {
 		}
 	}
 	return runErr
+}
+
+// interruptNotice is what apply says the moment the first Ctrl-C (or
+// SIGTERM) arrives while it changes the account, on stderr: it finishes the
+// calls in flight, whose answers (secrets) must be recorded, and a second
+// one (when this process handles it: forced) stops the wait.
+func interruptNotice(forced bool) string {
+	if !forced {
+		return "Interrupted: stopping after the calls in flight."
+	}
+	return "Interrupted: stopping after the calls in flight; press Ctrl-C again to stop waiting."
 }
 
 // writeApplyStepSummary appends the result to the GitHub Actions job page

@@ -130,6 +130,7 @@ func Mlabctl(t testing.TB, env map[string]string, args ...string) Result {
 type Running struct {
 	stdout, stderr fmt.Stringer
 	interrupt      context.CancelFunc
+	interrupts     *cmdutil.Interrupts
 	done           chan struct{}
 	code           int
 }
@@ -146,8 +147,9 @@ func Start(t testing.TB, inv Invocation) *Running {
 	if parent == nil {
 		parent = context.Background()
 	}
-	ctx, interrupt := context.WithTimeout(parent, 2*time.Minute)
-	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, done: make(chan struct{})}
+	interrupts := cmdutil.NewInterrupts()
+	ctx, interrupt := context.WithTimeout(cmdutil.WithInterrupts(parent, interrupts), 2*time.Minute)
+	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, interrupts: interrupts, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		r.code = cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
@@ -168,6 +170,12 @@ func (r *Running) Stderr() string { return r.stderr.String() }
 // Interrupt cancels the run's context, as the first Ctrl-C does
 // (cli.InterruptContext).
 func (r *Running) Interrupt() { r.interrupt() }
+
+// Force plays the second Ctrl-C after Interrupt: it reports whether the
+// command held the interrupts (cmdutil.Interrupts.Hold) and so took it;
+// false means that a real process would have quit at once
+// (cli.InterruptContext), which an in-process run cannot show.
+func (r *Running) Force() bool { return r.interrupts.Force() }
 
 // Wait waits for the run to end and returns what it printed and its exit
 // code.
