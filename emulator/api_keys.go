@@ -64,7 +64,7 @@ func (c *call) createKey() reply {
 	}
 	c.s.st.addKey(c.acct, k)
 	c.dirty = true
-	return created(keyOf(k, true))
+	return created(c.s.keyAnswer(k))
 }
 
 func (c *call) updateKey() reply {

@@ -9,9 +9,11 @@
 // any network itself, and nothing outside tests, the demo and `mlabctl
 // emulator` may depend on it.
 //
-// Files: server.go runs a request through latency, rate limiting
-// (ratelimit.go), faults and drops (faults.go), routing and authentication
-// (routes.go, scopes.go), idempotency (idempotency.go) and the handlers
+// Files: server.go runs a request through latency (and its seeded jitter),
+// rate limiting (ratelimit.go), faults, drops and degraded create-key
+// answers (faults.go), routing and authentication
+// (routes.go, scopes.go), idempotency (idempotency.go; off with
+// Server.IgnoreIdempotency) and the handlers
 // (auth.go, tokens.go, profile.go, api_keys.go, teams.go); envelope.go and
 // wire.go are the JSON it sends, request_body.go and pagination.go what it
 // reads; state.go, seed.go and persist.go hold, seed, inspect and save the

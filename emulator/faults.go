@@ -1,9 +1,12 @@
 package emulator
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Faults injects failures into /api requests.
@@ -28,8 +31,49 @@ type Faults struct {
 	// DropFirst drops the responses of the first N matching mutations; 0
 	// means none.
 	DropFirst int
-	// Seed seeds the random choices; 0 means a fixed default, so runs repeat.
+	// KeyAnswer degrades the answer of POST /api-keys: the key IS created
+	// (its whole secret stored), but the answer's key field is "masked"
+	// (as lists show it, "ml-…9f2c"), "empty" (""), or "missing" (no key
+	// member at all); "" means whole, as API.md says. It ignores Routes.
+	// The answer is stored for idempotent replays as sent, so a replay of
+	// a degraded answer is degraded too (as a server's would be).
+	KeyAnswer string
+	// KeyAnswerFirst limits KeyAnswer to the first N creates; 0 means
+	// every create.
+	KeyAnswerFirst int
+	// Seed seeds the random choices (Rate, DropRate and the server's
+	// LatencyJitter); 0 means a fixed default, so runs repeat.
 	Seed int64
+}
+
+// The values of Faults.KeyAnswer.
+const (
+	KeyAnswerMasked  = "masked"
+	KeyAnswerEmpty   = "empty"
+	KeyAnswerMissing = "missing"
+)
+
+// KeyAnswers are the values of Faults.KeyAnswer that degrade an answer
+// (the zero value "" answers whole).
+var KeyAnswers = []string{KeyAnswerMasked, KeyAnswerEmpty, KeyAnswerMissing}
+
+// Check reports a Faults value the emulator cannot play: an unknown
+// KeyAnswer or a negative count or rate. A server whose Faults fail Check
+// answers every request 500 naming the problem.
+func (f *Faults) Check() error {
+	if f == nil {
+		return nil
+	}
+	if f.KeyAnswer != "" && !slices.Contains(KeyAnswers, f.KeyAnswer) {
+		return fmt.Errorf("emulator: Faults.KeyAnswer %q is none of %q", f.KeyAnswer, KeyAnswers)
+	}
+	if f.FailFirst < 0 || f.DropFirst < 0 || f.KeyAnswerFirst < 0 {
+		return fmt.Errorf("emulator: Faults counts must not be negative (FailFirst %d, DropFirst %d, KeyAnswerFirst %d)", f.FailFirst, f.DropFirst, f.KeyAnswerFirst)
+	}
+	if f.Rate < 0 || f.Rate > 1 || f.DropRate < 0 || f.DropRate > 1 {
+		return fmt.Errorf("emulator: Faults rates must be in [0,1] (Rate %v, DropRate %v)", f.Rate, f.DropRate)
+	}
+	return nil
 }
 
 // faultState is what the faults have done so far.
@@ -38,15 +82,29 @@ type faultState struct {
 	failed   int // FailFirst failures injected
 	injected int // all failures injected (picks the status in turn)
 	dropped  int // DropFirst drops done
+	// keyAnswers is how many create answers KeyAnswer degraded.
+	keyAnswers int
+	// jitter draws LatencyJitter, apart from rng so that the latency of
+	// a request does not shift which requests fail or drop.
+	jitter *rand.Rand
+}
+
+// faultSeed is Faults.Seed, or the fixed default.
+func (s *Server) faultSeed() uint64 {
+	var seed uint64
+	if s.Faults != nil {
+		seed = uint64(s.Faults.Seed)
+	}
+	if seed == 0 {
+		seed = 0x6d6c616263746c // "mlabctl"
+	}
+	return seed
 }
 
 // random returns a uniform number in [0,1) from the seeded generator.
 func (s *Server) random() float64 {
 	if s.faults.rng == nil {
-		seed := uint64(s.Faults.Seed)
-		if seed == 0 {
-			seed = 0x6d6c616263746c // "mlabctl"
-		}
+		seed := s.faultSeed()
 		s.faults.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	}
 	return s.faults.rng.Float64()
@@ -123,4 +181,49 @@ func (s *Server) shouldDrop(c *call) bool {
 		return true
 	}
 	return f.DropRate > 0 && s.random() < f.DropRate
+}
+
+// latency is how long a request waits before it is handled: Latency plus
+// a uniform draw in [0, LatencyJitter] from the seeded generator.
+func (s *Server) latency() time.Duration {
+	d := s.Latency
+	if s.LatencyJitter > 0 {
+		s.mu.Lock()
+		if s.faults.jitter == nil {
+			seed := s.faultSeed()
+			s.faults.jitter = rand.New(rand.NewPCG(seed^0x6a6974746572, seed))
+		}
+		d += time.Duration(s.faults.jitter.Int64N(int64(s.LatencyJitter) + 1))
+		s.mu.Unlock()
+	}
+	return d
+}
+
+// keyAnswer is the answer to a created key: whole, or degraded as
+// Faults.KeyAnswer says. s.mu is held.
+func (s *Server) keyAnswer(k *apiKey) any {
+	w := keyOf(k, true)
+	f := s.Faults
+	if f == nil || f.KeyAnswer == "" || (f.KeyAnswerFirst > 0 && s.faults.keyAnswers >= f.KeyAnswerFirst) {
+		return w
+	}
+	s.faults.keyAnswers++
+	switch f.KeyAnswer {
+	case KeyAnswerMasked:
+		w.Key = maskKey(k.Secret)
+	case KeyAnswerEmpty:
+		w.Key = ""
+	case KeyAnswerMissing:
+		return wireKeyWithoutSecret{ID: w.ID, Name: w.Name, Notes: w.Notes, CreatedAt: w.CreatedAt, LastUsedAt: w.LastUsedAt}
+	}
+	return w
+}
+
+// wireKeyWithoutSecret is an API key answer without its key member.
+type wireKeyWithoutSecret struct {
+	ID         int64   `json:"id"`
+	Name       string  `json:"name"`
+	Notes      string  `json:"notes"`
+	CreatedAt  string  `json:"created_at"`
+	LastUsedAt *string `json:"last_used_at"`
 }

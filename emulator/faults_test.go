@@ -3,8 +3,10 @@ package emulator
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -236,5 +238,176 @@ func TestLatencyCancelled(t *testing.T) {
 	}
 	if n := len(e.srv.Requests()); n != 0 {
 		t.Errorf("%d requests logged, want none", n)
+	}
+}
+
+// TestDropsCommitEveryMutation: a dropped answer to an invite, a delete
+// of a key or of a member, or a key update closes the connection without
+// an answer after the change is committed, and is logged as dropped.
+func TestDropsCommitEveryMutation(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, path, body string
+		// committed reports whether the account shows the change.
+		committed func(a Account) bool
+	}{
+		{"invite", "POST", "/teams", `{"email":"dropped@example.com","role":"member"}`, func(a Account) bool {
+			return slices.ContainsFunc(a.Team, func(m Member) bool { return m.Email == "dropped@example.com" })
+		}},
+		{"delete key", "DELETE", "/api-keys/101", "", func(a Account) bool {
+			return !slices.ContainsFunc(a.APIKeys, func(k Key) bool { return k.ID == 101 })
+		}},
+		{"update key", "PUT", "/api-keys/101", `{"notes":"changed"}`, func(a Account) bool {
+			return slices.ContainsFunc(a.APIKeys, func(k Key) bool { return k.ID == 101 && k.Notes == "changed" })
+		}},
+		{"remove member", "DELETE", "/teams/", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			route := tc.method + " " + tc.path
+			e := newEnv(t, func(s *Server) { s.Faults = &Faults{DropFirst: 1, Routes: []string{route}} })
+			path, committed := tc.path, tc.committed
+			if tc.name == "remove member" {
+				// The demo team's last member.
+				m := e.snapshot().Team[len(e.snapshot().Team)-1]
+				path += strconv.FormatInt(m.ID, 10)
+				committed = func(a Account) bool {
+					return !slices.ContainsFunc(a.Team, func(x Member) bool { return x.ID == m.ID })
+				}
+			}
+			if committed(e.snapshot()) {
+				t.Fatalf("the account shows the change before the request")
+			}
+			req, _ := http.NewRequest(tc.method, e.url+Prefix+path, strings.NewReader(tc.body))
+			req.Header.Set("Authorization", "Bearer "+e.demo.Token)
+			req.Header.Set("Idempotency-Key", "drop-"+tc.name)
+			// A fresh connection, so that the transport does not resend it.
+			resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+			if err == nil {
+				resp.Body.Close()
+				t.Fatalf("%s %s was answered (status %d), want the connection closed", tc.method, path, resp.StatusCode)
+			}
+			if !committed(e.snapshot()) {
+				t.Errorf("%s %s: the dropped request's change was not committed", tc.method, path)
+			}
+			reqs := e.srv.Requests()
+			if len(reqs) != 1 || !reqs[0].Dropped || reqs[0].Status >= 300 {
+				t.Errorf("request log %+v, want one dropped success", reqs)
+			}
+			// DropFirst 1 drops only the first: a repeated delete is
+			// answered, and is a 404 since the first one was committed.
+			if tc.method == "DELETE" {
+				if r := e.do(tc.method, path, e.demo.Token, nil); r.Status != 404 {
+					t.Errorf("the repeated delete: status %d, want 404 (the first was committed)", r.Status)
+				}
+			}
+		})
+	}
+}
+
+// TestKeyAnswer: each degraded create answer still creates the key with a
+// whole secret; only the answer's key member is masked, empty or absent,
+// and KeyAnswerFirst limits it to the first creates.
+func TestKeyAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		answer string
+		first  int
+		// want is what the key member of the first and the second
+		// create answer are: "whole", "masked", "empty" or "missing".
+		want [2]string
+	}{
+		{"", 0, [2]string{"whole", "whole"}},
+		{KeyAnswerMasked, 0, [2]string{"masked", "masked"}},
+		{KeyAnswerEmpty, 0, [2]string{"empty", "empty"}},
+		{KeyAnswerMissing, 0, [2]string{"missing", "missing"}},
+		{KeyAnswerMasked, 1, [2]string{"masked", "whole"}},
+		{KeyAnswerMissing, 1, [2]string{"missing", "whole"}},
+	} {
+		t.Run(fmt.Sprintf("%s first %d", tc.answer, tc.first), func(t *testing.T) {
+			e := newEnv(t, func(s *Server) { s.Faults = &Faults{KeyAnswer: tc.answer, KeyAnswerFirst: tc.first} })
+			for i, want := range tc.want {
+				name := fmt.Sprintf("k%d", i)
+				var got map[string]any
+				e.must(201, "POST", "/api-keys", e.demo.Token, map[string]any{"name": name}).data(t, &got)
+				stored := e.snapshot().APIKeys
+				k := stored[len(stored)-1]
+				if k.Name != name || !strings.HasPrefix(k.Key, "ml-") || len(k.Key) != 43 {
+					t.Fatalf("create %d stored %q with a secret of %d characters, want %s with a whole one", i, k.Name, len(k.Key), name)
+				}
+				var listed []map[string]any
+				e.must(200, "GET", "/api-keys?per_page=100", e.demo.Token, nil).data(t, &listed)
+				masked := listed[len(listed)-1]["key"]
+				v, present := got["key"]
+				var kind string
+				switch {
+				case !present:
+					kind = "missing"
+				case v == "":
+					kind = "empty"
+				case v == k.Key:
+					kind = "whole"
+				case v == masked:
+					kind = "masked"
+				default:
+					kind = fmt.Sprintf("something else (%d characters)", len(fmt.Sprint(v)))
+				}
+				if kind != want {
+					t.Errorf("create %d answered a key that is %s, want %s", i, kind, want)
+				}
+				if got["name"] != name || got["id"] != float64(k.ID) {
+					t.Errorf("create %d answered name %v id %v, want %s %d", i, got["name"], got["id"], name, k.ID)
+				}
+			}
+		})
+	}
+}
+
+// TestFaultsCheck: a Faults value the emulator cannot play makes every
+// answer a 500 naming it, rather than being half played.
+func TestFaultsCheck(t *testing.T) {
+	e := newEnv(t, func(s *Server) { s.Faults = &Faults{KeyAnswer: "partial"} })
+	r := e.must(500, "GET", "/me", e.demo.Token, nil)
+	if !strings.Contains(string(r.Raw), `KeyAnswer \"partial\"`) {
+		t.Errorf("the 500 does not name the bad KeyAnswer: %s", r.Raw)
+	}
+}
+
+// TestLatencyJitter: each request waits Latency plus a draw in [0,
+// LatencyJitter], the draws vary, and the same seed draws the same.
+func TestLatencyJitter(t *testing.T) {
+	const base, jitter, n = 10 * time.Millisecond, 20 * time.Millisecond, 40
+	waitsOf := func(seed int64) []time.Duration {
+		var waits []time.Duration
+		e := newEnv(t, func(s *Server) {
+			s.Latency, s.LatencyJitter = base, jitter
+			s.Faults = &Faults{Seed: seed}
+			s.wait = func(ctx context.Context, d time.Duration) bool {
+				waits = append(waits, d)
+				return true
+			}
+		})
+		for range n {
+			e.must(200, "GET", "/me", e.demo.Token, nil)
+		}
+		return waits
+	}
+	t.Logf("seeds 1 and 2, %d requests each", n)
+	a, b := waitsOf(1), waitsOf(2)
+	if len(a) != n {
+		t.Fatalf("%d waits for %d requests", len(a), n)
+	}
+	distinct := map[time.Duration]bool{}
+	for _, d := range a {
+		if d < base || d > base+jitter {
+			t.Errorf("wait %s outside [%s, %s]", d, base, base+jitter)
+		}
+		distinct[d] = true
+	}
+	if len(distinct) < n/2 {
+		t.Errorf("only %d distinct waits of %d: %v", len(distinct), n, a)
+	}
+	if diff := cmp.Diff(a, waitsOf(1)); diff != "" {
+		t.Errorf("seed 1 drew other waits the second time (-first +second):\n%s", diff)
+	}
+	if cmp.Equal(a, b) {
+		t.Errorf("seeds 1 and 2 drew the same waits")
 	}
 }

@@ -117,3 +117,60 @@ func TestIdempotencyKeyScope(t *testing.T) {
 		}
 	})
 }
+
+// TestIgnoreIdempotency plays both readings of Idempotency-Key on a
+// repeated create: API.md's (the first answer is replayed, a different
+// request under the same key is refused) and a server that ignores the
+// header (every request is handled afresh).
+func TestIgnoreIdempotency(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		ignore bool
+		// wantKeys is how many keys named "once" exist after the same
+		// create was sent twice under one Idempotency-Key.
+		wantKeys int
+		// wantReplayed is the Idempotent-Replayed header of the second
+		// answer; wantOther the status of a different request under the
+		// same key.
+		wantReplayed string
+		wantOther    int
+	}{
+		{"honoured (API.md)", false, 1, "true", 409},
+		{"ignored", true, 2, "", 201},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(s *Server) { s.IgnoreIdempotency = tc.ignore })
+			body := map[string]any{"name": "once"}
+			var first, second struct {
+				ID  int64  `json:"id"`
+				Key string `json:"key"`
+			}
+			e.must(201, "POST", "/api-keys", e.demo.Token, body, idem("key-1")).data(t, &first)
+			again := e.must(201, "POST", "/api-keys", e.demo.Token, body, idem("key-1"))
+			again.data(t, &second)
+			if got := again.Header.Get("Idempotent-Replayed"); got != tc.wantReplayed {
+				t.Errorf("Idempotent-Replayed %q on the second answer, want %q", got, tc.wantReplayed)
+			}
+			if same := first.ID == second.ID && first.Key == second.Key; same != (tc.wantKeys == 1) {
+				t.Errorf("second answer id %d (first %d); same key: %v, want %v", second.ID, first.ID, same, tc.wantKeys == 1)
+			}
+			n := 0
+			for _, k := range e.snapshot().APIKeys {
+				if k.Name == "once" {
+					n++
+				}
+			}
+			if n != tc.wantKeys {
+				t.Errorf("%d keys named once, want %d", n, tc.wantKeys)
+			}
+			e.must(tc.wantOther, "POST", "/api-keys", e.demo.Token, map[string]any{"name": "other"}, idem("key-1"))
+			var replayed []bool
+			for _, r := range e.srv.Requests() {
+				replayed = append(replayed, r.Replayed)
+			}
+			if diff := cmp.Diff([]bool{false, tc.wantReplayed == "true", false}, replayed); diff != "" {
+				t.Errorf("Requests().Replayed (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

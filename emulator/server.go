@@ -29,6 +29,11 @@ type Server struct {
 	// Latency is added to every /api request before it is handled; 0 means
 	// none.
 	Latency time.Duration
+	// LatencyJitter adds a uniform extra in [0, LatencyJitter] to each
+	// request's Latency, drawn from a generator seeded by Faults.Seed (a
+	// fixed default without Faults), so that answers overtake each other;
+	// 0 means none.
+	LatencyJitter time.Duration
 	// Faults injects errors and dropped responses; nil means none.
 	Faults *Faults
 	// RateLimit is the requests per second allowed per token (a token
@@ -44,6 +49,13 @@ type Server struct {
 	StatePath string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// IgnoreIdempotency plays a server that ignores the Idempotency-Key
+	// header (the public docs promise replays for billing calls only):
+	// a repeated key is neither replayed nor refused, every request is
+	// handled afresh, and nothing is remembered. false means API.md's
+	// reading: a repeated key replays the first answer (or is refused
+	// with 409 when the request differs).
+	IgnoreIdempotency bool
 
 	// wait sleeps for d and reports whether it did, or returns false as
 	// soon as ctx is done; nil means sleepCtx. Tests replace it so that
@@ -120,12 +132,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // routing, authentication, scopes, idempotency, the handler, persistence
 // and finally drops, then logs it.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	if s.Latency > 0 {
+	if d := s.latency(); d > 0 {
 		wait := s.wait
 		if wait == nil {
 			wait = sleepCtx
 		}
-		if !wait(r.Context(), s.Latency) {
+		if !wait(r.Context(), d) {
 			return
 		}
 	}
@@ -180,6 +192,9 @@ func (s *Server) handle(c *call, readErr error) (resp *response, drop bool) {
 	if err := s.Variants.Check(); err != nil {
 		return errorResponse(c.id, &apiError{status: 500, Code: "server_error", Message: err.Error()}), false
 	}
+	if err := s.Faults.Check(); err != nil {
+		return errorResponse(c.id, &apiError{status: 500, Code: "server_error", Message: err.Error()}), false
+	}
 	headers, limited := s.rateLimit(c)
 	defer func() { resp.addHeaders(headers) }()
 	if limited != nil {
@@ -210,14 +225,15 @@ func (s *Server) handle(c *call, readErr error) (resp *response, drop bool) {
 		}
 	}
 	mutation := isMutation(c.r.Method)
-	if mutation && c.idemKey != "" {
+	idempotent := mutation && c.idemKey != "" && !s.IgnoreIdempotency
+	if idempotent {
 		if resp := s.replay(c); resp != nil {
 			return resp, false
 		}
 	}
 	rep := rt.h(c)
 	resp = rep.response(c.id)
-	if mutation && c.idemKey != "" && resp.status < 500 {
+	if idempotent && resp.status < 500 {
 		s.remember(c, resp)
 	}
 	if c.dirty && s.StatePath != "" {

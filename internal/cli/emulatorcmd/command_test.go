@@ -81,6 +81,12 @@ func (e *runningEmulator) stop(t *testing.T) {
 // call calls an API path with the demo token and returns status and data.
 func (e *runningEmulator) call(t *testing.T, method, path, body string) (int, json.RawMessage) {
 	t.Helper()
+	return e.callWith(t, method, path, body, nil)
+}
+
+// callWith is call with extra request headers (an Idempotency-Key, say).
+func (e *runningEmulator) callWith(t *testing.T, method, path, body string, header http.Header) (int, json.RawMessage) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -88,6 +94,9 @@ func (e *runningEmulator) call(t *testing.T, method, path, body string) (int, js
 	req, err := http.NewRequest(method, e.banner["base URL"]+"/api/agents/v1"+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+e.banner["token"])
 	resp, err := http.DefaultClient.Do(req)
@@ -171,6 +180,10 @@ func TestEmulatorCommandRefusesBadFlags(t *testing.T) {
 		{"status without rate", []string{"--fault-status", "500"}, "--fault-status has no effect without --fault-rate"},
 		{"route without rate", []string{"--fault-route", "POST /api-keys"}, "--fault-route has no effect"},
 		{"negative latency", []string{"--latency", "-1s"}, "--latency must not be negative"},
+		{"negative jitter", []string{"--latency-jitter", "-1ms"}, "--latency-jitter must not be negative"},
+		{"negative drop-first", []string{"--drop-first", "-1"}, "--drop-first must not be negative"},
+		{"unknown key answer", []string{"--fault-route", "POST /teams", "--drop-first", "1", "--key-answer", "half"}, `invalid --key-answer "half": use masked, empty, missing`},
+		{"key-answer-first alone", []string{"--key-answer-first", "2"}, "--key-answer-first has no effect without --key-answer"},
 		{"page size above 100", []string{"--page-size", "101"}, "--page-size must be from 1 to 100"},
 		{"corrupt state", []string{"--state", corrupt}, "is not valid"},
 		{"unwritable state", []string{"--state", filepath.Join(t.TempDir(), "no-such-dir", "state.json")}, "no-such-dir"},
@@ -213,4 +226,77 @@ func TestEmulatorCommandKnobs(t *testing.T) {
 		t.Errorf("statuses %v at --rate-limit 1, want 200 then a 429", statuses)
 	}
 	limited.stop(t)
+}
+
+// TestEmulatorCommandIgnoreIdempotency: the same create sent twice under
+// one Idempotency-Key makes one key by default (the second is a replay)
+// and two with --ignore-idempotency.
+func TestEmulatorCommandIgnoreIdempotency(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 1},
+		{[]string{"--ignore-idempotency"}, 2},
+	} {
+		t.Run(strings.Join(append([]string{"flags"}, tc.args...), " "), func(t *testing.T) {
+			t.Parallel()
+			e := startEmulatorCommand(t, tc.args...)
+			for range 2 {
+				if status, data := e.callWith(t, "POST", "/api-keys", `{"name":"twice"}`, http.Header{"Idempotency-Key": {"same-key"}}); status != http.StatusCreated {
+					t.Fatalf("POST /api-keys: status %d, data %s", status, data)
+				}
+			}
+			if got := e.keyCount(t, "twice"); got != tc.want {
+				t.Errorf("%d keys named twice, want %d", got, tc.want)
+			}
+			e.stop(t)
+		})
+	}
+}
+
+// TestEmulatorCommandAnswerFaults: --key-answer masked --key-answer-first
+// 1 masks the first create answer's key only (both keys are created), and
+// --drop-first 1 --fault-route "POST /teams" closes the connection of the
+// first invite after sending it; --latency-jitter and --seed are taken.
+func TestEmulatorCommandAnswerFaults(t *testing.T) {
+	t.Parallel()
+	e := startEmulatorCommand(t, "--key-answer", "masked", "--key-answer-first", "1",
+		"--drop-first", "1", "--fault-route", "POST /teams", "--latency-jitter", "2ms", "--seed", "7")
+	var answered []string
+	for _, name := range []string{"first", "second"} {
+		status, data := e.call(t, "POST", "/api-keys", `{"name":"`+name+`"}`)
+		var k struct {
+			Key string `json:"key"`
+		}
+		if err := json.Unmarshal(data, &k); err != nil || status != http.StatusCreated {
+			t.Fatalf("POST /api-keys %s: status %d, data %s (%v)", name, status, data, err)
+		}
+		answered = append(answered, k.Key)
+		if got := e.keyCount(t, name); got != 1 {
+			t.Errorf("%d keys named %s, want 1", got, name)
+		}
+	}
+	if !strings.Contains(answered[0], "…") || len(answered[0]) > 12 {
+		t.Errorf("the first create answered a key of %d characters without the mask, want it masked", len(answered[0]))
+	}
+	if !strings.HasPrefix(answered[1], "ml-") || strings.Contains(answered[1], "…") || len(answered[1]) < 20 {
+		t.Errorf("the second create answered a key of %d characters, want it whole", len(answered[1]))
+	}
+
+	req, err := http.NewRequest("POST", e.banner["base URL"]+"/api/agents/v1/teams", strings.NewReader(`{"email":"dropped@example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.banner["token"])
+	if resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("the first invite was answered (status %d), want its connection closed", resp.StatusCode)
+	}
+	status, data := e.call(t, "GET", "/teams", "")
+	if status != http.StatusOK || !strings.Contains(string(data), `"dropped@example.com"`) {
+		t.Errorf("GET /teams: status %d, data %s; want the dropped invite committed", status, data)
+	}
+	e.stop(t)
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,15 +25,29 @@ import (
 
 // Options are the flags of `mlabctl emulator`.
 type Options struct {
-	Listen      string
-	StatePath   string
-	Latency     time.Duration
-	FaultRate   float64
-	FaultStatus []int
-	FaultRoutes []string
-	DropRate    float64
-	RateLimit   float64
-	PageSize    int
+	Listen    string
+	StatePath string
+	Latency   time.Duration
+	// LatencyJitter is --latency-jitter: a uniform extra in [0, d] per
+	// request.
+	LatencyJitter time.Duration
+	FaultRate     float64
+	FaultStatus   []int
+	FaultRoutes   []string
+	DropRate      float64
+	// DropFirst drops the answers of the first N matching changes.
+	DropFirst int
+	// KeyAnswer and KeyAnswerFirst degrade create-key answers
+	// (emulator.Faults.KeyAnswer).
+	KeyAnswer      string
+	KeyAnswerFirst int
+	// Seed seeds the random faults, drops and jitter (0: a fixed default).
+	Seed int64
+	// IgnoreIdempotency plays a server that ignores Idempotency-Key
+	// (emulator.Server.IgnoreIdempotency).
+	IgnoreIdempotency bool
+	RateLimit         float64
+	PageSize          int
 	// Variants is the reading of the API played (--api-profile and the
 	// variant flags); VariantsNote describes it for the banner.
 	Variants     emulator.Variants
@@ -78,10 +93,16 @@ func New(f *cmdutil.Factory) *cli.Command {
 			&cli.StringFlag{Name: "listen", Value: defaultEmulatorListen, Usage: "loopback `HOST:PORT` to listen on (port 0 picks a free port)"},
 			&cli.StringFlag{Name: "state", TakesFile: true, Usage: "keep the state in `FILE`: loaded at start (seeded with the demo account when new) and saved after every change"},
 			&cli.DurationFlag{Name: "latency", Usage: "add `DURATION` to every API request (e.g. 20ms)"},
+			&cli.DurationFlag{Name: "latency-jitter", Usage: "add a random extra of up to `DURATION` to each API request's latency (uniform, seeded by --seed), so that answers overtake each other"},
 			&cli.Float64Flag{Name: "fault-rate", Usage: "fail this `FRACTION` (0 to 1) of API requests with --fault-status before handling them"},
 			&cli.IntSliceFlag{Name: "fault-status", Usage: "HTTP `STATUS` of injected failures, used in turn (repeatable; default 503)"},
 			&cli.StringSliceFlag{Name: "fault-route", Usage: "inject failures and drops only into requests whose \"METHOD /path\" starts with `ROUTE` (e.g. \"POST /api-keys\"; repeatable; default all)"},
 			&cli.Float64Flag{Name: "drop-rate", Usage: "drop the response of this `FRACTION` (0 to 1) of changes after committing them (the connection closes)"},
+			&cli.IntFlag{Name: "drop-first", Usage: "drop the responses of the first `N` changes (matching --fault-route) after committing them"},
+			cmdutil.WithValues(&cli.StringFlag{Name: "key-answer", Usage: "answer POST /api-keys with the key's secret `FORM`: masked (as lists show it), empty (\"\") or missing (no key field); the key is created all the same"}, emulator.KeyAnswers...),
+			&cli.IntFlag{Name: "key-answer-first", Usage: "degrade only the first `N` create answers with --key-answer (0: every one)"},
+			&cli.Int64Flag{Name: "seed", Usage: "seed `N` of the random faults, drops and latency jitter (0: a fixed default, so runs repeat)"},
+			&cli.BoolFlag{Name: "ignore-idempotency", Usage: "ignore the Idempotency-Key header, as a server that does not honour it would: a repeated key is neither replayed nor refused, every request is handled afresh"},
 			&cli.Float64Flag{Name: "rate-limit", Usage: "allow `N` requests per second per token, then answer 429 with Retry-After (0: no limit)"},
 			&cli.IntFlag{Name: "page-size", Usage: "default per_page of list endpoints, `N` from 1 to 100 (0: 50)"},
 		}, variantCLIFlags()...),
@@ -94,20 +115,26 @@ func New(f *cmdutil.Factory) *cli.Command {
 				return err
 			}
 			return run(c.Context, Options{
-				Variants:     variants,
-				VariantsNote: describeVariants(c),
-				Listen:       c.String("listen"),
-				StatePath:    c.String("state"),
-				Latency:      c.Duration("latency"),
-				FaultRate:    c.Float64("fault-rate"),
-				FaultStatus:  c.IntSlice("fault-status"),
-				FaultRoutes:  c.StringSlice("fault-route"),
-				DropRate:     c.Float64("drop-rate"),
-				RateLimit:    c.Float64("rate-limit"),
-				PageSize:     c.Int("page-size"),
-				Stdout:       f.IO.Out,
-				ShutdownWait: 5 * time.Second,
-				Now:          f.NowFunc(),
+				Variants:          variants,
+				VariantsNote:      describeVariants(c),
+				Listen:            c.String("listen"),
+				StatePath:         c.String("state"),
+				Latency:           c.Duration("latency"),
+				LatencyJitter:     c.Duration("latency-jitter"),
+				DropFirst:         c.Int("drop-first"),
+				KeyAnswer:         c.String("key-answer"),
+				KeyAnswerFirst:    c.Int("key-answer-first"),
+				Seed:              c.Int64("seed"),
+				FaultRate:         c.Float64("fault-rate"),
+				FaultStatus:       c.IntSlice("fault-status"),
+				FaultRoutes:       c.StringSlice("fault-route"),
+				DropRate:          c.Float64("drop-rate"),
+				IgnoreIdempotency: c.Bool("ignore-idempotency"),
+				RateLimit:         c.Float64("rate-limit"),
+				PageSize:          c.Int("page-size"),
+				Stdout:            f.IO.Out,
+				ShutdownWait:      5 * time.Second,
+				Now:               f.NowFunc(),
 			})
 		},
 	}
@@ -119,8 +146,21 @@ func (o Options) validate() error {
 	if err := checkLoopback(o.Listen); err != nil {
 		problems = append(problems, err.Error())
 	}
-	if o.Latency < 0 {
-		problems = append(problems, fmt.Sprintf("--latency must not be negative, got %s", o.Latency))
+	for name, d := range map[string]time.Duration{"--latency": o.Latency, "--latency-jitter": o.LatencyJitter} {
+		if d < 0 {
+			problems = append(problems, fmt.Sprintf("%s must not be negative, got %s", name, d))
+		}
+	}
+	for name, n := range map[string]int{"--drop-first": o.DropFirst, "--key-answer-first": o.KeyAnswerFirst} {
+		if n < 0 {
+			problems = append(problems, fmt.Sprintf("%s must not be negative, got %d", name, n))
+		}
+	}
+	if o.KeyAnswer != "" && !slices.Contains(emulator.KeyAnswers, o.KeyAnswer) {
+		problems = append(problems, fmt.Sprintf("invalid --key-answer %q: use %s", o.KeyAnswer, strings.Join(emulator.KeyAnswers, ", ")))
+	}
+	if o.KeyAnswerFirst > 0 && o.KeyAnswer == "" {
+		problems = append(problems, "--key-answer-first has no effect without --key-answer")
 	}
 	for name, v := range map[string]float64{"--fault-rate": o.FaultRate, "--drop-rate": o.DropRate} {
 		if v < 0 || v > 1 {
@@ -135,8 +175,8 @@ func (o Options) validate() error {
 	if len(o.FaultStatus) > 0 && o.FaultRate == 0 {
 		problems = append(problems, "--fault-status has no effect without --fault-rate")
 	}
-	if len(o.FaultRoutes) > 0 && o.FaultRate == 0 && o.DropRate == 0 {
-		problems = append(problems, "--fault-route has no effect without --fault-rate or --drop-rate")
+	if len(o.FaultRoutes) > 0 && o.FaultRate == 0 && o.DropRate == 0 && o.DropFirst == 0 {
+		problems = append(problems, "--fault-route has no effect without --fault-rate, --drop-rate or --drop-first")
 	}
 	if o.RateLimit < 0 {
 		problems = append(problems, fmt.Sprintf("--rate-limit must not be negative, got %v", o.RateLimit))
@@ -176,10 +216,13 @@ func run(ctx context.Context, o Options) error {
 	// Before seeding: SanctumTokens shapes the demo's token.
 	srv.Variants = o.Variants
 	srv.Latency = o.Latency
+	srv.LatencyJitter = o.LatencyJitter
+	srv.IgnoreIdempotency = o.IgnoreIdempotency
 	srv.RateLimit = o.RateLimit
 	srv.DefaultPageSize = o.PageSize
-	if o.FaultRate > 0 || o.DropRate > 0 {
-		srv.Faults = &emulator.Faults{Rate: o.FaultRate, Statuses: o.FaultStatus, Routes: o.FaultRoutes, DropRate: o.DropRate}
+	if o.FaultRate > 0 || o.DropRate > 0 || o.DropFirst > 0 || o.KeyAnswer != "" || o.Seed != 0 {
+		srv.Faults = &emulator.Faults{Rate: o.FaultRate, Statuses: o.FaultStatus, Routes: o.FaultRoutes,
+			DropRate: o.DropRate, DropFirst: o.DropFirst, KeyAnswer: o.KeyAnswer, KeyAnswerFirst: o.KeyAnswerFirst, Seed: o.Seed}
 	}
 	stateNote := "in memory only (use --state FILE to keep it)"
 	if o.StatePath != "" {
