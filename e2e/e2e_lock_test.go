@@ -314,7 +314,7 @@ func TestApplyLockOfAKilledHolder(t *testing.T) {
 	// The lock file still names the dead holder: it is the flock that
 	// counts, and the system dropped it with the process.
 	if pid := lockPID(env["MLABCTL_STATE_DIR"], api.URL, em.Demo.Username); pid != first.cmd.Process.Pid {
-		t.Logf("lock file names pid %d after the kill", pid)
+		t.Fatalf("lock file names pid %d after the kill, want the dead %d (the test would prove nothing)", pid, first.cmd.Process.Pid)
 	}
 	res := runCLI(t, cliRun{Args: append(args, "--lock-timeout", "0"), Env: env})
 	if res.Code != 0 {
