@@ -311,10 +311,22 @@ func run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	if res.Forced {
+	// A second interrupt ends in 130 whether or not every call in flight
+	// answered within the grace: the user (or CI) stopped the run.
+	if res.Forced || isClosed(forced) {
 		return cmdutil.WithCode(cmdutil.ExitForced, forcedError(res, journal))
 	}
 	return runErr
+}
+
+// isClosed reports whether ch (nil: never) is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // forcedError is the end of an apply stopped by a second interrupt (exit
@@ -328,7 +340,7 @@ func forcedError(res *apply.Result, journal *apply.Journal) error {
 		where = " (" + journal.Path() + ")"
 	}
 	if len(unknown) == 0 {
-		return fmt.Errorf("apply was stopped by a second interrupt; every call in flight answered in time and was recorded; run apply again to finish the plan")
+		return fmt.Errorf("apply was stopped by a second interrupt; every call in flight answered within the wait and was recorded (see the summary above); run apply again to finish the plan")
 	}
 	names := make([]string, len(unknown))
 	for i, u := range unknown {
