@@ -85,6 +85,14 @@ type Options struct {
 	RateLimitWaits func(show func(line string, wait time.Duration)) (restore func())
 	// Notices receives the lines of the pauses (stderr); nil means Out.
 	Notices io.Writer
+	// InterruptNotice, when not empty, is printed on Notices (the
+	// progress line erased) the moment ctx is cancelled while Run runs
+	// ("stopping after the calls in flight; …"); the progress line then
+	// says that apply stops after the calls in flight.
+	InterruptNotice string
+	// ForceNotice, when not empty, is printed on Notices the same way the
+	// moment Forced closes ("waiting at most 2s for the answers …").
+	ForceNotice string
 	// Journal, when not nil, records every create before it is sent and
 	// its answer once it is safe (journal.go), so that the next run's
 	// Settle finds what a run that died left open. nil: no journal
@@ -151,6 +159,12 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	// A forced stop is an interrupt too: nothing new starts after it.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// finished is made before the goroutine below reads it.
+	r.finished = make(chan struct{})
+	notices := opts.Notices
+	if notices == nil {
+		notices = opts.Out
+	}
 	var forced <-chan struct{}
 	if opts.Forced != nil {
 		grace := make(chan struct{})
@@ -158,6 +172,7 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		go func() {
 			select {
 			case <-opts.Forced:
+				r.out.showStopping(notices, opts.ForceNotice)
 				cancel()
 				t := time.NewTimer(opts.ForceGrace)
 				defer t.Stop()
@@ -171,7 +186,6 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		}()
 	}
 	r.forced = forced
-	r.finished = make(chan struct{})
 	if opts.RateLimitWaits != nil {
 		notices := opts.Notices
 		if notices == nil {
@@ -180,6 +194,11 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		restore := opts.RateLimitWaits(func(line string, wait time.Duration) { r.out.showWait(notices, line, wait) })
 		defer restore()
 	}
+	noticed := make(chan struct{})
+	stopNotice := context.AfterFunc(ctx, func() {
+		defer close(noticed)
+		r.out.showStopping(notices, opts.InterruptNotice)
+	})
 	res := &Result{}
 	for _, steps := range phases {
 		results := r.phase(ctx, steps)
@@ -187,6 +206,9 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		if len(steps) > 0 && steps[0].phase == plan.PhaseKeyCreate && !r.isForced() {
 			res.Overlaps = r.overlaps(ctx, p, results)
 		}
+	}
+	if !stopNotice() {
+		<-noticed // the notice comes before the summary, never after
 	}
 	close(r.finished)
 	r.out.close()

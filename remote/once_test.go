@@ -60,4 +60,3 @@ func TestNotSent(t *testing.T) {
 		})
 	}
 }
-

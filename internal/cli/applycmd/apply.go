@@ -54,6 +54,10 @@ type Options struct {
 	Parallelism     int
 	Emulator        bool
 	Color           bool
+	// StateDir is --state-dir or MLABCTL_STATE_DIR ("" for the default,
+	// apply.StateRoot); LockTimeout is --lock-timeout.
+	StateDir    string
+	LockTimeout time.Duration
 	// IO are the streams. When stdin is a terminal, apply can read the
 	// answer to its confirmation prompt there (as Terraform does), whatever
 	// stdout is (`mlabctl apply | tee apply.log` still asks). Only when
@@ -67,14 +71,6 @@ type Options struct {
 	// Version is mlabctl's version, named when a plan file made by
 	// another one differs from the plan computed now.
 	Version string
-
-	// StateDir is the state directory's root as the command line gives it
-	// (empty: beside --secrets-out, else the XDG state directory; see
-	// apply.StateRoot). The account's journal lives under it.
-	StateDir string
-	// Forced closes on a forced stop (a second Ctrl-C): apply waits a
-	// moment for the answers arriving, then stops (apply.Options.Forced).
-	Forced <-chan struct{}
 
 	// API opens the session; LoadSpec loads modelslab.yaml (-f), and is
 	// called for a PLANFILE only to bind it (BindFile).
@@ -109,8 +105,17 @@ again. A file edited after plan wrote it (its digest) is refused whole (exit 1).
 what a CI apply job runs. With PLANFILE and no -f, MODELSLAB_FILE is ignored: the plan
 file holds its own modelslab.yaml.
 
+One apply per account at a time: right after connecting, apply locks the account in its
+state directory (--state-dir, MLABCTL_STATE_DIR, else .mlabctl-state beside --secrets-out,
+else ~/.local/state/mlabctl), which also holds its journal. Another apply of the account on
+this machine makes it wait, saying for whom, up to --lock-timeout (0: not at all), then exit
+1 having changed nothing. The first Ctrl-C stops after the calls in flight; a second one (or
+SIGTERM after SIGINT) waits at most 2s more for the answers arriving, records their secrets,
+names the actions whose outcome is unknown and exits 130: the next apply settles them.
+
 Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
-4 changed some things and then failed or was interrupted (re-run to converge).`,
+4 changed some things and then failed or was interrupted (re-run to converge),
+130 stopped by a second interrupt.`,
 		Flags: cmdutil.WithGlobals(append([]cli.Flag{
 			&cli.BoolFlag{Name: flagAutoApprove, Usage: "apply without asking (required when stdin is not a terminal)"},
 			&cli.StringFlag{Name: flagApplySecretsOut, TakesFile: true, Usage: "write new API key secrets to `FILE`, a JSON object name → key (mode 0600, merged into an existing file)"},
@@ -118,6 +123,14 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion by `ADDRESS`, of a mass deletion or of a key used within policy.protect_used_within (repeatable), e.g. api_key.old"},
 			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
 			cmdutil.MaxWaitFlag("apply starts no new call and stops cleanly (exit 4 with the summary; 1 if nothing changed)"),
+			&cli.StringFlag{Name: flagStateDir, TakesFile: true, Usage: "keep apply's journal and account lock under `DIR` (env " + cmdutil.EnvStateDir + "); default .mlabctl-state beside --secrets-out, else $XDG_STATE_HOME/mlabctl or ~/.local/state/mlabctl"},
+			&cli.DurationFlag{Name: flagLockTimeout, Value: DefaultLockTimeout, Usage: "wait at most `DURATION` for another apply of the same account on this machine to finish (0: do not wait); past it, exit 1 having changed nothing",
+				Action: func(_ *cli.Context, d time.Duration) error {
+					if d < 0 {
+						return cmdutil.UsageErrorf("--%s %v must not be negative (0 does not wait)", flagLockTimeout, d)
+					}
+					return nil
+				}},
 			cmdutil.EmulatorFlag(),
 		}, cmdutil.PlanOptionFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -151,18 +164,28 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				AllowDelete:     allow,
 				Parallelism:     c.Int(flagParallelism),
 				Emulator:        c.Bool(cmdutil.FlagEmulator),
+				StateDir:        stateDirOf(c, f),
+				LockTimeout:     c.Duration(flagLockTimeout),
 				Color:           f.ColorEnabled(c),
 				IO:              f.IO,
 				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log
 				Now:             f.NowFunc(),
 				Version:         f.Build.Version,
-				StateDir:        f.Getenv("MLABCTL_STATE_DIR"),
 				API:             f.API(c),
 				LoadSpec:        func() (*spec.Spec, error) { return f.LoadSpec(c) },
 			}
 			return run(c.Context, o)
 		},
 	}
+}
+
+// stateDirOf is --state-dir, else MLABCTL_STATE_DIR (an empty one counts
+// as unset), else "" (apply.StateRoot's default).
+func stateDirOf(c *cli.Context, f *cmdutil.Factory) string {
+	if c.IsSet(flagStateDir) {
+		return c.String(flagStateDir)
+	}
+	return strings.TrimSpace(f.Getenv(cmdutil.EnvStateDir))
 }
 
 // planFileArg returns the PLANFILE of `mlabctl apply` ("" for none) after
@@ -258,12 +281,20 @@ func run(ctx context.Context, o Options) error {
 		// Every create is journaled before it is sent: a run that dies
 		// leaves what the next one settles (settle.go).
 		Journal: journal,
-		Forced:  o.Forced,
 	}
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
 	}
+	// While apply changes the account, a second Ctrl-C is apply's to
+	// handle (interruptNotice), not an immediate exit.
+	forced, release := cmdutil.InterruptsOf(ctx).Hold()
+	defer release()
+	runOpts.InterruptNotice = interruptNotice(forced != nil)
+	runOpts.Forced = forced
+	runOpts.ForceGrace = cmdutil.ForceGrace
+	runOpts.ForceNotice = fmt.Sprintf("Interrupted again: waiting at most %v for the answers already arriving, then stopping.", cmdutil.ForceGrace)
 	res, runErr := apply.Run(ctx, p, sess.Client, runOpts)
+	release()
 	if res == nil {
 		return runErr
 	}
@@ -280,7 +311,54 @@ func run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	// A second interrupt ends in 130 whether or not every call in flight
+	// answered within the grace: the user (or CI) stopped the run.
+	if res.Forced || isClosed(forced) {
+		return cmdutil.WithCode(cmdutil.ExitForced, forcedError(res, journal))
+	}
 	return runErr
+}
+
+// isClosed reports whether ch (nil: never) is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// forcedError is the end of an apply stopped by a second interrupt (exit
+// 130): which actions were still running when it stopped waiting, so
+// their outcome is unknown, and that the next apply settles them (its
+// journal recorded each create before it was sent).
+func forcedError(res *apply.Result, journal *apply.Journal) error {
+	unknown := res.Unknown()
+	where := ""
+	if journal != nil {
+		where = " (" + journal.Path() + ")"
+	}
+	if len(unknown) == 0 {
+		return fmt.Errorf("apply was stopped by a second interrupt; every call in flight answered within the wait and was recorded (see the summary above); run apply again to finish the plan")
+	}
+	names := make([]string, len(unknown))
+	for i, u := range unknown {
+		names[i] = fmt.Sprintf("%s (%s)", plan.SanitizeLine(u.Address.String()), u.Step)
+	}
+	return fmt.Errorf("apply was stopped by a second interrupt; the outcome of %d action(s) still running is unknown: %s; the next apply settles them from its journal%s before it plans",
+		len(unknown), strings.Join(names, ", "), where)
+}
+
+// interruptNotice is what apply says the moment the first Ctrl-C (or
+// SIGTERM) arrives while it changes the account, on stderr: it finishes the
+// calls in flight, whose answers (secrets) must be recorded, and a second
+// one (when this process handles it: forced) stops the wait.
+func interruptNotice(forced bool) string {
+	if !forced {
+		return "Interrupted: stopping after the calls in flight."
+	}
+	return "Interrupted: stopping after the calls in flight; press Ctrl-C again to stop waiting."
 }
 
 // writeApplyStepSummary appends the result to the GitHub Actions job page
@@ -316,12 +394,17 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 		if err != nil {
 			return nil, nil, nil, nil, nil, err
 		}
+		stateDir, err := lockAccount(ctx, o, sess)
+		if err != nil {
+			sess.Close()
+			return nil, nil, nil, nil, nil, err
+		}
 		live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
 		if err != nil {
 			sess.Close()
 			return nil, nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
 		}
-		journal, live, settled, err := settleJournal(ctx, o, sess, s, live)
+		journal, live, settled, err := settleJournal(ctx, o, sess, s, live, stateDir)
 		if err != nil {
 			sess.Close()
 			return nil, nil, nil, nil, nil, err
@@ -340,26 +423,22 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 	return applyPlanFile(ctx, o)
 }
 
-// settleJournal opens the journal of the session's account (in its state
-// directory, apply.AccountStateDir) and settles what earlier applies left
+// settleJournal opens the journal of the session's account in its state
+// directory dir (lockAccount made and locked it) and settles what earlier applies left
 // open (apply.Settle), before the plan is computed: its facts go to the
 // plan (plan.Options.Settled) and its report lines to stdout, above the
 // plan they explain. When settling recovered a secret (a create sent again)
-// the live state is read again. The journal stays open for Run.
-func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec, live *remote.State) (*apply.Journal, *remote.State, []plan.SettledKey, error) {
+// the live state is read again. The journal stays open for Run. With no
+// dir (the --emulator demo, a throwaway account) there is no journal.
+func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec, live *remote.State, dir string) (*apply.Journal, *remote.State, []plan.SettledKey, error) {
+	if dir == "" {
+		return nil, live, nil, nil
+	}
 	baseURL := live.BaseURL
 	if baseURL == "" {
 		baseURL = sess.BaseURL
 	}
 	account := live.Profile.Username
-	root, err := apply.StateRoot(o.SecretsOut, o.StateDir)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("apply journal: %w; nothing was changed", err)
-	}
-	dir, err := apply.MakeAccountStateDir(root, baseURL, account)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("apply journal: %w; nothing was changed", err)
-	}
 	journal, err := apply.OpenJournal(dir)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%w; nothing was changed", err)

@@ -60,6 +60,10 @@ func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec
 		sess.Close()
 		return nil, nil, nil, nil, nil, err
 	}
+	stateDir, err := lockAccount(ctx, o, sess)
+	if err != nil {
+		return fail(err)
+	}
 	live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
 	if err != nil {
 		return fail(fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err)))
@@ -80,7 +84,7 @@ func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec
 	// The journal is settled before the plan is computed again, as for
 	// apply -f: the recomputed plan sees the same settled facts, and a plan
 	// file made before an interrupted apply then differs, and is refused.
-	journal, live, settled, err := settleJournal(ctx, o, sess, s, live)
+	journal, live, settled, err := settleJournal(ctx, o, sess, s, live, stateDir)
 	if err != nil {
 		return fail(err)
 	}
