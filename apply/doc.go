@@ -26,6 +26,7 @@
 //     (key, replacement key, invite) is appended and fsynced before it is
 //     sent, its answer once safe (a key's only after its secret is in the
 //     SecretSink), a refusal as not made; never a secret, mode 0600.
+//
 //   - Settle (settle.go), which the command runs after locking the account
 //     and reading it, before planning:
 //
@@ -41,15 +42,18 @@
 //     plan stays pure and gives each fact's reason), and Settlement.Report,
 //     one line per entry for the user. SettleOptions.ReadOnly sends nothing
 //     and leaves the journal as it is.
+//
 //   - No blind creates (exec.go): remote never repeats a create that may
 //     have reached the server; a lost answer is settled by reading the keys
 //     or the team, and the create is made again by apply, bounded and
 //     journaled; a key made without its answer is sent once more, then
 //     deleted. A create answered without a whole secret
 //     (*remote.SecretNotReturnedError) fails its step.
+//
 //   - Overlaps (journal_run.go): after the key creates, keys of those names
 //     that this run did not make and the plan did not know are reported in
 //     Result.Overlaps (exit 4).
+//
 //   - Forced stops (Options.Forced, ForceGrace): the steps still running
 //     after the grace are Outcome Unknown, counted as changes
 //     (Result.Forced, Result.Unknown).
