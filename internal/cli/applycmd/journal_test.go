@@ -128,3 +128,71 @@ func TestApplyDroppedCreateAnswerOnAServerIgnoringIdempotency(t *testing.T) {
 	}
 	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the apply")
 }
+
+// TestInterruptedRotationConverges: an apply replaced key ci (its new key
+// made, its secret kept) and died before deleting the old one. `mlabctl
+// plan` reads the journal (read only) and plans the old key's delete,
+// saying why, instead of refusing two keys named ci or advising to pin the
+// old one; `mlabctl apply` deletes it and the account converges.
+func TestInterruptedRotationConverges(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t)
+	stateRoot, secrets := filepath.Join(t.TempDir(), "state"), filepath.Join(t.TempDir(), "secrets.json")
+	old := em.KeysNamed(em.Demo.Username, "ci")
+	if len(old) != 1 {
+		t.Fatalf("%d demo keys named ci", len(old))
+	}
+	oldID := fmt.Sprint(old[0].ID)
+	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now().UTC().Add(-time.Minute)
+	notes := "Used by GitHub Actions"
+	k, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-ci"), remote.APIKeyCreate{Name: "ci", Notes: &notes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secrets, []byte(fmt.Sprintf("{%q: %q}\n", "ci", k.Key.Reveal())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []byte
+	for _, r := range []map[string]any{
+		{"event": "send", "entry": "dead-1", "run": "dead", "time": sent, "base_url": em.URL, "account": em.Demo.Username,
+			"address": "api_key.ci", "name": "ci", "notes": notes, "idempotency_key": "dead-run-ci", "step": "replace-create", "attempt": 1,
+			"replaces": oldID, "known": []string{oldID}},
+		{"event": "answer", "entry": "dead-1", "run": "dead", "time": sent, "id": k.ID.String(), "kept": true},
+	} {
+		b, _ := json.Marshal(r)
+		lines = append(append(lines, b...), '\n')
+	}
+	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), lines, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := clitest.DemoEnv(em)
+	env[clitest.EnvStateDir] = stateRoot
+
+	pl := clitest.Mlabctl(t, env, "plan", "-f", clitest.ExampleFile())
+	if pl.Code != 0 {
+		t.Fatalf("plan: exit %d\nstdout %s\nstderr %s", pl.Code, pl.Stdout, pl.Stderr)
+	}
+	if !strings.Contains(pl.Stdout, "predecessor of key id "+k.ID.String()) || !strings.Contains(pl.Stderr, "the next apply settles it") {
+		t.Errorf("plan does not show the rotation's end:\nstdout %s\nstderr %s", pl.Stdout, pl.Stderr)
+	}
+	if strings.Contains(pl.Stdout+pl.Stderr, `"id: `+oldID+`"`) {
+		t.Errorf("plan advises pinning the predecessor:\n%s%s", pl.Stdout, pl.Stderr)
+	}
+	res := clitest.Mlabctl(t, env, "apply", "-f", clitest.ExampleFile(), "--auto-approve", "--secrets-out", secrets)
+	if res.Code != 0 {
+		t.Fatalf("apply: exit %d\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	keys := em.KeysNamed(em.Demo.Username, "ci")
+	if len(keys) != 1 || fmt.Sprint(keys[0].ID) != k.ID.String() {
+		t.Errorf("live keys named ci: %+v, want only the successor %s", keys, k.ID)
+	}
+	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the apply")
+}
