@@ -20,7 +20,7 @@ func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
 //
 // A success whose answer holds no whole secret (no key member, an empty
 // one, a masked one, or anything else that cannot be a whole key: see
-// WholeKeyProblem) is an error, a *SecretNotReturnedError naming the key
+// CheckWholeSecret) is an error, a *SecretNotReturnedError naming the key
 // the answer names: the key was created, and nobody has its secret.
 func (c *Client) CreateAPIKey(ctx context.Context, r APIKeyCreate) (*APIKey, error) {
 	rq := request{method: http.MethodPost, path: "/api-keys", body: r}
@@ -38,7 +38,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, r APIKeyCreate) (*APIKey, err
 	}
 	why := "the answer has no key member"
 	if out.keyPresent {
-		why = WholeKeyProblem(out.Key)
+		why = CheckWholeSecret(out.Key)
 	}
 	if why != "" {
 		return nil, &SecretNotReturnedError{ID: out.ID, Name: out.Name, Why: why}

@@ -10,10 +10,10 @@ import (
 	"github.com/mlabctl/mlabctl/emulator"
 )
 
-// TestWholeKeyProblem: what may be a whole key is taken, and every masked,
+// TestCheckWholeSecret: what may be a whole key is taken, and every masked,
 // empty or implausible value is refused, with a reason that never quotes
 // the value.
-func TestWholeKeyProblem(t *testing.T) {
+func TestCheckWholeSecret(t *testing.T) {
 	whole := Secret("ml-0123456789abcdef0123456789abcdef01234567")
 	for _, tc := range []struct {
 		name string
@@ -39,7 +39,7 @@ func TestWholeKeyProblem(t *testing.T) {
 		{"not ASCII", "ml-0123456789abcdéf0123", "characters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := WholeKeyProblem(tc.key)
+			got := CheckWholeSecret(tc.key)
 			if tc.want == "" {
 				if got != "" {
 					t.Errorf("a whole key refused: %s", got)
