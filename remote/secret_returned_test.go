@@ -10,10 +10,10 @@ import (
 	"github.com/mlabctl/mlabctl/emulator"
 )
 
-// TestCheckWholeSecret: what may be a whole key is taken, and every masked,
+// TestCheckWholeSecretForms: what may be a whole key is taken, and every masked,
 // empty or implausible value is refused, with a reason that never quotes
 // the value.
-func TestCheckWholeSecret(t *testing.T) {
+func TestCheckWholeSecretForms(t *testing.T) {
 	whole := Secret("ml-0123456789abcdef0123456789abcdef01234567")
 	for _, tc := range []struct {
 		name string
