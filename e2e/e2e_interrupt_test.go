@@ -9,11 +9,14 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -113,4 +116,70 @@ func values(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// TestForcedStopSafetyNet: apply stopped by a second signal must end even
+// when what follows Run does not (here: logging out its temporary token,
+// whose answer never comes): cmdutil.ForceExitAfter after the second
+// signal, the process restores the terminal and exits 130 itself.
+func TestForcedStopSafetyNet(t *testing.T) {
+	t.Parallel()
+	em := startEmulator(t)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	creates, held := 0, 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hold := false
+		mu.Lock()
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api-keys"):
+			creates++
+			hold = creates > 1
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/auth/logout"):
+			hold = true
+		}
+		if hold {
+			held++
+		}
+		mu.Unlock()
+		if hold {
+			<-release
+		}
+		em.Server.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { close(release); ts.Close() })
+	env := map[string]string{
+		cmdutil.EnvBaseURL:  ts.URL,
+		cmdutil.EnvEmail:    em.Demo.Email,
+		cmdutil.EnvPassword: em.Demo.Password,
+		cmdutil.EnvStateDir: filepath.Join(t.TempDir(), "state"),
+	}
+	secrets := filepath.Join(t.TempDir(), "secrets.json")
+	p := startWatched(t, env, "apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile)
+	eventually(t, "the second create is in flight", func() bool { mu.Lock(); defer mu.Unlock(); return held == 1 })
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first signal is answered", func() bool { return strings.Contains(p.stderr.String(), "Interrupted: stopping") })
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	code := p.wait(t)
+	stderr := p.stderr.String()
+	if code != cmdutil.ExitForced {
+		t.Fatalf("exit %d, want %d\nstderr:\n%s", code, cmdutil.ExitForced, stderr)
+	}
+	want := fmt.Sprintf("mlabctl: still not stopped %v after the second interrupt, quitting now", cmdutil.ForceExitAfter)
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr does not say %q:\n%s", want, stderr)
+	}
+	// The summary came first: the net caught only the logout.
+	if !strings.Contains(p.stdout.String(), "Apply forced to stop:") {
+		t.Errorf("no summary before the safety net:\n%s", p.stdout.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if held != 2 {
+		t.Errorf("%d requests held, want the create and the logout", held)
+	}
 }
