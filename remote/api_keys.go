@@ -20,16 +20,25 @@ func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
 //
 // A success whose answer holds no whole secret (no key member, an empty
 // one, a masked one, or anything else that cannot be a whole key: see
-// WholeKeyProblem) is an error, a *SecretNotReturnedError naming the key
+// CheckWholeSecret) is an error, a *SecretNotReturnedError naming the key
 // the answer names: the key was created, and nobody has its secret.
 func (c *Client) CreateAPIKey(ctx context.Context, r APIKeyCreate) (*APIKey, error) {
+	rq := request{method: http.MethodPost, path: "/api-keys", body: r}
+	env, err := c.send(ctx, rq)
+	if err != nil {
+		return nil, err
+	}
+	if isNull(env.Data) {
+		// A success without data (null, a 204): created, secret unknown.
+		return nil, &SecretNotReturnedError{Why: "the answer has no data"}
+	}
 	var out createdKey
-	if err := c.call(ctx, http.MethodPost, "/api-keys", r, &out); err != nil {
+	if err := decodeData(&rq, env, &out); err != nil {
 		return nil, err
 	}
 	why := "the answer has no key member"
 	if out.keyPresent {
-		why = WholeKeyProblem(out.Key)
+		why = CheckWholeSecret(out.Key)
 	}
 	if why != "" {
 		return nil, &SecretNotReturnedError{ID: out.ID, Name: out.Name, Why: why}

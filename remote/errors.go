@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -271,35 +270,4 @@ func codeForStatus(status int) string {
 		return CodeServerError
 	}
 	return ""
-}
-
-// SecretNotReturnedError is a key create (POST /api-keys) that succeeded
-// without answering the key's whole secret: the answer's key was missing,
-// empty, masked or otherwise not a whole key (WholeKeyProblem). The key
-// exists (a caller that must find it lists the keys, or uses ID), and
-// nobody has its secret: it is a failure of the create, never a success,
-// and MayHaveCommitted reports true for it. KeyWithoutSecret asks for it.
-type SecretNotReturnedError struct {
-	// ID is the id of the key the answer names; "" when it names none.
-	ID ID
-	// Name is the key's name as the answer gives it ("" if none).
-	Name string
-	// Why says what was wrong with the answer's key, without quoting it.
-	Why string
-}
-
-// Error reads like
-//
-//	POST /api-keys created the key "ci" (id 7) but did not answer its secret: the answer's key is masked, as lists show keys
-func (e *SecretNotReturnedError) Error() string {
-	what := "a key"
-	switch {
-	case e.Name != "" && e.ID != "":
-		what = fmt.Sprintf("the key %s (id %s)", strconv.Quote(safetext.Line(e.Name)), safetext.Line(e.ID.String()))
-	case e.ID != "":
-		what = "the key with id " + safetext.Line(e.ID.String())
-	case e.Name != "":
-		what = "the key " + strconv.Quote(safetext.Line(e.Name))
-	}
-	return fmt.Sprintf("POST /api-keys created %s but did not answer its secret: %s", what, e.Why)
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strings"
 )
 
 // Secret is a token, password or API key value. Its String, Format and
@@ -78,39 +76,3 @@ func (s Secret) Masked() string {
 	}
 	return v[:3] + "…" + v[len(v)-4:]
 }
-
-// minWholeKeyLen is the shortest value taken for a whole API key. API.md
-// gives no format beyond the masked form ("ml-…9f2c"); generation keys
-// are long random strings, and a value this short is a hint or a
-// placeholder, never a key worth writing to a secrets file.
-const minWholeKeyLen = 16
-
-// WholeKeyProblem says why s cannot be the whole secret of an API key, or
-// returns "" when it can. It is conservative, since a value taken for a
-// whole key is written to the secrets file and its key is then never
-// created again: a whole key is at least 16 bytes of printable ASCII
-// without spaces, and without what masks a key: a mask character (…, •,
-// *), "...", or a run of four x, X or #. So the list's masked form
-// ("ml-…9f2c"), an empty value and the usual redactions ("sk-****abcd",
-// "XXXXXXXX1234") are refused. The reason never quotes s.
-func WholeKeyProblem(s Secret) string {
-	v := string(s)
-	if v == "" {
-		return "the answer's key is empty"
-	}
-	if strings.ContainsAny(v, "…•*") || strings.Contains(v, "...") || maskRun.MatchString(v) {
-		return "the answer's key is masked, as lists show keys"
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] <= ' ' || v[i] > '~' {
-			return "the answer's key holds spaces or characters no key has"
-		}
-	}
-	if len(v) < minWholeKeyLen {
-		return fmt.Sprintf("the answer's key is %d characters long, too short to be a whole key", len(v))
-	}
-	return ""
-}
-
-// maskRun finds the runs of x, X or # that redact part of a value.
-var maskRun = regexp.MustCompile(`x{4}|X{4}|#{4}`)

@@ -10,10 +10,10 @@ import (
 	"github.com/mlabctl/mlabctl/emulator"
 )
 
-// TestWholeKeyProblem: what may be a whole key is taken, and every masked,
+// TestCheckWholeSecretForms: what may be a whole key is taken, and every masked,
 // empty or implausible value is refused, with a reason that never quotes
 // the value.
-func TestWholeKeyProblem(t *testing.T) {
+func TestCheckWholeSecretForms(t *testing.T) {
 	whole := Secret("ml-0123456789abcdef0123456789abcdef01234567")
 	for _, tc := range []struct {
 		name string
@@ -39,7 +39,7 @@ func TestWholeKeyProblem(t *testing.T) {
 		{"not ASCII", "ml-0123456789abcdéf0123", "characters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := WholeKeyProblem(tc.key)
+			got := CheckWholeSecret(tc.key)
 			if tc.want == "" {
 				if got != "" {
 					t.Errorf("a whole key refused: %s", got)
@@ -127,5 +127,48 @@ func TestKeyWithoutSecretWrapped(t *testing.T) {
 	}
 	if got := (&SecretNotReturnedError{Why: "the answer has no key member"}).Error(); got != "POST /api-keys created a key but did not answer its secret: the answer has no key member" {
 		t.Errorf("Error() without id or name = %q", got)
+	}
+}
+
+// TestCreateKeyAnswerShapes: create answers in shapes the emulator has no
+// knob for. Without data, with {message}, with key null or masked, the
+// create is a *SecretNotReturnedError (with the id when the answer gives
+// one); a whole key nested in the envelope's usual place is a success.
+func TestCreateKeyAnswerShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		// why is a word of SecretNotReturnedError.Why, wantID its ID;
+		// why "" means a success.
+		why, wantID string
+	}{
+		{"whole", 201, `{"data":{"id":7,"name":"k","key":"ml-0123456789abcdef0123456789"}}`, "", ""},
+		{"data null", 201, `{"data":null}`, "no data", ""},
+		{"no body", 204, ``, "no data", ""},
+		{"a message", 201, `{"data":{"message":"API key created"}}`, "no key member", ""},
+		{"key null", 201, `{"data":{"id":"k-7","name":"k","key":null}}`, "no key member", "k-7"},
+		{"a bare masked key", 200, `{"id":8,"name":"k","key":"ml-…9f2c"}`, "masked", "8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rc, ts := serveRecorder(t, answer{status: tc.status, body: tc.body})
+			k, err := fastClient(t, ts.URL, nil).CreateAPIKey(context.Background(), APIKeyCreate{Name: "k"})
+			if n := len(rc.requests()); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+			if tc.why == "" {
+				if err != nil || k == nil || k.Key.IsZero() {
+					t.Fatalf("key %+v, err %v; want the whole key", k, err)
+				}
+				return
+			}
+			var e *SecretNotReturnedError
+			if !errors.As(err, &e) || k != nil {
+				t.Fatalf("key %+v, err %v; want a *SecretNotReturnedError", k, err)
+			}
+			if !strings.Contains(e.Why, tc.why) || e.ID != ID(tc.wantID) {
+				t.Errorf("Why %q, ID %q; want %q and %q", e.Why, e.ID, tc.why, tc.wantID)
+			}
+		})
 	}
 }

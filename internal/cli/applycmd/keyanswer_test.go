@@ -41,7 +41,7 @@ func TestApplyCreateAnswerWithoutSecret(t *testing.T) {
 					t.Helper()
 					clitest.AssertRunHasNoSecrets(t, em, res)
 					for name, v := range readSecrets(t, secretsOut) {
-						if why := remote.WholeKeyProblem(remote.Secret(v)); why != "" {
+						if why := remote.CheckWholeSecret(remote.Secret(v)); why != "" {
 							t.Errorf("after the %s apply the secrets file holds %s: %s", which, name, why)
 						}
 					}
