@@ -125,6 +125,21 @@ func OpenJournal(dir string) (*Journal, error) {
 	return j, nil
 }
 
+// ReadJournal reads dir/journal.jsonl for a read-only Settle (plan):
+// nothing is created, cleaned or locked, and the journal returned cannot be
+// appended to. A missing directory or journal is an empty journal (nil).
+func ReadJournal(dir string) (*Journal, error) {
+	path := filepath.Join(dir, JournalFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	j := &Journal{dir: dir, path: path}
+	if err := j.load(); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
 // Path is the journal file's path.
 func (j *Journal) Path() string { return j.path }
 
