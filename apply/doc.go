@@ -17,7 +17,12 @@
 // create failed, finishing in-flight calls on
 // Ctrl-C, and handing each new API key secret to a SecretSink the moment it
 // exists (SecretsFile writes them 0600, merged atomically under a lock that
-// other processes writing the same file respect).
+// other processes writing the same file respect). Its state outlives a run
+// in a directory per API and account (StateRoot, AccountStateDir,
+// MakeAccountStateDir): the account lock there (LockAccount, an flock the
+// system drops when its holder dies) keeps two applies of one account on
+// one machine apart, and the journal beside it lets the next run settle
+// what a dead one left.
 //
 // It also owns what makes apply lose nothing when the server ignores
 // Idempotency-Key or the run dies (docs/apply-safety.md):

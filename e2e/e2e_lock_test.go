@@ -28,22 +28,35 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 )
 
-// gatedAPI serves em through a gate: while held, every read of the API key
-// list waits until release.
+// gatedAPI serves em through a gate: while held, every request of one
+// route (the read of the API key list, unless startGatedRoute says
+// otherwise) after the first pass ones waits until release.
 type gatedAPI struct {
 	URL     string
 	mu      sync.Mutex
 	held    bool
 	gate    chan struct{}
-	waiting int // reads waiting at the gate
+	waiting int // requests waiting at the gate
+	pass    int // matching requests still let through
 }
 
 func startGatedAPI(t *testing.T, em *testEmulator) *gatedAPI {
 	t.Helper()
-	g := &gatedAPI{gate: make(chan struct{})}
+	return startGatedRoute(t, em, http.MethodGet, "/api-keys", 0)
+}
+
+// startGatedRoute gates the requests method .../suffix after the first
+// pass.
+func startGatedRoute(t *testing.T, em *testEmulator, method, suffix string, pass int) *gatedAPI {
+	t.Helper()
+	g := &gatedAPI{gate: make(chan struct{}), pass: pass}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
-		hold := g.held && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/api-keys")
+		hold := g.held && r.Method == method && strings.HasSuffix(r.URL.Path, suffix)
+		if hold && g.pass > 0 {
+			g.pass--
+			hold = false
+		}
 		if hold {
 			g.waiting++
 		}
