@@ -64,37 +64,49 @@ func (p keyAnswerProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestEmulatorCreateAnswerWithoutSecret(t *testing.T) {
 	trials := 0
 	for _, ignore := range []bool{false, true} {
-		for _, mode := range []string{"masked", "empty", "missing"} {
-			trials++
-			t.Run(fmt.Sprintf("ignore-idempotency=%v/%s", ignore, mode), func(t *testing.T) {
-				cw := newCrashWorld(t, ignore)
-				ts := httptest.NewServer(keyAnswerProxy{srv: cw.srv, mode: mode})
-				t.Cleanup(ts.Close)
-				bad, err := remote.New(remote.Options{BaseURL: ts.URL, Token: remote.Secret(cw.demo.Token), RetryBackoff: time.Millisecond})
-				if err != nil {
-					t.Fatal(err)
-				}
-				// The plan's base URL is the emulator's: the journal's entries
-				// belong to the account the next apply settles.
-				_, res, err := cw.applyOnce(t, bad, NewSecretsFile(cw.secrets), 1)
-				var fe *FailedError
-				if !errors.As(err, &fe) || fe.ExitCode() != 4 {
-					t.Fatalf("err = %v, want exit 4", err)
-				}
-				for _, s := range res.Steps {
-					if s.Address.Kind != "api_key" || (s.Step != StepCreate && s.Step != StepReplaceCreate) {
-						continue
+		for _, mode := range emulator.KeyAnswers {
+			// The emulator's own knob (Faults.KeyAnswer, the stored answer
+			// degraded too) and a proxy degrading the wire answer only (the
+			// server remembers the whole one).
+			for _, via := range []string{"knob", "proxy"} {
+				trials++
+				t.Run(fmt.Sprintf("ignore-idempotency=%v/%s/%s", ignore, mode, via), func(t *testing.T) {
+					cw := newCrashWorld(t, ignore)
+					bad := Client(cw.client)
+					if via == "proxy" {
+						ts := httptest.NewServer(keyAnswerProxy{srv: cw.srv, mode: mode})
+						t.Cleanup(ts.Close)
+						c, err := remote.New(remote.Options{BaseURL: ts.URL, Token: remote.Secret(cw.demo.Token), RetryBackoff: time.Millisecond})
+						if err != nil {
+							t.Fatal(err)
+						}
+						bad = c
+					} else {
+						cw.srv.Faults = &emulator.Faults{KeyAnswer: mode}
 					}
-					var nosecret *remote.SecretNotReturnedError
-					if s.Outcome != Failed || !errors.As(s.Err, &nosecret) || !s.Changed {
-						t.Errorf("%s: outcome %v, err %v; want failed, changed, for want of a secret", s.Address, s.Outcome, s.Err)
+					// The plan's base URL is the emulator's: the journal's entries
+					// belong to the account the next apply settles.
+					_, res, err := cw.applyOnce(t, bad, NewSecretsFile(cw.secrets), 1)
+					var fe *FailedError
+					if !errors.As(err, &fe) || fe.ExitCode() != 4 {
+						t.Fatalf("err = %v, want exit 4", err)
 					}
-				}
-				if b, err := os.ReadFile(cw.secrets); err == nil && strings.Contains(string(b), "ml-") {
-					t.Errorf("something was written as a secret: %s", b)
-				}
-				cw.converge(t, "after answers without a secret")
-			})
+					for _, s := range res.Steps {
+						if s.Address.Kind != "api_key" || (s.Step != StepCreate && s.Step != StepReplaceCreate) {
+							continue
+						}
+						var nosecret *remote.SecretNotReturnedError
+						if s.Outcome != Failed || !errors.As(s.Err, &nosecret) || !s.Changed {
+							t.Errorf("%s: outcome %v, err %v; want failed, changed, for want of a secret", s.Address, s.Outcome, s.Err)
+						}
+					}
+					if b, err := os.ReadFile(cw.secrets); err == nil && strings.Contains(string(b), "ml-") {
+						t.Errorf("something was written as a secret: %s", b)
+					}
+					cw.srv.Faults = nil
+					cw.converge(t, "after answers without a secret")
+				})
+			}
 		}
 	}
 	t.Logf("%d trials", trials)
@@ -113,10 +125,11 @@ func TestEmulatorDroppedAnswersConverge(t *testing.T) {
 				trials++
 				t.Run(fmt.Sprintf("ignore-idempotency=%v/%s/drop-first=%d", ignore, route, n), func(t *testing.T) {
 					cw := newCrashWorld(t, ignore)
+					before := cw.state(t)
 					cw.srv.Faults = &emulator.Faults{DropFirst: n, Routes: []string{route}}
 					_, res, err := cw.applyOnce(t, cw.client, NewSecretsFile(cw.secrets), 2)
 					var fe *FailedError
-					if errors.As(err, &fe) && fe.ExitCode() == 1 && res.Changed() {
+					if errors.As(err, &fe) && fe.ExitCode() == 1 && cw.state(t) != before {
 						t.Errorf("exit 1 although the account changed")
 					}
 					if err != nil && !errors.As(err, &fe) {
@@ -136,6 +149,16 @@ func TestEmulatorDroppedAnswersConverge(t *testing.T) {
 		}
 	}
 	t.Logf("%d trials", trials)
+}
+
+// state renders the account as the emulator holds it, for comparisons.
+func (cw *crashWorld) state(t *testing.T) string {
+	acct, _ := cw.srv.Snapshot(cw.demo.Username)
+	b, err := json.Marshal(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 var _ = context.Background

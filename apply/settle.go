@@ -409,6 +409,19 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 		st.report("journal: api_key.%s: sending the interrupted create again to recover key id %s's secret failed (%v)", name, o.id, err)
 		return nil
 	}
+	if _, ok := live[k.ID]; !ok {
+		// Not listed a moment ago: a key the server just made (it ignores
+		// idempotency keys), or a replay naming a key since deleted, whose
+		// secret is dead and must not overwrite anything.
+		gctx, cancel := context.WithTimeout(st.ctx, readTimeout)
+		_, gerr := st.client.GetAPIKey(gctx, k.ID)
+		cancel()
+		if gerr != nil {
+			st.finishRecord(name, entry, evAnswer, func(r *journalRecord) { r.ID = k.ID.String(); r.Why = "not live" })
+			st.report("journal: api_key.%s: sending the interrupted create again answered with key id %s, which is not live (%v); its secret is not kept", name, k.ID, gerr)
+			return nil
+		}
+	}
 	if st.opts.Mask != nil {
 		st.opts.Mask(k.Key.Reveal())
 	}
