@@ -258,7 +258,7 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 			}
 		}
 	}
-	fileSecret, inFile := st.fileSecret(name)
+	fileHolds := st.fileHolds(name, live)
 	for _, e := range entries {
 		if !e.open() {
 			continue
@@ -271,7 +271,7 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 				continue
 			}
 			answered[id] = true
-			if inFile && heldByFile(k, fileSecret) {
+			if id == fileHolds {
 				held[id] = e.send.Time
 				if e.send.Replaces != "" && !e.send.Overlap {
 					predecessors = append(predecessors, e.send)
@@ -474,14 +474,41 @@ func (st *settler) fileSecret(name string) (remote.Secret, bool) {
 	return s, ok && err == nil
 }
 
-// heldByFile reports whether secret, from the secrets file, is live key
-// k's: the masked key the list shows ("ml-…9f2c") ends with its last
-// characters, at least four of them.
+// fileHolds is the one live key of name (of live, all the live keys of
+// that name) whose secret the secrets file holds, by heldByFile, or ""
+// when the file holds none of theirs or its secret could be more than one
+// key's: four characters are a hint, not a proof, and a rotation killed
+// before the new key's secret was saved leaves the predecessor's secret in
+// the file, whose tail the new key may share. Taking the new key for held
+// then would keep the key nobody holds and delete the one the file does.
+func (st *settler) fileHolds(name string, live map[remote.ID]remote.APIKey) remote.ID {
+	secret, ok := st.fileSecret(name)
+	if !ok {
+		return ""
+	}
+	var holds remote.ID
+	n := 0
+	for id, k := range live {
+		if heldByFile(k, secret) {
+			holds, n = id, n+1
+		}
+	}
+	if n != 1 {
+		return ""
+	}
+	return holds
+}
+
+// heldByFile reports whether secret, from the secrets file, may be live
+// key k's: the list shows the whole key and it is equal, or the masked key
+// the list shows ("ml-…9f2c") ends with its last characters, at least four
+// of them (a hint only: see fileHolds).
 func heldByFile(k remote.APIKey, secret remote.Secret) bool {
 	masked := k.Key.Reveal()
 	i := strings.LastIndex(masked, "…")
 	if i < 0 {
-		return false
+		// A list that shows whole keys (API.md allows it): equal is proof.
+		return masked != "" && masked == secret.Reveal()
 	}
 	tail := masked[i+len("…"):]
 	return len(tail) >= 4 && len(secret.Reveal()) > len(tail)+4 && strings.HasSuffix(secret.Reveal(), tail)

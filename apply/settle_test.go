@@ -291,3 +291,101 @@ func TestJournalFile(t *testing.T) {
 		t.Errorf("facts %v, want none (the key's secret was kept)", st.Keys)
 	}
 }
+
+// TestSettleFileSecretAmbiguous: the secrets file proves a live key's
+// secret is kept only by the last four characters the list shows, so a
+// tail that more than one live key of the name shares proves nothing. A
+// rotation killed after its create was sent but before the new key's
+// secret was saved leaves the predecessor's secret in the file; when the
+// new key's masked tail happens to equal it, Settle must not take the new
+// key for held (it would keep the key nobody holds and delete the
+// predecessor, whose secret the file does hold). Found by review: the
+// match used to look at the one candidate key only.
+func TestSettleFileSecretAmbiguous(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	const oldSecret = "ml-0123456789abcdef0123456789ab1234"
+	tests := []struct {
+		name string
+		keys []remote.APIKey
+		// wantKeep is the id Settle keeps; calls its mutations;
+		// predecessors whether the file's secret is in truth the
+		// predecessor's (the rotation died before the save).
+		wantKeep    string
+		calls       []string
+		predecessor bool
+	}{
+		{
+			name: "new key's tail equals the predecessor's: not proof, sent again",
+			keys: []remote.APIKey{
+				{ID: "102", Name: "ci", Key: "ml-…1234", CreatedAt: hourAgo.Add(-100 * 24 * time.Hour)},
+				{ID: "50", Name: "ci", Key: "ml-…1234", CreatedAt: hourAgo.Add(time.Second)},
+			},
+			wantKeep:    "9001", // the key the resend made; its secret is saved
+			calls:       []string{"CreateAPIKey ci"},
+			predecessor: true,
+		},
+		{
+			name: "only the new key's tail matches: its secret is in the file, kept, nothing sent",
+			keys: []remote.APIKey{
+				{ID: "102", Name: "ci", Key: "ml-…ffff", CreatedAt: hourAgo.Add(-100 * 24 * time.Hour)},
+				{ID: "50", Name: "ci", Key: "ml-…1234", CreatedAt: hourAgo.Add(time.Second)},
+			},
+			wantKeep: "50",
+		},
+		{
+			name: "a list showing whole keys: the one equal to the file's is held",
+			keys: []remote.APIKey{
+				{ID: "102", Name: "ci", Key: "ml-ffffffffffffffffffffffffffff1234", CreatedAt: hourAgo.Add(-100 * 24 * time.Hour)},
+				{ID: "50", Name: "ci", Key: oldSecret, CreatedAt: hourAgo.Add(time.Second)},
+			},
+			wantKeep: "50",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			secrets := NewSecretsFile(filepath.Join(t.TempDir(), "secrets.json"))
+			if err := secrets.Save("ci", remote.Secret(oldSecret)); err != nil {
+				t.Fatal(err)
+			}
+			writeJournal(t, dir, func(j *Journal) {
+				sent(t, j, "ci", hourAgo, func(r *journalRecord) { r.Step, r.Replaces, r.Known = StepReplaceCreate, "102", []string{"102"} })
+			})
+			j, err := OpenJournal(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			f := &fakeClient{keys: tt.keys}
+			st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: secrets, Now: func() time.Time { return settleNow }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keep string
+			for _, k := range st.Keys {
+				if k.Fate == plan.FateKeep {
+					keep = k.ID
+				}
+			}
+			if keep != tt.wantKeep {
+				t.Errorf("Settle keeps key id %q, want %q; facts %+v\nreport:\n%s", keep, tt.wantKeep, st.Keys, strings.Join(st.Report, "\n"))
+			}
+			var mutations []string
+			for _, c := range f.Calls() {
+				if !strings.HasPrefix(c, "List") && !strings.HasPrefix(c, "Get") {
+					mutations = append(mutations, c)
+				}
+			}
+			if diff := cmp.Diff(tt.calls, mutations); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			got, _, _ := secrets.Lookup("ci")
+			held := tt.predecessor && got.Reveal() == oldSecret
+			for _, k := range st.Keys {
+				if k.ID == "102" && k.Fate == plan.FateDelete && held {
+					t.Errorf("Settle deletes the predecessor 102 while the secrets file still holds its secret: facts %+v", st.Keys)
+				}
+			}
+		})
+	}
+}
