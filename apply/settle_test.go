@@ -389,3 +389,39 @@ func TestSettleFileSecretAmbiguous(t *testing.T) {
 		})
 	}
 }
+
+// TestJournalAppendAfterTornLine: a run killed while writing a record
+// leaves a line without its newline; the next run's first record must
+// start a line of its own, or it is glued to the torn one and lost with
+// it (Settle's own records, fsynced before a create is sent again, come
+// before it rewrites the journal). Found by review: OpenJournal appended
+// straight after the torn bytes.
+func TestJournalAppendAfterTornLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, JournalFile)
+	if err := os.WriteFile(path, []byte(`{"event":"send","entry":"a-1","run":"a"}`+"\n"+`{"event":"send","entry":"b-1","ru`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := sent(t, j, "ci", settleNow, nil)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ReadJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []string
+	for _, r := range again.records {
+		entries = append(entries, r.Entry)
+	}
+	if diff := cmp.Diff([]string{"a-1", entry}, entries); diff != "" {
+		t.Errorf("entries read back (-want +got):\n%s", diff)
+	}
+	if again.skipped != 1 {
+		t.Errorf("%d lines skipped, want 1 (the torn one)", again.skipped)
+	}
+}
