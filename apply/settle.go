@@ -259,10 +259,19 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 		}
 	}
 	fileHolds := st.fileHolds(name, live)
+	// The live keys open entries may have made, each with the first entry
+	// that may have made it. One entry is one request (remote never repeats
+	// a create), so it made at most one key: more candidates than open
+	// entries means some are another run's or a person's, whose secret
+	// someone may hold, and which ones cannot be told: none is taken.
+	var open []*journalEntry
+	maker := map[remote.ID]*journalEntry{}
+	var candidates []remote.ID
 	for _, e := range entries {
 		if !e.open() {
 			continue
 		}
+		open = append(open, e)
 		for id, k := range live {
 			if answered[id] || slices.Contains(e.send.Known, id.String()) || id.String() == e.send.Replaces || retiring(k) {
 				continue
@@ -270,17 +279,35 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 			if !k.CreatedAt.IsZero() && k.CreatedAt.Before(e.send.Time.Add(-creationSkew)) {
 				continue
 			}
-			answered[id] = true
-			if id == fileHolds {
-				held[id] = e.send.Time
-				if e.send.Replaces != "" && !e.send.Overlap {
-					predecessors = append(predecessors, e.send)
-				}
-				st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, is live and its secret is in the secrets file", name, id, when(e.send.Time))
-				continue
+			if _, ok := maker[id]; !ok {
+				maker[id] = e
+				candidates = append(candidates, id)
 			}
-			orphans = append(orphans, lostKey{id: id, e: e})
 		}
+	}
+	sort.Slice(candidates, func(a, b int) bool { return candidates[a] < candidates[b] })
+	ambiguous := len(candidates) > len(open)
+	if ambiguous {
+		ids := make([]string, len(candidates))
+		for i, id := range candidates {
+			ids[i] = id.String()
+		}
+		st.report("journal: api_key.%s: key ids %s of this name appeared after the %d create(s) an interrupted apply sent at %s, more than those can have made: the others are another run's or a person's, and mlabctl cannot tell which is its own, so it deletes none of them and sends nothing again; delete the ones nobody uses in the dashboard, then apply again",
+			name, strings.Join(ids, ", "), len(open), when(open[0].send.Time))
+		candidates = nil
+	}
+	for _, id := range candidates {
+		e := maker[id]
+		answered[id] = true
+		if id == fileHolds {
+			held[id] = e.send.Time
+			if e.send.Replaces != "" && !e.send.Overlap {
+				predecessors = append(predecessors, e.send)
+			}
+			st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, is live and its secret is in the secrets file", name, id, when(e.send.Time))
+			continue
+		}
+		orphans = append(orphans, lostKey{id: id, e: e})
 	}
 	sort.Slice(orphans, func(a, b int) bool { return orphans[a].id < orphans[b].id })
 	if len(held) == 0 && len(orphans) > 0 {
@@ -309,7 +336,7 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 				Reason: fmt.Sprintf("predecessor of key id %s, which an interrupted apply at %s created to replace it (its secret is kept)", keepID, when(p.Time))})
 			st.report("journal: api_key.%s: the rotation an interrupted apply at %s began is finished: key id %s (secret kept) stays, its predecessor id %s is deleted", name, when(p.Time), keepID, old)
 		}
-		if len(facts) == 1 {
+		if len(facts) == 1 && !ambiguous {
 			return false // one held key, nothing else: settled
 		}
 	case len(orphans) > 0:
@@ -339,6 +366,10 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 				Reason: fmt.Sprintf("made by an interrupted apply at %s, and its secret was never received", when(o.e.send.Time))})
 			st.report("journal: api_key.%s: key id %s was made by an interrupted apply at %s and its secret was never received; the plan deletes it", name, o.id, when(o.e.send.Time))
 		}
+	case ambiguous:
+		// Nothing to say to the plan, which refuses the keys of one name;
+		// the entries stay for the run after the extra keys are gone.
+		return true
 	default:
 		for _, e := range entries {
 			if e.open() {

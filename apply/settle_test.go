@@ -425,3 +425,43 @@ func TestJournalAppendAfterTornLine(t *testing.T) {
 		t.Errorf("%d lines skipped, want 1 (the torn one)", again.skipped)
 	}
 }
+
+// TestSettleMoreKeysThanCreates: one create, sent once, makes at most one
+// key (remote never repeats a create, nor lets net/http repeat it). When
+// more new keys of the name are live than open entries could have made,
+// some are another run's or a person's, whose secret someone holds, and
+// Settle cannot tell which: it deletes none, sends nothing, and says so.
+// Found by review: every such key was taken for the entry's orphan, and
+// all but the one kept were deleted.
+func TestSettleMoreKeysThanCreates(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	f := &fakeClient{keys: []remote.APIKey{
+		{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)},
+		{ID: "51", Name: "ci", CreatedAt: hourAgo.Add(time.Minute)},
+	}}
+	st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, Now: func() time.Time { return settleNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range st.Keys {
+		if k.Fate == plan.FateDelete || k.Fate == plan.FateReplace {
+			t.Errorf("Settle plans to %s key id %s, which it cannot prove its own: facts %+v", k.Fate, k.ID, st.Keys)
+		}
+	}
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, "Create") || strings.HasPrefix(c, "Delete") {
+			t.Errorf("Settle made a call: %s", c)
+		}
+	}
+	report := strings.Join(st.Report, "\n")
+	if !strings.Contains(report, "key ids 50, 51") || !strings.Contains(report, "cannot tell") {
+		t.Errorf("report does not name the keys it cannot attribute:\n%s", report)
+	}
+}
