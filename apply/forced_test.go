@@ -3,6 +3,8 @@ package apply
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +104,89 @@ func TestRunReportsOverlap(t *testing.T) {
 			t.Errorf("%s: apply deleted a key it did not make", c)
 		}
 	}
+}
+
+// TestRunShownSecretJournaledOnceShown: without a SecretSink a new key's
+// secret reaches nobody until its line shows it (ShowSecrets: the
+// terminal), so the journal may call it kept only then. A forced stop that
+// gives up on the create before its answer arrives never shows the
+// secret; the next Settle must then plan the key's replacement, not take
+// it for done. Found by review: createKey journaled kept=true as soon as
+// the (absent) sink returned, and the answer that arrived after the grace
+// was dropped unseen.
+func TestRunShownSecretJournaledOnceShown(t *testing.T) {
+	p := &plan.Plan{BaseURL: settleURL, Account: settleAccount, Changes: []plan.Change{{Address: addr(t, "api_key.ci"), Action: plan.Create, After: map[string]any{"name": "ci"}}}}
+	settle := func(t *testing.T, dir string, f *fakeClient) []plan.SettledKey {
+		t.Helper()
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Keys
+	}
+	t.Run("shown: done", func(t *testing.T) {
+		dir := t.TempDir()
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fakeClient{}
+		var out strings.Builder
+		if _, err := Run(context.Background(), p, f, Options{Out: &out, ShowSecrets: true, Journal: j}); err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		if !strings.Contains(out.String(), "sk-fake-ci-1-secret") {
+			t.Fatalf("the secret was not shown:\n%s", out.String())
+		}
+		if facts := settle(t, dir, f); len(facts) != 0 {
+			t.Errorf("facts %+v for a key whose secret was shown, want none", facts)
+		}
+	})
+	t.Run("forced before the answer: replaced", func(t *testing.T) {
+		dir := t.TempDir()
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fakeClient{gate: make(chan struct{}), started: make(chan string, 10)}
+		forced := make(chan struct{})
+		ctx, interrupt := context.WithCancel(context.Background())
+		var out strings.Builder
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = Run(ctx, p, f, Options{Out: &out, ShowSecrets: true, Journal: j, Forced: forced, ForceGrace: time.Millisecond})
+		}()
+		<-f.started
+		interrupt()
+		close(forced)
+		<-done
+		close(f.gate) // the answer arrives after Run gave up on it
+		answered := false
+		for range 2000 {
+			b, _ := os.ReadFile(filepath.Join(dir, JournalFile))
+			if strings.Contains(string(b), `"event":"answer"`) {
+				answered = true
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if !answered {
+			t.Fatal("the create's answer was never journaled")
+		}
+		j.Close()
+		if strings.Contains(out.String(), "sk-fake-ci-1-secret") {
+			t.Fatalf("the secret was shown after all; the case tests nothing:\n%s", out.String())
+		}
+		facts := settle(t, dir, f)
+		if len(facts) != 1 || facts[0].Fate != plan.FateReplace {
+			t.Errorf("facts %+v, want key 9001 replaced: its secret was never shown", facts)
+		}
+	})
 }

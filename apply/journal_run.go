@@ -50,6 +50,39 @@ func (r *runner) journalFinish(entry, event string, id remote.ID, kept bool, why
 	})
 }
 
+// shownEntry is the journal entry of a key whose secret goes to the
+// terminal (no SecretSink), until its line has shown it.
+type shownEntry struct {
+	entry string
+	id    remote.ID
+}
+
+// awaitShown remembers the entry of step s, whose secret only its line
+// will show (createKey, without a SecretSink).
+func (r *runner) awaitShown(s *step, entry string, id remote.ID) {
+	if r.opts.Journal == nil || entry == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.shown == nil {
+		r.shown = map[*step]shownEntry{}
+	}
+	r.shown[s] = shownEntry{entry: entry, id: id}
+}
+
+// shownNow records that step s's line has just shown its secret
+// (ShowSecrets): only now is its entry kept.
+func (r *runner) shownNow(s *step) {
+	r.mu.Lock()
+	e, ok := r.shown[s]
+	delete(r.shown, s)
+	r.mu.Unlock()
+	if ok {
+		r.journalFinish(e.entry, evAnswer, e.id, true, "shown on the terminal")
+	}
+}
+
 // noteCreated remembers a key this run made.
 func (r *runner) noteCreated(id remote.ID) {
 	r.mu.Lock()

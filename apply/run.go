@@ -257,6 +257,9 @@ type runner struct {
 	forced    <-chan struct{}
 	finished  chan struct{}
 	wasForced bool
+	// shown are the journal entries of keys whose secret only their
+	// line shows (no SecretSink), until it has (journal_run.go).
+	shown map[*step]shownEntry
 }
 
 // isForced reports whether a phase stopped waiting for its steps.
@@ -284,6 +287,9 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 		results[i], secrets[i], finished[i] = res, secret, true
 		for next < len(steps) && finished[next] {
 			r.out.print(line(results[next], secrets[next], r.opts.ShowSecrets, r.opts.Color))
+			if r.opts.ShowSecrets && !secrets[next].IsZero() {
+				r.shownNow(steps[next])
+			}
 			secrets[next] = ""
 			next++
 		}
