@@ -55,6 +55,11 @@ type Settlement struct {
 	Report []string
 	// Recovered counts the secrets recovered (sent again and kept).
 	Recovered int
+	// Made are the keys a create sent again made anew (a server that
+	// ignores idempotency keys): Settle changed the account, before any
+	// plan was shown, so a run that then stops must not say that nothing
+	// was changed (exit 4, not 1 or 3).
+	Made []remote.ID
 }
 
 // Settle reads what earlier applies of this account left open in j and
@@ -466,6 +471,7 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	held[k.ID] = st.now
 	if _, ok := live[k.ID]; !ok {
 		live[k.ID] = *k
+		st.out.Made = append(st.out.Made, k.ID)
 	}
 	if k.ID == o.id {
 		st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, had no kept secret; sent again with the same idempotency key, the server gave it back, and it was saved", name, k.ID, when(s.Time))

@@ -196,3 +196,54 @@ func TestInterruptedRotationConverges(t *testing.T) {
 	}
 	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the apply")
 }
+
+// TestApplySettleChangeIsNotNothingChanged: on a server that ignores
+// idempotency keys, settling an interrupted create sends it again and
+// makes a key, before any plan is shown. An apply that then stops (the
+// answer to its prompt is not "yes") has changed the account: it must not
+// exit 3 saying "nothing was changed", but 4, naming the key it made.
+// Found by review: every refusal after settling claimed nothing changed.
+func TestApplySettleChangeIsNotNothingChanged(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t, func(s *emulator.Server) { s.IgnoreIdempotency = true })
+	tmp := t.TempDir()
+	stateRoot, secrets := filepath.Join(tmp, "state"), filepath.Join(tmp, "secrets.json")
+	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now().UTC().Add(-time.Minute)
+	rec, _ := json.Marshal(map[string]any{"event": "send", "entry": "dead-1", "run": "dead", "time": sent,
+		"base_url": em.URL, "account": em.Demo.Username, "address": "api_key.staging", "name": "staging",
+		"notes": "Used by the staging environment", "idempotency_key": "dead-run-staging", "step": "create", "attempt": 1})
+	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), append(rec, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := "Used by the staging environment"
+	if _, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-staging"), remote.APIKeyCreate{Name: "staging", Notes: &notes}); err != nil {
+		t.Fatal(err)
+	}
+	env := clitest.DemoEnv(em)
+	env[clitest.EnvStateDir] = stateRoot
+	res := clitest.Run(t, clitest.Invocation{Args: []string{"apply", "-f", clitest.ExampleFile(), "--secrets-out", secrets},
+		Env: env, Stdin: "no\n", StdinTTY: true, StdoutTTY: true})
+	if n := len(em.KeysNamed(em.Demo.Username, "staging")); n != 2 {
+		t.Fatalf("%d keys named staging, want 2 (the dead run's and the one settling made); the case tests nothing\nstdout %s\nstderr %s", n, res.Stdout, res.Stderr)
+	}
+	if res.Code != 4 {
+		t.Errorf("exit %d, want 4: settling changed the account\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "the account did change") {
+		t.Errorf("stderr does not say that settling changed the account:\n%s", res.Stderr)
+	}
+	// The next apply finishes it: one key, its secret kept.
+	res = clitest.Mlabctl(t, env, "apply", "-f", clitest.ExampleFile(), "--auto-approve", "--secrets-out", secrets)
+	if res.Code != 0 {
+		t.Fatalf("second apply: exit %d\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the second apply")
+}
