@@ -407,6 +407,9 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	if o.e.resent {
 		return nil // sent again once already: the plan replaces it
 	}
+	if st.ctx.Err() != nil {
+		return nil // interrupted: nothing new starts; the next run sends it
+	}
 	s := o.e.send
 	known := make([]string, 0, len(live))
 	for id := range live {
@@ -431,7 +434,9 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 		notes := s.Notes
 		req.Notes = &notes
 	}
-	cctx, cancel := context.WithTimeout(remote.WithIdempotencyKey(st.ctx, s.IdempotencyKey), DefaultCallTimeout)
+	// Once sent, the call finishes whatever the user presses (as Run's
+	// do, exec): its answer is the secret.
+	cctx, cancel := context.WithTimeout(remote.WithIdempotencyKey(context.WithoutCancel(st.ctx), s.IdempotencyKey), DefaultCallTimeout)
 	k, err := st.client.CreateAPIKey(cctx, req)
 	cancel()
 	if err != nil {
@@ -449,7 +454,7 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 		// Not listed a moment ago: a key the server just made (it ignores
 		// idempotency keys), or a replay naming a key since deleted, whose
 		// secret is dead and must not overwrite anything.
-		gctx, cancel := context.WithTimeout(st.ctx, readTimeout)
+		gctx, cancel := readContext(st.ctx)
 		_, gerr := st.client.GetAPIKey(gctx, k.ID)
 		cancel()
 		if gerr != nil {

@@ -465,3 +465,44 @@ func TestSettleMoreKeysThanCreates(t *testing.T) {
 		t.Errorf("report does not name the keys it cannot attribute:\n%s", report)
 	}
 }
+
+// TestSettleResendSurvivesCtrlC: the create Settle sends again is a call
+// whose answer carries a secret; like Run's calls, once started it is not
+// cut short by an interrupt (ctx), so its answer, and the secret, are
+// kept. Found by review: the resend ran under ctx itself.
+func TestSettleResendSurvivesCtrlC(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	f := &fakeClient{keys: []remote.APIKey{{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)}},
+		gate: make(chan struct{}), started: make(chan string, 1)}
+	sink := &memSink{}
+	ctx, interrupt := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := Settle(ctx, j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: sink, Now: func() time.Time { return settleNow }})
+		done <- err
+	}()
+	if c := <-f.started; c != "CreateAPIKey ci" {
+		t.Fatalf("first mutation %q, want the create sent again", c)
+	}
+	interrupt()
+	close(f.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	cut := f.cancelledInside
+	f.mu.Unlock()
+	if cut != 0 {
+		t.Errorf("the create sent again saw its context cancelled by the interrupt")
+	}
+	if _, ok := sink.keys["ci"]; !ok {
+		t.Errorf("the secret of the create sent again was not kept")
+	}
+}
