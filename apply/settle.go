@@ -231,6 +231,9 @@ type settler struct {
 	now    time.Time
 	// added are records appended while settling, by name.
 	added map[string][]journalRecord
+	// secretsChecked and secretsErr are checkSecrets' one check.
+	secretsChecked bool
+	secretsErr     error
 }
 
 // settleName settles the entries of one key name and reports whether they
@@ -410,6 +413,14 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	if st.ctx.Err() != nil {
 		return nil // interrupted: nothing new starts; the next run sends it
 	}
+	if err := st.checkSecrets(); err != nil {
+		// Its secret could not be kept: on a server that ignores
+		// idempotency keys every apply would make one more key nobody
+		// holds. The plan replaces the key instead (and the run stops at
+		// the same check before it creates anything).
+		st.report("journal: api_key.%s: the interrupted create of key id %s is not sent again: %v", name, o.id, err)
+		return nil
+	}
 	s := o.e.send
 	known := make([]string, 0, len(live))
 	for id := range live {
@@ -468,7 +479,10 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	}
 	if err := st.opts.Secrets.Save(name, k.Key); err != nil {
 		st.finishRecord(name, entry, evAnswer, func(r *journalRecord) { r.ID = k.ID.String() })
-		st.report("journal: api_key.%s: key id %s's secret came back but could not be saved (%v)", name, k.ID, err)
+		if _, ok := live[k.ID]; !ok {
+			st.out.Made = append(st.out.Made, k.ID) // a new key, whose secret is lost
+		}
+		st.report("journal: api_key.%s: key id %s's secret came back but could not be saved (%v); nobody holds it, and the next apply deletes or replaces it", name, k.ID, err)
 		return nil
 	}
 	st.finishRecord(name, entry, evAnswer, func(r *journalRecord) { r.ID = k.ID.String(); r.Kept = true })
@@ -484,6 +498,19 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 		st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, had no kept secret; sent again, the server made key id %s instead (it ignores idempotency keys), whose secret was saved", name, o.id, when(s.Time), k.ID)
 	}
 	return o.e
+}
+
+// checkSecrets checks, once, that the secrets file can take a secret
+// (SecretsFile.Check) before a create is sent again.
+func (st *settler) checkSecrets() error {
+	if st.secretsChecked {
+		return st.secretsErr
+	}
+	st.secretsChecked = true
+	if f, ok := st.opts.Secrets.(*SecretsFile); ok {
+		st.secretsErr = f.Check()
+	}
+	return st.secretsErr
 }
 
 func (st *settler) addRecord(name string, r journalRecord) {

@@ -506,3 +506,40 @@ func TestSettleResendSurvivesCtrlC(t *testing.T) {
 		t.Errorf("the secret of the create sent again was not kept")
 	}
 }
+
+// TestSettleNoResendIntoABrokenSecretsFile: a create sent again is worth
+// it only if its secret can be kept; into a secrets file that cannot take
+// it, a server that ignores idempotency keys would make one more key
+// nobody holds on every apply. Settle checks the file first and sends
+// nothing. Found by review: the file was first checked after the prompt,
+// long after settling had sent the create.
+func TestSettleNoResendIntoABrokenSecretsFile(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	path := filepath.Join(t.TempDir(), "secrets.json")
+	if err := os.WriteFile(path, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeClient{keys: []remote.APIKey{{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)}}}
+	st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: NewSecretsFile(path), Now: func() time.Time { return settleNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, "Create") {
+			t.Errorf("Settle sent %s although the secrets file cannot keep its secret", c)
+		}
+	}
+	if want := []plan.SettledKey{{ID: "50", Name: "ci", Fate: plan.FateReplace, Reason: "its secret was never received (interrupted apply at 2026-12-03 11:00:00 UTC)"}}; !cmp.Equal(want, st.Keys) {
+		t.Errorf("facts %+v, want %+v", st.Keys, want)
+	}
+	if report := strings.Join(st.Report, "\n"); !strings.Contains(report, "not sent again") {
+		t.Errorf("report does not say why the create was not sent again:\n%s", report)
+	}
+}

@@ -498,7 +498,7 @@ func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spe
 	if len(st.Report) > 0 {
 		fmt.Fprintln(o.IO.Out)
 	}
-	if st.Recovered > 0 {
+	if st.Recovered > 0 || len(st.Made) > 0 {
 		again, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
 		if err != nil {
 			journal.Close()
