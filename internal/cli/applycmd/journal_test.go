@@ -247,3 +247,64 @@ func TestApplySettleChangeIsNotNothingChanged(t *testing.T) {
 	}
 	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the second apply")
 }
+
+// TestApplyPlanFileSaysHowPlanSeesTheJournal: a plan file made by a plan
+// that did not find the journal (plan has no --secrets-out, so it looks
+// only in MLABCTL_STATE_DIR or the default state directory) differs from
+// the plan apply computes with the journal's facts, and is refused. The
+// refusal must say how to make a plan that sees the same journal, or
+// following its advice ("make a new plan") refuses again forever. Found by
+// review.
+func TestApplyPlanFileSaysHowPlanSeesTheJournal(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t)
+	tmp := t.TempDir()
+	stateRoot, secrets, planPath := filepath.Join(tmp, "state"), filepath.Join(tmp, "secrets.json"), filepath.Join(tmp, "plan.json")
+	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dead apply's create of staging, committed, its answer lost, and
+	// already sent again once: the plan replaces the key.
+	sent := time.Now().UTC().Add(-time.Minute)
+	var lines []byte
+	for _, r := range []map[string]any{
+		{"event": "send", "entry": "dead-1", "run": "dead", "time": sent, "base_url": em.URL, "account": em.Demo.Username,
+			"address": "api_key.staging", "name": "staging", "idempotency_key": "dead-run-staging", "step": "create", "attempt": 1},
+		{"event": "resent", "entry": "dead-1", "run": "dead", "time": sent},
+	} {
+		b, _ := json.Marshal(r)
+		lines = append(append(lines, b...), '\n')
+	}
+	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), lines, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-staging"), remote.APIKeyCreate{Name: "staging"}); err != nil {
+		t.Fatal(err)
+	}
+	env := clitest.DemoEnv(em) // plan's MLABCTL_STATE_DIR: a directory of its own
+	if res := clitest.Mlabctl(t, env, "plan", "-f", clitest.ExampleFile(), "--out", planPath); res.Code != 0 {
+		t.Fatalf("plan: exit %d\n%s", res.Code, res.Stderr)
+	}
+	res := clitest.Mlabctl(t, env, "apply", "--auto-approve", "--secrets-out", secrets, "--state-dir", stateRoot, planPath)
+	if res.Code != 3 {
+		t.Fatalf("apply PLANFILE: exit %d, want 3 (the journal changes the plan)\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, clitest.EnvStateDir+"="+stateRoot) {
+		t.Fatalf("the refusal does not say how plan finds the journal (%s=%s):\n%s", clitest.EnvStateDir, stateRoot, res.Stderr)
+	}
+	// Following the advice converges.
+	env2 := clitest.DemoEnv(em)
+	env2[clitest.EnvStateDir] = stateRoot
+	if res := clitest.Mlabctl(t, env2, "plan", "-f", clitest.ExampleFile(), "--out", planPath); res.Code != 0 {
+		t.Fatalf("plan with the journal: exit %d\n%s", res.Code, res.Stderr)
+	}
+	if res := clitest.Mlabctl(t, env2, "apply", "--auto-approve", "--secrets-out", secrets, planPath); res.Code != 0 {
+		t.Fatalf("apply of the plan that saw the journal: exit %d\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the apply of the plan that saw the journal")
+}
