@@ -166,10 +166,13 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		notices = opts.Out
 	}
 	var forced <-chan struct{}
+	var watched chan struct{} // closed when the goroutine below is done
 	if opts.Forced != nil {
 		grace := make(chan struct{})
 		forced = grace
+		watched = make(chan struct{})
 		go func() {
+			defer close(watched)
 			select {
 			case <-opts.Forced:
 				r.out.showStopping(notices, opts.ForceNotice)
@@ -211,6 +214,12 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		<-noticed // the notice comes before the summary, never after
 	}
 	close(r.finished)
+	if watched != nil {
+		// A second interrupt that came as Run ended may still be printing
+		// its notice: it must not write after Run has returned (into the
+		// summary, or racing the caller's own output).
+		<-watched
+	}
 	r.out.close()
 	res.Forced = r.isForced()
 	res.Interrupted = r.interrupted || res.Forced
