@@ -128,6 +128,16 @@ func Settle(ctx context.Context, j *Journal, client Client, opts SettleOptions) 
 		}
 		byName[s.Name] = append(byName[s.Name], e)
 	}
+	// Everything is read before anything is sent again: a read that
+	// fails must leave the account as it was (the command then says that
+	// nothing was changed).
+	var team []remote.TeamMember
+	if len(invites) > 0 {
+		var err error
+		if team, err = client.ListTeam(ctx); err != nil {
+			return nil, fmt.Errorf("settling the journal of an earlier apply: reading the team: %w", err)
+		}
+	}
 	var keep []journalRecord
 	if len(keyNames) > 0 {
 		keys, err := client.ListAPIKeys(ctx)
@@ -146,10 +156,6 @@ func Settle(ctx context.Context, j *Journal, client Client, opts SettleOptions) 
 		}
 	}
 	if len(invites) > 0 {
-		team, err := client.ListTeam(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("settling the journal of an earlier apply: reading the team: %w", err)
-		}
 		for _, e := range invites {
 			email := e.send.Name
 			if slices.ContainsFunc(team, func(m remote.TeamMember) bool { return strings.EqualFold(m.Email, email) }) {

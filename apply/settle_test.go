@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -541,5 +542,40 @@ func TestSettleNoResendIntoABrokenSecretsFile(t *testing.T) {
 	}
 	if report := strings.Join(st.Report, "\n"); !strings.Contains(report, "not sent again") {
 		t.Errorf("report does not say why the create was not sent again:\n%s", report)
+	}
+}
+
+// teamFails is a fakeClient whose team cannot be read.
+type teamFails struct{ *fakeClient }
+
+func (teamFails) ListTeam(context.Context) ([]remote.TeamMember, error) {
+	return nil, errors.New("503 from GET /teams")
+}
+
+// TestSettleReadsBeforeItSends: Settle fails, changing nothing, when the
+// account cannot be read; so it reads all it needs (keys and team) before
+// it sends any create again. Found by review: the team was read after the
+// resends, and its failure returned no Settlement, so the command said
+// "nothing was changed" (exit 1) about a key the resend had made.
+func TestSettleReadsBeforeItSends(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) {
+		sent(t, j, "ci", hourAgo, nil)
+		sent(t, j, "dave@example.com", hourAgo, func(r *journalRecord) { r.Address = "team_member.dave@example.com" })
+	})
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	f := &fakeClient{keys: []remote.APIKey{{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)}}}
+	if _, err := Settle(context.Background(), j, teamFails{f}, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, Now: func() time.Time { return settleNow }}); err == nil {
+		t.Fatal("Settle succeeded although the team could not be read")
+	}
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, "Create") {
+			t.Errorf("Settle sent %s and then failed on a read", c)
+		}
 	}
 }
