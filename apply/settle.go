@@ -86,7 +86,9 @@ type Settlement struct {
 // each one's reason. Entries whose facts are settled are cleared from the
 // journal; those that still shape the plan stay until the live account no
 // longer needs them (the next Settle derives them again). Settle returns an
-// error, and changes nothing, when the live account cannot be read.
+// error, and changes nothing, when the live account cannot be read; when
+// the journal cannot be rewritten at the end, it returns the error with
+// the Settlement so far (its Made may name keys it made).
 func Settle(ctx context.Context, j *Journal, client Client, opts SettleOptions) (*Settlement, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -175,7 +177,7 @@ func Settle(ctx context.Context, j *Journal, client Client, opts SettleOptions) 
 	}
 	if len(j.records) > 0 || j.skipped > 0 {
 		if err := j.rewrite(keep); err != nil {
-			return nil, err
+			return out, err // with what was sent (out.Made)
 		}
 	}
 	return out, nil

@@ -485,12 +485,12 @@ func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spe
 		opts.Mask = o.GitHub.Mask
 	}
 	st, err := apply.Settle(ctx, journal, sess.Client, opts)
+	if st != nil && o.settleMade != nil {
+		*o.settleMade = append(*o.settleMade, st.Made...)
+	}
 	if err != nil {
 		journal.Close()
 		return nil, nil, nil, fmt.Errorf("%w; the journal is kept for the next apply", cmdutil.ExplainAPIError(err))
-	}
-	if o.settleMade != nil {
-		*o.settleMade = append(*o.settleMade, st.Made...)
 	}
 	for _, line := range st.Report {
 		fmt.Fprintln(o.IO.Out, line)
