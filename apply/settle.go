@@ -19,6 +19,13 @@ import (
 // it again, so Settle reports it and clears it.
 const ReplayWindow = 24 * time.Hour
 
+// lateCommitWindow is how long an open entry whose key is not live stays
+// in the journal: a create in flight when its run died may be committed by
+// the server after the next run has listed the keys (a request outlives
+// its client), and its key must then still be known for the journal's
+// (nobody holds its secret), not a stranger's. No request lasts this long.
+const lateCommitWindow = 15 * time.Minute
+
 // creationSkew is how much earlier than its journal entry a key may say it
 // was created and still be taken for the key that entry made: the server's
 // clock and ours differ a little.
@@ -312,6 +319,18 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 			name, strings.Join(ids, ", "), len(open), when(open[0].send.Time))
 		candidates = nil
 	}
+	// An open entry that made none of the live keys, recently: its key
+	// may still appear (lateCommitWindow), so its records stay.
+	waiting := false
+	for _, e := range open {
+		made := false
+		for _, id := range candidates {
+			made = made || maker[id] == e
+		}
+		if !made && st.now.Sub(e.send.Time) < lateCommitWindow {
+			waiting = true
+		}
+	}
 	for _, id := range candidates {
 		e := maker[id]
 		answered[id] = true
@@ -352,7 +371,7 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 				Reason: fmt.Sprintf("predecessor of key id %s, which an interrupted apply at %s created to replace it (its secret is kept)", keepID, when(p.Time))})
 			st.report("journal: api_key.%s: the rotation an interrupted apply at %s began is finished: key id %s (secret kept) stays, its predecessor id %s is deleted", name, when(p.Time), keepID, old)
 		}
-		if len(facts) == 1 && !ambiguous {
+		if len(facts) == 1 && !ambiguous && !waiting {
 			return false // one held key, nothing else: settled
 		}
 	case len(orphans) > 0:
@@ -392,7 +411,7 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 				st.report("journal: api_key.%s: the create an interrupted apply at %s sent was not made; the plan creates it as usual", name, when(e.send.Time))
 			}
 		}
-		return false
+		return waiting
 	}
 	st.out.Keys = append(st.out.Keys, facts...)
 	return true

@@ -579,3 +579,46 @@ func TestSettleReadsBeforeItSends(t *testing.T) {
 		}
 	}
 }
+
+// TestSettleKeepsANotYetMadeCreate: a create in flight when its run died
+// may be committed by the server after the next run has listed the keys.
+// So an open entry whose key is not live yet stays in the journal for a
+// while: when the key appears after the next run made its own, the run
+// after that deletes it (nobody holds its secret) instead of refusing two
+// keys of one name forever. Found by review: such an entry was cleared at
+// once ("not made"), the late key was then nobody's, and every later plan
+// refused the name (the 3-of-5 duplicates).
+func TestSettleKeepsANotYetMadeCreate(t *testing.T) {
+	dead := settleNow.Add(-time.Minute)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", dead, nil) })
+	settle := func(keys []remote.APIKey, extra func(j *Journal)) *Settlement {
+		t.Helper()
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		st, err := Settle(context.Background(), j, &fakeClient{keys: keys}, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, Now: func() time.Time { return settleNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if extra != nil {
+			extra(j)
+		}
+		return st
+	}
+	// The next run: the key is not live yet; it creates its own, 61.
+	if st := settle(nil, func(j *Journal) {
+		answered(t, j, sent(t, j, "ci", settleNow, func(r *journalRecord) { r.Run = "next" }), "61", true, settleNow)
+	}); len(st.Keys) != 0 {
+		t.Fatalf("facts %+v, want none (nothing live yet)", st.Keys)
+	}
+	// Then the dead run's create is committed (key 60), late.
+	st := settle([]remote.APIKey{{ID: "60", Name: "ci", CreatedAt: settleNow}, {ID: "61", Name: "ci", CreatedAt: settleNow}}, nil)
+	want := []plan.SettledKey{{ID: "61", Name: "ci", Fate: plan.FateKeep},
+		{ID: "60", Name: "ci", Fate: plan.FateDelete, Reason: "made by an interrupted apply at 2026-12-03 11:59:00 UTC, and nobody holds its secret (key id 61 does)"}}
+	if diff := cmp.Diff(want, st.Keys); diff != "" {
+		t.Errorf("facts once the late key is live (-want +got):\n%s\nreport:\n%s", diff, strings.Join(st.Report, "\n"))
+	}
+}
