@@ -272,6 +272,7 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 		// The answer was lost: read before deciding. The entry stays open
 		// (the server may still commit it after this read; the next
 		// run's Settle finds it).
+		r.noteLost(req.Name)
 		found, lerr := r.newKeysNamed(ctx, req.Name, orphans)
 		if lerr != nil {
 			return "", "", &halfDoneError{fmt.Errorf("%w (and listing the keys to see whether it was created failed too: %w; the next apply settles it from its journal)", err, lerr)}

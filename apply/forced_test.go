@@ -190,3 +190,43 @@ func TestRunShownSecretJournaledOnceShown(t *testing.T) {
 		}
 	})
 }
+
+// lateClient is a fakeClient whose first key create loses its answer and
+// is committed by the server only later (key 7777 appears at the second
+// create): the late commit of a request that outlived its answer.
+type lateClient struct {
+	*fakeClient
+	n *int
+}
+
+func (l lateClient) CreateAPIKey(ctx context.Context, r remote.APIKeyCreate) (*remote.APIKey, error) {
+	l.mu.Lock()
+	*l.n++
+	n := *l.n
+	if n == 2 {
+		l.keys = append(l.keys, remote.APIKey{ID: "7777", Name: r.Name})
+	}
+	l.mu.Unlock()
+	if n == 1 {
+		return nil, errors.New("connection reset by peer")
+	}
+	return l.fakeClient.CreateAPIKey(ctx, r)
+}
+
+// TestRunOverlapOfItsOwnLostAnswer: a key that appears after a create
+// whose answer was lost may be that create's, committed late; the overlap
+// report must not tell the user it was "not made by this one" (and to
+// look for another run): it says it may be, and that the next apply
+// settles it from the journal. Found by review.
+func TestRunOverlapOfItsOwnLostAnswer(t *testing.T) {
+	n := 0
+	f := lateClient{&fakeClient{}, &n}
+	p := &plan.Plan{Changes: []plan.Change{{Address: addr(t, "api_key.ci"), Action: plan.Create, After: map[string]any{"name": "ci"}}}}
+	res, _ := Run(context.Background(), p, f, Options{Secrets: &memSink{}, Journal: nil})
+	if len(res.Overlaps) != 1 {
+		t.Fatalf("overlaps %q, want one (key 7777)", res.Overlaps)
+	}
+	if strings.Contains(res.Overlaps[0], "not by this one") || !strings.Contains(res.Overlaps[0], "answer was lost") {
+		t.Errorf("overlap %q blames another run for what may be this run's own late create", res.Overlaps[0])
+	}
+}

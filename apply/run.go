@@ -266,6 +266,8 @@ type runner struct {
 	forced    <-chan struct{}
 	finished  chan struct{}
 	wasForced bool
+	// lost are the key names whose create lost an answer (journal_run.go).
+	lost map[string]bool
 	// shown are the journal entries of keys whose secret only their
 	// line shows (no SecretSink), until it has (journal_run.go).
 	shown map[*step]shownEntry
