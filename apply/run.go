@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 )
@@ -229,7 +230,7 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 			continue
 		}
 		wg.Add(1)
-		go func() {
+		crash.Go(func() {
 			defer wg.Done()
 			defer func() { <-sem }()
 			// The progress line shows live names too: cleaned like the lines.
@@ -244,7 +245,7 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 				r.mu.Unlock()
 			}
 			finish(i, res, secret)
-		}()
+		})
 	}
 	wg.Wait()
 	return results

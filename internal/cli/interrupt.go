@@ -9,6 +9,7 @@ import (
 
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/crash"
 )
 
 // InterruptContext returns a context cancelled by the first Ctrl-C or
@@ -24,7 +25,7 @@ func InterruptContext(ios *iostreams.IOStreams) (ctx context.Context, stop func(
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	restore := ios.SaveTerminal()
 	done := make(chan struct{})
-	go func() {
+	crash.Go(func() {
 		select {
 		case <-signals:
 			cancel()
@@ -38,7 +39,7 @@ func InterruptContext(ios *iostreams.IOStreams) (ctx context.Context, stop func(
 			os.Exit(cmdutil.ExitForced)
 		case <-done:
 		}
-	}()
+	})
 	return ctx, func() {
 		signal.Stop(signals)
 		close(done)

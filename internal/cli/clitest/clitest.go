@@ -36,6 +36,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/mlabctl/mlabctl/remote"
 	urfave "github.com/urfave/cli/v2"
 )
@@ -124,10 +125,10 @@ func Start(t testing.TB, inv Invocation) *Running {
 	}
 	ctx, interrupt := context.WithTimeout(parent, 2*time.Minute)
 	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, done: make(chan struct{})}
-	go func() {
+	crash.Go(func() {
 		defer close(r.done)
 		r.code = cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
-	}()
+	})
 	t.Cleanup(func() {
 		interrupt()
 		<-r.done
