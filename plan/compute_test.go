@@ -104,7 +104,8 @@ func computeScenarios() []computeScenario {
 		{name: "api_key_pinned_id_missing", spec: func(s *spec.Spec) {
 			s.APIKeysSet = true
 			k := declKey(10, "batch-jobs", nil)
-			k.ID = "4711"
+			// The problem is reported at the id's value, not the entry.
+			k.ID, k.IDPos = "4711", spec.Pos{File: "modelslab.yaml", Line: 11, Col: 9}
 			s.APIKeys = []spec.APIKey{k}
 		}, live: func(l *remote.State) {
 			l.APIKeys = []remote.APIKey{liveKey("4712", "batch-jobs", "", daysAgo(3))}
