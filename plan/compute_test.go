@@ -352,7 +352,7 @@ func computeScenarios() []computeScenario {
 			p.Protect, p.ProtectPos = true, at(31, 14)
 			p.RotateAfter, p.RotateAfterText = 24*time.Hour, "1d"
 			pinned := declKey(10, "pinned", nil)
-			pinned.ID = "404"
+			pinned.ID, pinned.IDPos = "404", spec.Pos{File: "modelslab.yaml", Line: 11, Col: 9}
 			s.APIKeys = []spec.APIKey{p, pinned, declKey(20, "dup", nil)}
 			s.TeamSet = true
 			s.Policy.MinAdmins, s.Policy.MinAdminsPos = 1, at(50, 15)
