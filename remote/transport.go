@@ -141,6 +141,11 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 		if !retryable(o.status, o.transport) || n >= c.opts.MaxAttempts {
 			return nil, err
 		}
+		if onceOnly(&rq) && (o.status >= http.StatusInternalServerError || (o.transport && !notSent(o.err))) {
+			// It may have been carried out: repeating it could make a
+			// second object; the caller reads before deciding.
+			return nil, fmt.Errorf("%w (not retried: %s %s may have been carried out, and repeating it could do it twice)", err, rq.method, rq.display())
+		}
 		left := c.opts.MaxRetryWait - waited
 		if o.retryAfter > left {
 			return nil, fmt.Errorf("%w (not retried: the server asks for a wait of %v, more than the %v left of MaxRetryWait)", err, o.retryAfter, left.Round(time.Millisecond))
@@ -197,7 +202,15 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 	if !c.opts.Token.IsZero() {
 		req.Header.Set("Authorization", "Bearer "+c.opts.Token.Reveal())
 	}
-	if key != "" {
+	switch {
+	case key != "" && onceOnly(rq):
+		// Not under its canonical name: net/http takes a request with an
+		// "Idempotency-Key" header for one it may send again by itself on
+		// a connection that broke before any answer (Transport's replay
+		// of idempotent requests), which is the blind repeat onceOnly
+		// forbids. Header names are case-insensitive on the wire.
+		req.Header["idempotency-key"] = []string{key}
+	case key != "":
 		req.Header.Set("Idempotency-Key", key)
 	}
 

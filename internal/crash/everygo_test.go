@@ -11,8 +11,9 @@ import (
 )
 
 // TestEveryGoroutineUsesGo: no non-test file of the module has a go
-// statement but Go's own, so that a new goroutine cannot bring back Go's
-// exit 2 on a panic (see Go).
+// statement but Go's own, nor an AfterFunc (context's, time's: the function
+// runs in a goroutine of its own) whose function is not Guarded, so that a
+// new goroutine cannot bring back Go's exit 2 on a panic (see Go).
 func TestEveryGoroutineUsesGo(t *testing.T) {
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
@@ -37,6 +38,9 @@ func TestEveryGoroutineUsesGo(t *testing.T) {
 			if g, ok := n.(*ast.GoStmt); ok && !self {
 				t.Errorf("%s: a go statement: start the goroutine with crash.Go, so that its panic exits 1", fset.Position(g.Pos()))
 			}
+			if c, ok := n.(*ast.CallExpr); ok && isSelector(c.Fun, "", "AfterFunc") && !guarded(c.Args[len(c.Args)-1]) {
+				t.Errorf("%s: an AfterFunc whose function is not crash.Guarded, so that its panic exits 1", fset.Position(c.Pos()))
+			}
 			return true
 		})
 		return nil
@@ -48,4 +52,20 @@ func TestEveryGoroutineUsesGo(t *testing.T) {
 		t.Fatalf("only %d Go files found under %s: is this the module's tree?", files, root)
 	}
 	t.Logf("%d non-test Go files checked", files)
+}
+
+// isSelector reports whether e is pkg.name (any pkg when pkg is "").
+func isSelector(e ast.Expr, pkg, name string) bool {
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != name {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	return ok && (pkg == "" || id.Name == pkg)
+}
+
+// guarded reports whether e is a call of crash.Guarded.
+func guarded(e ast.Expr) bool {
+	c, ok := e.(*ast.CallExpr)
+	return ok && isSelector(c.Fun, "crash", "Guarded")
 }

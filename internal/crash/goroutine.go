@@ -33,7 +33,14 @@ func SetHandler(h func(*Error)) {
 // calls, as the second Ctrl-C already does; nothing depends on them:
 // apply's journal is synced before each call, not at the end.
 func Go(fn func()) {
-	go func() {
+	go Guarded(fn)()
+}
+
+// Guarded returns fn with its panic sent to the handler, as Go does, for
+// the functions the standard library runs in goroutines of its own
+// (context.AfterFunc, time.AfterFunc).
+func Guarded(fn func()) func() {
+	return func() {
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -45,5 +52,5 @@ func Go(fn func()) {
 			panic(v)
 		}()
 		fn()
-	}()
+	}
 }

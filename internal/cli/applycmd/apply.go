@@ -54,6 +54,10 @@ type Options struct {
 	Parallelism     int
 	Emulator        bool
 	Color           bool
+	// StateDir is --state-dir or MLABCTL_STATE_DIR ("" for the default,
+	// apply.StateRoot); LockTimeout is --lock-timeout.
+	StateDir    string
+	LockTimeout time.Duration
 	// IO are the streams. When stdin is a terminal, apply can read the
 	// answer to its confirmation prompt there (as Terraform does), whatever
 	// stdout is (`mlabctl apply | tee apply.log` still asks). Only when
@@ -101,8 +105,17 @@ again. A file edited after plan wrote it (its digest) is refused whole (exit 1).
 what a CI apply job runs. With PLANFILE and no -f, MODELSLAB_FILE is ignored: the plan
 file holds its own modelslab.yaml.
 
+One apply per account at a time: right after connecting, apply locks the account in its
+state directory (--state-dir, MLABCTL_STATE_DIR, else .mlabctl-state beside --secrets-out,
+else ~/.local/state/mlabctl), which also holds its journal. Another apply of the account on
+this machine makes it wait, saying for whom, up to --lock-timeout (0: not at all), then exit
+1 having changed nothing. The first Ctrl-C stops after the calls in flight; a second one (or
+SIGTERM after SIGINT) waits at most 2s more for the answers arriving, records their secrets,
+names the actions whose outcome is unknown and exits 130: the next apply settles them.
+
 Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
-4 changed some things and then failed or was interrupted (re-run to converge).`,
+4 changed some things and then failed or was interrupted (re-run to converge),
+130 stopped by a second interrupt.`,
 		Flags: cmdutil.WithGlobals(append([]cli.Flag{
 			&cli.BoolFlag{Name: flagAutoApprove, Usage: "apply without asking (required when stdin is not a terminal)"},
 			&cli.StringFlag{Name: flagApplySecretsOut, TakesFile: true, Usage: "write new API key secrets to `FILE`, a JSON object name → key (mode 0600, merged into an existing file)"},
@@ -110,6 +123,14 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion by `ADDRESS`, of a mass deletion or of a key used within policy.protect_used_within (repeatable), e.g. api_key.old"},
 			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
 			cmdutil.MaxWaitFlag("apply starts no new call and stops cleanly (exit 4 with the summary; 1 if nothing changed)"),
+			&cli.StringFlag{Name: flagStateDir, TakesFile: true, Usage: "keep apply's journal and account lock under `DIR` (env " + cmdutil.EnvStateDir + "); default .mlabctl-state beside --secrets-out, else $XDG_STATE_HOME/mlabctl or ~/.local/state/mlabctl"},
+			&cli.DurationFlag{Name: flagLockTimeout, Value: DefaultLockTimeout, Usage: "wait at most `DURATION` for another apply of the same account on this machine to finish (0: do not wait); past it, exit 1 having changed nothing",
+				Action: func(_ *cli.Context, d time.Duration) error {
+					if d < 0 {
+						return cmdutil.UsageErrorf("--%s %v must not be negative (0 does not wait)", flagLockTimeout, d)
+					}
+					return nil
+				}},
 			cmdutil.EmulatorFlag(),
 		}, cmdutil.PlanOptionFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -143,6 +164,8 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				AllowDelete:     allow,
 				Parallelism:     c.Int(flagParallelism),
 				Emulator:        c.Bool(cmdutil.FlagEmulator),
+				StateDir:        stateDirOf(c, f),
+				LockTimeout:     c.Duration(flagLockTimeout),
 				Color:           f.ColorEnabled(c),
 				IO:              f.IO,
 				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log
@@ -154,6 +177,15 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			return run(c.Context, o)
 		},
 	}
+}
+
+// stateDirOf is --state-dir, else MLABCTL_STATE_DIR (an empty one counts
+// as unset), else "" (apply.StateRoot's default).
+func stateDirOf(c *cli.Context, f *cmdutil.Factory) string {
+	if c.IsSet(flagStateDir) {
+		return c.String(flagStateDir)
+	}
+	return strings.TrimSpace(f.Getenv(cmdutil.EnvStateDir))
 }
 
 // planFileArg returns the PLANFILE of `mlabctl apply` ("" for none) after
@@ -187,11 +219,12 @@ func run(ctx context.Context, o Options) error {
 			return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
 		}
 	}
-	sess, s, p, live, err := applyPlan(ctx, o)
+	sess, s, p, live, journal, err := applyPlan(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
+	defer journal.Close()
 
 	if err := plan.RenderText(o.IO.Out, p, plan.RenderOptions{Color: o.Color}); err != nil {
 		return err
@@ -245,14 +278,30 @@ func run(ctx context.Context, o Options) error {
 			return sess.RateLimits.Redirect(func(w remote.RateLimitWait) { show(cmdutil.RateLimitLine(w), w.Wait) })
 		},
 		Notices: o.IO.ErrOut,
+		// Every create is journaled before it is sent: a run that dies
+		// leaves what the next one settles (settle.go).
+		Journal: journal,
 	}
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
 	}
+	// While apply changes the account, a second Ctrl-C is apply's to
+	// handle (interruptNotice), not an immediate exit.
+	forced, release := cmdutil.InterruptsOf(ctx).Hold()
+	defer release()
+	runOpts.InterruptNotice = interruptNotice(forced != nil)
+	runOpts.Forced = forced
+	runOpts.ForceGrace = cmdutil.ForceGrace
+	runOpts.ForceNotice = fmt.Sprintf("Interrupted again: waiting at most %v for the answers already arriving, then stopping.", cmdutil.ForceGrace)
 	res, runErr := apply.Run(ctx, p, sess.Client, runOpts)
+	release()
 	if res == nil {
 		return runErr
 	}
+	// A second interrupt ends in 130 whether or not every call in flight
+	// answered within the grace: the user (or CI) stopped the run. One
+	// that came only after Run had finished everything changes nothing.
+	forcedStop := res.Forced || (res.Interrupted && isClosed(forced))
 	res.WriteSummary(o.IO.Out)
 	if waited := sess.Client.RateLimitWaited(); waited >= time.Second {
 		fmt.Fprintf(o.IO.Out, "Waited %v in all for the API's rate limit.\n", waited.Round(time.Second))
@@ -266,7 +315,52 @@ func run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	if forcedStop {
+		return cmdutil.WithCode(cmdutil.ExitForced, forcedError(res, journal))
+	}
 	return runErr
+}
+
+// isClosed reports whether ch (nil: never) is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// forcedError is the end of an apply stopped by a second interrupt (exit
+// 130): which actions were still running when it stopped waiting, so
+// their outcome is unknown, and that the next apply settles them (its
+// journal recorded each create before it was sent).
+func forcedError(res *apply.Result, journal *apply.Journal) error {
+	unknown := res.Unknown()
+	where := ""
+	if journal != nil {
+		where = " (" + journal.Path() + ")"
+	}
+	if len(unknown) == 0 {
+		return fmt.Errorf("apply was stopped by a second interrupt; every call in flight answered within the wait and was recorded (see the summary above); run apply again to finish the plan")
+	}
+	names := make([]string, len(unknown))
+	for i, u := range unknown {
+		names[i] = fmt.Sprintf("%s (%s)", plan.SanitizeLine(u.Address.String()), u.Step)
+	}
+	return fmt.Errorf("apply was stopped by a second interrupt; the outcome of %d action(s) still running is unknown: %s; the next apply settles them from its journal%s before it plans",
+		len(unknown), strings.Join(names, ", "), where)
+}
+
+// interruptNotice is what apply says the moment the first Ctrl-C (or
+// SIGTERM) arrives while it changes the account, on stderr: it finishes the
+// calls in flight, whose answers (secrets) must be recorded, and a second
+// one (when this process handles it: forced) stops the wait.
+func interruptNotice(forced bool) string {
+	if !forced {
+		return "Interrupted: stopping after the calls in flight."
+	}
+	return "Interrupted: stopping after the calls in flight; press Ctrl-C again to stop waiting."
 }
 
 // writeApplyStepSummary appends the result to the GitHub Actions job page
@@ -292,30 +386,95 @@ func writeApplyStepSummary(o Options, p *plan.Plan, res *apply.Result) {
 // applyPlan returns the session, the spec, the plan and the live state it
 // applies to: computed from modelslab.yaml, or re-derived from the
 // modelslab.yaml of PLANFILE and checked to equal its saved plan.
-func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
+func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, *apply.Journal, error) {
 	if o.PlanFile == "" {
 		s, err := o.LoadSpec()
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, nil, err
 		}
 		sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "apply", Scopes: cmdutil.RequiredScopes(s, true), Account: s.Account})
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, nil, err
+		}
+		stateDir, err := lockAccount(ctx, o, sess)
+		if err != nil {
+			sess.Close()
+			return nil, nil, nil, nil, nil, err
 		}
 		live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
+			return nil, nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
 		}
-		p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
+		journal, live, settled, err := settleJournal(ctx, o, sess, s, live, stateDir)
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
+			return nil, nil, nil, nil, nil, err
 		}
-		return sess, s, p, live, nil
+		opts := o.PlanOptions
+		opts.Settled = settled
+		p, err := plan.ComputeWith(s, live, o.Now(), opts)
+		if err != nil {
+			journal.Close()
+			sess.Close()
+			return nil, nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
+		}
+		return sess, s, p, live, journal, nil
 	}
 
 	return applyPlanFile(ctx, o)
+}
+
+// settleJournal opens the journal of the session's account in its state
+// directory dir (lockAccount made and locked it) and settles what earlier applies left
+// open (apply.Settle), before the plan is computed: its facts go to the
+// plan (plan.Options.Settled) and its report lines to stdout, above the
+// plan they explain. When settling recovered a secret (a create sent again)
+// the live state is read again. The journal stays open for Run. With no
+// dir (the --emulator demo, a throwaway account) there is no journal.
+func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec, live *remote.State, dir string) (*apply.Journal, *remote.State, []plan.SettledKey, error) {
+	if dir == "" {
+		return nil, live, nil, nil
+	}
+	baseURL := live.BaseURL
+	if baseURL == "" {
+		baseURL = sess.BaseURL
+	}
+	account := live.Profile.Username
+	journal, err := apply.OpenJournal(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w; nothing was changed", err)
+	}
+	opts := apply.SettleOptions{BaseURL: baseURL, Account: account, Now: o.Now}
+	if o.SecretsOut != "" {
+		opts.Secrets = apply.NewSecretsFile(o.SecretsOut)
+	}
+	if o.GitHub.Enabled() {
+		opts.Mask = o.GitHub.Mask
+	}
+	st, err := apply.Settle(ctx, journal, sess.Client, opts)
+	if err != nil {
+		journal.Close()
+		return nil, nil, nil, fmt.Errorf("%w; the journal is kept for the next apply", cmdutil.ExplainAPIError(err))
+	}
+	for _, line := range st.Report {
+		fmt.Fprintln(o.IO.Out, line)
+	}
+	if len(st.Report) > 0 {
+		fmt.Fprintln(o.IO.Out)
+	}
+	if st.Recovered > 0 {
+		again, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
+		if err != nil {
+			journal.Close()
+			return nil, nil, nil, fmt.Errorf("reading the live account again after settling the journal: %w", cmdutil.ExplainAPIError(err))
+		}
+		if again.BaseURL == "" {
+			again.BaseURL = live.BaseURL
+		}
+		live = again
+	}
+	return journal, live, st.Keys, nil
 }
 
 // checkApplyRails runs the rails again right before any change.

@@ -28,6 +28,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,7 +47,12 @@ type Invocation struct {
 	// Args are the arguments after "mlabctl".
 	Args []string
 	// Env is the whole environment of the run: nothing of the test
-	// process's MODELSLAB_* or GITHUB_* variables leaks in.
+	// process's MODELSLAB_* or GITHUB_* variables leaks in. Unless it
+	// names MLABCTL_STATE_DIR, Run and Start set it to a directory of the
+	// test's own, so that apply's state (journal, account lock) never
+	// lands in the home of whoever runs the tests; set it to "" for
+	// apply's default (beside --secrets-out), or to one directory for
+	// runs that must share a lock.
 	Env map[string]string
 	// Stdin is what the command reads on stdin.
 	Stdin string
@@ -86,6 +92,7 @@ type Result struct {
 // Run runs inv in-process and returns what it printed and its exit code.
 func Run(t testing.TB, inv Invocation) Result {
 	t.Helper()
+	inv.Env = withStateDir(t, inv.Env)
 	f, stdout, stderr := factory(inv)
 	ctx := inv.Context
 	if ctx == nil {
@@ -107,6 +114,7 @@ func Mlabctl(t testing.TB, env map[string]string, args ...string) Result {
 type Running struct {
 	stdout, stderr fmt.Stringer
 	interrupt      context.CancelFunc
+	interrupts     *cmdutil.Interrupts
 	done           chan struct{}
 	code           int
 }
@@ -118,13 +126,15 @@ type Running struct {
 // of the test if it still runs.
 func Start(t testing.TB, inv Invocation) *Running {
 	t.Helper()
+	inv.Env = withStateDir(t, inv.Env)
 	f, stdout, stderr := factory(inv)
 	parent := inv.Context
 	if parent == nil {
 		parent = context.Background()
 	}
-	ctx, interrupt := context.WithTimeout(parent, 2*time.Minute)
-	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, done: make(chan struct{})}
+	interrupts := cmdutil.NewInterrupts()
+	ctx, interrupt := context.WithTimeout(cmdutil.WithInterrupts(parent, interrupts), 2*time.Minute)
+	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, interrupts: interrupts, done: make(chan struct{})}
 	crash.Go(func() {
 		defer close(r.done)
 		r.code = cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
@@ -139,9 +149,18 @@ func Start(t testing.TB, inv Invocation) *Running {
 // Stdout is what the run printed on stdout so far.
 func (r *Running) Stdout() string { return r.stdout.String() }
 
+// Stderr is what the run printed on stderr so far.
+func (r *Running) Stderr() string { return r.stderr.String() }
+
 // Interrupt cancels the run's context, as the first Ctrl-C does
 // (cli.InterruptContext).
 func (r *Running) Interrupt() { r.interrupt() }
+
+// Force plays the second Ctrl-C after Interrupt: it reports whether the
+// command held the interrupts (cmdutil.Interrupts.Hold) and so took it;
+// false means that a real process would have quit at once
+// (cli.InterruptContext), which an in-process run cannot show.
+func (r *Running) Force() bool { return r.interrupts.Force() }
 
 // Wait waits for the run to end and returns what it printed and its exit
 // code.
@@ -154,6 +173,38 @@ func (r *Running) Wait() Result {
 // a test that needs the command tree itself (NewApp).
 func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr fmt.Stringer) {
 	return factory(inv)
+}
+
+// EnvStateDir is the environment variable naming apply's state directory
+// (its journal and lock; apply.StateRoot).
+const EnvStateDir = cmdutil.EnvStateDir
+
+// stateDirs are the state directories of the tests running, one per test.
+var stateDirs sync.Map // testing.TB → string
+
+// withStateDir returns env with EnvStateDir set to a temporary directory of
+// the test (the same for every command line it runs, so that a second
+// apply settles the first one's journal), unless env sets it (even empty):
+// a test never writes apply's state into the real home directory.
+func withStateDir(t testing.TB, env map[string]string) map[string]string {
+	if _, ok := env[EnvStateDir]; ok {
+		return env
+	}
+	dir, ok := stateDirs.Load(t)
+	if !ok {
+		d := t.TempDir()
+		var loaded bool
+		dir, loaded = stateDirs.LoadOrStore(t, d)
+		if !loaded {
+			t.Cleanup(func() { stateDirs.Delete(t) })
+		}
+	}
+	out := make(map[string]string, len(env)+1)
+	for k, v := range env {
+		out[k] = v
+	}
+	out[EnvStateDir] = dir.(string)
+	return out
 }
 
 // factory is Factory with the writers themselves, safe to read while the
