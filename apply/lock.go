@@ -3,7 +3,9 @@ package apply
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,24 +89,75 @@ func (e *LockedError) Error() string {
 	return fmt.Sprintf("another apply of this account is still running after %v (%s; lock %s)", e.Timeout, e.Holder, e.Path)
 }
 
+// AccountLockPath is the lock file of the account state directory dir.
+func AccountLockPath(dir string) string { return filepath.Join(dir, lockFileName) }
+
 // LockAccount takes the account lock of the state directory dir (which
-// MakeAccountStateDir made): an OS advisory lock (flock) on dir/lock, so
-// that two applies of one account on one machine never run at once. It is
-// exclusive between processes and between two calls in one process, and
-// the system releases it when its holder dies however it dies (kill -9
-// included): a stale lock never blocks.
+// MakeAccountStateDir made): LockFiles of AccountLockPath(dir) alone.
+func LockAccount(ctx context.Context, dir string, timeout time.Duration, waiting func(holder string)) (unlock func() error, err error) {
+	return LockFiles(ctx, []string{AccountLockPath(dir)}, timeout, waiting)
+}
+
+// LockFiles takes the exclusive account locks paths, in their order: an OS
+// advisory lock (flock) on each file (created 0600 when missing; its
+// directory must exist), so that two applies of one account on one
+// machine never run at once. apply takes the per-user lock (UserLockPath)
+// first and its state directory's second: every apply takes them in that
+// order, so that two can never each hold one and wait for the other. A
+// lock is exclusive between processes and between two calls in one
+// process, and the system releases it when its holder dies however it
+// dies (kill -9 included): a stale lock never blocks.
 //
-// When another holds it, waiting is called once with the holder in words
-// ("pid 1234 on host, since 12:01:02", read from the lock file, where the
-// holder writes it), and LockAccount tries again until it gets the lock,
-// timeout passes (a *LockedError naming the holder; timeout 0 does not wait
-// at all and calls no waiting), or ctx ends (ctx's error). unlock releases
-// it; a second call does nothing.
+// When another holds one, waiting is called once (for all of paths) with
+// the holder in words ("pid 1234 on host, since 12:01:02", read from the
+// lock file, where the holder writes it), and LockFiles tries again until
+// it gets the lock, timeout passes (one timeout for all of paths; a
+// *LockedError naming the holder; timeout 0 does not wait and calls no
+// waiting), or ctx ends (ctx's error). On failure no lock is held. unlock
+// releases them all; a second call does nothing.
 //
 // Where flock does not exist (not Unix), there is no lock: unlock does
 // nothing and two applies can overlap, as with the secrets file.
-func LockAccount(ctx context.Context, dir string, timeout time.Duration, waiting func(holder string)) (unlock func() error, err error) {
-	path := filepath.Join(dir, lockFileName)
+func LockFiles(ctx context.Context, paths []string, timeout time.Duration, waiting func(holder string)) (unlock func() error, err error) {
+	deadline := time.Now().Add(timeout)
+	told := false
+	tell := func(holder string) {
+		if !told && waiting != nil {
+			waiting(holder)
+		}
+		told = true
+	}
+	var held []*os.File
+	release := func() error {
+		var first error
+		for i := len(held) - 1; i >= 0; i-- {
+			// Cleared before the release: the next holder writes its own.
+			_ = held[i].Truncate(0)
+			if err := held[i].Close(); err != nil && first == nil { // closing the descriptor releases the lock
+				first = err
+			}
+		}
+		return first
+	}
+	for _, path := range paths {
+		f, err := takeLockFile(ctx, path, timeout, deadline, tell)
+		if err != nil {
+			_ = release()
+			return nil, err
+		}
+		held = append(held, f)
+	}
+	var once sync.Once
+	return func() error {
+		err := error(nil)
+		once.Do(func() { err = release() })
+		return err
+	}, nil
+}
+
+// takeLockFile takes the exclusive lock path, waiting until deadline (timeout
+// is what the caller gave, for the error), and writes the holder's line.
+func takeLockFile(ctx context.Context, path string, timeout time.Duration, deadline time.Time, tell func(string)) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, secretsFileMode)
 	if err != nil {
 		return nil, fmt.Errorf("account lock: %w", err)
@@ -115,8 +168,7 @@ func LockAccount(ctx context.Context, dir string, timeout time.Duration, waiting
 		return nil, fmt.Errorf("account lock %s: %w", path, err)
 	}
 	if !got {
-		got, err = waitLock(ctx, f, path, timeout, waiting)
-		if err != nil {
+		if err := waitLock(ctx, f, path, timeout, deadline, tell); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -128,64 +180,104 @@ func LockAccount(ctx context.Context, dir string, timeout time.Duration, waiting
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt(append(b, '\n'), 0)
 	}
-	var once sync.Once
-	return func() error {
-		err := error(nil)
-		once.Do(func() {
-			// Cleared before the release: the next holder writes its own.
-			_ = f.Truncate(0)
-			err = f.Close() // closing the descriptor releases the lock
-		})
-		return err
-	}, nil
+	return f, nil
 }
 
-// waitLock waits for the lock f (at path) that another holds.
-func waitLock(ctx context.Context, f *os.File, path string, timeout time.Duration, waiting func(string)) (bool, error) {
+// waitLock waits until deadline for the lock f (at path) that another
+// holds. With timeout 0 it does not wait for an apply, but a lock held
+// without a holder's line is a plan reading the journal (TryLockShared,
+// for the time of one file read) or an apply that took it a moment ago
+// and is writing its line: it tries again for up to holderWait before
+// refusing, so that a plan never makes `apply --lock-timeout 0` fail.
+func waitLock(ctx context.Context, f *os.File, path string, timeout time.Duration, deadline time.Time, tell func(string)) error {
 	holder := readHolder(f)
-	if timeout <= 0 {
-		return false, &LockedError{Holder: holder.String(), Timeout: 0, Path: path}
-	}
-	deadline := time.Now().Add(timeout)
-	told := false
-	tell := func() {
-		if !told && waiting != nil {
-			waiting(holder.String())
-		}
-		told = true
-	}
-	if holder.PID != 0 {
-		tell()
-	}
 	waitedForHolder := time.Now().Add(holderWait)
+	if timeout <= 0 && holder.PID != 0 {
+		return &LockedError{Holder: holder.String(), Timeout: 0, Path: path}
+	}
+	if timeout > 0 && holder.PID != 0 {
+		tell(holder.String())
+	}
 	t := time.NewTicker(lockPoll)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return false, ctx.Err()
+			return ctx.Err()
 		case <-t.C:
 		}
 		got, err := tryLock(f)
 		if err != nil {
-			return false, fmt.Errorf("account lock %s: %w", path, err)
+			return fmt.Errorf("account lock %s: %w", path, err)
 		}
 		if got {
-			return true, nil
+			return nil
 		}
-		if !told {
+		if holder.PID == 0 {
 			// The holder writes its line right after it took the lock.
-			if holder = readHolder(f); holder.PID != 0 || time.Now().After(waitedForHolder) {
-				tell()
+			holder = readHolder(f)
+		}
+		if timeout <= 0 {
+			if holder.PID != 0 || time.Now().After(waitedForHolder) {
+				return &LockedError{Holder: holder.String(), Timeout: 0, Path: path}
 			}
+			continue
+		}
+		if holder.PID != 0 || time.Now().After(waitedForHolder) {
+			tell(holder.String())
 		}
 		if time.Now().After(deadline) {
 			if h := readHolder(f); h.PID != 0 {
 				holder = h
 			}
-			return false, &LockedError{Holder: holder.String(), Timeout: timeout, Path: path}
+			return &LockedError{Holder: holder.String(), Timeout: timeout, Path: path}
 		}
 	}
+}
+
+// TryLockShared tells whether an apply holds any of the account locks
+// paths, for a reader (plan) that must not read the journal while an
+// apply writes it: it takes a shared flock on each existing file without
+// waiting (a missing file is a lock nobody holds; nothing is created).
+// Shared locks do not exclude each other, so plans never wait for plans;
+// an apply waits for a plan only while it holds them, which the caller
+// keeps to the time of reading the journal. busy reports the first lock an
+// apply holds, with its holder in words; then nothing is held. Otherwise
+// release gives them back (a second call does nothing). Where flock does
+// not exist nothing is ever busy.
+func TryLockShared(paths []string) (release func(), busy bool, holder string, err error) {
+	var held []*os.File
+	release = func() {
+		for _, f := range held {
+			f.Close()
+		}
+		held = nil
+	}
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			release()
+			return nil, false, "", fmt.Errorf("account lock: %w", err)
+		}
+		got, err := tryLockShared(f)
+		if err != nil {
+			f.Close()
+			release()
+			return nil, false, "", fmt.Errorf("account lock %s: %w", path, err)
+		}
+		if !got {
+			h := readHolder(f)
+			f.Close()
+			release()
+			return func() {}, true, h.String(), nil
+		}
+		held = append(held, f)
+	}
+	var once sync.Once
+	return func() { once.Do(release) }, false, "", nil
 }
 
 // readHolder reads the holder's line; the zero LockHolder when there is

@@ -10,3 +10,9 @@ import "os"
 func tryLock(f *os.File) (bool, error) {
 	return true, nil
 }
+
+// tryLockShared always gets the lock where flock does not exist: a plan
+// there never learns that an apply runs.
+func tryLockShared(f *os.File) (bool, error) {
+	return true, nil
+}

@@ -18,3 +18,13 @@ func tryLock(f *os.File) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// tryLockShared takes a shared flock on f without waiting, reporting
+// whether it got it: false while someone holds it exclusively (an apply).
+func tryLockShared(f *os.File) (bool, error) {
+	err := flock(f, syscall.LOCK_SH|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return false, nil
+	}
+	return err == nil, err
+}

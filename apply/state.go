@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -44,21 +45,77 @@ func StateRoot(secretsOut, flagStateDir string) (string, error) {
 		root = flagStateDir
 	case strings.TrimSpace(secretsOut) != "":
 		root = filepath.Join(filepath.Dir(secretsOut), StateDirName)
-	case os.Getenv("XDG_STATE_HOME") != "" && filepath.IsAbs(os.Getenv("XDG_STATE_HOME")):
-		// The XDG spec says a relative value is invalid and to be ignored.
-		root = filepath.Join(os.Getenv("XDG_STATE_HOME"), "mlabctl")
 	default:
-		home, err := os.UserHomeDir()
+		r, err := UserStateRoot(os.Getenv)
 		if err != nil {
 			return "", fmt.Errorf("no state directory: %w; pass --state-dir DIR", err)
 		}
-		root = filepath.Join(home, ".local", "state", "mlabctl")
+		root = r
 	}
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return "", fmt.Errorf("state directory %q: %w", root, err)
 	}
 	return abs, nil
+}
+
+// UserStateRoot returns the per-user state root: $XDG_STATE_HOME/mlabctl
+// when XDG_STATE_HOME is absolute (the XDG spec says a relative value is
+// invalid and to be ignored), else $HOME/.local/state/mlabctl, read through
+// getenv (the command's environment, which tests replace), never through
+// flags: it is the one place that every apply of a user on a machine
+// shares, where the per-user account locks live (UserLockPath). It is an
+// error when neither variable is set. Nothing is created.
+func UserStateRoot(getenv func(string) string) (string, error) {
+	if x := getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "mlabctl"), nil
+	}
+	home := getenv("HOME")
+	if home == "" && runtime.GOOS == "windows" {
+		home = getenv("USERPROFILE")
+	}
+	if home == "" {
+		return "", errors.New("neither $XDG_STATE_HOME nor $HOME is set")
+	}
+	return filepath.Join(home, ".local", "state", "mlabctl"), nil
+}
+
+// userLocksDirName is the directory of the per-user account locks under
+// the per-user state root.
+const userLocksDirName = "locks"
+
+// UserLockPath returns the per-user lock file of an account under the
+// per-user state root userRoot (UserStateRoot): locks/NAME.lock, NAME the
+// account's state directory name (AccountStateDir), so that it is keyed by
+// the same normalised base URL and account, whichever state directory
+// (--state-dir, MLABCTL_STATE_DIR, beside --secrets-out) an apply keeps
+// its journal in. It creates nothing.
+func UserLockPath(userRoot, baseURL, account string) string {
+	return filepath.Join(userRoot, userLocksDirName, accountDirName(baseURL, account)+".lock")
+}
+
+// MakeUserLockDir creates the directory of the per-user locks under
+// userRoot (and userRoot itself when missing), mode 0700, and returns
+// UserLockPath(userRoot, baseURL, account). The directory is tightened to
+// 0700 when it exists (it is apply's own).
+func MakeUserLockDir(userRoot, baseURL, account string) (string, error) {
+	dir := filepath.Join(userRoot, userLocksDirName)
+	if err := os.MkdirAll(dir, stateDirMode); err != nil {
+		return "", fmt.Errorf("creating the per-user lock directory: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("per-user lock directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("per-user lock directory %q is not a directory; move it away", dir)
+	}
+	if fi.Mode().Perm() != stateDirMode {
+		if err := os.Chmod(dir, stateDirMode); err != nil {
+			return "", fmt.Errorf("per-user lock directory: %w", err)
+		}
+	}
+	return UserLockPath(userRoot, baseURL, account), nil
 }
 
 // AccountStateDir returns the directory of one account's state under root:

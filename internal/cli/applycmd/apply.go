@@ -58,6 +58,10 @@ type Options struct {
 	// apply.StateRoot); LockTimeout is --lock-timeout.
 	StateDir    string
 	LockTimeout time.Duration
+	// UserStateRoot is the per-user state root (apply.UserStateRoot of the
+	// command's environment), where the per-user account lock lives; its
+	// error (no HOME) makes apply warn and lock the state directory only.
+	UserStateRoot func() (string, error)
 	// IO are the streams. When stdin is a terminal, apply can read the
 	// answer to its confirmation prompt there (as Terraform does), whatever
 	// stdout is (`mlabctl apply | tee apply.log` still asks). Only when
@@ -170,6 +174,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				Emulator:        c.Bool(cmdutil.FlagEmulator),
 				StateDir:        stateDirOf(c, f),
 				LockTimeout:     c.Duration(flagLockTimeout),
+				UserStateRoot:   func() (string, error) { return apply.UserStateRoot(f.Getenv) },
 				Color:           f.ColorEnabled(c),
 				IO:              f.IO,
 				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log

@@ -22,8 +22,7 @@ const (
 	DefaultLockTimeout = 5 * time.Minute
 )
 
-// lockAccount takes the account lock of this apply (apply.LockAccount in
-// the account's state directory, which it creates) once the session knows
+// lockAccount takes the account locks of this apply once the session knows
 // the account and before the live state is read for the plan: a plan
 // computed while another apply of the account is changing it would be
 // stale before it is shown. The account is the username the session acts
@@ -33,7 +32,19 @@ const (
 // everything else the session does. It returns the account's state
 // directory.
 //
-// Another apply holding the lock makes this one say so on stderr and wait
+// The locks are two, taken in this order (apply.LockFiles): the per-user
+// one (apply.UserLockPath under $XDG_STATE_HOME/mlabctl or
+// ~/.local/state/mlabctl, whatever the flags say), which keeps apart two
+// applies of the account by one user on one machine whose state
+// directories differ (--secrets-out in two directories, two --state-dir),
+// and the state directory's own (apply.AccountLockPath), which keeps apart
+// the applies sharing a journal whoever runs them. With no per-user root
+// (neither HOME nor XDG_STATE_HOME set) or one that cannot be created,
+// apply says so in one warning line and takes the state directory's lock
+// only: refusing would stop a CI job with no HOME that was safe as long as
+// its state directory is the only one its applies use.
+//
+// Another apply holding a lock makes this one say so on stderr and wait
 // up to --lock-timeout; past it, or at once with --lock-timeout 0, apply
 // exits 1 having changed nothing, naming the holder. Ctrl-C while waiting
 // exits 1 too: nothing was changed. The demo emulator (--emulator) is a
@@ -59,7 +70,13 @@ func lockAccount(ctx context.Context, o Options, sess *cmdutil.Session) (dir str
 		return "", fmt.Errorf("%w (--%s DIR or %s choose another); nothing was changed", err, flagStateDir, cmdutil.EnvStateDir)
 	}
 	who := fmt.Sprintf("account %q at %s", plan.SanitizeLine(account), sess.BaseURL)
-	unlock, err := apply.LockAccount(ctx, dir, o.LockTimeout, func(holder string) {
+	locks := []string{apply.AccountLockPath(dir)}
+	if userLock, err := userLockPath(o, sess.BaseURL, account); err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "Warning: no per-user lock of %s (%v): only the lock in %s keeps another apply of the account out, so run every apply of it with the same state directory\n", who, err, dir)
+	} else {
+		locks = append([]string{userLock}, locks...) // per-user first: one order for every apply
+	}
+	unlock, err := apply.LockFiles(ctx, locks, o.LockTimeout, func(holder string) {
 		fmt.Fprintf(o.IO.ErrOut, "Waiting for another apply of %s to finish (%s); --%s %s\n", who, holder, flagLockTimeout, shortDuration(o.LockTimeout))
 	})
 	var locked *apply.LockedError
@@ -87,6 +104,19 @@ func lockAccount(ctx context.Context, o Options, sess *cmdutil.Session) (dir str
 		release()
 	}
 	return dir, nil
+}
+
+// userLockPath creates the directory of the per-user account locks and
+// returns the account's (apply.MakeUserLockDir).
+func userLockPath(o Options, baseURL, account string) (string, error) {
+	if o.UserStateRoot == nil {
+		return "", errors.New("no per-user state root")
+	}
+	root, err := o.UserStateRoot()
+	if err != nil {
+		return "", err
+	}
+	return apply.MakeUserLockDir(root, baseURL, account)
 }
 
 // shortDuration writes d as it is typed on a command line: 5m, 1h30m, 90s

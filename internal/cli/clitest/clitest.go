@@ -52,7 +52,9 @@ type Invocation struct {
 	// test's own, so that apply's state (journal, account lock) never
 	// lands in the home of whoever runs the tests; set it to "" for
 	// apply's default (beside --secrets-out), or to one directory for
-	// runs that must share a lock.
+	// runs that must share a lock. Likewise XDG_STATE_HOME (where apply's
+	// per-user account lock lives, apply.UserStateRoot) is a directory of
+	// the test's own unless Env names it.
 	Env map[string]string
 	// Stdin is what the command reads on stdin.
 	Stdin string
@@ -179,31 +181,48 @@ func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr fmt.Stringer) {
 // (its journal and lock; apply.StateRoot).
 const EnvStateDir = cmdutil.EnvStateDir
 
-// stateDirs are the state directories of the tests running, one per test.
-var stateDirs sync.Map // testing.TB → string
+// testDirs are the state directories of the tests running, one of each
+// kind per test.
+var testDirs sync.Map // testDirKey → string
 
-// withStateDir returns env with EnvStateDir set to a temporary directory of
-// the test (the same for every command line it runs, so that a second
-// apply settles the first one's journal), unless env sets it (even empty):
-// a test never writes apply's state into the real home directory.
-func withStateDir(t testing.TB, env map[string]string) map[string]string {
-	if _, ok := env[EnvStateDir]; ok {
-		return env
-	}
-	dir, ok := stateDirs.Load(t)
+// testDirKey names one test's directory of one kind (an environment
+// variable).
+type testDirKey struct {
+	t   testing.TB
+	env string
+}
+
+// testDir returns the test's directory for the variable env, the same for
+// every command line the test runs.
+func testDir(t testing.TB, env string) string {
+	key := testDirKey{t, env}
+	dir, ok := testDirs.Load(key)
 	if !ok {
 		d := t.TempDir()
 		var loaded bool
-		dir, loaded = stateDirs.LoadOrStore(t, d)
+		dir, loaded = testDirs.LoadOrStore(key, d)
 		if !loaded {
-			t.Cleanup(func() { stateDirs.Delete(t) })
+			t.Cleanup(func() { testDirs.Delete(key) })
 		}
 	}
-	out := make(map[string]string, len(env)+1)
+	return dir.(string)
+}
+
+// withStateDir returns env with EnvStateDir and XDG_STATE_HOME set to
+// temporary directories of the test (the same for every command line it
+// runs, so that a second apply settles the first one's journal and waits
+// for its lock), unless env sets them (even empty): a test never writes
+// apply's state or locks into the real home directory.
+func withStateDir(t testing.TB, env map[string]string) map[string]string {
+	out := make(map[string]string, len(env)+2)
 	for k, v := range env {
 		out[k] = v
 	}
-	out[EnvStateDir] = dir.(string)
+	for _, k := range []string{EnvStateDir, "XDG_STATE_HOME"} {
+		if _, ok := env[k]; !ok {
+			out[k] = testDir(t, k)
+		}
+	}
 	return out
 }
 

@@ -55,6 +55,9 @@ type Options struct {
 	// StateDir is MLABCTL_STATE_DIR: where plan looks for the journal an
 	// interrupted apply left (read only; see journalFacts).
 	StateDir string
+	// UserStateRoot is the per-user state root (apply.UserStateRoot of the
+	// command's environment), where apply's per-user account lock lives.
+	UserStateRoot func() (string, error)
 	// Version is mlabctl's version, recorded in plan files.
 	Version string
 	// PlanOptions are the plan options of the command line (--replace,
@@ -116,6 +119,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 				GitHub:           f.GitHub(),
 				Now:              f.NowFunc(),
 				StateDir:         f.Getenv(cmdutil.EnvStateDir),
+				UserStateRoot:    func() (string, error) { return apply.UserStateRoot(f.Getenv) },
 				PlanOptions:      cmdutil.PlanOptionsOf(c),
 				Version:          f.Build.Version,
 				LoadSpec:         func() (*spec.Spec, error) { return f.LoadSpec(c) },
