@@ -247,7 +247,7 @@ func waitLock(ctx context.Context, f *os.File, path string, timeout time.Duratio
 // not exist nothing is ever busy.
 func TryLockShared(paths []string) (release func(), busy bool, holder string, err error) {
 	var held []*os.File
-	release = func() {
+	closeAll := func() {
 		for _, f := range held {
 			f.Close()
 		}
@@ -259,25 +259,25 @@ func TryLockShared(paths []string) (release func(), busy bool, holder string, er
 			continue
 		}
 		if err != nil {
-			release()
+			closeAll()
 			return nil, false, "", fmt.Errorf("account lock: %w", err)
 		}
 		got, err := tryLockShared(f)
 		if err != nil {
 			f.Close()
-			release()
+			closeAll()
 			return nil, false, "", fmt.Errorf("account lock %s: %w", path, err)
 		}
 		if !got {
 			h := readHolder(f)
 			f.Close()
-			release()
+			closeAll()
 			return func() {}, true, h.String(), nil
 		}
 		held = append(held, f)
 	}
 	var once sync.Once
-	return func() { once.Do(release) }, false, "", nil
+	return func() { once.Do(closeAll) }, false, "", nil
 }
 
 // readHolder reads the holder's line; the zero LockHolder when there is

@@ -3,9 +3,12 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestLockFilesTakesAllOrNone(t *testing.T) {
@@ -98,5 +101,49 @@ func TestMakeUserLockDir(t *testing.T) {
 		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != stateDirMode {
 			t.Errorf("%s: %v, %v; want mode 0700", d, fi, err)
 		}
+	}
+}
+
+func TestTryLockShared(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lock")
+	missing := filepath.Join(dir, "none", "lock")
+
+	// Nobody holds it: not busy, and a missing lock file is not created.
+	release, busy, _, err := TryLockShared([]string{missing, path})
+	if err != nil || busy {
+		t.Fatalf("free lock: busy %v, err %v", busy, err)
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+		t.Error("TryLockShared created a directory")
+	}
+	// Two readers do not exclude each other.
+	release2, busy, _, err := TryLockShared([]string{path})
+	if err != nil || busy {
+		t.Fatalf("second reader: busy %v, err %v", busy, err)
+	}
+	release2()
+
+	// An apply with --lock-timeout 0 gets the lock a reader gives back
+	// within the grace for a holder without a line.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(2 * lockPoll)
+		release()
+	}()
+	unlock, err := LockFiles(context.Background(), []string{path}, 0, nil)
+	<-done
+	if err != nil {
+		t.Fatalf("apply --lock-timeout 0 behind a reader: %v", err)
+	}
+
+	// While an apply holds it, a reader sees it busy and who holds it.
+	_, busy, holder, err := TryLockShared([]string{missing, path})
+	if err != nil || !busy || !strings.Contains(holder, fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("held lock: busy %v, holder %q, err %v", busy, holder, err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
 	}
 }

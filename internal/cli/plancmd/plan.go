@@ -257,12 +257,40 @@ func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *rem
 // replaced) instead of refusing two keys of one name. Each open entry is a
 // note on stderr; nothing is sent and the journal is left as it is, for
 // apply to settle. A journal that cannot be read is a note too.
+//
+// An apply of the account that is running now (it holds an account lock,
+// apply.TryLockShared) owns the journal's open entries: they are its
+// creates in flight, not an interrupted run's. Then plan leaves the journal
+// alone and says on stderr that the apply runs and that the plan may
+// change when it finishes. plan holds the shared locks only while it reads
+// the journal file, so that it never keeps an apply waiting for more than
+// that read.
 func journalFacts(ctx context.Context, o Options, sess *cmdutil.Session, live *remote.State) []plan.SettledKey {
 	root, err := apply.StateRoot("", o.StateDir)
 	if err != nil {
 		return nil
 	}
-	j, err := apply.ReadJournal(apply.AccountStateDir(root, live.BaseURL, live.Profile.Username))
+	account := live.Profile.Username
+	dir := apply.AccountStateDir(root, live.BaseURL, account)
+	var locks []string
+	if o.UserStateRoot != nil {
+		if userRoot, err := o.UserStateRoot(); err == nil {
+			locks = append(locks, apply.UserLockPath(userRoot, live.BaseURL, account))
+		}
+	}
+	locks = append(locks, apply.AccountLockPath(dir))
+	release, busy, holder, err := apply.TryLockShared(locks)
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "note: the apply journal could not be read: %v\n", err)
+		return nil
+	}
+	if busy {
+		fmt.Fprintf(o.IO.ErrOut, "note: an apply of account %q at %s is running (%s): its creates in flight are left out, and this plan may change when it finishes\n",
+			plan.SanitizeLine(account), live.BaseURL, holder)
+		return nil
+	}
+	j, err := apply.ReadJournal(dir)
+	release()
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "note: the apply journal could not be read: %v\n", err)
 		return nil
