@@ -586,6 +586,8 @@ func (tr *crashTrial) checkInvariants(d declared, lastPlan runRecord, extra []st
 		}
 	}
 
+	problems = append(problems, tr.secretsInFiles(secretList)...)
+
 	if len(problems) == 0 {
 		return
 	}
@@ -608,6 +610,46 @@ func (tr *crashTrial) checkInvariants(d declared, lastPlan runRecord, extra []st
 		fmt.Fprintf(&b, "--- %s: mlabctl %s (%s, %v)\n%s", r.label, strings.Join(r.args[:1], " "), r.exitText(), r.took.Round(time.Millisecond), tr.redact(tail(r.stdout+r.stderr, 25)))
 	}
 	tr.t.Error(b.String())
+}
+
+// secretsInFiles returns a problem for every file mlabctl wrote in the
+// trial's directory (its HOME too: the journal, the lock, the state
+// directory) that holds a secret; only the secrets file may, and the
+// emulator's state, which is the server's.
+func (tr *crashTrial) secretsInFiles(secrets []string) []string {
+	var problems []string
+	filepath.WalkDir(tr.dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		base := filepath.Base(path)
+		stateBase := filepath.Base(tr.state)
+		if path == tr.secrets || path == tr.state || strings.HasPrefix(base, "."+stateBase+".tmp") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil // a file removed as we walk
+		}
+		rel, _ := filepath.Rel(tr.dir, path)
+		if strings.HasPrefix(base, "."+filepath.Base(tr.secrets)+".tmp-") {
+			// A killed run's half-written secrets file: the next run
+			// cleans it (issue 11), and it must not linger with secrets.
+			problems = append(problems, fmt.Sprintf("%s: a temporary file of a killed write is left after the further applies", rel))
+			return nil
+		}
+		var held []string
+		for _, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				held = append(held, secretHash(s))
+			}
+		}
+		if len(held) > 0 {
+			problems = append(problems, fmt.Sprintf("%s holds %d secret(s) (%s); only the secrets file may", rel, len(held), strings.Join(held, ", ")))
+		}
+		return nil
+	})
+	return problems
 }
 
 // maxProblems is how many problems a failure lists before counting the
