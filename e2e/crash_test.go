@@ -68,6 +68,22 @@ func keysFile() crashFile {
 	return crashFile{name: "keys", decl: d, spec: b.String()}
 }
 
+// teamFile only invites one person into the demo's team (keys are not
+// managed): a run whose only change is that invite, so that an invite
+// that happened cannot hide behind another change's exit code.
+func teamFile() crashFile {
+	var b strings.Builder
+	d := declared{members: []string{"alice@example.com", "bob@example.com", "carol@example.com", "mallory@example.com"}}
+	b.WriteString("version: 1\nteam:\n" +
+		"  - email: alice@example.com\n    role: admin\n    permissions: [api-keys, billing]\n" +
+		"  - email: bob@example.com\n    role: viewer\n" +
+		"  - email: carol@example.com\n" +
+		"  - email: mallory@example.com\n")
+	d.members = append(d.members, "new0@example.com")
+	b.WriteString("  - email: new0@example.com\n")
+	return crashFile{name: "team", decl: d, spec: b.String()}
+}
+
 // rotationFile rotates (rotate_after 90d, no overlap: create the
 // successor, then delete the predecessor) keys that a first apply created
 // 120 days earlier.
@@ -102,6 +118,8 @@ const (
 	sigint
 	// sigintTerm interrupts it, then sends SIGTERM 20-300 ms later.
 	sigintTerm
+	// sigintTwice interrupts it twice (a second Ctrl-C) 20-300 ms apart.
+	sigintTwice
 	// overlap starts a second apply of the same files 0.1-0.3 s later.
 	overlap
 )
@@ -128,9 +146,11 @@ var crashScenarios = []crashScenario{
 	{name: "kill-9", file: keysFile, disrupt: kill9},
 	{name: "SIGINT", file: keysFile, disrupt: sigint},
 	{name: "SIGINT+SIGTERM", file: keysFile, disrupt: sigintTerm},
+	{name: "SIGINT-twice", file: keysFile, disrupt: sigintTwice},
 	{name: "two-applies", file: keysFile, disrupt: overlap},
 	{name: "dropped-creates", file: keysFile, knobs: []string{"--drop-first", "3", "--fault-route", "POST /api-keys"}},
 	{name: "dropped-invite", file: keysFile, knobs: []string{"--drop-first", "1", "--fault-route", "POST /teams"}},
+	{name: "dropped-invite-only", file: teamFile, knobs: []string{"--drop-first", "1", "--fault-route", "POST /teams"}},
 	{name: "dropped-deletes", file: keysFile, knobs: []string{"--drop-first", "2", "--fault-route", "DELETE /api-keys"}},
 	{name: "rotation-kill-9", file: rotationFile, disrupt: kill9},
 	{name: "rotation-SIGINT+SIGTERM", file: rotationFile, disrupt: sigintTerm},
@@ -193,7 +213,7 @@ func runCrashTrial(t *testing.T, sc crashScenario, axisKnobs []string, seed uint
 		seedOldKeys(tr, file.seedSpec)
 	}
 	var typical time.Duration
-	if sc.disrupt == kill9 || sc.disrupt == sigint || sc.disrupt == sigintTerm {
+	if sc.disrupt == kill9 || sc.disrupt == sigint || sc.disrupt == sigintTerm || sc.disrupt == sigintTwice {
 		typical = typicalApply(t, file)
 	}
 	tr.emu = startEmuChild(t, tr.state, nil, append(base, sc.knobs...)...)
@@ -203,7 +223,7 @@ func runCrashTrial(t *testing.T, sc crashScenario, axisKnobs []string, seed uint
 	switch sc.disrupt {
 	case runsThrough:
 		tr.run("first apply", tr.applyArgs()...)
-	case kill9, sigint, sigintTerm:
+	case kill9, sigint, sigintTerm, sigintTwice:
 		at := tr.between(0, typical)
 		what = fmt.Sprintf("signal at %v of a typical %v", at.Round(time.Millisecond), typical.Round(time.Millisecond))
 		r := tr.start("first apply", true, tr.applyArgs()...)
@@ -213,12 +233,16 @@ func runCrashTrial(t *testing.T, sc crashScenario, axisKnobs []string, seed uint
 			r.signal(syscall.SIGKILL)
 		case sigint:
 			r.signal(syscall.SIGINT)
-		case sigintTerm:
+		case sigintTerm, sigintTwice:
+			second, name := syscall.SIGTERM, "SIGTERM"
+			if sc.disrupt == sigintTwice {
+				second, name = syscall.SIGINT, "SIGINT again"
+			}
 			r.signal(syscall.SIGINT)
 			gap := tr.between(20*time.Millisecond, 300*time.Millisecond)
-			what += fmt.Sprintf(", SIGTERM %v later", gap.Round(time.Millisecond))
+			what += fmt.Sprintf(", %s %v later", name, gap.Round(time.Millisecond))
 			time.Sleep(gap)
-			r.signal(syscall.SIGTERM)
+			r.signal(second)
 		}
 		tr.wait(r)
 		if sc.disrupt == kill9 {
