@@ -28,6 +28,9 @@ type printer struct {
 	// waitEnds is when the calls held back by the API's rate limit go
 	// again (showWait); zero when none is.
 	waitEnds time.Time
+	// stopping: the run was interrupted, and the line says that apply
+	// stops after the calls in flight (showStopping).
+	stopping bool
 }
 
 // liveWidth bounds the progress line so that it never wraps on an 80-column
@@ -95,6 +98,21 @@ func (p *printer) finish(name string) {
 	p.redraw()
 }
 
+// showStopping prints line (when not empty) on w with the progress line
+// erased, and from then on the progress line says that apply stops after
+// the calls in flight: the first Ctrl-C is answered at once, on screen and
+// in a log, while the calls it waits for are still running.
+func (p *printer) showStopping(w io.Writer, line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.erase()
+	if w != nil && line != "" {
+		fmt.Fprintln(w, line)
+	}
+	p.stopping = true
+	p.redraw()
+}
+
 // close erases the progress line for good.
 func (p *printer) close() {
 	if p.live {
@@ -131,7 +149,11 @@ func (p *printer) redraw() {
 		}
 	}
 	sort.Strings(names)
-	line := fmt.Sprintf("[%d/%d] %s… %s: %s", p.done, p.total, "applying", p.now().Sub(oldest).Round(100*time.Millisecond), strings.Join(names, ", "))
+	doing := "applying"
+	if p.stopping {
+		doing = "stopping after the calls in flight"
+	}
+	line := fmt.Sprintf("[%d/%d] %s… %s: %s", p.done, p.total, doing, p.now().Sub(oldest).Round(100*time.Millisecond), strings.Join(names, ", "))
 	if left := p.waitEnds.Sub(p.now()); left > 0 {
 		line = fmt.Sprintf("[%d/%d] waiting %s for the API's rate limit: %s", p.done, p.total, left.Round(time.Second), strings.Join(names, ", "))
 	}

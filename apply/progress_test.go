@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,4 +51,63 @@ func TestLiveProgressLeavesThePlainLines(t *testing.T) {
 			t.Errorf("progress line wider than %d: %q", liveWidth, l)
 		}
 	}
+}
+
+// TestInterruptNoticeAndStoppingLine: the first Ctrl-C is answered at once,
+// while a call is still in flight: the notice on Notices, and the progress
+// line from then on says that apply stops after the calls in flight; the
+// notice comes before the run's last lines, never after them.
+func TestInterruptNoticeAndStoppingLine(t *testing.T) {
+	for _, live := range []bool{false, true} {
+		gate := make(chan struct{})
+		started := make(chan string, 16)
+		f := &fakeClient{gate: gate, started: started}
+		var out, notices syncBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = Run(ctx, demoPlan(t), f, Options{Parallelism: 1, Out: &out, Live: live, Secrets: &memSink{},
+				Notices: &notices, InterruptNotice: "stopping after the calls in flight; press Ctrl-C again to stop waiting"})
+		}()
+		<-started
+		cancel()
+		// The notice is there while the call is still held.
+		deadline := time.Now().Add(time.Minute)
+		for !strings.Contains(notices.String(), "stopping after the calls in flight; press Ctrl-C again") {
+			if time.Now().After(deadline) {
+				t.Fatalf("live=%v: no notice while the call is in flight; notices %q", live, notices.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		close(gate)
+		<-done
+		if live && !strings.Contains(out.String(), "stopping after the calls in flight…") {
+			t.Errorf("live: the progress line never said it was stopping:\n%q", out.String())
+		}
+		if !live && strings.Contains(out.String(), "stopping after") {
+			t.Errorf("not live: a progress line in the plain output:\n%q", out.String())
+		}
+		if n := strings.Count(notices.String(), "stopping after the calls in flight;"); n != 1 {
+			t.Errorf("live=%v: the notice was printed %d times, want once", live, n)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a test may read while Run writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -80,6 +80,11 @@ type Options struct {
 	RateLimitWaits func(show func(line string, wait time.Duration)) (restore func())
 	// Notices receives the lines of the pauses (stderr); nil means Out.
 	Notices io.Writer
+	// InterruptNotice, when not empty, is printed on Notices (the
+	// progress line erased) the moment ctx is cancelled while Run runs
+	// ("stopping after the calls in flight; …"); the progress line then
+	// says that apply stops after the calls in flight.
+	InterruptNotice string
 	// ExplainError rewrites the error of a failed step before it is shown
 	// on the step's line, in the summary and in the Result (the command
 	// says what to do about a 403 or a 401 there); nil, or a nil answer,
@@ -134,10 +139,22 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		restore := opts.RateLimitWaits(func(line string, wait time.Duration) { r.out.showWait(notices, line, wait) })
 		defer restore()
 	}
+	notices := opts.Notices
+	if notices == nil {
+		notices = opts.Out
+	}
+	noticed := make(chan struct{})
+	stopNotice := context.AfterFunc(ctx, func() {
+		defer close(noticed)
+		r.out.showStopping(notices, opts.InterruptNotice)
+	})
 	res := &Result{}
 	for _, steps := range phases {
 		results := r.phase(ctx, steps)
 		res.Steps = append(res.Steps, results...)
+	}
+	if !stopNotice() {
+		<-noticed // the notice comes before the summary, never after
 	}
 	r.out.close()
 	res.Interrupted = r.interrupted

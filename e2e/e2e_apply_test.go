@@ -91,6 +91,10 @@ func TestApplyInterrupted(t *testing.T) {
 	if !strings.Contains(out.String(), "Apply interrupted:") || !strings.Contains(out.String(), "not started: apply was interrupted") || strings.Contains(out.String(), "secrets were written") {
 		t.Errorf("no interrupted summary:\n%s", out.String())
 	}
+	// Said at once, on stderr, before the call in flight returned.
+	if n := strings.Count(stderr, "Interrupted: stopping after the calls in flight; press Ctrl-C again to stop waiting."); n != 1 {
+		t.Errorf("the interrupt notice is on stderr %d times, want once:\n%s", n, stderr)
+	}
 	// Nothing started after the interrupt: at most the call in flight then.
 	if m := em.Mutations(); len(m) > 3 {
 		t.Errorf("%d mutations after an interrupt during the third: %v", len(m), m)

@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/apply"
 	"github.com/mlabctl/mlabctl/emulator"
 	"github.com/mlabctl/mlabctl/plan"
 	"gopkg.in/yaml.v3"
@@ -153,6 +154,7 @@ func newWorkflowHarness(t *testing.T, file string) *workflowHarness {
 		"steps.plan.outputs.exit-code":       "",
 		"steps.apply.outputs.exit-code":      "",
 		"steps.upload.outputs.artifact-url":  "",
+		"runner.temp":                        h.temp,
 	}
 	return h
 }
@@ -693,6 +695,24 @@ func TestApplyWorkflowHandsKeysToSecrets(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(h.temp, "secrets.json")); !os.IsNotExist(err) {
 				t.Errorf("the secrets file survived the step (stat: %v)", err)
 			}
+			// apply's state is where the cache steps keep it, and holds no
+			// secret.
+			stateDir := apply.AccountStateDir(filepath.Join(h.temp, "mlabctl-state"), h.em.URL, h.em.Demo.Username)
+			if _, err := apply.ReadAccountRecord(stateDir); err != nil {
+				t.Errorf("no state directory where the workflow caches it: %v", err)
+			}
+			var inState strings.Builder
+			_ = filepath.WalkDir(filepath.Join(h.temp, "mlabctl-state"), func(path string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					inState.WriteString(readOptional(t, path))
+				}
+				return nil
+			})
+			var keys []string
+			for _, v := range live {
+				keys = append(keys, v)
+			}
+			assertNoSecrets(t, "the cached state directory", inState.String(), append(keys, h.em.Demo.Token))
 			// The result goes to the merged pull request, with no secret.
 			h.mustStep("apply", "Keep the result")
 			h.exprs["steps.upload.outputs.artifact-url"] = "https://github.com/acme/infra/actions/runs/4242/artifacts/8"

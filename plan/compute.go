@@ -35,6 +35,11 @@ type Options struct {
 	// and a deletion that is part of a mass deletion of the whole plan
 	// needs approval even when it is planned alone.
 	Targets []string
+	// Settled are the facts apply.Settle learned from the journal of an
+	// interrupted apply (see KeyFate): not a command-line option, so plan
+	// files do not record them; a plan file made before the interrupted
+	// apply then differs from the plan computed with them, and is refused.
+	Settled []SettledKey
 }
 
 // ComputeWith returns the plan that makes live equal to s at time now,
@@ -59,9 +64,10 @@ func ComputeWith(s *spec.Spec, live *remote.State, now time.Time, o Options) (*P
 		return nil, errors.New("plan: no live state to compute a plan from")
 	}
 	b := &builder{
-		spec: s,
-		live: live,
-		now:  now,
+		spec:    s,
+		live:    live,
+		now:     now,
+		settled: settledByID(o.Settled),
 		plan: &Plan{
 			FormatVersion: FormatVersion,
 			ComputedAt:    now.UTC(),
@@ -159,6 +165,8 @@ type builder struct {
 	managedLive map[string]int
 	// replace are the --replace requests, each marked once it has matched.
 	replace []*replaceRequest
+	// settled are the journal's facts (Options.Settled), by live key id.
+	settled map[string]SettledKey
 }
 
 // add appends a change.

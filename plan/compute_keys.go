@@ -55,6 +55,11 @@ func (b *builder) apiKeys() error {
 			continue
 		}
 		byID[k.ID] = i
+		if b.settled[k.ID.String()].Fate == FateDelete {
+			// An orphan nobody holds, or a rotated predecessor: never
+			// matched by name, so it is deleted as undeclared.
+			continue
+		}
 		byName[k.Name] = append(byName[k.Name], i)
 	}
 	claimed := make([]bool, len(keys))
@@ -97,6 +102,25 @@ func (b *builder) apiKeys() error {
 			if !claimed[j] {
 				candidates = append(candidates, j)
 			}
+		}
+		if kept := b.keptAmong(candidates); kept >= 0 && len(candidates) > 1 {
+			// The journal knows which one's secret is held; the others
+			// stay unclaimed, and are deleted when settled so, else
+			// refused below as a second key of the name.
+			claimed[kept] = true
+			match[i] = kept
+			rest := make([]int, 0, len(candidates)-1)
+			for _, j := range candidates {
+				if j != kept {
+					rest = append(rest, j)
+				}
+			}
+			if len(rest) > 0 {
+				ids := claimAll(claimed, rest, func(j int) remote.ID { return keys[j].ID })
+				b.problem(want.Pos, "API key %q has %d live keys besides id %s, whose secret an earlier apply kept (ids %s), and no apply of this machine made them: another run or a person did; delete the ones nobody uses in the dashboard, then apply again",
+					want.Name, len(rest), keys[kept].ID, strings.Join(ids, ", "))
+			}
+			continue
 		}
 		switch len(candidates) {
 		case 0:
@@ -152,12 +176,17 @@ func (b *builder) apiKeys() error {
 		if dupNames[k.Name] {
 			note = fmt.Sprintf("id %s, created %s, one of %d live keys named %q, not in modelslab.yaml", k.ID, day(k.CreatedAt), len(byName[k.Name]), k.Name)
 		}
+		reason := "not in modelslab.yaml"
+		if f, ok := b.settled[k.ID.String()]; ok && f.Fate == FateDelete && f.Reason != "" {
+			reason = f.Reason
+			note = fmt.Sprintf("id %s, created %s", k.ID, day(k.CreatedAt))
+		}
 		b.add(Change{
 			Address:    addr,
 			Action:     Delete,
 			Before:     keyFields(k.Name, k.Notes),
 			LiveID:     k.ID.String(),
-			Reason:     "not in modelslab.yaml",
+			Reason:     reason,
 			Note:       note,
 			LastUsedAt: k.LastUsedAt,
 		})
@@ -165,6 +194,17 @@ func (b *builder) apiKeys() error {
 	b.countManaged(sectionAPIKeys, managed)
 	b.refuseProtectedKeyChanges()
 	return nil
+}
+
+// keptAmong returns the candidate (keys index) the journal settled as
+// kept, or -1.
+func (b *builder) keptAmong(candidates []int) int {
+	for _, j := range candidates {
+		if b.settled[b.live.APIKeys[j].ID.String()].Fate == FateKeep {
+			return j
+		}
+	}
+	return -1
 }
 
 // retire plans the predecessor old of a rotation of want, marked to
@@ -233,6 +273,18 @@ func (b *builder) reconcileKey(want spec.APIKey, have remote.APIKey) {
 				want.Name, req.text)
 		}
 		replace.Reason = "requested with --replace"
+		b.add(replace)
+		return
+	}
+	if f, ok := b.settled[have.ID.String()]; ok && f.Fate == FateReplace {
+		// Made by an interrupted apply whose answer (the secret) never
+		// arrived: nobody can use it, so it is replaced now, whatever
+		// rotate_overlap says (there is nothing to overlap with).
+		if want.Protect {
+			b.problem(protectPos(want), "API key %q is protected, and its live key id %s has no known secret (%s); remove \"protect: true\" to let apply replace it, or delete it in the dashboard",
+				want.Name, have.ID, f.Reason)
+		}
+		replace.Reason = f.Reason
 		b.add(replace)
 		return
 	}

@@ -14,11 +14,15 @@ func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
 // CreateAPIKey creates a key (POST /api-keys). The answer is the only one
 // that carries the key's whole secret; the caller decides where it goes.
 // Pass a stable key with WithIdempotencyKey so that a repeated create
-// replays instead of creating a second key.
+// replays instead of creating a second key. An answer without the whole
+// secret is a *SecretNotReturnedError: the key exists, its secret never.
 func (c *Client) CreateAPIKey(ctx context.Context, r APIKeyCreate) (*APIKey, error) {
 	var out APIKey
 	if err := c.call(ctx, http.MethodPost, "/api-keys", r, &out); err != nil {
 		return nil, err
+	}
+	if why := CheckWholeSecret(out.Key); why != "" {
+		return nil, &SecretNotReturnedError{ID: out.ID, Why: why}
 	}
 	return &out, nil
 }

@@ -18,3 +18,10 @@ func SameBaseURL(a, b string) bool {
 	nb, err := normalizeBaseURL(b)
 	return err == nil && na == nb
 }
+
+// NormalizeBaseURL returns a site root as "scheme://host[:port]", spelled
+// the one way SameBaseURL compares them (a trailing slash, the API prefix
+// or the case of the scheme and host make no difference), or the error New
+// would give. apply keys its per-account state directory by it, so that two
+// spellings of one API share one lock.
+func NormalizeBaseURL(raw string) (string, error) { return normalizeBaseURL(raw) }

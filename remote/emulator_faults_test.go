@@ -171,13 +171,46 @@ func TestEmulatorRetriesUnderFaults(t *testing.T) {
 			wantRoute: []string{"GET /me 429 false", "GET /me 502 false", "GET /me 200 false"},
 		},
 		{
-			name:   "POST through two 503s creates one key",
+			// A create may have been made before a 5xx: never repeated.
+			name:   "POST create is not retried after a 503",
 			faults: emulator.Faults{FailFirst: 2, Statuses: []int{503}, Routes: []string{"POST /api-keys"}},
 			call: func(c *Client) error {
 				_, err := c.CreateAPIKey(context.Background(), APIKeyCreate{Name: "retried"})
 				return err
 			},
-			wantRoute: []string{"POST /api-keys 503 false", "POST /api-keys 503 false", "POST /api-keys 201 false"},
+			wantRoute: []string{"POST /api-keys 503 false"},
+			wantErr:   true,
+		},
+		{
+			name:   "POST invite is not retried after a 502",
+			faults: emulator.Faults{FailFirst: 2, Statuses: []int{502}, Routes: []string{"POST /teams"}},
+			call: func(c *Client) error {
+				_, err := c.InviteMember(context.Background(), InviteRequest{Email: "once@example.com", Role: "member"})
+				return err
+			},
+			wantRoute: []string{"POST /teams 502 false"},
+			wantErr:   true,
+		},
+		{
+			// A 429 is a refusal: nothing was made, so it is waited out.
+			name:   "POST create is retried after a 429",
+			faults: emulator.Faults{FailFirst: 1, Statuses: []int{429}, Routes: []string{"POST /api-keys"}},
+			call: func(c *Client) error {
+				_, err := c.CreateAPIKey(context.Background(), APIKeyCreate{Name: "limited"})
+				return err
+			},
+			wantRoute: []string{"POST /api-keys 429 false", "POST /api-keys 201 false"},
+		},
+		{
+			// An update is idempotent by nature: retried under one key.
+			name:   "PATCH through two 503s updates once",
+			faults: emulator.Faults{FailFirst: 2, Statuses: []int{503}, Routes: []string{"PATCH /me"}},
+			call: func(c *Client) error {
+				about := "retried"
+				_, err := c.UpdateProfile(context.Background(), ProfileUpdate{AboutMe: &about})
+				return err
+			},
+			wantRoute: []string{"PATCH /me 503 false", "PATCH /me 503 false", "PATCH /me 200 false"},
 		},
 		{
 			name:      "403 is never retried",
@@ -221,17 +254,26 @@ func TestEmulatorRetriesUnderFaults(t *testing.T) {
 	}
 }
 
-// TestEmulatorReplayAfterDrop commits a create, drops its response, and
-// checks that the retry replays it: one key exists, and the caller gets its
-// whole secret.
+// TestEmulatorReplayAfterDrop commits a create and drops its response: the
+// client does not repeat it (the error may have committed), and the
+// caller's own repeat under the same Idempotency-Key replays it: one key
+// exists, and the caller gets its whole secret.
 func TestEmulatorReplayAfterDrop(t *testing.T) {
 	e := startEmu(t)
 	before := len(e.snapshot(t).APIKeys)
 	e.srv.Faults = &emulator.Faults{DropFirst: 1, Routes: []string{"POST /api-keys"}}
 
-	k, err := e.c.CreateAPIKey(context.Background(), APIKeyCreate{Name: "dropped-once"})
+	ctx := WithIdempotencyKey(context.Background(), "test-drop-once")
+	_, err := e.c.CreateAPIKey(ctx, APIKeyCreate{Name: "dropped-once"})
+	if err == nil || !MayHaveCommitted(err) {
+		t.Fatalf("CreateAPIKey after a dropped answer: %v, want an error that may have committed", err)
+	}
+	if n := len(e.srv.Requests()); n != 1 {
+		t.Fatalf("requests = %d after the drop, want 1 (never retried)", n)
+	}
+	k, err := e.c.CreateAPIKey(ctx, APIKeyCreate{Name: "dropped-once"})
 	if err != nil {
-		t.Fatalf("CreateAPIKey: %v", err)
+		t.Fatalf("CreateAPIKey again: %v", err)
 	}
 	snap := e.snapshot(t)
 	var matching []emulator.Key

@@ -161,17 +161,19 @@ func TestIdempotencyKeys(t *testing.T) {
 	c := fastClient(t, ts.URL, nil)
 	ctx := context.Background()
 
-	// A generated key is reused by the retry of the same call.
-	if _, err := c.CreateAPIKey(ctx, APIKeyCreate{Name: "k"}); err != nil {
-		t.Fatalf("CreateAPIKey: %v", err)
+	// A generated key is reused by the retry of the same call (an update:
+	// a create is never retried after a 503, see onceOnly).
+	notes := "n"
+	if _, err := c.UpdateAPIKey(ctx, "1", APIKeyUpdate{Notes: &notes}); err != nil {
+		t.Fatalf("UpdateAPIKey: %v", err)
 	}
 	// A second call gets a new key.
-	if _, err := c.CreateAPIKey(ctx, APIKeyCreate{Name: "k"}); err != nil {
-		t.Fatalf("CreateAPIKey: %v", err)
+	if _, err := c.UpdateAPIKey(ctx, "1", APIKeyUpdate{Notes: &notes}); err != nil {
+		t.Fatalf("UpdateAPIKey: %v", err)
 	}
 	// A caller's key wins.
-	if _, err := c.CreateAPIKey(WithIdempotencyKey(ctx, "plan-abc-create-k"), APIKeyCreate{Name: "k"}); err != nil {
-		t.Fatalf("CreateAPIKey: %v", err)
+	if _, err := c.UpdateAPIKey(WithIdempotencyKey(ctx, "plan-abc-create-k"), "1", APIKeyUpdate{Notes: &notes}); err != nil {
+		t.Fatalf("UpdateAPIKey: %v", err)
 	}
 	// GETs carry none.
 	if _, err := c.GetAPIKey(ctx, "1"); err != nil {
@@ -179,7 +181,7 @@ func TestIdempotencyKeys(t *testing.T) {
 	}
 	got := rc.requests()
 	if len(got) != 5 {
-		t.Fatalf("requests = %d, want 5 (one retry of the first create)", len(got))
+		t.Fatalf("requests = %d, want 5 (one retry of the first update)", len(got))
 	}
 	if got[0].IdempotencyKey == "" || got[0].IdempotencyKey != got[1].IdempotencyKey {
 		t.Errorf("retry key %q differs from first key %q", got[1].IdempotencyKey, got[0].IdempotencyKey)

@@ -2,17 +2,22 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
-// retryable reports whether a failed attempt may be tried again. Every call
-// the client makes is safe to repeat: reads by nature, mutations because
-// each carries an Idempotency-Key that the server replays. So the question
-// is only whether the failure is transient: a network error or timeout of
-// the attempt, a 429, or a 5xx other than 501 (Not Implemented, which
-// will not change). Other 4xx (403 included) are answers, not accidents.
+// retryable reports whether a failed attempt may be tried again, as far as
+// the failure goes: a network error or timeout of the attempt, a 429, or a
+// 5xx other than 501 (Not Implemented, which will not change). Other 4xx
+// (403 included) are answers, not accidents. Whether the call itself may be
+// repeated is asked apart (onceOnly): the API leaves Idempotency-Key
+// unhonoured outside billing (API.md), so only reads, and mutations whose
+// repetition is harmless by nature, are retried after an attempt that may
+// have reached the server.
 func retryable(status int, transportErr bool) bool {
 	if transportErr {
 		return true
@@ -26,6 +31,38 @@ func retryable(status int, transportErr bool) bool {
 		return true
 	}
 	return false
+}
+
+// onceOnly reports whether rq is a POST that is not idempotent by nature:
+// repeated, it may make a second object or a second token (a key create, an
+// invite, a resend, a login, a refresh, a switch of account, a sign-up, an
+// e-mail verification). Such a call is never retried after an attempt that
+// may have reached the server (a timeout, a cut connection, a 5xx): the
+// ambiguous error goes up (MayHaveCommitted reports true), and the caller
+// settles it by reading the live state (package apply does). An attempt
+// that surely never arrived (the connection was refused before anything
+// was written) and a 429 (refused, nothing done) are still retried.
+func onceOnly(rq *request) bool {
+	if rq.method != http.MethodPost {
+		return false
+	}
+	switch rq.path {
+	case "/api-keys", "/teams", "/auth/login", "/auth/refresh", "/auth/switch-account", "/auth/signup", "/auth/verify-email":
+		return true
+	}
+	return strings.HasPrefix(rq.path, "/teams/") && strings.HasSuffix(rq.path, "/resend-invite")
+}
+
+// notSent reports whether a transport error happened before the request
+// could reach the server: the dial itself failed (connection refused, no
+// route, DNS), so nothing was written.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
 }
 
 // backoff returns how long to wait before attempt n+1 after attempt n

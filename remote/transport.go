@@ -141,6 +141,11 @@ func (c *Client) send(ctx context.Context, rq request) (*envelope, error) {
 		if !retryable(o.status, o.transport) || n >= c.opts.MaxAttempts {
 			return nil, err
 		}
+		if onceOnly(&rq) && (o.status >= http.StatusInternalServerError || (o.transport && !notSent(o.err))) {
+			// It may have been carried out: repeating it could make a
+			// second object; the caller reads before deciding.
+			return nil, fmt.Errorf("%w (not retried: %s %s may have been carried out, and repeating it could do it twice)", err, rq.method, rq.display())
+		}
 		left := c.opts.MaxRetryWait - waited
 		if o.retryAfter > left {
 			return nil, fmt.Errorf("%w (not retried: the server asks for a wait of %v, more than the %v left of MaxRetryWait)", err, o.retryAfter, left.Round(time.Millisecond))

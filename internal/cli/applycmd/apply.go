@@ -54,6 +54,10 @@ type Options struct {
 	Parallelism     int
 	Emulator        bool
 	Color           bool
+	// StateDir is --state-dir or MLABCTL_STATE_DIR ("" for the default,
+	// apply.StateRoot); LockTimeout is --lock-timeout.
+	StateDir    string
+	LockTimeout time.Duration
 	// IO are the streams. When stdin is a terminal, apply can read the
 	// answer to its confirmation prompt there (as Terraform does), whatever
 	// stdout is (`mlabctl apply | tee apply.log` still asks). Only when
@@ -110,6 +114,14 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion by `ADDRESS`, of a mass deletion or of a key used within policy.protect_used_within (repeatable), e.g. api_key.old"},
 			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
 			cmdutil.MaxWaitFlag("apply starts no new call and stops cleanly (exit 4 with the summary; 1 if nothing changed)"),
+			&cli.StringFlag{Name: flagStateDir, TakesFile: true, Usage: "keep apply's journal and account lock under `DIR` (env " + EnvStateDir + "); default .mlabctl-state beside --secrets-out, else $XDG_STATE_HOME/mlabctl or ~/.local/state/mlabctl"},
+			&cli.DurationFlag{Name: flagLockTimeout, Value: DefaultLockTimeout, Usage: "wait at most `DURATION` for another apply of the same account on this machine to finish (0: do not wait); past it, exit 1 having changed nothing",
+				Action: func(_ *cli.Context, d time.Duration) error {
+					if d < 0 {
+						return cmdutil.UsageErrorf("--%s %v must not be negative (0 does not wait)", flagLockTimeout, d)
+					}
+					return nil
+				}},
 			cmdutil.EmulatorFlag(),
 		}, cmdutil.PlanOptionFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -143,6 +155,8 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 				AllowDelete:     allow,
 				Parallelism:     c.Int(flagParallelism),
 				Emulator:        c.Bool(cmdutil.FlagEmulator),
+				StateDir:        stateDirOf(c, f),
+				LockTimeout:     c.Duration(flagLockTimeout),
 				Color:           f.ColorEnabled(c),
 				IO:              f.IO,
 				GitHub:          f.GitHub(), // ::add-mask:: holds a secret: stderr, never a redirected log
@@ -154,6 +168,15 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			return run(c.Context, o)
 		},
 	}
+}
+
+// stateDirOf is --state-dir, else MLABCTL_STATE_DIR (an empty one counts
+// as unset), else "" (apply.StateRoot's default).
+func stateDirOf(c *cli.Context, f *cmdutil.Factory) string {
+	if c.IsSet(flagStateDir) {
+		return c.String(flagStateDir)
+	}
+	return strings.TrimSpace(f.Getenv(EnvStateDir))
 }
 
 // planFileArg returns the PLANFILE of `mlabctl apply` ("" for none) after
@@ -249,7 +272,13 @@ func run(ctx context.Context, o Options) error {
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
 	}
+	// While apply changes the account, a second Ctrl-C is apply's to
+	// handle (interruptNotice), not an immediate exit.
+	forced, release := cmdutil.InterruptsOf(ctx).Hold()
+	defer release()
+	runOpts.InterruptNotice = interruptNotice(forced != nil)
 	res, runErr := apply.Run(ctx, p, sess.Client, runOpts)
+	release()
 	if res == nil {
 		return runErr
 	}
@@ -267,6 +296,17 @@ func run(ctx context.Context, o Options) error {
 		}
 	}
 	return runErr
+}
+
+// interruptNotice is what apply says the moment the first Ctrl-C (or
+// SIGTERM) arrives while it changes the account, on stderr: it finishes the
+// calls in flight, whose answers (secrets) must be recorded, and a second
+// one (when this process handles it: forced) stops the wait.
+func interruptNotice(forced bool) string {
+	if !forced {
+		return "Interrupted: stopping after the calls in flight."
+	}
+	return "Interrupted: stopping after the calls in flight; press Ctrl-C again to stop waiting."
 }
 
 // writeApplyStepSummary appends the result to the GitHub Actions job page
@@ -300,6 +340,10 @@ func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *p
 		}
 		sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "apply", Scopes: cmdutil.RequiredScopes(s, true), Account: s.Account})
 		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if _, err := lockAccount(ctx, o, sess); err != nil {
+			sess.Close()
 			return nil, nil, nil, nil, err
 		}
 		live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))

@@ -58,6 +58,9 @@ func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec
 		sess.Close()
 		return nil, nil, nil, nil, err
 	}
+	if _, err := lockAccount(ctx, o, sess); err != nil {
+		return fail(err)
+	}
 	live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
 	if err != nil {
 		return fail(fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err)))

@@ -45,7 +45,12 @@ type Invocation struct {
 	// Args are the arguments after "mlabctl".
 	Args []string
 	// Env is the whole environment of the run: nothing of the test
-	// process's MODELSLAB_* or GITHUB_* variables leaks in.
+	// process's MODELSLAB_* or GITHUB_* variables leaks in. Unless it
+	// names MLABCTL_STATE_DIR, Run and Start set it to a directory of the
+	// test's own, so that apply's state (journal, account lock) never
+	// lands in the home of whoever runs the tests; set it to "" for
+	// apply's default (beside --secrets-out), or to one directory for
+	// runs that must share a lock.
 	Env map[string]string
 	// Stdin is what the command reads on stdin.
 	Stdin string
@@ -85,7 +90,7 @@ type Result struct {
 // Run runs inv in-process and returns what it printed and its exit code.
 func Run(t testing.TB, inv Invocation) Result {
 	t.Helper()
-	f, stdout, stderr := factory(inv)
+	f, stdout, stderr := factory(withStateDir(t, inv))
 	ctx := inv.Context
 	if ctx == nil {
 		var cancel context.CancelFunc
@@ -94,6 +99,25 @@ func Run(t testing.TB, inv Invocation) Result {
 	}
 	code := cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
 	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+}
+
+// envStateDir is applycmd.EnvStateDir (clitest does not import the
+// command packages by name).
+const envStateDir = "MLABCTL_STATE_DIR"
+
+// withStateDir returns inv with MLABCTL_STATE_DIR set to a directory of
+// t's when Env does not name it (see Invocation.Env).
+func withStateDir(t testing.TB, inv Invocation) Invocation {
+	if _, ok := inv.Env[envStateDir]; ok {
+		return inv
+	}
+	env := make(map[string]string, len(inv.Env)+1)
+	for k, v := range inv.Env {
+		env[k] = v
+	}
+	env[envStateDir] = t.TempDir()
+	inv.Env = env
+	return inv
 }
 
 // Mlabctl runs args with env and no stdin.
@@ -106,6 +130,7 @@ func Mlabctl(t testing.TB, env map[string]string, args ...string) Result {
 type Running struct {
 	stdout, stderr fmt.Stringer
 	interrupt      context.CancelFunc
+	interrupts     *cmdutil.Interrupts
 	done           chan struct{}
 	code           int
 }
@@ -117,13 +142,14 @@ type Running struct {
 // of the test if it still runs.
 func Start(t testing.TB, inv Invocation) *Running {
 	t.Helper()
-	f, stdout, stderr := factory(inv)
+	f, stdout, stderr := factory(withStateDir(t, inv))
 	parent := inv.Context
 	if parent == nil {
 		parent = context.Background()
 	}
-	ctx, interrupt := context.WithTimeout(parent, 2*time.Minute)
-	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, done: make(chan struct{})}
+	interrupts := cmdutil.NewInterrupts()
+	ctx, interrupt := context.WithTimeout(cmdutil.WithInterrupts(parent, interrupts), 2*time.Minute)
+	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, interrupts: interrupts, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		r.code = cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
@@ -138,9 +164,18 @@ func Start(t testing.TB, inv Invocation) *Running {
 // Stdout is what the run printed on stdout so far.
 func (r *Running) Stdout() string { return r.stdout.String() }
 
+// Stderr is what the run printed on stderr so far.
+func (r *Running) Stderr() string { return r.stderr.String() }
+
 // Interrupt cancels the run's context, as the first Ctrl-C does
 // (cli.InterruptContext).
 func (r *Running) Interrupt() { r.interrupt() }
+
+// Force plays the second Ctrl-C after Interrupt: it reports whether the
+// command held the interrupts (cmdutil.Interrupts.Hold) and so took it;
+// false means that a real process would have quit at once
+// (cli.InterruptContext), which an in-process run cannot show.
+func (r *Running) Force() bool { return r.interrupts.Force() }
 
 // Wait waits for the run to end and returns what it printed and its exit
 // code.
