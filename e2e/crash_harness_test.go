@@ -498,11 +498,15 @@ func (tr *crashTrial) checkInvariants(d declared, lastPlan runRecord, extra []st
 	tr.t.Helper()
 	final := tr.account()
 	problems := append([]string(nil), extra...)
+	// subjects are what the problems are about, to show the lines of the
+	// runs' output that mention them.
+	var subjects []string
 
 	// Every declared key exists exactly once.
 	for _, name := range d.keys {
 		if n := len(final.liveKeys(name)); n != 1 {
 			problems = append(problems, fmt.Sprintf("api_key.%s: %d live keys, want exactly 1", name, n))
+			subjects = append(subjects, "api_key."+name, strconv.Quote(name))
 		}
 	}
 	for _, email := range d.members {
@@ -514,6 +518,7 @@ func (tr *crashTrial) checkInvariants(d declared, lastPlan runRecord, extra []st
 		}
 		if n != 1 {
 			problems = append(problems, fmt.Sprintf("team_member.%s: %d entries, want exactly 1", email, n))
+			subjects = append(subjects, email)
 		}
 	}
 
@@ -538,8 +543,10 @@ func (tr *crashTrial) checkInvariants(d declared, lastPlan runRecord, extra []st
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("api_key.%s: the secrets file has no secret for it (live: %s)", name, keyHashes(live)))
+			subjects = append(subjects, "api_key."+name, strconv.Quote(name))
 		case !slices.ContainsFunc(live, func(k emuKey) bool { return k.Secret == got }):
 			problems = append(problems, fmt.Sprintf("api_key.%s: the secrets file holds %s, which is no live key's (live: %s)", name, secretHash(got), keyHashes(live)))
+			subjects = append(subjects, "api_key."+name, strconv.Quote(name))
 		}
 	}
 
@@ -610,7 +617,12 @@ func (tr *crashTrial) checkInvariants(d declared, lastPlan runRecord, extra []st
 		fmt.Fprintf(&b, "  - %s\n", p)
 	}
 	for _, r := range tr.runs {
-		fmt.Fprintf(&b, "--- %s: mlabctl %s (%s, %v)\n%s", r.label, strings.Join(r.args[:1], " "), r.exitText(), r.took.Round(time.Millisecond), tr.redact(tail(r.stdout+r.stderr, 25)))
+		out := r.stdout + r.stderr
+		fmt.Fprintf(&b, "--- %s: mlabctl %s (%s, %v)\n", r.label, strings.Join(r.args[:1], " "), r.exitText(), r.took.Round(time.Millisecond))
+		if lines := mentioning(out, subjects, 30); lines != "" && strings.Count(out, "\n") > 12 {
+			fmt.Fprintf(&b, "  lines about the problems:\n%s  its end:\n", tr.redact(lines))
+		}
+		b.WriteString(tr.redact(tail(out, 12)))
 	}
 	tr.t.Error(b.String())
 }
@@ -704,6 +716,24 @@ func keyHashes(keys []emuKey) string {
 		parts = append(parts, fmt.Sprintf("id %d %s", k.ID, secretHash(k.Secret)))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// mentioning returns at most n lines of text that mention one of
+// subjects, each indented.
+func mentioning(text string, subjects []string, n int) string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if slices.ContainsFunc(subjects, func(s string) bool { return strings.Contains(line, s) }) {
+			out = append(out, "    "+line)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	if len(out) > n {
+		out = append(out[:n], fmt.Sprintf("    [%d lines more]", len(out)-n))
+	}
+	return strings.Join(out, "\n") + "\n"
 }
 
 // tail returns the last n lines of text, each indented.
