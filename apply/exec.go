@@ -31,21 +31,15 @@ func (r *runner) exec(ctx context.Context, s *step) (StepResult, remote.Secret) 
 		// as a change, so that the run exits 4 and the next plan says.
 		res.Changed = true
 	}
-	if err == nil && !secret.IsZero() {
-		err = r.keep(s, secret)
-		if err != nil {
-			// The key exists: the account changed even though its secret
-			// could not be kept.
-			res.Changed = true
-		}
-	}
+	// A new key's secret was kept (createKey) before the call returned.
 	switch {
 	case err == nil:
 		res.Outcome, res.Changed, res.Note = Done, true, note
 	default:
 		var lost *lostSecretError
 		var half *halfDoneError
-		if errors.As(err, &lost) || errors.As(err, &half) {
+		var nosecret *remote.SecretNotReturnedError
+		if errors.As(err, &lost) || errors.As(err, &half) || errors.As(err, &nosecret) {
 			res.Changed = true
 		}
 		res.Outcome, res.Err = Failed, r.explain(err)
@@ -198,72 +192,192 @@ func joinNotes(notes ...string) string {
 	return strings.Join(out, ", ")
 }
 
-// createKey creates an API key; when the answer was lost (retries
-// exhausted on a network error or 5xx), it lists the keys before deciding.
+// maxCreateAttempts bounds the attempts of one create whose answers were
+// lost (each settled by reading before the next, each journaled).
+const maxCreateAttempts = 3
+
+// createKey creates an API key and keeps its secret. The client never
+// repeats a create that may have reached the server (remote's onceOnly), so
+// apply settles a lost answer itself: it lists the keys, and creates again,
+// under the same idempotency key (a server that replays gives the first
+// answer back, with its secret), up to maxCreateAttempts, each attempt
+// journaled before it is sent. A key an earlier attempt made whose answer
+// was lost is deleted once a later attempt's key (and secret) is kept, and
+// the step fails, with the journal left for the next run, when none is.
 func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret, error) {
 	req := *s.req.(*remote.APIKeyCreate)
-	var key *remote.APIKey
-	id, note, err := r.createConfirmed(ctx, s, func(ctx context.Context) (remote.ID, error) {
-		k, err := r.client.CreateAPIKey(ctx, req)
-		if err != nil {
-			return "", err
+	var orphans []remote.ID // keys earlier attempts made, answers lost
+	for attempt := 1; ; attempt++ {
+		entry, jerr := r.journalSend(s, req.Name, req.Notes, attempt)
+		if jerr != nil {
+			return "", "", fmt.Errorf("not created: recording the create in the apply journal first failed (%w)", jerr)
 		}
-		key = k
-		return k.ID, nil
-	}, gone(r.client.GetAPIKey))
-	if err == nil {
-		return joinNotes("id "+id.String(), note), key.Key, nil
-	}
-	// The new key is a key of its name that the plan does not know: the
-	// old key of a replace, and a key still named so until a rename in a
-	// later phase, existed before.
-	var found []remote.ID
-	created, err := whenAnswerLost(ctx, err, "listing the keys to see whether it was created", "the key list shows it was not created",
-		func(ctx context.Context) (bool, error) {
-			keys, err := r.client.ListAPIKeys(ctx)
-			for _, k := range keys {
-				if k.Name == req.Name && !r.knownKeys[k.ID] {
-					found = append(found, k.ID)
-				}
+		var key *remote.APIKey
+		id, note, err := r.createConfirmed(ctx, s, func(ctx context.Context) (remote.ID, error) {
+			k, err := r.client.CreateAPIKey(ctx, req)
+			if err != nil {
+				return "", err
 			}
-			return len(found) > 0, err
-		})
-	if created {
-		return "", "", r.dropOrphan(ctx, s, found, err)
+			key = k
+			return k.ID, nil
+		}, gone(r.client.GetAPIKey))
+		if err == nil {
+			r.noteCreated(id)
+			if kerr := r.keep(s, key.Key); kerr != nil {
+				r.journalFinish(entry, evAnswer, id, false, "")
+				return "", "", &halfDoneError{kerr}
+			}
+			// Only now, with the secret kept, is the entry done.
+			r.journalFinish(entry, evAnswer, id, true, "")
+			orphans = slices.DeleteFunc(orphans, func(o remote.ID) bool { return o == id })
+			if attempt > 1 {
+				note = joinNotes(note, fmt.Sprintf("made on attempt %d, after a lost answer", attempt))
+			}
+			if len(orphans) > 0 {
+				note = joinNotes(note, r.deleteOrphans(ctx, s, orphans))
+			}
+			return joinNotes("id "+id.String(), note), key.Key, nil
+		}
+		var nosecret *remote.SecretNotReturnedError
+		if errors.As(err, &nosecret) {
+			if nosecret.ID != "" {
+				r.noteCreated(nosecret.ID)
+			}
+			r.journalFinish(entry, evAnswer, nosecret.ID, false, nosecret.Why)
+			return "", "", fmt.Errorf("%w; nothing was written to the secrets file, and nobody can use that key: the next apply sends the create again once to recover the secret, else replaces the key", err)
+		}
+		var stale *staleReplaysError
+		if errors.As(err, &stale) || !remote.MayHaveCommitted(err) {
+			r.journalFinish(entry, evRefused, "", false, plan.SanitizeLine(err.Error()))
+			if len(orphans) > 0 {
+				return "", "", r.dropOrphan(ctx, s, orphans, err)
+			}
+			return "", "", err
+		}
+		// The answer was lost: read before deciding. The entry stays open
+		// (the server may still commit it after this read; the next
+		// run's Settle finds it).
+		found, lerr := r.newKeysNamed(ctx, req.Name, orphans)
+		if lerr != nil {
+			return "", "", &halfDoneError{fmt.Errorf("%w (and listing the keys to see whether it was created failed too: %w; the next apply settles it from its journal)", err, lerr)}
+		}
+		if len(found) == 1 {
+			r.journalFinish(entry, evAnswer, found[0], false, "answer lost; found by listing the keys")
+		}
+		for _, id := range found {
+			r.noteCreated(id)
+		}
+		hadOrphans := len(orphans) > 0
+		orphans = append(orphans, found...)
+		switch {
+		case len(found) > 1:
+			// Several keys new to the plan: someone else made one too, and
+			// apply cannot tell which is its own; it deletes none.
+			return "", "", r.dropOrphan(ctx, s, orphans, err)
+		case len(orphans) == 0 && attempt < maxCreateAttempts:
+			continue // not made: create again
+		case len(orphans) == 0:
+			return "", "", fmt.Errorf("%w (the key list shows it was not created; gave up after %d attempts)", err, attempt)
+		case !hadOrphans && attempt < maxCreateAttempts:
+			// Made, its secret lost: send it once more with the same
+			// idempotency key; a server that replays gives it back.
+			continue
+		}
+		// Each key found is this step's own (one per attempt, made after
+		// its send, unknown to the plan), and no answer arrived: delete
+		// them, so that a re-run creates the key afresh.
+		return "", "", r.dropOwnOrphans(ctx, s, orphans, err)
 	}
-	return "", "", err
+}
+
+// newKeysNamed lists the keys and returns those named name that the plan
+// does not know, this run did not make in another step, and are not in
+// seen: what a create whose answer was lost may have made.
+func (r *runner) newKeysNamed(ctx context.Context, name string, seen []remote.ID) ([]remote.ID, error) {
+	rctx, cancel := readContext(ctx)
+	defer cancel()
+	keys, err := r.client.ListAPIKeys(rctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []remote.ID
+	for _, k := range keys {
+		if k.Name == name && !r.knownKeys[k.ID] && !slices.Contains(seen, k.ID) && !r.wasCreated(k.ID) {
+			found = append(found, k.ID)
+		}
+	}
+	return found, nil
+}
+
+// deleteOrphans deletes keys of step s made by attempts whose answers were
+// lost, once a later attempt's key and secret are kept, and returns a note.
+func (r *runner) deleteOrphans(ctx context.Context, s *step, orphans []remote.ID) string {
+	var notes []string
+	for _, id := range orphans {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.CallTimeout)
+		err := r.client.DeleteAPIKey(remote.WithIdempotencyKey(dctx, orphanKey(s.key, id)), id)
+		cancel()
+		if err == nil || remote.IsNotFound(err) {
+			notes = append(notes, fmt.Sprintf("deleted key id %s, which an attempt whose answer was lost made", id))
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("key id %s, which an attempt whose answer was lost made, could not be deleted (%v); the next apply deletes it", id, err))
+	}
+	return joinNotes(notes...)
 }
 
 // invite invites a member; when the answer was lost it reads the team
-// before deciding.
+// before deciding, and invites again (journaled, bounded) when the team
+// shows no invite.
 func (r *runner) invite(ctx context.Context, s *step) (string, remote.Secret, error) {
 	req := *s.req.(*remote.InviteRequest)
-	var answer *remote.TeamMember
-	id, note, err := r.createConfirmed(ctx, s, func(ctx context.Context) (remote.ID, error) {
-		m, err := r.client.InviteMember(ctx, req)
-		if err != nil {
-			return "", err
+	for attempt := 1; ; attempt++ {
+		entry, jerr := r.journalSend(s, req.Email, nil, attempt)
+		if jerr != nil {
+			return "", "", fmt.Errorf("not invited: recording the invite in the apply journal first failed (%w)", jerr)
 		}
-		answer = m
-		return m.ID, nil
-	}, gone(r.client.GetMember))
-	if err == nil {
-		// A server may drop role and permissions from an invite.
-		followUp, err := r.settleInviteRole(ctx, s, req, answer, id)
-		if id == "" {
-			return joinNotes(note, followUp), "", err
+		var answer *remote.TeamMember
+		id, note, err := r.createConfirmed(ctx, s, func(ctx context.Context) (remote.ID, error) {
+			m, err := r.client.InviteMember(ctx, req)
+			if err != nil {
+				return "", err
+			}
+			answer = m
+			return m.ID, nil
+		}, gone(r.client.GetMember))
+		if err == nil {
+			r.journalFinish(entry, evAnswer, id, true, "")
+			// A server may drop role and permissions from an invite.
+			followUp, err := r.settleInviteRole(ctx, s, req, answer, id)
+			if attempt > 1 {
+				note = joinNotes(note, fmt.Sprintf("sent on attempt %d, after a lost answer", attempt))
+			}
+			if id == "" {
+				return joinNotes(note, followUp), "", err
+			}
+			return joinNotes("id "+id.String(), note, followUp), "", err
 		}
-		return joinNotes("id "+id.String(), note, followUp), "", err
+		var stale *staleReplaysError
+		if errors.As(err, &stale) || !remote.MayHaveCommitted(err) {
+			r.journalFinish(entry, evRefused, "", false, plan.SanitizeLine(err.Error()))
+			return "", "", err
+		}
+		rctx, cancel := readContext(ctx)
+		team, lerr := r.client.ListTeam(rctx)
+		cancel()
+		if lerr != nil {
+			// The invite may exist: the account may have changed.
+			return "", "", &halfDoneError{fmt.Errorf("%w (and reading the team to see whether the invite was sent failed too: %w; run plan to find out)", err, lerr)}
+		}
+		if i := slices.IndexFunc(team, func(m remote.TeamMember) bool { return strings.EqualFold(m.Email, req.Email) }); i >= 0 {
+			r.journalFinish(entry, evAnswer, team[i].ID, true, "confirmed by reading the team")
+			return "confirmed by reading the team after the answer was lost", "", nil
+		}
+		lerr = fmt.Errorf("%w (the team shows no invite was sent)", err)
+		if attempt >= maxCreateAttempts {
+			return "", "", fmt.Errorf("%w (gave up after %d attempts)", lerr, attempt)
+		}
 	}
-	sent, err := whenAnswerLost(ctx, err, "reading the team to see whether the invite was sent", "the team shows no invite was sent",
-		func(ctx context.Context) (bool, error) {
-			team, err := r.client.ListTeam(ctx)
-			return slices.ContainsFunc(team, func(m remote.TeamMember) bool { return strings.EqualFold(m.Email, req.Email) }), err
-		})
-	if sent {
-		return "confirmed by reading the team after the answer was lost", "", nil
-	}
-	return "", "", err
 }
 
 // whenAnswerLost decides whether a create failing with err happened. When

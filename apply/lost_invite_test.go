@@ -19,10 +19,10 @@ func TestEmulatorLostInviteAnswerConverges(t *testing.T) {
 	w := newWorld(t, nil)
 	ctx := context.Background()
 	p := w.plan(t)
-	// Seed 0, one call at a time: the invite of dave is committed on its
-	// first attempt, its answer dropped, and every retry fails (checked
-	// below); carol's resend (also "POST /teams…") fails too.
-	w.srv.Faults = &emulator.Faults{Rate: 0.85, DropRate: 1, Routes: []string{"POST /teams"}}
+	// One call at a time: carol's resend (also "POST /teams…") comes
+	// first and the invite of dave second; both are committed and their
+	// answers dropped, and the client repeats neither (remote's onceOnly).
+	w.srv.Faults = &emulator.Faults{DropFirst: 2, Routes: []string{"POST /teams"}}
 	var out strings.Builder
 	res, err := Run(ctx, p, w.client, Options{Secrets: &memSink{}, Out: &out, Parallelism: 1})
 	var fe *FailedError

@@ -26,8 +26,14 @@ func (r *Result) WriteMarkdown(w io.Writer) {
 		return
 	}
 	item := func(step string) string { return "- " + plan.MarkdownCode(step) }
-	for _, l := range r.outcomeLists([]Outcome{Failed, Skipped}, item, plan.MarkdownText) {
+	for _, l := range r.outcomeLists([]Outcome{Failed, Skipped, Unknown}, item, plan.MarkdownText) {
 		fmt.Fprintf(w, "\n%s:\n\n%s\n", l.title, strings.Join(l.items, "\n"))
+	}
+	if len(r.Overlaps) > 0 {
+		fmt.Fprintf(w, "\nKeys this run did not make:\n\n")
+		for _, o := range r.Overlaps {
+			fmt.Fprintf(w, "- %s\n", plan.MarkdownText(o))
+		}
 	}
 	fmt.Fprintln(w, "\n"+r.nextStep("apply"))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -74,6 +75,45 @@ func (r *runner) dropOrphan(ctx context.Context, s *step, found []remote.ID, cau
 	}
 	e.deleted = true
 	return e
+}
+
+// dropOwnOrphans deletes keys that attempts of step s made, one each, whose
+// answers were all lost (a server that ignores idempotency keys and drops
+// answers): each is deleted as dropOrphan deletes one, and the step's
+// error says what became of each.
+func (r *runner) dropOwnOrphans(ctx context.Context, s *step, ids []remote.ID, cause error) error {
+	if len(ids) == 1 {
+		return r.dropOrphan(ctx, s, ids, cause)
+	}
+	var m multiLostError
+	for _, id := range ids {
+		var e *lostSecretError
+		if errors.As(r.dropOrphan(ctx, s, []remote.ID{id}, cause), &e) {
+			m = append(m, e)
+		}
+	}
+	return m
+}
+
+// multiLostError is the lostSecretErrors of several attempts of one step.
+type multiLostError []*lostSecretError
+
+// Error joins the parts on one line.
+func (m multiLostError) Error() string {
+	parts := make([]string, len(m))
+	for i, e := range m {
+		parts[i] = e.Error()
+	}
+	return fmt.Sprintf("%d attempts each made a key and lost its answer: %s", len(m), strings.Join(parts, "; "))
+}
+
+// Unwrap returns the parts.
+func (m multiLostError) Unwrap() []error {
+	out := make([]error, len(m))
+	for i, e := range m {
+		out[i] = e
+	}
+	return out
 }
 
 // orphanKey is the Idempotency-Key of the delete of orphan, the key created

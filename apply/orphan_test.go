@@ -14,12 +14,12 @@ import (
 )
 
 // alwaysLostKeyCreates commits key creates and loses their answers: every
-// handled create's answer is dropped and 85% of the requests fail before
-// they are handled. With seed 4 and one call at a time, the first attempt
-// of each of the first two creates is committed and every retry fails: the
-// secret never reaches apply (the test checks it happened).
+// create's answer is dropped, replays included. The client never repeats a
+// create (remote's onceOnly); apply lists the keys, finds the one it made,
+// sends the create once more under the same key (replayed, and dropped
+// again), and deletes the orphan: the secret never reaches apply.
 func alwaysLostKeyCreates() *emulator.Faults {
-	return &emulator.Faults{Rate: 0.85, DropRate: 1, Routes: []string{"POST /api-keys"}, Seed: 4}
+	return &emulator.Faults{DropRate: 1, Routes: []string{"POST /api-keys"}}
 }
 
 // unsafeAdvice is advice that would delete every key of a name, the old one
@@ -49,124 +49,77 @@ func idOf(t testing.TB, ids map[string][]string, name string) string {
 	return ids[name][0]
 }
 
+// TestEmulatorLostSecretDeletesTheOrphanAndConverges drops every answer
+// to a key create (the example file: a replace and a plain create), on a
+// server that replays idempotency keys and on one that ignores them. The
+// client never repeats a create; apply lists, finds the key it made, and
+// sends the create once more under the same key. A replaying server gives
+// the first answer back (once the drop spares it: replays are never
+// dropped), with the secret: done in one run. A server that ignores the key
+// makes a second key and drops that answer too: apply deletes both keys it
+// made and fails the step (exit 4); a re-run without faults converges.
 func TestEmulatorLostSecretDeletesTheOrphanAndConverges(t *testing.T) {
-	tests := []struct {
-		name string
-		// plan returns the plan to apply; the same function plans the
-		// re-run, so a plan that does not depend on the live state re-runs
-		// with the same idempotency keys (the lost answer is replayed).
-		plan func(t *testing.T, w *world) *plan.Plan
-		// want are the outcomes of the key steps of the faulted run.
-		want map[string]Outcome
-		// keys are the names whose secret must be saved in the end.
-		keys []string
-		// converged says a plan of the example file is empty after the
-		// re-run; rerunNote is in the re-run's output.
-		converged bool
-		rerunNote string
-	}{
-		{
-			name: "example file: a replace and a plain create",
-			plan: func(t *testing.T, w *world) *plan.Plan { return w.plan(t) },
-			want: map[string]Outcome{
-				"ci/replace-create": Failed, "ci/replace-delete": Skipped, "staging/create": Failed,
-				"production/update": Done, "old-key/delete": Done,
-			},
-			keys:      []string{"ci", "staging"},
-			converged: true,
-		},
-		{
-			name: "the same plain create applied again: the lost answer is replayed",
-			plan: func(t *testing.T, w *world) *plan.Plan {
-				return &plan.Plan{FormatVersion: plan.FormatVersion, Account: w.demo.Username, BaseURL: w.url, Changes: []plan.Change{
-					{Address: addr(t, "api_key.fresh"), Action: plan.Create, After: map[string]any{"name": "fresh", "notes": "n"}},
-				}}
-			},
-			want:      map[string]Outcome{"fresh/create": Failed},
-			keys:      []string{"fresh"},
-			rerunNote: "made again: the API replayed an identical apply's answer (< 24 h old) whose object (id 105) was since deleted",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, ignore := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ignore-idempotency=%v", ignore), func(t *testing.T) {
 			w := newWorld(t, nil)
+			w.srv.IgnoreIdempotency = ignore
 			ctx := context.Background()
 			before := w.keyIDs(t)
-			p := tt.plan(t, w)
+			p := w.plan(t)
 			w.srv.Faults = alwaysLostKeyCreates()
 			sink := &memSink{}
-			res, err := Run(ctx, p, w.client, Options{Secrets: sink, Parallelism: 1})
-			var fe *FailedError
-			if !errors.As(err, &fe) || fe.ExitCode() != 4 {
-				t.Fatalf("err = %v, want exit 4", err)
-			}
+			var first strings.Builder
+			res, err := Run(ctx, p, w.client, Options{Secrets: sink, Parallelism: 1, Out: &first})
 			if !faulted(w.srv.Requests()) {
 				t.Fatal("no fault was injected: the test proves nothing")
 			}
-			got := map[string]Outcome{}
-			for _, s := range res.Steps {
-				if s.Address.Kind != plan.KindAPIKey {
-					continue
+			keys := []string{"ci", "staging"}
+			if !ignore {
+				if err != nil {
+					t.Fatalf("Run on a replaying server: %v\n%s", err, first.String())
 				}
-				got[s.Address.Name+"/"+string(s.Step)] = s.Outcome
-				if s.Outcome != Failed {
-					continue
+				if !strings.Contains(first.String(), "made on attempt 2, after a lost answer") {
+					t.Errorf("the output does not say the create was made on its second attempt:\n%s", first.String())
 				}
-				msg := s.Err.Error()
-				if !strings.Contains(msg, "but its secret was lost in transit") || !strings.Contains(msg, "deleted it again so a re-run can create it afresh") {
-					t.Errorf("%s: error %q does not say the key was created and deleted again", s.Address, msg)
+			} else {
+				var fe *FailedError
+				if !errors.As(err, &fe) || fe.ExitCode() != 4 {
+					t.Fatalf("err = %v, want exit 4\n%s", err, first.String())
 				}
-				for _, bad := range unsafeAdvice {
-					if strings.Contains(msg, bad) {
-						t.Errorf("%s: error %q advises %q", s.Address, msg, bad)
+				for _, s := range res.Steps {
+					if s.Address.Kind != plan.KindAPIKey || s.Outcome != Failed {
+						continue
+					}
+					msg := s.Err.Error()
+					if !strings.Contains(msg, "but its secret was lost in transit") || !strings.Contains(msg, "deleted it again so a re-run can create it afresh") {
+						t.Errorf("%s: error %q does not say the key was created and deleted again", s.Address, msg)
+					}
+					for _, bad := range unsafeAdvice {
+						if strings.Contains(msg, bad) {
+							t.Errorf("%s: error %q advises %q", s.Address, msg, bad)
+						}
 					}
 				}
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("outcomes (-want +got):\n%s", diff)
-			}
-			// The orphans are gone; the old key of the replace is kept.
-			after := w.keyIDs(t)
-			for _, name := range tt.keys {
-				if diff := cmp.Diff(before[name], after[name]); diff != "" {
-					t.Errorf("live keys named %q after the faulted run (-before +after):\n%s", name, diff)
-				}
-			}
-			w.checkNoDuplicates(t)
-			// Each orphan's delete carries a key of its own.
-			byKey := map[string]int{}
-			for _, r := range w.mutations() {
-				byKey[r.IdempotencyKey]++
-			}
-			deletes := 0
-			for _, r := range w.mutations() {
-				if r.Method == "DELETE" && strings.HasPrefix(r.Path, "/api-keys/") && r.Path != "/api-keys/"+idOf(t, before, "old-key") {
-					deletes++
-					if r.IdempotencyKey == "" || byKey[r.IdempotencyKey] != 1 {
-						t.Errorf("%s %s: Idempotency-Key %q is missing or shared", r.Method, r.Path, r.IdempotencyKey)
+				// The orphans are gone; the old key of the replace is kept.
+				after := w.keyIDs(t)
+				for _, name := range keys {
+					if diff := cmp.Diff(before[name], after[name]); diff != "" {
+						t.Errorf("live keys named %q after the faulted run (-before +after):\n%s", name, diff)
 					}
 				}
+				w.checkNoDuplicates(t)
+				w.srv.Faults = nil
+				var out strings.Builder
+				if _, err := Run(ctx, w.plan(t), w.client, Options{Secrets: sink, Out: &out}); err != nil {
+					t.Fatalf("re-run: %v\n%s", err, out.String())
+				}
 			}
-			if want := len(tt.keys); deletes != want {
-				t.Errorf("%d orphan deletes, want %d", deletes, want)
-			}
-
-			// Without faults, a re-run converges: one key of each name,
-			// whose secret is the one saved.
-			w.srv.Faults = nil
-			var out strings.Builder
-			if _, err := Run(ctx, tt.plan(t, w), w.client, Options{Secrets: sink, Out: &out}); err != nil {
-				t.Fatalf("re-run: %v\n%s", err, out.String())
-			}
-			if !strings.Contains(out.String(), tt.rerunNote) {
-				t.Errorf("the re-run's output lacks %q:\n%s", tt.rerunNote, out.String())
-			}
-			if again := w.plan(t); tt.converged && !again.Empty() {
-				t.Errorf("a plan after the re-run has %d changes, want none: %+v", len(again.Changes), again.Changes)
+			if again := w.plan(t); !again.Empty() {
+				t.Errorf("a plan after the runs has %d changes, want none: %+v", len(again.Changes), again.Changes)
 			}
 			w.checkNoDuplicates(t)
 			acct, _ := w.srv.Snapshot(w.demo.Username)
-			for _, name := range tt.keys {
+			for _, name := range keys {
 				var live []remote.Secret
 				for _, k := range acct.APIKeys {
 					if k.Name == name {
@@ -181,10 +134,25 @@ func TestEmulatorLostSecretDeletesTheOrphanAndConverges(t *testing.T) {
 					t.Errorf("the saved secret of %q is not the live key's", name)
 				}
 			}
+			// Each delete carries a key of its own.
+			byKey := map[string]int{}
+			for _, r := range w.mutations() {
+				byKey[r.IdempotencyKey]++
+			}
+			for _, r := range w.mutations() {
+				if r.Method == "DELETE" && (r.IdempotencyKey == "" || (!ignore && byKey[r.IdempotencyKey] != 1)) {
+					t.Errorf("%s %s: Idempotency-Key %q is missing or shared", r.Method, r.Path, r.IdempotencyKey)
+				}
+			}
 		})
 	}
 }
 
+// TestRunLostSecretOrphan: a fake that commits every create and loses
+// every answer (a server that ignores idempotency keys and drops answers):
+// the first lost answer is settled by listing, the create is sent once more
+// under the same key (a replaying server would give the secret back), and
+// the keys both attempts made are deleted again, never a key in use.
 func TestRunLostSecretOrphan(t *testing.T) {
 	lost := errors.New("connection reset after commit") // the fake commits, then fails
 	create := plan.Change{Address: plan.Address{Kind: plan.KindAPIKey, Name: "ci"}, Action: plan.Create, After: map[string]any{"name": "ci"}}
@@ -204,7 +172,7 @@ func TestRunLostSecretOrphan(t *testing.T) {
 		{
 			name:    "plain create: the orphan is deleted",
 			changes: []plan.Change{create},
-			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
+			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
 			want:    []string{"created key id 9001 but its secret was lost in transit", "deleted it again so a re-run can create it afresh"},
 			notWant: []string{"id 102", "dashboard"},
 		},
@@ -212,7 +180,7 @@ func TestRunLostSecretOrphan(t *testing.T) {
 			name:    "replace: the orphan is deleted, the old key kept",
 			changes: []plan.Change{replace},
 			keys:    []remote.APIKey{{ID: "102", Name: "ci"}},
-			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
+			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
 			want:    []string{"created key id 9001", "deleted it again so a re-run can create it afresh", "the old key, id 102, is kept and still works"},
 			notWant: []string{"remove", "DeleteAPIKey 102"},
 		},
@@ -221,16 +189,16 @@ func TestRunLostSecretOrphan(t *testing.T) {
 			changes: []plan.Change{replace},
 			keys:    []remote.APIKey{{ID: "102", Name: "ci"}},
 			fail:    map[string]error{"DeleteAPIKey 9001": &remote.APIError{Status: 404, Code: "not_found"}},
-			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
+			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
 			want:    []string{"deleted it again"},
 		},
 		{
 			name:    "replace: deleting the orphan fails, the advice pins the old key",
 			changes: []plan.Change{replace},
 			keys:    []remote.APIKey{{ID: "102", Name: "ci"}},
-			fail:    map[string]error{"DeleteAPIKey 9001": &remote.APIError{Status: 502, Code: "server_error"}},
+			fail:    map[string]error{"DeleteAPIKey 9001": &remote.APIError{Status: 502, Code: "server_error"}, "DeleteAPIKey 9002": &remote.APIError{Status: 502, Code: "server_error"}},
 			// A lost delete answer is checked by reading the key.
-			calls: []string{"CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001", "GetAPIKey 9001"},
+			calls: []string{"CreateAPIKey ci", "ListAPIKeys", "CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001", "GetAPIKey 9001"},
 			want: []string{"deleting it again failed", "delete key 9001 in the dashboard",
 				`pin the key to keep with "id: 102" under the api_keys entry "ci" in modelslab.yaml (that is the old key, still in use)`, "then remove the id"},
 			notWant: []string{`remove "ci"`, "deleted it again so"},
@@ -238,8 +206,8 @@ func TestRunLostSecretOrphan(t *testing.T) {
 		{
 			name:    "plain create: deleting the orphan is refused",
 			changes: []plan.Change{create},
-			fail:    map[string]error{"DeleteAPIKey 9001": &remote.APIError{Status: 403, Code: "insufficient_scope"}},
-			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
+			fail:    map[string]error{"DeleteAPIKey 9001": &remote.APIError{Status: 403, Code: "insufficient_scope"}, "DeleteAPIKey 9002": &remote.APIError{Status: 403, Code: "insufficient_scope"}},
+			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
 			want:    []string{"deleting it again failed", "delete key 9001 in the dashboard and apply again"},
 			notWant: []string{"id: "},
 		},
@@ -248,7 +216,7 @@ func TestRunLostSecretOrphan(t *testing.T) {
 			// Key creates run before key updates: key 50 is still named ci.
 			changes: []plan.Change{create, rename},
 			keys:    []remote.APIKey{{ID: "50", Name: "ci"}},
-			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
+			calls:   []string{"CreateAPIKey ci", "ListAPIKeys", "CreateAPIKey ci", "ListAPIKeys", "DeleteAPIKey 9001"},
 			want:    []string{"created key id 9001", "deleted it again"},
 			notWant: []string{"id 50"},
 		},

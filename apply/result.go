@@ -21,6 +21,10 @@ const (
 	// Skipped: the call was never made (its replacement was not created, or
 	// apply was interrupted); StepResult.Err says why.
 	Skipped
+	// Unknown: the call was still running when a forced stop
+	// (Options.Forced) gave up waiting; it may have happened. It counts as
+	// a change, and the next apply settles it from the journal.
+	Unknown
 )
 
 // String names the outcome as the summary prints it.
@@ -32,8 +36,10 @@ func (o Outcome) String() string {
 		return "failed"
 	case Skipped:
 		return "skipped"
+	case Unknown:
+		return "unknown"
 	}
-	return "unknown"
+	return "invalid"
 }
 
 // StepResult is what happened to one step. It never holds a secret.
@@ -68,6 +74,25 @@ type Result struct {
 	// the API's rate limit would have taken the run past its wait budget
 	// (--max-wait), and that apply then started nothing new.
 	WaitBudgetSpent bool
+	// Forced reports a forced stop (Options.Forced): the steps still
+	// running after ForceGrace are Unknown. Interrupted is set too.
+	Forced bool
+	// Overlaps are the live keys of names this run created that it did not
+	// make and the plan did not know (another run, or a person, made them
+	// meanwhile), each a sentence saying what to do; the run is then not
+	// OK (exit 4).
+	Overlaps []string
+}
+
+// Unknown returns the steps a forced stop left running.
+func (r *Result) Unknown() []StepResult {
+	var out []StepResult
+	for _, s := range r.Steps {
+		if s.Outcome == Unknown {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Changed reports whether any step changed the account.
@@ -105,7 +130,7 @@ func (r *Result) Count(o Outcome) int {
 
 // OK reports whether every step is done.
 func (r *Result) OK() bool {
-	return r.Count(Done) == len(r.Steps) && !r.Interrupted && !r.WaitBudgetSpent
+	return r.Count(Done) == len(r.Steps) && !r.Interrupted && !r.WaitBudgetSpent && len(r.Overlaps) == 0
 }
 
 // WriteSummary writes the closing summary: on success one line of counts by
@@ -117,8 +142,17 @@ func (r *Result) WriteSummary(w io.Writer) {
 	if r.OK() {
 		return
 	}
-	for _, l := range r.outcomeLists([]Outcome{Done, Failed, Skipped}, func(step string) string { return "    " + step }, plan.SanitizeLine) {
+	for _, l := range r.outcomeLists([]Outcome{Done, Failed, Skipped, Unknown}, func(step string) string { return "    " + step }, plan.SanitizeLine) {
 		fmt.Fprintf(w, "  %s:\n%s\n", l.title, strings.Join(l.items, "\n"))
+	}
+	if len(r.Overlaps) > 0 {
+		fmt.Fprintf(w, "  Keys this run did not make:\n")
+		for _, o := range r.Overlaps {
+			fmt.Fprintf(w, "    %s\n", plan.SanitizeLine(o))
+		}
+	}
+	if n := r.Count(Unknown); n > 0 {
+		fmt.Fprintf(w, "Apply was forced to stop with %d action(s) still running, whose outcome is unknown (listed above); the next apply settles them from its journal before it plans.\n", n)
 	}
 	fmt.Fprintln(w, r.nextStep("command"))
 }
@@ -131,14 +165,22 @@ func (r *Result) headline() (head, counts string) {
 	switch {
 	case r.OK():
 		return "Apply complete", actionCounts(r)
+	case r.Forced:
+		head = "Apply forced to stop"
 	case r.Interrupted:
 		head = "Apply interrupted"
+	case len(r.Overlaps) > 0 && r.Count(Done) == len(r.Steps):
+		head = "Apply found keys it did not make"
 	case r.WaitBudgetSpent:
 		head = "Apply stopped: the API's rate limit outlasted the wait budget (--max-wait)"
 	default:
 		head = "Apply failed"
 	}
-	return head, fmt.Sprintf("%d done, %d failed, %d skipped", r.Count(Done), r.Count(Failed), r.Count(Skipped))
+	counts = fmt.Sprintf("%d done, %d failed, %d skipped", r.Count(Done), r.Count(Failed), r.Count(Skipped))
+	if n := r.Count(Unknown); n > 0 {
+		counts += fmt.Sprintf(", %d unknown", n)
+	}
+	return head, counts
 }
 
 // outcomeList is the steps of one outcome, as the items of a summary.
@@ -246,6 +288,8 @@ type FailedError struct {
 func (e *FailedError) Error() string {
 	what := "failed"
 	switch {
+	case e.Result.Forced:
+		what = "was forced to stop"
 	case e.Result.Interrupted:
 		what = "was interrupted"
 	case e.Result.WaitBudgetSpent:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,10 @@ const DefaultParallelism = 4
 
 // MaxParallelism bounds Options.Parallelism.
 const MaxParallelism = 64
+
+// DefaultForceGrace is how long a forced stop waits for the answers already
+// arriving (Options.ForceGrace).
+const DefaultForceGrace = 2 * time.Second
 
 // DefaultCallTimeout bounds one step (its retries and reads included) once
 // it has started; an interrupt does not cut a started call short.
@@ -85,6 +90,19 @@ type Options struct {
 	// ("stopping after the calls in flight; …"); the progress line then
 	// says that apply stops after the calls in flight.
 	InterruptNotice string
+	// Journal, when not nil, records every create before it is sent and
+	// its answer once it is safe (journal.go), so that the next run's
+	// Settle finds what a run that died left open. nil: no journal
+	// (library tests).
+	Journal *Journal
+	// Forced, when it closes (a second Ctrl-C, a SIGTERM after a SIGINT),
+	// stops Run harder than ctx: nothing new starts, and Run waits at most
+	// ForceGrace for the calls in flight (still recording their answers
+	// and keeping their secrets), then returns with the steps still
+	// running as Unknown and Result.Forced set.
+	Forced <-chan struct{}
+	// ForceGrace is that wait; 0 means DefaultForceGrace.
+	ForceGrace time.Duration
 	// ExplainError rewrites the error of a failed step before it is shown
 	// on the step's line, in the summary and in the Result (the command
 	// says what to do about a 403 or a 401 there); nil, or a nil answer,
@@ -119,6 +137,9 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	if opts.Out == nil {
 		opts.Out = io.Discard
 	}
+	if opts.ForceGrace <= 0 {
+		opts.ForceGrace = DefaultForceGrace
+	}
 	phases, err := prepare(p)
 	if err != nil {
 		return nil, err
@@ -130,7 +151,32 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	for _, ph := range phases {
 		total += len(ph)
 	}
-	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{}, knownKeys: knownKeys(p)}
+	r := &runner{opts: opts, client: client, out: newPrinter(opts.Out, opts.Live, total, opts.Now), byChange: map[int]*StepResult{},
+		knownKeys: knownKeys(p), created: map[remote.ID]bool{}, baseURL: p.BaseURL, account: p.Account, knownByName: knownByName(p)}
+	// A forced stop is an interrupt too: nothing new starts after it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var forced <-chan struct{}
+	if opts.Forced != nil {
+		grace := make(chan struct{})
+		forced = grace
+		go func() {
+			select {
+			case <-opts.Forced:
+				cancel()
+				t := time.NewTimer(opts.ForceGrace)
+				defer t.Stop()
+				select {
+				case <-t.C:
+					close(grace)
+				case <-r.finished:
+				}
+			case <-r.finished:
+			}
+		}()
+	}
+	r.forced = forced
+	r.finished = make(chan struct{})
 	if opts.RateLimitWaits != nil {
 		notices := opts.Notices
 		if notices == nil {
@@ -152,12 +198,17 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	for _, steps := range phases {
 		results := r.phase(ctx, steps)
 		res.Steps = append(res.Steps, results...)
+		if len(steps) > 0 && steps[0].phase == plan.PhaseKeyCreate && !r.isForced() {
+			res.Overlaps = r.overlaps(ctx, p, results)
+		}
 	}
 	if !stopNotice() {
 		<-noticed // the notice comes before the summary, never after
 	}
+	close(r.finished)
 	r.out.close()
-	res.Interrupted = r.interrupted
+	res.Forced = r.isForced()
+	res.Interrupted = r.interrupted || res.Forced
 	res.WaitBudgetSpent = r.budgetSpent
 	if !res.OK() {
 		return res, &FailedError{Result: res}
@@ -190,6 +241,24 @@ type runner struct {
 	// budgetSpent: a call was refused for the rate-limit wait budget;
 	// nothing new starts (ratelimit.go).
 	budgetSpent bool
+	// created are the keys this run made (overlap.go), knownByName the
+	// live keys of each name the plan knew.
+	created     map[remote.ID]bool
+	knownByName map[string][]string
+	// baseURL and account are the plan's, for the journal.
+	baseURL, account string
+	// forced closes ForceGrace after Options.Forced; finished when Run
+	// ends; wasForced once a phase gave up waiting.
+	forced    <-chan struct{}
+	finished  chan struct{}
+	wasForced bool
+}
+
+// isForced reports whether a phase stopped waiting for its steps.
+func (r *runner) isForced() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.wasForced
 }
 
 // phase runs one phase's steps, up to Parallelism at once, and prints their
@@ -200,9 +269,13 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 	finished := make([]bool, len(steps))
 	next := 0
 	var mu sync.Mutex
+	abandoned := false // a forced stop gave up on the steps still running
 	finish := func(i int, res StepResult, secret remote.Secret) {
 		mu.Lock()
 		defer mu.Unlock()
+		if abandoned {
+			return // Unknown already; the journal holds what it did
+		}
 		results[i], secrets[i], finished[i] = res, secret, true
 		for next < len(steps) && finished[next] {
 			r.out.print(line(results[next], secrets[next], r.opts.ShowSecrets, r.opts.Color))
@@ -263,9 +336,40 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 			finish(i, res, secret)
 		}()
 	}
-	wg.Wait()
-	return results
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return results
+	case <-r.forced:
+	}
+	select {
+	case <-done: // everything arrived just in time
+		return results
+	default:
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	abandoned = true
+	r.mu.Lock()
+	r.wasForced = true
+	r.mu.Unlock()
+	out := slices.Clone(results)
+	for i, s := range steps {
+		if !finished[i] {
+			out[i] = StepResult{Address: s.c.Address, Action: s.c.Action, Step: s.step, Phase: s.phase, Outcome: Unknown, Changed: true, IdempotencyKey: s.key, Err: errUnknown}
+		}
+	}
+	// The lines not printed yet, in order, so that the log says what
+	// became of each step.
+	for ; next < len(steps); next++ {
+		r.out.print(line(out[next], "", false, r.opts.Color))
+	}
+	return out
 }
+
+// errUnknown is the error of a step a forced stop left running.
+var errUnknown = errors.New("unknown: the call was still running when apply was forced to stop; the next apply settles it from its journal")
 
 // errInterrupted is why steps are skipped after Ctrl-C.
 var errInterrupted = errors.New("not started: apply was interrupted")
@@ -309,6 +413,8 @@ func line(res StepResult, secret remote.Secret, show, color bool) string {
 		fmt.Fprintf(&b, "%s %s: %s (%s): %s\n", mark, describe(res), paint(plan.StyleFailure, "FAILED"), roundDuration(res.Duration), errText(res.Err))
 	case Skipped:
 		fmt.Fprintf(&b, "%s %s: %s: %s\n", mark, describe(res), paint(plan.StyleCaution, "skipped"), errText(res.Err))
+	case Unknown:
+		fmt.Fprintf(&b, "%s %s: %s: %s\n", mark, describe(res), paint(plan.StyleFailure, "UNKNOWN"), errText(res.Err))
 	}
 	if show && !secret.IsZero() {
 		fmt.Fprintf(&b, "\n    ┌ %s for API key %q, shown only this once; store it now:\n    │ %s\n    └ (pass --secrets-out FILE to have it written to a 0600 file instead)\n\n",

@@ -75,6 +75,29 @@ func (f *SecretsFile) Save(name string, key remote.Secret) error {
 	})
 }
 
+// CleanTemporaries removes the temporary files that writers killed before
+// their rename left beside the file. It holds the file's lock, which every
+// writer takes, so none of them is a live writer's.
+func (f *SecretsFile) CleanTemporaries() error {
+	return f.update(func(map[string]string) bool {
+		atomicfile.RemoveTemps(f.Path)
+		return false
+	})
+}
+
+// Lookup returns the secret the file holds for name, if any (Settle asks
+// whether a live key's secret is kept: see heldBy).
+func (f *SecretsFile) Lookup(name string) (remote.Secret, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.read()
+	if err != nil {
+		return "", false, err
+	}
+	v, ok := m[name]
+	return remote.Secret(v), ok, nil
+}
+
 // Forget removes name from the file (a secret found to be dead).
 func (f *SecretsFile) Forget(name string) error {
 	return f.update(func(m map[string]string) bool {

@@ -202,7 +202,15 @@ func (c *Client) attempt(ctx context.Context, rq *request, body []byte, key stri
 	if !c.opts.Token.IsZero() {
 		req.Header.Set("Authorization", "Bearer "+c.opts.Token.Reveal())
 	}
-	if key != "" {
+	switch {
+	case key != "" && onceOnly(rq):
+		// Not under its canonical name: net/http takes a request with an
+		// "Idempotency-Key" header for one it may send again by itself on
+		// a connection that broke before any answer (Transport's replay
+		// of idempotent requests), which is the blind repeat onceOnly
+		// forbids. Header names are case-insensitive on the wire.
+		req.Header["idempotency-key"] = []string{key}
+	case key != "":
 		req.Header.Set("Idempotency-Key", key)
 	}
 

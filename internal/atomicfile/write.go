@@ -100,11 +100,19 @@ func syncDir(dir string) {
 // leaves a wide margin for slow disks and large plans.
 const staleTempAge = 15 * time.Minute
 
+// RemoveTemps removes every temporary file of path, whatever its age: for a
+// caller that holds a lock every writer of path takes (so that none can be
+// mid-write), which makes each one the leftover of a killed writer.
+func RemoveTemps(path string) { removeTemps(path, time.Now(), 0) }
+
 // removeStaleTemps removes path's temporary files older than staleTempAge:
 // regular files named tempPrefix(path) followed by digits only, which is
 // what createTemp makes and nothing a user would name a file. Errors are
 // ignored: a leftover is harmless, since nothing reads it.
-func removeStaleTemps(path string, now time.Time) {
+func removeStaleTemps(path string, now time.Time) { removeTemps(path, now, staleTempAge) }
+
+// removeTemps removes path's temporary files at least age old.
+func removeTemps(path string, now time.Time, age time.Duration) {
 	dir, prefix := dirOf(path), tempPrefix(path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -116,7 +124,7 @@ func removeStaleTemps(path string, now time.Time) {
 			continue
 		}
 		fi, err := e.Info()
-		if err != nil || now.Sub(fi.ModTime()) < staleTempAge {
+		if err != nil || now.Sub(fi.ModTime()) < age {
 			continue
 		}
 		os.Remove(filepath.Join(dir, e.Name()))
