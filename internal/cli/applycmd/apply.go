@@ -105,8 +105,17 @@ again. A file edited after plan wrote it (its digest) is refused whole (exit 1).
 what a CI apply job runs. With PLANFILE and no -f, MODELSLAB_FILE is ignored: the plan
 file holds its own modelslab.yaml.
 
+One apply per account at a time: right after connecting, apply locks the account in its
+state directory (--state-dir, MLABCTL_STATE_DIR, else .mlabctl-state beside --secrets-out,
+else ~/.local/state/mlabctl), which also holds its journal. Another apply of the account on
+this machine makes it wait, saying for whom, up to --lock-timeout (0: not at all), then exit
+1 having changed nothing. The first Ctrl-C stops after the calls in flight; a second one (or
+SIGTERM after SIGINT) waits at most 2s more for the answers arriving, records their secrets,
+names the actions whose outcome is unknown and exits 130: the next apply settles them.
+
 Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
-4 changed some things and then failed or was interrupted (re-run to converge).`,
+4 changed some things and then failed or was interrupted (re-run to converge),
+130 stopped by a second interrupt.`,
 		Flags: cmdutil.WithGlobals(append([]cli.Flag{
 			&cli.BoolFlag{Name: flagAutoApprove, Usage: "apply without asking (required when stdin is not a terminal)"},
 			&cli.StringFlag{Name: flagApplySecretsOut, TakesFile: true, Usage: "write new API key secrets to `FILE`, a JSON object name → key (mode 0600, merged into an existing file)"},
@@ -114,7 +123,7 @@ Exit codes: 0 applied (or nothing to do), 1 error before any change, 3 refused,
 			&cli.StringSliceFlag{Name: flagAllowDelete, Usage: "approve one deletion by `ADDRESS`, of a mass deletion or of a key used within policy.protect_used_within (repeatable), e.g. api_key.old"},
 			&cli.IntFlag{Name: flagParallelism, Value: apply.DefaultParallelism, Usage: fmt.Sprintf("at most `N` API calls at once within a phase (1 to %d)", apply.MaxParallelism)},
 			cmdutil.MaxWaitFlag("apply starts no new call and stops cleanly (exit 4 with the summary; 1 if nothing changed)"),
-			&cli.StringFlag{Name: flagStateDir, TakesFile: true, Usage: "keep apply's journal and account lock under `DIR` (env " + EnvStateDir + "); default .mlabctl-state beside --secrets-out, else $XDG_STATE_HOME/mlabctl or ~/.local/state/mlabctl"},
+			&cli.StringFlag{Name: flagStateDir, TakesFile: true, Usage: "keep apply's journal and account lock under `DIR` (env " + cmdutil.EnvStateDir + "); default .mlabctl-state beside --secrets-out, else $XDG_STATE_HOME/mlabctl or ~/.local/state/mlabctl"},
 			&cli.DurationFlag{Name: flagLockTimeout, Value: DefaultLockTimeout, Usage: "wait at most `DURATION` for another apply of the same account on this machine to finish (0: do not wait); past it, exit 1 having changed nothing",
 				Action: func(_ *cli.Context, d time.Duration) error {
 					if d < 0 {
@@ -176,7 +185,7 @@ func stateDirOf(c *cli.Context, f *cmdutil.Factory) string {
 	if c.IsSet(flagStateDir) {
 		return c.String(flagStateDir)
 	}
-	return strings.TrimSpace(f.Getenv(EnvStateDir))
+	return strings.TrimSpace(f.Getenv(cmdutil.EnvStateDir))
 }
 
 // planFileArg returns the PLANFILE of `mlabctl apply` ("" for none) after

@@ -16,9 +16,6 @@ import (
 const (
 	flagStateDir    = "state-dir"
 	flagLockTimeout = "lock-timeout"
-	// EnvStateDir is --state-dir's variable: a CI job sets it once for
-	// every step (the directory its cache keeps).
-	EnvStateDir = "MLABCTL_STATE_DIR"
 	// DefaultLockTimeout is how long an apply waits for another apply of
 	// the same account by default: longer than most applies, short
 	// enough that a CI job stuck behind a hung one fails the same hour.
@@ -59,7 +56,7 @@ func lockAccount(ctx context.Context, o Options, sess *cmdutil.Session) (dir str
 	account := me.Username
 	dir, err = apply.MakeAccountStateDir(root, sess.BaseURL, account)
 	if err != nil {
-		return "", fmt.Errorf("%w (--%s DIR or %s choose another); nothing was changed", err, flagStateDir, EnvStateDir)
+		return "", fmt.Errorf("%w (--%s DIR or %s choose another); nothing was changed", err, flagStateDir, cmdutil.EnvStateDir)
 	}
 	who := fmt.Sprintf("account %q at %s", plan.SanitizeLine(account), sess.BaseURL)
 	unlock, err := apply.LockAccount(ctx, dir, o.LockTimeout, func(holder string) {

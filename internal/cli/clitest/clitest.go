@@ -101,21 +101,17 @@ func Run(t testing.TB, inv Invocation) Result {
 	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
 }
 
-// envStateDir is applycmd.EnvStateDir (clitest does not import the
-// command packages by name).
-const envStateDir = "MLABCTL_STATE_DIR"
-
 // withStateDir returns inv with MLABCTL_STATE_DIR set to a directory of
 // t's when Env does not name it (see Invocation.Env).
 func withStateDir(t testing.TB, inv Invocation) Invocation {
-	if _, ok := inv.Env[envStateDir]; ok {
+	if _, ok := inv.Env[cmdutil.EnvStateDir]; ok {
 		return inv
 	}
 	env := make(map[string]string, len(inv.Env)+1)
 	for k, v := range inv.Env {
 		env[k] = v
 	}
-	env[envStateDir] = t.TempDir()
+	env[cmdutil.EnvStateDir] = t.TempDir()
 	inv.Env = env
 	return inv
 }

@@ -26,6 +26,9 @@ const (
 	// and --email's default in auth.
 	EnvEmail    = "MODELSLAB_EMAIL"
 	EnvPassword = "MODELSLAB_PASSWORD"
+	// EnvStateDir is apply's --state-dir (its journal and account lock): a
+	// CI job sets it once for the step its cache keeps.
+	EnvStateDir = "MLABCTL_STATE_DIR"
 
 	DefaultBaseURL = "https://modelslab.com"
 	DefaultFile    = "modelslab.yaml"

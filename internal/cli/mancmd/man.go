@@ -112,6 +112,7 @@ var environment = []entry{
 	{cmdutil.EnvFile, "path of modelslab.yaml (-f); default " + cmdutil.DefaultFile + "."},
 	{cmdutil.EnvNoColor, "any non-empty value: never colour the output (--no-color)."},
 	{cmdutil.EnvDebug, "a boolean (1, true, yes, on, or 0, false, no, off): log every HTTP request to stderr, never a secret (--debug)."},
+	{cmdutil.EnvStateDir, "apply's state directory (--state-dir): its journal and account lock, one subdirectory per API and account; default .mlabctl-state beside --secrets-out, else $XDG_STATE_HOME/mlabctl or ~/.local/state/mlabctl. Keep it between runs (a CI cache)."},
 	{cmdutil.EnvTestNow, "for tests only: an RFC 3339 time at which mlabctl's clock (and mlabctl emulator's) stands still, to drive a rotation across days; never set it otherwise."},
 }
 
@@ -121,7 +122,7 @@ var exitStatus = []entry{
 	{fmt.Sprint(cmdutil.ExitChanges), "plan --detailed-exitcode only: success, and changes are pending."},
 	{fmt.Sprint(cmdutil.ExitRefused), "refused by a safety rail, nothing changed: a protected key, a mass deletion, min_admins, a stale plan, a declined confirmation."},
 	{fmt.Sprint(cmdutil.ExitPartial), "apply changed some things and then failed or was interrupted; its summary says what was done, failed and skipped, and a re-run converges."},
-	{fmt.Sprint(cmdutil.ExitForced), "a second interrupt (Ctrl-C) ended the run at once; the next apply settles what it left."},
+	{fmt.Sprint(cmdutil.ExitForced), "a second interrupt (Ctrl-C, or SIGTERM after SIGINT) stopped the run: apply waited briefly for the answers arriving, named the actions whose outcome is unknown, and the next apply settles them; other commands quit at once."},
 }
 
 const seeAlso = "The README and docs/ of https://github.com/mlabctl/mlabctl; mlabctl schema prints the JSON Schema of modelslab.yaml."
