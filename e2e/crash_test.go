@@ -12,7 +12,7 @@ package e2e
 // plan is empty, and every exit was 0, 1, 3 or 4 (130 for a signalled
 // run), 1 only when nothing changed.
 //
-// Trials: MLABCTL_CRASH_TRIALS per row and axis (default 1); seeds:
+// Trials: MLABCTL_CRASH_TRIALS per row and axis (default 2); seeds:
 // MLABCTL_CRASH_SEED (trial i uses seed+i; logged); rows known to fail
 // run only with MLABCTL_CRASH_KNOWN=1.
 

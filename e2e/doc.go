@@ -21,7 +21,7 @@
 // key mlabctl created, the plan is empty, every exit was 0, 1, 3 or 4 (130
 // for a signalled run) and 1 only when nothing changed. Its environment:
 //
-//	MLABCTL_CRASH_TRIALS=N  trials per row and axis (default 1)
+//	MLABCTL_CRASH_TRIALS=N  trials per row and axis (default 2)
 //	MLABCTL_CRASH_SEED=S    the first trial's seed (trial i uses S+i); unset,
 //	                        one is drawn and logged; a failure prints the
 //	                        command that repeats it
