@@ -281,8 +281,10 @@ func secretHash(s string) string {
 type runRecord struct {
 	label  string
 	args   []string
-	code   int  // exit code; -1 when killed
-	killed bool // ended by SIGKILL (the trial's kill -9)
+	code   int  // exit code, or 128 + the signal that ended it
+	killed bool // ended by the trial's kill -9
+	// timedOut: it ran past runTimeout and was killed for it.
+	timedOut bool
 	// signalled: the trial sent it SIGINT (and maybe SIGTERM), so 130 is
 	// an allowed exit.
 	signalled bool
@@ -318,8 +320,15 @@ type crashRun struct {
 	start  time.Time
 	done   chan struct{}
 	err    error
+	ctx    context.Context
 	cancel context.CancelFunc
+	// sentKill: the trial sent it SIGKILL.
+	sentKill bool
 }
+
+// runTimeout bounds a run of the binary: far beyond any apply of the
+// matrix, short of the package's timeout.
+const runTimeout = 2 * time.Minute
 
 // crashTrial is one trial of a row: its own directory, emulator, spec and
 // secrets file, and the runs it made.
@@ -398,8 +407,8 @@ func (tr *crashTrial) start(label string, attributable bool, args ...string) *cr
 	}
 	// A run that hangs (a lock never released, say) fails the trial
 	// instead of the whole package's timeout.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	r.cancel = cancel
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	r.ctx, r.cancel = ctx, cancel
 	r.cmd = exec.CommandContext(ctx, binPath, args...)
 	r.cmd.Dir = tr.dir
 	r.cmd.Env = tr.env()
@@ -425,7 +434,9 @@ func (r *crashRun) signal(sig syscall.Signal) {
 		return
 	default:
 	}
-	if sig != syscall.SIGKILL {
+	if sig == syscall.SIGKILL {
+		r.sentKill = true
+	} else {
 		r.rec.signalled = true
 	}
 	r.cmd.Process.Signal(sig)
@@ -446,7 +457,8 @@ func (tr *crashTrial) wait(r *crashRun) runRecord {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			// Ended by a signal's default action, as a shell reports it:
 			// 128 + the signal (130 for SIGINT, 143 for SIGTERM).
-			rec.killed = ws.Signal() == syscall.SIGKILL
+			rec.killed = ws.Signal() == syscall.SIGKILL && r.sentKill
+			rec.timedOut = r.ctx.Err() != nil
 			rec.code = 128 + int(ws.Signal())
 			rec.bySignal = true
 		}
@@ -560,6 +572,10 @@ func (tr *crashTrial) checkInvariants(d declared, lastPlan runRecord, extra []st
 	// nothing changed.
 	secretList := tr.secretList()
 	for _, r := range tr.runs {
+		if r.timedOut {
+			problems = append(problems, fmt.Sprintf("%s did not end within %v (then killed)", r.label, runTimeout))
+			continue
+		}
 		if r.killed {
 			continue
 		}
