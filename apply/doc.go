@@ -17,7 +17,51 @@
 // create failed, finishing in-flight calls on
 // Ctrl-C, and handing each new API key secret to a SecretSink the moment it
 // exists (SecretsFile writes them 0600, merged atomically under a lock that
-// other processes writing the same file respect).
+// other processes writing the same file respect). Its state outlives a run
+// in a directory per API and account (StateRoot, AccountStateDir,
+// MakeAccountStateDir): the account lock there (LockAccount, an flock the
+// system drops when its holder dies) keeps two applies of one account on
+// one machine apart, and the journal beside it lets the next run settle
+// what a dead one left.
+//
+// It also owns what makes apply lose nothing when the server ignores
+// Idempotency-Key or the run dies (docs/apply-safety.md):
+//
+//   - The journal (OpenJournal, Options.Journal; journal.go): every create
+//     (key, replacement key, invite) is appended and fsynced before it is
+//     sent, its answer once safe (a key's only after its secret is in the
+//     SecretSink), a refusal as not made; never a secret, mode 0600.
+//
+//   - Settle (settle.go), which the command runs after locking the account
+//     and reading it, before planning:
+//
+//     Settle(ctx, j *Journal, client Client, opts SettleOptions) (*Settlement, error)
+//
+//     It settles each open or unfinished entry against the live account
+//     (a key whose secret is kept is done; one without is sent once more
+//     under its idempotency key, else replaced; a rotation cut off between
+//     create and delete is finished; keys of one name made twice are
+//     resolved by which secret is kept; entries of another account or past
+//     the 24-hour replay window are reported and cleared) and returns
+//     Settlement.Keys, facts by live key id for plan.Options.Settled (the
+//     plan stays pure and gives each fact's reason), and Settlement.Report,
+//     one line per entry for the user. SettleOptions.ReadOnly sends nothing
+//     and leaves the journal as it is.
+//
+//   - No blind creates (exec.go): remote never repeats a create that may
+//     have reached the server; a lost answer is settled by reading the keys
+//     or the team, and the create is made again by apply, bounded and
+//     journaled; a key made without its answer is sent once more, then
+//     deleted. A create answered without a whole secret
+//     (*remote.SecretNotReturnedError) fails its step.
+//
+//   - Overlaps (journal_run.go): after the key creates, keys of those names
+//     that this run did not make and the plan did not know are reported in
+//     Result.Overlaps (exit 4).
+//
+//   - Forced stops (Options.Forced, ForceGrace): the steps still running
+//     after the grace are Outcome Unknown, counted as changes
+//     (Result.Forced, Result.Unknown).
 //
 // It must not compute plans (package plan does), build URLs or read response
 // envelopes (package remote does), switch accounts (the command's connection

@@ -42,6 +42,12 @@ func (r *runner) exec(ctx context.Context, s *step) (StepResult, remote.Secret) 
 		if errors.As(err, &lost) || errors.As(err, &half) || errors.As(err, &nosecret) {
 			res.Changed = true
 		}
+		if s.step != StepCreate && s.step != StepReplaceCreate && remote.MayHaveCommitted(err) {
+			// An update, delete, resend or revocation whose last answer was
+			// lost may have been made: never "nothing was changed" (exit 1).
+			// A create settles that question itself by reading.
+			res.Changed = true
+		}
 		res.Outcome, res.Err = Failed, r.explain(err)
 	}
 	return res, secret

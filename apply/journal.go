@@ -125,11 +125,30 @@ func OpenJournal(dir string) (*Journal, error) {
 	return j, nil
 }
 
+// ReadJournal reads dir/journal.jsonl for a read-only Settle (plan):
+// nothing is created, cleaned or locked, and the journal returned cannot be
+// appended to. A missing directory or journal is an empty journal (nil).
+func ReadJournal(dir string) (*Journal, error) {
+	path := filepath.Join(dir, JournalFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	j := &Journal{dir: dir, path: path}
+	if err := j.load(); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
 // Path is the journal file's path.
 func (j *Journal) Path() string { return j.path }
 
-// Close closes the file. Entries stay: the next run settles them.
+// Close closes the file (a nil Journal: nothing). Entries stay: the next
+// run settles them.
 func (j *Journal) Close() error {
+	if j == nil {
+		return nil
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {

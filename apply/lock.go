@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -127,15 +128,15 @@ func LockAccount(ctx context.Context, dir string, timeout time.Duration, waiting
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt(append(b, '\n'), 0)
 	}
-	var done bool
+	var once sync.Once
 	return func() error {
-		if done {
-			return nil
-		}
-		done = true
-		// Cleared before the release: the next holder writes its own.
-		_ = f.Truncate(0)
-		return f.Close() // closing the descriptor releases the lock
+		err := error(nil)
+		once.Do(func() {
+			// Cleared before the release: the next holder writes its own.
+			_ = f.Truncate(0)
+			err = f.Close() // closing the descriptor releases the lock
+		})
+		return err
 	}, nil
 }
 

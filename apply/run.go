@@ -90,6 +90,9 @@ type Options struct {
 	// ("stopping after the calls in flight; …"); the progress line then
 	// says that apply stops after the calls in flight.
 	InterruptNotice string
+	// ForceNotice, when not empty, is printed on Notices the same way the
+	// moment Forced closes ("waiting at most 2s for the answers …").
+	ForceNotice string
 	// Journal, when not nil, records every create before it is sent and
 	// its answer once it is safe (journal.go), so that the next run's
 	// Settle finds what a run that died left open. nil: no journal
@@ -156,6 +159,12 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	// A forced stop is an interrupt too: nothing new starts after it.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// finished is made before the goroutine below reads it.
+	r.finished = make(chan struct{})
+	notices := opts.Notices
+	if notices == nil {
+		notices = opts.Out
+	}
 	var forced <-chan struct{}
 	if opts.Forced != nil {
 		grace := make(chan struct{})
@@ -163,6 +172,7 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		go func() {
 			select {
 			case <-opts.Forced:
+				r.out.showStopping(notices, opts.ForceNotice)
 				cancel()
 				t := time.NewTimer(opts.ForceGrace)
 				defer t.Stop()
@@ -176,7 +186,6 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		}()
 	}
 	r.forced = forced
-	r.finished = make(chan struct{})
 	if opts.RateLimitWaits != nil {
 		notices := opts.Notices
 		if notices == nil {
@@ -184,10 +193,6 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		}
 		restore := opts.RateLimitWaits(func(line string, wait time.Duration) { r.out.showWait(notices, line, wait) })
 		defer restore()
-	}
-	notices := opts.Notices
-	if notices == nil {
-		notices = opts.Out
 	}
 	noticed := make(chan struct{})
 	stopNotice := context.AfterFunc(ctx, func() {

@@ -284,7 +284,9 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 	}
 	sort.Slice(orphans, func(a, b int) bool { return orphans[a].id < orphans[b].id })
 	if len(held) == 0 && len(orphans) > 0 {
-		st.resend(name, orphans, live, held)
+		if e := st.resend(name, orphans, live, held); e != nil && e.send.Replaces != "" && !e.send.Overlap {
+			predecessors = append(predecessors, e.send)
+		}
 	}
 	var facts []plan.SettledKey
 	switch {
@@ -359,14 +361,15 @@ type lostKey struct {
 // its idempotency key: a server that replays answers with the secret,
 // which is kept like any new one. A server that ignores the key makes
 // another key, whose secret is kept too; the orphans are then deleted by
-// the plan. On success the key is added to held.
-func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]remote.APIKey, held map[remote.ID]time.Time) {
+// the plan. On success the key is added to held, and the entry sent again
+// is returned (nil otherwise).
+func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]remote.APIKey, held map[remote.ID]time.Time) *journalEntry {
 	if st.opts.ReadOnly || st.opts.Secrets == nil {
-		return
+		return nil
 	}
 	o := orphans[len(orphans)-1]
 	if o.e.resent {
-		return // sent again once already: the plan replaces it
+		return nil // sent again once already: the plan replaces it
 	}
 	s := o.e.send
 	known := make([]string, 0, len(live))
@@ -379,7 +382,7 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	entry, err := st.j.begin(rec, st.now)
 	if err != nil {
 		st.report("journal: api_key.%s: not sent again (%v)", name, err)
-		return
+		return nil
 	}
 	rec.Entry, rec.Event, rec.Run, rec.Time = entry, evSend, st.j.run, st.now.UTC()
 	st.addRecord(name, rec)
@@ -404,7 +407,20 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 			st.finishRecord(name, entry, evRefused, func(r *journalRecord) { r.Why = plan.SanitizeLine(err.Error()) })
 		}
 		st.report("journal: api_key.%s: sending the interrupted create again to recover key id %s's secret failed (%v)", name, o.id, err)
-		return
+		return nil
+	}
+	if _, ok := live[k.ID]; !ok {
+		// Not listed a moment ago: a key the server just made (it ignores
+		// idempotency keys), or a replay naming a key since deleted, whose
+		// secret is dead and must not overwrite anything.
+		gctx, cancel := context.WithTimeout(st.ctx, readTimeout)
+		_, gerr := st.client.GetAPIKey(gctx, k.ID)
+		cancel()
+		if gerr != nil {
+			st.finishRecord(name, entry, evAnswer, func(r *journalRecord) { r.ID = k.ID.String(); r.Why = "not live" })
+			st.report("journal: api_key.%s: sending the interrupted create again answered with key id %s, which is not live (%v); its secret is not kept", name, k.ID, gerr)
+			return nil
+		}
 	}
 	if st.opts.Mask != nil {
 		st.opts.Mask(k.Key.Reveal())
@@ -412,7 +428,7 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	if err := st.opts.Secrets.Save(name, k.Key); err != nil {
 		st.finishRecord(name, entry, evAnswer, func(r *journalRecord) { r.ID = k.ID.String() })
 		st.report("journal: api_key.%s: key id %s's secret came back but could not be saved (%v)", name, k.ID, err)
-		return
+		return nil
 	}
 	st.finishRecord(name, entry, evAnswer, func(r *journalRecord) { r.ID = k.ID.String(); r.Kept = true })
 	st.out.Recovered++
@@ -425,6 +441,7 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	} else {
 		st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, had no kept secret; sent again, the server made key id %s instead (it ignores idempotency keys), whose secret was saved", name, o.id, when(s.Time), k.ID)
 	}
+	return o.e
 }
 
 func (st *settler) addRecord(name string, r journalRecord) {

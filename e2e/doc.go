@@ -2,7 +2,10 @@
 // the real binary once (TestMain) and run it, checking only what a real
 // process shows and an in-process test cannot: the exit codes the process
 // ends with (TestBinaryExitCodes, one run per code), signals (SIGINT and
-// SIGTERM: TestSecondInterruptQuits, TestApplyInterrupted), real terminals
+// SIGTERM: TestSecondInterruptQuits, TestApplyInterrupted,
+// TestApplySecondSignal), several processes at once and kill -9 (the account
+// lock: TestApplyLockAcrossProcesses, TestApplyLockOfAKilledHolder,
+// TestTwoStaggeredApplies), real terminals
 // through script(1) (TestContractNoColor, TestContractSecretOnceOnATerminal),
 // the working directory a process starts in (TestValidateDefaultFile), and
 // the repository's own files a user copies and runs as they are: README.md's

@@ -12,7 +12,7 @@ import (
 
 func (c *call) listKeys() reply {
 	keys := c.acct.Keys
-	return paginate(c, len(keys), func(i int) wireKey { return keyOf(keys[i], false) })
+	return paginate(c, len(keys), func(i int) wireKey { return keyOf(keys[i], c.s.WholeKeysInLists) })
 }
 
 // keyParam returns the key the {id} of the route names.
@@ -23,7 +23,7 @@ func (c *call) getKey() reply {
 	if e != nil {
 		return fail(e)
 	}
-	return ok(keyOf(k, false))
+	return ok(keyOf(k, c.s.WholeKeysInLists))
 }
 
 // keyInput is the body of POST and PUT /api-keys; a nil field was not
@@ -83,7 +83,7 @@ func (c *call) updateKey() reply {
 		k.Notes = *in.Notes
 	}
 	c.dirty = true
-	return ok(keyOf(k, false))
+	return ok(keyOf(k, c.s.WholeKeysInLists))
 }
 
 func (c *call) deleteKey() reply {

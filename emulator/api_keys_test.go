@@ -192,3 +192,37 @@ func TestEveryPageTogetherIsTheWholeList(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeKeysInLists: with the variant, list, get and update answers
+// show each key's whole secret; without it, the masked form.
+func TestWholeKeysInLists(t *testing.T) {
+	for _, whole := range []bool{false, true} {
+		t.Run(fmt.Sprintf("WholeKeysInLists=%v", whole), func(t *testing.T) {
+			e := newEnv(t, func(s *Server) { s.WholeKeysInLists = whole })
+			stored := e.snapshot().APIKeys[0]
+			want := maskKey(stored.Key)
+			if whole {
+				want = stored.Key
+			}
+			var listed []struct {
+				ID  int64  `json:"id"`
+				Key string `json:"key"`
+			}
+			e.must(200, "GET", "/api-keys", e.demo.Token, nil).data(t, &listed)
+			var got, updated struct {
+				Key string `json:"key"`
+			}
+			path := fmt.Sprintf("/api-keys/%d", stored.ID)
+			e.must(200, "GET", path, e.demo.Token, nil).data(t, &got)
+			e.must(200, "PUT", path, e.demo.Token, map[string]any{"notes": "x"}).data(t, &updated)
+			if len(listed) == 0 || listed[0].ID != stored.ID {
+				t.Fatalf("the list does not start with key %d", stored.ID)
+			}
+			for what, v := range map[string]string{"list": listed[0].Key, "get": got.Key, "update": updated.Key} {
+				if v != want {
+					t.Errorf("%s shows a key of %d characters, want %d (whole: %v)", what, len(v), len(want), whole)
+				}
+			}
+		})
+	}
+}

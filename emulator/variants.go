@@ -92,6 +92,11 @@ type Variants struct {
 	// six of API.md; "documented" only 1_week, 1_month, 3_months and
 	// never (6_months and 1_year are a 422).
 	TokenExpiries string
+	// WholeKeysInLists makes GET /api-keys, GET /api-keys/{id} and the
+	// answer to PUT /api-keys/{id} show each key's whole secret instead of
+	// the masked form (API.md's last section: a list may return whole
+	// keys, and they are secrets wherever they appear).
+	WholeKeysInLists bool
 }
 
 // Profile names of Variants (the `mlabctl emulator --api-profile` values).
@@ -175,6 +180,7 @@ func Matrix() []NamedVariants {
 		{"replays=body", Variants{Replays: "body"}},
 		{"socials=documented", Variants{Socials: "documented"}},
 		{"invite-ignores-role", Variants{InviteIgnoresRole: true}},
+		{"whole-keys-in-lists", Variants{WholeKeysInLists: true}},
 		{"documented", doc},
 	}
 }

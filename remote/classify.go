@@ -17,7 +17,8 @@ import (
 // change was made before the failure. Any other answer (4xx) is a refusal:
 // the server did not make the change, and so is a call refused for the
 // rate-limit wait budget before it was sent (unless an earlier attempt of
-// it was ambiguous). A caller that gets true must settle
+// it was ambiguous). A create-key answer without its secret
+// (KeyWithoutSecret) did commit: true. A caller that gets true must settle
 // the question by reading the live state, never by retrying blindly.
 func MayHaveCommitted(err error) bool {
 	if err == nil {
@@ -59,3 +60,16 @@ func RequiredScope(err error) (scope string, ok bool) {
 // scopeInMessage finds a scope named in an error message when the server
 // named none in details.required_scope or WWW-Authenticate.
 var scopeInMessage = regexp.MustCompile(`\b[a-z][a-z-]*:(read|write)\b`)
+
+// KeyWithoutSecret reports whether err is a key create that succeeded
+// without answering the key's whole secret (a *SecretNotReturnedError),
+// and names the key the answer named (id "" when it named none). The key
+// exists: a caller neither reports the create as done nor creates it again
+// blindly; it settles it (delete the key nobody holds, or replace it).
+func KeyWithoutSecret(err error) (ID, bool) {
+	var e *SecretNotReturnedError
+	if errors.As(err, &e) {
+		return e.ID, true
+	}
+	return "", false
+}

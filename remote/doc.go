@@ -63,6 +63,9 @@
 //     and [Client.CheckScopes]; token_expiry.go: [CheckTokenExpiry].
 //   - fetch.go: [Client.Fetch], the live state a plan needs.
 //   - auth.go, tokens.go, profile.go, api_keys.go, teams.go: the endpoints.
+//     A create-key answer without a whole secret ([CheckWholeSecret], in
+//     secret_answer.go) is a [SecretNotReturnedError], never a success; callers
+//     ask [KeyWithoutSecret].
 //   - debug.go: one line per attempt to Options.Debug (method, the whole
 //     path with the /api/agents/v1 prefix, status, duration, request id,
 //     attempt), never a header or a body.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -59,30 +58,5 @@ func TestNotSent(t *testing.T) {
 				t.Errorf("notSent = %v, want %v", got, tt.want)
 			}
 		})
-	}
-}
-
-// TestCheckWholeSecret: a create answer's key is whole, or the reason.
-func TestCheckWholeSecret(t *testing.T) {
-	tests := []struct {
-		key   Secret
-		whole bool
-	}{
-		{"ml-0123456789abcdef0123", true},
-		{"", false},
-		{"ml-…9f2c", false},
-		{"ml-...9f2c", false},
-		{"********9f2c", false},
-		{"short", false},
-	}
-	for _, tt := range tests {
-		why := CheckWholeSecret(tt.key)
-		if (why == "") != tt.whole {
-			t.Errorf("CheckWholeSecret(%s) = %q, want whole %v", tt.key.Masked(), why, tt.whole)
-		}
-	}
-	e := &SecretNotReturnedError{ID: "12", Why: CheckWholeSecret("ml-…9f2c")}
-	if got := e.Error(); !strings.Contains(got, "id 12") || strings.Contains(got, "9f2c") {
-		t.Errorf("Error() = %q, want the id and no part of the key", got)
 	}
 }

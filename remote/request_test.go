@@ -157,7 +157,7 @@ func TestRequestsOnTheWire(t *testing.T) {
 }
 
 func TestIdempotencyKeys(t *testing.T) {
-	rc, ts := serveRecorder(t, answer{status: 503, body: `{"data":{"id":1,"name":"k","key":"ml-whole"}}`})
+	rc, ts := serveRecorder(t, answer{status: 503, body: `{"data":{"id":1,"name":"k","key":"ml-0123456789abcdef01234567"}}`})
 	c := fastClient(t, ts.URL, nil)
 	ctx := context.Background()
 

@@ -139,14 +139,20 @@ func NewApp(f *cmdutil.Factory) *urfave.App {
 // mean "plan"?` (see --help), exit 1. urfave/cli would say "No help topic
 // for 'bogus'".
 func unknownCommand(c *urfave.Context) error {
-	path := commandPath(c)
 	if !c.Args().Present() {
-		if len(path) == 0 {
+		if len(commandPath(c)) == 0 {
 			return urfave.ShowAppHelp(c)
 		}
 		return urfave.ShowSubcommandHelp(c)
 	}
-	name := c.Args().First()
+	return unknownCommandNamed(c, c.Args().First())
+}
+
+// unknownCommandNamed is the usage error of name, which names no command
+// of the command c runs (the app's own, at the root): with the closest
+// command's name, else the list of them.
+func unknownCommandNamed(c *urfave.Context, name string) error {
+	path := commandPath(c)
 	commands := c.App.Commands
 	where := ""
 	if len(path) > 0 {
@@ -156,7 +162,13 @@ func unknownCommand(c *urfave.Context) error {
 	var names, listed []string
 	for _, cmd := range commands {
 		if !cmd.Hidden {
-			names = append(names, cmd.Names()...)
+			// One-letter aliases (help's h) are no suggestion: every
+			// one-letter typo would be "did you mean h?".
+			for _, n := range cmd.Names() {
+				if len(n) > 1 {
+					names = append(names, n)
+				}
+			}
 			if cmd.Name != "help" {
 				listed = append(listed, cmd.Name)
 			}
@@ -164,6 +176,9 @@ func unknownCommand(c *urfave.Context) error {
 	}
 	if s := suggest.Closest(name, names); s != "" {
 		return cmdutil.UsageErrorf("unknown command %q%s; did you mean %q?", name, where, s)
+	}
+	if len(listed) == 0 {
+		return cmdutil.UsageErrorf("unknown command %q%s, which has no subcommands", name, where)
 	}
 	return cmdutil.UsageErrorf("unknown command %q%s; the commands are %s", name, where, strings.Join(listed, ", "))
 }

@@ -4,7 +4,9 @@
 // builds the urfave/cli command tree from one constructor per command
 // package, and errors become the exit codes of CONTRACT.md here and
 // nowhere else. InterruptContext turns Ctrl-C and SIGTERM into a cancelled
-// context, and a second one into an immediate exit.
+// context, and a second one into an immediate exit, unless a command holds
+// it (cmdutil.Interrupts: apply, which then stops within a bounded grace
+// and exits 130).
 //
 // The layout, in the spirit of gh (pkg/cmd/<noun>) and Go's
 // cmd/go/internal/<name>cmd:

@@ -76,7 +76,39 @@ func withPrivateHelp(app *urfave.App) {
 func newHelp() *urfave.Command {
 	h := helpModel
 	h.Before = privateHelpBefore(h.Before)
+	h.Action = helpAction(helpModel.Action)
 	return &h
+}
+
+// helpAction runs the help command's action next, except for a topic that
+// names no command: `mlabctl help bogus` is then the usage error of
+// `mlabctl bogus` (unknownCommandNamed: did you mean, else the list, exit
+// 1), where urfave/cli would say "No help topic for 'bogus'" and suggest
+// among the wrong commands.
+func helpAction(next urfave.ActionFunc) urfave.ActionFunc {
+	return func(c *urfave.Context) error {
+		topic := c.Args().First()
+		lineage := c.Lineage()
+		if topic == "" || !c.Command.HasName(helpModel.Name) || len(lineage) < 2 || next == nil {
+			if next == nil {
+				return nil
+			}
+			return next(c)
+		}
+		// The command whose help this is, and the commands it has, as
+		// urfave's ShowCommandHelp looks them up.
+		parent := lineage[1]
+		commands := parent.App.Commands
+		if parent.Command != nil && parent.Command.Subcommands != nil {
+			commands = parent.Command.Subcommands
+		}
+		for _, cmd := range commands {
+			if cmd.HasName(topic) {
+				return next(c)
+			}
+		}
+		return unknownCommandNamed(parent, topic)
+	}
 }
 
 // privateHelpBefore is a Before hook that gives private help commands to

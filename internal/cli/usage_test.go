@@ -6,6 +6,7 @@ package cli_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,6 +29,10 @@ func TestUsageErrorsExitOneOnStderr(t *testing.T) {
 		{name: "misspelt command", args: []string{"plna"}, want: `unknown command "plna"; did you mean "plan"? (see --help)`},
 		{name: "unknown subcommand", args: []string{"auth", "frobnicate"}, want: `unknown command "frobnicate" for "mlabctl auth"; the commands are signup`},
 		{name: "unknown nested subcommand", args: []string{"auth", "tokens", "frob"}, want: `unknown command "frob" for "mlabctl auth tokens"; the commands are list`},
+		{name: "one letter", args: []string{"x"}, want: `unknown command "x"; the commands are validate, plan`},
+		{name: "help of an unknown command", args: []string{"help", "frobnicate"}, want: `unknown command "frobnicate"; the commands are validate, plan, apply`},
+		{name: "help of a misspelt command", args: []string{"help", "aply"}, want: `unknown command "aply"; did you mean "apply"? (see --help)`},
+		{name: "help of a command without subcommands", args: []string{"plan", "help", "bogus"}, want: `unknown command "bogus" for "mlabctl plan", which has no subcommands`},
 		{name: "unknown flag of a command", args: []string{"plan", "--bogus"}, want: "flag provided but not defined: -bogus"},
 		{name: "flag without its value", args: []string{"plan", "--out"}, want: "flag needs an argument: -out"},
 		{name: "unknown flag of a subcommand", args: []string{"auth", "login", "--bogus"}, want: "flag provided but not defined: -bogus"},
@@ -86,5 +91,41 @@ func TestRunsShareNothing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHelpOfAnUnknownCommandIsTheCommand: `help NAME` of a name that is no
+// command says exactly what running NAME says (did you mean, or the list;
+// exit 1), at the root and below, instead of urfave/cli's "No help topic";
+// the help of a real command is still shown.
+func TestHelpOfAnUnknownCommandIsTheCommand(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ help, direct []string }{
+		{[]string{"help", "frobnicate"}, []string{"frobnicate"}},
+		{[]string{"help", "plna"}, []string{"plna"}},
+		{[]string{"h", "plna"}, []string{"plna"}},
+		{[]string{"auth", "help", "logn"}, []string{"auth", "logn"}},
+		{[]string{"auth", "help", "frobnicate"}, []string{"auth", "frobnicate"}},
+		{[]string{"auth", "tokens", "help", "frob"}, []string{"auth", "tokens", "frob"}},
+	} {
+		t.Run(strings.Join(tc.help, " "), func(t *testing.T) {
+			t.Parallel()
+			help, direct := clitest.Mlabctl(t, nil, tc.help...), clitest.Mlabctl(t, nil, tc.direct...)
+			if help.Code != cmdutil.ExitError || help.Stdout != "" {
+				t.Errorf("exit %d, stdout %q; want %d and nothing", help.Code, help.Stdout, cmdutil.ExitError)
+			}
+			if help.Stderr != direct.Stderr || !strings.Contains(help.Stderr, "unknown command") {
+				t.Errorf("mlabctl %s said %q, want what mlabctl %s says: %q", strings.Join(tc.help, " "), help.Stderr, strings.Join(tc.direct, " "), direct.Stderr)
+			}
+		})
+	}
+	for _, args := range [][]string{{"help", "plan"}, {"auth", "help", "login"}, {"auth", "tokens", "help", "list"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			res := clitest.Mlabctl(t, nil, args...)
+			if res.Code != 0 || !strings.Contains(res.Stdout, "mlabctl "+strings.Join(slices.Delete(slices.Clone(args), len(args)-2, len(args)-1), " ")) {
+				t.Errorf("exit %d, stdout %q; want 0 and the command's help", res.Code, res.Stdout)
+			}
+		})
 	}
 }

@@ -219,11 +219,12 @@ func run(ctx context.Context, o Options) error {
 			return fmt.Errorf("--%s: %w; nothing was changed", flagApplySecretsOut, err)
 		}
 	}
-	sess, s, p, live, err := applyPlan(ctx, o)
+	sess, s, p, live, journal, err := applyPlan(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer sess.Close()
+	defer journal.Close()
 
 	if err := plan.RenderText(o.IO.Out, p, plan.RenderOptions{Color: o.Color}); err != nil {
 		return err
@@ -277,6 +278,9 @@ func run(ctx context.Context, o Options) error {
 			return sess.RateLimits.Redirect(func(w remote.RateLimitWait) { show(cmdutil.RateLimitLine(w), w.Wait) })
 		},
 		Notices: o.IO.ErrOut,
+		// Every create is journaled before it is sent: a run that dies
+		// leaves what the next one settles (settle.go).
+		Journal: journal,
 	}
 	if o.GitHub.Enabled() {
 		runOpts.Mask = o.GitHub.Mask
@@ -286,6 +290,9 @@ func run(ctx context.Context, o Options) error {
 	forced, release := cmdutil.InterruptsOf(ctx).Hold()
 	defer release()
 	runOpts.InterruptNotice = interruptNotice(forced != nil)
+	runOpts.Forced = forced
+	runOpts.ForceGrace = cmdutil.ForceGrace
+	runOpts.ForceNotice = fmt.Sprintf("Interrupted again: waiting at most %v for the answers already arriving, then stopping.", cmdutil.ForceGrace)
 	res, runErr := apply.Run(ctx, p, sess.Client, runOpts)
 	release()
 	if res == nil {
@@ -304,7 +311,43 @@ func run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	// A second interrupt ends in 130 whether or not every call in flight
+	// answered within the grace: the user (or CI) stopped the run.
+	if res.Forced || isClosed(forced) {
+		return cmdutil.WithCode(cmdutil.ExitForced, forcedError(res, journal))
+	}
 	return runErr
+}
+
+// isClosed reports whether ch (nil: never) is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// forcedError is the end of an apply stopped by a second interrupt (exit
+// 130): which actions were still running when it stopped waiting, so
+// their outcome is unknown, and that the next apply settles them (its
+// journal recorded each create before it was sent).
+func forcedError(res *apply.Result, journal *apply.Journal) error {
+	unknown := res.Unknown()
+	where := ""
+	if journal != nil {
+		where = " (" + journal.Path() + ")"
+	}
+	if len(unknown) == 0 {
+		return fmt.Errorf("apply was stopped by a second interrupt; every call in flight answered within the wait and was recorded (see the summary above); run apply again to finish the plan")
+	}
+	names := make([]string, len(unknown))
+	for i, u := range unknown {
+		names[i] = fmt.Sprintf("%s (%s)", plan.SanitizeLine(u.Address.String()), u.Step)
+	}
+	return fmt.Errorf("apply was stopped by a second interrupt; the outcome of %d action(s) still running is unknown: %s; the next apply settles them from its journal%s before it plans",
+		len(unknown), strings.Join(names, ", "), where)
 }
 
 // interruptNotice is what apply says the moment the first Ctrl-C (or
@@ -341,34 +384,95 @@ func writeApplyStepSummary(o Options, p *plan.Plan, res *apply.Result) {
 // applyPlan returns the session, the spec, the plan and the live state it
 // applies to: computed from modelslab.yaml, or re-derived from the
 // modelslab.yaml of PLANFILE and checked to equal its saved plan.
-func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
+func applyPlan(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, *apply.Journal, error) {
 	if o.PlanFile == "" {
 		s, err := o.LoadSpec()
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, nil, err
 		}
 		sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "apply", Scopes: cmdutil.RequiredScopes(s, true), Account: s.Account})
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, nil, err
 		}
-		if _, err := lockAccount(ctx, o, sess); err != nil {
+		stateDir, err := lockAccount(ctx, o, sess)
+		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, nil, nil, err
 		}
 		live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
+			return nil, nil, nil, nil, nil, fmt.Errorf("reading the live account: %w", cmdutil.ExplainAPIError(err))
 		}
-		p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
+		journal, live, settled, err := settleJournal(ctx, o, sess, s, live, stateDir)
 		if err != nil {
 			sess.Close()
-			return nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
+			return nil, nil, nil, nil, nil, err
 		}
-		return sess, s, p, live, nil
+		opts := o.PlanOptions
+		opts.Settled = settled
+		p, err := plan.ComputeWith(s, live, o.Now(), opts)
+		if err != nil {
+			journal.Close()
+			sess.Close()
+			return nil, nil, nil, nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
+		}
+		return sess, s, p, live, journal, nil
 	}
 
 	return applyPlanFile(ctx, o)
+}
+
+// settleJournal opens the journal of the session's account in its state
+// directory dir (lockAccount made and locked it) and settles what earlier applies left
+// open (apply.Settle), before the plan is computed: its facts go to the
+// plan (plan.Options.Settled) and its report lines to stdout, above the
+// plan they explain. When settling recovered a secret (a create sent again)
+// the live state is read again. The journal stays open for Run. With no
+// dir (the --emulator demo, a throwaway account) there is no journal.
+func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spec.Spec, live *remote.State, dir string) (*apply.Journal, *remote.State, []plan.SettledKey, error) {
+	if dir == "" {
+		return nil, live, nil, nil
+	}
+	baseURL := live.BaseURL
+	if baseURL == "" {
+		baseURL = sess.BaseURL
+	}
+	account := live.Profile.Username
+	journal, err := apply.OpenJournal(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w; nothing was changed", err)
+	}
+	opts := apply.SettleOptions{BaseURL: baseURL, Account: account, Now: o.Now}
+	if o.SecretsOut != "" {
+		opts.Secrets = apply.NewSecretsFile(o.SecretsOut)
+	}
+	if o.GitHub.Enabled() {
+		opts.Mask = o.GitHub.Mask
+	}
+	st, err := apply.Settle(ctx, journal, sess.Client, opts)
+	if err != nil {
+		journal.Close()
+		return nil, nil, nil, fmt.Errorf("%w; the journal is kept for the next apply", cmdutil.ExplainAPIError(err))
+	}
+	for _, line := range st.Report {
+		fmt.Fprintln(o.IO.Out, line)
+	}
+	if len(st.Report) > 0 {
+		fmt.Fprintln(o.IO.Out)
+	}
+	if st.Recovered > 0 {
+		again, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
+		if err != nil {
+			journal.Close()
+			return nil, nil, nil, fmt.Errorf("reading the live account again after settling the journal: %w", cmdutil.ExplainAPIError(err))
+		}
+		if again.BaseURL == "" {
+			again.BaseURL = live.BaseURL
+		}
+		live = again
+	}
+	return journal, live, st.Keys, nil
 }
 
 // checkApplyRails runs the rails again right before any change.

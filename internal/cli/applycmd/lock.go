@@ -73,12 +73,18 @@ func lockAccount(ctx context.Context, o Options, sess *cmdutil.Session) (dir str
 	case err != nil:
 		return "", fmt.Errorf("%w; nothing was changed", err)
 	}
+	// From here on apply may send what must be recorded (Settle may send a
+	// create again, Run sends the plan's): a second Ctrl-C no longer quits
+	// on the spot but is apply's to handle (cli.InterruptContext's safety
+	// net still ends the process if apply does not stop in time).
+	_, release := cmdutil.InterruptsOf(ctx).Hold()
 	closeSession := sess.Close
 	sess.Close = func() {
 		closeSession()
 		if err := unlock(); err != nil {
 			fmt.Fprintf(o.IO.ErrOut, "Warning: releasing the account lock: %v\n", err)
 		}
+		release()
 	}
 	return dir, nil
 }

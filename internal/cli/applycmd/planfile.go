@@ -37,28 +37,31 @@ import (
 //     naming each (and the rails the saved plan would have broken);
 //  6. the recomputed plan is what is returned, shown and applied, and
 //     run() checks every rail on it as for `apply -f`.
-func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
+func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, *apply.Journal, error) {
 	f, err := planfile.Read(o.PlanFile)
 	if err != nil {
 		if looksLikeSpec(o.PlanFile) {
-			return nil, nil, nil, nil, cmdutil.UsageErrorf("%s is a modelslab.yaml, not a plan file: to plan and apply it, run `mlabctl apply -f %s`; a PLANFILE is what `mlabctl plan --out FILE` saved",
+			return nil, nil, nil, nil, nil, cmdutil.UsageErrorf("%s is a modelslab.yaml, not a plan file: to plan and apply it, run `mlabctl apply -f %s`; a PLANFILE is what `mlabctl plan --out FILE` saved",
 				o.PlanFile, cmdutil.ShellQuote(o.PlanFile))
 		}
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, nil, err
 	}
 	s, err := planFileSpec(o, f)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, nil, err
 	}
 	sess, err := o.API.Connect(cmdutil.ConnectOptions{Command: "apply", Scopes: planFileScopes(s, f.Plan), Account: s.Account})
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, nil, err
 	}
-	fail := func(err error) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, error) {
+	var journal *apply.Journal
+	fail := func(err error) (*cmdutil.Session, *spec.Spec, *plan.Plan, *remote.State, *apply.Journal, error) {
+		journal.Close()
 		sess.Close()
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, nil, err
 	}
-	if _, err := lockAccount(ctx, o, sess); err != nil {
+	stateDir, err := lockAccount(ctx, o, sess)
+	if err != nil {
 		return fail(err)
 	}
 	live, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
@@ -78,11 +81,20 @@ func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec
 		return fail(cmdutil.Refused("plan file %s is for account %q, but the token acts on %q; nothing was changed",
 			o.PlanFile, plan.SanitizeLine(f.Account), plan.SanitizeLine(live.Profile.Username)))
 	}
+	// The journal is settled before the plan is computed again, as for
+	// apply -f: the recomputed plan sees the same settled facts, and a plan
+	// file made before an interrupted apply then differs, and is refused.
+	journal, live, settled, err := settleJournal(ctx, o, sess, s, live, stateDir)
+	if err != nil {
+		return fail(err)
+	}
 	if stale := plan.StaleAddresses(f.Fingerprints, plan.Fingerprints(live)); len(stale) > 0 {
 		return fail(cmdutil.Refused("plan file %s is stale: the live state of %s changed since it was made; %s; nothing was changed",
 			o.PlanFile, plan.SanitizeLine(strings.Join(stale, ", ")), replanAdvice(o.PlanFile, f.SpecHash)))
 	}
-	now, err := plan.ComputeWith(s, live, o.Now(), f.Options.Plan())
+	opts := f.Options.Plan()
+	opts.Settled = settled
+	now, err := plan.ComputeWith(s, live, o.Now(), opts)
 	var rail *plan.RailError
 	if errors.As(err, &rail) {
 		return fail(fmt.Errorf("the plan computed again from the modelslab.yaml of plan file %s is refused by a safety rail; nothing was changed:\n%w", o.PlanFile, err))
@@ -93,7 +105,7 @@ func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec
 	if diffs := plan.Differences(f.Plan, now); len(diffs) > 0 {
 		return fail(notThePlan(ctx, o, sess, f, s, live, diffs))
 	}
-	return sess, s, now, live, nil
+	return sess, s, now, live, journal, nil
 }
 
 // planFileSpec returns the spec of the modelslab.yaml embedded in f. With

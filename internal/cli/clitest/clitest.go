@@ -28,6 +28,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,7 +91,8 @@ type Result struct {
 // Run runs inv in-process and returns what it printed and its exit code.
 func Run(t testing.TB, inv Invocation) Result {
 	t.Helper()
-	f, stdout, stderr := factory(withStateDir(t, inv))
+	inv.Env = withStateDir(t, inv.Env)
+	f, stdout, stderr := factory(inv)
 	ctx := inv.Context
 	if ctx == nil {
 		var cancel context.CancelFunc
@@ -99,21 +101,6 @@ func Run(t testing.TB, inv Invocation) Result {
 	}
 	code := cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
 	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
-}
-
-// withStateDir returns inv with MLABCTL_STATE_DIR set to a directory of
-// t's when Env does not name it (see Invocation.Env).
-func withStateDir(t testing.TB, inv Invocation) Invocation {
-	if _, ok := inv.Env[cmdutil.EnvStateDir]; ok {
-		return inv
-	}
-	env := make(map[string]string, len(inv.Env)+1)
-	for k, v := range inv.Env {
-		env[k] = v
-	}
-	env[cmdutil.EnvStateDir] = t.TempDir()
-	inv.Env = env
-	return inv
 }
 
 // Mlabctl runs args with env and no stdin.
@@ -138,7 +125,8 @@ type Running struct {
 // of the test if it still runs.
 func Start(t testing.TB, inv Invocation) *Running {
 	t.Helper()
-	f, stdout, stderr := factory(withStateDir(t, inv))
+	inv.Env = withStateDir(t, inv.Env)
+	f, stdout, stderr := factory(inv)
 	parent := inv.Context
 	if parent == nil {
 		parent = context.Background()
@@ -184,6 +172,38 @@ func (r *Running) Wait() Result {
 // a test that needs the command tree itself (NewApp).
 func Factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr fmt.Stringer) {
 	return factory(inv)
+}
+
+// EnvStateDir is the environment variable naming apply's state directory
+// (its journal and lock; apply.StateRoot).
+const EnvStateDir = cmdutil.EnvStateDir
+
+// stateDirs are the state directories of the tests running, one per test.
+var stateDirs sync.Map // testing.TB → string
+
+// withStateDir returns env with EnvStateDir set to a temporary directory of
+// the test (the same for every command line it runs, so that a second
+// apply settles the first one's journal), unless env sets it (even empty):
+// a test never writes apply's state into the real home directory.
+func withStateDir(t testing.TB, env map[string]string) map[string]string {
+	if _, ok := env[EnvStateDir]; ok {
+		return env
+	}
+	dir, ok := stateDirs.Load(t)
+	if !ok {
+		d := t.TempDir()
+		var loaded bool
+		dir, loaded = stateDirs.LoadOrStore(t, d)
+		if !loaded {
+			t.Cleanup(func() { stateDirs.Delete(t) })
+		}
+	}
+	out := make(map[string]string, len(env)+1)
+	for k, v := range env {
+		out[k] = v
+	}
+	out[EnvStateDir] = dir.(string)
+	return out
 }
 
 // factory is Factory with the writers themselves, safe to read while the

@@ -248,6 +248,9 @@ func TestEmulatorCommandIgnoreIdempotency(t *testing.T) {
 					t.Fatalf("POST /api-keys: status %d, data %s", status, data)
 				}
 			}
+			if want := map[int]string{1: "none", 2: "--ignore-idempotency"}[tc.want]; e.banner["faults"] != want {
+				t.Errorf("banner faults %q, want %q", e.banner["faults"], want)
+			}
 			if got := e.keyCount(t, "twice"); got != tc.want {
 				t.Errorf("%d keys named twice, want %d", got, tc.want)
 			}
@@ -264,6 +267,9 @@ func TestEmulatorCommandAnswerFaults(t *testing.T) {
 	t.Parallel()
 	e := startEmulatorCommand(t, "--key-answer", "masked", "--key-answer-first", "1",
 		"--drop-first", "1", "--fault-route", "POST /teams", "--latency-jitter", "2ms", "--seed", "7")
+	if want := "--latency 0s, --latency-jitter 2ms, --drop-first 1, --fault-route POST /teams, --key-answer masked, --key-answer-first 1, --seed 7"; e.banner["faults"] != want {
+		t.Errorf("banner faults %q, want %q", e.banner["faults"], want)
+	}
 	var answered []string
 	for _, name := range []string{"first", "second"} {
 		status, data := e.call(t, "POST", "/api-keys", `{"name":"`+name+`"}`)

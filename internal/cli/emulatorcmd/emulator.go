@@ -257,7 +257,7 @@ func run(ctx context.Context, o Options) error {
 		return fmt.Errorf("listening on %q: %w", o.Listen, err)
 	}
 	base := "http://" + ln.Addr().String()
-	printEmulatorBanner(o.Stdout, base, stateNote, o.VariantsNote, demo, tryIt(o.Dir))
+	printEmulatorBanner(o.Stdout, base, stateNote, o.VariantsNote, o.faultsNote(), demo, tryIt(o.Dir))
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -286,11 +286,14 @@ func run(ctx context.Context, o Options) error {
 // printEmulatorBanner prints where the emulator is and the demo account.
 // The token is printed on purpose: it is a throwaway that only works on
 // this local emulator, and the demo needs it. variantsNote names the
-// reading of the API played; try are the commands that plan a file
-// (tryIt).
-func printEmulatorBanner(w io.Writer, base, stateNote, variantsNote string, demo emulator.Demo, try []string) {
+// reading of the API played, faultsNote what goes wrong on purpose; try
+// are the commands that plan a file (tryIt).
+func printEmulatorBanner(w io.Writer, base, stateNote, variantsNote, faultsNote string, demo emulator.Demo, try []string) {
 	if variantsNote == "" {
 		variantsNote = "API.md's main reading"
+	}
+	if faultsNote == "" {
+		faultsNote = "none"
 	}
 	fmt.Fprintf(w, `mlabctl emulator: the ModelsLab control-plane API, locally (Ctrl-C stops it)
 
@@ -299,6 +302,7 @@ API root: %[1]s/api/agents/v1
 outbox:   %[1]s/_emulator/outbox
 state:    %[2]s
 reading:  %[8]s
+faults:   %[9]s
 
 Demo account (a local throwaway: its token only works on this emulator):
 email:    %[3]s
@@ -308,12 +312,54 @@ token:    %[5]s
 Try it:
   export %[6]s=%[1]s
   export %[7]s=%[5]s
-`, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken, variantsNote)
+`, base, stateNote, demo.Email, demo.Password, demo.Token, cmdutil.EnvBaseURL, cmdutil.EnvToken, variantsNote, faultsNote)
 	for _, l := range try {
 		fmt.Fprintln(w, "  "+l)
 	}
 	// By hand: the API root is the base URL's /api/agents/v1.
 	fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $%s\" %s/api/agents/v1/me\n", cmdutil.EnvToken, base)
+}
+
+// faultsNote is the banner's line on the knobs that make the emulator
+// misbehave on purpose (latency, failures, drops, degraded create answers,
+// ignored Idempotency-Keys, rate limits), "" when none is set.
+func (o Options) faultsNote() string {
+	var parts []string
+	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
+	if o.IgnoreIdempotency {
+		add("--ignore-idempotency")
+	}
+	if o.Latency > 0 || o.LatencyJitter > 0 {
+		add("--latency %s", o.Latency)
+		if o.LatencyJitter > 0 {
+			add("--latency-jitter %s", o.LatencyJitter)
+		}
+	}
+	if o.FaultRate > 0 {
+		add("--fault-rate %v", o.FaultRate)
+	}
+	if o.DropRate > 0 {
+		add("--drop-rate %v", o.DropRate)
+	}
+	if o.DropFirst > 0 {
+		add("--drop-first %d", o.DropFirst)
+	}
+	if len(o.FaultRoutes) > 0 && len(parts) > 0 {
+		add("--fault-route %s", strings.Join(o.FaultRoutes, ", "))
+	}
+	if o.KeyAnswer != "" {
+		add("--key-answer %s", o.KeyAnswer)
+		if o.KeyAnswerFirst > 0 {
+			add("--key-answer-first %d", o.KeyAnswerFirst)
+		}
+	}
+	if o.RateLimit > 0 {
+		add("--rate-limit %v", o.RateLimit)
+	}
+	if o.Seed != 0 && len(parts) > 0 {
+		add("--seed %d", o.Seed)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // tryIt returns the banner's commands that plan a file, naming only a file

@@ -107,6 +107,8 @@ var variantFlags = named([]variantFlag{
 		func(v *emulator.Variants, b bool) { v.OmitRateLimitHeaders = b }),
 	toggle("InviteIgnoresRole", "POST /teams drops role and permissions: every invite is a member until updated",
 		func(v *emulator.Variants, b bool) { v.InviteIgnoresRole = b }),
+	toggle("WholeKeysInLists", "GET /api-keys (and GET and PUT /api-keys/{id}) show every key's whole secret instead of the masked form",
+		func(v *emulator.Variants, b bool) { v.WholeKeysInLists = b }),
 	choice("TokenExpiries", "`WHICH` token_expiry values are accepted: documented (1_week, 1_month, 3_months, never; 6_months and 1_year are a 422), default (all six)",
 		func(v *emulator.Variants, s string) { v.TokenExpiries = s }),
 })

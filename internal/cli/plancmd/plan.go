@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mlabctl/mlabctl/apply"
 	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/ghactions"
@@ -51,6 +52,9 @@ type Options struct {
 	GitHub ghactions.Runner
 	// Now is the clock of the plan (rotation, resends) and of the plan file.
 	Now func() time.Time
+	// StateDir is MLABCTL_STATE_DIR: where plan looks for the journal an
+	// interrupted apply left (read only; see journalFacts).
+	StateDir string
 	// Version is mlabctl's version, recorded in plan files.
 	Version string
 	// PlanOptions are the plan options of the command line (--replace,
@@ -111,6 +115,7 @@ Exit codes: 0 success (with --detailed-exitcode: and no changes), 1 error,
 				IO:               f.IO,
 				GitHub:           f.GitHub(),
 				Now:              f.NowFunc(),
+				StateDir:         f.Getenv(cmdutil.EnvStateDir),
 				PlanOptions:      cmdutil.PlanOptionsOf(c),
 				Version:          f.Build.Version,
 				LoadSpec:         func() (*spec.Spec, error) { return f.LoadSpec(c) },
@@ -231,11 +236,45 @@ func computePlan(ctx context.Context, o Options, s *spec.Spec) (*plan.Plan, *rem
 	if live.BaseURL == "" {
 		live.BaseURL = sess.BaseURL
 	}
-	p, err := plan.ComputeWith(s, live, o.Now(), o.PlanOptions)
+	opts := o.PlanOptions
+	opts.Settled = journalFacts(ctx, o, sess, live)
+	p, err := plan.ComputeWith(s, live, o.Now(), opts)
 	if err != nil {
 		return nil, nil, cmdutil.ReportPlanProblems(o.IO.ErrOut, o.GitHub, err)
 	}
 	return p, live, nil
+}
+
+// journalFacts reads, read-only, the journal an interrupted apply of this
+// account left on this machine (in MLABCTL_STATE_DIR, else the default
+// state directory; plan has no --secrets-out to look beside) and returns
+// what the next apply would settle, so that the plan shows it (a rotation
+// cut off halfway is finished, a key whose secret never arrived is
+// replaced) instead of refusing two keys of one name. Each open entry is a
+// note on stderr; nothing is sent and the journal is left as it is, for
+// apply to settle. A journal that cannot be read is a note too.
+func journalFacts(ctx context.Context, o Options, sess *cmdutil.Session, live *remote.State) []plan.SettledKey {
+	root, err := apply.StateRoot("", o.StateDir)
+	if err != nil {
+		return nil
+	}
+	j, err := apply.ReadJournal(apply.AccountStateDir(root, live.BaseURL, live.Profile.Username))
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "note: the apply journal could not be read: %v\n", err)
+		return nil
+	}
+	if j == nil {
+		return nil
+	}
+	st, err := apply.Settle(ctx, j, sess.Client, apply.SettleOptions{BaseURL: live.BaseURL, Account: live.Profile.Username, ReadOnly: true, Now: o.Now})
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "note: the apply journal could not be settled (the next apply does): %v\n", cmdutil.ExplainAPIError(err))
+		return nil
+	}
+	for _, line := range st.Report {
+		fmt.Fprintf(o.IO.ErrOut, "note: %s (the next apply settles it)\n", line)
+	}
+	return st.Keys
 }
 
 // reportToGitHub appends the markdown plan to the step summary and sets the
