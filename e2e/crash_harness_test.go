@@ -458,7 +458,7 @@ func (tr *crashTrial) wait(r *crashRun) runRecord {
 			// Ended by a signal's default action, as a shell reports it:
 			// 128 + the signal (130 for SIGINT, 143 for SIGTERM).
 			rec.killed = ws.Signal() == syscall.SIGKILL && r.sentKill
-			rec.timedOut = r.ctx.Err() != nil
+			rec.timedOut = errors.Is(r.ctx.Err(), context.DeadlineExceeded)
 			rec.code = 128 + int(ws.Signal())
 			rec.bySignal = true
 		}
