@@ -98,7 +98,13 @@ type emuChild struct {
 // at the end of the test if it still runs.
 func startEmuChild(t testing.TB, statePath string, env map[string]string, args ...string) *emuChild {
 	t.Helper()
-	all := append([]string{"emulator", "--listen", "127.0.0.1:0", "--state", statePath}, args...)
+	return startEmuChildAt(t, "127.0.0.1:0", statePath, env, args...)
+}
+
+// startEmuChildAt is startEmuChild listening on listen.
+func startEmuChildAt(t testing.TB, listen, statePath string, env map[string]string, args ...string) *emuChild {
+	t.Helper()
+	all := append([]string{"emulator", "--listen", listen, "--state", statePath}, args...)
 	e := &emuChild{cmd: exec.Command(binPath, all...), done: make(chan error, 1)}
 	e.cmd.Env = crashEnv(filepath.Dir(statePath), env)
 	var stderr bytes.Buffer
@@ -164,6 +170,16 @@ func (e *emuChild) stop(t testing.TB) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the emulator did not stop within 20s of an interrupt")
 	}
+}
+
+// restart stops the emulator and starts it again from its state file, on
+// the same address (the account's state directory, and so the journal, is
+// per base URL: a server that restarts keeps its URL), with the knobs args.
+func (e *emuChild) restart(t testing.TB, statePath string, args ...string) *emuChild {
+	t.Helper()
+	e.stop(t)
+	listen := strings.TrimPrefix(e.baseURL, "http://")
+	return startEmuChildAt(t, listen, statePath, nil, args...)
 }
 
 // crashEnv is the environment of a child of a trial: PATH, HOME in the

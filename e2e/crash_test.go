@@ -276,8 +276,7 @@ func runCrashTrial(t *testing.T, sc crashScenario, axisKnobs []string, seed uint
 		}
 	}
 	if sc.restart {
-		tr.emu.stop(t)
-		tr.emu = startEmuChild(t, tr.state, nil, base...)
+		tr.emu = tr.emu.restart(t, tr.state, base...)
 	}
 	plan := tr.converge()
 	t.Logf("seed %d: %s%s; exits: %s", seed, sc.name, prefixed(", ", what), tr.exits())
