@@ -115,6 +115,9 @@ const (
 	runsThrough disruption = iota
 	// kill9 kills it (SIGKILL) at a random moment of a typical apply.
 	kill9
+	// kill9Twice kills it so, then kills the next apply (which settles
+	// what the first left) the same way.
+	kill9Twice
 	// sigint interrupts it once at a random moment.
 	sigint
 	// sigintTerm interrupts it, then sends SIGTERM 20-300 ms later.
@@ -146,6 +149,7 @@ type crashScenario struct {
 // crashScenarios are the rows of issue 11's "Tests (that can fail)".
 var crashScenarios = []crashScenario{
 	{name: "kill-9", file: keysFile, disrupt: kill9},
+	{name: "kill-9-twice", file: keysFile, disrupt: kill9Twice},
 	{name: "SIGINT", file: keysFile, disrupt: sigint},
 	{name: "SIGINT+SIGTERM", file: keysFile, disrupt: sigintTerm},
 	{name: "SIGINT-twice", file: keysFile, disrupt: sigintTwice},
@@ -153,6 +157,10 @@ var crashScenarios = []crashScenario{
 	{name: "dropped-creates", file: keysFile, knobs: []string{"--drop-first", "3", "--fault-route", "POST /api-keys"}},
 	{name: "dropped-invite", file: keysFile, knobs: []string{"--drop-first", "1", "--fault-route", "POST /teams"}},
 	{name: "dropped-invite-only", file: teamFile, knobs: []string{"--drop-first", "1", "--fault-route", "POST /teams"}},
+	// A tenth of every change's answers dropped, at random (--seed):
+	// the first apply only, the further ones against a server that
+	// answers.
+	{name: "dropped-10%", file: keysFile, knobs: []string{"--drop-rate", "0.1"}, restart: true},
 	{name: "dropped-deletes", file: keysFile, knobs: []string{"--drop-first", "2", "--fault-route", "DELETE /api-keys"}},
 	{name: "rotation-kill-9", file: rotationFile, disrupt: kill9},
 	{name: "rotation-SIGINT+SIGTERM", file: rotationFile, disrupt: sigintTerm},
@@ -215,7 +223,7 @@ func runCrashTrial(t *testing.T, sc crashScenario, axisKnobs []string, seed uint
 		seedOldKeys(tr, file.seedSpec)
 	}
 	var typical time.Duration
-	if sc.disrupt == kill9 || sc.disrupt == sigint || sc.disrupt == sigintTerm || sc.disrupt == sigintTwice {
+	if sc.disrupt != runsThrough && sc.disrupt != overlap {
 		typical = typicalApply(t, file)
 	}
 	tr.emu = startEmuChild(t, tr.state, nil, append(base, sc.knobs...)...)
@@ -225,6 +233,18 @@ func runCrashTrial(t *testing.T, sc crashScenario, axisKnobs []string, seed uint
 	switch sc.disrupt {
 	case runsThrough:
 		tr.run("first apply", tr.applyArgs()...)
+	case kill9Twice:
+		var kills []string
+		for _, label := range []string{"first apply", "second apply"} {
+			at := tr.between(0, typical)
+			kills = append(kills, fmt.Sprintf("kill -9 sent to the %s at %v", label, at.Round(time.Millisecond)))
+			r := tr.start(label, true, tr.applyArgs()...)
+			time.Sleep(at)
+			r.signal(syscall.SIGKILL)
+			tr.wait(r)
+			time.Sleep(tr.between(0, 50*time.Millisecond))
+		}
+		what = strings.Join(kills, ", ") + fmt.Sprintf(" (a typical apply: %v)", typical.Round(time.Millisecond))
 	case kill9, sigint, sigintTerm, sigintTwice:
 		at := tr.between(0, typical)
 		what = fmt.Sprintf("signal at %v of a typical %v", at.Round(time.Millisecond), typical.Round(time.Millisecond))

@@ -13,10 +13,12 @@
 // workflows and action.yml's scripts.
 //
 // TestCrashMatrix (crash_test.go) is issue 11's crash matrix: apply killed
-// with kill -9 at a random moment, interrupted by SIGINT or SIGINT then
-// SIGTERM, run twice at once on one secrets file, against a server that
-// drops answers after committing them, with a rotation cut between its
-// creates and its deletes, and with create answers that lack the secret;
+// with kill -9 at a random moment (and the apply after it too),
+// interrupted by SIGINT, SIGINT then SIGTERM or two SIGINTs, run twice at
+// once on one secrets file, against a server that drops answers after
+// committing them (creates, invites, deletes, a random tenth of all),
+// with a rotation cut between its creates and its deletes, and with
+// create answers that lack the secret;
 // each row against an `mlabctl emulator` child (latency 20 ms plus up to
 // 20 ms of jitter) with and without --ignore-idempotency. After at most two
 // further applies, judged on the emulator's state file: every declared key
