@@ -1,10 +1,11 @@
 package e2e
 
 // The crash matrix of issue 11: apply killed (kill -9) at random moments,
-// interrupted once or twice (SIGINT, SIGINT then SIGTERM as CI
-// cancellation does), run twice at once on one secrets file, against a
-// server that drops answers after committing, with a rotation cut in the
-// middle, and with create answers that lack the secret, each against an
+// and the apply after it too, interrupted once or twice (SIGINT, SIGINT
+// then SIGTERM as CI cancellation does, two SIGINTs), run twice at once
+// on one secrets file, against a server that drops answers after
+// committing, with a rotation cut in the middle, and with create answers
+// that lack the secret, each against an
 // `mlabctl emulator` child with 20-40 ms latency, with and without
 // --ignore-idempotency. After at most two further plain applies, the
 // account must be whole: every declared key exists exactly once, the
@@ -298,8 +299,19 @@ func runCrashTrial(t *testing.T, sc crashScenario, axisKnobs []string, seed uint
 	if sc.restart {
 		tr.emu = tr.emu.restart(t, tr.state, base...)
 	}
+	disrupted := len(tr.runs)
 	plan := tr.converge()
-	t.Logf("seed %d: %s%s; exits: %s", seed, sc.name, prefixed(", ", what), tr.exits())
+	// How much settling the further applies did, to see that the trials
+	// reach the journal (a kill that lands before any create leaves none).
+	notes := 0
+	for _, r := range tr.runs[disrupted:] {
+		for _, line := range strings.Split(r.stdout+r.stderr, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "journal:") {
+				notes++
+			}
+		}
+	}
+	t.Logf("seed %d: %s%s; exits: %s; journal notes after: %d", seed, sc.name, prefixed(", ", what), tr.exits(), notes)
 	tr.checkInvariants(file.decl, plan, extra)
 }
 
@@ -367,9 +379,11 @@ func measureApply(t *testing.T, file crashFile) (time.Duration, string) {
 	}
 	tr.emu = startEmuChild(t, tr.state, nil, emulatorLatency...)
 	res := tr.run("typical apply", tr.applyArgs()...)
-	tr.emu.stop(t)
 	if res.code != 0 {
 		return 0, fmt.Sprintf("exit %d\n%s", res.code, tr.redact(tail(res.stdout+res.stderr, 25)))
 	}
+	// The control holds the invariants too, without further applies.
+	tr.checkInvariants(file.decl, tr.run("plan", "plan", "-f", tr.spec, "--detailed-exitcode"), nil)
+	tr.emu.stop(t)
 	return res.took, ""
 }
