@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,7 +69,7 @@ func (r *runner) wasCreated(id remote.ID) bool {
 func knownByName(p *plan.Plan) map[string][]string {
 	out := map[string][]string{}
 	add := func(name, id string) {
-		if id != "" && !containsString(out[name], id) {
+		if id != "" && !slices.Contains(out[name], id) {
 			out[name] = append(out[name], id)
 		}
 	}
@@ -87,15 +88,6 @@ func knownByName(p *plan.Plan) map[string][]string {
 		sort.Strings(ids)
 	}
 	return out
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // overlaps re-reads the keys after the key-create phase: a live key of a

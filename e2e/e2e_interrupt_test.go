@@ -11,17 +11,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
@@ -52,15 +51,14 @@ func TestApplySecondSignal(t *testing.T) {
 			// second key create held until the test lets it go: it is the
 			// call in flight whose answer does not arrive in time.
 			em := startEmulator(t, func(s *emulator.Server) { s.Latency = 200 * time.Millisecond })
-			api := startGatedRoute(t, em, http.MethodPost, "/api-keys", 1)
-			api.hold()
+			api := emulatortest.StartGate(t, em, emulatortest.HoldRoute(http.MethodPost, "/api-keys", 1))
 			env := clitest.DemoEnv(em)
 			env[cmdutil.EnvBaseURL] = api.URL
 			env[cmdutil.EnvStateDir] = filepath.Join(t.TempDir(), "state")
 			secrets := filepath.Join(t.TempDir(), "secrets.json")
 			args := []string{"apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile}
 			p := startWatched(t, env, args...)
-			eventually(t, "the second create is in flight", func() bool { return api.waitingReads() == 1 })
+			eventually(t, "the second create is in flight", func() bool { return api.Waiting() == 1 })
 			for i, sig := range tt.signals {
 				if err := p.cmd.Process.Signal(sig); err != nil {
 					t.Fatal(err)
@@ -98,7 +96,7 @@ func TestApplySecondSignal(t *testing.T) {
 			// The held create now commits, its answer read by nobody; the
 			// next apply settles it and converges, every key once, each
 			// secret in the file the live one.
-			api.release()
+			api.Release()
 			res := runCLI(t, cliRun{Args: args, Env: env})
 			if res.Code != 0 {
 				t.Fatalf("the next apply: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
@@ -125,38 +123,20 @@ func values(m map[string]string) []string {
 func TestForcedStopSafetyNet(t *testing.T) {
 	t.Parallel()
 	em := startEmulator(t)
-	release := make(chan struct{})
-	var mu sync.Mutex
-	creates, held := 0, 0
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hold := false
-		mu.Lock()
-		switch {
-		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api-keys"):
-			creates++
-			hold = creates > 1
-		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/auth/logout"):
-			hold = true
-		}
-		if hold {
-			held++
-		}
-		mu.Unlock()
-		if hold {
-			<-release
-		}
-		em.Server.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { close(release); ts.Close() })
+	// The second create, and the logout of the run's temporary token.
+	createAfterFirst := emulatortest.HoldRoute(http.MethodPost, "/api-keys", 1)
+	gate := emulatortest.StartGate(t, em, func(r *http.Request) bool {
+		return createAfterFirst(r) || (r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/auth/logout"))
+	})
 	env := map[string]string{
-		cmdutil.EnvBaseURL:  ts.URL,
+		cmdutil.EnvBaseURL:  gate.URL,
 		cmdutil.EnvEmail:    em.Demo.Email,
 		cmdutil.EnvPassword: em.Demo.Password,
 		cmdutil.EnvStateDir: filepath.Join(t.TempDir(), "state"),
 	}
 	secrets := filepath.Join(t.TempDir(), "secrets.json")
 	p := startWatched(t, env, "apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", exampleFile)
-	eventually(t, "the second create is in flight", func() bool { mu.Lock(); defer mu.Unlock(); return held == 1 })
+	eventually(t, "the second create is in flight", func() bool { return gate.Waiting() == 1 })
 	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -177,9 +157,7 @@ func TestForcedStopSafetyNet(t *testing.T) {
 	if !strings.Contains(p.stdout.String(), "Apply forced to stop:") {
 		t.Errorf("no summary before the safety net:\n%s", p.stdout.String())
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if held != 2 {
-		t.Errorf("%d requests held, want the create and the logout", held)
+	if n := gate.Waiting(); n != 2 {
+		t.Errorf("%d requests held, want the create and the logout", n)
 	}
 }

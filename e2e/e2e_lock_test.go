@@ -4,8 +4,9 @@ package e2e
 // apply of one account waits for the first and then finds nothing to do,
 // or gives up (--lock-timeout) or is interrupted having touched nothing;
 // a holder killed with SIGKILL never blocks the next apply. A gate in front
-// of the emulator holds the first apply right after it took the lock
-// (its read of the API keys), so that each case is decided, not raced.
+// of the emulator (emulatortest.Gate) holds the first apply right after it
+// took the lock (its read of the API keys), so that each case is decided,
+// not raced.
 
 import (
 	"bytes"
@@ -13,7 +14,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,73 +25,9 @@ import (
 
 	"github.com/mlabctl/mlabctl/apply"
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 )
-
-// gatedAPI serves em through a gate: while held, every request of one
-// route (the read of the API key list, unless startGatedRoute says
-// otherwise) after the first pass ones waits until release.
-type gatedAPI struct {
-	URL     string
-	mu      sync.Mutex
-	held    bool
-	gate    chan struct{}
-	waiting int // requests waiting at the gate
-	pass    int // matching requests still let through
-}
-
-func startGatedAPI(t *testing.T, em *testEmulator) *gatedAPI {
-	t.Helper()
-	return startGatedRoute(t, em, http.MethodGet, "/api-keys", 0)
-}
-
-// startGatedRoute gates the requests method .../suffix after the first
-// pass.
-func startGatedRoute(t *testing.T, em *testEmulator, method, suffix string, pass int) *gatedAPI {
-	t.Helper()
-	g := &gatedAPI{gate: make(chan struct{}), pass: pass}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		g.mu.Lock()
-		hold := g.held && r.Method == method && strings.HasSuffix(r.URL.Path, suffix)
-		if hold && g.pass > 0 {
-			g.pass--
-			hold = false
-		}
-		if hold {
-			g.waiting++
-		}
-		gate := g.gate
-		g.mu.Unlock()
-		if hold {
-			<-gate
-		}
-		em.Server.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { g.release(); ts.Close() })
-	g.URL = ts.URL
-	return g
-}
-
-func (g *gatedAPI) hold() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.held = true
-}
-
-func (g *gatedAPI) release() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.held {
-		g.held = false
-		close(g.gate)
-	}
-}
-
-func (g *gatedAPI) waitingReads() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.waiting
-}
 
 // syncBuffer is a buffer a test reads while a process writes it.
 type syncBuffer struct {
@@ -231,7 +167,7 @@ func TestApplyLockAcrossProcesses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			em := startEmulator(t)
-			api := startGatedAPI(t, em)
+			api := emulatortest.StartGate(t, em, emulatortest.HoldRoute(http.MethodGet, "/api-keys", 0))
 			env := clitest.DemoEnv(em)
 			env["MODELSLAB_BASE_URL"] = api.URL
 			// One secrets file for both, and so one state root beside it.
@@ -240,10 +176,9 @@ func TestApplyLockAcrossProcesses(t *testing.T) {
 			root := filepath.Join(dir, ".mlabctl-state")
 			args := []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}
 
-			api.hold()
 			first := startWatched(t, env, args...)
 			eventually(t, "the first apply holds the lock and reads the keys", func() bool {
-				return lockPID(root, api.URL, em.Demo.Username) == first.cmd.Process.Pid && api.waitingReads() == 1
+				return lockPID(root, api.URL, em.Demo.Username) == first.cmd.Process.Pid && api.Waiting() == 1
 			})
 			second := startWatched(t, env, append(args, tt.args...)...)
 			if tt.wantCode == 0 || tt.interrupt {
@@ -270,7 +205,7 @@ func TestApplyLockAcrossProcesses(t *testing.T) {
 			if second.exited() && tt.wantCode == 0 {
 				t.Fatalf("the second apply ended while the first held the lock: exit %d\n%s", second.code, second.stderr.String())
 			}
-			api.release()
+			api.Release()
 			if code := first.wait(t); code != 0 {
 				t.Fatalf("first apply: exit %d\nstdout:\n%s\nstderr:\n%s", code, first.stdout.String(), first.stderr.String())
 			}
@@ -302,17 +237,16 @@ func TestApplyLockAcrossProcesses(t *testing.T) {
 func TestApplyLockOfAKilledHolder(t *testing.T) {
 	t.Parallel()
 	em := startEmulator(t)
-	api := startGatedAPI(t, em)
+	api := emulatortest.StartGate(t, em, emulatortest.HoldRoute(http.MethodGet, "/api-keys", 0))
 	env := clitest.DemoEnv(em)
 	env["MODELSLAB_BASE_URL"] = api.URL
 	env["MLABCTL_STATE_DIR"] = filepath.Join(t.TempDir(), "state")
 	secrets := filepath.Join(t.TempDir(), "secrets.json")
 	args := []string{"apply", "--auto-approve", "--secrets-out", secrets, "-f", exampleFile}
 
-	api.hold()
 	first := startWatched(t, env, args...)
 	eventually(t, "the first apply holds the lock", func() bool {
-		return lockPID(env["MLABCTL_STATE_DIR"], api.URL, em.Demo.Username) == first.cmd.Process.Pid && api.waitingReads() == 1
+		return lockPID(env["MLABCTL_STATE_DIR"], api.URL, em.Demo.Username) == first.cmd.Process.Pid && api.Waiting() == 1
 	})
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -320,7 +254,7 @@ func TestApplyLockOfAKilledHolder(t *testing.T) {
 	if code := first.wait(t); code != -int(syscall.SIGKILL) {
 		t.Fatalf("the first apply was not killed: %d", code)
 	}
-	api.release()
+	api.Release()
 	if m := em.Mutations(); len(m) != 0 {
 		t.Fatalf("the killed apply had changed %v", m)
 	}

@@ -23,7 +23,13 @@
 //     MaxRetryWait and the context. Network errors, 429 and 5xx are retried;
 //     other 4xx never. Every mutation carries an Idempotency-Key (the
 //     caller's, from [WithIdempotencyKey], or a random one per call) that is
-//     reused by its retries, which is what makes retrying a mutation safe.
+//     reused by its retries; but the API may ignore it (API.md), so a POST
+//     that is not idempotent by nature (key create, invite, resend, login,
+//     refresh, switch-account, sign-up, verify: onceOnly) is never repeated
+//     after an attempt that may have reached the server, by the client or
+//     by net/http's own transport; only a failed dial and a 429 are. Its
+//     ambiguous error goes up ([MayHaveCommitted]) for the caller to settle
+//     by reading.
 //     Bodies are capped at [MaxBodyBytes]; redirects are reported, not
 //     followed.
 //   - envelope.go, decode.go, decode_values.go: the envelope and every

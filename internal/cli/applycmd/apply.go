@@ -298,6 +298,10 @@ func run(ctx context.Context, o Options) error {
 	if res == nil {
 		return runErr
 	}
+	// A second interrupt ends in 130 whether or not every call in flight
+	// answered within the grace: the user (or CI) stopped the run. One
+	// that came only after Run had finished everything changes nothing.
+	forcedStop := res.Forced || (res.Interrupted && isClosed(forced))
 	res.WriteSummary(o.IO.Out)
 	if waited := sess.Client.RateLimitWaited(); waited >= time.Second {
 		fmt.Fprintf(o.IO.Out, "Waited %v in all for the API's rate limit.\n", waited.Round(time.Second))
@@ -311,9 +315,7 @@ func run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	// A second interrupt ends in 130 whether or not every call in flight
-	// answered within the grace: the user (or CI) stopped the run.
-	if res.Forced || isClosed(forced) {
+	if forcedStop {
 		return cmdutil.WithCode(cmdutil.ExitForced, forcedError(res, journal))
 	}
 	return runErr

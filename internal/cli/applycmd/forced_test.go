@@ -8,11 +8,9 @@ package applycmd_test
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,49 +19,6 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 )
-
-// createGate serves em, holding every key create after the first pass ones
-// until release.
-type createGate struct {
-	URL     string
-	mu      sync.Mutex
-	pass    int
-	held    int
-	gate    chan struct{}
-	release func()
-}
-
-func startCreateGate(t *testing.T, em *emulatortest.Server, pass int) *createGate {
-	t.Helper()
-	g := &createGate{pass: pass, gate: make(chan struct{})}
-	var once sync.Once
-	g.release = func() { once.Do(func() { close(g.gate) }) }
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api-keys") {
-			g.mu.Lock()
-			hold := g.pass == 0
-			if hold {
-				g.held++
-			} else {
-				g.pass--
-			}
-			g.mu.Unlock()
-			if hold {
-				<-g.gate
-			}
-		}
-		em.Server.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { g.release(); ts.Close() })
-	g.URL = ts.URL
-	return g
-}
-
-func (g *createGate) holding() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.held
-}
 
 func TestApplyForcedStop(t *testing.T) {
 	t.Parallel()
@@ -84,7 +39,7 @@ func TestApplyForcedStop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			em := emulatortest.Start(t)
-			gate := startCreateGate(t, em, 1)
+			gate := emulatortest.StartGate(t, em, emulatortest.HoldRoute(http.MethodPost, "/api-keys", 1))
 			env := clitest.DemoEnv(em)
 			env[cmdutil.EnvBaseURL] = gate.URL
 			env[cmdutil.EnvStateDir] = t.TempDir()
@@ -92,7 +47,7 @@ func TestApplyForcedStop(t *testing.T) {
 			args := []string{"apply", "--auto-approve", "--parallelism", "1", "--secrets-out", secrets, "-f", clitest.ExampleFile()}
 			r := clitest.Start(t, clitest.Invocation{Args: args, Env: env})
 			deadline := time.Now().Add(time.Minute)
-			for gate.holding() == 0 {
+			for gate.Waiting() == 0 {
 				if time.Now().After(deadline) {
 					t.Fatalf("no create reached the gate\n%s", r.Stderr())
 				}
@@ -106,7 +61,7 @@ func TestApplyForcedStop(t *testing.T) {
 			waitFor(t, r, "Interrupted again: waiting at most 2s for the answers already arriving")
 			if tt.releaseInGrace {
 				time.Sleep(300 * time.Millisecond)
-				gate.release()
+				gate.Release()
 			}
 			res := r.Wait()
 			if res.Code != cmdutil.ExitForced {
@@ -148,7 +103,7 @@ func TestApplyForcedStop(t *testing.T) {
 
 			// The held create commits now (if it had not), with nobody to
 			// read its answer; the next apply settles it and converges.
-			gate.release()
+			gate.Release()
 			again := clitest.Run(t, clitest.Invocation{Args: args, Env: env})
 			if again.Code != 0 {
 				t.Fatalf("the next apply: exit %d\nstdout:\n%s\nstderr:\n%s", again.Code, again.Stdout, again.Stderr)
