@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mlabctl/mlabctl/internal/crash"
 )
 
 // printer serialises apply's output. Lines are printed whole; on a terminal
@@ -43,7 +45,7 @@ func newPrinter(w io.Writer, live bool, total int, now func() time.Time) *printe
 		// Redraw a few times a second so that a slow call's elapsed time
 		// moves; the line is the only thing this goroutine touches.
 		p.stopped.Add(1)
-		go func() {
+		crash.Go(func() {
 			defer p.stopped.Done()
 			t := time.NewTicker(250 * time.Millisecond)
 			defer t.Stop()
@@ -57,7 +59,7 @@ func newPrinter(w io.Writer, live bool, total int, now func() time.Time) *printe
 					p.mu.Unlock()
 				}
 			}
-		}()
+		})
 	}
 	return p
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 )
@@ -169,7 +170,7 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 	if opts.Forced != nil {
 		grace := make(chan struct{})
 		forced = grace
-		go func() {
+		crash.Go(func() {
 			select {
 			case <-opts.Forced:
 				r.out.showStopping(notices, opts.ForceNotice)
@@ -183,7 +184,7 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 				}
 			case <-r.finished:
 			}
-		}()
+		})
 	}
 	r.forced = forced
 	if opts.RateLimitWaits != nil {
@@ -195,10 +196,10 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		defer restore()
 	}
 	noticed := make(chan struct{})
-	stopNotice := context.AfterFunc(ctx, func() {
+	stopNotice := context.AfterFunc(ctx, crash.Guarded(func() {
 		defer close(noticed)
 		r.out.showStopping(notices, opts.InterruptNotice)
-	})
+	}))
 	res := &Result{}
 	for _, steps := range phases {
 		results := r.phase(ctx, steps)
@@ -324,7 +325,7 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 			continue
 		}
 		wg.Add(1)
-		go func() {
+		crash.Go(func() {
 			defer wg.Done()
 			defer func() { <-sem }()
 			// The progress line shows live names too: cleaned like the lines.
@@ -339,10 +340,10 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 				r.mu.Unlock()
 			}
 			finish(i, res, secret)
-		}()
+		})
 	}
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	crash.Go(func() { wg.Wait(); close(done) })
 	select {
 	case <-done:
 		return results

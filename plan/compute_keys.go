@@ -82,10 +82,10 @@ func (b *builder) apiKeys() error {
 				unpinned[i] = true
 				continue
 			}
-			b.fileProblem(want.Pos, "API key %q is pinned to id %s, which is not a live key of account %q; fix the id, or remove \"id:\" to create a new key",
+			b.fileProblem(want.IDPos, "API key %q is pinned to id %s, which is not a live key of account %q; fix the id, or remove \"id:\" to create a new key",
 				want.Name, want.ID, b.live.Profile.Username)
 		case claimed[j]:
-			b.fileProblem(want.Pos, "API key %q is pinned to id %s, which API key %q already pins; an id can be pinned once",
+			b.fileProblem(want.IDPos, "API key %q is pinned to id %s, which API key %q already pins; an id can be pinned once",
 				want.Name, want.ID, pinnedBy[j])
 		default:
 			claimed[j] = true

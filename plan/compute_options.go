@@ -104,6 +104,11 @@ func (b *builder) unusedReplace() error {
 	return nil
 }
 
+// TargetSections are the section names --target offers (in the error of a
+// value that is none, and in shell completion): modelslab.yaml's section
+// keys. sections also takes their singular forms.
+var TargetSections = []string{"profile", "socials", "preferences", "api_keys", "team", "access_tokens"}
+
 // sections are the names --target accepts for a whole section, and the
 // kinds they hold.
 var sections = map[string]Kind{
@@ -206,7 +211,7 @@ func (b *builder) parseTarget(v string, refs []string) (targetMatch, error) {
 	}
 	a, err := ParseAddress(v)
 	if err != nil {
-		return targetMatch{}, &OptionError{Flag: flagTarget, Value: v, Problem: err.Error() + ", or a section: profile, socials, preferences, api_keys, team, access_tokens"}
+		return targetMatch{}, &OptionError{Flag: flagTarget, Value: v, Problem: err.Error() + ", or a section: " + strings.Join(TargetSections, ", ")}
 	}
 	t := targetMatch{text: v, ref: a.String()}
 	known := b.knownAddresses(refs)

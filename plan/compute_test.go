@@ -104,7 +104,8 @@ func computeScenarios() []computeScenario {
 		{name: "api_key_pinned_id_missing", spec: func(s *spec.Spec) {
 			s.APIKeysSet = true
 			k := declKey(10, "batch-jobs", nil)
-			k.ID = "4711"
+			// The problem is reported at the id's value, not the entry.
+			k.ID, k.IDPos = "4711", spec.Pos{File: "modelslab.yaml", Line: 11, Col: 9}
 			s.APIKeys = []spec.APIKey{k}
 		}, live: func(l *remote.State) {
 			l.APIKeys = []remote.APIKey{liveKey("4712", "batch-jobs", "", daysAgo(3))}
@@ -351,7 +352,7 @@ func computeScenarios() []computeScenario {
 			p.Protect, p.ProtectPos = true, at(31, 14)
 			p.RotateAfter, p.RotateAfterText = 24*time.Hour, "1d"
 			pinned := declKey(10, "pinned", nil)
-			pinned.ID = "404"
+			pinned.ID, pinned.IDPos = "404", spec.Pos{File: "modelslab.yaml", Line: 11, Col: 9}
 			s.APIKeys = []spec.APIKey{p, pinned, declKey(20, "dup", nil)}
 			s.TeamSet = true
 			s.Policy.MinAdmins, s.Policy.MinAdminsPos = 1, at(50, 15)

@@ -257,7 +257,7 @@ func renderMarkdownDoc(p *Plan, groups []*mdGroup, l mdLayout, limit int) string
 	}
 
 	if p.Empty() {
-		b.WriteString(MarkdownText(noChanges(p)) + "\n\n")
+		b.WriteString(MarkdownText(NoChangesLine(p)) + "\n\n")
 	} else {
 		s := p.Summary()
 		if s.Resend > 0 {

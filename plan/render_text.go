@@ -55,16 +55,21 @@ func Paint(style Style, s string, color bool) string {
 	return string(style) + s + ansiReset
 }
 
-// noChangesLine closes an empty plan.
-const noChangesLine = "No changes. The account matches modelslab.yaml."
-
-// noChanges closes an empty plan: noChangesLine, unless --target left out
-// changes, when the account does not match the file.
-func noChanges(p *Plan) string {
-	if p.Partial() && p.Omitted > 0 {
+// NoChangesLine closes an empty plan, in every output that says so (the
+// text and markdown plans, apply's GitHub step summary): CONTRACT.md's
+// "No changes. The account matches modelslab.yaml." for a whole plan. An
+// empty partial plan says that nothing --target matches needs a change,
+// and claims the account matches the file only when the whole plan is
+// empty too (Omitted is 0): changes it left out are not applied.
+func NoChangesLine(p *Plan) string {
+	switch {
+	case !p.Partial():
+		return "No changes. The account matches modelslab.yaml."
+	case p.Omitted > 0:
 		return SanitizeLine("No changes within --target " + strings.Join(p.Targets, ", ") + ".")
+	default:
+		return SanitizeLine("No changes within --target " + strings.Join(p.Targets, ", ") + ", nor outside it: the account matches modelslab.yaml.")
 	}
-	return noChangesLine
 }
 
 // RenderText writes the plan as a reviewer reads it in a terminal or a log:
@@ -172,7 +177,7 @@ func countPhrase(s Summary) string {
 // writes it (with the resend count when there are resends).
 func closingLine(p *Plan) string {
 	if p.Empty() {
-		return noChanges(p)
+		return NoChangesLine(p)
 	}
 	return "Plan: " + summaryPhrase(p.Summary()) + "."
 }

@@ -169,7 +169,7 @@ func (l *loader) buildAPIKeys(v *yaml.Node) []APIKey {
 				if !ok {
 					return
 				}
-				k.ID = id
+				k.ID, k.IDPos = id, l.pos(f)
 				l.unique(ids, id, f, item, "API key id "+id,
 					"first used at %s; an id pins one entry to one live key")
 			}

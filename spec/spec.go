@@ -134,13 +134,15 @@ type APIKey struct {
 	RotateOverlapText string
 	// ID, when non-empty, pins the entry to one live key.
 	ID string
-	// Pos is the position of the entry; ProtectPos, RotateAfterPos and
-	// RotateOverlapPos of its `protect:`, `rotate_after:` and
-	// `rotate_overlap:` values (zero when absent).
+	// Pos is the position of the entry; ProtectPos, RotateAfterPos,
+	// RotateOverlapPos and IDPos of its `protect:`, `rotate_after:`,
+	// `rotate_overlap:` and `id:` values (zero when absent), so that a
+	// problem with one of them is reported where it is written.
 	Pos              Pos
 	ProtectPos       Pos
 	RotateAfterPos   Pos
 	RotateOverlapPos Pos
+	IDPos            Pos
 }
 
 // Member is one entry of `team:`.

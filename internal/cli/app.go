@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+	"sync"
 
 	"github.com/mlabctl/mlabctl/internal/cli/applycmd"
 	"github.com/mlabctl/mlabctl/internal/cli/authcmd"
@@ -26,10 +29,45 @@ import (
 	urfave "github.com/urfave/cli/v2"
 )
 
-// Main runs one invocation of mlabctl as a process, on the process's
-// environment, clock and build information, and returns its exit code.
-func Main(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
-	return Run(ctx, args, cmdutil.System(ios))
+// Main runs one invocation of mlabctl as the process (args are os.Args),
+// on the process's streams, signals, environment, clock and build
+// information, and returns its exit code. A panic never escapes as Go's
+// exit 2: one while setting the run up is reported here, one in a command
+// by Run, and one in any other goroutine (crash.Go) by the handler Main
+// sets, which exits 1 at once after restoring the terminal.
+func Main(args []string) int {
+	return runMain(args, iostreams.System, cmdutil.System)
+}
+
+// runMain is Main with the constructors of the streams and the factory
+// given, so that a test can make them panic.
+func runMain(args []string, newIO func() *iostreams.IOStreams, newFactory func(*iostreams.IOStreams) *cmdutil.Factory) (code int) {
+	defer func() {
+		// Before the streams exist (or after Run), stderr is the
+		// process's: the message is one escaped line either way.
+		if v := recover(); v != nil {
+			code = printCrash(os.Stderr, os.Getenv, crash.Recovered(v))
+		}
+	}()
+	ios := newIO()
+	ctx, stop := InterruptContext(ios)
+	defer stop()
+	f := newFactory(ios)
+	restore := ios.SaveTerminal()
+	var reporting sync.Mutex
+	crash.SetHandler(func(e *crash.Error) {
+		// Never unlocked: the first goroutine's panic is reported and
+		// exits the process; another one's waits for that exit.
+		reporting.Lock()
+		restore()
+		// A goroutine's panic may come in the middle of a line (a prompt,
+		// the progress line): the report starts on a line of its own.
+		fmt.Fprintln(f.IO.ErrOut)
+		os.Exit(printCrash(f.IO.ErrOut, f.Getenv, e))
+	})
+	// The handler stays after Run: a goroutine still running then (an
+	// abandoned prompt reader) belongs to this process too.
+	return Run(ctx, args, f)
 }
 
 // Run executes one invocation of mlabctl (args[0] is the program name) with
@@ -71,10 +109,15 @@ func Run(ctx context.Context, args []string, f *cmdutil.Factory) (code int) {
 // If apply was running, some changes may have been made: the hint says how
 // to see them.
 func reportCrash(f *cmdutil.Factory, e *crash.Error) int {
-	fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", e.Error())
-	fmt.Fprintf(f.IO.ErrOut, "  %s;\n  if this was apply, run `mlabctl plan` to see what it changed before it stopped.\n", e.Hint())
-	if debug, ok := cmdutil.ParseBool(f.Getenv(cmdutil.EnvDebug)); ok && debug {
-		fmt.Fprintf(f.IO.ErrOut, "\n%s", safetext.Message(string(e.Stack)))
+	return printCrash(f.IO.ErrOut, f.Getenv, e)
+}
+
+// printCrash is reportCrash on w, with the environment read by getenv.
+func printCrash(w io.Writer, getenv func(string) string, e *crash.Error) int {
+	fmt.Fprintf(w, "Error: %s\n", e.Error())
+	fmt.Fprintf(w, "  %s;\n  if this was apply, run `mlabctl plan` to see what it changed before it stopped.\n", e.Hint())
+	if debug, ok := cmdutil.ParseBool(getenv(cmdutil.EnvDebug)); ok && debug {
+		fmt.Fprintf(w, "\n%s", safetext.Message(string(e.Stack)))
 	}
 	return cmdutil.ExitError
 }

@@ -30,30 +30,40 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // TestWrongPinIsAFileError: an `id:` that names no live key is a mistake in
-// modelslab.yaml, reported at its FILE:LINE and exiting 1 like any invalid
-// file, not "refused by safety rails" (3), by plan and by apply alike.
+// modelslab.yaml, reported at the FILE:LINE:COL of its value (not of the
+// entry holding it) and exiting 1 like any invalid file, not "refused by
+// safety rails" (3), by plan and by apply alike.
 func TestWrongPinIsAFileError(t *testing.T) {
 	t.Parallel()
 	em := emulatortest.Start(t)
-	file := writeFile(t, "modelslab.yaml", "version: 1\napi_keys:\n  - name: batch-jobs\n    id: 999999\nignore:\n  api_keys: [\"*\"]\n")
-	for _, args := range [][]string{
-		{"plan", "-f", file},
-		{"plan", "--detailed-exitcode", "-f", file},
-		{"apply", "--auto-approve", "-f", file},
+	for _, tt := range []struct {
+		name, keys string
+		wantPos    string
+	}{
+		{"id after name", "  - name: batch-jobs\n    id: 999999\n", ":4:9"},
+		{"id first", "  - id: 999999\n    name: batch-jobs\n", ":3:9"},
+		{"id after notes", "  - name: batch-jobs\n    notes: jobs\n    id:   999999\n", ":5:11"},
 	} {
-		t.Run(strings.Join(args[:len(args)-2], " "), func(t *testing.T) {
-			before, _ := em.Snapshot(em.Demo.Username)
-			res := clitest.Mlabctl(t, clitest.DemoEnv(em), args...)
-			if res.Code != cmdutil.ExitError {
-				t.Errorf("exit %d, want 1\n%s", res.Code, res.Stderr)
-			}
-			want := file + `:3:5: API key "batch-jobs" is pinned to id 999999, which is not a live key of account "acme-bot"; fix the id, or remove "id:" to create a new key` + "\n" +
-				"Error: fix " + file + " (1 error above) and plan again; nothing was changed.\n"
-			if res.Stderr != want {
-				t.Errorf("stderr:\n%s\nwant:\n%s", res.Stderr, want)
-			}
-			assertUnchanged(t, em, before)
-		})
+		file := writeFile(t, "modelslab.yaml", "version: 1\napi_keys:\n"+tt.keys+"ignore:\n  api_keys: [\"*\"]\n")
+		for _, args := range [][]string{
+			{"plan", "-f", file},
+			{"plan", "--detailed-exitcode", "-f", file},
+			{"apply", "--auto-approve", "-f", file},
+		} {
+			t.Run(tt.name+"/"+strings.Join(args[:len(args)-2], " "), func(t *testing.T) {
+				before, _ := em.Snapshot(em.Demo.Username)
+				res := clitest.Mlabctl(t, clitest.DemoEnv(em), args...)
+				if res.Code != cmdutil.ExitError {
+					t.Errorf("exit %d, want 1\n%s", res.Code, res.Stderr)
+				}
+				want := file + tt.wantPos + `: API key "batch-jobs" is pinned to id 999999, which is not a live key of account "acme-bot"; fix the id, or remove "id:" to create a new key` + "\n" +
+					"Error: fix " + file + " (1 error above) and plan again; nothing was changed.\n"
+				if res.Stderr != want {
+					t.Errorf("stderr:\n%s\nwant:\n%s", res.Stderr, want)
+				}
+				assertUnchanged(t, em, before)
+			})
+		}
 	}
 }
 

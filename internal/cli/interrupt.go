@@ -10,6 +10,7 @@ import (
 
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/crash"
 )
 
 // InterruptContext returns a context cancelled by the first Ctrl-C or
@@ -44,7 +45,7 @@ func InterruptContext(ios *iostreams.IOStreams) (ctx context.Context, stop func(
 		fmt.Fprintln(ios.ErrOut, msg)
 		os.Exit(cmdutil.ExitForced)
 	}
-	go func() {
+	crash.Go(func() {
 		select {
 		case <-signals:
 			cancel()
@@ -69,7 +70,7 @@ func InterruptContext(ios *iostreams.IOStreams) (ctx context.Context, stop func(
 			quit(fmt.Sprintf("\nmlabctl: still not stopped %v after the second interrupt, quitting now; the next apply settles what this one left.", cmdutil.ForceExitAfter))
 		case <-done:
 		}
-	}()
+	})
 	return ctx, func() {
 		signal.Stop(signals)
 		close(done)

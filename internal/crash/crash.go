@@ -4,7 +4,9 @@
 // run with it (exit 1, never Go's exit 2, which `plan --detailed-exitcode`
 // means as "changes pending"), and apply recovers a panic inside one step's
 // call with it, so that the other steps still run and the summary still
-// says what was done.
+// says what was done. Every other goroutine is started with Go, whose
+// panic goes to the handler cli.Main sets (SetHandler): the same report,
+// exit 1.
 //
 // It must not decide the exit code or print anything: its callers do.
 package crash

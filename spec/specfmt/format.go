@@ -8,7 +8,8 @@
 // ignore, policy, and within each entry name or email first), unknown keys
 // after the known ones in their order, merge keys (<<) first; one blank line
 // between top-level sections and at most one, where the file had one,
-// between the entries and keys inside them; LF line endings, no byte order
+// between the entries and keys inside them, and between a comment and the
+// entry or key below it; LF line endings, no byte order
 // mark, no document start marker. Values, quoting styles, flow or block
 // style, anchors and aliases are kept as written.
 //
@@ -202,9 +203,18 @@ func (f *formatter) node(n *yaml.Node, path string, block bool) {
 		if inBlock {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				f.recordBlank(n.Content[i], i == 0)
+				keepBlankAfterHead(n.Content[i])
 			}
 		}
 		reorder(n, keyOrders[path])
+		if len(n.Content) > 0 {
+			// The first key never gets a blank line above it, also when
+			// reordering made it first (yaml.v3 would write the marker
+			// after an entry's "- ").
+			if k := n.Content[0]; strings.HasPrefix(k.HeadComment, blankLine) {
+				k.HeadComment = strings.TrimPrefix(strings.TrimPrefix(k.HeadComment, blankLine), "\n")
+			}
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
 				// yaml.v3 would write the tag out ("!!merge <<:");
@@ -223,6 +233,7 @@ func (f *formatter) node(n *yaml.Node, path string, block bool) {
 			}
 			if inBlock {
 				f.recordBlank(item, i == 0)
+				keepBlankAfterHead(item)
 			}
 			f.node(item, path+"[]", inBlock)
 		}
@@ -246,6 +257,10 @@ func (f *formatter) headFromFoot(item *yaml.Node, prevLine int) {
 	for l := max(prevLine, 1); l < item.Line && l <= len(f.lines); l++ {
 		if strings.TrimSpace(f.lines[l-1]) == strings.TrimSpace(first) {
 			item.HeadComment = strings.TrimPrefix(item.HeadComment+"\n"+k.FootComment, "\n")
+			// A blank line between the comment and the entry stays.
+			if end := l + strings.Count(k.FootComment, "\n"); end < item.Line-1 && strings.TrimSpace(f.lines[end]) == "" {
+				item.HeadComment += "\n" + blankLine
+			}
 			k.FootComment = ""
 			return
 		}
@@ -318,6 +333,15 @@ func (f *formatter) recordBlank(n *yaml.Node, first bool) {
 	}
 	if i := start - 2; i >= 0 && i < len(f.lines) && strings.TrimSpace(f.lines[i]) == "" {
 		markBlank(n)
+	}
+}
+
+// keepBlankAfterHead keeps the blank line between n's head comment and n:
+// yaml.v3 reads it as a line break ending the comment, and writes the
+// comment without it.
+func keepBlankAfterHead(n *yaml.Node) {
+	if strings.HasSuffix(n.HeadComment, "\n") {
+		n.HeadComment = strings.TrimRight(n.HeadComment, "\n") + "\n" + blankLine
 	}
 }
 

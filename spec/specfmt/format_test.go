@@ -152,7 +152,83 @@ api_keys:
 
   - name: b
   # c's comment
+
   - name: c
+`,
+		},
+		{
+			name: "a blank line between a comment and its key or entry kept",
+			in: `# The header.
+
+version: 1
+
+# The keys.
+
+api_keys:
+  # the first key
+
+  - name: a
+    notes: first
+
+  # the second key
+
+  - name: b
+    # its notes
+
+    notes: second
+team:
+  # the admin
+
+  - email: a@example.com
+`,
+			want: `# The header.
+
+version: 1
+
+# The keys.
+
+api_keys:
+  # the first key
+
+  - name: a
+    notes: first
+
+  # the second key
+
+  - name: b
+    # its notes
+
+    notes: second
+
+team:
+  # the admin
+
+  - email: a@example.com
+`,
+		},
+		{
+			name: "a key moved first keeps no blank line above it",
+			in: `version: 1
+api_keys:
+  - notes: first
+    # its name
+
+    name: a
+profile:
+  username: acme
+
+  name: Acme
+`,
+			want: `version: 1
+
+profile:
+  name: Acme
+  username: acme
+
+api_keys:
+  - name: a
+    notes: first
+    # its name
 `,
 		},
 		{

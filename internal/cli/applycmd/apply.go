@@ -374,7 +374,7 @@ func writeApplyStepSummary(o Options, p *plan.Plan, res *apply.Result) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### mlabctl apply: %s\n\n", plan.MarkdownCode(p.Account))
 	if res == nil {
-		b.WriteString("No changes. The account matches modelslab.yaml.\n")
+		b.WriteString(plan.MarkdownText(plan.NoChangesLine(p)) + "\n")
 	} else {
 		res.WriteMarkdown(&b)
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/internal/cli/iostreams"
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/mlabctl/mlabctl/remote"
 	urfave "github.com/urfave/cli/v2"
 )
@@ -134,10 +135,10 @@ func Start(t testing.TB, inv Invocation) *Running {
 	interrupts := cmdutil.NewInterrupts()
 	ctx, interrupt := context.WithTimeout(cmdutil.WithInterrupts(parent, interrupts), 2*time.Minute)
 	r := &Running{stdout: stdout, stderr: stderr, interrupt: interrupt, interrupts: interrupts, done: make(chan struct{})}
-	go func() {
+	crash.Go(func() {
 		defer close(r.done)
 		r.code = cli.Run(ctx, append([]string{"mlabctl"}, inv.Args...), f)
-	}()
+	})
 	t.Cleanup(func() {
 		interrupt()
 		<-r.done

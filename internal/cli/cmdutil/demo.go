@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/mlabctl/mlabctl/remote"
 	"github.com/urfave/cli/v2"
 )
@@ -47,7 +48,7 @@ func (f *Factory) DemoSession(c *cli.Context) (*Session, error) {
 		return nil, fmt.Errorf("--emulator: listening on loopback: %w", err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln) // returns http.ErrServerClosed on Close
+	crash.Go(func() { _ = hs.Serve(ln) }) // returns http.ErrServerClosed on Close
 	baseURL := "http://" + ln.Addr().String()
 
 	notices := NewRateLimitNotices(f.IO.ErrOut)

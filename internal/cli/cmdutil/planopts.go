@@ -17,7 +17,9 @@ const (
 func PlanOptionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: FlagReplace, Usage: "replace the declared API key at `ADDRESS` now, e.g. a leaked one: api_key.NAME (repeatable; refused for a protected key)"},
-		&cli.StringSliceFlag{Name: FlagTarget, Usage: "plan and apply only `ADDRESS` or SECTION (api_key.ci, team, profile, …; repeatable); the plan says it is partial"},
+		// Sections complete; addresses do not (nor --replace's): they
+		// are the file's, and the completion scripts are static.
+		SliceWithValues(&cli.StringSliceFlag{Name: FlagTarget, Usage: "plan and apply only `ADDRESS` or SECTION (api_key.ci, team, profile, …; repeatable); the plan says it is partial"}, plan.TargetSections...),
 	}
 }
 

@@ -20,6 +20,20 @@ func WithValues(f *cli.StringFlag, values ...string) *ValuesFlag {
 	return &ValuesFlag{StringFlag: f, Values: values}
 }
 
+// ValuesSliceFlag is a repeatable string flag each of whose values is
+// completed from a known list (--target's sections). It is the
+// *cli.StringSliceFlag it embeds in every other respect: c.StringSlice(name).
+type ValuesSliceFlag struct {
+	*cli.StringSliceFlag
+	// Values are the values a shell offers, in the order listed.
+	Values []string
+}
+
+// SliceWithValues returns f completing each of its values from values.
+func SliceWithValues(f *cli.StringSliceFlag, values ...string) *ValuesSliceFlag {
+	return &ValuesSliceFlag{StringSliceFlag: f, Values: values}
+}
+
 // WithListValues returns f completing a comma-separated list of values.
 func WithListValues(f *cli.StringFlag, values ...string) *ValuesFlag {
 	return &ValuesFlag{StringFlag: f, Values: values, List: true}

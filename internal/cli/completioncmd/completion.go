@@ -13,7 +13,8 @@
 //
 // Values are completed where they are known: a flag's values when the flag
 // is a cmdutil.ValuesFlag (-o's formats, --expiry's lifetimes, --scopes'
-// names, element by element), the first argument of `completion` (the
+// names, element by element) or a cmdutil.ValuesSliceFlag (--target's
+// sections; not its addresses, which are the file's), the first argument of `completion` (the
 // shells), and file names where a flag or command takes a file.
 package completioncmd
 
@@ -102,7 +103,8 @@ type completionFlag struct {
 	Usage      string
 	TakesValue bool
 	TakesFile  bool
-	// Values are the flag's known values (cmdutil.ValuesFlag); List is true
+	// Values are the flag's known values (cmdutil.ValuesFlag,
+	// cmdutil.ValuesSliceFlag); List is true
 	// when the value is a comma-separated list of them.
 	Values []string
 	List   bool
@@ -206,6 +208,14 @@ func toCompletionFlag(path string, f cli.Flag) (completionFlag, bool, error) {
 	case *cmdutil.ValuesFlag:
 		cf.TakesFile = t.TakesFile
 		cf.Values, cf.List = t.Values, t.List
+		for _, v := range cf.Values {
+			if !completionValue.MatchString(v) {
+				return cf, false, fmt.Errorf("value %q of flag %q of %q cannot be completed safely", v, cf.Names[0], "mlabctl "+path)
+			}
+		}
+	case *cmdutil.ValuesSliceFlag:
+		cf.TakesFile = t.TakesFile
+		cf.Values = t.Values
 		for _, v := range cf.Values {
 			if !completionValue.MatchString(v) {
 				return cf, false, fmt.Errorf("value %q of flag %q of %q cannot be completed safely", v, cf.Names[0], "mlabctl "+path)

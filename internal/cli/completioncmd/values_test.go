@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mlabctl/mlabctl/plan"
 	"github.com/mlabctl/mlabctl/remote"
 )
 
@@ -26,7 +27,8 @@ func realScript(t *testing.T, shell string) string {
 // TestCompletionRealValues completes the real command tree's known values
 // in each real shell, from the script `mlabctl completion SHELL` prints:
 // -o's formats as each command has them, the shells of `completion`,
-// --expiry's lifetimes and --scopes' names (remote's), element by element.
+// --expiry's lifetimes, --scopes' names (remote's), element by element,
+// and --target's sections, each time the flag is given.
 func TestCompletionRealValues(t *testing.T) {
 	scopes := remote.NamedScopes()
 	sort.Strings(scopes)
@@ -36,6 +38,7 @@ func TestCompletionRealValues(t *testing.T) {
 			tokensScopes = append(tokensScopes, "profile:read,"+s)
 		}
 	}
+	sections := sorted(plan.TargetSections...)
 	expiries := sorted("1_week", "1_month", "3_months", "6_months", "1_year", "never")
 	cases := []struct {
 		name, line string
@@ -50,6 +53,9 @@ func TestCompletionRealValues(t *testing.T) {
 		{"refresh --expiry", "mlabctl auth refresh --expiry 1_", sorted("1_week", "1_month", "1_year")},
 		{"login --scopes", "mlabctl auth login --scopes ", scopes},
 		{"login --scopes, the next one", "mlabctl auth login --scopes profile:read,tokens:", tokensScopes},
+		{"plan --target", "mlabctl plan --target ", sections},
+		{"apply --target=", "mlabctl apply --target=a", sorted("access_tokens", "api_keys")},
+		{"plan --target, repeated", "mlabctl plan --target team --target p", sorted("preferences", "profile")},
 		{"no h among the commands", "mlabctl h", []string{"help"}},
 		{"no h among auth's commands", "mlabctl auth h", []string{"help"}},
 	}
@@ -103,6 +109,11 @@ func TestCompletionKnowsEveryValue(t *testing.T) {
 				if diff := cmp.Diff([]string{"1_week", "1_month", "3_months", "6_months", "1_year", "never"}, f.Values); diff != "" || f.List {
 					t.Errorf("%s values (-want +got):\n%s", where, diff)
 				}
+			case "--target":
+				seen["--target"]++
+				if diff := cmp.Diff(plan.TargetSections, f.Values); diff != "" || f.List {
+					t.Errorf("%s values (list %v) (-want +got):\n%s", where, f.List, diff)
+				}
 			case "--scopes":
 				seen["--scopes"]++
 				if diff := cmp.Diff(remote.NamedScopes(), f.Values); diff != "" || !f.List {
@@ -111,10 +122,13 @@ func TestCompletionKnowsEveryValue(t *testing.T) {
 			}
 		}
 	}
-	for _, flag := range []string{"--output", "--expiry", "--scopes"} {
+	for _, flag := range []string{"--output", "--expiry", "--scopes", "--target"} {
 		if seen[flag] == 0 {
 			t.Errorf("no command has %s", flag)
 		}
 	}
-	t.Logf("checked %d -o, %d --expiry and %d --scopes flags", seen["--output"], seen["--expiry"], seen["--scopes"])
+	if seen["--target"] != 2 {
+		t.Errorf("%d commands complete --target, want plan and apply", seen["--target"])
+	}
+	t.Logf("checked %d -o, %d --expiry, %d --scopes and %d --target flags", seen["--output"], seen["--expiry"], seen["--scopes"], seen["--target"])
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mlabctl/mlabctl/emulator"
 	"github.com/mlabctl/mlabctl/internal/atomicfile"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"github.com/urfave/cli/v2"
 )
 
@@ -261,7 +262,7 @@ func run(ctx context.Context, o Options) error {
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	crash.Go(func() { served <- hs.Serve(ln) })
 	select {
 	case err := <-served:
 		return fmt.Errorf("serving on %s: %w", base, err)

@@ -56,9 +56,9 @@ func New(f *cmdutil.Factory) *cli.Command {
 		UsageText: "mlabctl fmt [-f FILE] [--check] [--diff]",
 		Description: `Puts the keys of every section in the order of the file format (version, account,
 profile, …; an API key's name first), indents by two spaces, keeps one blank line
-between top-level sections and keeps every comment. Values, quoting and anchors stay as
-written, and fmt refuses to write anything that would change what the file means. It is
-offline: nothing is read from the network.
+between top-level sections and keeps every comment (and a blank line below one). Values,
+quoting and anchors stay as written, and fmt refuses to write anything that would change
+what the file means. It is offline: nothing is read from the network.
 
 Without flags the file is rewritten in place (through a temporary file and a rename; a
 symlink's target is rewritten) and its name printed when it changed. --diff prints a

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mlabctl/mlabctl/internal/crash"
 	"golang.org/x/term"
 )
 
@@ -126,10 +127,10 @@ func (s *IOStreams) ReadHidden(ctx context.Context) ([]byte, error) {
 		err  error
 	}
 	done := make(chan result, 1)
-	go func() {
+	crash.Go(func() {
 		line, err := read()
 		done <- result{line, err}
-	}()
+	})
 	select {
 	case r := <-done:
 		return r.line, r.err
@@ -162,10 +163,10 @@ func (s *IOStreams) ReadLine(ctx context.Context) (string, error) {
 		err  error
 	}
 	read := make(chan result, 1)
-	go func() {
+	crash.Go(func() {
 		line, err := s.lines.ReadString('\n')
 		read <- result{strings.TrimRight(line, "\r\n"), err}
-	}()
+	})
 	select {
 	case r := <-read:
 		return r.line, r.err
