@@ -30,7 +30,8 @@
 //   - The journal (OpenJournal, Options.Journal; journal.go): every create
 //     (key, replacement key, invite) is appended and fsynced before it is
 //     sent, its answer once safe (a key's only after its secret is in the
-//     SecretSink), a refusal as not made; never a secret, mode 0600.
+//     SecretSink, or, with none, after its line has shown it), a refusal
+//     as not made; never a secret, mode 0600.
 //
 //   - Settle (settle.go), which the command runs after locking the account
 //     and reading it, before planning:
@@ -41,12 +42,16 @@
 //     (a key whose secret is kept is done; one without is sent once more
 //     under its idempotency key, else replaced; a rotation cut off between
 //     create and delete is finished; keys of one name made twice are
-//     resolved by which secret is kept; entries of another account or past
-//     the 24-hour replay window are reported and cleared) and returns
-//     Settlement.Keys, facts by live key id for plan.Options.Settled (the
-//     plan stays pure and gives each fact's reason), and Settlement.Report,
-//     one line per entry for the user. SettleOptions.ReadOnly sends nothing
-//     and leaves the journal as it is.
+//     resolved by which secret is kept; more new keys of a name than its
+//     open entries can have made are nobody's to delete; entries of
+//     another account or past the 24-hour replay window are reported and
+//     cleared) and returns Settlement.Keys, facts by live key id for
+//     plan.Options.Settled (the plan stays pure and gives each fact's
+//     reason), Settlement.Report, one line per entry for the user, and
+//     Settlement.Made, the keys a create sent again made anew (the account
+//     changed before any plan was shown: the command then never exits 1
+//     or 3). SettleOptions.ReadOnly sends nothing and leaves the journal
+//     as it is.
 //
 //   - No blind creates (exec.go): remote never repeats a create that may
 //     have reached the server; a lost answer is settled by reading the keys

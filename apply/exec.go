@@ -233,8 +233,17 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 				r.journalFinish(entry, evAnswer, id, false, "")
 				return "", "", &halfDoneError{kerr}
 			}
-			// Only now, with the secret kept, is the entry done.
-			r.journalFinish(entry, evAnswer, id, true, "")
+			if r.opts.Secrets != nil {
+				// Only now, with the secret kept, is the entry done.
+				r.journalFinish(entry, evAnswer, id, true, "")
+			} else {
+				// No sink: the secret reaches someone only when its line
+				// shows it (phase); until then the entry says it is not
+				// kept, so a run that dies first, or a forced stop that
+				// gives up on this answer, leaves it to be replaced.
+				r.journalFinish(entry, evAnswer, id, false, "to be shown on the terminal")
+				r.awaitShown(s, entry, id)
+			}
 			orphans = slices.DeleteFunc(orphans, func(o remote.ID) bool { return o == id })
 			if attempt > 1 {
 				note = joinNotes(note, fmt.Sprintf("made on attempt %d, after a lost answer", attempt))
@@ -263,6 +272,7 @@ func (r *runner) createKey(ctx context.Context, s *step) (string, remote.Secret,
 		// The answer was lost: read before deciding. The entry stays open
 		// (the server may still commit it after this read; the next
 		// run's Settle finds it).
+		r.noteLost(req.Name)
 		found, lerr := r.newKeysNamed(ctx, req.Name, orphans)
 		if lerr != nil {
 			return "", "", &halfDoneError{fmt.Errorf("%w (and listing the keys to see whether it was created failed too: %w; the next apply settles it from its journal)", err, lerr)}

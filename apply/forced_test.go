@@ -3,6 +3,8 @@ package apply
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +103,130 @@ func TestRunReportsOverlap(t *testing.T) {
 		if strings.HasPrefix(c, "DeleteAPIKey") {
 			t.Errorf("%s: apply deleted a key it did not make", c)
 		}
+	}
+}
+
+// TestRunShownSecretJournaledOnceShown: without a SecretSink a new key's
+// secret reaches nobody until its line shows it (ShowSecrets: the
+// terminal), so the journal may call it kept only then. A forced stop that
+// gives up on the create before its answer arrives never shows the
+// secret; the next Settle must then plan the key's replacement, not take
+// it for done. Found by review: createKey journaled kept=true as soon as
+// the (absent) sink returned, and the answer that arrived after the grace
+// was dropped unseen.
+func TestRunShownSecretJournaledOnceShown(t *testing.T) {
+	p := &plan.Plan{BaseURL: settleURL, Account: settleAccount, Changes: []plan.Change{{Address: addr(t, "api_key.ci"), Action: plan.Create, After: map[string]any{"name": "ci"}}}}
+	settle := func(t *testing.T, dir string, f *fakeClient) []plan.SettledKey {
+		t.Helper()
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Keys
+	}
+	t.Run("shown: done", func(t *testing.T) {
+		dir := t.TempDir()
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fakeClient{}
+		var out strings.Builder
+		if _, err := Run(context.Background(), p, f, Options{Out: &out, ShowSecrets: true, Journal: j}); err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		if !strings.Contains(out.String(), "sk-fake-ci-1-secret") {
+			t.Fatalf("the secret was not shown:\n%s", out.String())
+		}
+		if facts := settle(t, dir, f); len(facts) != 0 {
+			t.Errorf("facts %+v for a key whose secret was shown, want none", facts)
+		}
+	})
+	t.Run("forced before the answer: replaced", func(t *testing.T) {
+		dir := t.TempDir()
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fakeClient{gate: make(chan struct{}), started: make(chan string, 10)}
+		forced := make(chan struct{})
+		ctx, interrupt := context.WithCancel(context.Background())
+		var out strings.Builder
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = Run(ctx, p, f, Options{Out: &out, ShowSecrets: true, Journal: j, Forced: forced, ForceGrace: time.Millisecond})
+		}()
+		<-f.started
+		interrupt()
+		close(forced)
+		<-done
+		close(f.gate) // the answer arrives after Run gave up on it
+		answered := false
+		for range 2000 {
+			b, _ := os.ReadFile(filepath.Join(dir, JournalFile))
+			if strings.Contains(string(b), `"event":"answer"`) {
+				answered = true
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if !answered {
+			t.Fatal("the create's answer was never journaled")
+		}
+		j.Close()
+		if strings.Contains(out.String(), "sk-fake-ci-1-secret") {
+			t.Fatalf("the secret was shown after all; the case tests nothing:\n%s", out.String())
+		}
+		facts := settle(t, dir, f)
+		if len(facts) != 1 || facts[0].Fate != plan.FateReplace {
+			t.Errorf("facts %+v, want key 9001 replaced: its secret was never shown", facts)
+		}
+	})
+}
+
+// lateClient is a fakeClient whose first key create loses its answer and
+// is committed by the server only later (key 7777 appears at the second
+// create): the late commit of a request that outlived its answer.
+type lateClient struct {
+	*fakeClient
+	n *int
+}
+
+func (l lateClient) CreateAPIKey(ctx context.Context, r remote.APIKeyCreate) (*remote.APIKey, error) {
+	l.mu.Lock()
+	*l.n++
+	n := *l.n
+	if n == 2 {
+		l.keys = append(l.keys, remote.APIKey{ID: "7777", Name: r.Name})
+	}
+	l.mu.Unlock()
+	if n == 1 {
+		return nil, errors.New("connection reset by peer")
+	}
+	return l.fakeClient.CreateAPIKey(ctx, r)
+}
+
+// TestRunOverlapOfItsOwnLostAnswer: a key that appears after a create
+// whose answer was lost may be that create's, committed late; the overlap
+// report must not tell the user it was "not made by this one" (and to
+// look for another run): it says it may be, and that the next apply
+// settles it from the journal. Found by review.
+func TestRunOverlapOfItsOwnLostAnswer(t *testing.T) {
+	n := 0
+	f := lateClient{&fakeClient{}, &n}
+	p := &plan.Plan{Changes: []plan.Change{{Address: addr(t, "api_key.ci"), Action: plan.Create, After: map[string]any{"name": "ci"}}}}
+	res, _ := Run(context.Background(), p, f, Options{Secrets: &memSink{}, Journal: nil})
+	if len(res.Overlaps) != 1 {
+		t.Fatalf("overlaps %q, want one (key 7777)", res.Overlaps)
+	}
+	if strings.Contains(res.Overlaps[0], "not by this one") || !strings.Contains(res.Overlaps[0], "answer was lost") {
+		t.Errorf("overlap %q blames another run for what may be this run's own late create", res.Overlaps[0])
 	}
 }

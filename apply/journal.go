@@ -122,7 +122,33 @@ func OpenJournal(dir string) (*Journal, error) {
 		f.Close()
 		return nil, err
 	}
+	if err := endTornLine(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("apply journal: %w", err)
+	}
 	return j, nil
+}
+
+// endTornLine ends the journal's last line when a killed run left it
+// without its newline (load skipped it): otherwise the next record would
+// be glued to it and skipped with it by the next load, although it was
+// fsynced before its call.
+func endTornLine(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return err
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, fi.Size()-1); err != nil {
+		return err
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	if _, err := f.Write([]byte{'\n'}); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 // ReadJournal reads dir/journal.jsonl for a read-only Settle (plan):

@@ -50,6 +50,56 @@ func (r *runner) journalFinish(entry, event string, id remote.ID, kept bool, why
 	})
 }
 
+// shownEntry is the journal entry of a key whose secret goes to the
+// terminal (no SecretSink), until its line has shown it.
+type shownEntry struct {
+	entry string
+	id    remote.ID
+}
+
+// awaitShown remembers the entry of step s, whose secret only its line
+// will show (createKey, without a SecretSink).
+func (r *runner) awaitShown(s *step, entry string, id remote.ID) {
+	if r.opts.Journal == nil || entry == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.shown == nil {
+		r.shown = map[*step]shownEntry{}
+	}
+	r.shown[s] = shownEntry{entry: entry, id: id}
+}
+
+// shownNow records that step s's line has just shown its secret
+// (ShowSecrets): only now is its entry kept.
+func (r *runner) shownNow(s *step) {
+	r.mu.Lock()
+	e, ok := r.shown[s]
+	delete(r.shown, s)
+	r.mu.Unlock()
+	if ok {
+		r.journalFinish(e.entry, evAnswer, e.id, true, "shown on the terminal")
+	}
+}
+
+// noteLost remembers that a create of a key named name lost its answer:
+// a key of that name appearing later may be its own, committed late.
+func (r *runner) noteLost(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lost == nil {
+		r.lost = map[string]bool{}
+	}
+	r.lost[name] = true
+}
+
+func (r *runner) lostAnswer(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost[name]
+}
+
 // noteCreated remembers a key this run made.
 func (r *runner) noteCreated(id remote.ID) {
 	r.mu.Lock()
@@ -132,6 +182,11 @@ func (r *runner) overlaps(ctx context.Context, p *plan.Plan, results []StepResul
 	sort.Strings(sorted)
 	for _, n := range sorted {
 		ids := by[n]
+		if r.lostAnswer(n) {
+			out = append(out, fmt.Sprintf("api_key.%s: live key(s) id %s of this name appeared during this apply: a create of this run whose answer was lost may have been committed late (then nobody holds its secret, and the next apply deletes it from its journal), or another run or a person made them: if another apply is running, stop it (one apply per account at a time: a CI concurrency group), then apply again",
+				n, strings.Join(ids, ", ")))
+			continue
+		}
 		out = append(out, fmt.Sprintf("api_key.%s: live key(s) id %s of this name appeared during this apply, made by another run or a person, not by this one (whose key and secret are kept): stop the other run (one apply per account at a time: a CI concurrency group), delete the key(s) nobody uses in the dashboard, then apply again",
 			n, strings.Join(ids, ", ")))
 	}

@@ -167,10 +167,13 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		notices = opts.Out
 	}
 	var forced <-chan struct{}
+	var watched chan struct{} // closed when the goroutine below is done
 	if opts.Forced != nil {
 		grace := make(chan struct{})
 		forced = grace
+		watched = make(chan struct{})
 		crash.Go(func() {
+			defer close(watched)
 			select {
 			case <-opts.Forced:
 				r.out.showStopping(notices, opts.ForceNotice)
@@ -212,6 +215,12 @@ func Run(ctx context.Context, p *plan.Plan, client Client, opts Options) (*Resul
 		<-noticed // the notice comes before the summary, never after
 	}
 	close(r.finished)
+	if watched != nil {
+		// A second interrupt that came as Run ended may still be printing
+		// its notice: it must not write after Run has returned (into the
+		// summary, or racing the caller's own output).
+		<-watched
+	}
 	r.out.close()
 	res.Forced = r.isForced()
 	res.Interrupted = r.interrupted || res.Forced
@@ -258,6 +267,11 @@ type runner struct {
 	forced    <-chan struct{}
 	finished  chan struct{}
 	wasForced bool
+	// lost are the key names whose create lost an answer (journal_run.go).
+	lost map[string]bool
+	// shown are the journal entries of keys whose secret only their
+	// line shows (no SecretSink), until it has (journal_run.go).
+	shown map[*step]shownEntry
 }
 
 // isForced reports whether a phase stopped waiting for its steps.
@@ -285,6 +299,9 @@ func (r *runner) phase(ctx context.Context, steps []*step) []StepResult {
 		results[i], secrets[i], finished[i] = res, secret, true
 		for next < len(steps) && finished[next] {
 			r.out.print(line(results[next], secrets[next], r.opts.ShowSecrets, r.opts.Color))
+			if r.opts.ShowSecrets && !secrets[next].IsZero() {
+				r.shownNow(steps[next])
+			}
 			secrets[next] = ""
 			next++
 		}

@@ -86,7 +86,7 @@ func (f *SecretsFile) CleanTemporaries() error {
 }
 
 // Lookup returns the secret the file holds for name, if any (Settle asks
-// whether a live key's secret is kept: see heldBy).
+// whether a live key's secret is kept: see fileHolds in settle.go).
 func (f *SecretsFile) Lookup(name string) (remote.Secret, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -19,6 +19,13 @@ import (
 // it again, so Settle reports it and clears it.
 const ReplayWindow = 24 * time.Hour
 
+// lateCommitWindow is how long an open entry whose key is not live stays
+// in the journal: a create in flight when its run died may be committed by
+// the server after the next run has listed the keys (a request outlives
+// its client), and its key must then still be known for the journal's
+// (nobody holds its secret), not a stranger's. No request lasts this long.
+const lateCommitWindow = 15 * time.Minute
+
 // creationSkew is how much earlier than its journal entry a key may say it
 // was created and still be taken for the key that entry made: the server's
 // clock and ours differ a little.
@@ -55,6 +62,11 @@ type Settlement struct {
 	Report []string
 	// Recovered counts the secrets recovered (sent again and kept).
 	Recovered int
+	// Made are the keys a create sent again made anew (a server that
+	// ignores idempotency keys): Settle changed the account, before any
+	// plan was shown, so a run that then stops must not say that nothing
+	// was changed (exit 4, not 1 or 3).
+	Made []remote.ID
 }
 
 // Settle reads what earlier applies of this account left open in j and
@@ -81,7 +93,9 @@ type Settlement struct {
 // each one's reason. Entries whose facts are settled are cleared from the
 // journal; those that still shape the plan stay until the live account no
 // longer needs them (the next Settle derives them again). Settle returns an
-// error, and changes nothing, when the live account cannot be read.
+// error, and changes nothing, when the live account cannot be read; when
+// the journal cannot be rewritten at the end, it returns the error with
+// the Settlement so far (its Made may name keys it made).
 func Settle(ctx context.Context, j *Journal, client Client, opts SettleOptions) (*Settlement, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -123,6 +137,16 @@ func Settle(ctx context.Context, j *Journal, client Client, opts SettleOptions) 
 		}
 		byName[s.Name] = append(byName[s.Name], e)
 	}
+	// Everything is read before anything is sent again: a read that
+	// fails must leave the account as it was (the command then says that
+	// nothing was changed).
+	var team []remote.TeamMember
+	if len(invites) > 0 {
+		var err error
+		if team, err = client.ListTeam(ctx); err != nil {
+			return nil, fmt.Errorf("settling the journal of an earlier apply: reading the team: %w", err)
+		}
+	}
 	var keep []journalRecord
 	if len(keyNames) > 0 {
 		keys, err := client.ListAPIKeys(ctx)
@@ -141,10 +165,6 @@ func Settle(ctx context.Context, j *Journal, client Client, opts SettleOptions) 
 		}
 	}
 	if len(invites) > 0 {
-		team, err := client.ListTeam(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("settling the journal of an earlier apply: reading the team: %w", err)
-		}
 		for _, e := range invites {
 			email := e.send.Name
 			if slices.ContainsFunc(team, func(m remote.TeamMember) bool { return strings.EqualFold(m.Email, email) }) {
@@ -164,7 +184,7 @@ func Settle(ctx context.Context, j *Journal, client Client, opts SettleOptions) 
 	}
 	if len(j.records) > 0 || j.skipped > 0 {
 		if err := j.rewrite(keep); err != nil {
-			return nil, err
+			return out, err // with what was sent (out.Made)
 		}
 	}
 	return out, nil
@@ -226,6 +246,9 @@ type settler struct {
 	now    time.Time
 	// added are records appended while settling, by name.
 	added map[string][]journalRecord
+	// secretsChecked and secretsErr are checkSecrets' one check.
+	secretsChecked bool
+	secretsErr     error
 }
 
 // settleName settles the entries of one key name and reports whether they
@@ -258,11 +281,20 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 			}
 		}
 	}
-	fileSecret, inFile := st.fileSecret(name)
+	fileHolds := st.fileHolds(name, live)
+	// The live keys open entries may have made, each with the first entry
+	// that may have made it. One entry is one request (remote never repeats
+	// a create), so it made at most one key: more candidates than open
+	// entries means some are another run's or a person's, whose secret
+	// someone may hold, and which ones cannot be told: none is taken.
+	var open []*journalEntry
+	maker := map[remote.ID]*journalEntry{}
+	var candidates []remote.ID
 	for _, e := range entries {
 		if !e.open() {
 			continue
 		}
+		open = append(open, e)
 		for id, k := range live {
 			if answered[id] || slices.Contains(e.send.Known, id.String()) || id.String() == e.send.Replaces || retiring(k) {
 				continue
@@ -270,17 +302,47 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 			if !k.CreatedAt.IsZero() && k.CreatedAt.Before(e.send.Time.Add(-creationSkew)) {
 				continue
 			}
-			answered[id] = true
-			if inFile && heldByFile(k, fileSecret) {
-				held[id] = e.send.Time
-				if e.send.Replaces != "" && !e.send.Overlap {
-					predecessors = append(predecessors, e.send)
-				}
-				st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, is live and its secret is in the secrets file", name, id, when(e.send.Time))
-				continue
+			if _, ok := maker[id]; !ok {
+				maker[id] = e
+				candidates = append(candidates, id)
 			}
-			orphans = append(orphans, lostKey{id: id, e: e})
 		}
+	}
+	sort.Slice(candidates, func(a, b int) bool { return candidates[a] < candidates[b] })
+	ambiguous := len(candidates) > len(open)
+	if ambiguous {
+		ids := make([]string, len(candidates))
+		for i, id := range candidates {
+			ids[i] = id.String()
+		}
+		st.report("journal: api_key.%s: key ids %s of this name appeared after the %d create(s) an interrupted apply sent at %s, more than those can have made: the others are another run's or a person's, and mlabctl cannot tell which is its own, so it deletes none of them and sends nothing again; delete the ones nobody uses in the dashboard, then apply again",
+			name, strings.Join(ids, ", "), len(open), when(open[0].send.Time))
+		candidates = nil
+	}
+	// An open entry that made none of the live keys, recently: its key
+	// may still appear (lateCommitWindow), so its records stay.
+	waiting := false
+	for _, e := range open {
+		made := false
+		for _, id := range candidates {
+			made = made || maker[id] == e
+		}
+		if !made && st.now.Sub(e.send.Time) < lateCommitWindow {
+			waiting = true
+		}
+	}
+	for _, id := range candidates {
+		e := maker[id]
+		answered[id] = true
+		if id == fileHolds {
+			held[id] = e.send.Time
+			if e.send.Replaces != "" && !e.send.Overlap {
+				predecessors = append(predecessors, e.send)
+			}
+			st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, is live and its secret is in the secrets file", name, id, when(e.send.Time))
+			continue
+		}
+		orphans = append(orphans, lostKey{id: id, e: e})
 	}
 	sort.Slice(orphans, func(a, b int) bool { return orphans[a].id < orphans[b].id })
 	if len(held) == 0 && len(orphans) > 0 {
@@ -309,7 +371,7 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 				Reason: fmt.Sprintf("predecessor of key id %s, which an interrupted apply at %s created to replace it (its secret is kept)", keepID, when(p.Time))})
 			st.report("journal: api_key.%s: the rotation an interrupted apply at %s began is finished: key id %s (secret kept) stays, its predecessor id %s is deleted", name, when(p.Time), keepID, old)
 		}
-		if len(facts) == 1 {
+		if len(facts) == 1 && !ambiguous && !waiting {
 			return false // one held key, nothing else: settled
 		}
 	case len(orphans) > 0:
@@ -339,13 +401,17 @@ func (st *settler) settleName(name string, entries []*journalEntry) bool {
 				Reason: fmt.Sprintf("made by an interrupted apply at %s, and its secret was never received", when(o.e.send.Time))})
 			st.report("journal: api_key.%s: key id %s was made by an interrupted apply at %s and its secret was never received; the plan deletes it", name, o.id, when(o.e.send.Time))
 		}
+	case ambiguous:
+		// Nothing to say to the plan, which refuses the keys of one name;
+		// the entries stay for the run after the extra keys are gone.
+		return true
 	default:
 		for _, e := range entries {
 			if e.open() {
 				st.report("journal: api_key.%s: the create an interrupted apply at %s sent was not made; the plan creates it as usual", name, when(e.send.Time))
 			}
 		}
-		return false
+		return waiting
 	}
 	st.out.Keys = append(st.out.Keys, facts...)
 	return true
@@ -371,6 +437,17 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	if o.e.resent {
 		return nil // sent again once already: the plan replaces it
 	}
+	if st.ctx.Err() != nil {
+		return nil // interrupted: nothing new starts; the next run sends it
+	}
+	if err := st.checkSecrets(); err != nil {
+		// Its secret could not be kept: on a server that ignores
+		// idempotency keys every apply would make one more key nobody
+		// holds. The plan replaces the key instead (and the run stops at
+		// the same check before it creates anything).
+		st.report("journal: api_key.%s: the interrupted create of key id %s is not sent again: %v", name, o.id, err)
+		return nil
+	}
 	s := o.e.send
 	known := make([]string, 0, len(live))
 	for id := range live {
@@ -395,7 +472,9 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 		notes := s.Notes
 		req.Notes = &notes
 	}
-	cctx, cancel := context.WithTimeout(remote.WithIdempotencyKey(st.ctx, s.IdempotencyKey), DefaultCallTimeout)
+	// Once sent, the call finishes whatever the user presses (as Run's
+	// do, exec): its answer is the secret.
+	cctx, cancel := context.WithTimeout(remote.WithIdempotencyKey(context.WithoutCancel(st.ctx), s.IdempotencyKey), DefaultCallTimeout)
 	k, err := st.client.CreateAPIKey(cctx, req)
 	cancel()
 	if err != nil {
@@ -413,7 +492,7 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 		// Not listed a moment ago: a key the server just made (it ignores
 		// idempotency keys), or a replay naming a key since deleted, whose
 		// secret is dead and must not overwrite anything.
-		gctx, cancel := context.WithTimeout(st.ctx, readTimeout)
+		gctx, cancel := readContext(st.ctx)
 		_, gerr := st.client.GetAPIKey(gctx, k.ID)
 		cancel()
 		if gerr != nil {
@@ -427,7 +506,10 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	}
 	if err := st.opts.Secrets.Save(name, k.Key); err != nil {
 		st.finishRecord(name, entry, evAnswer, func(r *journalRecord) { r.ID = k.ID.String() })
-		st.report("journal: api_key.%s: key id %s's secret came back but could not be saved (%v)", name, k.ID, err)
+		if _, ok := live[k.ID]; !ok {
+			st.out.Made = append(st.out.Made, k.ID) // a new key, whose secret is lost
+		}
+		st.report("journal: api_key.%s: key id %s's secret came back but could not be saved (%v); nobody holds it, and the next apply deletes or replaces it", name, k.ID, err)
 		return nil
 	}
 	st.finishRecord(name, entry, evAnswer, func(r *journalRecord) { r.ID = k.ID.String(); r.Kept = true })
@@ -435,6 +517,7 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 	held[k.ID] = st.now
 	if _, ok := live[k.ID]; !ok {
 		live[k.ID] = *k
+		st.out.Made = append(st.out.Made, k.ID)
 	}
 	if k.ID == o.id {
 		st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, had no kept secret; sent again with the same idempotency key, the server gave it back, and it was saved", name, k.ID, when(s.Time))
@@ -442,6 +525,19 @@ func (st *settler) resend(name string, orphans []lostKey, live map[remote.ID]rem
 		st.report("journal: api_key.%s: key id %s, created by an interrupted apply at %s, had no kept secret; sent again, the server made key id %s instead (it ignores idempotency keys), whose secret was saved", name, o.id, when(s.Time), k.ID)
 	}
 	return o.e
+}
+
+// checkSecrets checks, once, that the secrets file can take a secret
+// (SecretsFile.Check) before a create is sent again.
+func (st *settler) checkSecrets() error {
+	if st.secretsChecked {
+		return st.secretsErr
+	}
+	st.secretsChecked = true
+	if f, ok := st.opts.Secrets.(*SecretsFile); ok {
+		st.secretsErr = f.Check()
+	}
+	return st.secretsErr
 }
 
 func (st *settler) addRecord(name string, r journalRecord) {
@@ -474,14 +570,41 @@ func (st *settler) fileSecret(name string) (remote.Secret, bool) {
 	return s, ok && err == nil
 }
 
-// heldByFile reports whether secret, from the secrets file, is live key
-// k's: the masked key the list shows ("ml-…9f2c") ends with its last
-// characters, at least four of them.
+// fileHolds is the one live key of name (of live, all the live keys of
+// that name) whose secret the secrets file holds, by heldByFile, or ""
+// when the file holds none of theirs or its secret could be more than one
+// key's: four characters are a hint, not a proof, and a rotation killed
+// before the new key's secret was saved leaves the predecessor's secret in
+// the file, whose tail the new key may share. Taking the new key for held
+// then would keep the key nobody holds and delete the one the file does.
+func (st *settler) fileHolds(name string, live map[remote.ID]remote.APIKey) remote.ID {
+	secret, ok := st.fileSecret(name)
+	if !ok {
+		return ""
+	}
+	var holds remote.ID
+	n := 0
+	for id, k := range live {
+		if heldByFile(k, secret) {
+			holds, n = id, n+1
+		}
+	}
+	if n != 1 {
+		return ""
+	}
+	return holds
+}
+
+// heldByFile reports whether secret, from the secrets file, may be live
+// key k's: the list shows the whole key and it is equal, or the masked key
+// the list shows ("ml-…9f2c") ends with its last characters, at least four
+// of them (a hint only: see fileHolds).
 func heldByFile(k remote.APIKey, secret remote.Secret) bool {
 	masked := k.Key.Reveal()
 	i := strings.LastIndex(masked, "…")
 	if i < 0 {
-		return false
+		// A list that shows whole keys (API.md allows it): equal is proof.
+		return masked != "" && masked == secret.Reveal()
 	}
 	tail := masked[i+len("…"):]
 	return len(tail) >= 4 && len(secret.Reveal()) > len(tail)+4 && strings.HasSuffix(secret.Reveal(), tail)

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -289,5 +290,335 @@ func TestJournalFile(t *testing.T) {
 	}
 	if fmt.Sprint(st.Keys) != "[]" && len(st.Keys) != 0 {
 		t.Errorf("facts %v, want none (the key's secret was kept)", st.Keys)
+	}
+}
+
+// TestSettleFileSecretAmbiguous: the secrets file proves a live key's
+// secret is kept only by the last four characters the list shows, so a
+// tail that more than one live key of the name shares proves nothing. A
+// rotation killed after its create was sent but before the new key's
+// secret was saved leaves the predecessor's secret in the file; when the
+// new key's masked tail happens to equal it, Settle must not take the new
+// key for held (it would keep the key nobody holds and delete the
+// predecessor, whose secret the file does hold). Found by review: the
+// match used to look at the one candidate key only.
+func TestSettleFileSecretAmbiguous(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	const oldSecret = "ml-0123456789abcdef0123456789ab1234"
+	tests := []struct {
+		name string
+		keys []remote.APIKey
+		// wantKeep is the id Settle keeps; calls its mutations;
+		// predecessors whether the file's secret is in truth the
+		// predecessor's (the rotation died before the save).
+		wantKeep    string
+		calls       []string
+		predecessor bool
+	}{
+		{
+			name: "new key's tail equals the predecessor's: not proof, sent again",
+			keys: []remote.APIKey{
+				{ID: "102", Name: "ci", Key: "ml-…1234", CreatedAt: hourAgo.Add(-100 * 24 * time.Hour)},
+				{ID: "50", Name: "ci", Key: "ml-…1234", CreatedAt: hourAgo.Add(time.Second)},
+			},
+			wantKeep:    "9001", // the key the resend made; its secret is saved
+			calls:       []string{"CreateAPIKey ci"},
+			predecessor: true,
+		},
+		{
+			name: "only the new key's tail matches: its secret is in the file, kept, nothing sent",
+			keys: []remote.APIKey{
+				{ID: "102", Name: "ci", Key: "ml-…ffff", CreatedAt: hourAgo.Add(-100 * 24 * time.Hour)},
+				{ID: "50", Name: "ci", Key: "ml-…1234", CreatedAt: hourAgo.Add(time.Second)},
+			},
+			wantKeep: "50",
+		},
+		{
+			name: "a list showing whole keys: the one equal to the file's is held",
+			keys: []remote.APIKey{
+				{ID: "102", Name: "ci", Key: "ml-ffffffffffffffffffffffffffff1234", CreatedAt: hourAgo.Add(-100 * 24 * time.Hour)},
+				{ID: "50", Name: "ci", Key: oldSecret, CreatedAt: hourAgo.Add(time.Second)},
+			},
+			wantKeep: "50",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			secrets := NewSecretsFile(filepath.Join(t.TempDir(), "secrets.json"))
+			if err := secrets.Save("ci", remote.Secret(oldSecret)); err != nil {
+				t.Fatal(err)
+			}
+			writeJournal(t, dir, func(j *Journal) {
+				sent(t, j, "ci", hourAgo, func(r *journalRecord) { r.Step, r.Replaces, r.Known = StepReplaceCreate, "102", []string{"102"} })
+			})
+			j, err := OpenJournal(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			f := &fakeClient{keys: tt.keys}
+			st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: secrets, Now: func() time.Time { return settleNow }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keep string
+			for _, k := range st.Keys {
+				if k.Fate == plan.FateKeep {
+					keep = k.ID
+				}
+			}
+			if keep != tt.wantKeep {
+				t.Errorf("Settle keeps key id %q, want %q; facts %+v\nreport:\n%s", keep, tt.wantKeep, st.Keys, strings.Join(st.Report, "\n"))
+			}
+			var mutations []string
+			for _, c := range f.Calls() {
+				if !strings.HasPrefix(c, "List") && !strings.HasPrefix(c, "Get") {
+					mutations = append(mutations, c)
+				}
+			}
+			if diff := cmp.Diff(tt.calls, mutations); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			got, _, _ := secrets.Lookup("ci")
+			held := tt.predecessor && got.Reveal() == oldSecret
+			for _, k := range st.Keys {
+				if k.ID == "102" && k.Fate == plan.FateDelete && held {
+					t.Errorf("Settle deletes the predecessor 102 while the secrets file still holds its secret: facts %+v", st.Keys)
+				}
+			}
+		})
+	}
+}
+
+// TestJournalAppendAfterTornLine: a run killed while writing a record
+// leaves a line without its newline; the next run's first record must
+// start a line of its own, or it is glued to the torn one and lost with
+// it (Settle's own records, fsynced before a create is sent again, come
+// before it rewrites the journal). Found by review: OpenJournal appended
+// straight after the torn bytes.
+func TestJournalAppendAfterTornLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, JournalFile)
+	if err := os.WriteFile(path, []byte(`{"event":"send","entry":"a-1","run":"a"}`+"\n"+`{"event":"send","entry":"b-1","ru`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := sent(t, j, "ci", settleNow, nil)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ReadJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []string
+	for _, r := range again.records {
+		entries = append(entries, r.Entry)
+	}
+	if diff := cmp.Diff([]string{"a-1", entry}, entries); diff != "" {
+		t.Errorf("entries read back (-want +got):\n%s", diff)
+	}
+	if again.skipped != 1 {
+		t.Errorf("%d lines skipped, want 1 (the torn one)", again.skipped)
+	}
+}
+
+// TestSettleMoreKeysThanCreates: one create, sent once, makes at most one
+// key (remote never repeats a create, nor lets net/http repeat it). When
+// more new keys of the name are live than open entries could have made,
+// some are another run's or a person's, whose secret someone holds, and
+// Settle cannot tell which: it deletes none, sends nothing, and says so.
+// Found by review: every such key was taken for the entry's orphan, and
+// all but the one kept were deleted.
+func TestSettleMoreKeysThanCreates(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	f := &fakeClient{keys: []remote.APIKey{
+		{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)},
+		{ID: "51", Name: "ci", CreatedAt: hourAgo.Add(time.Minute)},
+	}}
+	st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, Now: func() time.Time { return settleNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range st.Keys {
+		if k.Fate == plan.FateDelete || k.Fate == plan.FateReplace {
+			t.Errorf("Settle plans to %s key id %s, which it cannot prove its own: facts %+v", k.Fate, k.ID, st.Keys)
+		}
+	}
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, "Create") || strings.HasPrefix(c, "Delete") {
+			t.Errorf("Settle made a call: %s", c)
+		}
+	}
+	report := strings.Join(st.Report, "\n")
+	if !strings.Contains(report, "key ids 50, 51") || !strings.Contains(report, "cannot tell") {
+		t.Errorf("report does not name the keys it cannot attribute:\n%s", report)
+	}
+}
+
+// TestSettleResendSurvivesCtrlC: the create Settle sends again is a call
+// whose answer carries a secret; like Run's calls, once started it is not
+// cut short by an interrupt (ctx), so its answer, and the secret, are
+// kept. Found by review: the resend ran under ctx itself.
+func TestSettleResendSurvivesCtrlC(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	f := &fakeClient{keys: []remote.APIKey{{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)}},
+		gate: make(chan struct{}), started: make(chan string, 1)}
+	sink := &memSink{}
+	ctx, interrupt := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := Settle(ctx, j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: sink, Now: func() time.Time { return settleNow }})
+		done <- err
+	}()
+	if c := <-f.started; c != "CreateAPIKey ci" {
+		t.Fatalf("first mutation %q, want the create sent again", c)
+	}
+	interrupt()
+	close(f.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	cut := f.cancelledInside
+	f.mu.Unlock()
+	if cut != 0 {
+		t.Errorf("the create sent again saw its context cancelled by the interrupt")
+	}
+	if _, ok := sink.keys["ci"]; !ok {
+		t.Errorf("the secret of the create sent again was not kept")
+	}
+}
+
+// TestSettleNoResendIntoABrokenSecretsFile: a create sent again is worth
+// it only if its secret can be kept; into a secrets file that cannot take
+// it, a server that ignores idempotency keys would make one more key
+// nobody holds on every apply. Settle checks the file first and sends
+// nothing. Found by review: the file was first checked after the prompt,
+// long after settling had sent the create.
+func TestSettleNoResendIntoABrokenSecretsFile(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	path := filepath.Join(t.TempDir(), "secrets.json")
+	if err := os.WriteFile(path, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeClient{keys: []remote.APIKey{{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)}}}
+	st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: NewSecretsFile(path), Now: func() time.Time { return settleNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, "Create") {
+			t.Errorf("Settle sent %s although the secrets file cannot keep its secret", c)
+		}
+	}
+	if want := []plan.SettledKey{{ID: "50", Name: "ci", Fate: plan.FateReplace, Reason: "its secret was never received (interrupted apply at 2026-12-03 11:00:00 UTC)"}}; !cmp.Equal(want, st.Keys) {
+		t.Errorf("facts %+v, want %+v", st.Keys, want)
+	}
+	if report := strings.Join(st.Report, "\n"); !strings.Contains(report, "not sent again") {
+		t.Errorf("report does not say why the create was not sent again:\n%s", report)
+	}
+}
+
+// teamFails is a fakeClient whose team cannot be read.
+type teamFails struct{ *fakeClient }
+
+func (teamFails) ListTeam(context.Context) ([]remote.TeamMember, error) {
+	return nil, errors.New("503 from GET /teams")
+}
+
+// TestSettleReadsBeforeItSends: Settle fails, changing nothing, when the
+// account cannot be read; so it reads all it needs (keys and team) before
+// it sends any create again. Found by review: the team was read after the
+// resends, and its failure returned no Settlement, so the command said
+// "nothing was changed" (exit 1) about a key the resend had made.
+func TestSettleReadsBeforeItSends(t *testing.T) {
+	hourAgo := settleNow.Add(-time.Hour)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) {
+		sent(t, j, "ci", hourAgo, nil)
+		sent(t, j, "dave@example.com", hourAgo, func(r *journalRecord) { r.Address = "team_member.dave@example.com" })
+	})
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	f := &fakeClient{keys: []remote.APIKey{{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)}}}
+	if _, err := Settle(context.Background(), j, teamFails{f}, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, Now: func() time.Time { return settleNow }}); err == nil {
+		t.Fatal("Settle succeeded although the team could not be read")
+	}
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, "Create") {
+			t.Errorf("Settle sent %s and then failed on a read", c)
+		}
+	}
+}
+
+// TestSettleKeepsANotYetMadeCreate: a create in flight when its run died
+// may be committed by the server after the next run has listed the keys.
+// So an open entry whose key is not live yet stays in the journal for a
+// while: when the key appears after the next run made its own, the run
+// after that deletes it (nobody holds its secret) instead of refusing two
+// keys of one name forever. Found by review: such an entry was cleared at
+// once ("not made"), the late key was then nobody's, and every later plan
+// refused the name (the issue's 3-of-5 duplicates).
+func TestSettleKeepsANotYetMadeCreate(t *testing.T) {
+	dead := settleNow.Add(-time.Minute)
+	dir := t.TempDir()
+	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", dead, nil) })
+	settle := func(keys []remote.APIKey, extra func(j *Journal)) *Settlement {
+		t.Helper()
+		j, err := OpenJournal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		st, err := Settle(context.Background(), j, &fakeClient{keys: keys}, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, Now: func() time.Time { return settleNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if extra != nil {
+			extra(j)
+		}
+		return st
+	}
+	// The next run: the key is not live yet; it creates its own, 61.
+	if st := settle(nil, func(j *Journal) {
+		answered(t, j, sent(t, j, "ci", settleNow, func(r *journalRecord) { r.Run = "next" }), "61", true, settleNow)
+	}); len(st.Keys) != 0 {
+		t.Fatalf("facts %+v, want none (nothing live yet)", st.Keys)
+	}
+	// Then the dead run's create is committed (key 60), late.
+	st := settle([]remote.APIKey{{ID: "60", Name: "ci", CreatedAt: settleNow}, {ID: "61", Name: "ci", CreatedAt: settleNow}}, nil)
+	want := []plan.SettledKey{{ID: "61", Name: "ci", Fate: plan.FateKeep},
+		{ID: "60", Name: "ci", Fate: plan.FateDelete, Reason: "made by an interrupted apply at 2026-12-03 11:59:00 UTC, and nobody holds its secret (key id 61 does)"}}
+	if diff := cmp.Diff(want, st.Keys); diff != "" {
+		t.Errorf("facts once the late key is live (-want +got):\n%s\nreport:\n%s", diff, strings.Join(st.Report, "\n"))
 	}
 }

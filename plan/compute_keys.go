@@ -129,8 +129,11 @@ func (b *builder) apiKeys() error {
 			match[i] = candidates[0]
 		default:
 			ids := claimAll(claimed, candidates, func(j int) remote.ID { return keys[j].ID })
-			b.problem(want.Pos, "API key %q matches %d live keys (ids %s); pin the one to keep with \"id: %s\" (the others are then deleted)",
-				want.Name, len(candidates), strings.Join(ids, ", "), ids[0])
+			// No id is suggested: the oldest may be the predecessor of a
+			// rotation cut off halfway, and pinning it would delete the new
+			// key whose secret was just saved. Only the user can tell.
+			b.problem(want.Pos, "API key %q matches %d live keys (ids %s); if an interrupted apply made them, run apply on the machine that ran it (it settles them from its journal); otherwise pin the one whose secret you use with \"id: ID\" (the dashboard shows each key's last characters: compare them with your secret), and the others are deleted",
+				want.Name, len(candidates), strings.Join(ids, ", "))
 		}
 	}
 

@@ -76,6 +76,10 @@ type Options struct {
 	// called for a PLANFILE only to bind it (BindFile).
 	API      cmdutil.API
 	LoadSpec func() (*spec.Spec, error)
+
+	// settleMade collects the keys settling the journal made (run sets
+	// it; settleJournal appends): see settleChanged.
+	settleMade *[]remote.ID
 }
 
 // New returns the command.
@@ -206,7 +210,10 @@ func planFileArg(c *cli.Context) (string, error) {
 }
 
 // run is `mlabctl apply`.
-func run(ctx context.Context, o Options) error {
+func run(ctx context.Context, o Options) (err error) {
+	var made []remote.ID
+	o.settleMade = &made
+	defer func() { err = settleChanged(o, made, err) }()
 	if o.Parallelism < 1 || o.Parallelism > apply.MaxParallelism {
 		return cmdutil.UsageErrorf("--%s %d is out of range: use 1 to %d", flagParallelism, o.Parallelism, apply.MaxParallelism)
 	}
@@ -319,6 +326,31 @@ func run(ctx context.Context, o Options) error {
 		return cmdutil.WithCode(cmdutil.ExitForced, forcedError(res, journal))
 	}
 	return runErr
+}
+
+// settleChanged corrects the end of an apply whose journal settling made
+// keys (apply.Settlement.Made: an interrupted create sent again, which a
+// server that ignores idempotency keys answered with a new key) before
+// the plan was shown: whatever stopped it afterwards (a declined prompt, a
+// rail, a stale plan file) did not leave the account unchanged, so it
+// exits 4, not 1 or 3, and says so, naming the keys and where their
+// secrets are. The next apply deletes the key nobody holds.
+func settleChanged(o Options, made []remote.ID, err error) error {
+	if len(made) == 0 || err == nil {
+		return err
+	}
+	switch cmdutil.ExitCode(err) {
+	case cmdutil.ExitError, cmdutil.ExitRefused:
+	default:
+		return err
+	}
+	ids := make([]string, len(made))
+	for i, id := range made {
+		ids[i] = id.String()
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Note: the account did change before the plan: settling the journal of an interrupted apply sent its create again, and the server (which ignores idempotency keys) made key id %s, whose secret is in %s; run apply again to delete the key nobody holds.\n",
+		strings.Join(ids, ", "), o.SecretsOut)
+	return cmdutil.WithCode(cmdutil.ExitPartial, err)
 }
 
 // isClosed reports whether ch (nil: never) is closed.
@@ -453,6 +485,9 @@ func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spe
 		opts.Mask = o.GitHub.Mask
 	}
 	st, err := apply.Settle(ctx, journal, sess.Client, opts)
+	if st != nil && o.settleMade != nil {
+		*o.settleMade = append(*o.settleMade, st.Made...)
+	}
 	if err != nil {
 		journal.Close()
 		return nil, nil, nil, fmt.Errorf("%w; the journal is kept for the next apply", cmdutil.ExplainAPIError(err))
@@ -463,7 +498,7 @@ func settleJournal(ctx context.Context, o Options, sess *cmdutil.Session, s *spe
 	if len(st.Report) > 0 {
 		fmt.Fprintln(o.IO.Out)
 	}
-	if st.Recovered > 0 {
+	if st.Recovered > 0 || len(st.Made) > 0 {
 		again, err := sess.Client.Fetch(ctx, plan.FetchOptionsFor(s))
 		if err != nil {
 			journal.Close()

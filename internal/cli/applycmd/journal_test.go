@@ -196,3 +196,115 @@ func TestInterruptedRotationConverges(t *testing.T) {
 	}
 	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the apply")
 }
+
+// TestApplySettleChangeIsNotNothingChanged: on a server that ignores
+// idempotency keys, settling an interrupted create sends it again and
+// makes a key, before any plan is shown. An apply that then stops (the
+// answer to its prompt is not "yes") has changed the account: it must not
+// exit 3 saying "nothing was changed", but 4, naming the key it made.
+// Found by review: every refusal after settling claimed nothing changed.
+func TestApplySettleChangeIsNotNothingChanged(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t, func(s *emulator.Server) { s.IgnoreIdempotency = true })
+	tmp := t.TempDir()
+	stateRoot, secrets := filepath.Join(tmp, "state"), filepath.Join(tmp, "secrets.json")
+	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now().UTC().Add(-time.Minute)
+	rec, _ := json.Marshal(map[string]any{"event": "send", "entry": "dead-1", "run": "dead", "time": sent,
+		"base_url": em.URL, "account": em.Demo.Username, "address": "api_key.staging", "name": "staging",
+		"notes": "Used by the staging environment", "idempotency_key": "dead-run-staging", "step": "create", "attempt": 1})
+	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), append(rec, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := "Used by the staging environment"
+	if _, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-staging"), remote.APIKeyCreate{Name: "staging", Notes: &notes}); err != nil {
+		t.Fatal(err)
+	}
+	env := clitest.DemoEnv(em)
+	env[clitest.EnvStateDir] = stateRoot
+	res := clitest.Run(t, clitest.Invocation{Args: []string{"apply", "-f", clitest.ExampleFile(), "--secrets-out", secrets},
+		Env: env, Stdin: "no\n", StdinTTY: true, StdoutTTY: true})
+	if n := len(em.KeysNamed(em.Demo.Username, "staging")); n != 2 {
+		t.Fatalf("%d keys named staging, want 2 (the dead run's and the one settling made); the case tests nothing\nstdout %s\nstderr %s", n, res.Stdout, res.Stderr)
+	}
+	if res.Code != 4 {
+		t.Errorf("exit %d, want 4: settling changed the account\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "the account did change") {
+		t.Errorf("stderr does not say that settling changed the account:\n%s", res.Stderr)
+	}
+	// The next apply finishes it: one key, its secret kept.
+	res = clitest.Mlabctl(t, env, "apply", "-f", clitest.ExampleFile(), "--auto-approve", "--secrets-out", secrets)
+	if res.Code != 0 {
+		t.Fatalf("second apply: exit %d\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the second apply")
+}
+
+// TestApplyPlanFileSaysHowPlanSeesTheJournal: a plan file made by a plan
+// that did not find the journal (plan has no --secrets-out, so it looks
+// only in MLABCTL_STATE_DIR or the default state directory) differs from
+// the plan apply computes with the journal's facts, and is refused. The
+// refusal must say how to make a plan that sees the same journal, or
+// following its advice ("make a new plan") refuses again forever. Found by
+// review.
+func TestApplyPlanFileSaysHowPlanSeesTheJournal(t *testing.T) {
+	t.Parallel()
+	em := emulatortest.Start(t)
+	tmp := t.TempDir()
+	stateRoot, secrets, planPath := filepath.Join(tmp, "state"), filepath.Join(tmp, "secrets.json"), filepath.Join(tmp, "plan.json")
+	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dead apply's create of staging, committed, its answer lost, and
+	// already sent again once: the plan replaces the key.
+	sent := time.Now().UTC().Add(-time.Minute)
+	var lines []byte
+	for _, r := range []map[string]any{
+		{"event": "send", "entry": "dead-1", "run": "dead", "time": sent, "base_url": em.URL, "account": em.Demo.Username,
+			"address": "api_key.staging", "name": "staging", "idempotency_key": "dead-run-staging", "step": "create", "attempt": 1},
+		{"event": "resent", "entry": "dead-1", "run": "dead", "time": sent},
+	} {
+		b, _ := json.Marshal(r)
+		lines = append(append(lines, b...), '\n')
+	}
+	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), lines, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-staging"), remote.APIKeyCreate{Name: "staging"}); err != nil {
+		t.Fatal(err)
+	}
+	env := clitest.DemoEnv(em) // plan's MLABCTL_STATE_DIR: a directory of its own
+	if res := clitest.Mlabctl(t, env, "plan", "-f", clitest.ExampleFile(), "--out", planPath); res.Code != 0 {
+		t.Fatalf("plan: exit %d\n%s", res.Code, res.Stderr)
+	}
+	res := clitest.Mlabctl(t, env, "apply", "--auto-approve", "--secrets-out", secrets, "--state-dir", stateRoot, planPath)
+	if res.Code != 3 {
+		t.Fatalf("apply PLANFILE: exit %d, want 3 (the journal changes the plan)\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, clitest.EnvStateDir+"="+stateRoot) {
+		t.Fatalf("the refusal does not say how plan finds the journal (%s=%s):\n%s", clitest.EnvStateDir, stateRoot, res.Stderr)
+	}
+	// Following the advice converges.
+	env2 := clitest.DemoEnv(em)
+	env2[clitest.EnvStateDir] = stateRoot
+	if res := clitest.Mlabctl(t, env2, "plan", "-f", clitest.ExampleFile(), "--out", planPath); res.Code != 0 {
+		t.Fatalf("plan with the journal: exit %d\n%s", res.Code, res.Stderr)
+	}
+	if res := clitest.Mlabctl(t, env2, "apply", "--auto-approve", "--secrets-out", secrets, planPath); res.Code != 0 {
+		t.Fatalf("apply of the plan that saw the journal: exit %d\nstdout %s\nstderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+	clitest.AssertConverged(t, em, clitest.ExampleFile(), "the apply of the plan that saw the journal")
+}

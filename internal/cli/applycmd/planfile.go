@@ -103,7 +103,7 @@ func applyPlanFile(ctx context.Context, o Options) (*cmdutil.Session, *spec.Spec
 		return fail(err)
 	}
 	if diffs := plan.Differences(f.Plan, now); len(diffs) > 0 {
-		return fail(notThePlan(ctx, o, sess, f, s, live, diffs))
+		return fail(notThePlan(ctx, o, sess, f, s, live, diffs, journalAdvice(settled, stateDir, o.PlanFile)))
 	}
 	return sess, s, now, live, journal, nil
 }
@@ -178,7 +178,7 @@ func sourceDifference(embedded, given string) string {
 // notThePlan is the refusal of a plan file whose saved plan differs from
 // the plan computed again: each difference, and the rails the saved plan
 // itself would break (a reviewer should know why it matters).
-func notThePlan(ctx context.Context, o Options, sess *cmdutil.Session, f *planfile.File, s *spec.Spec, live *remote.State, diffs []string) error {
+func notThePlan(ctx context.Context, o Options, sess *cmdutil.Session, f *planfile.File, s *spec.Spec, live *remote.State, diffs []string, advice string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan file %s is not the plan of its modelslab.yaml and the live account: computed again, the plan differs from the saved one", o.PlanFile)
 	if f.MlabctlVersion != "" && f.MlabctlVersion != o.Version {
@@ -196,7 +196,23 @@ func notThePlan(ctx context.Context, o Options, sess *cmdutil.Session, f *planfi
 		}
 	}
 	b.WriteString("\nNothing was changed. If the account changed since, make a new plan and review it; a plan file edited by hand is never applied.")
+	b.WriteString(advice)
 	return cmdutil.Refused("%s", b.String())
+}
+
+// journalAdvice is what a refused plan file's error adds when the journal
+// of an interrupted apply (in the account's state directory dir) shaped
+// the plan computed now: `mlabctl plan` finds that journal only through
+// MLABCTL_STATE_DIR or the default state root (it has no --secrets-out to
+// look beside), so a new plan made as before would lack the same facts
+// and be refused again.
+func journalAdvice(settled []plan.SettledKey, dir, planFile string) string {
+	if len(settled) == 0 || dir == "" {
+		return ""
+	}
+	root := filepath.Dir(dir)
+	return fmt.Sprintf("\nThe journal of an interrupted apply (%s) changes the plan, and plan reads it only where it is told: make the new plan with `%s=%s mlabctl plan -f <your modelslab.yaml> --out %s` (or run `mlabctl apply -f <your modelslab.yaml>`, which settles and plans in one go).",
+		dir, cmdutil.EnvStateDir, cmdutil.ShellQuote(root), cmdutil.ShellQuote(planFile))
 }
 
 // replanAdvice says how to replace a stale plan file. The plan file's
