@@ -112,7 +112,7 @@ func (b *builder) massDeletions() {
 		}
 		var addrs []Address
 		for _, c := range b.plan.Changes {
-			if c.Address.Kind == sec.kind && c.Action == Delete {
+			if c.Address.Kind == sec.kind && c.Action == Delete && !b.settledDelete(c) {
 				addrs = append(addrs, c.Address)
 			}
 		}
@@ -128,6 +128,18 @@ func (b *builder) massDeletions() {
 			Percent:   percent,
 		})
 	}
+}
+
+// settledDelete reports whether c deletes an API key the journal settled
+// for deletion (Options.Settled, FateDelete): the predecessor of a
+// replace an interrupted apply began, or a key it made whose secret
+// nobody holds. Such a delete finishes work the user already approved (a
+// replace, which the rail does not count, or a create) rather than
+// following the file, so it does not count toward max_delete_percent:
+// otherwise the run after an interrupted rotation of many keys refuses
+// (exit 3, --allow-mass-delete) instead of converging.
+func (b *builder) settledDelete(c Change) bool {
+	return c.Address.Kind == KindAPIKey && b.settled[c.LiveID].Fate == FateDelete
 }
 
 // RecentlyUsed returns the API key deletes and replaces of p whose live key
