@@ -103,19 +103,30 @@ func MakeUserLockDir(userRoot, baseURL, account string) (string, error) {
 	if err := os.MkdirAll(dir, stateDirMode); err != nil {
 		return "", fmt.Errorf("creating the per-user lock directory: %w", err)
 	}
+	if err := ownStateDir(dir, "per-user lock directory"); err != nil {
+		return "", err
+	}
+	return UserLockPath(userRoot, baseURL, account), nil
+}
+
+// ownStateDir checks that dir, just created or found, is a directory
+// itself (Lstat: a link someone put there is refused, not followed) and
+// tightens it to stateDirMode: it is apply's own, and holds the journal
+// or the locks. what names the directory in errors.
+func ownStateDir(dir, what string) error {
 	fi, err := os.Lstat(dir)
 	if err != nil {
-		return "", fmt.Errorf("per-user lock directory: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	if !fi.IsDir() {
-		return "", fmt.Errorf("per-user lock directory %q is not a directory; move it away", dir)
+		return fmt.Errorf("%s %q is not a directory; move it away", what, dir)
 	}
 	if fi.Mode().Perm() != stateDirMode {
 		if err := os.Chmod(dir, stateDirMode); err != nil {
-			return "", fmt.Errorf("per-user lock directory: %w", err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	return UserLockPath(userRoot, baseURL, account), nil
+	return nil
 }
 
 // AccountStateDir returns the directory of one account's state under root:
@@ -191,17 +202,8 @@ func MakeAccountStateDir(root, baseURL, account string) (string, error) {
 	if err := os.Mkdir(dir, stateDirMode); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("creating the state directory: %w", err)
 	}
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return "", fmt.Errorf("state directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("state directory %q is not a directory; move it away", dir)
-	}
-	if fi.Mode().Perm() != stateDirMode {
-		if err := os.Chmod(dir, stateDirMode); err != nil {
-			return "", fmt.Errorf("state directory: %w", err)
-		}
+	if err := ownStateDir(dir, "state directory"); err != nil {
+		return "", err
 	}
 	path := filepath.Join(dir, accountFileName)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
