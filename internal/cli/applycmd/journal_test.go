@@ -17,6 +17,58 @@ import (
 	"github.com/mlabctl/mlabctl/remote"
 )
 
+// writeDeadJournal stands for an apply that died: it makes the account's
+// state directory under stateRoot and writes records, one JSON line each,
+// as the journal that apply left. It returns the account's directory.
+func writeDeadJournal(t *testing.T, em *emulatortest.Server, stateRoot string, records ...map[string]any) string {
+	t.Helper()
+	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []byte
+	for _, r := range records {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(append(lines, b...), '\n')
+	}
+	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), lines, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// deadCreate sends the create a dead apply journaled, under its
+// idempotency key, as the demo user: the key exists on the server, and
+// its answer reached nobody but the caller.
+func deadCreate(t *testing.T, em *emulatortest.Server, idempotencyKey string, req remote.APIKeyCreate) *remote.APIKey {
+	t.Helper()
+	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), idempotencyKey), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// deadStagingCreate leaves the account as an apply that died after its
+// create of staging reached the server: the journal's open entry, and the
+// key, whose secret nobody holds. It returns the account's state directory.
+func deadStagingCreate(t *testing.T, em *emulatortest.Server, stateRoot string) string {
+	t.Helper()
+	notes := "Used by the staging environment"
+	dir := writeDeadJournal(t, em, stateRoot, map[string]any{"event": "send", "entry": "dead-1", "run": "dead",
+		"time": time.Now().UTC().Add(-time.Minute), "base_url": em.URL, "account": em.Demo.Username, "address": "api_key.staging",
+		"name": "staging", "notes": notes, "idempotency_key": "dead-run-staging", "step": "create", "attempt": 1})
+	deadCreate(t, em, "dead-run-staging", remote.APIKeyCreate{Name: "staging", Notes: &notes})
+	return dir
+}
+
 // TestApplySettlesAnInterruptedCreate: a journal entry left open by an
 // apply that died after its create reached the server (the key exists,
 // nobody has its secret) is settled by the next `mlabctl apply` before it
@@ -34,25 +86,7 @@ func TestApplySettlesAnInterruptedCreate(t *testing.T) {
 			stateRoot, secrets := filepath.Join(tmp, "state"), filepath.Join(tmp, "secrets.json")
 			// The dead apply: its journal entry, then its create, whose
 			// answer nobody received.
-			dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sent := time.Now().UTC().Add(-time.Minute)
-			rec, _ := json.Marshal(map[string]any{"event": "send", "entry": "dead-1", "run": "dead", "time": sent,
-				"base_url": em.URL, "account": em.Demo.Username, "address": "api_key.staging", "name": "staging",
-				"notes": "Used by the staging environment", "idempotency_key": "dead-run-staging", "step": "create", "attempt": 1})
-			if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), append(rec, '\n'), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			notes := "Used by the staging environment"
-			if _, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-staging"), remote.APIKeyCreate{Name: "staging", Notes: &notes}); err != nil {
-				t.Fatal(err)
-			}
+			dir := deadStagingCreate(t, em, stateRoot)
 
 			env := clitest.DemoEnv(em)
 			env[clitest.EnvStateDir] = stateRoot
@@ -143,36 +177,17 @@ func TestInterruptedRotationConverges(t *testing.T) {
 		t.Fatalf("%d demo keys named ci", len(old))
 	}
 	oldID := fmt.Sprint(old[0].ID)
-	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	sent := time.Now().UTC().Add(-time.Minute)
 	notes := "Used by GitHub Actions"
-	k, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-ci"), remote.APIKeyCreate{Name: "ci", Notes: &notes})
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := deadCreate(t, em, "dead-run-ci", remote.APIKeyCreate{Name: "ci", Notes: &notes})
 	if err := os.WriteFile(secrets, []byte(fmt.Sprintf("{%q: %q}\n", "ci", k.Key.Reveal())), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []byte
-	for _, r := range []map[string]any{
-		{"event": "send", "entry": "dead-1", "run": "dead", "time": sent, "base_url": em.URL, "account": em.Demo.Username,
+	writeDeadJournal(t, em, stateRoot,
+		map[string]any{"event": "send", "entry": "dead-1", "run": "dead", "time": sent, "base_url": em.URL, "account": em.Demo.Username,
 			"address": "api_key.ci", "name": "ci", "notes": notes, "idempotency_key": "dead-run-ci", "step": "replace-create", "attempt": 1,
 			"replaces": oldID, "known": []string{oldID}},
-		{"event": "answer", "entry": "dead-1", "run": "dead", "time": sent, "id": k.ID.String(), "kept": true},
-	} {
-		b, _ := json.Marshal(r)
-		lines = append(append(lines, b...), '\n')
-	}
-	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), lines, 0o600); err != nil {
-		t.Fatal(err)
-	}
+		map[string]any{"event": "answer", "entry": "dead-1", "run": "dead", "time": sent, "id": k.ID.String(), "kept": true})
 	env := clitest.DemoEnv(em)
 	env[clitest.EnvStateDir] = stateRoot
 
@@ -208,25 +223,7 @@ func TestApplySettleChangeIsNotNothingChanged(t *testing.T) {
 	em := emulatortest.Start(t, func(s *emulator.Server) { s.IgnoreIdempotency = true })
 	tmp := t.TempDir()
 	stateRoot, secrets := filepath.Join(tmp, "state"), filepath.Join(tmp, "secrets.json")
-	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sent := time.Now().UTC().Add(-time.Minute)
-	rec, _ := json.Marshal(map[string]any{"event": "send", "entry": "dead-1", "run": "dead", "time": sent,
-		"base_url": em.URL, "account": em.Demo.Username, "address": "api_key.staging", "name": "staging",
-		"notes": "Used by the staging environment", "idempotency_key": "dead-run-staging", "step": "create", "attempt": 1})
-	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), append(rec, '\n'), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	notes := "Used by the staging environment"
-	if _, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-staging"), remote.APIKeyCreate{Name: "staging", Notes: &notes}); err != nil {
-		t.Fatal(err)
-	}
+	deadStagingCreate(t, em, stateRoot)
 	env := clitest.DemoEnv(em)
 	env[clitest.EnvStateDir] = stateRoot
 	res := clitest.Run(t, clitest.Invocation{Args: []string{"apply", "-f", clitest.ExampleFile(), "--secrets-out", secrets},
@@ -260,32 +257,14 @@ func TestApplyPlanFileSaysHowPlanSeesTheJournal(t *testing.T) {
 	em := emulatortest.Start(t)
 	tmp := t.TempDir()
 	stateRoot, secrets, planPath := filepath.Join(tmp, "state"), filepath.Join(tmp, "secrets.json"), filepath.Join(tmp, "plan.json")
-	dir, err := apply.MakeAccountStateDir(stateRoot, em.URL, em.Demo.Username)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The dead apply's create of staging, committed, its answer lost, and
 	// already sent again once: the plan replaces the key.
 	sent := time.Now().UTC().Add(-time.Minute)
-	var lines []byte
-	for _, r := range []map[string]any{
-		{"event": "send", "entry": "dead-1", "run": "dead", "time": sent, "base_url": em.URL, "account": em.Demo.Username,
+	writeDeadJournal(t, em, stateRoot,
+		map[string]any{"event": "send", "entry": "dead-1", "run": "dead", "time": sent, "base_url": em.URL, "account": em.Demo.Username,
 			"address": "api_key.staging", "name": "staging", "idempotency_key": "dead-run-staging", "step": "create", "attempt": 1},
-		{"event": "resent", "entry": "dead-1", "run": "dead", "time": sent},
-	} {
-		b, _ := json.Marshal(r)
-		lines = append(append(lines, b...), '\n')
-	}
-	if err := os.WriteFile(filepath.Join(dir, apply.JournalFile), lines, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := remote.New(remote.Options{BaseURL: em.URL, Token: remote.Secret(em.Demo.Token)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateAPIKey(remote.WithIdempotencyKey(context.Background(), "dead-run-staging"), remote.APIKeyCreate{Name: "staging"}); err != nil {
-		t.Fatal(err)
-	}
+		map[string]any{"event": "resent", "entry": "dead-1", "run": "dead", "time": sent})
+	deadCreate(t, em, "dead-run-staging", remote.APIKeyCreate{Name: "staging"})
 	env := clitest.DemoEnv(em) // plan's MLABCTL_STATE_DIR: a directory of its own
 	if res := clitest.Mlabctl(t, env, "plan", "-f", clitest.ExampleFile(), "--out", planPath); res.Code != 0 {
 		t.Fatalf("plan: exit %d\n%s", res.Code, res.Stderr)
