@@ -118,10 +118,7 @@ func TestRunShownSecretJournaledOnceShown(t *testing.T) {
 	p := &plan.Plan{BaseURL: settleURL, Account: settleAccount, Changes: []plan.Change{{Address: addr(t, "api_key.ci"), Action: plan.Create, After: map[string]any{"name": "ci"}}}}
 	settle := func(t *testing.T, dir string, f *fakeClient) []plan.SettledKey {
 		t.Helper()
-		j, err := OpenJournal(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		j := openJournal(t, dir)
 		defer j.Close()
 		st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, ReadOnly: true})
 		if err != nil {
@@ -131,10 +128,7 @@ func TestRunShownSecretJournaledOnceShown(t *testing.T) {
 	}
 	t.Run("shown: done", func(t *testing.T) {
 		dir := t.TempDir()
-		j, err := OpenJournal(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		j := openJournal(t, dir)
 		f := &fakeClient{}
 		var out strings.Builder
 		if _, err := Run(context.Background(), p, f, Options{Out: &out, ShowSecrets: true, Journal: j}); err != nil {
@@ -150,10 +144,7 @@ func TestRunShownSecretJournaledOnceShown(t *testing.T) {
 	})
 	t.Run("forced before the answer: replaced", func(t *testing.T) {
 		dir := t.TempDir()
-		j, err := OpenJournal(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		j := openJournal(t, dir)
 		f := &fakeClient{gate: make(chan struct{}), started: make(chan string, 10)}
 		forced := make(chan struct{})
 		ctx, interrupt := context.WithCancel(context.Background())

@@ -27,14 +27,22 @@ const (
 // writeJournal opens a journal in dir and lets write add records to it.
 func writeJournal(t *testing.T, dir string, write func(j *Journal)) {
 	t.Helper()
-	j, err := OpenJournal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	write(j)
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openJournal opens the journal in dir, failing the test if it cannot;
+// the caller closes it.
+func openJournal(t *testing.T, dir string) *Journal {
+	t.Helper()
+	j, err := OpenJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }
 
 // sent records a create of key name sent at, and returns its entry.
@@ -189,10 +197,7 @@ func TestSettle(t *testing.T) {
 			dir := t.TempDir()
 			writeJournal(t, dir, func(j *Journal) { tt.journal(t, j) })
 			f := &fakeClient{keys: tt.keys, team: tt.team}
-			j, err := OpenJournal(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			j := openJournal(t, dir)
 			defer j.Close()
 			st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, ReadOnly: tt.readOnly, Now: func() time.Time { return settleNow }})
 			if err != nil {
@@ -219,10 +224,7 @@ func TestSettle(t *testing.T) {
 			if tt.readOnly {
 				return
 			}
-			again, err := OpenJournal(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			again := openJournal(t, dir)
 			defer again.Close()
 			if len(again.records) != tt.kept {
 				t.Errorf("%d records stay in the journal, want %d: %+v", len(again.records), tt.kept, again.records)
@@ -239,10 +241,7 @@ func TestJournalFile(t *testing.T) {
 	secret := remote.Secret("ml-0123456789abcdef-secret")
 	sink := &memSink{}
 	f := &fakeClient{}
-	j, err := OpenJournal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	p := &plan.Plan{BaseURL: settleURL, Account: settleAccount, Changes: []plan.Change{{Address: addr(t, "api_key.ci"), Action: plan.Create, After: map[string]any{"name": "ci", "notes": "n"}}}}
 	if _, err := Run(context.Background(), p, f, Options{Secrets: sink, Journal: j}); err != nil {
 		t.Fatal(err)
@@ -352,10 +351,7 @@ func TestSettleFileSecretAmbiguous(t *testing.T) {
 			writeJournal(t, dir, func(j *Journal) {
 				sent(t, j, "ci", hourAgo, func(r *journalRecord) { r.Step, r.Replaces, r.Known = StepReplaceCreate, "102", []string{"102"} })
 			})
-			j, err := OpenJournal(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			j := openJournal(t, dir)
 			defer j.Close()
 			f := &fakeClient{keys: tt.keys}
 			st, err := Settle(context.Background(), j, f, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: secrets, Now: func() time.Time { return settleNow }})
@@ -403,10 +399,7 @@ func TestJournalAppendAfterTornLine(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"event":"send","entry":"a-1","run":"a"}`+"\n"+`{"event":"send","entry":"b-1","ru`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	j, err := OpenJournal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	entry := sent(t, j, "ci", settleNow, nil)
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
@@ -438,10 +431,7 @@ func TestSettleMoreKeysThanCreates(t *testing.T) {
 	hourAgo := settleNow.Add(-time.Hour)
 	dir := t.TempDir()
 	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
-	j, err := OpenJournal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	defer j.Close()
 	f := &fakeClient{keys: []remote.APIKey{
 		{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)},
@@ -475,10 +465,7 @@ func TestSettleResendSurvivesCtrlC(t *testing.T) {
 	hourAgo := settleNow.Add(-time.Hour)
 	dir := t.TempDir()
 	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
-	j, err := OpenJournal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	defer j.Close()
 	f := &fakeClient{keys: []remote.APIKey{{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)}},
 		gate: make(chan struct{}), started: make(chan string, 1)}
@@ -518,10 +505,7 @@ func TestSettleNoResendIntoABrokenSecretsFile(t *testing.T) {
 	hourAgo := settleNow.Add(-time.Hour)
 	dir := t.TempDir()
 	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", hourAgo, nil) })
-	j, err := OpenJournal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	defer j.Close()
 	path := filepath.Join(t.TempDir(), "secrets.json")
 	if err := os.WriteFile(path, []byte("not json"), 0o600); err != nil {
@@ -564,10 +548,7 @@ func TestSettleReadsBeforeItSends(t *testing.T) {
 		sent(t, j, "ci", hourAgo, nil)
 		sent(t, j, "dave@example.com", hourAgo, func(r *journalRecord) { r.Address = "team_member.dave@example.com" })
 	})
-	j, err := OpenJournal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, dir)
 	defer j.Close()
 	f := &fakeClient{keys: []remote.APIKey{{ID: "50", Name: "ci", CreatedAt: hourAgo.Add(time.Second)}}}
 	if _, err := Settle(context.Background(), j, teamFails{f}, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, Now: func() time.Time { return settleNow }}); err == nil {
@@ -594,10 +575,7 @@ func TestSettleKeepsANotYetMadeCreate(t *testing.T) {
 	writeJournal(t, dir, func(j *Journal) { sent(t, j, "ci", dead, nil) })
 	settle := func(keys []remote.APIKey, extra func(j *Journal)) *Settlement {
 		t.Helper()
-		j, err := OpenJournal(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		j := openJournal(t, dir)
 		defer j.Close()
 		st, err := Settle(context.Background(), j, &fakeClient{keys: keys}, SettleOptions{BaseURL: settleURL, Account: settleAccount, Secrets: &memSink{}, Now: func() time.Time { return settleNow }})
 		if err != nil {
