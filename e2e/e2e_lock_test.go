@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,28 +28,10 @@ import (
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 )
 
-// syncBuffer is a buffer a test reads while a process writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // watched is a run of the binary whose output the test reads while it runs.
 type watched struct {
 	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
+	stdout, stderr clitest.Buffer
 	done           chan struct{}
 	code           int
 }

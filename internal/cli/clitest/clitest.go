@@ -27,7 +27,6 @@ package clitest
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -228,8 +227,8 @@ func withStateDir(t testing.TB, env map[string]string) map[string]string {
 
 // factory is Factory with the writers themselves, safe to read while the
 // run writes.
-func factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *lockedWriter) {
-	stdout, stderr = &lockedWriter{w: &strings.Builder{}}, &lockedWriter{w: &strings.Builder{}}
+func factory(inv Invocation) (f *cmdutil.Factory, stdout, stderr *Buffer) {
+	stdout, stderr = &Buffer{}, &Buffer{}
 	ios, _, _ := iostreams.Test(inv.Stdin)
 	ios.Out, ios.ErrOut = stdout, stderr
 	ios.SetStdinTTY(inv.StdinTTY)

@@ -5,22 +5,26 @@ import (
 	"sync"
 )
 
-// lockedWriter serialises writes to w and reads of it: a command may write
-// from more than one goroutine (apply's parallel steps, a second interrupt).
-type lockedWriter struct {
+// Buffer is a strings.Builder whose writes and reads are serialised, so a
+// test may read what a command has written while the command still
+// writes: a command may write from more than one goroutine (apply's
+// parallel steps, a second interrupt), and os/exec copies a process's
+// output from a goroutine of its own. The zero value is ready to use.
+type Buffer struct {
 	mu sync.Mutex
-	w  *strings.Builder
+	b  strings.Builder
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+// Write appends p.
+func (l *Buffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.b.Write(p)
 }
 
 // String returns what was written so far.
-func (l *lockedWriter) String() string {
+func (l *Buffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.String()
+	return l.b.String()
 }
