@@ -13,29 +13,25 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/remote"
 )
 
-// keyAnswerProxy serves the emulator, rewriting the key of every answer to
-// POST /api-keys: masked as in lists, empty, or absent. The emulator has
-// made the key (and, when it replays, remembers its whole answer).
-type keyAnswerProxy struct {
-	srv  *emulator.Server
-	mode string // "masked", "empty", "missing"
-}
-
-func (p keyAnswerProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/api-keys") {
-		p.srv.ServeHTTP(w, r)
-		return
+// keyAnswerProxy serves the emulator srv, rewriting the key of every
+// answer to POST /api-keys: masked as in lists, empty, or absent (mode
+// "masked", "empty", "missing"). The emulator has made the key (and, when
+// it replays, remembers its whole answer).
+func keyAnswerProxy(srv *emulator.Server, mode string) http.Handler {
+	isCreate := func(r *http.Request) bool {
+		return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api-keys")
 	}
-	rec := httptest.NewRecorder()
-	p.srv.ServeHTTP(rec, r)
-	var env map[string]any
-	body := rec.Body.Bytes()
-	if json.Unmarshal(body, &env) == nil {
+	return emulatortest.RewriteAnswers(srv, isCreate, func(_ *http.Request, _ int, body []byte) []byte {
+		var env map[string]any
+		if json.Unmarshal(body, &env) != nil {
+			return body
+		}
 		if data, ok := env["data"].(map[string]any); ok {
-			switch key, _ := data["key"].(string); p.mode {
+			switch key, _ := data["key"].(string); mode {
 			case "masked":
 				data["key"] = "ml-…" + key[len(key)-4:]
 			case "empty":
@@ -45,14 +41,8 @@ func (p keyAnswerProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			body, _ = json.Marshal(env)
 		}
-	}
-	for k, v := range rec.Header() {
-		if k != "Content-Length" {
-			w.Header()[k] = v
-		}
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(body)
+		return body
+	})
 }
 
 // TestEmulatorCreateAnswerWithoutSecret: a create answered without a whole
@@ -74,7 +64,7 @@ func TestEmulatorCreateAnswerWithoutSecret(t *testing.T) {
 					cw := newCrashWorld(t, ignore)
 					bad := Client(cw.client)
 					if via == "proxy" {
-						ts := httptest.NewServer(keyAnswerProxy{srv: cw.srv, mode: mode})
+						ts := httptest.NewServer(keyAnswerProxy(cw.srv, mode))
 						t.Cleanup(ts.Close)
 						c, err := remote.New(remote.Options{BaseURL: ts.URL, Token: remote.Secret(cw.demo.Token), RetryBackoff: time.Millisecond})
 						if err != nil {

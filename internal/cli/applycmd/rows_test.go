@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mlabctl/mlabctl/emulator"
+	"github.com/mlabctl/mlabctl/emulator/emulatortest"
 	"github.com/mlabctl/mlabctl/internal/cli/clitest"
 	"github.com/mlabctl/mlabctl/internal/cli/cmdutil"
 	"github.com/mlabctl/mlabctl/remote"
@@ -29,25 +30,18 @@ import (
 // for.
 func (m *matrixRun) rewrite(path string, edit func(body map[string]any)) {
 	m.t.Helper()
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		m.em.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		if r.Method == http.MethodGet && r.URL.Path == remote.APIPrefix+path && rec.Code == http.StatusOK {
-			var v map[string]any
-			if err := json.Unmarshal(body, &v); err != nil {
-				m.t.Errorf("GET %s: %v", path, err)
-			}
-			edit(v)
-			body, _ = json.Marshal(v)
+	isGet := func(r *http.Request) bool { return r.Method == http.MethodGet && r.URL.Path == remote.APIPrefix+path }
+	proxy := httptest.NewServer(emulatortest.RewriteAnswers(m.em, isGet, func(_ *http.Request, status int, body []byte) []byte {
+		if status != http.StatusOK {
+			return body
 		}
-		for k, vs := range rec.Header() {
-			if k != "Content-Length" {
-				w.Header()[k] = vs
-			}
+		var v map[string]any
+		if err := json.Unmarshal(body, &v); err != nil {
+			m.t.Errorf("GET %s: %v", path, err)
 		}
-		w.WriteHeader(rec.Code)
-		w.Write(body)
+		edit(v)
+		body, _ = json.Marshal(v)
+		return body
 	}))
 	m.t.Cleanup(proxy.Close)
 	m.env[cmdutil.EnvBaseURL] = proxy.URL
