@@ -93,6 +93,18 @@ func (f *fakeClient) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
+// Mutations returns the calls so far that may change the account (every
+// one but the List and Get reads), in order; nil when there were none.
+func (f *fakeClient) Mutations() []string {
+	var m []string
+	for _, c := range f.Calls() {
+		if !strings.HasPrefix(c, "List") && !strings.HasPrefix(c, "Get") {
+			m = append(m, c)
+		}
+	}
+	return m
+}
+
 // read records a read call and holds the lock until the returned function
 // is called. Reads are never gated, delayed or replayed.
 func (f *fakeClient) read(call string) (unlock func()) {
