@@ -45,6 +45,15 @@ type crashFile struct {
 	seedSpec string // "" when nothing is seeded
 }
 
+// demoTeam is the demo account's team (DEMO.md), and demoTeamSpec its
+// entries under team: as a spec keeps them unchanged.
+var demoTeam = []string{"alice@example.com", "bob@example.com", "carol@example.com", "mallory@example.com"}
+
+const demoTeamSpec = "  - email: alice@example.com\n    role: admin\n    permissions: [api-keys, billing]\n" +
+	"  - email: bob@example.com\n    role: viewer\n" +
+	"  - email: carol@example.com\n" +
+	"  - email: mallory@example.com\n"
+
 // keysFile creates 60 keys, deletes the demo's ci and old-key, and invites
 // three people into the demo's team.
 func keysFile() crashFile {
@@ -57,12 +66,8 @@ func keysFile() crashFile {
 		d.created = append(d.created, name)
 		fmt.Fprintf(&b, "  - name: %s\n", name)
 	}
-	b.WriteString("team:\n" +
-		"  - email: alice@example.com\n    role: admin\n    permissions: [api-keys, billing]\n" +
-		"  - email: bob@example.com\n    role: viewer\n" +
-		"  - email: carol@example.com\n" +
-		"  - email: mallory@example.com\n")
-	d.members = []string{"alice@example.com", "bob@example.com", "carol@example.com", "mallory@example.com"}
+	b.WriteString("team:\n" + demoTeamSpec)
+	d.members = slices.Clone(demoTeam)
 	for i := range 3 {
 		email := fmt.Sprintf("new%d@example.com", i)
 		d.members = append(d.members, email)
@@ -77,12 +82,8 @@ func keysFile() crashFile {
 // that happened cannot hide behind another change's exit code.
 func teamFile() crashFile {
 	var b strings.Builder
-	d := declared{members: []string{"alice@example.com", "bob@example.com", "carol@example.com", "mallory@example.com"}}
-	b.WriteString("version: 1\nteam:\n" +
-		"  - email: alice@example.com\n    role: admin\n    permissions: [api-keys, billing]\n" +
-		"  - email: bob@example.com\n    role: viewer\n" +
-		"  - email: carol@example.com\n" +
-		"  - email: mallory@example.com\n")
+	d := declared{members: slices.Clone(demoTeam)}
+	b.WriteString("version: 1\nteam:\n" + demoTeamSpec)
 	d.members = append(d.members, "new0@example.com")
 	b.WriteString("  - email: new0@example.com\n")
 	return crashFile{name: "team", decl: d, spec: b.String()}
