@@ -1,10 +1,13 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/mlabctl/mlabctl/remote"
 	"github.com/mlabctl/mlabctl/spec"
 )
 
@@ -64,6 +67,48 @@ func TestMassDeletionSkipsSettledDeletes(t *testing.T) {
 			}
 			if deletes != n || mass != tt.wantMass {
 				t.Errorf("%d deletes, %d counted as a mass deletion; want %d and %d", deletes, mass, n, tt.wantMass)
+			}
+		})
+	}
+}
+
+// TestProtectHoldsAgainstSettledFacts: the journal is a file on disk, and
+// its facts never move a key out of the protect rail. A protected key the
+// facts say to delete (an orphan nobody holds, a rotated predecessor) or to
+// replace (its secret never arrived) is refused like any other change of
+// it, pointing at the entry's protect.
+func TestProtectHoldsAgainstSettledFacts(t *testing.T) {
+	tests := []struct {
+		name  string
+		facts []SettledKey
+	}{
+		{name: "delete", facts: []SettledKey{
+			{ID: "200", Name: "prod", Fate: FateKeep},
+			{ID: "100", Name: "prod", Fate: FateDelete, Reason: "made by an interrupted apply; nobody holds its secret"},
+		}},
+		{name: "replace", facts: []SettledKey{
+			{ID: "100", Name: "prod", Fate: FateReplace, Reason: "its secret was never received"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := fixtureSpec()
+			s.APIKeysSet = true
+			s.APIKeys = []spec.APIKey{{Name: "prod", Pos: at(3, 5), Protect: true, ProtectPos: at(4, 7)}}
+			live := fixtureLive()
+			live.APIKeys = []remote.APIKey{liveKey("100", "prod", "", daysAgo(30))}
+			for _, f := range tt.facts {
+				if f.ID == "200" {
+					live.APIKeys = append(live.APIKeys, liveKey("200", "prod", "", daysAgo(0)))
+				}
+			}
+			p, err := ComputeWith(s, live, computeNow, Options{Settled: tt.facts})
+			var rail *RailError
+			if !errors.As(err, &rail) {
+				t.Fatalf("ComputeWith = %v, %v; want a RailError refusing the protected key's change", p, err)
+			}
+			if !strings.Contains(err.Error(), "protect") || !strings.Contains(err.Error(), "100") {
+				t.Errorf("the refusal does not name the protected key id 100 and its protect: %v", err)
 			}
 		})
 	}
